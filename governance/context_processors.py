@@ -1,0 +1,12 @@
+from django.conf import settings
+
+from .navigation import menu_for
+
+
+def navigation(request):
+    return {
+        "nav_items": menu_for(request.user) if hasattr(request, "user") else [],
+        "platform_name": settings.PLATFORM_NAME,
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+from .scoping import ScopedQuerySet
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    department = models.ForeignKey(
+        "governance.Department",
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+
+class Department(models.Model):
+    """A functional department (职能部门), e.g. 城管局 of a county."""
+
+    code = models.CharField(_("部门编码"), max_length=32, unique=True)
+    name = models.CharField(_("部门名称"), max_length=100)
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT,
+        related_name="departments",
+    )
+
+    class Meta:
+        verbose_name = _("职能部门")
+        verbose_name_plural = _("职能部门")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role within an area: the area's subtree is the jurisdiction."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("管辖区域"), on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色分配")
+        verbose_name_plural = _("角色分配")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "area"], name="uniq_user_role_area")
+        ]
+        indexes = [models.Index(fields=["area", "role"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.area_id}"
+
+
+class AuditLog(models.Model):
+    """Append-only trace of every write (and, later, every read of sensitive data).
+
+    A database trigger (migration 0002) refuses UPDATE and DELETE, so the trail cannot
+    be altered through the application, the admin or a stray ORM call.
+    """
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+        # The trail must outlive users and never be rewritten: keep the id as it was.
+        on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, db_index=True)
+    object_id = models.CharField(_("对象标识"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    # Path of the area the object belongs to: audit rows are scoped like everything else.
+    area_path = models.CharField(_("区域路径"), max_length=120, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    scope_path_field = "area_path"
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"

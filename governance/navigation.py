@@ -1,0 +1,25 @@
+"""The navigation a user sees follows the actions their roles grant."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Action
+from .scoping import jurisdiction_paths
+
+MENU = [
+    # (url name, label, action needed)
+    ("home", _("工作台"), Action.VIEW),
+    ("grids:area-browser", _("区域与网格"), Action.VIEW),
+    ("audit-log", _("审计日志"), Action.AUDIT),
+    ("swagger-ui", _("接口文档"), Action.VIEW),
+]
+
+
+def menu_for(user):
+    if not user.is_authenticated:
+        return []
+    return [
+        {"url": reverse(name), "label": label, "name": name}
+        for name, label, action in MENU
+        if jurisdiction_paths(user, action)
+    ]

@@ -1,0 +1,93 @@
+"""The one jurisdiction mechanism.
+
+Every scoped model uses `ScopedQuerySet` and names, in `scope_path_field`, the field
+holding the materialized path of the area a row belongs to (for Area itself, `path`;
+for a fact table, e.g. `grid__path` or a denormalised `area_path`). `restrict(user,
+action)` keeps the rows inside the subtrees of the user's roles that grant `action`,
+plus the rows shared with the user one by one through django-guardian. Selectors,
+API viewsets and pages all start from `Model.objects.restrict(...)`; nothing filters
+by jurisdiction any other way.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.db import models
+
+from .roles import ROLE_ACTIONS, Action
+
+
+def jurisdiction_paths(user, action: str = Action.VIEW) -> list[str]:
+    """Area paths of the subtrees in which `user` may perform `action`.
+
+    Nested paths are collapsed (a province role makes a county role of the same user
+    redundant) so the SQL predicate stays short. Cached on the user object for the
+    request.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    cache = user.__dict__.setdefault("_jurisdiction_cache", {})
+    if action not in cache:
+        from .models import RoleAssignment
+
+        roles = [r for r, actions in ROLE_ACTIONS.items() if action in actions]
+        paths = sorted(
+            set(
+                RoleAssignment.objects.filter(user=user, role__in=roles).values_list(
+                    "area__path", flat=True
+                )
+            )
+        )
+        collapsed: list[str] = []
+        for p in paths:  # sorted, so an ancestor comes before its descendants
+            if not any(p.startswith(c) for c in collapsed):
+                collapsed.append(p)
+        cache[action] = collapsed
+    return cache[action]
+
+
+def clear_jurisdiction_cache(user) -> None:
+    user.__dict__.pop("_jurisdiction_cache", None)
+
+
+def jurisdiction_q(user, action: str, path_field: str) -> models.Q:
+    """Q object matching rows whose `path_field` lies in one of the user's subtrees."""
+    paths = jurisdiction_paths(user, action)
+    if not paths:
+        return models.Q(pk__in=[])
+    return reduce(or_, (models.Q(**{f"{path_field}__startswith": p}) for p in paths))
+
+
+def path_in_jurisdiction(user, path: str, action: str = Action.VIEW) -> bool:
+    return any(path.startswith(p) for p in jurisdiction_paths(user, action))
+
+
+class ScopedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = Action.VIEW):
+        path_field = getattr(self.model, "scope_path_field", None)
+        if path_field is None:  # a model that forgot to declare its scope sees nothing
+            return self.none()
+        q = jurisdiction_q(user, action, path_field)
+        shared = _guardian_shared_pks(self.model, user, action)
+        if shared is not None:
+            q |= models.Q(pk__in=shared)
+        return self.filter(q)
+
+
+def _guardian_shared_pks(model, user, action):
+    """Primary keys of `model` rows shared with the user (or their groups) one by one.
+
+    Returns a subquery, not a list, so the check stays inside the one SQL statement.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    from guardian.shortcuts import get_objects_for_user
+
+    codename = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+    if action not in (Action.VIEW, Action.CHANGE):
+        return None
+    return get_objects_for_user(
+        user, codename, klass=model, accept_global_perms=False, with_superuser=False
+    ).values("pk")

@@ -1,0 +1,28 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from grids.selectors import area_roots
+
+from .forms import AuditFilterForm
+from .selectors import audit_log_list
+
+
+@login_required
+def home(request):
+    roles = request.user.role_assignments.select_related("area", "department").order_by(
+        "area__level"
+    )
+    return render(request, "governance/home.html", {
+        "roles": roles, "roots": area_roots(user=request.user),
+    })
+
+
+@login_required
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    qs = audit_log_list(user=request.user)
+    if form.is_valid():
+        qs = form.filter(qs)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "governance/audit_log.html", {"form": form, "page": page})

@@ -1,0 +1,49 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from grids.demo import DemoLoader, read_divisions, resolve_scope
+from grids.demo_users import DEMO_PASSWORD, ensure_demo_users
+from grids.models import Area
+
+
+class Command(BaseCommand):
+    help = (
+        "载入演示省份(吉林省):真实的省、市、县边界与全部乡镇、村名称代码,生成乡镇、村、网格边界。"
+        " Loads the demo province (Jilin). Default: one city (长春市 220100)."
+    )
+
+    def add_arguments(self, parser):
+        scale = parser.add_mutually_exclusive_group()
+        scale.add_argument("--city", help="load one city in full, e.g. 220100 (default)")
+        scale.add_argument("--county", action="append", default=[],
+                           help="load one county in full, e.g. 220102 (repeatable)")
+        scale.add_argument("--province", action="store_true",
+                           help="load the whole province (~50,000 grids)")
+        parser.add_argument("--no-users", action="store_true", help="do not create demo users")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when grids are already loaded (used by make run)")
+
+    def handle(self, *args, city, county, province, no_users, if_empty, **options):
+        say = self.stdout.write
+        if if_empty and Area.objects.filter(level=6).exists():
+            say("演示数据已存在,跳过载入 / demo data already loaded, skipping")
+        else:
+            divisions = read_divisions("22")
+            try:
+                scope = resolve_scope(divisions, city=city, counties=county, province=province)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            say(f"载入范围 scope: {len(scope.counties)} 个县级单位 county-level units")
+            t0 = time.monotonic()
+            counts = DemoLoader(scope, divisions, say).run()
+            labels = {1: "省", 2: "市", 3: "县区", 4: "乡镇街道", 5: "村社区", 6: "网格"}
+            say("完成 done in %.1fs: %s" % (
+                time.monotonic() - t0,
+                ", ".join(f"{labels[k]} {v}" for k, v in sorted(counts.items())),
+            ))
+        if not no_users:
+            users = ensure_demo_users()
+            say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
+            for username, label, area in users:
+                say(f"  {username:<20} {label}  {area}")

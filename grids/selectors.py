@@ -1,0 +1,102 @@
+"""Reads of the area tree. Every one starts from Area.objects.restrict(user, …)."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.db.models import Q
+
+from governance.models import RoleAssignment
+from governance.roles import Action, Role
+from governance.scoping import jurisdiction_paths
+
+from .models import Area
+
+
+def area_list(*, user, level: int | None = None, parent: Area | None = None,
+              search: str = "", action: str = Action.VIEW):
+    qs = Area.objects.restrict(user, action).defer("boundary", "boundary_simple")
+    if level is not None:
+        qs = qs.filter(level=level)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(code__startswith=search))
+    return qs.order_by("code")
+
+
+def area_get(*, user, code: str, action: str = Action.VIEW) -> Area:
+    """The area, or Area.DoesNotExist when it is outside the user's jurisdiction."""
+    return Area.objects.restrict(user, action).defer("boundary").get(code=code)
+
+
+def area_roots(*, user) -> list[Area]:
+    """The top areas of the user's jurisdiction (where their browsing starts)."""
+    codes = [p.rstrip("/").split("/")[-1] for p in jurisdiction_paths(user, Action.VIEW)]
+    return list(Area.objects.filter(code__in=codes).defer("boundary").order_by("level", "code"))
+
+
+def area_ancestors(*, user, area: Area) -> list[Area]:
+    """Ancestors inside the user's jurisdiction (a county user's breadcrumb starts at
+    their county, not at the province)."""
+    codes = area.ancestor_codes[:-1]
+    return list(area_list(user=user).filter(code__in=codes).order_by("level"))
+
+
+def area_staff(*, user, area: Area):
+    """Role assignments held at this area (e.g. a grid's grid workers)."""
+    area_get(user=user, code=area.code)  # raises when outside the jurisdiction
+    return (
+        RoleAssignment.objects.filter(area=area)
+        .select_related("user", "department")
+        .order_by("role", "user__username")
+    )
+
+
+def grid_workers(*, area: Area):
+    return RoleAssignment.objects.filter(area=area, role=Role.GRID_WORKER).select_related(
+        "user"
+    )
+
+
+def zoom_tolerance(zoom: int | None) -> float:
+    """Simplification tolerance in degrees: about half a screen pixel at `zoom`."""
+    zoom = 8 if zoom is None else max(0, min(int(zoom), 20))
+    return 360.0 / (256 * 2**zoom) / 2
+
+
+def area_children_geojson(*, user, area: Area, zoom: int | None = None) -> dict:
+    """The children of `area` in the user's jurisdiction as a GeoJSON FeatureCollection,
+    simplified for the zoom level in SQL (never shipping full-resolution boundaries)."""
+    children = area_list(user=user, parent=area).filter(boundary__isnull=False)
+    ids = list(children.values_list("id", flat=True))
+    return _features(ids, zoom_tolerance(zoom))
+
+
+def area_self_geojson(*, user, area: Area, zoom: int | None = None) -> dict:
+    area_get(user=user, code=area.code)
+    return _features([area.id], zoom_tolerance(zoom))
+
+
+def _features(ids: list[int], tolerance: float) -> dict:
+    if not ids:
+        return {"type": "FeatureCollection", "features": []}
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT json_build_object('type', 'FeatureCollection', 'features',
+              coalesce(json_agg(json_build_object(
+                'type', 'Feature', 'id', a.code,
+                'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(a.boundary, %s), 6)::json,
+                'properties', json_build_object(
+                    'code', a.code, 'name', a.name, 'level', a.level,
+                    'area_km2', round((a.area_m2 / 1e6)::numeric, 2),
+                    'children', (SELECT count(*) FROM grids_area k WHERE k.parent_id = a.id))
+              ) ORDER BY a.code), '[]'::json))
+            FROM grids_area a WHERE a.id = ANY(%s)
+            """,
+            [tolerance, ids],
+        )
+        data = cur.fetchone()[0]
+    return json.loads(data) if isinstance(data, str) else data

@@ -1,0 +1,51 @@
+// Area map: draws the current area and its children, coloured by level; a click on
+// a child drills down to it. Works with no base map (closed networks); a tile layer
+// is added only when the server is configured with one.
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) return;
+  var LEVEL_COLOURS = { 1: "#b71c1c", 2: "#e65100", 3: "#1565c0", 4: "#2e7d32", 5: "#6a1b9a", 6: "#00838f" };
+  var map = L.map(el, { zoomSnap: 0.25, preferCanvas: true });
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
+  }
+  map.setView([43.7, 126.2], 6);
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+
+  var outline = null;
+  getJSON(el.dataset.selfUrl + "?zoom=8").then(function (fc) {
+    outline = L.geoJSON(fc, {
+      style: { color: "#333", weight: 2, fill: false, dashArray: "4 3" },
+      interactive: false,
+    }).addTo(map);
+    if (outline.getLayers().length) map.fitBounds(outline.getBounds(), { padding: [12, 12] });
+    return getJSON(el.dataset.childrenUrl + "?zoom=" + Math.round(map.getZoom() + 1));
+  }).then(function (fc) {
+    var layer = L.geoJSON(fc, {
+      style: function (f) {
+        var c = LEVEL_COLOURS[f.properties.level] || "#455a64";
+        return { color: c, weight: 1.2, fillColor: c, fillOpacity: 0.18 };
+      },
+      onEachFeature: function (f, lyr) {
+        lyr.bindTooltip(f.properties.name + " " + f.properties.code, { sticky: true });
+        lyr.on("mouseover", function () { lyr.setStyle({ fillOpacity: 0.45 }); });
+        lyr.on("mouseout", function () { lyr.setStyle({ fillOpacity: 0.18 }); });
+        lyr.on("click", function () {
+          window.location.href = el.dataset.detailUrl.replace("CODE", f.properties.code);
+        });
+      },
+    }).addTo(map);
+    el.dataset.loaded = String(fc.features.length);
+    if (!outline || !outline.getLayers().length) {
+      if (layer.getLayers().length) map.fitBounds(layer.getBounds());
+    }
+  }).catch(function (err) {
+    el.dataset.loaded = "error";
+    el.insertAdjacentHTML("beforeend", '<div class="map-error">地图数据加载失败 (' + err.message + ")</div>");
+  });
+})();
