@@ -41,7 +41,18 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def audit_record(
+def audit_record(**kwargs) -> AuditLog:
+    entry = audit_entry(**kwargs)
+    entry.save()
+    return entry
+
+
+def audit_records(entries: list[AuditLog]) -> list[AuditLog]:
+    """Write many entries built with `audit_entry` in one statement."""
+    return AuditLog.objects.bulk_create(entries)
+
+
+def audit_entry(
     *,
     actor,
     action: str,
@@ -57,7 +68,7 @@ def audit_record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     actor_ok = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if actor_ok else None,
         actor_name=(actor.get_username() if actor_ok else "system"),
         action=action,

@@ -77,12 +77,25 @@ def gcj02_to_wgs84(lng, lat, tolerance: float = 1e-9, max_iter: int = 30):
     return _ret(wlng, wlat, scalar)
 
 
-def bd09_to_gcj02(lng, lat):
-    scalar = np.isscalar(lng)
-    x, y = np.asarray(lng, dtype=float) - 0.0065, np.asarray(lat, dtype=float) - 0.006
+def _bd09_to_gcj02_approx(lng, lat):
+    x, y = lng - 0.0065, lat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * X_PI)
-    return _ret(z * np.cos(theta), z * np.sin(theta), scalar)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(lng, lat, max_iter: int = 10):
+    """The published one-step formula is off by ~0.1 m; refine it to an exact inverse."""
+    scalar = np.isscalar(lng)
+    blng, blat = np.asarray(lng, dtype=float), np.asarray(lat, dtype=float)
+    glng, glat = _bd09_to_gcj02_approx(blng, blat)
+    for _ in range(max_iter):
+        tlng, tlat = gcj02_to_bd09(glng, glat)
+        elng, elat = np.asarray(tlng) - blng, np.asarray(tlat) - blat
+        glng, glat = glng - elng, glat - elat
+        if np.all(np.abs(elng) < 1e-10) and np.all(np.abs(elat) < 1e-10):
+            break
+    return _ret(glng, glat, scalar)
 
 
 def gcj02_to_bd09(lng, lat):

@@ -25,7 +25,7 @@ import shapely
 from django.db import connection, transaction
 
 from .crs import gcj02_to_wgs84
-from .geometry_sql import rebuild_locate_cells, refresh_derived
+from .geometry_sql import GRID_SIZE, rebuild_locate_cells, refresh_derived
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 GRIDS_PER_VILLAGE = 4
@@ -208,10 +208,11 @@ class DemoLoader:
         self.cur.executemany(
             """
             UPDATE grids_area SET boundary = ST_Multi(ST_CollectionExtract(
-                ST_MakeValid(ST_GeomFromWKB(decode(%s, 'hex'), 4326)), 3))
+                ST_ReducePrecision(ST_MakeValid(ST_GeomFromWKB(decode(%s, 'hex'), 4326)),
+                                   %s), 3))
             WHERE code = %s AND boundary IS NULL
             """,
-            [(wkb, code) for code, wkb in rows],
+            [(wkb, GRID_SIZE, code) for code, wkb in rows],
         )
         self.step(f"载入真实省、市、县边界(GCJ-02 → WGS84) loaded {len(rows)} real boundaries")
 
@@ -242,13 +243,19 @@ class DemoLoader:
               JOIN grids_area c ON c.parent_id = p.id AND c.has_territory
               WHERE p.level = %s AND p.boundary IS NOT NULL AND p.path LIKE ANY(%s)
               GROUP BY p.id HAVING count(*) > 1 AND bool_and(c.boundary IS NULL)),
-            cells AS (
-              SELECT id AS pid, g,
-                     (ST_Dump(ST_VoronoiPolygons(ST_GeneratePoints(g, n, seed), 0, g))).geom
-                       AS cell
+            seeds AS (
+              -- ST_GeneratePoints may return fewer points than asked for: ask for
+              -- more and keep exactly n.
+              SELECT id, g, (SELECT ST_Collect(d.geom)
+                             FROM ST_Dump(ST_GeneratePoints(g, 2 * n + 2, seed)) d
+                             WHERE d.path[1] <= n) AS points
               FROM parent),
+            cells AS (
+              SELECT id AS pid, g, (ST_Dump(ST_VoronoiPolygons(points, 0, g))).geom AS cell
+              FROM seeds),
             clipped AS (
-              SELECT pid, ST_Multi(ST_CollectionExtract(ST_Intersection(cell, g), 3)) AS geom,
+              SELECT pid,
+                     ST_Multi(ST_CollectionExtract(ST_Intersection(cell, g, %s), 3)) AS geom,
                      row_number() OVER (PARTITION BY pid ORDER BY
                        round(ST_Y(ST_Centroid(cell))::numeric, 6) DESC,
                        ST_X(ST_Centroid(cell))) AS rn
@@ -262,7 +269,7 @@ class DemoLoader:
             FROM kids JOIN clipped ON clipped.pid = kids.parent_id AND clipped.rn = kids.rn
             WHERE a.id = kids.id
             """,
-            [level - 1, like],
+            [level - 1, like, GRID_SIZE],
         )
         return single + self.cur.rowcount
 

@@ -6,6 +6,12 @@ province is a handful of statements rather than tens of thousands of row updates
 
 from django.db import connection
 
+# Every stored boundary lives on a fixed precision grid of 1e-7° (about 1 cm), and
+# every overlay (intersection, difference, union) is computed on that grid. GEOS'
+# fixed-precision overlay is robust and deterministic, so neighbours clipped from the
+# same parent share their edges exactly instead of leaving 10-cm slivers.
+GRID_SIZE = 1e-7
+
 # Tolerance (degrees) for the display geometry per level: about 1/3 pixel at the zoom
 # a level is usually looked at (province ~z6 … grid ~z16).
 SIMPLIFY_TOLERANCE = {1: 0.004, 2: 0.002, 3: 0.0008, 4: 0.0003, 5: 0.0001, 6: 0.00003}
