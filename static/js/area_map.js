@@ -6,7 +6,8 @@
   var el = document.getElementById("map");
   if (!el || !window.L) return;
   var LEVEL_COLOURS = { 1: "#b71c1c", 2: "#e65100", 3: "#1565c0", 4: "#2e7d32", 5: "#6a1b9a", 6: "#00838f" };
-  var map = L.map(el, { zoomSnap: 0.25, preferCanvas: true });
+  // SVG rather than canvas: each area is a DOM element people (and tests) can target.
+  var map = L.map(el, { zoomSnap: 0.25 });
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
