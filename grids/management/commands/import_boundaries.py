@@ -74,7 +74,8 @@ class Command(BaseCommand):
         except BoundaryImportRejected as exc:
             self.stderr.write(exc.messages[0])
             self.stderr.write(exc.report())
-            raise CommandError("导入被拒绝,未写入任何数据 import refused, nothing written") from None
+            raise CommandError(
+                "导入被拒绝,未写入任何数据 import refused, nothing written") from None
         self.stdout.write(self.style.SUCCESS(
             f"已更新 {len(result.updated)} 个区域边界,定位单元 {result.locate_cells} 个 "
             f"updated {len(result.updated)} boundaries"))

@@ -38,10 +38,8 @@ class Command(BaseCommand):
             t0 = time.monotonic()
             counts = DemoLoader(scope, divisions, say).run()
             labels = {1: "省", 2: "市", 3: "县区", 4: "乡镇街道", 5: "村社区", 6: "网格"}
-            say("完成 done in %.1fs: %s" % (
-                time.monotonic() - t0,
-                ", ".join(f"{labels[k]} {v}" for k, v in sorted(counts.items())),
-            ))
+            summary = ", ".join(f"{labels[k]} {v}" for k, v in sorted(counts.items()))
+            say(f"完成 done in {time.monotonic() - t0:.1f}s: {summary}")
         if not no_users:
             users = ensure_demo_users()
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
