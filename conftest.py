@@ -24,3 +24,14 @@ def load_test_counties():
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_test_counties()
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    """Each test starts in the default language, whatever an earlier request activated."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

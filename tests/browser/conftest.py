@@ -1,15 +1,14 @@
 """Browser tests: Playwright drives Debian's Chromium against Django's live server.
 
 Playwright's sync API runs an event loop in the test thread; the ORM calls made by
-fixtures in that thread are still synchronous, hence DJANGO_ALLOW_ASYNC_UNSAFE.
+fixtures in that thread are still synchronous, hence DJANGO_ALLOW_ASYNC_UNSAFE — set
+only while the browser is up, so no other test (or subprocess) inherits it.
 """
 
 import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -21,6 +20,8 @@ def browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run `make deps`")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -30,6 +31,10 @@ def browser():
         )
         yield b
         b.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
