@@ -83,10 +83,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description="Point → grid locate benchmark.",
                                 epilog="See the module docstring and bench/README.md.")
     p.add_argument("--points", type=int, default=5000, help="points to locate (default 5000)")
-    p.add_argument("--seconds", type=float, default=30.0,
+    p.add_argument("--seconds", type=float, default=60.0,
                    help="time cap per contender in seconds: a contender that reaches it "
                         "stops, and only the points every contender did are compared "
-                        "(default 30; 0 = no cap)")
+                        "(default 60; 0 = no cap)")
     p.add_argument("--seed", type=int, default=42, help="random seed, >= 1 (default 42)")
     p.add_argument("--warmup", type=int, default=200,
                    help="warm-up calls per contender, on other points (default 200)")

@@ -1,5 +1,9 @@
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import MIDDLEWARE, env
+
+# The app serves its own collected static files (government networks rarely allow a CDN;
+# a reverse proxy may still serve /static/ itself).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
