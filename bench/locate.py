@@ -380,14 +380,15 @@ def diagnostics(ctx) -> int:
         with connection.cursor() as c:
             c.execute(
                 f"CREATE OR REPLACE FUNCTION pg_temp.{name}(p_lng float8, p_lat float8)"
-                f" RETURNS TABLE(code varchar, name varchar, level smallint, path varchar,"
-                f" {columns}) LANGUAGE plpgsql STABLE"
+                f" RETURNS TABLE(code varchar, name varchar, level smallint, path varchar"
+                f"{', ' + columns if columns else ''}) LANGUAGE plpgsql STABLE"
                 " SET plan_cache_mode = force_generic_plan AS $f$\n"
                 "#variable_conflict use_column\nBEGIN RETURN QUERY " + body + "; END $f$"
             )
 
     create_function("bench_locate", LOCATE_SQL, "ancestors json")
     create_function("bench_locate_chain", CHAIN_SQL, CHAIN_COLUMNS)
+    create_function("bench_locate_bare", no_ancestors, "")
 
     def via_function(x, y):
         with connection.cursor() as c:
@@ -423,7 +424,18 @@ def diagnostics(ctx) -> int:
                          via_chain, points, warm, cap)
     rows.append(row)
     bad += differ(codes, service_codes)
-    # The path it builds must be the service's path.
+
+    def via_bare(x, y):
+        with connection.cursor() as c:
+            c.execute("SELECT * FROM pg_temp.bench_locate_bare(%s, %s)", [x, y])
+            row = c.fetchone()
+        return row[0] if row else None
+
+    row, codes = measure("D7. D5 without ancestors (floor if they came from a cache)",
+                         via_bare, points, warm, cap)
+    rows.append(row)
+    bad += differ(codes, service_codes)
+    # The path D6 builds must be the service's path.
     path_bad = checked = 0
     with connection.cursor() as c:
         for x, y in points[:300]:
@@ -434,6 +446,7 @@ def diagnostics(ctx) -> int:
                 path_bad += chain_path(r) != locate(x, y).path
         c.execute("DROP FUNCTION pg_temp.bench_locate(float8, float8)")
         c.execute("DROP FUNCTION pg_temp.bench_locate_chain(float8, float8)")
+        c.execute("DROP FUNCTION pg_temp.bench_locate_bare(float8, float8)")
     bad += path_bad
 
     # Django's debug cursor wrapper, the other way round from this run's DEBUG.
@@ -441,7 +454,7 @@ def diagnostics(ctx) -> int:
     connection.force_debug_cursor = not debug
     settings.DEBUG = False
     try:
-        rows.append(measure(f"D7. service locate(), DEBUG cursor {'off' if debug else 'on'}",
+        rows.append(measure(f"D8. service locate(), DEBUG cursor {'off' if debug else 'on'}",
                             service, points, warm, cap)[0])
     finally:
         connection.force_debug_cursor, settings.DEBUG = forced, debug
@@ -452,7 +465,7 @@ def diagnostics(ctx) -> int:
         token, _ = Token.objects.get_or_create(user=ctx["user"])
         tclient = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json",
                          HTTP_AUTHORIZATION=f"Token {token.key}")
-        row, codes = measure("D8. API with TokenAuthentication (no session)",
+        row, codes = measure("D9. API with TokenAuthentication (no session)",
                              api_caller(tclient, ctx["url"]), points, warm, cap)
         rows.append(row)
         bad += differ(codes, service_codes)
@@ -465,7 +478,7 @@ def diagnostics(ctx) -> int:
     for r in rows:
         if r.note:
             print(f"\nnote — {r.name}: {r.note}")
-    print(f"\nD5, D6 and D8 disagree with the service on {bad - path_bad} point(s); D6's path "
+    print(f"\nD5, D6, D7 and D9 disagree with the service on {bad - path_bad} point(s); D6's path "
           f"differs from locate().path on {path_bad} of {checked} checked hits.\n")
     sample = points[:200]
     for label, sql in (("raw SQL", RAW_SQL), ("LOCATE_SQL", LOCATE_SQL),

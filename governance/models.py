@@ -38,6 +38,10 @@ class Department(models.Model):
         "grids.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT,
         related_name="departments",
     )
+    # Members belong to this group, so an object shared with the department through
+    # django-guardian is visible to each of them.
+    group = models.OneToOneField("auth.Group", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="department")
 
     class Meta:
         verbose_name = _("职能部门")

@@ -60,6 +60,16 @@ def jurisdiction_q(user, action: str, path_field: str) -> models.Q:
     return reduce(or_, (models.Q(**{f"{path_field}__startswith": p}) for p in paths))
 
 
+def object_area_path(obj) -> str:
+    """The area path of a scoped object, following `scope_path_field` ("grid__path")."""
+    value = obj
+    for part in getattr(type(obj), "scope_path_field", "").split("__"):
+        value = getattr(value, part, None) if part else None
+        if value is None:
+            return ""
+    return value
+
+
 def path_in_jurisdiction(user, path: str, action: str = Action.VIEW) -> bool:
     return any(path.startswith(p) for p in jurisdiction_paths(user, action))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from .audit import audit_record, diff, snapshot
 from .models import Department, RoleAssignment
 from .roles import ROLE_LEVEL, Action, Role
-from .scoping import clear_jurisdiction_cache, path_in_jurisdiction
+from .scoping import clear_jurisdiction_cache, object_area_path, path_in_jurisdiction
 
 User = get_user_model()
 
@@ -44,6 +45,8 @@ def user_create(
         validate_password(password, user)
     user.set_password(password)
     user.save()
+    if department is not None and department.group_id:
+        user.groups.add(department.group_id)
     audit_record(actor=actor, action="user.create", obj=user,
                  changes=diff({}, snapshot(user, ["username", "full_name", "department_id"])),
                  area_path=department.area.path if department else "")
@@ -53,7 +56,8 @@ def user_create(
 @transaction.atomic
 def department_create(*, actor, code: str, name: str, area) -> Department:
     _require_configure(actor, area)
-    dept = Department.objects.create(code=code, name=name, area=area)
+    group = Group.objects.create(name=f"department:{code}")
+    dept = Department.objects.create(code=code, name=name, area=area, group=group)
     audit_record(actor=actor, action="department.create", obj=dept,
                  changes=diff({}, snapshot(dept, ["code", "name", "area_id"])),
                  area_path=area.path)
@@ -93,3 +97,30 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> None:
                  area_path=assignment.area.path)
     assignment.delete()
     clear_jurisdiction_cache(assignment.user)
+
+
+@transaction.atomic
+def object_share(*, actor, obj, user=None, department: Department | None = None,
+                 action: str = Action.VIEW) -> None:
+    """Share one object with one user or one department (django-guardian), on top of
+    jurisdiction. Only someone who may change the object can share it."""
+    from guardian.shortcuts import assign_perm
+
+    if (user is None) == (department is None):
+        raise ValidationError(_("请指定一个用户或一个部门。"), code="invalid")
+    if action not in (Action.VIEW, Action.CHANGE):
+        raise ValidationError(_("只能共享查看或修改权限。"), code="invalid")
+    if actor is not None and not type(obj).objects.restrict(actor, Action.CHANGE).filter(
+        pk=obj.pk
+    ).exists():
+        raise ValidationError(_("您无权共享该对象。"), code="forbidden")
+    codename = f"{obj._meta.app_label}.{action}_{obj._meta.model_name}"
+    target = user if user is not None else department.group
+    assign_perm(codename, target, obj)
+    if user is not None:
+        clear_jurisdiction_cache(user)
+    audit_record(actor=actor, action="object.share", obj=obj,
+                 changes={"shared_with": [None, f"user:{user.pk}" if user else
+                                          f"department:{department.code}"],
+                          "permission": [None, action]},
+                 area_path=object_area_path(obj))

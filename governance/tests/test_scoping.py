@@ -59,3 +59,28 @@ def test_guardian_grant_shares_one_object(nanguan_dispatcher):
 def test_superuser_flag_grants_nothing_by_itself(django_user_model):
     root = django_user_model.objects.create_superuser("root", password="x")
     assert Area.objects.restrict(root).count() == 0
+
+
+def test_object_shared_with_a_department_is_visible_to_its_members(make_user):
+    from governance.models import AuditLog
+    from governance.services import department_create, object_share
+
+    admin = make_user(Role.ADMIN, "220000000000")
+    dept = department_create(actor=admin, code="NG-GA", name="南关区公安分局",
+                             area=Area.objects.get(code=NANGUAN))
+    member = make_user(Role.DEPARTMENT_HANDLER, NANGUAN, "ga_handler", department=dept)
+    target = Area.objects.get(code="220103002000")  # a township of the other county
+    assert not Area.objects.restrict(member).filter(pk=target.pk).exists()
+    object_share(actor=admin, obj=target, department=dept)
+    assert Area.objects.restrict(member).filter(pk=target.pk).exists()
+    assert AuditLog.objects.filter(action="object.share", object_id=str(target.pk)).exists()
+
+
+def test_sharing_needs_change_rights_on_the_object(nanguan_dispatcher, kuancheng_dispatcher):
+    from django.core.exceptions import ValidationError
+
+    from governance.services import object_share
+
+    with pytest.raises(ValidationError):
+        object_share(actor=nanguan_dispatcher, obj=Area.objects.get(code=KUANCHENG),
+                     user=nanguan_dispatcher)
