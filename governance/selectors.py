@@ -2,7 +2,7 @@ from django.db.models import Q
 
 from .models import AuditLog
 from .roles import Action
-from .scoping import jurisdiction_paths
+from .scoping import jurisdiction_paths, jurisdiction_q
 
 
 def audit_log_list(*, user):
@@ -11,11 +11,11 @@ def audit_log_list(*, user):
     Rows without an area (system-wide events) belong to the root: only auditors
     holding a province-level jurisdiction see them.
     """
-    qs = AuditLog.objects.restrict(user, Action.AUDIT)
     paths = jurisdiction_paths(user, Action.AUDIT)
-    if any(p.count("/") == 1 for p in paths):
-        qs = AuditLog.objects.filter(Q(pk__in=qs.values("pk")) | Q(area_path=""))
-    return qs.order_by("-at", "-id")
+    q = jurisdiction_q(user, Action.AUDIT, AuditLog.scope_path_field)
+    if any(p.count("/") == 1 for p in paths):  # a province-level auditor
+        q |= Q(area_path="")
+    return AuditLog.objects.filter(q).order_by("-at", "-id")
 
 
 def audit_log_get(*, user, pk):
