@@ -332,18 +332,21 @@ def diagnostics(ctx) -> int:
     """Rows that split the service's cost; returns the number of disagreements."""
     import psycopg
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, connections
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
 
     from grids.locate import LOCATE_SQL, locate
 
-    points, warm, cap, ref, pg = ctx["points"], ctx["warm"], ctx["cap"], ctx["ref"], ctx["pg"]
+    points, warm, cap, pg = ctx["points"], ctx["warm"], ctx["cap"], ctx["pg"]
     service, service_codes = ctx["service"], ctx["service_codes"]
     print("\n## Diagnostics: where the service's time goes\n", flush=True)
-    rows: list[Row] = []
     bad = 0
+    # The reference again, so that the ratios of this table come from this phase of the run.
+    ref, _ = measure("D0. raw SQL, psycopg, prepared (reference, again)", ctx["raw"], points,
+                     warm, cap)
+    rows: list[Row] = [ref]
     ccur = psycopg.ClientCursor(pg)  # parameters inlined, planned on every call, as Django
 
     def client_side(sql):
@@ -460,12 +463,33 @@ def diagnostics(ctx) -> int:
         connection.force_debug_cursor, settings.DEBUG = forced, debug
         connection.queries_log.clear()
 
+    # The service itself on a second Django connection whose OPTIONS turn on psycopg's
+    # server-side binding and prepared statements, with generic plans for the session.
+    import grids.locate as locate_module
+
+    connections.settings["bench_prepared"] = {
+        **ctx["db"], "OPTIONS": {**ctx["db"].get("OPTIONS", {}), "server_side_binding": True,
+                                 "prepare_threshold": 5,
+                                 "options": "-c plan_cache_mode=force_generic_plan"}}
+    locate_module.connection = connections["bench_prepared"]
+    try:
+        row, codes = measure("D9. service locate(), OPTIONS server_side_binding + "
+                             "prepare_threshold + generic plans", service, points, warm, cap)
+        with connections["bench_prepared"].cursor() as c:
+            c.execute("SELECT count(*) FROM pg_prepared_statements")
+            prepared = c.fetchone()[0]
+    finally:
+        locate_module.connection = connection
+        connections["bench_prepared"].close()
+    rows.append(row)
+    bad += differ(codes, service_codes)
+
     api_queries = []
     if ctx.get("url"):
         token, _ = Token.objects.get_or_create(user=ctx["user"])
         tclient = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json",
                          HTTP_AUTHORIZATION=f"Token {token.key}")
-        row, codes = measure("D9. API with TokenAuthentication (no session)",
+        row, codes = measure("D10. API with TokenAuthentication (no session)",
                              api_caller(tclient, ctx["url"]), points, warm, cap)
         rows.append(row)
         bad += differ(codes, service_codes)
@@ -478,8 +502,9 @@ def diagnostics(ctx) -> int:
     for r in rows:
         if r.note:
             print(f"\nnote — {r.name}: {r.note}")
-    print(f"\nD5, D6, D7 and D9 disagree with the service on {bad - path_bad} point(s); D6's path "
-          f"differs from locate().path on {path_bad} of {checked} checked hits.\n")
+    print(f"\nD5–D7, D9 and D10 disagree with the service on {bad - path_bad} point(s); "
+          f"D6's path differs from locate().path on {path_bad} of {checked} checked hits; "
+          f"D9's connection held {prepared} server-side prepared statement(s).\n")
     sample = points[:200]
     for label, sql in (("raw SQL", RAW_SQL), ("LOCATE_SQL", LOCATE_SQL),
                        ("LOCATE_SQL without ancestors", no_ancestors)):
@@ -665,7 +690,7 @@ def main(argv=None) -> int:
 
     bad = 0
     if not args.no_diagnostics:
-        bad = diagnostics({"points": points, "warm": warm, "cap": cap, "ref": ref, "pg": pg,
+        bad = diagnostics({"points": points, "warm": warm, "cap": cap, "raw": raw, "pg": pg,
                            "db": db, "service": service, "service_codes": service_codes,
                            "client": client, "url": url, "user": user})
     if args.profile:

@@ -70,6 +70,10 @@ class Area(models.Model):
         return reverse("grids:area-detail", args=[self.code])
 
     @property
+    def area_km2(self) -> float | None:
+        return None if self.area_m2 is None else self.area_m2 / 1e6
+
+    @property
     def ancestor_codes(self) -> list[str]:
         return [c for c in self.path.split(PATH_SEPARATOR) if c]
 

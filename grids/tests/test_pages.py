@@ -54,3 +54,19 @@ def test_english_is_available(client, nanguan_dispatcher):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Areas and grids" in html
+
+
+def test_map_uses_no_tiles_unless_configured(client, nanguan_dispatcher, settings):
+    client.force_login(nanguan_dispatcher)
+    html = client.get(f"/grids/areas/{NANGUAN}/").content.decode()
+    assert 'data-tile-url=""' in html  # offline: boundaries on a plain background
+    assert "leaflet/leaflet.js" in html and "http" not in html.split("leaflet/leaflet.js")[0][-60:]
+    settings.MAP_TILE_URL = "https://t0.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}"
+    html = client.get(f"/grids/areas/{NANGUAN}/").content.decode()
+    assert "tianditu" in html
+
+
+def test_area_page_shows_area_in_km2(client, province_leader):
+    client.force_login(province_leader)
+    html = client.get(f"/grids/areas/{NANGUAN}/").content.decode()
+    assert "km²" in html and "53" in html  # 南关区 ≈ 532 km²

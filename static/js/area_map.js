@@ -20,8 +20,11 @@
 
   var outline = null;
   getJSON(el.dataset.selfUrl + "?zoom=8").then(function (fc) {
+    var isGrid = el.dataset.level === "6";  // a grid has no children: show it filled
     outline = L.geoJSON(fc, {
-      style: { color: "#333", weight: 2, fill: false, dashArray: "4 3" },
+      style: isGrid
+        ? { color: LEVEL_COLOURS[6], weight: 2, fillColor: LEVEL_COLOURS[6], fillOpacity: 0.25 }
+        : { color: "#333", weight: 2, fill: false, dashArray: "4 3" },
       interactive: false,
     }).addTo(map);
     if (outline.getLayers().length) map.fitBounds(outline.getBounds(), { padding: [12, 12] });
