@@ -20,10 +20,19 @@ def load_test_counties():
         call_command(*args, verbosity=0, stdout=open("/dev/null", "w"))
 
 
+def seed_test_calendar():
+    """The official holidays of the years the tests reason about."""
+    from workcalendar.official import year_supported
+    from workcalendar.services import calendar_seed
+
+    calendar_seed(years=[y for y in (2025, 2026) if year_supported(y)])
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_test_counties()
+        seed_test_calendar()
 
 
 @pytest.fixture(autouse=True)

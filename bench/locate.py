@@ -4,10 +4,9 @@ Usage (from the project root, on a whole-province database, see bench/README.md)
 
     DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench \\
     DJANGO_SETTINGS_MODULE=governance.settings.dev \\
-    .venv/bin/python bench/locate.py [--points 5000] [--seconds 30] [--seed 42]
+    .venv/bin/python bench/locate.py [--points 5000] [--seconds 60] [--seed 42]
 
-Every contender locates the same points, one after the other in this one process,
-each after a warm-up on other points drawn the same way:
+Every contender locates the same points in this one process, one contender at a time:
 
   1. raw SQL reference: psycopg 3 outside Django, prepared statement, the bare GiST
      lookup `SELECT area_id FROM grids_locatecell WHERE ST_Intersects(...) LIMIT 1`;
@@ -21,13 +20,20 @@ each after a warm-up on other points drawn the same way:
 
 Points: (1 - --outside) inside the province boundary (ST_GeneratePoints with the seed),
 the rest uniform in the province's bounding box so that some miss; shuffled by the seed.
+Warm-up calls use other points drawn the same way.
+
+Rounds: the points are dealt into --rounds slices (default 5); each round runs every
+contender over its slice, one after the other. A burst of other work on the machine
+then lands on all contenders instead of on whichever ran at that moment. --rounds 1
+runs each contender over all points in one go.
 
 Results must agree: the codes of 2, 3, 4 and 5 are compared point by point (on a shared
 edge the smallest code wins, as in LOCATE_SQL), and the id that 1 finds must be one of
 the grids the STRtree finds. The exit status is 1 on any disagreement.
 
-Then diagnostic rows (skip with --no-diagnostics) split the service's cost: statement
-planning, the ancestors sub-select, Django's cursor, the session of the API.
+Then diagnostic rows (skip with --no-diagnostics), with the reference measured again in
+their own rounds, split the service's cost: statement planning, the ancestors
+sub-select, Django's cursor, prepared statements, the API's session.
 
 DEBUG defaults to off here (production runs with DEBUG=False; with DEBUG on Django
 records every statement); --debug keeps the dev settings' default (on).
@@ -46,6 +52,7 @@ import random
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +67,7 @@ RAW_SQL = (
 BENCH_USERNAME = "bench_province_leader"
 AIM_RATIO = 2.0  # the service within 2x of raw SQL (time per locate)
 AIM_RATE = 2000  # locates per second in one process
+NOT_DONE = object()  # result slot of a point a contender did not reach (--seconds)
 
 # Diagnostic variant: the ancestors from five primary-key joins on parent_id instead of
 # the sub-select on the codes of the path (same rows for a consistent tree).
@@ -84,12 +92,16 @@ def parse_args(argv=None):
                                 epilog="See the module docstring and bench/README.md.")
     p.add_argument("--points", type=int, default=5000, help="points to locate (default 5000)")
     p.add_argument("--seconds", type=float, default=60.0,
-                   help="time cap per contender in seconds: a contender that reaches it "
-                        "stops, and only the points every contender did are compared "
-                        "(default 60; 0 = no cap)")
+                   help="time cap per contender in seconds (summed over the rounds): a "
+                        "contender that reaches it stops, and only the points every "
+                        "contender did are compared (default 60; 0 = no cap)")
     p.add_argument("--seed", type=int, default=42, help="random seed, >= 1 (default 42)")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="slices of the points, each run by every contender in turn "
+                        "(default 5)")
     p.add_argument("--warmup", type=int, default=200,
-                   help="warm-up calls per contender, on other points (default 200)")
+                   help="warm-up calls per contender before its first round, on other "
+                        "points (default 200; 20 before each later round)")
     p.add_argument("--outside", type=float, default=0.10,
                    help="share of points drawn in the province's bounding box rather than "
                         "inside the province (default 0.10)")
@@ -100,8 +112,10 @@ def parse_args(argv=None):
     p.add_argument("--debug", action="store_true",
                    help="run with DEBUG=True (the dev settings' default) instead of False")
     args = p.parse_args(argv)
-    if args.points < 1 or args.seed < 1 or args.warmup < 0 or not 0 <= args.outside <= 1:
-        p.error("--points and --seed must be >= 1, --warmup >= 0, --outside in [0, 1]")
+    if (args.points < 1 or args.seed < 1 or args.warmup < 0 or args.rounds < 1
+            or not 0 <= args.outside <= 1):
+        p.error("--points, --seed and --rounds must be >= 1, --warmup >= 0, "
+                "--outside in [0, 1]")
     return args
 
 
@@ -129,33 +143,73 @@ class Row:
         if not self.lat_ns:
             return None
         s = sorted(self.lat_ns)
-        k = min(len(s) - 1, max(0, -(-len(s) * q // 100) - 1))
-        return s[int(k)] / 1e3
+        return s[min(len(s) - 1, max(0, -(-len(s) * q // 100) - 1))] / 1e3
 
 
-def measure(name, fn, points, warm, cap_s):
-    """Warm up, then call fn(x, y) on every point, timing each call; (Row, results)."""
-    for x, y in warm:
-        fn(x, y)
-    results, lat = [], []
+@dataclass
+class Contender:
+    name: str
+    fn: Callable  # fn(x, y) -> result; with batch=True, fn(points) -> list of results
+    batch: bool = False
+    setup: Callable | None = None  # around each round, outside the timing
+    teardown: Callable | None = None
+    row: Row | None = None
+    results: list = field(default_factory=list)
+
+    @property
+    def done(self) -> list:
+        return [r for r in self.results if r is not NOT_DONE]
+
+
+def run_rounds(contenders: list[Contender], points, warm, cap_s, rounds) -> None:
+    """Every contender over every point, in rounds; fills .row and .results."""
     clock = time.perf_counter_ns
-    t0 = clock()
-    deadline = t0 + int(cap_s * 1e9) if cap_s else None
-    for x, y in points:
-        s = clock()
-        r = fn(x, y)
-        e = clock()
-        lat.append(e - s)
-        results.append(r)
-        if deadline and e > deadline:
-            break
-    wall = clock() - t0
-    row = Row(name, n=len(results), hits=sum(r is not None for r in results), wall_ns=wall,
-              lat_ns=lat)
-    if row.n < len(points):
-        row.note = f"stopped by --seconds after {row.n:,} points"
-    print(f"  {name}: {row.rate:,.0f}/s", file=sys.stderr, flush=True)
-    return row, results
+    cap_ns = int(cap_s * 1e9) if cap_s else None
+    for c in contenders:
+        c.row, c.results = Row(c.name), [NOT_DONE] * len(points)
+    for r in range(rounds):
+        idx = range(r, len(points), rounds)
+        batch = [points[i] for i in idx]
+        w = warm if r == 0 else warm[:20]
+        for c in contenders:
+            row = c.row
+            if cap_ns and row.wall_ns > cap_ns:
+                continue
+            if c.setup:
+                c.setup()
+            try:
+                if c.batch:
+                    if w:
+                        c.fn(w)
+                    t0 = clock()
+                    out = c.fn(batch)
+                    row.wall_ns += clock() - t0
+                    for i, o in zip(idx, out, strict=True):
+                        c.results[i] = o
+                    row.n += len(batch)
+                    continue
+                fn, lat = c.fn, row.lat_ns
+                for x, y in w:
+                    fn(x, y)
+                t0 = clock()
+                for i in idx:
+                    x, y = points[i]
+                    s = clock()
+                    c.results[i] = fn(x, y)
+                    e = clock()
+                    lat.append(e - s)
+                    if cap_ns and row.wall_ns + (e - t0) > cap_ns:
+                        break
+                row.wall_ns += clock() - t0
+                row.n = len(lat)
+            finally:
+                if c.teardown:
+                    c.teardown()
+    for c in contenders:
+        c.row.hits = sum(1 for r in c.done if r is not None)
+        if c.row.n < len(points):
+            c.row.note = f"stopped by --seconds after {c.row.n:,} of {len(points):,} points"
+        print(f"  {c.name}: {c.row.rate:,.0f}/s", file=sys.stderr, flush=True)
 
 
 def fmt(v, digits=0):
@@ -174,8 +228,9 @@ def table(rows: list[Row], ref: Row) -> str:
 
 
 def differ(a: list, b: list) -> int:
-    """Points (over the common prefix) on which two contenders disagree."""
-    return sum(x != y for x, y in zip(a, b, strict=False))
+    """Points that both contenders did and on which they disagree."""
+    return sum(1 for x, y in zip(a, b, strict=True)
+               if x is not NOT_DONE and y is not NOT_DONE and x != y)
 
 
 # --------------------------------------------------------------------------- setup
@@ -337,16 +392,12 @@ def diagnostics(ctx) -> int:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
 
+    import grids.locate as locate_module
     from grids.locate import LOCATE_SQL, locate
 
-    points, warm, cap, pg = ctx["points"], ctx["warm"], ctx["cap"], ctx["pg"]
-    service, service_codes = ctx["service"], ctx["service_codes"]
+    points, pg, db = ctx["points"], ctx["pg"], ctx["db"]
+    service = ctx["service"]
     print("\n## Diagnostics: where the service's time goes\n", flush=True)
-    bad = 0
-    # The reference again, so that the ratios of this table come from this phase of the run.
-    ref, _ = measure("D0. raw SQL, psycopg, prepared (reference, again)", ctx["raw"], points,
-                     warm, cap)
-    rows: list[Row] = [ref]
     ccur = psycopg.ClientCursor(pg)  # parameters inlined, planned on every call, as Django
 
     def client_side(sql):
@@ -358,23 +409,13 @@ def diagnostics(ctx) -> int:
     no_ancestors = LOCATE_SQL.replace(
         LOCATE_SQL[LOCATE_SQL.index(",\n       (SELECT json_agg"):
                    LOCATE_SQL.index(" AS ancestors") + len(" AS ancestors")], "")
-    rows.append(measure("D1. LOCATE_SQL, psycopg, client-side binding (as Django)",
-                        client_side(LOCATE_SQL), points, warm, cap)[0])
-    rows.append(measure("D2. D1 without the ancestors sub-select",
-                        client_side(no_ancestors), points, warm, cap)[0])
-    rows.append(measure("D3. raw SQL, client-side binding (planned per call)",
-                        client_side(RAW_SQL), points, warm, cap)[0])
 
-    gen = pg_connect(ctx["db"], options="-c plan_cache_mode=force_generic_plan")
+    gen = pg_connect(db, options="-c plan_cache_mode=force_generic_plan")
     gcur = gen.cursor()
 
     def generic(x, y):
         r = gcur.execute(LOCATE_SQL, (x, y), prepare=True).fetchone()
         return r[0] if r else None
-
-    rows.append(measure("D4. LOCATE_SQL, prepared, plan_cache_mode=force_generic_plan",
-                        generic, points, warm, cap)[0])
-    gen.close()
 
     # The statement inside a PL/pgSQL function (plan cached per session, forced generic),
     # called through Django's own cursor. pg_temp: gone when the session ends.
@@ -399,15 +440,9 @@ def diagnostics(ctx) -> int:
             row = c.fetchone()
         if row is None:
             return None
-        ancestors = row[4]
-        if isinstance(ancestors, str):
-            ancestors = json.loads(ancestors)
+        if isinstance(row[4], str):
+            json.loads(row[4])
         return row[0]
-
-    row, codes = measure("D5. Django cursor → PL/pgSQL function (generic plan)",
-                         via_function, points, warm, cap)
-    rows.append(row)
-    bad += differ(codes, service_codes)
 
     def chain_path(row):
         path = [{"code": row[i], "name": row[i + 1], "level": row[i + 2]}
@@ -423,21 +458,67 @@ def diagnostics(ctx) -> int:
         chain_path(row)
         return row[0]
 
-    row, codes = measure("D6. D5 with ancestors by parent_id joins, path built in Python",
-                         via_chain, points, warm, cap)
-    rows.append(row)
-    bad += differ(codes, service_codes)
-
     def via_bare(x, y):
         with connection.cursor() as c:
             c.execute("SELECT * FROM pg_temp.bench_locate_bare(%s, %s)", [x, y])
             row = c.fetchone()
         return row[0] if row else None
 
-    row, codes = measure("D7. D5 without ancestors (floor if they came from a cache)",
-                         via_bare, points, warm, cap)
-    rows.append(row)
-    bad += differ(codes, service_codes)
+    # Django's debug cursor wrapper, the other way round from this run's DEBUG.
+    debug, forced = settings.DEBUG, connection.force_debug_cursor
+
+    def debug_flip():
+        connection.force_debug_cursor = not debug
+        settings.DEBUG = False
+
+    def debug_back():
+        connection.force_debug_cursor, settings.DEBUG = forced, debug
+        connection.queries_log.clear()
+
+    # The service itself on a second Django connection whose OPTIONS turn on psycopg's
+    # server-side binding and prepared statements, with generic plans for the session.
+    connections.settings["bench_prepared"] = {
+        **db, "OPTIONS": {**db.get("OPTIONS", {}), "server_side_binding": True,
+                          "prepare_threshold": 5,
+                          "options": "-c plan_cache_mode=force_generic_plan"}}
+
+    def use_prepared():
+        locate_module.connection = connections["bench_prepared"]
+
+    def use_default():
+        locate_module.connection = connection
+
+    cs = [
+        Contender("D0. raw SQL, psycopg, prepared (reference, again)", ctx["raw"]),
+        Contender("D1. LOCATE_SQL, psycopg, client-side binding (as Django)",
+                  client_side(LOCATE_SQL)),
+        Contender("D2. D1 without the ancestors sub-select", client_side(no_ancestors)),
+        Contender("D3. raw SQL, client-side binding (planned per call)", client_side(RAW_SQL)),
+        Contender("D4. LOCATE_SQL, prepared, plan_cache_mode=force_generic_plan", generic),
+        Contender("D5. Django cursor → PL/pgSQL function (generic plan)", via_function),
+        Contender("D6. D5 with ancestors by parent_id joins, path built in Python", via_chain),
+        Contender("D7. D5 without ancestors (floor if they came from a cache)", via_bare),
+        Contender(f"D8. service locate(), DEBUG cursor {'off' if debug else 'on'}", service,
+                  setup=debug_flip, teardown=debug_back),
+        Contender("D9. service locate(), OPTIONS server_side_binding + prepare_threshold + "
+                  "generic plans", service, setup=use_prepared, teardown=use_default),
+    ]
+    if ctx["client"] is not None:
+        token, _ = Token.objects.get_or_create(user=ctx["user"])
+        tclient = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json",
+                         HTTP_AUTHORIZATION=f"Token {token.key}")
+        cs.append(Contender("D10. API with TokenAuthentication (no session)",
+                            api_caller(tclient, ctx["url"])))
+    run_rounds(cs, points, ctx["warm"], ctx["cap"], ctx["rounds"])
+
+    with connections["bench_prepared"].cursor() as c:
+        c.execute("SELECT count(*) FROM pg_prepared_statements")
+        prepared = c.fetchone()[0]
+    connections["bench_prepared"].close()
+    gen.close()
+
+    svc = ctx["service_codes"]
+    bad = sum(differ(c.results, svc) for c in cs if c.name.split(".")[0] not in ("D0", "D3"))
     # The path D6 builds must be the service's path.
     path_bad = checked = 0
     with connection.cursor() as c:
@@ -447,75 +528,34 @@ def diagnostics(ctx) -> int:
             if r is not None:
                 checked += 1
                 path_bad += chain_path(r) != locate(x, y).path
-        c.execute("DROP FUNCTION pg_temp.bench_locate(float8, float8)")
-        c.execute("DROP FUNCTION pg_temp.bench_locate_chain(float8, float8)")
-        c.execute("DROP FUNCTION pg_temp.bench_locate_bare(float8, float8)")
-    bad += path_bad
+        for name in ("bench_locate", "bench_locate_chain", "bench_locate_bare"):
+            c.execute(f"DROP FUNCTION pg_temp.{name}(float8, float8)")
 
-    # Django's debug cursor wrapper, the other way round from this run's DEBUG.
-    debug, forced = settings.DEBUG, connection.force_debug_cursor
-    connection.force_debug_cursor = not debug
-    settings.DEBUG = False
-    try:
-        rows.append(measure(f"D8. service locate(), DEBUG cursor {'off' if debug else 'on'}",
-                            service, points, warm, cap)[0])
-    finally:
-        connection.force_debug_cursor, settings.DEBUG = forced, debug
-        connection.queries_log.clear()
-
-    # The service itself on a second Django connection whose OPTIONS turn on psycopg's
-    # server-side binding and prepared statements, with generic plans for the session.
-    import grids.locate as locate_module
-
-    connections.settings["bench_prepared"] = {
-        **ctx["db"], "OPTIONS": {**ctx["db"].get("OPTIONS", {}), "server_side_binding": True,
-                                 "prepare_threshold": 5,
-                                 "options": "-c plan_cache_mode=force_generic_plan"}}
-    locate_module.connection = connections["bench_prepared"]
-    try:
-        row, codes = measure("D9. service locate(), OPTIONS server_side_binding + "
-                             "prepare_threshold + generic plans", service, points, warm, cap)
-        with connections["bench_prepared"].cursor() as c:
-            c.execute("SELECT count(*) FROM pg_prepared_statements")
-            prepared = c.fetchone()[0]
-    finally:
-        locate_module.connection = connection
-        connections["bench_prepared"].close()
-    rows.append(row)
-    bad += differ(codes, service_codes)
-
-    api_queries = []
-    if ctx.get("url"):
-        token, _ = Token.objects.get_or_create(user=ctx["user"])
-        tclient = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json",
-                         HTTP_AUTHORIZATION=f"Token {token.key}")
-        row, codes = measure("D10. API with TokenAuthentication (no session)",
-                             api_caller(tclient, ctx["url"]), points, warm, cap)
-        rows.append(row)
-        bad += differ(codes, service_codes)
-        for label, client in (("session", ctx["client"]), ("token", tclient)):
-            with CaptureQueriesContext(connection) as cq:
-                client.get(f"{ctx['url']}?lng={points[0][0]!r}&lat={points[0][1]!r}")
-            api_queries.append((label, [" ".join(q["sql"].split()) for q in cq.captured_queries]))
-
-    print(table(rows, ref))
-    for r in rows:
-        if r.note:
-            print(f"\nnote — {r.name}: {r.note}")
-    print(f"\nD5–D7, D9 and D10 disagree with the service on {bad - path_bad} point(s); "
-          f"D6's path differs from locate().path on {path_bad} of {checked} checked hits; "
-          f"D9's connection held {prepared} server-side prepared statement(s).\n")
+    print(table([c.row for c in cs], cs[0].row))
+    for c in cs:
+        if c.row.note:
+            print(f"\nnote — {c.name}: {c.row.note}")
+    print(f"\nD1, D2 and D4–D10 disagree with the service on {bad} point(s); D6's path "
+          f"differs from locate().path on {path_bad} of {checked} checked hits; D9's "
+          f"connection held {prepared} server-side prepared statement(s).\n")
+    for label, g, c in sorted(ctx["plans"], reverse=True):
+        print(f"- prepared {label} (contender {'1' if label == 'raw SQL' else '2'}): "
+              f"{g:,} executions with the generic plan, {c:,} planned anew (custom plans)")
     sample = points[:200]
     for label, sql in (("raw SQL", RAW_SQL), ("LOCATE_SQL", LOCATE_SQL),
                        ("LOCATE_SQL without ancestors", no_ancestors)):
         p_us, e_us = plan_split(pg, sql, sample)
         print(f"- server side, {label}, point inlined, mean of {len(sample)}: "
               f"planning {p_us:.0f} µs, execution {e_us:.0f} µs")
-    for label, queries in api_queries:
-        print(f"- one API request ({label} auth) runs {len(queries)} statements:")
-        for sql in queries:
-            print(f"    - `{sql[:100]}{'…' if len(sql) > 100 else ''}`")
-    return bad
+    if ctx["client"] is not None:
+        for label, client in (("session", ctx["client"]), ("token", tclient)):
+            with CaptureQueriesContext(connection) as cq:
+                client.get(f"{ctx['url']}?lng={points[0][0]!r}&lat={points[0][1]!r}")
+            queries = [" ".join(q["sql"].split()) for q in cq.captured_queries]
+            print(f"- one API request ({label} auth) runs {len(queries)} statements:")
+            for sql in queries:
+                print(f"    - `{sql[:100]}{'…' if len(sql) > 100 else ''}`")
+    return bad + path_bad
 
 
 # --------------------------------------------------------------------------- main
@@ -562,38 +602,31 @@ def main(argv=None) -> int:
     print("command : " + " ".join(["python", *sys.argv]))
     print(f"data    : database {db['NAME']}, {prov_name} {prov_code}, {grids:,} grids, "
           f"{cells:,} locate cells")
-    print(f"points  : {len(points):,} measured (+{len(warm)} warm-up per contender), seed "
-          f"{args.seed}, {args.outside:.0%} in the bounding box; cap {cap or '∞'} s per "
-          f"contender; DEBUG={settings.DEBUG}")
+    print(f"points  : {len(points):,} measured in {args.rounds} round(s) (+{len(warm)} warm-up "
+          f"per contender), seed {args.seed}, {args.outside:.0%} in the bounding box; cap "
+          f"{cap or '∞'} s per contender; DEBUG={settings.DEBUG}")
     for k, v in info.items():
         print(f"{k:<8}: {v}")
     print("```\n", flush=True)
 
-    rows: list[Row] = []
     cur = pg.cursor()
 
     def raw(x, y):  # 1.
         r = cur.execute(RAW_SQL, (x, y), prepare=True).fetchone()
         return r[0] if r else None
 
-    ref, raw_ids = measure("1. raw SQL, psycopg, prepared (reference)", raw, points, warm, cap)
-    rows.append(ref)
-
     def full(x, y):  # 2.
         r = cur.execute(LOCATE_SQL, (x, y), prepare=True).fetchone()
         return r[0] if r else None
-
-    row, full_codes = measure("2. LOCATE_SQL, psycopg, prepared", full, points, warm, cap)
-    rows.append(row)
 
     def service(x, y):  # 3.
         r = locate(x, y)
         return r.code if r else None
 
-    svc, service_codes = measure("3. service locate()", service, points, warm, cap)
-    rows.append(svc)
+    cs = [Contender("1. raw SQL, psycopg, prepared (reference)", raw),
+          Contender("2. LOCATE_SQL, psycopg, prepared", full),
+          Contender("3. service locate()", service)]
 
-    contenders = {"2. LOCATE_SQL": full_codes, "3. service": service_codes}
     client = url = user = api = None
     if not args.no_api:  # 4.
         user = bench_user(prov_code)
@@ -601,9 +634,7 @@ def main(argv=None) -> int:
         client = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json")
         client.force_login(user)
         api = api_caller(client, url)
-        api_row, contenders["4. API"] = measure(
-            "4. API GET /api/v1/areas/locate/ (test Client, session)", api, points, warm, cap)
-        rows.append(api_row)
+        cs.append(Contender("4. API GET /api/v1/areas/locate/ (test Client, session)", api))
 
     rss0 = _rss_mb()  # 5.
     tree, ids, codes, rank, load = load_strtree(pg)
@@ -615,30 +646,31 @@ def main(argv=None) -> int:
             return None
         return codes[idx[0]] if len(idx) == 1 else codes[min(idx, key=rank.__getitem__)]
 
-    tree_row, contenders["5a. STRtree"] = measure(
-        "5a. shapely STRtree, one query per point", strtree, points, warm, cap)
-    rows.append(tree_row)
-
-    def bulk(batch):
+    def hits_of(batch):
+        """(point index, tree index) pairs, sorted by point then by code."""
         inp, hit = tree.query(shapely.points(np.asarray(batch, dtype=float)),
                               predicate="intersects")
-        order = np.lexsort((rank[hit], inp))  # by point, then by code
-        inp, hit = inp[order], hit[order]
+        order = np.lexsort((rank[hit], inp))
+        return inp[order], hit[order]
+
+    def bulk(batch):
+        inp, hit = hits_of(batch)
         first = np.unique(inp, return_index=True)[1]
         out = [None] * len(batch)
         for i, h in zip(inp[first].tolist(), hit[first].tolist(), strict=True):
             out[i] = codes[h]
-        return out, inp, hit
+        return out
 
-    if warm:
-        bulk(warm)
-    t0 = time.perf_counter_ns()
-    bulk_codes, b_inp, b_hit = bulk(points)
-    rows.append(Row("5b. shapely STRtree, all points in one query", n=len(points),
-                    hits=sum(c is not None for c in bulk_codes),
-                    wall_ns=time.perf_counter_ns() - t0))
-    contenders["5b. STRtree bulk"] = bulk_codes
+    cs.append(Contender("5a. shapely STRtree, one query per point", strtree))
+    cs.append(Contender("5b. shapely STRtree, all points in one query", bulk, batch=True))
+
+    run_rounds(cs, points, warm, cap, args.rounds)
     main_s = time.perf_counter() - t_start
+    # How PostgreSQL ran contenders 1 and 2's prepared statements: generic or custom plans.
+    plans = [("LOCATE_SQL" if "json_agg" in st else "raw SQL", g, c) for st, g, c in pg.execute(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").fetchall()]
+    ref, svc = cs[0].row, cs[2].row
+    rows = [c.row for c in cs]
 
     print("## Results\n")
     print(table(rows, ref))
@@ -651,11 +683,14 @@ def main(argv=None) -> int:
             print(f"\nnote — {r.name}: {r.note}")
 
     print("\n## Ratios (time per locate: mean, and p50 in brackets)\n")
-    pairs = [("service / raw SQL", svc, ref), ("LOCATE_SQL / raw SQL", rows[1], ref)]
-    if client is not None:
-        pairs[1:1] = [("API / raw SQL", api_row, ref)]
-        pairs.append(("API / service", api_row, svc))
-    pairs.append(("service / STRtree one per point", svc, tree_row))
+    by = {c.name.split(".")[0]: c.row for c in cs}
+    pairs = [("service / raw SQL", svc, ref)]
+    if "4" in by:
+        pairs.append(("API / raw SQL", by["4"], ref))
+    pairs.append(("LOCATE_SQL / raw SQL", by["2"], ref))
+    if "4" in by:
+        pairs.append(("API / service", by["4"], svc))
+    pairs.append(("service / STRtree one per point", svc, by["5a"]))
     for label, a, b in pairs:
         print(f"- {label}: {a.mean_us / b.mean_us:.2f}× ({a.pct_us(50) / b.pct_us(50):.2f}×)")
     r = svc.mean_us / ref.mean_us
@@ -664,25 +699,27 @@ def main(argv=None) -> int:
           f"≥ {AIM_RATE:,} locates/s in one process — "
           f"{'met' if svc.rate >= AIM_RATE else 'NOT met'} ({svc.rate:,.0f}/s).")
 
-    # Agreement, over the points that every contender did.
-    n = min(r.n for r in rows)
+    # Agreement, over the points that every contender did; the truth is the STRtree's
+    # full hit set (every grid that contains the point).
+    inp, hit = hits_of(points)
     hit_sets: list[set] = [set() for _ in points]
-    for i, h in zip(b_inp.tolist(), b_hit.tolist(), strict=True):
+    for i, h in zip(inp.tolist(), hit.tolist(), strict=True):
         hit_sets[i].add(int(ids[h]))
+    truth = bulk(points)
+    common = [i for i in range(len(points)) if all(c.results[i] is not NOT_DONE for c in cs)]
     mismatches = []
-    for i in range(n):
-        truth = bulk_codes[i]
-        for label, got in contenders.items():
-            if got[i] != truth:
-                mismatches.append((i, label, got[i], truth))
-        rid = raw_ids[i]
+    for i in common:
+        for c in cs[1:]:
+            if c.results[i] != truth[i]:
+                mismatches.append((i, c.name, c.results[i], truth[i]))
+        rid = cs[0].results[i]
         if (rid is None) != (not hit_sets[i]) or (rid is not None and rid not in hit_sets[i]):
-            mismatches.append((i, "1. raw SQL", id2code.get(rid, rid),
+            mismatches.append((i, cs[0].name, id2code.get(rid, rid),
                                sorted(id2code[h] for h in hit_sets[i])))
-    hits = sum(1 for s in hit_sets[:n] if s)
-    multi = sum(1 for s in hit_sets[:n] if len(s) > 1)
-    print(f"\n## Agreement\n\nOn the {n:,} points every contender did: {hits:,} hits, "
-          f"{n - hits:,} misses, {multi} point(s) in more than one grid; "
+    hits = sum(1 for i in common if hit_sets[i])
+    multi = sum(1 for i in common if len(hit_sets[i]) > 1)
+    print(f"\n## Agreement\n\nOn the {len(common):,} points every contender did: {hits:,} hits, "
+          f"{len(common) - hits:,} misses, {multi} point(s) in more than one grid; "
           f"{len(mismatches)} mismatch(es).")
     for i, label, got, want in mismatches[:20]:
         x, y = points[i]
@@ -690,9 +727,10 @@ def main(argv=None) -> int:
 
     bad = 0
     if not args.no_diagnostics:
-        bad = diagnostics({"points": points, "warm": warm, "cap": cap, "raw": raw, "pg": pg,
-                           "db": db, "service": service, "service_codes": service_codes,
-                           "client": client, "url": url, "user": user})
+        bad = diagnostics({"points": points, "warm": warm, "cap": cap, "rounds": args.rounds,
+                           "raw": raw, "pg": pg, "db": db, "service": service,
+                           "service_codes": cs[2].results, "client": client, "url": url,
+                           "user": user, "plans": plans})
     if args.profile:
         profile("service locate()", service, points[:1000])
         if api is not None:

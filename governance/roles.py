@@ -14,7 +14,7 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("网格员")
     VILLAGE_STAFF = "village_staff", _("村(社区)工作人员")
     TOWNSHIP_STAFF = "township_staff", _("乡镇(街道)工作人员")
-    COUNTY_DISPATCHER = "county_dispatcher", _("县区调度员")
+    COUNTY_DISPATCHER = "county_dispatcher", _("综治中心调度员")
     DEPARTMENT_HANDLER = "department_handler", _("职能部门办理人")
     CITY_LEADER = "city_leader", _("市级领导")
     PROVINCE_LEADER = "province_leader", _("省级领导")
@@ -42,15 +42,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({Action.VIEW, Action.AUDIT}),
 }
 
-# The area level each role is normally held at (1 province … 6 grid); None = any.
-ROLE_LEVEL: dict[str, int | None] = {
-    Role.GRID_WORKER: 6,
-    Role.VILLAGE_STAFF: 5,
-    Role.TOWNSHIP_STAFF: 4,
-    Role.COUNTY_DISPATCHER: 3,
+# The area levels each role may be held at (1 province … 6 grid); None = any. The
+# dispatcher of a 综治中心 exists at county, city and province level: cases escalate
+# up to them.
+ROLE_LEVEL: dict[str, frozenset[int] | None] = {
+    Role.GRID_WORKER: frozenset({6}),
+    Role.VILLAGE_STAFF: frozenset({5}),
+    Role.TOWNSHIP_STAFF: frozenset({4}),
+    Role.COUNTY_DISPATCHER: frozenset({1, 2, 3}),
     Role.DEPARTMENT_HANDLER: None,
-    Role.CITY_LEADER: 2,
-    Role.PROVINCE_LEADER: 1,
+    Role.CITY_LEADER: frozenset({2}),
+    Role.PROVINCE_LEADER: frozenset({1}),
     Role.ADMIN: None,
     Role.AUDITOR: None,
 }
+
+# The roles that make a user staff of the unit (area) where the role is held: they
+# accept, handle, dispatch and escalate the cases held by that unit.
+UNIT_ROLES = frozenset({Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
+                        Role.COUNTY_DISPATCHER})

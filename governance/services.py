@@ -69,10 +69,10 @@ def role_assign(*, actor, user, role: str, area, department: Department | None =
     _require_configure(actor, area)
     if role not in Role.values:
         raise ValidationError(_("未知角色:%(r)s") % {"r": role}, code="invalid")
-    expected = ROLE_LEVEL[role]
-    if expected is not None and area.level != expected:
+    allowed = ROLE_LEVEL[role]
+    if allowed is not None and area.level not in allowed:
         raise ValidationError(
-            _("角色“%(role)s”只能分配在%(level)s级区域。")
+            _("角色“%(role)s”不能分配在%(level)s级区域。")
             % {"role": Role(role).label, "level": area.get_level_display()},
             code="wrong_level",
         )

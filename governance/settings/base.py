@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "leaflet",
     "governance",
     "grids",
+    "integrations",
+    "workcalendar",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -181,3 +184,17 @@ PLATFORM_NAME = _("省域社会治理一体化智能平台")
 # references. GridGov reads boundary files only in the admin-run `import_boundaries`
 # command, from files the administrator supplies, so the warning is acknowledged here.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# E-mail notifications are sent only when an SMTP server is configured.
+EMAIL_NOTIFICATIONS = bool(env("EMAIL_HOST", default=""))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gridgov@localhost")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Attachments: what a reporter may upload, and how large.
+EVENT_ATTACHMENT_TYPES = {
+    "image/jpeg", "image/png", "image/webp", "application/pdf",
+    "video/mp4", "audio/mpeg", "audio/mp4",
+}
+EVENT_ATTACHMENT_MAX_BYTES = env.int("EVENT_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)

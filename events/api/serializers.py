@@ -1,0 +1,112 @@
+from rest_framework import serializers
+
+from events.models import Attachment, Event, EventCategory, SupervisionCard, Trace, Urgency
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent.code", default=None, read_only=True)
+
+    class Meta:
+        model = EventCategory
+        fields = ["code", "name", "parent", "accept_level", "accept_hours", "handle_days",
+                  "verify_days", "evidence_required"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.FileField(source="file", read_only=True)
+    thumbnail_url = serializers.ImageField(source="thumbnail", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "url", "thumbnail_url", "content_type", "size", "uploaded_at"]
+
+
+class TraceSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Trace
+        fields = ["action", "actor_name", "from_status", "to_status", "unit", "note", "at",
+                  "attachments"]
+
+
+class SupervisionSerializer(serializers.ModelSerializer):
+    issued_by_area = serializers.CharField(source="issued_by_area.name")
+
+    class Meta:
+        model = SupervisionCard
+        fields = ["id", "colour", "message", "deadline", "issued_at", "issued_by_area",
+                  "answer", "answered_at"]
+
+
+class EventListSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.name")
+    status_name = serializers.CharField(source="get_status_display")
+    current_unit = serializers.SerializerMethodField()
+    grid = serializers.CharField(source="grid.code")
+
+    class Meta:
+        model = Event
+        fields = ["number", "title", "category", "status", "status_name", "urgency", "grid",
+                  "current_unit", "step_deadline", "deadline", "due_state", "reported_at"]
+
+    def get_current_unit(self, obj) -> str:
+        return obj.current_department.name if obj.current_department_id else \
+            obj.current_area.name
+
+
+class EventDetailSerializer(EventListSerializer):
+    traces = TraceSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    supervisions = SupervisionSerializer(many=True, read_only=True)
+    location = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+
+    class Meta(EventListSerializer.Meta):
+        fields = EventListSerializer.Meta.fields + [
+            "description", "source", "address", "location", "reporter_name", "reporter_phone",
+            "result", "rating", "suspended_at", "suspend_reason", "traces", "attachments",
+            "supervisions", "actions"]
+
+    def get_location(self, obj) -> list[float] | None:
+        return [obj.location.x, obj.location.y] if obj.location else None
+
+    def get_actions(self, obj) -> list[str]:
+        from events.flows import available_actions
+
+        return available_actions(obj, self.context["request"].user)
+
+    def get_reporter_phone(self, obj) -> str:
+        from events.masking import phone_for
+
+        return phone_for(self.context["request"].user, obj)
+
+
+class EventReportSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.SlugRelatedField(slug_field="code",
+                                            queryset=EventCategory.objects.filter(active=True))
+    lng = serializers.FloatField(required=False)
+    lat = serializers.FloatField(required=False)
+    crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], default="wgs84")
+    grid = serializers.CharField(required=False, max_length=15)
+    address = serializers.CharField(required=False, allow_blank=True, default="")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class EventActionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    department = serializers.CharField(required=False)
+    unit = serializers.CharField(required=False)
+    rating = serializers.IntegerField(required=False)
+    into = serializers.CharField(required=False)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class SuperviseSerializer(serializers.Serializer):
+    colour = serializers.ChoiceField(choices=SupervisionCard.Colour.choices)
+    message = serializers.CharField()
+    days = serializers.IntegerField(min_value=1, max_value=30, default=2)

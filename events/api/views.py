@@ -1,0 +1,186 @@
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from events import selectors, services
+from events.models import Event, EventCategory, Source, Trace
+from governance.models import Department
+from grids.models import Area
+
+from .serializers import (
+    CategorySerializer,
+    EventActionSerializer,
+    EventDetailSerializer,
+    EventListSerializer,
+    EventReportSerializer,
+    SuperviseSerializer,
+    SupervisionSerializer,
+)
+
+
+def _error(exc: ValidationError, http=status.HTTP_400_BAD_REQUEST):
+    code = getattr(exc, "code", None) or "invalid"
+    if code == "forbidden":
+        http = status.HTTP_403_FORBIDDEN
+    return Response({"detail": " ".join(exc.messages), "code": code}, status=http)
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """事件分类树 (configured by administrators)."""
+
+    serializer_class = CategorySerializer
+    queryset = EventCategory.objects.filter(active=True).select_related("parent")
+    lookup_field = "code"
+    pagination_class = None
+
+
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """事件:上报、待办/已办/督办/超期列表、详情(全程留痕)与处置操作。
+
+    Scoped: a case outside the caller's jurisdiction is absent from lists and 404.
+    """
+
+    lookup_field = "number"
+    queryset = Event.objects.none()
+
+    def get_queryset(self):
+        qs = selectors.event_list(user=self.request.user)
+        if self.action == "list":
+            p = self.request.query_params
+            qs = selectors.inbox(user=self.request.user, box=p.get("box", "all"),
+                                 category=p.get("category", ""), q=p.get("q", ""),
+                                 status=p.get("status", ""))
+        else:
+            qs = qs.prefetch_related(
+                Prefetch("traces", Trace.objects.prefetch_related("attachments")),
+                "attachments", "supervisions__issued_by_area")
+        return qs
+
+    def get_serializer_class(self):
+        return EventDetailSerializer if self.action != "list" else EventListSerializer
+
+    @extend_schema(parameters=[
+        OpenApiParameter("box", str, enum=["todo", "done", "supervised", "overdue", "all"]),
+        OpenApiParameter("status", str), OpenApiParameter("category", str),
+        OpenApiParameter("q", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=EventReportSerializer, responses={201: EventDetailSerializer})
+    def create(self, request):
+        """上报事件 Report a case (multipart with `files` for photos)."""
+        s = EventReportSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        grid = None
+        if d.get("grid"):
+            grid = Area.objects.restrict(request.user).filter(code=d["grid"], level=6).first()
+            if grid is None:
+                return Response({"detail": "网格不存在或不在您的管辖范围内 Unknown grid.",
+                                 "code": "invalid_grid"}, status=400)
+        source = Source.DEPARTMENT if request.user.department_id else Source.API
+        if any(r.role == "grid_worker" for r in request.user.role_assignments.all()):
+            source = Source.GRID_WORKER
+        try:
+            event = services.event_report(
+                actor=request.user, title=d["title"], description=d["description"],
+                category=d["category"], source=source, lng=d.get("lng"), lat=d.get("lat"),
+                crs=d["crs"], grid=grid, address=d["address"], urgency=d["urgency"],
+                files=request.FILES.getlist("files"))
+        except ValidationError as exc:
+            return _error(exc)
+        except ValueError as exc:  # LocateError: bad coordinates
+            return Response({"detail": str(exc), "code": getattr(exc, "code", "invalid")},
+                            status=400)
+        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
+                                              context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EventActionSerializer, responses={200: EventDetailSerializer},
+                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
+                                                enum=[*services.TRANSITIONS])])
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
+    def perform(self, request, number=None, name=None):
+        """处置操作:accept, dispatch, sign, close, verify, reopen, rate, return…"""
+        event = self.get_object()
+        s = EventActionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        kwargs = {}
+        try:
+            if d.get("department"):
+                kwargs["department"] = Department.objects.get(code=d["department"])
+            if d.get("unit"):
+                kwargs["unit"] = Area.objects.get(code=d["unit"])
+            if d.get("into"):
+                kwargs["into"] = Event.objects.get(number=d["into"])
+        except (Department.DoesNotExist, Area.DoesNotExist, Event.DoesNotExist):
+            return Response({"detail": "部门、单位或事件不存在 Unknown target.",
+                             "code": "invalid_target"}, status=400)
+        if "rating" in d:
+            kwargs["rating"] = d["rating"]
+        try:
+            services.event_transition(actor=request.user, event=event, action=name,
+                                      note=d["note"], files=request.FILES.getlist("files"),
+                                      **kwargs)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
+                                              context={"request": request}).data)
+
+    @extend_schema(request=SuperviseSerializer, responses={201: SupervisionSerializer})
+    @action(detail=True, methods=["post"])
+    def supervise(self, request, number=None):
+        """督办:上级单位对未办结事件发出黄牌或红牌。"""
+        event = self.get_object()
+        s = SuperviseSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        try:
+            card = services.event_supervise(actor=request.user, event=event, **s.validated_data)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(SupervisionSerializer(card).data, status=201)
+
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, number=None):
+        try:
+            services.event_suspend(actor=request.user, event=self.get_object(),
+                                   reason=request.data.get("reason", ""))
+        except ValidationError as exc:
+            return _error(exc)
+        return Response({"detail": "已挂起", "code": "ok"})
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request, number=None):
+        try:
+            services.event_resume(actor=request.user, event=self.get_object())
+        except ValidationError as exc:
+            return _error(exc)
+        return Response({"detail": "已恢复计时", "code": "ok"})
+
+    @extend_schema(parameters=[OpenApiParameter("category", str, required=True),
+                               OpenApiParameter("lng", float, required=True),
+                               OpenApiParameter("lat", float, required=True)])
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request):
+        """疑似重复:同类、50 米内、近 7 天的未办结事件。"""
+        p = request.query_params
+        try:
+            category = EventCategory.objects.get(code=p.get("category"))
+            lng, lat = float(p.get("lng")), float(p.get("lat"))
+        except (EventCategory.DoesNotExist, TypeError, ValueError):
+            return Response({"detail": "参数有误 category, lng and lat are required.",
+                             "code": "invalid"}, status=400)
+        qs = services.duplicates_suggest(user=request.user, category=category, lng=lng, lat=lat)
+        return Response(EventListSerializer(qs[:20], many=True).data)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc

@@ -1,0 +1,254 @@
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+from governance.scoping import ScopedQuerySet
+
+
+class EventCategory(models.Model):
+    """A node of the category tree configured by administrators."""
+
+    code = models.CharField(_("分类编码"), max_length=32, unique=True)
+    name = models.CharField(_("分类名称"), max_length=100)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name=_("上级分类"))
+    # Level (1 province … 6 grid) of the unit that accepts a new report of this category.
+    accept_level = models.PositiveSmallIntegerField(_("受理层级"), default=5)
+    accept_hours = models.PositiveSmallIntegerField(_("受理时限(工作小时)"), default=4)
+    handle_days = models.PositiveSmallIntegerField(_("办理时限(工作日)"), default=5)
+    verify_days = models.PositiveSmallIntegerField(_("核查时限(工作日)"), default=2)
+    evidence_required = models.BooleanField(_("办结须现场佐证"), default=False)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("事件分类")
+        verbose_name_plural = _("事件分类")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Category + area subtree → the department a dispatcher sends such cases to.
+
+    The rule whose area is deepest (most specific) among the event's ancestors wins.
+    """
+
+    category = models.ForeignKey(EventCategory, on_delete=models.CASCADE,
+                                 related_name="routing_rules", verbose_name=_("分类"))
+    area = models.ForeignKey("grids.Area", on_delete=models.CASCADE, verbose_name=_("适用区域"))
+    department = models.ForeignKey("governance.Department", on_delete=models.CASCADE,
+                                   verbose_name=_("承办部门"))
+
+    class Meta:
+        verbose_name = _("分派规则")
+        verbose_name_plural = _("分派规则")
+        constraints = [models.UniqueConstraint(fields=["category", "area"],
+                                               name="uniq_route_category_area")]
+
+    def __str__(self):
+        return f"{self.category} @ {self.area_id} → {self.department}"
+
+
+class Status(models.TextChoices):
+    PENDING_REVIEW = "pending_review", _("待审核")  # citizen reports wait for moderation
+    REPORTED = "reported", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    DISPATCHED = "dispatched", _("已分派")
+    HANDLING = "handling", _("办理中")
+    CLOSED = "closed", _("已办结待核查")
+    VERIFIED = "verified", _("已核查待评价")
+    ARCHIVED = "archived", _("已归档")
+    MERGED = "merged", _("已合并")
+    REJECTED = "rejected", _("不予受理")
+
+
+OPEN_STATUSES = [Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING,
+                 Status.CLOSED]
+
+
+class Source(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员上报")
+    CITIZEN = "citizen", _("群众上报")
+    DEPARTMENT = "department", _("部门系统")
+    HOTLINE = "hotline_12345", _("12345热线")
+    API = "api", _("接口接入")
+    OPEN311 = "open311", _("Open311")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
+
+
+class DueState(models.TextChoices):
+    ON_TIME = "on_time", _("正常")
+    NEAR_DUE = "near_due", _("临期")
+    OVERDUE = "overdue", _("超期")
+
+
+class Event(models.Model):
+    number = models.CharField(_("事件编号"), max_length=24, unique=True)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("描述"), blank=True)
+    category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, verbose_name=_("分类"))
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices,
+                               default=Urgency.NORMAL)
+    location = models.PointField(_("位置"), srid=4326, null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    grid = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("所属网格"))
+    # The grid's path, denormalised so jurisdiction filters need no join (hot table).
+    area_path = models.CharField(max_length=120, db_index=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("上报人"))
+    reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    tracking_code = models.CharField(_("查询码"), max_length=12, blank=True, db_index=True)
+    open311_client = models.ForeignKey("events.Open311Client", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="events")
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
+                              default=Status.REPORTED, db_index=True)
+    current_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("当前处置单位"))
+    current_department = models.ForeignKey("governance.Department", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+",
+                                           verbose_name=_("当前承办部门"))
+    previous_area = models.ForeignKey("grids.Area", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    dispatched_by_area = models.ForeignKey("grids.Area", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("当前办理人"))
+
+    step_started_at = models.DateTimeField(_("本环节开始"), null=True, blank=True)
+    step_deadline = models.DateTimeField(_("本环节时限"), null=True, blank=True, db_index=True)
+    deadline = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    due_state = models.CharField(_("时限状态"), max_length=10, choices=DueState.choices,
+                                 default=DueState.ON_TIME, db_index=True)
+    suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
+    suspend_reason = models.CharField(_("挂起原因"), max_length=200, blank=True)
+
+    result = models.TextField(_("办理结果"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("满意度评价"), null=True, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="duplicates", verbose_name=_("合并至"))
+    reported_at = models.DateTimeField(_("上报时间"), auto_now_add=True, db_index=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    scope_path_field = "area_path"
+
+    class Meta:
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["current_area", "status"]),
+            models.Index(fields=["current_department", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("events:detail", args=[self.number])
+
+
+class Trace(models.Model):
+    """One step of a case's history (全程留痕): who, when, what, with what material."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="traces")
+    action = models.CharField(_("操作"), max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField(_("操作人"), max_length=150)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(_("处置单位"), max_length=200, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("处置记录")
+        verbose_name_plural = _("处置记录")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance, filename):
+    return f"events/{instance.event.number}/{filename}"
+
+
+class Attachment(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attachments")
+    trace = models.ForeignKey(Trace, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=attachment_path, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self):
+        return self.file.name
+
+
+class SupervisionCard(models.Model):
+    class Colour(models.TextChoices):
+        YELLOW = "yellow", _("黄牌督办")
+        RED = "red", _("红牌督办")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="supervisions")
+    colour = models.CharField(_("督办等级"), max_length=10, choices=Colour.choices)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    issued_by_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(_("督办意见"))
+    deadline = models.DateTimeField(_("反馈期限"))
+    issued_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(_("反馈"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.get_colour_display()} {self.event_id}"
+
+
+class Open311Client(models.Model):
+    """An outside system allowed to file and read GeoReport v2 requests (API key)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=8)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 接入方")
+        verbose_name_plural = _("Open311 接入方")
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"

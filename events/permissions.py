@@ -1,0 +1,68 @@
+"""Who may act on a case at its current step. Pure reads, cached per user object."""
+
+from __future__ import annotations
+
+from governance.models import RoleAssignment
+from governance.roles import UNIT_ROLES, Action, Role
+from governance.scoping import path_in_jurisdiction
+
+
+def _roles(user) -> list[tuple[str, int, str, int | None]]:
+    """(role, area id, area path, department id) of the user's assignments, cached."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache = user.__dict__.setdefault("_event_roles", None)
+    if cache is None:
+        cache = list(
+            RoleAssignment.objects.filter(user=user).values_list(
+                "role", "area_id", "area__path", "department_id"
+            )
+        )
+        user.__dict__["_event_roles"] = cache
+    return cache
+
+
+def is_unit_staff(user, area) -> bool:
+    """Does the user work for the unit (area) itself?"""
+    return any(role in UNIT_ROLES and area_id == area.id
+               for role, area_id, _p, _d in _roles(user))
+
+
+def is_department_handler(user, department) -> bool:
+    return department is not None and any(
+        role == Role.DEPARTMENT_HANDLER and dept_id == department.id
+        for role, _a, _p, dept_id in _roles(user)
+    )
+
+
+def holds_case(user, event) -> bool:
+    """The current holder: the department it was dispatched to, or the unit's staff."""
+    if event.current_department_id:
+        return is_department_handler(user, event.current_department)
+    return is_unit_staff(user, event.current_area)
+
+
+def is_upper_level(user, event) -> bool:
+    """Holds a role above the current unit whose jurisdiction covers the case."""
+    level = event.current_area.level
+    return any(
+        event.area_path.startswith(path) and path.count("/") < level
+        for role, _a, path, _d in _roles(user)
+        if role not in (Role.AUDITOR, Role.DEPARTMENT_HANDLER)
+    )
+
+
+def can_verify(user, event) -> bool:
+    """The reporter, or a grid worker of the case's grid."""
+    if event.reporter_id and event.reporter_id == user.pk:
+        return True
+    return any(role == Role.GRID_WORKER and area_id == event.grid_id
+               for role, area_id, _p, _d in _roles(user))
+
+
+def can_view(user, event) -> bool:
+    return path_in_jurisdiction(user, event.area_path, Action.VIEW) or holds_case(user, event)
+
+
+def clear(user) -> None:
+    user.__dict__.pop("_event_roles", None)

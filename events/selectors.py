@@ -1,0 +1,70 @@
+"""Reads of cases. Every one starts from Event.objects.restrict(user, …)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from governance.models import RoleAssignment
+from governance.roles import UNIT_ROLES, Role
+
+from .models import OPEN_STATUSES, DueState, Event, Status, SupervisionCard, Trace
+
+INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
+
+
+def event_list(*, user):
+    return Event.objects.restrict(user).select_related(
+        "category", "current_area", "current_department", "grid")
+
+
+def event_get(*, user, number: str) -> Event:
+    return event_list(user=user).get(number=number)
+
+
+def _held_by_user_q(user) -> Q:
+    """Cases currently held by one of the user's units or departments."""
+    units = RoleAssignment.objects.filter(user=user, role__in=UNIT_ROLES).values("area_id")
+    depts = RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT_HANDLER,
+                                          department__isnull=False).values("department_id")
+    return (Q(current_department__isnull=True, current_area_id__in=units)
+            | Q(current_department_id__in=depts))
+
+
+def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: str = ""):
+    """The user's boxes: 待办 (held by my units, open), 已办 (I acted on it, no longer
+    mine), 督办 (open supervision cards), 超期 (mine and overdue)."""
+    qs = event_list(user=user)
+    held = _held_by_user_q(user)
+    waiting = [Status.PENDING_REVIEW, Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
+               Status.HANDLING]
+    if box == "todo":
+        qs = qs.filter(held, status__in=waiting)
+    elif box == "done":
+        acted = Trace.objects.filter(event=OuterRef("pk"), actor=user)
+        qs = qs.filter(Exists(acted)).exclude(held & Q(status__in=waiting))
+    elif box == "supervised":
+        open_cards = SupervisionCard.objects.filter(event=OuterRef("pk"),
+                                                    answered_at__isnull=True)
+        qs = qs.filter(Exists(open_cards))
+    elif box == "overdue":
+        qs = qs.filter(held, due_state=DueState.OVERDUE, status__in=OPEN_STATUSES)
+    if category:
+        qs = qs.filter(category__code__startswith=category)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(number__icontains=q) | Q(address__icontains=q))
+    return qs.order_by("step_deadline", "-reported_at")
+
+
+def inbox_counts(*, user) -> dict[str, int]:
+    return {box: inbox(user=user, box=box).count() for box in INBOX_BOXES if box != "all"}
+
+
+def event_timeline(*, event: Event):
+    return event.traces.select_related("actor").prefetch_related("attachments")
+
+
+def status_counts(*, user) -> dict[str, int]:
+    rows = event_list(user=user).values("status").annotate(n=Count("id"))
+    return {r["status"]: r["n"] for r in rows}

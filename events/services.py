@@ -1,0 +1,386 @@
+"""Every write on a case. Each service locks the case, checks role and jurisdiction
+through the process (flows.py), saves, traces, audits and notifies."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
+
+from governance.audit import audit_record
+from governance.models import Department, RoleAssignment
+from governance.notifications import notify
+from governance.roles import UNIT_ROLES, Action, Role
+from governance.scoping import path_in_jurisdiction
+from grids.locate import locate, parse_point
+from grids.models import Area
+
+from . import permissions as perm
+from . import sla
+from .attachments import check_upload, make_thumbnail
+from .flows import ACTION_LABELS, EventProcess, Step
+from .models import (
+    Attachment,
+    Event,
+    EventCategory,
+    Source,
+    Status,
+    SupervisionCard,
+    Trace,
+    Urgency,
+)
+
+DUPLICATE_RADIUS_M = 50
+DUPLICATE_DAYS = 7
+
+
+class EventActionError(ValidationError):
+    """A refused action; nothing was changed."""
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _next_number() -> str:
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval('events_event_number_seq')")
+        seq = cur.fetchone()[0]
+    return f"SJ{timezone.localdate():%Y%m%d}{seq:06d}"
+
+
+def _accepting_unit(grid: Area, level: int) -> Area:
+    code = grid.ancestor_codes[max(1, min(level, grid.level)) - 1]
+    return Area.objects.only("id", "code", "name", "level", "path", "parent_id").get(code=code)
+
+
+def _trace(event: Event, actor, step: Step, from_status: str) -> Trace:
+    return Trace.objects.create(
+        event=event, action=step.action, actor=actor if _real(actor) else None,
+        actor_name=_actor_name(actor), from_status=from_status, to_status=event.status,
+        unit=str(step.unit)[:200], note=step.note or "",
+    )
+
+
+def _real(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def _actor_name(actor) -> str:
+    return str(actor) if _real(actor) else _("群众/系统")
+
+
+def _holders(event: Event):
+    """Users who hold the case now (to notify)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if event.current_department_id:
+        q = RoleAssignment.objects.filter(role=Role.DEPARTMENT_HANDLER,
+                                          department_id=event.current_department_id)
+    else:
+        q = RoleAssignment.objects.filter(role__in=UNIT_ROLES, area_id=event.current_area_id)
+    return User.objects.filter(pk__in=q.values("user_id"), is_active=True)
+
+
+def _notify_holders(event: Event, kind: str, title: str) -> None:
+    notify(users=list(_holders(event)), kind=kind, title=title,
+           body=f"{event.number} {event.title}", url=event.get_absolute_url())
+
+
+def _publish(event: Event, action: str) -> None:
+    """Signed webhooks to the department systems concerned (queued on commit)."""
+    from integrations.services import webhook_publish
+
+    from .payloads import event_payload
+
+    webhook_publish(event_type=f"event.{action}", payload=event_payload(event),
+                    area_path=event.area_path,
+                    departments=[event.current_department] if event.current_department_id
+                    else None)
+
+
+def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:
+    out = []
+    for upload in files or []:
+        content_type = check_upload(upload)
+        att = Attachment(event=event, trace=trace, content_type=content_type,
+                         size=upload.size, uploaded_by=actor if _real(actor) else None)
+        att.file.save(upload.name, upload, save=False)
+        thumb = make_thumbnail(upload, content_type)
+        if thumb is not None:
+            att.thumbnail.save(f"thumb-{upload.name}.jpg", thumb, save=False)
+        att.save()
+        out.append(att)
+    return out
+
+
+# -- report -------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_report(
+    *, actor, title: str, category: EventCategory, source: str = Source.GRID_WORKER,
+    description: str = "", lng=None, lat=None, crs: str = "wgs84", grid: Area | None = None,
+    address: str = "", urgency: str = Urgency.NORMAL, reporter_name: str = "",
+    reporter_phone: str = "", files=None,
+) -> Event:
+    """Report a case. Staff report inside their jurisdiction; citizens (actor=None,
+    source=citizen) report anywhere and wait for moderation."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError(_("请填写事件标题。"), code="required")
+    if not category.active:
+        raise ValidationError(_("该事件分类已停用。"), code="invalid")
+    point = None
+    if lng not in (None, "") or lat not in (None, ""):
+        x, y, crs = parse_point(lng, lat, crs)  # LocateError is a ValueError
+        found = locate(x, y, crs)
+        if found is None:
+            raise ValidationError(_("该位置不在任何网格内,请在地图上重新选择。"),
+                                  code="outside_grids")
+        point = Point(found.lng, found.lat, srid=4326)
+        if grid is None:
+            grid = Area.objects.get(code=found.code)
+    if grid is None or grid.level != 6:
+        raise ValidationError(_("请提供位置或选择所属网格。"), code="required")
+    citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
+    if not citizen and not path_in_jurisdiction(actor, grid.path, Action.VIEW):
+        raise EventActionError(_("该网格不在您的管辖范围内。"), code="forbidden")
+    event = Event(
+        number=_next_number(), title=title[:200], description=description,
+        category=category, source=source, urgency=urgency, location=point,
+        address=address[:300], grid=grid, area_path=grid.path,
+        reporter=actor if _real(actor) else None,
+        reporter_name=reporter_name or (str(actor) if _real(actor) else ""),
+        reporter_phone=reporter_phone or (getattr(actor, "phone", "") if _real(actor) else ""),
+        tracking_code=secrets.token_hex(4).upper() if citizen or source == Source.OPEN311 else "",
+        status=Status.PENDING_REVIEW if citizen else Status.REPORTED,
+        current_area=_accepting_unit(grid, category.accept_level),
+    )
+    if not citizen:
+        sla.start_step(event, "accept")
+    event.save()
+    trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
+    _attach(event, actor, files, trace)
+    audit_record(actor=actor if _real(actor) else None, action="event.report", obj=event,
+                 changes={"status": [None, event.status], "grid": [None, grid.code]},
+                 area_path=event.area_path)
+    _notify_holders(event, "event.new", _("新事件待受理:%(t)s") % {"t": event.title}
+                    if not citizen else _("群众上报待审核:%(t)s") % {"t": event.title})
+    _publish(event, "reported")
+    return event
+
+
+def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
+                       exclude: Event | None = None):
+    """Open cases of the same category within 50 m reported in the last 7 days."""
+    from django.contrib.gis.measure import D
+
+    qs = Event.objects.restrict(user).filter(
+        category=category, status__in=[Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
+                                       Status.HANDLING, Status.PENDING_REVIEW],
+        reported_at__gte=timezone.now() - timedelta(days=DUPLICATE_DAYS),
+        location__dwithin=(Point(lng, lat, srid=4326), D(m=DUPLICATE_RADIUS_M)),
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.order_by("-reported_at")
+
+
+# -- transitions ----------------------------------------------------------------
+
+TRANSITIONS = ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
+               "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
+               "merge")
+NOTE_REQUIRED = {"reject", "send_back", "send_down", "reopen"}
+
+
+@transaction.atomic
+def event_transition(*, actor, event: Event, action: str, note: str = "", files=None,
+                     **kwargs) -> Event:
+    """Perform one step of the process, or refuse it with a clear error."""
+    if action not in TRANSITIONS:
+        raise EventActionError(_("未知操作:%(a)s") % {"a": action}, code="invalid")
+    # Lock the row: two people acting on one case at once are serialised.
+    event = (Event.objects.select_for_update(of=("self",))
+             .select_related("category", "current_area", "current_department",
+                             "dispatched_by_area", "previous_area", "grid")
+             .get(pk=event.pk))
+    if action in NOTE_REQUIRED and not (note or "").strip():
+        raise EventActionError(_("请填写原因。"), code="required")
+    _validate_arguments(actor, event, action, kwargs)
+    process = EventProcess(event, pending_evidence=bool(files))
+    method = getattr(process, action)
+    label = method.label
+    if not method.can_proceed(check_conditions=False):
+        raise EventActionError(
+            _("事件当前状态为“%(s)s”,不能执行“%(a)s”。")
+            % {"s": event.get_status_display(), "a": label}, code="invalid_state")
+    if not method.has_perm(actor):
+        raise EventActionError(_("您无权对该事件执行“%(a)s”。") % {"a": label},
+                               code="forbidden")
+    before = event.status
+    before_unit = (event.current_area_id, event.current_department_id)
+    try:
+        step = method(actor=actor, note=note, **kwargs) if action not in ("close",) else \
+            method(actor=actor, result=note)
+    except TransitionNotAllowed as exc:
+        raise EventActionError(getattr(exc, "unmet_message", "") or str(exc),
+                               code="condition") from None
+    event.save()
+    trace = _trace(event, actor, step, before)
+    _attach(event, actor, files, trace)
+    audit_record(actor=actor, action=f"event.{action}", obj=event,
+                 changes={"status": [before, event.status],
+                          "unit": [str(before_unit), str((event.current_area_id,
+                                                          event.current_department_id))]},
+                 area_path=event.area_path)
+    if (event.current_area_id, event.current_department_id) != before_unit or \
+            event.status in (Status.REPORTED, Status.DISPATCHED):
+        _notify_holders(event, f"event.{action}",
+                        _("%(a)s:%(t)s") % {"a": ACTION_LABELS.get(step.action, label),
+                                             "t": event.title})
+    _publish(event, step.action)
+    if _real(actor):
+        perm.clear(actor)
+    return event
+
+
+def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
+    if action == "dispatch":
+        department, unit = kwargs.get("department"), kwargs.get("unit")
+        if (department is None) == (unit is None):
+            raise EventActionError(_("请选择一个承办部门或一个下级单位。"), code="required")
+        if department is not None and not (
+            event.current_area.path.startswith(department.area.path)
+            or department.area.path.startswith(event.current_area.path)
+        ):
+            raise EventActionError(_("该部门不在本单位的分派范围内。"), code="invalid")
+        if unit is not None and not (unit.parent_id == event.current_area_id
+                                     and event.area_path.startswith(unit.path)):
+            raise EventActionError(_("只能分派给事发地所在的直接下级单位。"), code="invalid")
+    if action == "transfer" and not isinstance(kwargs.get("department"), Department):
+        raise EventActionError(_("请选择转派的部门。"), code="required")
+    if action == "rate":
+        rating = kwargs.get("rating")
+        if not isinstance(rating, int) or not 1 <= rating <= 5:
+            raise EventActionError(_("评价须为 1 到 5 分。"), code="invalid")
+    if action == "merge":
+        into = kwargs.get("into")
+        if into is None or into.pk == event.pk or into.status == Status.MERGED:
+            raise EventActionError(_("请选择要合并到的另一事件。"), code="invalid")
+        if not Event.objects.restrict(actor).filter(pk=into.pk).exists():
+            raise EventActionError(_("目标事件不在您的管辖范围内。"), code="forbidden")
+
+
+# -- supervision, suspension, material -------------------------------------------
+
+
+@transaction.atomic
+def event_supervise(*, actor, event: Event, colour: str, message: str,
+                    days: int = 2) -> SupervisionCard:
+    if event.status not in (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
+                            Status.HANDLING, Status.CLOSED):
+        raise EventActionError(_("只能督办未办结的事件。"), code="invalid_state")
+    if not perm.is_upper_level(actor, event):
+        raise EventActionError(_("只有上级单位可以督办该事件。"), code="forbidden")
+    if colour not in SupervisionCard.Colour.values or not (message or "").strip():
+        raise EventActionError(_("请选择督办等级并填写督办意见。"), code="required")
+    from workcalendar.workdays import get_calendar
+
+    role_area = (RoleAssignment.objects.filter(user=actor).select_related("area")
+                 .order_by("area__level").first().area)
+    card = SupervisionCard.objects.create(
+        event=event, colour=colour, issued_by=actor, issued_by_area=role_area,
+        message=message, deadline=get_calendar().add_workdays(timezone.now(), days))
+    _trace(event, actor, Step("supervise", role_area.name, message), event.status)
+    audit_record(actor=actor, action="event.supervise", obj=event,
+                 changes={"supervision": [None, colour]}, area_path=event.area_path)
+    _notify_holders(event, "event.supervise",
+                    _("%(c)s:%(t)s") % {"c": card.get_colour_display(), "t": event.title})
+    return card
+
+
+@transaction.atomic
+def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> SupervisionCard:
+    if not perm.holds_case(actor, card.event):
+        raise EventActionError(_("只有当前承办单位可以反馈督办。"), code="forbidden")
+    if card.answered_at or not (answer or "").strip():
+        raise EventActionError(_("请填写反馈内容(每张督办卡只能反馈一次)。"), code="invalid")
+    card.answer, card.answered_at = answer, timezone.now()
+    card.save(update_fields=["answer", "answered_at"])
+    _trace(card.event, actor, Step("supervision_answer", "", answer), card.event.status)
+    audit_record(actor=actor, action="event.supervision_answer", obj=card.event,
+                 changes={"supervision": [card.colour, "answered"]},
+                 area_path=card.event.area_path)
+    return card
+
+
+@transaction.atomic
+def event_suspend(*, actor, event: Event, reason: str) -> Event:
+    event = Event.objects.select_for_update(of=("self",)).select_related(
+        "current_area", "current_department").get(pk=event.pk)
+    if not perm.holds_case(actor, event) or event.status not in (
+            Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING):
+        raise EventActionError(_("只有承办单位可以挂起办理中的事件。"), code="forbidden")
+    if event.suspended_at or not (reason or "").strip():
+        raise EventActionError(_("请填写挂起原因(已挂起的事件不能重复挂起)。"), code="invalid")
+    sla.suspend(event)
+    event.suspend_reason = reason[:200]
+    event.save()
+    _trace(event, actor, Step("suspend", "", reason), event.status)
+    audit_record(actor=actor, action="event.suspend", obj=event,
+                 changes={"suspended": [False, True]}, area_path=event.area_path)
+    return event
+
+
+@transaction.atomic
+def event_resume(*, actor, event: Event) -> Event:
+    event = Event.objects.select_for_update(of=("self",)).select_related(
+        "current_area", "current_department").get(pk=event.pk)
+    if not perm.holds_case(actor, event) or not event.suspended_at:
+        raise EventActionError(_("该事件未挂起或您无权恢复。"), code="invalid")
+    sla.resume(event)
+    event.save()
+    _trace(event, actor, Step("resume", "", ""), event.status)
+    audit_record(actor=actor, action="event.resume", obj=event,
+                 changes={"suspended": [True, False]}, area_path=event.area_path)
+    return event
+
+
+@transaction.atomic
+def event_attach(*, actor, event: Event, files, note: str = "") -> list[Attachment]:
+    if not (perm.holds_case(actor, event) or perm.can_verify(actor, event)):
+        raise EventActionError(_("您无权为该事件补充材料。"), code="forbidden")
+    trace = _trace(event, actor, Step("attach", "", note), event.status)
+    out = _attach(event, actor, files, trace)
+    audit_record(actor=actor, action="event.attach", obj=event,
+                 changes={"attachments": [None, len(out)]}, area_path=event.area_path)
+    return out
+
+
+# -- schedule -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def events_mark_due() -> dict[str, int]:
+    """Scheduled: flag near-due and overdue cases, trace and notify their holders."""
+    flagged = sla.mark_due_states()
+    for state, ids in flagged.items():
+        if not ids:
+            continue
+        action = "overdue" if state == "overdue" else "near_due"
+        events = list(Event.objects.filter(id__in=ids).select_related("current_area"))
+        Trace.objects.bulk_create([
+            Trace(event=e, action=action, actor_name=_("系统"), from_status=e.status,
+                  to_status=e.status, unit=e.current_area.name) for e in events])
+        for e in events:
+            _notify_holders(e, f"event.{action}",
+                            _("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title})
+    return {k: len(v) for k, v in flagged.items()}

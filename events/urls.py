@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("report/", views.report, name="report"),
+    path("<str:number>/", views.detail, name="detail"),
+]

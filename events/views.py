@@ -1,0 +1,130 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from governance.models import Department
+from grids.models import Area
+
+from . import selectors, services
+from .flows import ACTION_LABELS, EventProcess, available_actions
+from .forms import ActionForm, ReportForm, SuperviseForm
+from .masking import phone_for
+from .models import Event, Status
+
+
+@login_required
+def inbox(request):
+    box = request.GET.get("box", "todo")
+    if box not in selectors.INBOX_BOXES:
+        box = "todo"
+    qs = selectors.inbox(user=request.user, box=box, q=request.GET.get("q", ""),
+                         status=request.GET.get("status", ""))
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    return render(request, "events/inbox.html", {
+        "box": box, "page": page, "counts": selectors.inbox_counts(user=request.user),
+        "statuses": Status.choices,
+    })
+
+
+@login_required
+def detail(request, number):
+    try:
+        event = selectors.event_get(user=request.user, number=number)
+    except Event.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        return _act(request, event)
+    process = EventProcess(event)
+    allowed = available_actions(event, request.user)
+    departments = Department.objects.none()
+    units = Area.objects.none()
+    if "dispatch" in allowed or "transfer" in allowed:
+        holder = event.dispatched_by_area or event.current_area
+        departments = Department.objects.filter(area__path__in=[
+            p for p in _prefixes(holder.path)]).order_by("name")
+        units = Area.objects.filter(parent=event.current_area,
+                                    path__in=_prefixes(event.area_path)).only("code", "name")
+    return render(request, "events/detail.html", {
+        "event": event,
+        "timeline": selectors.event_timeline(event=event),
+        "actions": [(name, getattr(process, name).label) for name in allowed],
+        "departments": departments, "units": units,
+        "phone": phone_for(request.user, event),
+        "supervise_form": SuperviseForm(),
+        "action_labels": ACTION_LABELS,
+        "can_supervise": services.perm.is_upper_level(request.user, event),
+    })
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def _act(request, event):
+    kind = request.POST.get("kind", "transition")
+    try:
+        if kind == "supervise":
+            form = SuperviseForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("请完整填写督办信息。"))
+            services.event_supervise(actor=request.user, event=event, **form.cleaned_data)
+        elif kind == "answer":
+            card = event.supervisions.get(pk=request.POST.get("card"))
+            services.supervision_answer(actor=request.user, card=card,
+                                        answer=request.POST.get("answer", ""))
+        elif kind in ("suspend", "resume"):
+            if kind == "suspend":
+                services.event_suspend(actor=request.user, event=event,
+                                       reason=request.POST.get("reason", ""))
+            else:
+                services.event_resume(actor=request.user, event=event)
+        else:
+            form = ActionForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationError(" ".join(str(e) for e in form.errors.values()))
+            d = form.cleaned_data
+            kwargs = {}
+            if d["department"]:
+                kwargs["department"] = Department.objects.get(code=d["department"])
+            if d["unit"]:
+                kwargs["unit"] = Area.objects.get(code=d["unit"])
+            if d["into"]:
+                kwargs["into"] = selectors.event_get(user=request.user, number=d["into"])
+            if d["rating"]:
+                kwargs["rating"] = d["rating"]
+            services.event_transition(actor=request.user, event=event, action=d["action"],
+                                      note=d["note"], files=d["files"], **kwargs)
+        messages.success(request, _("操作成功。"))
+    except (ValidationError, Department.DoesNotExist, Area.DoesNotExist,
+            Event.DoesNotExist) as exc:
+        text = " ".join(getattr(exc, "messages", [])) or _("操作对象不存在。")
+        messages.error(request, text)
+    return redirect("events:detail", number=event.number)
+
+
+@login_required
+def report(request):
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            event = services.event_report(
+                actor=request.user, title=d["title"], description=d["description"],
+                category=d["category"], lng=d["lng"], lat=d["lat"], address=d["address"],
+                urgency=d["urgency"], files=d["photos"])
+        except (ValidationError, ValueError) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("已上报,事件编号 %(n)s。") % {"n": event.number})
+            return redirect("events:detail", number=event.number)
+    from grids.selectors import area_roots
+
+    roots = area_roots(user=request.user)
+    center = (roots[0].centroid.x, roots[0].centroid.y) if roots and roots[0].centroid else \
+        (125.32, 43.88)
+    return render(request, "events/report.html", {"form": form, "center": center})

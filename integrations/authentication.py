@@ -1,0 +1,46 @@
+"""`Authorization: Department <key>`: a department system calls the API as its
+department's service account, so jurisdiction and permissions apply unchanged."""
+
+from django.core.exceptions import ValidationError
+from rest_framework import authentication, exceptions
+
+from . import services
+from .models import DepartmentToken
+
+KEYWORD = "Department"
+
+
+class DepartmentTokenAuthentication(authentication.BaseAuthentication):
+    """`request.user` is the department's service user, `request.auth` the token."""
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != KEYWORD.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                "部门令牌格式错误 Malformed header: use 'Authorization: Department <key>'.")
+        try:
+            raw_key = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(
+                "部门令牌无效或已吊销 Invalid or revoked department token.") from None
+        token = (
+            DepartmentToken.objects.select_related("department__area")
+            .filter(key_hash=services.department_token_hash(raw_key), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            raise exceptions.AuthenticationFailed(
+                "部门令牌无效或已吊销 Invalid or revoked department token.")
+        try:
+            user = services.department_service_user(department=token.department)
+        except ValidationError as exc:
+            raise exceptions.AuthenticationFailed(" ".join(exc.messages)) from None
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("部门账号已停用 Department account disabled.")
+        services.department_token_touch(token=token)
+        return user, token
+
+    def authenticate_header(self, request):
+        return f'{KEYWORD} realm="api"'

@@ -1,0 +1,428 @@
+"""Writes of the integrations app: webhook subscriptions, publishing and delivery,
+department API tokens. Each public function owns its transaction and audit row.
+
+Delivery is at-least-once: a receiver deduplicates on `X-GridGov-Delivery`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+import time
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.audit import audit_record
+from governance.models import Department
+from governance.roles import Action, Role
+from governance.scoping import path_in_jurisdiction
+from governance.services import role_assign, user_create
+from grids.models import PATH_SEPARATOR
+
+from . import transport
+from .models import (
+    DepartmentToken,
+    IdempotencyKey,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from .signing import sign
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+# Waits after the 1st … 5th failed attempt; the 6th failure makes the delivery dead.
+BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+# Requeue deliveries this long overdue (lost broker message, worker killed mid-send).
+SWEEP_GRACE = timedelta(minutes=2)
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+_url_validator = URLValidator(schemes=["http", "https"])
+
+Status = WebhookDelivery.Status
+
+
+def _timeout() -> float:
+    return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10))
+
+
+def _require(actor, path: str, action: str) -> None:
+    """`actor=None` is the system itself; anyone else needs `action` on the area."""
+    if actor is not None and not path_in_jurisdiction(actor, path, action):
+        raise ValidationError(_("您无权管理该部门的系统对接。"), code="forbidden")
+
+
+def _queue_deliveries(delivery_ids: list[int], countdown: float | None = None) -> None:
+    from .tasks import deliver_webhook_task
+
+    for pk in delivery_ids:
+        deliver_webhook_task.apply_async((pk,), countdown=countdown)
+
+
+def _queue_on_commit(delivery_ids: list[int], countdown: float | None = None) -> None:
+    # robust: the caller's data is committed by then; if the broker is down the
+    # sweeper (webhook_deliveries_requeue_due) sends the delivery later.
+    if delivery_ids:
+        transaction.on_commit(partial(_queue_deliveries, delivery_ids, countdown), robust=True)
+
+
+# Subscriptions ------------------------------------------------------------------
+
+
+def _clean_event_types(event_types) -> list[str]:
+    if not isinstance(event_types, (list, tuple)) or not event_types:
+        raise ValidationError(_("请至少指定一种事件类型。"), code="invalid")
+    cleaned: list[str] = []
+    for value in event_types:
+        ok = isinstance(value, str) and len(value) <= 100 and (
+            value == "*" or _EVENT_TYPE.match(value.removesuffix(".*"))
+        )
+        if not ok:
+            raise ValidationError(_("事件类型无效:%(t)s") % {"t": value}, code="invalid")
+        if value not in cleaned:
+            cleaned.append(value)
+    return cleaned
+
+
+def _clean_url(url: str) -> str:
+    try:
+        if len(url) > 500:
+            raise ValidationError("too long")
+        _url_validator(url)
+    except (ValidationError, TypeError):
+        raise ValidationError(_("接收地址必须是 http 或 https 网址。"), code="invalid") from None
+    return url
+
+
+def _new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)  # 32 random bytes
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *, actor, department: Department, url: str, event_types: list[str], name: str = "",
+) -> tuple[WebhookSubscription, str]:
+    """Returns the subscription and its secret, which is not shown again."""
+    _require(actor, department.area.path, Action.CONFIGURE)
+    subscription = WebhookSubscription.objects.create(
+        department=department, name=name[:100], url=_clean_url(url),
+        event_types=_clean_event_types(event_types), secret=_new_secret(),
+    )
+    audit_record(actor=actor, action="webhook_subscription.create", obj=subscription,
+                 changes={"department": [None, department.code], "url": [None, url],
+                          "event_types": [None, subscription.event_types]},
+                 area_path=department.area.path)
+    return subscription, subscription.secret
+
+
+@transaction.atomic
+def webhook_subscription_deactivate(
+    *, actor, subscription: WebhookSubscription
+) -> WebhookSubscription:
+    """Stops new deliveries; deliveries not yet sent become dead when their turn comes."""
+    area_path = subscription.department.area.path
+    _require(actor, area_path, Action.CONFIGURE)
+    if subscription.active:
+        subscription.active = False
+        subscription.save(update_fields=["active"])
+        audit_record(actor=actor, action="webhook_subscription.deactivate", obj=subscription,
+                     changes={"active": [True, False]}, area_path=area_path)
+    return subscription
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, actor, subscription: WebhookSubscription) -> str:
+    """A new secret, effective for the next attempt; returned once."""
+    area_path = subscription.department.area.path
+    _require(actor, area_path, Action.CONFIGURE)
+    subscription.secret = _new_secret()
+    subscription.save(update_fields=["secret"])
+    audit_record(actor=actor, action="webhook_subscription.rotate_secret", obj=subscription,
+                 changes={"secret": ["***", "***"]}, area_path=area_path)
+    return subscription.secret
+
+
+# Publishing ---------------------------------------------------------------------
+
+
+def _event_type_patterns(event_type: str) -> list[str]:
+    """Subscription entries that match `event_type`: "*", every "prefix.*", itself."""
+    parts = event_type.split(".")
+    return ["*", event_type] + [".".join(parts[:i]) + ".*" for i in range(1, len(parts))]
+
+
+def _ancestor_paths(area_path: str) -> list[str]:
+    """"a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the areas that contain `area_path`."""
+    codes = [c for c in area_path.split(PATH_SEPARATOR) if c]
+    return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
+
+
+@transaction.atomic
+def webhook_publish(
+    *,
+    event_type: str,
+    payload: dict,
+    area_path: str,
+    departments: list[Department] | None = None,
+) -> list[WebhookDelivery]:
+    """Create a delivery for each active subscription that wants `event_type`:
+    those of `departments` if given, else of every department whose area contains
+    `area_path`. The POSTs are queued when the caller's transaction commits.
+
+    `payload` must be JSON-serializable (dates, decimals and UUIDs are fine).
+    """
+    if not isinstance(event_type, str) or not _EVENT_TYPE.match(event_type):
+        raise ValueError(f"invalid webhook event type: {event_type!r}")
+    if not isinstance(payload, dict):
+        raise TypeError("webhook payload must be a dict")
+    if departments is not None:
+        where = models.Q(department__in=[d.pk for d in departments])
+    else:
+        where = models.Q(department__area__path__in=_ancestor_paths(area_path))
+    if not departments and not area_path:
+        return []
+    wanted = models.Q()
+    for pattern in _event_type_patterns(event_type):
+        wanted |= models.Q(event_types__contains=[pattern])
+    subscriptions = WebhookSubscription.objects.filter(where, wanted, active=True).order_by("pk")
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(subscription=s, event_type=event_type, payload=payload,
+                        area_path=area_path, next_attempt_at=now)
+        for s in subscriptions
+    )
+    _queue_on_commit([d.pk for d in deliveries])
+    return deliveries
+
+
+# Delivery -----------------------------------------------------------------------
+
+
+def webhook_body(delivery: WebhookDelivery) -> bytes:
+    """The JSON document POSTed for `delivery` (the same bytes on every attempt)."""
+    envelope = {
+        "id": delivery.pk,
+        "event": delivery.event_type,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"),
+                      cls=DjangoJSONEncoder).encode("utf-8")
+
+
+def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Take a due delivery for one attempt, or None if it is not due, finished, or
+    being sent by another worker. Duplicate task messages (Redis may redeliver
+    long-countdown tasks) are thereby harmless."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription")
+            .filter(pk=delivery_id, status__in=[Status.PENDING, Status.FAILED],
+                    next_attempt_at__lte=now)
+            .first()
+        )
+        if delivery is None:
+            return None
+        if not delivery.subscription.active:
+            delivery.status = Status.DEAD
+            delivery.last_error = "subscription inactive"
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["status", "last_error", "next_attempt_at"])
+            return None
+        # A lease: no other task takes it while this attempt is under way.
+        delivery.next_attempt_at = now + timedelta(seconds=_timeout() + 60)
+        delivery.save(update_fields=["next_attempt_at"])
+    return delivery
+
+
+@transaction.atomic
+def _record_attempt(delivery_id: int, result: transport.PostResult,
+                    started: datetime) -> WebhookDelivery:
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+    delivery.attempts += 1
+    WebhookAttempt.objects.create(
+        delivery=delivery, number=delivery.attempts, attempted_at=started,
+        status_code=result.status_code, error=result.error,
+        response_excerpt=result.response_excerpt, duration_ms=result.duration_ms,
+    )
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    if result.ok:
+        delivery.status = Status.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = Status.DEAD
+        delivery.next_attempt_at = None
+    else:
+        delivery.status = Status.FAILED
+        delivery.next_attempt_at = started + timedelta(
+            seconds=BACKOFF_SECONDS[delivery.attempts - 1])
+        countdown = max(0.0, (delivery.next_attempt_at - timezone.now()).total_seconds())
+        _queue_on_commit([delivery.pk], countdown=countdown)
+    delivery.save()
+    return delivery
+
+
+def webhook_delivery_attempt(
+    *, delivery_id: int, now: datetime | None = None
+) -> WebhookDelivery | None:
+    """Make one signed POST for a due delivery and record the outcome; schedules the
+    next attempt after a failure. Returns None when there was nothing to do.
+
+    Not atomic as a whole on purpose: no transaction stays open during the HTTP call.
+    `now` (default: the current time) decides what is due and when to retry.
+    """
+    started = now or timezone.now()
+    delivery = _claim(delivery_id, started)
+    if delivery is None:
+        return None
+    subscription = delivery.subscription
+    body = webhook_body(delivery)
+    timestamp = int(time.time())
+    headers = {
+        "X-GridGov-Event": delivery.event_type,
+        "X-GridGov-Delivery": str(delivery.pk),
+        "X-GridGov-Attempt": str(delivery.attempts + 1),
+        "X-GridGov-Timestamp": str(timestamp),
+        "X-GridGov-Signature": sign(subscription.secret, timestamp, body),
+    }
+    result = transport.post(subscription.url, body, headers, timeout=_timeout())
+    if not result.ok:
+        logger.info("webhook delivery %s to %s failed: %s", delivery.pk, subscription.url,
+                    result.error)
+    return _record_attempt(delivery.pk, result, started)
+
+
+@transaction.atomic
+def webhook_delivery_replay(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again, whatever its state, with a fresh series of attempts."""
+    if actor is not None and not WebhookDelivery.objects.restrict(actor, Action.CHANGE).filter(
+        pk=delivery.pk
+    ).exists():
+        raise ValidationError(_("您无权重发该推送。"), code="forbidden")
+    delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
+                .select_related("subscription__department__area").get(pk=delivery.pk))
+    if not delivery.subscription.active:
+        raise ValidationError(_("该推送订阅已停用,不能重发。"), code="inactive")
+    before = delivery.status
+    delivery.status = Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    audit_record(actor=actor, action="webhook_delivery.replay", obj=delivery,
+                 changes={"status": [before, Status.PENDING]},
+                 area_path=delivery.subscription.department.area.path)
+    _queue_on_commit([delivery.pk])
+    return delivery
+
+
+def webhook_deliveries_requeue_due(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Queue deliveries overdue by more than SWEEP_GRACE; returns how many."""
+    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    ids = list(
+        WebhookDelivery.objects.filter(status__in=[Status.PENDING, Status.FAILED],
+                                       next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    )
+    _queue_deliveries(ids)
+    return len(ids)
+
+
+# Department tokens ----------------------------------------------------------------
+
+
+def department_token_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def department_service_user(*, department: Department):
+    """The account a department system acts as (`dept-<code>`): a department handler
+    in the department's area, with no usable password. Created on first need."""
+    username = f"dept-{department.code}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    actor=None, username=username, password=secrets.token_urlsafe(32),
+                    full_name=_("%(name)s(系统对接)") % {"name": department.name},
+                    department=department, check_password=False,
+                )
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                role_assign(actor=None, user=user, role=Role.DEPARTMENT_HANDLER,
+                            area=department.area, department=department)
+        except (IntegrityError, ValidationError):
+            user = User.objects.filter(username=username).first()  # created concurrently
+    if user is None or user.department_id != department.pk or user.has_usable_password():
+        # A person's account already carries the name: never act as them.
+        raise ValidationError(_("用户名 %(u)s 已被占用。") % {"u": username}, code="duplicate")
+    return user
+
+
+@transaction.atomic
+def department_token_issue(
+    *, actor, department: Department, name: str
+) -> tuple[DepartmentToken, str]:
+    """Returns the token and its raw key, which is not shown again."""
+    _require(actor, department.area.path, Action.CONFIGURE)
+    if not name or len(name) > 100:
+        raise ValidationError(_("请填写令牌名称(不超过 100 字)。"), code="invalid")
+    department_service_user(department=department)
+    raw_key = "gdt_" + secrets.token_urlsafe(32)
+    token = DepartmentToken.objects.create(
+        department=department, name=name, key_hash=department_token_hash(raw_key),
+        prefix=raw_key[:12],
+    )
+    audit_record(actor=actor, action="department_token.issue", obj=token,
+                 changes={"department": [None, department.code], "name": [None, name],
+                          "prefix": [None, token.prefix]},
+                 area_path=department.area.path)
+    return token, raw_key
+
+
+@transaction.atomic
+def department_token_revoke(*, actor, token: DepartmentToken) -> DepartmentToken:
+    area_path = token.department.area.path
+    _require(actor, area_path, Action.CONFIGURE)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="department_token.revoke", obj=token,
+                     changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+                     area_path=area_path)
+    return token
+
+
+def department_token_touch(*, token: DepartmentToken) -> None:
+    """Record use, at most once a minute per token (one UPDATE, no audit row)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        DepartmentToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+# Idempotency ----------------------------------------------------------------------
+
+
+def idempotency_keys_purge(*, older_than: timedelta = timedelta(hours=24)) -> int:
+    deleted, _detail = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - older_than).delete()
+    return deleted
