@@ -28,12 +28,14 @@ help:
 
 deps: system python messages
 
-# English translations are compiled from locale/en/LC_MESSAGES/django.po (the .mo is
-# build output, not committed); redone only when the .po is newer.
-messages: locale/en/LC_MESSAGES/django.mo
+# English translations are compiled from every locale/en/LC_MESSAGES/django.po (the .mo
+# files are build output, not committed); redone only when a .po is newer than the stamp.
+PO_FILES := $(shell find . -path ./.venv -prune -o -name django.po -print)
+messages: var/.messages-stamp
 
-locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po | system python
+var/.messages-stamp: $(PO_FILES) | system python
 	@$(PY) manage.py compilemessages -l en --ignore=.venv -v0
+	@mkdir -p var && touch $@
 
 system:
 	@bash scripts/install-system.sh
@@ -44,6 +46,7 @@ python:
 db: deps
 	@bash scripts/setup-db.sh
 	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py seed_calendar
 
 demo: db
 	@$(PY) manage.py load_demo_province --if-empty $(DEMO_ARGS)

@@ -33,6 +33,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_test_counties()
         seed_test_calendar()
+        from events.categories import categories_seed
+
+        categories_seed()  # a flush by an earlier run's live-server test removes them
 
 
 @pytest.fixture(autouse=True)

@@ -35,3 +35,18 @@ DEFAULT_CATEGORIES = [
     ("09", "市场监管", 3, 4, 10, False),
     ("10", "其他事件", 5, 4, 5, False),
 ]
+
+
+def categories_seed(Category=None) -> int:
+    """Create the default categories that do not exist yet (by code)."""
+    if Category is None:
+        from .models import EventCategory as Category
+    by_code = {c.code: c for c in Category.objects.all()}
+    created = 0
+    for code, name, level, hours, days, evidence in DEFAULT_CATEGORIES:
+        if code not in by_code:
+            by_code[code] = Category.objects.create(
+                code=code, name=name, parent=by_code.get(code[:-2]), accept_level=level,
+                accept_hours=hours, handle_days=days, evidence_required=evidence)
+            created += 1
+    return created

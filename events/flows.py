@@ -51,10 +51,13 @@ def _not_top(process: EventProcess) -> fsm.State.CONDITION:
 class EventProcess:
     status = fsm.State(Status, default=Status.REPORTED)
 
-    def __init__(self, event: Event, *, pending_evidence: bool = False):
+    def __init__(self, event: Event, *, pending_evidence: bool = False,
+                 citizen: bool = False):
         self.event = event
         # Set by the close service when the evidence arrives with the close request.
         self.pending_evidence = pending_evidence
+        # Set by the public page once the citizen proved the tracking code.
+        self.citizen = citizen
 
     @status.getter()
     def _get_status(self):
@@ -194,7 +197,7 @@ class EventProcess:
         return Step("reopen", _unit_name(e), note)
 
     @status.transition(source=Status.VERIFIED, target=Status.ARCHIVED, label=_("评价"),
-                       permission=lambda p, u: perm.can_verify(u, p.event))
+                       permission=lambda p, u: p.citizen or perm.can_verify(u, p.event))
     def rate(self, *, actor, rating: int, note=""):
         self.event.rating = rating
         return Step("rate", "", note)

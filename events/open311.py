@@ -1,8 +1,10 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) under /open311/v2/.
 
-services.json is public; creating and reading requests need an `api_key` issued to
-the outside system (`open311_client_create`). A client reads only the requests it
-filed. Requests enter the process like citizens' reports: they wait for moderation.
+services.json and reading requests are public, as the standard intends, but only
+for requests filed through Open311 and without any personal data (no names, no
+phone numbers); with its `api_key` a client reads just the requests it filed. Filing
+needs an `api_key` issued to the outside system (`open311_client_create`). Requests
+enter the process like citizens' reports: they wait for moderation.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from governance.audit import audit_record
 
-from .models import EventCategory, Open311Client, Source, Status
+from .models import Event, EventCategory, Open311Client, Source, Status
 from .services import event_report
 
 CLOSED = {Status.CLOSED, Status.VERIFIED, Status.ARCHIVED, Status.MERGED, Status.REJECTED}
@@ -87,15 +89,25 @@ def service_definition(request, code, fmt="json"):
     return JsonResponse({"service_code": code, "attributes": []})
 
 
+def _readable(request):
+    """Requests a reader may see: a keyed client its own, anyone the Open311 ones."""
+    client = _client(request)
+    qs = client.events.all() if client is not None else Event.objects.filter(
+        source=Source.OPEN311)
+    return qs.select_related("category", "current_area", "current_department")
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def requests_view(request, fmt="json"):
-    client = _client(request)
-    if client is None:
-        return _error(403, "api_key missing or invalid")
     if request.method == "POST":
+        client = _client(request)
+        if client is None:
+            return _error(403, "api_key missing or invalid")
         return _create(request, client)
-    qs = client.events.select_related("category", "current_area", "current_department")
+    if (request.GET.get("api_key")) and _client(request) is None:
+        return _error(403, "api_key invalid")
+    qs = _readable(request)
     ids = request.GET.get("service_request_id")
     if ids:
         qs = qs.filter(number__in=[i.strip() for i in ids.split(",")])
@@ -117,11 +129,7 @@ def requests_view(request, fmt="json"):
 
 @require_http_methods(["GET"])
 def request_detail(request, number, fmt="json"):
-    client = _client(request)
-    if client is None:
-        return _error(403, "api_key missing or invalid")
-    e = client.events.select_related("category", "current_area", "current_department") \
-        .filter(number=number).first()
+    e = _readable(request).filter(number=number).first()
     if e is None:
         return _error(404, "service_request_id not found")
     return JsonResponse([_request(e)], safe=False)

@@ -54,6 +54,8 @@ def is_upper_level(user, event) -> bool:
 
 def can_verify(user, event) -> bool:
     """The reporter, or a grid worker of the case's grid."""
+    if user is None:
+        return False
     if event.reporter_id and event.reporter_id == user.pk:
         return True
     return any(role == Role.GRID_WORKER and area_id == event.grid_id

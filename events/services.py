@@ -186,7 +186,10 @@ def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
         category=category, status__in=[Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
                                        Status.HANDLING, Status.PENDING_REVIEW],
         reported_at__gte=timezone.now() - timedelta(days=DUPLICATE_DAYS),
-        location__dwithin=(Point(lng, lat, srid=4326), D(m=DUPLICATE_RADIUS_M)),
+        # Degrees prefilter (uses the GiST index; 0.0009° ≥ 50 m in Jilin's latitudes),
+        # then the exact spheroid distance.
+        location__dwithin=(Point(lng, lat, srid=4326), 0.0009),
+        location__distance_lte=(Point(lng, lat, srid=4326), D(m=DUPLICATE_RADIUS_M)),
     )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -277,6 +280,30 @@ def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
             raise EventActionError(_("请选择要合并到的另一事件。"), code="invalid")
         if not Event.objects.restrict(actor).filter(pk=into.pk).exists():
             raise EventActionError(_("目标事件不在您的管辖范围内。"), code="forbidden")
+
+
+@transaction.atomic
+def event_citizen_rate(*, number: str, tracking_code: str, rating: int,
+                       note: str = "") -> Event:
+    """A citizen rates their own closed and verified report (proved by tracking code)."""
+    event = (Event.objects.select_for_update(of=("self",))
+             .select_related("category", "current_area", "current_department", "grid")
+             .filter(number=number, tracking_code=tracking_code.strip().upper()).first())
+    if event is None or not tracking_code:
+        raise EventActionError(_("事件编号或查询码不正确。"), code="not_found")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise EventActionError(_("评价须为 1 到 5 分。"), code="invalid")
+    process = EventProcess(event, citizen=True)
+    if not process.rate.can_proceed(check_conditions=False):
+        raise EventActionError(_("事件尚未办结核查,暂不能评价。"), code="invalid_state")
+    before = event.status
+    step = process.rate(actor=None, rating=rating, note=note)
+    event.save()
+    _trace(event, None, step, before)
+    audit_record(actor=None, action="event.rate", obj=event,
+                 changes={"rating": [None, rating]}, area_path=event.area_path)
+    _publish(event, "rate")
+    return event
 
 
 # -- supervision, suspension, material -------------------------------------------

@@ -19,12 +19,14 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                "部门令牌格式错误 Malformed header: use 'Authorization: Department <key>'.")
+                "部门令牌格式错误 Malformed header: use 'Authorization: Department <key>'."
+            )
         try:
             raw_key = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(
-                "部门令牌无效或已吊销 Invalid or revoked department token.") from None
+                "部门令牌无效或已吊销 Invalid or revoked department token."
+            ) from None
         token = (
             DepartmentToken.objects.select_related("department__area")
             .filter(key_hash=services.department_token_hash(raw_key), revoked_at__isnull=True)
@@ -32,7 +34,8 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed(
-                "部门令牌无效或已吊销 Invalid or revoked department token.")
+                "部门令牌无效或已吊销 Invalid or revoked department token."
+            )
         try:
             user = services.department_service_user(department=token.department)
         except ValidationError as exc:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.http.request import RawPostDataException
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -55,8 +56,9 @@ def request_fingerprint(request: Request) -> str:
         body = json.dumps(request.data, sort_keys=True, default=str).encode("utf-8")
     if request.content_type.startswith("application/json") and body:
         try:
-            body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"),
-                              ensure_ascii=False).encode("utf-8")
+            body = json.dumps(
+                json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
         except ValueError:
             pass
     digest = hashlib.sha256()
@@ -70,9 +72,7 @@ def _error(detail: str, code: str, http_status: int) -> Response:
     return Response({"detail": detail, "code": code}, status=http_status)
 
 
-def idempotent(
-    scope: Callable[[Request], str | None] = default_scope, *, required: bool = False
-):
+def idempotent(scope: Callable[[Request], str | None] = default_scope, *, required: bool = False):
     """Decorate a DRF handler (view method or `@api_view` function)."""
 
     def decorator(handler):
@@ -83,24 +83,31 @@ def idempotent(
             scope_value = scope(request) if key else None
             if not key or scope_value is None:
                 if required:
-                    return _error(f"请提供 {HEADER} 请求头 {HEADER} header required.",
-                                  "idempotency_key_required", status.HTTP_400_BAD_REQUEST)
+                    return _error(
+                        f"请提供 {HEADER} 请求头 {HEADER} header required.",
+                        "idempotency_key_required",
+                        status.HTTP_400_BAD_REQUEST,
+                    )
                 return handler(*args, **kwargs)
             if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-                return _error(f"幂等键无效 Invalid {HEADER} (1–255 printable ASCII characters).",
-                              "idempotency_key_invalid", status.HTTP_400_BAD_REQUEST)
+                return _error(
+                    f"幂等键无效 Invalid {HEADER} (1–255 printable ASCII characters).",
+                    "idempotency_key_invalid",
+                    status.HTTP_400_BAD_REQUEST,
+                )
             fingerprint = request_fingerprint(request)
             with transaction.atomic():
                 # Blocks while a concurrent request holding the same key is uncommitted.
                 record, created = IdempotencyKey.objects.get_or_create(
-                    scope=scope_value[:150], key=key, defaults={"request_hash": fingerprint})
+                    scope=scope_value[:150], key=key, defaults={"request_hash": fingerprint}
+                )
                 if not created:
                     return _replay(record, fingerprint)
                 response = handler(*args, **kwargs)
                 if not isinstance(response, Response):
                     raise TypeError("@idempotent handlers must return a DRF Response")
                 record.response_status = response.status_code
-                record.response_body = response.data
+                record.response_body = JSONRenderer().render(response.data).decode("utf-8")
                 record.save(update_fields=["response_status", "response_body"])
             return response
 
@@ -111,8 +118,12 @@ def idempotent(
 
 def _replay(record: IdempotencyKey, fingerprint: str) -> Response:
     if record.request_hash != fingerprint:
-        return _error("幂等键已用于不同的请求 Idempotency-Key reused with a different request",
-                      "idempotency_conflict", status.HTTP_422_UNPROCESSABLE_ENTITY)
-    response = Response(record.response_body, status=record.response_status)
+        return _error(
+            "幂等键已用于不同的请求 Idempotency-Key reused with a different request",
+            "idempotency_conflict",
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    data = json.loads(record.response_body) if record.response_body else None
+    response = Response(data, status=record.response_status)
     response[REPLAY_HEADER] = "true"
     return response

@@ -17,7 +17,9 @@ class WebhookSubscription(models.Model):
     """
 
     department = models.ForeignKey(
-        "governance.Department", verbose_name=_("部门"), on_delete=models.PROTECT,
+        "governance.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
         related_name="webhook_subscriptions",
     )
     name = models.CharField(_("名称"), max_length=100, blank=True)
@@ -50,7 +52,9 @@ class WebhookDelivery(models.Model):
         DEAD = "dead", _("已放弃")
 
     subscription = models.ForeignKey(
-        WebhookSubscription, verbose_name=_("推送订阅"), on_delete=models.PROTECT,
+        WebhookSubscription,
+        verbose_name=_("推送订阅"),
+        on_delete=models.PROTECT,
         related_name="deliveries",
     )
     event_type = models.CharField(_("事件类型"), max_length=100)
@@ -58,8 +62,9 @@ class WebhookDelivery(models.Model):
     # Area of the business object the event is about (kept for the record; scoping
     # follows the subscribing department).
     area_path = models.CharField(_("区域路径"), max_length=120, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices,
-                              default=Status.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
     last_status_code = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
@@ -77,8 +82,11 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The sweeper looks for due deliveries only among the unfinished ones.
-            models.Index(fields=["next_attempt_at"], name="webhook_delivery_due",
-                         condition=models.Q(status__in=["pending", "failed"])),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
         ]
 
     def __str__(self):
@@ -88,8 +96,9 @@ class WebhookDelivery(models.Model):
 class WebhookAttempt(models.Model):
     """One HTTP attempt of a delivery: the log a department developer debugs with."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE,
-                                 related_name="attempt_log")
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
     number = models.PositiveSmallIntegerField(_("序号"))
     attempted_at = models.DateTimeField(_("时间"))
     status_code = models.PositiveSmallIntegerField(_("响应码"), null=True, blank=True)
@@ -110,7 +119,9 @@ class DepartmentToken(models.Model):
     """An API key of a department system. Only its SHA-256 is stored."""
 
     department = models.ForeignKey(
-        "governance.Department", verbose_name=_("部门"), on_delete=models.PROTECT,
+        "governance.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
         related_name="api_tokens",
     )
     name = models.CharField(_("名称"), max_length=100)
@@ -144,7 +155,9 @@ class IdempotencyKey(models.Model):
     scope = models.CharField(max_length=150)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    # The JSON document as rendered, in text: jsonb would reorder the keys and a
+    # replay would then differ from the first answer.
+    response_body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -89,8 +89,10 @@ def _clean_event_types(event_types) -> list[str]:
         raise ValidationError(_("请至少指定一种事件类型。"), code="invalid")
     cleaned: list[str] = []
     for value in event_types:
-        ok = isinstance(value, str) and len(value) <= 100 and (
-            value == "*" or _EVENT_TYPE.match(value.removesuffix(".*"))
+        ok = (
+            isinstance(value, str)
+            and len(value) <= 100
+            and (value == "*" or _EVENT_TYPE.match(value.removesuffix(".*")))
         )
         if not ok:
             raise ValidationError(_("事件类型无效:%(t)s") % {"t": value}, code="invalid")
@@ -115,18 +117,33 @@ def _new_secret() -> str:
 
 @transaction.atomic
 def webhook_subscription_create(
-    *, actor, department: Department, url: str, event_types: list[str], name: str = "",
+    *,
+    actor,
+    department: Department,
+    url: str,
+    event_types: list[str],
+    name: str = "",
 ) -> tuple[WebhookSubscription, str]:
     """Returns the subscription and its secret, which is not shown again."""
     _require(actor, department.area.path, Action.CONFIGURE)
     subscription = WebhookSubscription.objects.create(
-        department=department, name=name[:100], url=_clean_url(url),
-        event_types=_clean_event_types(event_types), secret=_new_secret(),
+        department=department,
+        name=name[:100],
+        url=_clean_url(url),
+        event_types=_clean_event_types(event_types),
+        secret=_new_secret(),
     )
-    audit_record(actor=actor, action="webhook_subscription.create", obj=subscription,
-                 changes={"department": [None, department.code], "url": [None, url],
-                          "event_types": [None, subscription.event_types]},
-                 area_path=department.area.path)
+    audit_record(
+        actor=actor,
+        action="webhook_subscription.create",
+        obj=subscription,
+        changes={
+            "department": [None, department.code],
+            "url": [None, url],
+            "event_types": [None, subscription.event_types],
+        },
+        area_path=department.area.path,
+    )
     return subscription, subscription.secret
 
 
@@ -140,8 +157,13 @@ def webhook_subscription_deactivate(
     if subscription.active:
         subscription.active = False
         subscription.save(update_fields=["active"])
-        audit_record(actor=actor, action="webhook_subscription.deactivate", obj=subscription,
-                     changes={"active": [True, False]}, area_path=area_path)
+        audit_record(
+            actor=actor,
+            action="webhook_subscription.deactivate",
+            obj=subscription,
+            changes={"active": [True, False]},
+            area_path=area_path,
+        )
     return subscription
 
 
@@ -152,8 +174,13 @@ def webhook_secret_rotate(*, actor, subscription: WebhookSubscription) -> str:
     _require(actor, area_path, Action.CONFIGURE)
     subscription.secret = _new_secret()
     subscription.save(update_fields=["secret"])
-    audit_record(actor=actor, action="webhook_subscription.rotate_secret", obj=subscription,
-                 changes={"secret": ["***", "***"]}, area_path=area_path)
+    audit_record(
+        actor=actor,
+        action="webhook_subscription.rotate_secret",
+        obj=subscription,
+        changes={"secret": ["***", "***"]},
+        area_path=area_path,
+    )
     return subscription.secret
 
 
@@ -167,7 +194,7 @@ def _event_type_patterns(event_type: str) -> list[str]:
 
 
 def _ancestor_paths(area_path: str) -> list[str]:
-    """"a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the areas that contain `area_path`."""
+    """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the areas that contain `area_path`."""
     codes = [c for c in area_path.split(PATH_SEPARATOR) if c]
     return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
 
@@ -202,8 +229,13 @@ def webhook_publish(
     subscriptions = WebhookSubscription.objects.filter(where, wanted, active=True).order_by("pk")
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(subscription=s, event_type=event_type, payload=payload,
-                        area_path=area_path, next_attempt_at=now)
+        WebhookDelivery(
+            subscription=s,
+            event_type=event_type,
+            payload=payload,
+            area_path=area_path,
+            next_attempt_at=now,
+        )
         for s in subscriptions
     )
     _queue_on_commit([d.pk for d in deliveries])
@@ -221,8 +253,9 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
         "created_at": delivery.created_at.isoformat(),
         "data": delivery.payload,
     }
-    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"),
-                      cls=DjangoJSONEncoder).encode("utf-8")
+    return json.dumps(
+        envelope, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
+    ).encode("utf-8")
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
@@ -233,8 +266,9 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("subscription")
-            .filter(pk=delivery_id, status__in=[Status.PENDING, Status.FAILED],
-                    next_attempt_at__lte=now)
+            .filter(
+                pk=delivery_id, status__in=[Status.PENDING, Status.FAILED], next_attempt_at__lte=now
+            )
             .first()
         )
         if delivery is None:
@@ -252,14 +286,19 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 
 @transaction.atomic
-def _record_attempt(delivery_id: int, result: transport.PostResult,
-                    started: datetime) -> WebhookDelivery:
+def _record_attempt(
+    delivery_id: int, result: transport.PostResult, started: datetime
+) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     delivery.attempts += 1
     WebhookAttempt.objects.create(
-        delivery=delivery, number=delivery.attempts, attempted_at=started,
-        status_code=result.status_code, error=result.error,
-        response_excerpt=result.response_excerpt, duration_ms=result.duration_ms,
+        delivery=delivery,
+        number=delivery.attempts,
+        attempted_at=started,
+        status_code=result.status_code,
+        error=result.error,
+        response_excerpt=result.response_excerpt,
+        duration_ms=result.duration_ms,
     )
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error
@@ -273,7 +312,8 @@ def _record_attempt(delivery_id: int, result: transport.PostResult,
     else:
         delivery.status = Status.FAILED
         delivery.next_attempt_at = started + timedelta(
-            seconds=BACKOFF_SECONDS[delivery.attempts - 1])
+            seconds=BACKOFF_SECONDS[delivery.attempts - 1]
+        )
         countdown = max(0.0, (delivery.next_attempt_at - timezone.now()).total_seconds())
         _queue_on_commit([delivery.pk], countdown=countdown)
     delivery.save()
@@ -305,20 +345,27 @@ def webhook_delivery_attempt(
     }
     result = transport.post(subscription.url, body, headers, timeout=_timeout())
     if not result.ok:
-        logger.info("webhook delivery %s to %s failed: %s", delivery.pk, subscription.url,
-                    result.error)
+        logger.info(
+            "webhook delivery %s to %s failed: %s", delivery.pk, subscription.url, result.error
+        )
     return _record_attempt(delivery.pk, result, started)
 
 
 @transaction.atomic
 def webhook_delivery_replay(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again, whatever its state, with a fresh series of attempts."""
-    if actor is not None and not WebhookDelivery.objects.restrict(actor, Action.CHANGE).filter(
-        pk=delivery.pk
-    ).exists():
+    if (
+        actor is not None
+        and not WebhookDelivery.objects.restrict(actor, Action.CHANGE)
+        .filter(pk=delivery.pk)
+        .exists()
+    ):
         raise ValidationError(_("您无权重发该推送。"), code="forbidden")
-    delivery = (WebhookDelivery.objects.select_for_update(of=("self",))
-                .select_related("subscription__department__area").get(pk=delivery.pk))
+    delivery = (
+        WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("subscription__department__area")
+        .get(pk=delivery.pk)
+    )
     if not delivery.subscription.active:
         raise ValidationError(_("该推送订阅已停用,不能重发。"), code="inactive")
     before = delivery.status
@@ -326,9 +373,13 @@ def webhook_delivery_replay(*, actor, delivery: WebhookDelivery) -> WebhookDeliv
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    audit_record(actor=actor, action="webhook_delivery.replay", obj=delivery,
-                 changes={"status": [before, Status.PENDING]},
-                 area_path=delivery.subscription.department.area.path)
+    audit_record(
+        actor=actor,
+        action="webhook_delivery.replay",
+        obj=delivery,
+        changes={"status": [before, Status.PENDING]},
+        area_path=delivery.subscription.department.area.path,
+    )
     _queue_on_commit([delivery.pk])
     return delivery
 
@@ -337,9 +388,11 @@ def webhook_deliveries_requeue_due(*, now: datetime | None = None, limit: int = 
     """Queue deliveries overdue by more than SWEEP_GRACE; returns how many."""
     cutoff = (now or timezone.now()) - SWEEP_GRACE
     ids = list(
-        WebhookDelivery.objects.filter(status__in=[Status.PENDING, Status.FAILED],
-                                       next_attempt_at__lte=cutoff)
-        .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+        WebhookDelivery.objects.filter(
+            status__in=[Status.PENDING, Status.FAILED], next_attempt_at__lte=cutoff
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
     )
     _queue_deliveries(ids)
     return len(ids)
@@ -361,14 +414,22 @@ def department_service_user(*, department: Department):
         try:
             with transaction.atomic():
                 user = user_create(
-                    actor=None, username=username, password=secrets.token_urlsafe(32),
+                    actor=None,
+                    username=username,
+                    password=secrets.token_urlsafe(32),
                     full_name=_("%(name)s(系统对接)") % {"name": department.name},
-                    department=department, check_password=False,
+                    department=department,
+                    check_password=False,
                 )
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-                role_assign(actor=None, user=user, role=Role.DEPARTMENT_HANDLER,
-                            area=department.area, department=department)
+                role_assign(
+                    actor=None,
+                    user=user,
+                    role=Role.DEPARTMENT_HANDLER,
+                    area=department.area,
+                    department=department,
+                )
         except (IntegrityError, ValidationError):
             user = User.objects.filter(username=username).first()  # created concurrently
     if user is None or user.department_id != department.pk or user.has_usable_password():
@@ -388,13 +449,22 @@ def department_token_issue(
     department_service_user(department=department)
     raw_key = "gdt_" + secrets.token_urlsafe(32)
     token = DepartmentToken.objects.create(
-        department=department, name=name, key_hash=department_token_hash(raw_key),
+        department=department,
+        name=name,
+        key_hash=department_token_hash(raw_key),
         prefix=raw_key[:12],
     )
-    audit_record(actor=actor, action="department_token.issue", obj=token,
-                 changes={"department": [None, department.code], "name": [None, name],
-                          "prefix": [None, token.prefix]},
-                 area_path=department.area.path)
+    audit_record(
+        actor=actor,
+        action="department_token.issue",
+        obj=token,
+        changes={
+            "department": [None, department.code],
+            "name": [None, name],
+            "prefix": [None, token.prefix],
+        },
+        area_path=department.area.path,
+    )
     return token, raw_key
 
 
@@ -405,9 +475,13 @@ def department_token_revoke(*, actor, token: DepartmentToken) -> DepartmentToken
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="department_token.revoke", obj=token,
-                     changes={"revoked_at": [None, token.revoked_at.isoformat()]},
-                     area_path=area_path)
+        audit_record(
+            actor=actor,
+            action="department_token.revoke",
+            obj=token,
+            changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+            area_path=area_path,
+        )
     return token
 
 
@@ -424,5 +498,6 @@ def department_token_touch(*, token: DepartmentToken) -> None:
 
 def idempotency_keys_purge(*, older_than: timedelta = timedelta(hours=24)) -> int:
     deleted, _detail = IdempotencyKey.objects.filter(
-        created_at__lt=timezone.now() - older_than).delete()
+        created_at__lt=timezone.now() - older_than
+    ).delete()
     return deleted

@@ -73,3 +73,15 @@ def api_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def demo_areas(transactional_db):
+    """For live-server tests: transactional tests flush the database after each test,
+    so the counties, the calendar and the default categories are reloaded if missing."""
+    from conftest import load_test_counties, seed_test_calendar
+    from events.categories import categories_seed
+
+    load_test_counties()
+    seed_test_calendar()
+    categories_seed()

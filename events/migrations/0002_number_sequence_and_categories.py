@@ -2,16 +2,9 @@ from django.db import migrations
 
 
 def seed_categories(apps, schema_editor):
-    from events.categories import DEFAULT_CATEGORIES
+    from events.categories import categories_seed
 
-    Category = apps.get_model("events", "EventCategory")
-    by_code = {}
-    for code, name, level, hours, days, evidence in DEFAULT_CATEGORIES:
-        by_code[code], _ = Category.objects.get_or_create(
-            code=code,
-            defaults=dict(name=name, parent=by_code.get(code[:-2]), accept_level=level,
-                          accept_hours=hours, handle_days=days, evidence_required=evidence),
-        )
+    categories_seed(apps.get_model("events", "EventCategory"))
 
 
 class Migration(migrations.Migration):

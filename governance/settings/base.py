@@ -198,3 +198,4 @@ EVENT_ATTACHMENT_TYPES = {
     "video/mp4", "audio/mpeg", "audio/mp4",
 }
 EVENT_ATTACHMENT_MAX_BYTES = env.int("EVENT_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+PUBLIC_REPORTS_PER_HOUR = env.int("PUBLIC_REPORTS_PER_HOUR", default=5)

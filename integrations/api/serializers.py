@@ -11,16 +11,30 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "department", "department_name", "name", "url", "event_types",
-                  "active", "created_at"]
+        fields = [
+            "id",
+            "department",
+            "department_name",
+            "name",
+            "url",
+            "event_types",
+            "active",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 class WebhookAttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookAttempt
-        fields = ["number", "attempted_at", "status_code", "error", "response_excerpt",
-                  "duration_ms"]
+        fields = [
+            "number",
+            "attempted_at",
+            "status_code",
+            "error",
+            "response_excerpt",
+            "duration_ms",
+        ]
         read_only_fields = fields
 
 
@@ -29,9 +43,19 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = ["id", "subscription", "department", "event_type", "status", "attempts",
-                  "last_status_code", "last_error", "next_attempt_at", "delivered_at",
-                  "created_at"]
+        fields = [
+            "id",
+            "subscription",
+            "department",
+            "event_type",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -19,7 +19,9 @@ from .serializers import (
 )
 
 # Department systems call these endpoints with their token, people with their session.
-AUTHENTICATION = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, DepartmentTokenAuthentication]
+# The token class comes first so that a refusal is a 401 with `WWW-Authenticate:
+# Department` (DRF takes the header from the first class).
+AUTHENTICATION = [DepartmentTokenAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
 
 
 def _action(request) -> str:
@@ -35,7 +37,8 @@ class WebhookSubscriptionViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.webhook_subscription_list(
-            user=self.request.user, auth=self.request.auth, action=_action(self.request))
+            user=self.request.user, auth=self.request.auth, action=_action(self.request)
+        )
 
 
 class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
@@ -45,12 +48,14 @@ class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
     queryset = WebhookDelivery.objects.all()
 
     def get_serializer_class(self):
-        return WebhookDeliverySerializer if self.action == "list" else \
-            WebhookDeliveryDetailSerializer
+        return (
+            WebhookDeliverySerializer if self.action == "list" else WebhookDeliveryDetailSerializer
+        )
 
     def get_queryset(self):
         qs = selectors.webhook_delivery_list(
-            user=self.request.user, auth=self.request.auth, action=_action(self.request))
+            user=self.request.user, auth=self.request.auth, action=_action(self.request)
+        )
         if self.action != "list":
             return qs.prefetch_related("attempt_log")
         params = self.request.query_params
@@ -66,11 +71,13 @@ class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
             qs = qs.filter(subscription_id=params["subscription"])
         return qs
 
-    @extend_schema(parameters=[
-        OpenApiParameter("status", str, enum=WebhookDelivery.Status.values),
-        OpenApiParameter("event_type", str),
-        OpenApiParameter("subscription", int),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=WebhookDelivery.Status.values),
+            OpenApiParameter("event_type", str),
+            OpenApiParameter("subscription", int),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -79,8 +86,8 @@ class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
     @idempotent()
     def replay(self, request, pk=None):
         """重新推送(重新开始计数的一轮尝试) Send again, with a fresh series of attempts."""
-        delivery = services.webhook_delivery_replay(actor=request.user,
-                                                    delivery=self.get_object())
+        delivery = services.webhook_delivery_replay(actor=request.user, delivery=self.get_object())
         delivery = self.get_queryset().get(pk=delivery.pk)
-        return Response(WebhookDeliveryDetailSerializer(delivery).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            WebhookDeliveryDetailSerializer(delivery).data, status=status.HTTP_202_ACCEPTED
+        )

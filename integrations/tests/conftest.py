@@ -8,8 +8,6 @@ from tests.fixtures import KUANCHENG, NANGUAN
 
 from .receiver import Receiver
 
-NANGUAN_GRID_PATH_PREFIX = "220102"
-
 
 @pytest.fixture
 def receiver():
@@ -20,14 +18,16 @@ def receiver():
 
 @pytest.fixture
 def nanguan_department(db):
-    return department_create(actor=None, code="NG-CGJ", name="南关区城管局",
-                             area=Area.objects.get(code=NANGUAN))
+    return department_create(
+        actor=None, code="NG-CGJ", name="南关区城管局", area=Area.objects.get(code=NANGUAN)
+    )
 
 
 @pytest.fixture
 def kuancheng_department(db):
-    return department_create(actor=None, code="KC-CGJ", name="宽城区城管局",
-                             area=Area.objects.get(code=KUANCHENG))
+    return department_create(
+        actor=None, code="KC-CGJ", name="宽城区城管局", area=Area.objects.get(code=KUANCHENG)
+    )
 
 
 @pytest.fixture
@@ -41,8 +41,11 @@ def subscribe(receiver):
 
     def make(department, event_types=("*",), url=None, name="测试订阅"):
         return services.webhook_subscription_create(
-            actor=None, department=department, url=url or receiver.url,
-            event_types=list(event_types), name=name,
+            actor=None,
+            department=department,
+            url=url or receiver.url,
+            event_types=list(event_types),
+            name=name,
         )
 
     return make
@@ -59,3 +62,15 @@ def queued(monkeypatch):
 
     monkeypatch.setattr(deliver_webhook_task, "apply_async", apply_async)
     return calls
+
+
+@pytest.fixture
+def attempt(django_capture_on_commit_callbacks):
+    """One delivery attempt, as the Celery task makes it; the retry it may queue on
+    commit is recorded (with the `queued` fixture) as if the transaction committed."""
+
+    def run(delivery, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.webhook_delivery_attempt(delivery_id=delivery.pk, **kwargs)
+
+    return run

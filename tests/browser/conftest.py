@@ -51,9 +51,3 @@ def artifact():
     return lambda name: str(ARTIFACTS / name)
 
 
-@pytest.fixture
-def demo_areas(transactional_db):
-    """Transactional tests flush the database after each test: reload if needed."""
-    from conftest import load_test_counties
-
-    load_test_counties()
