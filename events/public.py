@@ -23,7 +23,7 @@ from governance.middleware import client_ip_from_request
 
 from .forms import MultipleFileField
 from .masking import mask_phone
-from .models import EventCategory, Event, Source, Status
+from .models import Event, EventCategory, Source, Status
 from .services import event_citizen_rate, event_report
 
 CHALLENGE_SALT = "events.public.challenge"

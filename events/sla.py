@@ -8,7 +8,6 @@ suspended.
 
 from __future__ import annotations
 
-
 from django.db import connection
 from django.utils import timezone
 

@@ -3,6 +3,7 @@ department's service account, so jurisdiction and permissions apply unchanged.""
 
 from django.core.exceptions import ValidationError
 from rest_framework import authentication, exceptions
+from rest_framework.settings import api_settings
 
 from . import services
 from .models import DepartmentToken
@@ -47,3 +48,9 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return f'{KEYWORD} realm="api"'
+
+
+# For viewsets that department systems call: the token first, so that a refusal is a
+# 401 with `WWW-Authenticate: Department` (DRF takes the header from the first class),
+# then the project's usual classes for people.
+API_AUTHENTICATION = [DepartmentTokenAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]

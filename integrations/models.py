@@ -157,7 +157,7 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True)
     # The JSON document as rendered, in text: jsonb would reorder the keys and a
     # replay would then differ from the first answer.
-    response_body = models.TextField(blank=True)
+    response_body = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

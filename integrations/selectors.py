@@ -1,8 +1,6 @@
-from django.db.models import Prefetch
-
 from governance.roles import Action
 
-from .models import DepartmentToken, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from .models import DepartmentToken, WebhookDelivery, WebhookSubscription
 
 
 def _own_department(qs, auth, field: str):
@@ -21,13 +19,3 @@ def webhook_subscription_list(*, user, auth=None, action: str = Action.VIEW):
 def webhook_delivery_list(*, user, auth=None, action: str = Action.VIEW):
     qs = WebhookDelivery.objects.restrict(user, action).select_related("subscription__department")
     return _own_department(qs, auth, "subscription__department").order_by("-created_at", "-id")
-
-
-def webhook_delivery_get(*, user, pk, auth=None, action: str = Action.VIEW) -> WebhookDelivery:
-    return (
-        webhook_delivery_list(user=user, auth=auth, action=action)
-        .prefetch_related(
-            Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("number"))
-        )
-        .get(pk=pk)
-    )

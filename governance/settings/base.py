@@ -165,6 +165,10 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BEAT_SCHEDULE = {
+    "mark-due-events": {
+        "task": "events.tasks.mark_due_events_task",
+        "schedule": 300.0,
+    },
     "clear-expired-sessions": {
         "task": "governance.tasks.clear_expired_sessions_task",
         "schedule": 3600.0,

@@ -3,12 +3,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from governance.api.views import ACTION_FOR_METHOD, ScopedReadOnlyViewSet
 from governance.roles import Action
 from integrations import selectors, services
-from integrations.authentication import DepartmentTokenAuthentication
+from integrations.authentication import API_AUTHENTICATION
 from integrations.idempotency import idempotent
 from integrations.models import WebhookDelivery, WebhookSubscription
 
@@ -18,11 +17,6 @@ from .serializers import (
     WebhookSubscriptionSerializer,
 )
 
-# Department systems call these endpoints with their token, people with their session.
-# The token class comes first so that a refusal is a 401 with `WWW-Authenticate:
-# Department` (DRF takes the header from the first class).
-AUTHENTICATION = [DepartmentTokenAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
-
 
 def _action(request) -> str:
     return ACTION_FOR_METHOD.get(request.method, Action.CHANGE)
@@ -31,7 +25,7 @@ def _action(request) -> str:
 class WebhookSubscriptionViewSet(ScopedReadOnlyViewSet):
     """推送订阅(限管辖范围内的部门) Webhook subscriptions of departments in jurisdiction."""
 
-    authentication_classes = AUTHENTICATION
+    authentication_classes = API_AUTHENTICATION
     queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
 
@@ -44,7 +38,7 @@ class WebhookSubscriptionViewSet(ScopedReadOnlyViewSet):
 class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
     """推送记录及每次尝试 Webhook deliveries and their attempt log."""
 
-    authentication_classes = AUTHENTICATION
+    authentication_classes = API_AUTHENTICATION
     queryset = WebhookDelivery.objects.all()
 
     def get_serializer_class(self):
