@@ -39,7 +39,11 @@ def _has_evidence(process: EventProcess) -> fsm.State.CONDITION:
     event = process.event
     if not event.category.evidence_required:
         return fsm.State.CONDITION(True)
-    ok = event.attachments.filter(trace__isnull=True).exists() or process.pending_evidence
+    # Evidence is material added since handling began (a progress update) or sent with
+    # the close request itself; the reporter's photos do not count.
+    since = event.step_started_at
+    ok = process.pending_evidence or (
+        since is not None and event.attachments.filter(uploaded_at__gte=since).exists())
     return fsm.State.CONDITION(bool(ok), str(_("该类事件办结须上传现场佐证材料。")))
 
 

@@ -2,6 +2,7 @@
 department's service account, so jurisdiction and permissions apply unchanged."""
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.settings import api_settings
 
@@ -48,6 +49,21 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return f'{KEYWORD} realm="api"'
+
+
+class DepartmentTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the header in the OpenAPI schema."""
+
+    target_class = DepartmentTokenAuthentication
+    name = "departmentToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "部门令牌 Department token: `Department <key>`",
+        }
 
 
 # For viewsets that department systems call: the token first, so that a refusal is a

@@ -25,8 +25,9 @@ import hashlib
 import json
 from collections.abc import Callable
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http.request import RawPostDataException
+from django.utils.datastructures import MultiValueDict
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -47,23 +48,39 @@ def default_scope(request: Request) -> str | None:
     return None
 
 
+def _canonical(value):
+    """A JSON-able, order-independent form of parsed request data. Uploaded files
+    count by name, size and content digest."""
+    if isinstance(value, MultiValueDict):  # form and multipart data
+        return {k: [_canonical(v) for v in value.getlist(k)] for k in sorted(value)}
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)  # the handler reads it again
+        return {"file": value.name, "size": value.size, "sha256": digest.hexdigest()}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def request_fingerprint(request: Request) -> str:
-    """SHA-256 of method, path and body; a JSON body is canonicalized first, so key
-    order and whitespace do not make two equal requests differ."""
-    try:
-        body = request._request.body  # read before the handler parses it (Django caches it)
-    except RawPostDataException:  # a multipart body already parsed into request.data
-        body = json.dumps(request.data, sort_keys=True, default=str).encode("utf-8")
-    if request.content_type.startswith("application/json") and body:
-        try:
-            body = json.dumps(
-                json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ).encode("utf-8")
-        except ValueError:
-            pass
+    """SHA-256 of method, path and parsed body. Parsed, not raw: JSON key order and
+    whitespace do not make two equal requests differ, and a large multipart upload is
+    streamed by the parser instead of being loaded whole (`HttpRequest.body` would
+    refuse it above DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+    body = json.dumps(
+        _canonical(request.data),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.get_full_path().encode("utf-8"), body):
-        digest.update(part)
+    for part in (request.method, request.get_full_path(), body):
+        digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
 

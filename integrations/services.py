@@ -218,11 +218,13 @@ def webhook_publish(
     if not isinstance(payload, dict):
         raise TypeError("webhook payload must be a dict")
     if departments is not None:
+        if not departments:
+            return []
         where = models.Q(department__in=[d.pk for d in departments])
     else:
+        if not area_path:
+            return []
         where = models.Q(department__area__path__in=_ancestor_paths(area_path))
-    if not departments and not area_path:
-        return []
     wanted = models.Q()
     for pattern in _event_type_patterns(event_type):
         wanted |= models.Q(event_types__contains=[pattern])

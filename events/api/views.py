@@ -11,6 +11,7 @@ from events import selectors, services
 from events.models import Event, EventCategory, Source, Trace
 from governance.models import Department
 from grids.models import Area
+from integrations.idempotency import idempotent
 
 from .serializers import (
     CategorySerializer,
@@ -72,6 +73,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=EventReportSerializer, responses={201: EventDetailSerializer})
+    @idempotent()
     def create(self, request):
         """上报事件 Report a case (multipart with `files` for photos)."""
         s = EventReportSerializer(data=request.data)
@@ -105,6 +107,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
                                                 enum=[*services.TRANSITIONS])])
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
+    @idempotent()
     def perform(self, request, number=None, name=None):
         """处置操作:accept, dispatch, sign, close, verify, reopen, rate, return…"""
         event = self.get_object()
@@ -135,6 +138,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(request=SuperviseSerializer, responses={201: SupervisionSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent()
     def supervise(self, request, number=None):
         """督办:上级单位对未办结事件发出黄牌或红牌。"""
         event = self.get_object()
@@ -145,6 +149,19 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except ValidationError as exc:
             return _error(exc)
         return Response(SupervisionSerializer(card).data, status=201)
+
+    @action(detail=True, methods=["post"])
+    @idempotent()
+    def progress(self, request, number=None):
+        """办理进展:补充说明与材料(不改变状态)。Progress note and material."""
+        try:
+            services.event_attach(actor=request.user, event=self.get_object(),
+                                  files=request.FILES.getlist("files"),
+                                  note=request.data.get("note", ""))
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(EventDetailSerializer(self.get_queryset().get(number=number),
+                                              context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
     def suspend(self, request, number=None):

@@ -75,7 +75,18 @@ class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses={202: WebhookDeliveryDetailSerializer})
+    @extend_schema(
+        request=None,
+        responses={202: WebhookDeliveryDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="幂等键(可选) optional: a repeat replays the first answer",
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     @idempotent()
     def replay(self, request, pk=None):

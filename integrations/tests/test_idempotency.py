@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -91,6 +92,23 @@ def test_same_key_different_body_is_422(user):
     assert response.status_code == 422 and response.data == CONFLICT
     other_path = post(user, {"n": 1}, key="k-2", path="/other/")
     assert other_path.status_code == 422
+    assert len(EXECUTIONS) == 1
+
+
+def test_multipart_uploads_compare_by_content(user):
+    def upload(content: bytes, key: str):
+        request = factory.post(
+            "/things/",
+            {"title": "占道", "files": SimpleUploadedFile("a.jpg", content, "image/jpeg")},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        force_authenticate(request, user=user)
+        return thing_view(request)
+
+    assert upload(b"photo-1", "m-1").status_code == 201
+    assert upload(b"photo-1", "m-1")["Idempotent-Replayed"] == "true"
+    assert upload(b"photo-2", "m-1").status_code == 422  # same name, other picture
     assert len(EXECUTIONS) == 1
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import time
+from pathlib import Path
 
 from integrations.signing import sign, verify_signature
 
@@ -53,3 +54,19 @@ def test_malformed_input_is_rejected_not_raised():
     assert not verify_signature(SECRET, ts, BODY, good.removeprefix("sha256="))
     assert not verify_signature(SECRET, ts, BODY, "sha1=" + good[7:])
     assert not verify_signature(SECRET, ts, BODY, None)
+
+
+def test_the_readme_example_agrees_with_the_sender():
+    """The receiver code department developers copy from README.md verifies what
+    GridGov signs, and rejects what it must."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    readme_verify = namespace["verify_signature"]
+    ts = int(time.time())
+    assert readme_verify(SECRET, str(ts), BODY, sign(SECRET, ts, BODY))
+    assert readme_verify(SECRET, str(ts), BODY.decode(), sign(SECRET, ts, BODY))
+    assert not readme_verify(SECRET, str(ts), BODY + b" ", sign(SECRET, ts, BODY))
+    assert not readme_verify(SECRET, str(ts - 301), BODY, sign(SECRET, ts - 301, BODY))
+    assert not readme_verify(SECRET, str(ts), BODY, None)
