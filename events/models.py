@@ -41,6 +41,10 @@ class RoutingRule(models.Model):
     department = models.ForeignKey("governance.Department", on_delete=models.CASCADE,
                                    verbose_name=_("承办部门"))
 
+    objects = ScopedQuerySet.as_manager()
+
+    scope_path_field = "area__path"
+
     class Meta:
         verbose_name = _("分派规则")
         verbose_name_plural = _("分派规则")

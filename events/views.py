@@ -14,6 +14,7 @@ from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
 from .masking import phone_for
 from .models import Event, Status
+from .routing import path_prefixes, suggested_department
 
 
 @login_required
@@ -45,9 +46,9 @@ def detail(request, number):
     if "dispatch" in allowed or "transfer" in allowed:
         holder = event.dispatched_by_area or event.current_area
         departments = Department.objects.filter(area__path__in=[
-            p for p in _prefixes(holder.path)]).order_by("name")
+            p for p in path_prefixes(holder.path)]).order_by("name")
         units = Area.objects.filter(parent=event.current_area,
-                                    path__in=_prefixes(event.area_path)).only("code", "name")
+                                    path__in=path_prefixes(event.area_path)).only("code", "name")
     return render(request, "events/detail.html", {
         "event": event,
         "timeline": selectors.event_timeline(event=event),
@@ -57,12 +58,10 @@ def detail(request, number):
         "supervise_form": SuperviseForm(),
         "action_labels": ACTION_LABELS,
         "can_supervise": services.perm.is_upper_level(request.user, event),
+        "suggested": suggested_department(event) if departments else None,
     })
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 def _act(request, event):

@@ -4,7 +4,6 @@ department's service account, so jurisdiction and permissions apply unchanged.""
 from django.core.exceptions import ValidationError
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
-from rest_framework.settings import api_settings
 
 from . import services
 from .models import DepartmentToken
@@ -66,7 +65,15 @@ class DepartmentTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-# For viewsets that department systems call: the token first, so that a refusal is a
-# 401 with `WWW-Authenticate: Department` (DRF takes the header from the first class),
-# then the project's usual classes for people.
-API_AUTHENTICATION = [DepartmentTokenAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+class DepartmentTokenFirstMixin:
+    """For views that department systems call: the token class goes first, so that a
+    refused token is a 401 with `WWW-Authenticate: Department` (DRF takes the header
+    from the first class), followed by the project's usual classes."""
+
+    def get_authenticators(self):
+        others = [
+            a
+            for a in super().get_authenticators()
+            if not isinstance(a, DepartmentTokenAuthentication)
+        ]
+        return [DepartmentTokenAuthentication(), *others]

@@ -62,12 +62,13 @@ class EventDetailSerializer(EventListSerializer):
     location = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
+    suggested_department = serializers.SerializerMethodField()
 
     class Meta(EventListSerializer.Meta):
         fields = EventListSerializer.Meta.fields + [
             "description", "source", "address", "location", "reporter_name", "reporter_phone",
             "result", "rating", "suspended_at", "suspend_reason", "traces", "attachments",
-            "supervisions", "actions"]
+            "supervisions", "actions", "suggested_department"]
 
     def get_location(self, obj) -> list[float] | None:
         return [obj.location.x, obj.location.y] if obj.location else None
@@ -76,6 +77,12 @@ class EventDetailSerializer(EventListSerializer):
         from events.flows import available_actions
 
         return available_actions(obj, self.context["request"].user)
+
+    def get_suggested_department(self, obj) -> str | None:
+        from events.routing import suggested_department
+
+        dept = suggested_department(obj)
+        return dept.code if dept else None
 
     def get_reporter_phone(self, obj) -> str:
         from events.masking import phone_for
@@ -110,3 +117,22 @@ class SuperviseSerializer(serializers.Serializer):
     colour = serializers.ChoiceField(choices=SupervisionCard.Colour.choices)
     message = serializers.CharField()
     days = serializers.IntegerField(min_value=1, max_value=30, default=2)
+
+
+class CategoryWriteSerializer(serializers.Serializer):
+    code = serializers.RegexField(r"^\d{2,8}$")
+    name = serializers.CharField(max_length=100)
+    parent = serializers.CharField(required=False, allow_null=True, default=None)
+    accept_level = serializers.IntegerField(min_value=1, max_value=6, default=5)
+    accept_hours = serializers.IntegerField(min_value=1, max_value=240, default=4)
+    handle_days = serializers.IntegerField(min_value=0, max_value=365, default=5)
+    verify_days = serializers.IntegerField(min_value=0, max_value=60, default=2)
+    evidence_required = serializers.BooleanField(default=False)
+    active = serializers.BooleanField(default=True)
+
+
+class RoutingRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    category = serializers.CharField(source="category.code")
+    area = serializers.CharField(source="area.code")
+    department = serializers.CharField(source="department.code")

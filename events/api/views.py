@@ -7,18 +7,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from events import selectors, services
-from events.models import Event, EventCategory, Source, Trace
+from events import config, selectors, services
+from events.models import Event, EventCategory, RoutingRule, Source, Trace
 from governance.models import Department
+from governance.roles import Action
 from grids.models import Area
 from integrations.idempotency import idempotent
 
 from .serializers import (
     CategorySerializer,
+    CategoryWriteSerializer,
     EventActionSerializer,
     EventDetailSerializer,
     EventListSerializer,
     EventReportSerializer,
+    RoutingRuleSerializer,
     SuperviseSerializer,
     SupervisionSerializer,
 )
@@ -32,12 +35,58 @@ def _error(exc: ValidationError, http=status.HTTP_400_BAD_REQUEST):
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """事件分类树 (configured by administrators)."""
+    """事件分类树:所有人可读;省级管理员维护(POST 新增或修改,按编码)。"""
 
     serializer_class = CategorySerializer
     queryset = EventCategory.objects.filter(active=True).select_related("parent")
     lookup_field = "code"
     pagination_class = None
+
+    @extend_schema(request=CategoryWriteSerializer, responses={200: CategorySerializer})
+    def create(self, request):
+        s = CategoryWriteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = dict(s.validated_data)
+        code, parent = d.pop("code"), d.pop("parent")
+        try:
+            d["parent"] = EventCategory.objects.get(code=parent) if parent else None
+            category = config.category_save(actor=request.user, code=code, **d)
+        except EventCategory.DoesNotExist:
+            return Response({"detail": "上级分类不存在 Unknown parent.", "code": "invalid"},
+                            status=400)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(CategorySerializer(category).data)
+
+
+class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin,
+                         viewsets.GenericViewSet):
+    """分派规则(分类 + 区域 → 承办部门),限管辖范围;管理员可新增、删除。"""
+
+    serializer_class = RoutingRuleSerializer
+    queryset = RoutingRule.objects.none()
+
+    def get_queryset(self):
+        action = Action.VIEW if self.request.method == "GET" else Action.CONFIGURE
+        return RoutingRule.objects.restrict(self.request.user, action).select_related(
+            "category", "area", "department").order_by("area__code", "category__code")
+
+    def create(self, request):
+        try:
+            rule = config.routing_rule_set(
+                actor=request.user,
+                category=EventCategory.objects.get(code=request.data.get("category")),
+                area=Area.objects.restrict(request.user).get(code=request.data.get("area")),
+                department=Department.objects.get(code=request.data.get("department")))
+        except (EventCategory.DoesNotExist, Area.DoesNotExist, Department.DoesNotExist):
+            return Response({"detail": "分类、区域或部门不存在 Unknown category, area or "
+                             "department.", "code": "invalid"}, status=400)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(RoutingRuleSerializer(rule).data, status=201)
+
+    def perform_destroy(self, instance):
+        config.routing_rule_delete(actor=self.request.user, rule=instance)
 
 
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from governance.api.views import ACTION_FOR_METHOD, ScopedReadOnlyViewSet
 from governance.roles import Action
 from integrations import selectors, services
-from integrations.authentication import API_AUTHENTICATION
+from integrations.authentication import DepartmentTokenFirstMixin
 from integrations.idempotency import idempotent
 from integrations.models import WebhookDelivery, WebhookSubscription
 
@@ -22,10 +22,9 @@ def _action(request) -> str:
     return ACTION_FOR_METHOD.get(request.method, Action.CHANGE)
 
 
-class WebhookSubscriptionViewSet(ScopedReadOnlyViewSet):
+class WebhookSubscriptionViewSet(DepartmentTokenFirstMixin, ScopedReadOnlyViewSet):
     """推送订阅(限管辖范围内的部门) Webhook subscriptions of departments in jurisdiction."""
 
-    authentication_classes = API_AUTHENTICATION
     queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
 
@@ -35,10 +34,9 @@ class WebhookSubscriptionViewSet(ScopedReadOnlyViewSet):
         )
 
 
-class WebhookDeliveryViewSet(ScopedReadOnlyViewSet):
+class WebhookDeliveryViewSet(DepartmentTokenFirstMixin, ScopedReadOnlyViewSet):
     """推送记录及每次尝试 Webhook deliveries and their attempt log."""
 
-    authentication_classes = API_AUTHENTICATION
     queryset = WebhookDelivery.objects.all()
 
     def get_serializer_class(self):
