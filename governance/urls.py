@@ -12,6 +12,7 @@ urlpatterns = [
         authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit-log"),
+    path("notifications/", views.notifications, name="notifications"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("grids/", include("grids.urls")),
     path("events/", include("events.urls")),

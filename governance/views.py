@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from grids.selectors import area_roots
 
@@ -26,3 +26,17 @@ def audit_log(request):
         qs = form.filter(qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "governance/audit_log.html", {"form": form, "page": page})
+
+
+@login_required
+def notifications(request):
+    from django.utils import timezone
+
+    from .models import Notification
+
+    qs = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "governance/notifications.html", {"page": page})

@@ -79,3 +79,17 @@ def test_supervise_from_the_page(client, cast, reported):
     client.force_login(cast.village)
     html = client.get(f"/events/{e.number}/").content.decode()
     assert "红牌督办" in html
+
+
+def test_notifications_page_and_api(client, cast, reported):
+    reported()
+    client.force_login(cast.village)
+    html = client.get("/").content.decode()
+    assert 'class="count">1<' in html
+    assert "新事件待受理" in client.get("/notifications/").content.decode()
+    api = client.get("/api/v1/notifications/", {"unread": 1}).json()
+    assert api["count"] == 1
+    client.post("/notifications/")
+    assert client.get("/api/v1/notifications/", {"unread": 1}).json()["count"] == 0
+    client.force_login(cast.outsider)
+    assert client.get("/api/v1/notifications/").json()["count"] == 0
