@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -38,8 +39,15 @@ class WebhookAttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "enum": WebhookDelivery.Status.values})
+class DeliveryStatusField(serializers.CharField):
+    """Inline in the schema: a component named after the field would collide with the
+    other apps' `status` enums."""
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="subscription.department.code", read_only=True)
+    status = DeliveryStatusField(read_only=True)
 
     class Meta:
         model = WebhookDelivery

@@ -42,6 +42,11 @@ class Command(BaseCommand):
             say(f"完成 done in {time.monotonic() - t0:.1f}s: {summary}")
         if not no_users:
             users = ensure_demo_users()
+            from events.demo import ensure_demo_events
+
+            made = ensure_demo_events()
+            if made:
+                say(f"示例事件 sample cases: {made}")
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
             for username, label, area in users:
                 say(f"  {username:<20} {label}  {area}")
