@@ -176,12 +176,13 @@ class EventProcess:
     @status.transition(source=Status.HANDLING, target=Status.CLOSED, label=_("办结"),
                        conditions=[_has_evidence],
                        permission=lambda p, u: perm.holds_case(u, p.event))
-    def close(self, *, actor, result):
+    def close(self, *, actor, note):
+        """`note` is the result of the handling (办理结果)."""
         e = self.event
-        e.result = result
+        e.result = note
         e.closed_at = timezone.now()
         sla.start_step(e, "verify")
-        return Step("close", _unit_name(e), result)
+        return Step("close", _unit_name(e), note)
 
     # -- verification and rating ---------------------------------------------
 

@@ -201,7 +201,7 @@ def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
 TRANSITIONS = ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
                "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
                "merge")
-NOTE_REQUIRED = {"reject", "send_back", "send_down", "reopen"}
+NOTE_REQUIRED = {"reject", "send_back", "send_down", "reopen", "close"}
 
 
 @transaction.atomic
@@ -231,8 +231,7 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
     before = event.status
     before_unit = (event.current_area_id, event.current_department_id)
     try:
-        step = method(actor=actor, note=note, **kwargs) if action not in ("close",) else \
-            method(actor=actor, result=note)
+        step = method(actor=actor, note=note, **kwargs)
     except TransitionNotAllowed as exc:
         raise EventActionError(getattr(exc, "unmet_message", "") or str(exc),
                                code="condition") from None
