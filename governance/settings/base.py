@@ -166,7 +166,18 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Webhook retries wait up to 6 h: keep Redis from redelivering them before that (a
+# redelivered task is harmless, the delivery row is claimed, but it is wasted work).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7 * 3600}
 CELERY_BEAT_SCHEDULE = {
+    "requeue-webhook-deliveries": {
+        "task": "integrations.tasks.requeue_webhook_deliveries_task",
+        "schedule": 300.0,
+    },
+    "purge-idempotency-keys": {
+        "task": "integrations.tasks.purge_idempotency_keys_task",
+        "schedule": 24 * 3600.0,
+    },
     "mark-due-events": {
         "task": "events.tasks.mark_due_events_task",
         "schedule": 300.0,

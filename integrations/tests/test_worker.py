@@ -33,6 +33,8 @@ def private_queue(monkeypatch):
     )
     app.amqp.flush_routes()
     app.amqp.__dict__.pop("router", None)
+    # Leave the test session's logging alone.
+    monkeypatch.setitem(app.conf, "worker_hijack_root_logger", False)
     # The worker's Django fixup would run the system checks, which other apps' tests
     # cover; skipping keeps this test about delivery.
     monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")

@@ -1,12 +1,10 @@
-"""Writes of the integrations app: webhook subscriptions, publishing and delivery,
-department API tokens. Each public function owns its transaction and audit row.
+"""Webhooks: subscriptions, publishing, signed delivery with retries, replay.
 
 Delivery is at-least-once: a receiver deduplicates on `X-GridGov-Delivery`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -16,40 +14,30 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
 from governance.models import Department
-from governance.roles import Action, Role
-from governance.scoping import path_in_jurisdiction
-from governance.services import role_assign, user_create
+from governance.roles import Action
 from grids.models import PATH_SEPARATOR
+from integrations import transport
+from integrations.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from integrations.signing import sign
 
-from . import transport
-from .models import (
-    DepartmentToken,
-    IdempotencyKey,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookSubscription,
-)
-from .signing import sign
+from .common import require
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
 
 # Waits after the 1st … 5th failed attempt; the 6th failure makes the delivery dead.
 BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 # Requeue deliveries this long overdue (lost broker message, worker killed mid-send).
 SWEEP_GRACE = timedelta(minutes=2)
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -61,14 +49,8 @@ def _timeout() -> float:
     return float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10))
 
 
-def _require(actor, path: str, action: str) -> None:
-    """`actor=None` is the system itself; anyone else needs `action` on the area."""
-    if actor is not None and not path_in_jurisdiction(actor, path, action):
-        raise ValidationError(_("您无权管理该部门的系统对接。"), code="forbidden")
-
-
 def _queue_deliveries(delivery_ids: list[int], countdown: float | None = None) -> None:
-    from .tasks import deliver_webhook_task
+    from integrations.tasks import deliver_webhook_task
 
     for pk in delivery_ids:
         deliver_webhook_task.apply_async((pk,), countdown=countdown)
@@ -125,7 +107,7 @@ def webhook_subscription_create(
     name: str = "",
 ) -> tuple[WebhookSubscription, str]:
     """Returns the subscription and its secret, which is not shown again."""
-    _require(actor, department.area.path, Action.CONFIGURE)
+    require(actor, department.area.path, Action.CONFIGURE)
     subscription = WebhookSubscription.objects.create(
         department=department,
         name=name[:100],
@@ -153,7 +135,7 @@ def webhook_subscription_deactivate(
 ) -> WebhookSubscription:
     """Stops new deliveries; deliveries not yet sent become dead when their turn comes."""
     area_path = subscription.department.area.path
-    _require(actor, area_path, Action.CONFIGURE)
+    require(actor, area_path, Action.CONFIGURE)
     if subscription.active:
         subscription.active = False
         subscription.save(update_fields=["active"])
@@ -171,7 +153,7 @@ def webhook_subscription_deactivate(
 def webhook_secret_rotate(*, actor, subscription: WebhookSubscription) -> str:
     """A new secret, effective for the next attempt; returned once."""
     area_path = subscription.department.area.path
-    _require(actor, area_path, Action.CONFIGURE)
+    require(actor, area_path, Action.CONFIGURE)
     subscription.secret = _new_secret()
     subscription.save(update_fields=["secret"])
     audit_record(
@@ -398,108 +380,3 @@ def webhook_deliveries_requeue_due(*, now: datetime | None = None, limit: int = 
     )
     _queue_deliveries(ids)
     return len(ids)
-
-
-# Department tokens ----------------------------------------------------------------
-
-
-def department_token_hash(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
-
-
-def department_service_user(*, department: Department):
-    """The account a department system acts as (`dept-<code>`): a department handler
-    in the department's area, with no usable password. Created on first need."""
-    username = f"dept-{department.code}"
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = user_create(
-                    actor=None,
-                    username=username,
-                    password=secrets.token_urlsafe(32),
-                    full_name=_("%(name)s(系统对接)") % {"name": department.name},
-                    department=department,
-                    check_password=False,
-                )
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-                role_assign(
-                    actor=None,
-                    user=user,
-                    role=Role.DEPARTMENT_HANDLER,
-                    area=department.area,
-                    department=department,
-                )
-        except (IntegrityError, ValidationError):
-            user = User.objects.filter(username=username).first()  # created concurrently
-    if user is None or user.department_id != department.pk or user.has_usable_password():
-        # A person's account already carries the name: never act as them.
-        raise ValidationError(_("用户名 %(u)s 已被占用。") % {"u": username}, code="duplicate")
-    return user
-
-
-@transaction.atomic
-def department_token_issue(
-    *, actor, department: Department, name: str
-) -> tuple[DepartmentToken, str]:
-    """Returns the token and its raw key, which is not shown again."""
-    _require(actor, department.area.path, Action.CONFIGURE)
-    if not name or len(name) > 100:
-        raise ValidationError(_("请填写令牌名称(不超过 100 字)。"), code="invalid")
-    department_service_user(department=department)
-    raw_key = "gdt_" + secrets.token_urlsafe(32)
-    token = DepartmentToken.objects.create(
-        department=department,
-        name=name,
-        key_hash=department_token_hash(raw_key),
-        prefix=raw_key[:12],
-    )
-    audit_record(
-        actor=actor,
-        action="department_token.issue",
-        obj=token,
-        changes={
-            "department": [None, department.code],
-            "name": [None, name],
-            "prefix": [None, token.prefix],
-        },
-        area_path=department.area.path,
-    )
-    return token, raw_key
-
-
-@transaction.atomic
-def department_token_revoke(*, actor, token: DepartmentToken) -> DepartmentToken:
-    area_path = token.department.area.path
-    _require(actor, area_path, Action.CONFIGURE)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=actor,
-            action="department_token.revoke",
-            obj=token,
-            changes={"revoked_at": [None, token.revoked_at.isoformat()]},
-            area_path=area_path,
-        )
-    return token
-
-
-def department_token_touch(*, token: DepartmentToken) -> None:
-    """Record use, at most once a minute per token (one UPDATE, no audit row)."""
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        DepartmentToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
-
-
-# Idempotency ----------------------------------------------------------------------
-
-
-def idempotency_keys_purge(*, older_than: timedelta = timedelta(hours=24)) -> int:
-    deleted, _detail = IdempotencyKey.objects.filter(
-        created_at__lt=timezone.now() - older_than
-    ).delete()
-    return deleted
