@@ -25,7 +25,7 @@ class ReportForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("事件分类"), queryset=EventCategory.objects.filter(active=True,
                                                                parent__isnull=False),
-        empty_label=_("请选择分类"))
+        empty_label=_("请选择分类"), to_field_name="code")
     title = forms.CharField(label=_("标题"), max_length=200)
     description = forms.CharField(label=_("描述"), widget=forms.Textarea(attrs={"rows": 3}),
                                   required=False)

@@ -9,6 +9,7 @@
   function set(la, ln) {
     lat.value = la.toFixed(7); lng.value = ln.toFixed(7);
     text.textContent = "已选择位置 " + ln.toFixed(5) + ", " + la.toFixed(5);
+    if (typeof checkDuplicates === "function") checkDuplicates();
     if (map) {
       if (marker) marker.setLatLng([la, ln]); else marker = L.marker([la, ln]).addTo(map);
       map.setView([la, ln], Math.max(map.getZoom(), 15));
@@ -29,6 +30,29 @@
     }, function () { text.textContent = "定位失败,请在地图上选择位置"; },
     { enableHighAccuracy: true, timeout: 10000 });
   });
+  // Possible duplicates: same category, within 50 m, last 7 days (staff form only).
+  var dup = document.getElementById("duplicates");
+  function checkDuplicates() {
+    var cat = document.getElementById("id_category");
+    if (!dup || !cat || !cat.value || !lng.value) return;
+    var url = dup.dataset.url + "?category=" + encodeURIComponent(cat.value) +
+      "&lng=" + lng.value + "&lat=" + lat.value;
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (rows) {
+        var ul = dup.querySelector("ul");
+        ul.innerHTML = "";
+        rows.forEach(function (e) {
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = "../" + e.number + "/"; a.textContent = e.number + " " + e.title;
+          li.appendChild(a); ul.appendChild(li);
+        });
+        dup.hidden = rows.length === 0;
+      });
+  }
+  if (lng) { lng.addEventListener("change", checkDuplicates); }
+  var catSelect = document.getElementById("id_category");
+  if (catSelect) catSelect.addEventListener("change", checkDuplicates);
   var search = document.getElementById("category-search");
   var select = document.getElementById("id_category");
   if (search && select) search.addEventListener("input", function () {

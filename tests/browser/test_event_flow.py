@@ -42,10 +42,13 @@ def act(page, action, note=""):
 
 def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_user, artifact,
                                       tmp_path, settings):
+    from django.contrib.auth import get_user_model
+
     from governance.services import department_create
     from grids.models import Area
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    User = get_user_model()
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
     county = Area.objects.get(code="220102000000")
     dept = department_create(actor=None, code="220102-CGJ-B", name="南关区城市管理局",
@@ -54,6 +57,12 @@ def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_use
     make_user(Role.COUNTY_DISPATCHER, county.code, "b_dispatcher")
     make_user(Role.DEPARTMENT_HANDLER, county.code, "b_cgj", department=dept)
     base = live_server.url
+    from events.models import EventCategory
+    from events.services import event_report
+
+    event_report(actor=User.objects.get(username="b_worker"), title="早市占道(昨日)",
+                 category=EventCategory.objects.get(code="0601"), lng=grid.centroid.x,
+                 lat=grid.centroid.y)
 
     # 1. The grid worker reports from a 360-px phone.
     phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
@@ -65,8 +74,12 @@ def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_use
     page.fill("input[name=title]", "人民大街早市占道经营")
     page.fill("textarea[name=description]", "早市摊位占用人行道约 50 米")
     page.wait_for_selector("#pick-map.leaflet-container")
-    page.click("#pick-map", position={"x": 160, "y": 130})
+    box = page.locator("#pick-map").bounding_box()
+    page.click("#pick-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
     assert page.input_value("#id_lng")
+    # Another case of the same category at the same place is offered as a duplicate.
+    page.wait_for_selector("#duplicates:not([hidden])")
+    assert "早市占道" in page.inner_text("#duplicates")
     page.set_input_files("input[name=photos]", photo(tmp_path, "before.jpg"))
     page.screenshot(path=artifact("event-1-report-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
