@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 
-from governance.audit import audit_record
+from governance.audit import audit_entry, audit_record, audit_records
 from governance.models import Department, RoleAssignment
 from governance.notifications import notify
 from governance.roles import UNIT_ROLES, Action, Role
@@ -406,7 +406,17 @@ def events_mark_due() -> dict[str, int]:
         Trace.objects.bulk_create([
             Trace(event=e, action=action, actor_name=_("系统"), from_status=e.status,
                   to_status=e.status, unit=e.current_area.name) for e in events])
+        audit_records([
+            audit_entry(actor=None, action=f"event.{action}", obj=e, area_path=e.area_path,
+                        changes={"due_state": [None, state]}) for e in events])
+        # One holder lookup per holding unit, not per case.
+        by_holder: dict[tuple, list[Event]] = {}
         for e in events:
-            _notify_holders(e, f"event.{action}",
-                            _("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title})
+            by_holder.setdefault((e.current_area_id, e.current_department_id), []).append(e)
+        for group in by_holder.values():
+            users = list(_holders(group[0]))
+            for e in group:
+                notify(users=users, kind=f"event.{action}",
+                       title=_("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title},
+                       body=f"{e.number} {e.title}", url=e.get_absolute_url())
     return {k: len(v) for k, v in flagged.items()}

@@ -169,8 +169,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 kwargs["department"] = Department.objects.get(code=d["department"])
             if d.get("unit"):
                 kwargs["unit"] = Area.objects.get(code=d["unit"])
-            if d.get("into"):
-                kwargs["into"] = Event.objects.get(number=d["into"])
+            if d.get("into"):  # only a case the caller can see: no probing by number
+                kwargs["into"] = selectors.event_get(user=request.user, number=d["into"])
         except (Department.DoesNotExist, Area.DoesNotExist, Event.DoesNotExist):
             return Response({"detail": "部门、单位或事件不存在 Unknown target.",
                              "code": "invalid_target"}, status=400)
