@@ -10,19 +10,10 @@ from django.db import connection
 
 from .crs import CRS_CHOICES, to_wgs84
 
-# One statement: the subdivided pieces find the grid through their GiST index, and
-# the ancestors come from the grid's path in the same round trip.
-LOCATE_SQL = """
-SELECT a.code, a.name, a.level, a.path,
-       (SELECT json_agg(json_build_object('code', p.code, 'name', p.name, 'level', p.level)
-                        ORDER BY p.level)
-        FROM grids_area p
-        WHERE p.code = ANY(string_to_array(rtrim(a.path, '/'), '/'))) AS ancestors
-FROM grids_locatecell c JOIN grids_area a ON a.id = c.area_id
-WHERE ST_Intersects(c.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
-ORDER BY a.code
-LIMIT 1
-"""
+# The lookup lives in the SQL function grids_locate (migration grids/0002): the
+# subdivided pieces find the grid through their GiST index, the ancestors come from
+# five parent joins, and the plan is cached instead of re-planned for every point.
+LOCATE_SQL = "SELECT code, name, level, path, ancestors FROM grids_locate(%s, %s)"
 
 
 class LocateError(ValueError):
