@@ -35,6 +35,11 @@ def _unit_name(event: Event) -> str:
     return event.current_area.name
 
 
+def _involve(event: Event, department) -> None:
+    if department.pk not in event.departments:
+        event.departments = [*event.departments, department.pk]
+
+
 def _has_evidence(process: EventProcess) -> fsm.State.CONDITION:
     event = process.event
     if not event.category.evidence_required:
@@ -114,6 +119,7 @@ class EventProcess:
         e.dispatched_by_area = e.current_area
         if department is not None:
             e.current_department = department
+            _involve(e, department)
         else:
             e.previous_area = e.current_area
             e.current_area = unit
@@ -169,6 +175,7 @@ class EventProcess:
     def transfer(self, *, actor, department, note=""):
         e = self.event
         e.current_department = department
+        _involve(e, department)
         e.handler = None
         sla.start_step(e, "sign")
         return Step("transfer", department.name, note)

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
 
 from governance.scoping import ScopedQuerySet
@@ -107,6 +109,9 @@ class Event(models.Model):
                              verbose_name=_("所属网格"))
     # The grid's path, denormalised so jurisdiction filters need no join (hot table).
     area_path = models.CharField(max_length=120, db_index=True)
+    # Every department the case was dispatched or transferred to: a department sees
+    # those cases (and only those) — see governance.scoping.
+    departments = ArrayField(models.BigIntegerField(), default=list, blank=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("上报人"))
@@ -150,6 +155,7 @@ class Event(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "area_path"
+    scope_department_field = "departments"
 
     class Meta:
         verbose_name = _("事件")
@@ -158,6 +164,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["current_area", "status"]),
             models.Index(fields=["current_department", "status"]),
+            GinIndex(fields=["departments"], name="event_departments_gin"),
         ]
 
     def __str__(self):

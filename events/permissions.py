@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from governance.models import RoleAssignment
-from governance.roles import UNIT_ROLES, Action, Role
-from governance.scoping import path_in_jurisdiction
+from governance.roles import UNIT_ROLES, Role
 
 
 def _roles(user) -> list[tuple[str, int, str, int | None]]:
@@ -60,10 +59,6 @@ def can_verify(user, event) -> bool:
         return True
     return any(role == Role.GRID_WORKER and area_id == event.grid_id
                for role, area_id, _p, _d in _roles(user))
-
-
-def can_view(user, event) -> bool:
-    return path_in_jurisdiction(user, event.area_path, Action.VIEW) or holds_case(user, event)
 
 
 def clear(user) -> None:

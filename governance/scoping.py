@@ -4,7 +4,12 @@ Every scoped model uses `ScopedQuerySet` and names, in `scope_path_field`, the f
 holding the materialized path of the area a row belongs to (for Area itself, `path`;
 for a fact table, e.g. `grid__path` or a denormalised `area_path`). `restrict(user,
 action)` keeps the rows inside the subtrees of the user's roles that grant `action`,
-plus the rows shared with the user one by one through django-guardian. Selectors,
+plus the rows shared with the user one by one through django-guardian.
+
+A model whose rows are *handled by departments* (cases) also names, in
+`scope_department_field`, an array of the ids of the departments involved. For such a
+model a department handler's role does not open the whole subtree of the department's
+area: it opens exactly the rows their department was involved in. Selectors,
 API viewsets and pages all start from `Model.objects.restrict(...)`; nothing filters
 by jurisdiction any other way.
 """
@@ -19,13 +24,9 @@ from django.db import models
 from .roles import ROLE_ACTIONS, Action
 
 
-def jurisdiction_paths(user, action: str = Action.VIEW) -> list[str]:
-    """Area paths of the subtrees in which `user` may perform `action`.
-
-    Nested paths are collapsed (a province role makes a county role of the same user
-    redundant) so the SQL predicate stays short. Cached on the user object for the
-    request.
-    """
+def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
+    """(role, area path, department id) of the user's roles granting `action`, cached
+    on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     cache = user.__dict__.setdefault("_jurisdiction_cache", {})
@@ -33,31 +34,55 @@ def jurisdiction_paths(user, action: str = Action.VIEW) -> list[str]:
         from .models import RoleAssignment
 
         roles = [r for r, actions in ROLE_ACTIONS.items() if action in actions]
-        paths = sorted(
-            set(
-                RoleAssignment.objects.filter(user=user, role__in=roles).values_list(
-                    "area__path", flat=True
-                )
+        cache[action] = list(
+            RoleAssignment.objects.filter(user=user, role__in=roles).values_list(
+                "role", "area__path", "department_id"
             )
         )
-        collapsed: list[str] = []
-        for p in paths:  # sorted, so an ancestor comes before its descendants
-            if not any(p.startswith(c) for c in collapsed):
-                collapsed.append(p)
-        cache[action] = collapsed
     return cache[action]
+
+
+def _collapse(paths) -> list[str]:
+    """Drop paths inside another one (a province role makes a county role redundant),
+    so the SQL predicate stays short."""
+    collapsed: list[str] = []
+    for p in sorted(set(paths)):  # sorted, so an ancestor comes before its descendants
+        if not any(p.startswith(c) for c in collapsed):
+            collapsed.append(p)
+    return collapsed
+
+
+def jurisdiction_paths(user, action: str = Action.VIEW) -> list[str]:
+    """Area paths of the subtrees in which `user` may perform `action`."""
+    return _collapse(path for _r, path, _d in _assignments(user, action))
+
+
+def _department_handler(role: str) -> bool:
+    from .roles import Role
+
+    return role == Role.DEPARTMENT_HANDLER
 
 
 def clear_jurisdiction_cache(user) -> None:
     user.__dict__.pop("_jurisdiction_cache", None)
 
 
-def jurisdiction_q(user, action: str, path_field: str) -> models.Q:
-    """Q object matching rows whose `path_field` lies in one of the user's subtrees."""
-    paths = jurisdiction_paths(user, action)
-    if not paths:
+def jurisdiction_q(user, action: str, path_field: str,
+                   department_field: str | None = None) -> models.Q:
+    """Q object matching rows whose `path_field` lies in one of the user's subtrees
+    (or, with `department_field`, rows their department was involved in)."""
+    assignments = _assignments(user, action)
+    if department_field:
+        paths = _collapse(p for r, p, _d in assignments if not _department_handler(r))
+        departments = sorted({d for r, _p, d in assignments if _department_handler(r) and d})
+    else:
+        paths, departments = jurisdiction_paths(user, action), []
+    parts = [models.Q(**{f"{path_field}__startswith": p}) for p in paths]
+    if departments:
+        parts.append(models.Q(**{f"{department_field}__overlap": departments}))
+    if not parts:
         return models.Q(pk__in=[])
-    return reduce(or_, (models.Q(**{f"{path_field}__startswith": p}) for p in paths))
+    return reduce(or_, parts)
 
 
 def object_area_path(obj) -> str:
@@ -79,7 +104,8 @@ class ScopedQuerySet(models.QuerySet):
         path_field = getattr(self.model, "scope_path_field", None)
         if path_field is None:  # a model that forgot to declare its scope sees nothing
             return self.none()
-        q = jurisdiction_q(user, action, path_field)
+        q = jurisdiction_q(user, action, path_field,
+                           getattr(self.model, "scope_department_field", None))
         shared = _guardian_shared_pks(self.model, user, action)
         if shared is not None:
             q |= models.Q(pk__in=shared)

@@ -57,8 +57,27 @@ def test_department_system_returns_a_case(cast, dispatched):
 def test_other_department_sees_nothing_of_it(cast, dispatched):
     other = dept_client(cast.dept_scj)
     r = other.post(f"/api/v1/events/{dispatched.number}/actions/sign/", {})
-    assert r.status_code == 403
-    assert other.get("/api/v1/events/", {"box": "todo"}).json()["count"] == 0
+    assert r.status_code == 404
+    assert other.get("/api/v1/events/", {"box": "all"}).json()["count"] == 0
+
+
+def test_a_department_sees_only_the_cases_it_was_involved_in(cast, reported):
+    from events.models import Event
+
+    mine, not_mine = reported("0601"), reported("0603", title="别的事")
+    assert not Event.objects.restrict(cast.chengguan).exists()  # nothing dispatched yet
+    event_transition(actor=cast.dispatcher, event=mine, action="accept")
+    event_transition(actor=cast.dispatcher, event=mine, action="dispatch",
+                     department=cast.dept_scj)
+    e = event_transition(actor=cast.dispatcher, event=mine, action="transfer",
+                         department=cast.dept_cgj)
+    assert e.departments == [cast.dept_scj.pk, cast.dept_cgj.pk]
+    for handler in (cast.chengguan, cast.market):  # both keep seeing what they touched
+        visible = set(Event.objects.restrict(handler).values_list("number", flat=True))
+        assert visible == {mine.number}
+    assert not_mine.number not in visible
+    # The county's own staff still see every case of the county.
+    assert Event.objects.restrict(cast.dispatcher).count() == 2
 
 
 def test_bad_token_is_refused(cast):
