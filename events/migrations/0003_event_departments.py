@@ -25,4 +25,8 @@ class Migration(migrations.Migration):
             model_name='event',
             index=django.contrib.postgres.indexes.GinIndex(fields=['departments'], name='event_departments_gin'),
         ),
+        # A database default too, so set-based inserts (COPY, bench) need not name it.
+        migrations.RunSQL(
+            "ALTER TABLE events_event ALTER COLUMN departments SET DEFAULT '{}'",
+            "ALTER TABLE events_event ALTER COLUMN departments DROP DEFAULT"),
     ]
