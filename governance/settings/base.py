@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "integrations",
     "workcalendar",
     "events",
+    "collection",
 ]
 
 MIDDLEWARE = [
@@ -216,3 +217,9 @@ EVENT_ATTACHMENT_TYPES = {
 }
 EVENT_ATTACHMENT_MAX_BYTES = env.int("EVENT_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 PUBLIC_REPORTS_PER_HOUR = env.int("PUBLIC_REPORTS_PER_HOUR", default=5)
+
+# Personal data at rest (collection/crypto.py, docs/personal-data.md): comma-separated
+# "keyid:base64key", the first is current; aes256gcm (32-byte keys) or sm4gcm (16).
+FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS", default="")
+FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", default="aes256gcm")
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")

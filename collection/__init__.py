@@ -1,0 +1,1 @@
+"""Base data of GB/T 31000: people, houses, organisations, places, visits."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollectionConfig(AppConfig):
+    name = "collection"
+    verbose_name = _("信息采集")
