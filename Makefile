@@ -44,6 +44,7 @@ python:
 	@bash scripts/install-python.sh
 
 db: deps
+	@bash scripts/ensure-env.sh
 	@bash scripts/setup-db.sh
 	@$(PY) manage.py migrate --noinput
 	@$(PY) manage.py seed_calendar

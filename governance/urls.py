@@ -20,6 +20,7 @@ urlpatterns = [
     path("public/", include("events.public_urls")),
     path("api/v1/", include("grids.api.urls")),
     path("api/v1/", include("events.api.urls")),
+    path("api/v1/", include("collection.api.urls")),
     path("api/v1/", include("governance.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -14,3 +14,7 @@ CACHES = {
 }
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+
+# Fixed, test-only keys (never used outside the test suite).
+FIELD_ENCRYPTION_KEYS = "t1:" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+FIELD_HASH_KEY = "dGVzdC1vbmx5LWhhc2gta2V5LTMyLWJ5dGVzLWxvbmc="

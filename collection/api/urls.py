@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from .views import HouseViewSet, OrganisationViewSet, PersonViewSet, PlaceViewSet, VisitViewSet
+
+router = SimpleRouter()
+router.register("people", PersonViewSet, basename="person")
+router.register("houses", HouseViewSet, basename="house")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("places", PlaceViewSet, basename="place")
+router.register("visits", VisitViewSet, basename="visit")
+urlpatterns = router.urls

@@ -1,0 +1,195 @@
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from collection import selectors, services
+from collection.models import House, Organisation, Person, Place, Visit
+from grids.models import Area
+
+from .serializers import (
+    HouseSerializer,
+    OrganisationSerializer,
+    PersonSerializer,
+    PersonWriteSerializer,
+    PlaceSerializer,
+    VisitSerializer,
+)
+
+
+def _error(exc: ValidationError):
+    code = getattr(exc, "code", None) or "invalid"
+    http = status.HTTP_403_FORBIDDEN if code == "forbidden" else status.HTTP_400_BAD_REQUEST
+    return Response({"detail": " ".join(exc.messages), "code": code}, status=http)
+
+
+def _grid(request, code):
+    grid = Area.objects.restrict(request.user).filter(code=code or "", level=6).first()
+    if grid is None:
+        raise ValidationError("网格不存在或不在您的管辖范围内 Unknown grid.", code="invalid_grid")
+    return grid
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """实有人口:按管辖范围列出、查看、登记、修改;证件号码与电话按角色脱敏。"""
+
+    serializer_class = PersonSerializer
+    queryset = Person.objects.none()
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.person_list(user=self.request.user, q=p.get("q", ""),
+                                     id_number=p.get("id_number", ""), tag=p.get("tag", ""),
+                                     kind=p.get("kind", ""), grid=p.get("grid", "")
+                                     ).prefetch_related("tags")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc
+
+    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("id_number", str),
+                               OpenApiParameter("tag", str), OpenApiParameter("kind", str),
+                               OpenApiParameter("grid", str)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _data(self, request):
+        s = PersonWriteSerializer(data=request.data, partial=request.method == "PATCH")
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        if "house" in data:
+            data["house"] = House.objects.restrict(request.user).filter(
+                pk=data["house"]).first() if data["house"] else None
+        return data
+
+    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    def create(self, request):
+        data = self._data(request)
+        try:
+            grid = _grid(request, data.pop("grid", None))
+            person = services.person_create(actor=request.user, grid=grid, **data)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PersonSerializer(person, context={"request": request}).data,
+                        status=201)
+
+    @extend_schema(request=PersonWriteSerializer, responses={200: PersonSerializer})
+    def partial_update(self, request, pk=None):
+        person = self.get_object()
+        data = self._data(request)
+        try:
+            grid = _grid(request, data.pop("grid")) if "grid" in data else None
+            person = services.person_update(actor=request.user, person=person, grid=grid,
+                                            **data)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(PersonSerializer(person, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """查看完整证件号码或电话(留痕)。Reveal a protected value; audited."""
+        try:
+            value = services.person_reveal(actor=request.user, person=self.get_object(),
+                                           field=request.data.get("field", ""))
+        except ValidationError as exc:
+            return _error(exc)
+        return Response({"field": request.data.get("field"), "value": value})
+
+
+class _GridRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         viewsets.GenericViewSet):
+    create_service = None
+    fields = ()
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404 as exc:
+            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc
+
+    def create(self, request):
+        data = {k: request.data.get(k) for k in self.fields if k in request.data}
+        try:
+            grid = _grid(request, request.data.get("grid"))
+            obj = type(self).create_service(actor=request.user, grid=grid, **data)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(self.get_serializer(obj).data, status=201)
+
+
+class HouseViewSet(_GridRecordViewSet):
+    """实有房屋(含出租房)。"""
+
+    serializer_class = HouseSerializer
+    queryset = House.objects.none()
+    create_service = staticmethod(services.house_create)
+    fields = ("address", "use", "owner_name")
+
+    def get_queryset(self):
+        return selectors.house_list(user=self.request.user, q=self.request.query_params.get(
+            "q", ""))
+
+    @action(detail=True)
+    def residents(self, request, pk=None):
+        house = self.get_object()
+        people = selectors.person_list(user=request.user).filter(house=house)
+        return Response(PersonSerializer(people, many=True, context={"request": request}).data)
+
+
+class OrganisationViewSet(_GridRecordViewSet):
+    """非公有制经济组织与社会组织(统一社会信用代码按 GB 32100 校验)。"""
+
+    serializer_class = OrganisationSerializer
+    queryset = Organisation.objects.none()
+    create_service = staticmethod(services.organisation_create)
+    fields = ("name", "kind", "credit_code", "legal_person", "address")
+
+    def get_queryset(self):
+        return selectors.organisation_list(user=self.request.user,
+                                           q=self.request.query_params.get("q", ""))
+
+
+class PlaceViewSet(_GridRecordViewSet):
+    """重点场所与校园周边。"""
+
+    serializer_class = PlaceSerializer
+    queryset = Place.objects.none()
+    create_service = staticmethod(services.place_create)
+    fields = ("name", "kind", "address")
+
+    def get_queryset(self):
+        return selectors.place_list(user=self.request.user)
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """走访记录。"""
+
+    serializer_class = VisitSerializer
+    queryset = Visit.objects.none()
+
+    def get_queryset(self):
+        return selectors.visit_list(user=self.request.user)
+
+    def create(self, request):
+        from django.utils.dateparse import parse_datetime
+
+        visited_at = parse_datetime(request.data.get("visited_at") or "")
+        if visited_at is None:
+            return Response({"detail": "请填写走访时间 visited_at is required (ISO 8601).",
+                             "code": "required"}, status=400)
+        try:
+            grid = _grid(request, request.data.get("grid"))
+            people = selectors.person_list(user=request.user).filter(
+                pk__in=request.data.get("people") or [])
+            visit = services.visit_create(
+                actor=request.user, grid=grid, visited_at=visited_at,
+                place=request.data.get("place", ""), findings=request.data.get("findings", ""),
+                people=people)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(VisitSerializer(visit).data, status=201)

@@ -1,0 +1,65 @@
+"""Reads of base data. Every one starts from Model.objects.restrict(user, …)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from .models import House, Organisation, Person, Place, Visit
+from .services import id_lookup_index
+
+
+def person_list(*, user, q: str = "", id_number: str = "", tag: str = "", kind: str = "",
+                grid: str = ""):
+    qs = Person.objects.restrict(user).select_related("grid", "house")
+    if id_number:  # exact match through the blind index, never by decrypting
+        qs = qs.filter(id_number_index=id_lookup_index(id_number))
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(residence_address__icontains=q))
+    if tag:
+        qs = qs.filter(tags__tag=tag)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if grid:
+        qs = qs.filter(grid__code=grid)
+    return qs.order_by("name", "id")
+
+
+def person_get(*, user, pk) -> Person:
+    return Person.objects.restrict(user).select_related("grid", "house").get(pk=pk)
+
+
+def house_list(*, user, q: str = ""):
+    qs = House.objects.restrict(user).select_related("grid").annotate(
+        resident_count=Count("residents"))
+    if q:
+        qs = qs.filter(address__icontains=q)
+    return qs.order_by("address")
+
+
+def organisation_list(*, user, q: str = ""):
+    qs = Organisation.objects.restrict(user).select_related("grid")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
+    return qs
+
+
+def place_list(*, user):
+    return Place.objects.restrict(user).select_related("grid")
+
+
+def visit_list(*, user):
+    return Visit.objects.restrict(user).select_related("grid", "visitor")
+
+
+def grid_summary(*, user, grid) -> dict:
+    """Counts for a grid worker's "my grid" page."""
+    path = grid.path
+    return {
+        "people": Person.objects.restrict(user).filter(area_path=path).count(),
+        "houses": House.objects.restrict(user).filter(area_path=path).count(),
+        "rentals": House.objects.restrict(user).filter(area_path=path,
+                                                       use=House.Use.RENTAL).count(),
+        "organisations": Organisation.objects.restrict(user).filter(area_path=path).count(),
+        "places": Place.objects.restrict(user).filter(area_path=path).count(),
+        "visits": Visit.objects.restrict(user).filter(area_path=path).count(),
+    }
