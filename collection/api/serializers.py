@@ -1,9 +1,12 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from collection import policy
 from collection.models import House, Organisation, Person, PersonTag, Place, Visit
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ProtectedField(serializers.Field):
     """A protected value shown as the field policy allows for the requesting user."""
 

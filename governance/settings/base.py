@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local .env (development secrets written by scripts/ensure-env.sh) fills in what the
+# environment does not set; READ_DOT_ENV=0 ignores it.
+if env.bool("READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
@@ -150,6 +153,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "PersonKindEnum": "collection.models.Person.Kind",
+        "OrganisationKindEnum": "collection.models.Organisation.Kind",
+        "PlaceKindEnum": "collection.models.Place.Kind",
+    },
 }
 
 # Map: no tiles by default (closed government networks); boundaries are drawn on a

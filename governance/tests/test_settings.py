@@ -20,6 +20,7 @@ def test_production_settings_pass_the_deploy_check():
 def test_production_settings_refuse_to_start_without_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env["DJANGO_SETTINGS_MODULE"] = "governance.settings.prod"
+    env["READ_DOT_ENV"] = "0"  # a developer's .env must not hide the missing key
     r = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
                        capture_output=True, text=True)
     assert r.returncode != 0 and "SECRET_KEY" in r.stderr
