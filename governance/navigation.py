@@ -11,6 +11,7 @@ MENU = [
     ("home", _("工作台"), Action.VIEW),
     ("events:inbox", _("事件处置"), Action.VIEW),
     ("events:report", _("上报事件"), Action.CHANGE),
+    ("collection:my-grid", _("基础信息"), Action.CHANGE),
     ("grids:area-browser", _("区域与网格"), Action.VIEW),
     ("audit-log", _("审计日志"), Action.AUDIT),
     ("swagger-ui", _("接口文档"), Action.VIEW),

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "collection"
+urlpatterns = [
+    path("", views.my_grid, name="my-grid"),
+    path("people/new/", views.person_new, name="person-new"),
+]

@@ -1,0 +1,52 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from governance.roles import Role
+from grids.models import Area
+
+from . import policy, selectors, services
+from .forms import PersonForm
+
+
+def _my_grids(user):
+    ids = user.role_assignments.filter(role=Role.GRID_WORKER).values("area_id")
+    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level"))
+
+
+@login_required
+def my_grid(request):
+    """网格员的"我的网格":人、房、组织、场所、走访的数量与人口检索。"""
+    grids = _my_grids(request.user)
+    q = request.GET.get("q", "").strip()
+    # A full ID number is looked up exactly (blind index); anything else by name/address.
+    is_id = len(q) == 18 and q[:17].isdigit()
+    people = selectors.person_list(user=request.user, q="" if is_id else q,
+                                   id_number=q if is_id else "")
+    page = Paginator(people, 20).get_page(request.GET.get("page"))
+    rows = [(p, policy.present(request.user, "id_number", p.id_number),
+             policy.present(request.user, "phone", p.phone)) for p in page]
+    return render(request, "collection/my_grid.html", {
+        "grids": grids,
+        "summaries": [(g, selectors.grid_summary(user=request.user, grid=g)) for g in grids],
+        "page": page, "rows": rows, "q": q,
+    })
+
+
+@login_required
+def person_new(request):
+    grids = _my_grids(request.user)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
+        try:
+            services.person_create(actor=request.user, grid=grid, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已登记:%(n)s") % {"n": form.cleaned_data["name"]})
+            return redirect("collection:my-grid")
+    return render(request, "collection/person_form.html", {"form": form, "grids": grids})
