@@ -6,4 +6,5 @@ app_name = "collection"
 urlpatterns = [
     path("", views.my_grid, name="my-grid"),
     path("people/new/", views.person_new, name="person-new"),
+    path("exports/<str:token>/", views.export_download, name="export-download"),
 ]

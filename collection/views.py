@@ -50,3 +50,15 @@ def person_new(request):
             messages.success(request, _("已登记:%(n)s") % {"n": form.cleaned_data["name"]})
             return redirect("collection:my-grid")
     return render(request, "collection/person_form.html", {"form": form, "grids": grids})
+
+
+@login_required
+def export_download(request, token):
+    from django.http import FileResponse, Http404
+
+    from .exports import resolve_download
+
+    path = resolve_download(token, request.user)
+    if path is None:
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"people{path.suffix}")

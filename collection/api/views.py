@@ -90,6 +90,34 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return _error(exc)
         return Response(PersonSerializer(person, context={"request": request}).data)
 
+    @extend_schema(parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"])])
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """导出(按角色脱敏);数据量大时后台生成并通知。Export, masked by role."""
+        from django.conf import settings
+        from django.db import transaction
+        from django.http import HttpResponse
+
+        from collection import exports
+        from collection.export_tasks import export_people_task
+
+        # "fmt", not "format": DRF reserves ?format= for its renderers.
+        fmt = "csv" if request.query_params.get("fmt") == "csv" else "xlsx"
+        p = request.query_params
+        filters = {k: p.get(k, "") for k in ("q", "id_number", "tag", "kind", "grid")}
+        if exports.people_export_count(user=request.user, filters=filters) > \
+                settings.EXPORT_SYNC_LIMIT:
+            transaction.on_commit(lambda: export_people_task.delay(request.user.pk, fmt, filters))
+            return Response({"detail": "数据量较大,已转入后台生成,完成后将通知您。 The export "
+                                       "runs in the background; you will be notified.",
+                             "code": "queued"}, status=202)
+        data, _count = exports.people_export(user=request.user, fmt=fmt, filters=filters)
+        content_type = ("text/csv; charset=utf-8" if fmt == "csv" else
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="people.{fmt}"'
+        return response
+
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         """查看完整证件号码或电话(留痕)。Reveal a protected value; audited."""

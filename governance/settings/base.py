@@ -231,3 +231,5 @@ PUBLIC_REPORTS_PER_HOUR = env.int("PUBLIC_REPORTS_PER_HOUR", default=5)
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS", default="")
 FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", default="aes256gcm")
 FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
+# Exports up to this many rows are answered at once; larger ones go to Celery.
+EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)

@@ -1,0 +1,73 @@
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from collection.exports import people_export_to_file
+from collection.services import person_create
+from governance.models import AuditLog
+from governance.roles import Role
+from grids.models import Area
+
+from .test_people_api import GRID, PHONE, valid_id
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(make_user):
+    worker = make_user(Role.GRID_WORKER, GRID, "e_worker")
+    grid = Area.objects.get(code=GRID)
+    for i, name in enumerate(["甲", "乙", "丙"]):
+        person_create(actor=worker, grid=grid, name=name, phone=PHONE,
+                      id_number=valid_id(f"2201021990010100{i}"))
+    return worker
+
+
+def test_xlsx_export_is_masked_for_a_leader(api_client, people, make_user):
+    leader = make_user(Role.CITY_LEADER, "220100000000")
+    r = api_client(leader).get("/api/v1/people/export/")
+    assert r.status_code == 200 and r["Content-Disposition"].endswith('people.xlsx"')
+    ws = load_workbook(io.BytesIO(r.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:2] == ("姓名", "证件号码") and len(rows) == 4
+    assert all("********" in row[1] and row[4] == "138****5678" for row in rows[1:])
+    assert AuditLog.objects.filter(action="person.export", actor=leader).exists()
+
+
+def test_csv_export_opens_in_excel_and_keeps_policy(api_client, people):
+    r = api_client(people).get("/api/v1/people/export/", {"fmt": "csv"})
+    text = r.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # BOM for Excel
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][4] == PHONE  # grid workers see phones in full
+    assert "********" in rows[1][1]  # and ID numbers masked
+
+
+def test_outsider_exports_nothing(api_client, people, make_user):
+    outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
+    r = api_client(outsider).get("/api/v1/people/export/", {"fmt": "csv"})
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8").lstrip("\ufeff"))))
+    assert len(rows) == 1  # headers only
+
+
+def test_large_export_goes_to_the_background_with_a_personal_link(
+        api_client, client, people, settings, tmp_path, make_user):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.EXPORT_SYNC_LIMIT = 1
+    r = api_client(people).get("/api/v1/people/export/")
+    assert r.status_code == 202 and r.json()["code"] == "queued"
+    url = people_export_to_file(user=people, fmt="xlsx", filters={})  # what the task runs
+    note = people.notifications.get(kind="export.ready")
+    assert note.url == url and "3" in note.title
+    client.force_login(people)
+    got = client.get(url)
+    assert got.status_code == 200 and b"".join(got.streaming_content)[:2] == b"PK"
+    other = make_user(Role.GRID_WORKER, GRID, "e_other")
+    client.force_login(other)
+    assert client.get(url).status_code == 404  # the link is personal
+    tampered = re.sub(r"/([^/]+)/$", lambda m: "/" + m.group(1)[:-2] + "xx/", url)
+    client.force_login(people)
+    assert client.get(tampered).status_code == 404
