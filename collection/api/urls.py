@@ -1,6 +1,14 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import HouseViewSet, OrganisationViewSet, PersonViewSet, PlaceViewSet, VisitViewSet
+from .views import (
+    CatalogueView,
+    HouseViewSet,
+    OrganisationViewSet,
+    PersonViewSet,
+    PlaceViewSet,
+    VisitViewSet,
+)
 
 router = SimpleRouter()
 router.register("people", PersonViewSet, basename="person")
@@ -8,4 +16,4 @@ router.register("houses", HouseViewSet, basename="house")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("places", PlaceViewSet, basename="place")
 router.register("visits", VisitViewSet, basename="visit")
-urlpatterns = router.urls
+urlpatterns = [path("catalogue/", CatalogueView.as_view(), name="catalogue")] + router.urls

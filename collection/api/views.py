@@ -1,10 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from collection import selectors, services
 from collection.models import House, Organisation, Person, Place, Visit
@@ -221,3 +223,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except ValidationError as exc:
             return _error(exc)
         return Response(VisitSerializer(visit).data, status=201)
+
+
+class CatalogueView(APIView):
+    """数据资源目录:数据集、字段、责任部门、共享级别、更新频率与记录数(按管辖范围)。"""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        from collection.catalogue import catalogue_list
+
+        return Response(catalogue_list(user=request.user))

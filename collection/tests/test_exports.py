@@ -71,3 +71,13 @@ def test_large_export_goes_to_the_background_with_a_personal_link(
     tampered = re.sub(r"/([^/]+)/$", lambda m: "/" + m.group(1)[:-2] + "xx/", url)
     client.force_login(people)
     assert client.get(tampered).status_code == 404
+
+
+def test_catalogue_lists_datasets_with_scoped_counts(api_client, people, make_user):
+    rows = {d["code"]: d for d in api_client(people).get("/api/v1/catalogue/").json()}
+    assert rows["people"]["records"] == 3 and rows["people"]["sharing"]
+    fields = {f["name"]: f for f in rows["people"]["fields"]}
+    assert fields["id_number"]["protected"] and "id_number_index" not in fields
+    outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
+    rows = {d["code"]: d for d in api_client(outsider).get("/api/v1/catalogue/").json()}
+    assert rows["people"]["records"] == 0
