@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record, diff, snapshot
+from governance.changes import record_change
 from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
 
@@ -75,6 +76,7 @@ def person_create(*, actor, grid, **data) -> Person:
     person.save()
     audit_record(actor=actor, action="person.create", obj=person, area_path=person.area_path,
                  changes=diff({}, snapshot(person, PERSON_AUDITED)))
+    record_change(dataset="people", obj=person, op="create", area_path=person.area_path)
     return person
 
 
@@ -97,6 +99,7 @@ def person_update(*, actor, person: Person, grid=None, **data) -> Person:
         changes["id_number"] = ["***", "***"]  # changed, value never logged
     audit_record(actor=actor, action="person.update", obj=person, area_path=person.area_path,
                  changes=changes)
+    record_change(dataset="people", obj=person, op="update", area_path=person.area_path)
     return person
 
 
@@ -126,6 +129,7 @@ def house_create(*, actor, grid, address: str, **data) -> House:
     house = House.objects.create(grid=grid, area_path=grid.path, address=address, **data)
     audit_record(actor=actor, action="house.create", obj=house, area_path=house.area_path,
                  changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))
+    record_change(dataset="houses", obj=house, op="create", area_path=house.area_path)
     return house
 
 
@@ -140,6 +144,7 @@ def organisation_create(*, actor, grid, name: str, kind: str, credit_code: str,
                                       credit_code=info.code, **data)
     audit_record(actor=actor, action="organisation.create", obj=org, area_path=org.area_path,
                  changes=diff({}, snapshot(org, ["name", "kind", "credit_code"])))
+    record_change(dataset="organisations", obj=org, op="create", area_path=org.area_path)
     return org
 
 
@@ -149,6 +154,7 @@ def place_create(*, actor, grid, name: str, kind: str, **data) -> Place:
     place = Place.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind, **data)
     audit_record(actor=actor, action="place.create", obj=place, area_path=place.area_path,
                  changes=diff({}, snapshot(place, ["name", "kind"])))
+    record_change(dataset="places", obj=place, op="create", area_path=place.area_path)
     return place
 
 
@@ -167,4 +173,5 @@ def visit_create(*, actor, grid, visited_at, place: str, findings: str, people=(
     visit.people.set(people)
     audit_record(actor=actor, action="visit.create", obj=visit, area_path=visit.area_path,
                  changes={"people": [None, len(people)]})
+    record_change(dataset="visits", obj=visit, op="create", area_path=visit.area_path)
     return visit

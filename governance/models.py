@@ -137,3 +137,30 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Change(models.Model):
+    """The change feed (变更流): one row per create, update or delete of shared data.
+
+    Other systems read it with a cursor (`?since=<seq>`) through the API, scoped and
+    masked by their own permissions; webhooks only announce that something changed.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    dataset = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    op = models.CharField(max_length=8)  # create | update | delete
+    area_path = models.CharField(max_length=120)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    scope_path_field = "area_path"
+
+    class Meta:
+        verbose_name = _("数据变更")
+        verbose_name_plural = _("数据变更")
+        indexes = [models.Index(fields=["dataset", "seq"])]
+
+    def __str__(self):
+        return f"{self.seq} {self.dataset}#{self.object_id} {self.op}"

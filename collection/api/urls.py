@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views import (
     CatalogueView,
+    ChangeFeedView,
     HouseViewSet,
     OrganisationViewSet,
     PersonViewSet,
@@ -16,4 +17,7 @@ router.register("houses", HouseViewSet, basename="house")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("places", PlaceViewSet, basename="place")
 router.register("visits", VisitViewSet, basename="visit")
-urlpatterns = [path("catalogue/", CatalogueView.as_view(), name="catalogue")] + router.urls
+urlpatterns = [
+    path("catalogue/", CatalogueView.as_view(), name="catalogue"),
+    path("changes/", ChangeFeedView.as_view(), name="changes"),
+] + router.urls

@@ -233,3 +233,46 @@ class CatalogueView(APIView):
         from collection.catalogue import catalogue_list
 
         return Response(catalogue_list(user=request.user))
+
+
+FEED_SERIALIZERS = {
+    "people": (Person, PersonSerializer), "houses": (House, HouseSerializer),
+    "organisations": (Organisation, OrganisationSerializer), "places": (Place, PlaceSerializer),
+    "visits": (Visit, VisitSerializer),
+}
+
+
+class ChangeFeedView(APIView):
+    """变更流:`?dataset=people&since=<seq>` 返回其后的变更及当前数据(按权限脱敏)。
+
+    Read with a cursor: pass the `next` of one answer as `since` of the next call.
+    """
+
+    @extend_schema(parameters=[OpenApiParameter("dataset", str, required=True,
+                                                enum=list(FEED_SERIALIZERS)),
+                               OpenApiParameter("since", int), OpenApiParameter("limit", int)],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        from governance.changes import changes_since
+
+        dataset = request.query_params.get("dataset", "")
+        if dataset not in FEED_SERIALIZERS:
+            return Response({"detail": "未知数据集 Unknown dataset.", "code": "invalid"},
+                            status=400)
+        try:
+            since = int(request.query_params.get("since", 0))
+            limit = min(max(int(request.query_params.get("limit", 500)), 1), 1000)
+        except ValueError:
+            return Response({"detail": "since 与 limit 须为整数 since/limit must be integers.",
+                             "code": "invalid"}, status=400)
+        changes = list(changes_since(user=request.user, dataset=dataset, since=since,
+                                     limit=limit))
+        model, serializer = FEED_SERIALIZERS[dataset]
+        current = {str(o.pk): o for o in model.objects.restrict(request.user).filter(
+            pk__in=[c.object_id for c in changes])}
+        results = [{
+            "seq": c.seq, "op": c.op, "id": c.object_id, "at": c.at,
+            "data": serializer(current[c.object_id], context={"request": request}).data
+            if c.object_id in current else None,
+        } for c in changes]
+        return Response({"next": changes[-1].seq if changes else since, "results": results})
