@@ -43,6 +43,18 @@ def _people_rows(user, filters: dict):
         ]
 
 
+def _as_text(ws, value):
+    """A value that looks like a formula (=, +, -, @) stays text in Excel: exports must
+    never carry a live formula a resident typed into a name or address."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def people_export(*, user, fmt: str = "xlsx", filters: dict | None = None) -> tuple[bytes, int]:
     """The export file's bytes and its row count; audited as a read of personal data."""
     headers = [label for _f, label in PEOPLE_COLUMNS]
@@ -52,7 +64,9 @@ def people_export(*, user, fmt: str = "xlsx", filters: dict | None = None) -> tu
         buf.write("\ufeff")  # BOM: Excel opens UTF-8 CSV with Chinese correctly
         writer = csv.writer(buf)
         writer.writerow(headers)
-        writer.writerows(rows)
+        # The same protection for CSV: a leading apostrophe keeps it text in Excel.
+        writer.writerows([[f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v
+                           for v in row] for row in rows])
         data = buf.getvalue().encode("utf-8")
     else:
         from openpyxl import Workbook
@@ -61,7 +75,7 @@ def people_export(*, user, fmt: str = "xlsx", filters: dict | None = None) -> tu
         ws = wb.create_sheet("实有人口")
         ws.append(headers)
         for row in rows:
-            ws.append(row)
+            ws.append([_as_text(ws, v) for v in row])
         out = io.BytesIO()
         wb.save(out)
         data = out.getvalue()

@@ -61,6 +61,10 @@ def _apply_person_fields(person: Person, data: dict) -> None:
         person.phone_index = blind_index(phone, context=PHONE_CONTEXT) if phone else ""
     if not person.name or not person.name.strip():
         raise ValidationError(_("请填写姓名。"), code="required")
+    if "extra" in data:
+        from .duties import validate_extra
+
+        validate_extra("people", person.extra)
 
 
 @transaction.atomic

@@ -6,5 +6,7 @@ app_name = "collection"
 urlpatterns = [
     path("", views.my_grid, name="my-grid"),
     path("people/new/", views.person_new, name="person-new"),
+    path("houses/<int:pk>/", views.house_detail, name="house-detail"),
+    path("visits/new/", views.visit_new, name="visit-new"),
     path("exports/<str:token>/", views.export_download, name="export-download"),
 ]

@@ -62,3 +62,42 @@ def export_download(request, token):
     if path is None:
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"people{path.suffix}")
+
+
+@login_required
+def house_detail(request, pk):
+    from django.http import Http404
+
+    house = selectors.house_list(user=request.user).filter(pk=pk).first()
+    if house is None:
+        raise Http404
+    residents = [(p, policy.present(request.user, "id_number", p.id_number),
+                  policy.present(request.user, "phone", p.phone))
+                 for p in selectors.person_list(user=request.user).filter(house=house)]
+    return render(request, "collection/house_detail.html",
+                  {"house": house, "residents": residents})
+
+
+@login_required
+def visit_new(request):
+    from django.utils import timezone
+
+    grids = _my_grids(request.user)
+    people = selectors.person_list(user=request.user).filter(
+        grid__in=[g.pk for g in grids])[:500]
+    error = ""
+    if request.method == "POST":
+        grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
+        chosen = selectors.person_list(user=request.user).filter(
+            pk__in=request.POST.getlist("people"))
+        try:
+            services.visit_create(actor=request.user, grid=grid, visited_at=timezone.now(),
+                                  place=request.POST.get("place", ""),
+                                  findings=request.POST.get("findings", ""), people=chosen)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("走访记录已保存。"))
+            return redirect("collection:my-grid")
+    return render(request, "collection/visit_form.html",
+                  {"grids": grids, "people": people, "error": error})

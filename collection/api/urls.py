@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .duties import GridDutiesView, TaskItemViewSet, VerificationViewSet
+from .imports import ImportJobViewSet
 from .views import (
     CatalogueView,
     ChangeFeedView,
@@ -17,7 +19,11 @@ router.register("houses", HouseViewSet, basename="house")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("places", PlaceViewSet, basename="place")
 router.register("visits", VisitViewSet, basename="visit")
+router.register("imports", ImportJobViewSet, basename="import-job")
+router.register("task-items", TaskItemViewSet, basename="task-item")
+router.register("verifications", VerificationViewSet, basename="verification")
 urlpatterns = [
     path("catalogue/", CatalogueView.as_view(), name="catalogue"),
     path("changes/", ChangeFeedView.as_view(), name="changes"),
+    path("grid-duties/", GridDutiesView.as_view(), name="grid-duties"),
 ] + router.urls

@@ -81,3 +81,15 @@ def test_catalogue_lists_datasets_with_scoped_counts(api_client, people, make_us
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
     rows = {d["code"]: d for d in api_client(outsider).get("/api/v1/catalogue/").json()}
     assert rows["people"]["records"] == 0
+
+
+def test_formula_like_values_stay_text(api_client, make_user):
+    worker = make_user(Role.GRID_WORKER, GRID, "e_formula")
+    person_create(actor=worker, grid=Area.objects.get(code=GRID), name='=HYPERLINK("x")',
+                  id_number=valid_id("22010219950505005"))
+    r = api_client(worker).get("/api/v1/people/export/")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    cell = next(c for c in ws["A"] if c.value and "HYPERLINK" in str(c.value))
+    assert cell.data_type == "s"
+    text = api_client(worker).get("/api/v1/people/export/", {"fmt": "csv"}).content.decode()
+    assert "'=HYPERLINK" in text

@@ -50,3 +50,24 @@ def test_outsider_sees_nobody(client, worker, make_user):
     other = Client()
     other.force_login(outsider)
     assert "赵六" not in other.get("/collection/").content.decode()
+
+
+def test_house_page_lists_residents_and_visit_form(client, worker):
+    from collection.models import Visit
+    from collection.services import house_create, person_create
+    from grids.models import Area
+
+    grid = Area.objects.get(code=GRID)
+    house = house_create(actor=worker, grid=grid, address="华阳小区3栋101", use="rental")
+    a = person_create(actor=worker, grid=grid, name="住户甲", house=house,
+                      id_number=valid_id("22010219880808001"))
+    client.force_login(worker)
+    html = client.get(f"/collection/houses/{house.pk}/").content.decode()
+    assert "住户甲" in html and "出租" in html
+    r = client.post("/collection/visits/new/", {"grid": GRID, "place": "3栋101",
+                                                "findings": "租户信息核实无误",
+                                                "people": [a.pk]})
+    assert r.status_code == 302
+    assert Visit.objects.get().people.get() == a
+    r = client.post("/collection/visits/new/", {"grid": GRID, "place": "x", "findings": ""})
+    assert r.status_code == 200 and "请填写走访情况" in r.content.decode()

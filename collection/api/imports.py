@@ -1,0 +1,131 @@
+"""实有人口批量导入 API: upload, follow the job, confirm the preview, cancel, download
+the error report. Jobs are scoped by the importer's jurisdiction like every record."""
+
+import io
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from collection import imports
+from collection.models import ImportJob
+from governance.roles import Action
+
+_HTTP = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}
+NOT_FOUND = "未找到,或不在您的管辖范围内 Not found."
+
+
+def _error(exc: ValidationError) -> Response:
+    code = getattr(exc, "code", None) or "invalid"
+    return Response({"detail": " ".join(exc.messages), "code": code},
+                    status=_HTTP.get(code, status.HTTP_400_BAD_REQUEST))
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "original_name", "mode", "status", "status_display", "progress",
+                  "total", "valid", "invalid", "creates", "updates", "error_message",
+                  "created_by", "created_at", "finished_at"]
+
+
+class ImportJobDetailSerializer(ImportJobSerializer):
+    rejected = serializers.SerializerMethodField()
+    has_report = serializers.SerializerMethodField()
+
+    class Meta(ImportJobSerializer.Meta):
+        fields = ImportJobSerializer.Meta.fields + ["rejected", "has_report"]
+
+    def get_rejected(self, job) -> list[dict]:
+        return imports.import_job_preview(job=job)
+
+    def get_has_report(self, job) -> bool:
+        return job.invalid > 0 and job.rows.exists()
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    # Empty files are accepted here so the job fails with the import's own message.
+    file = serializers.FileField(allow_empty_file=True)
+    mode = serializers.ChoiceField(choices=ImportJob.Mode.choices,
+                                   default=ImportJob.Mode.ALL_OR_NOTHING)
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       viewsets.GenericViewSet):
+    """实有人口批量导入:上传 CSV/XLSX → 校验预览 → 确认导入;可取消,可下载错误报告。"""
+
+    queryset = ImportJob.objects.none()
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return imports.import_job_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return ImportJobSerializer if self.action == "list" else ImportJobDetailSerializer
+
+    def _job(self, pk, action_: str = Action.VIEW) -> ImportJob:
+        try:
+            return imports.import_job_get(user=self.request.user, pk=pk, action=action_)
+        except (ObjectDoesNotExist, ValueError, TypeError):
+            raise NotFound(NOT_FOUND) from None
+
+    def _body(self, job: ImportJob, http=status.HTTP_200_OK) -> Response:
+        return Response(ImportJobDetailSerializer(job).data, status=http)
+
+    def retrieve(self, request, pk=None):
+        return self._body(self._job(pk))
+
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer},
+                   responses={202: ImportJobDetailSerializer})
+    def create(self, request):
+        s = ImportUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        try:
+            job = imports.import_job_create(actor=request.user, **s.validated_data)
+        except ValidationError as exc:
+            return _error(exc)
+        return self._body(job, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: ImportJobDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """确认预览并导入(仅限“待确认”状态,否则 409)。"""
+        try:
+            job = imports.import_job_apply_request(actor=request.user,
+                                                   job=self._job(pk, Action.CHANGE))
+        except ValidationError as exc:
+            return _error(exc)
+        return self._body(job, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ImportJobDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """取消尚未结束的任务(已结束则 409)。"""
+        try:
+            job = imports.import_job_cancel(actor=request.user,
+                                            job=self._job(pk, Action.CHANGE))
+        except ValidationError as exc:
+            return _error(exc)
+        return self._body(job)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        """错误报告(XLSX):未导入的行、原内容与错误原因。"""
+        job = self._job(pk)
+        data = imports.import_report(user=request.user, job=job)
+        if data is None:
+            return Response({"detail": "该任务没有错误行 / The job has no rejected rows.",
+                             "code": "no_report"}, status=status.HTTP_404_NOT_FOUND)
+        return FileResponse(io.BytesIO(data), as_attachment=True,
+                            filename=f"导入错误报告-{job.pk}.xlsx")

@@ -1,0 +1,162 @@
+"""Grid workers' duties: the task list and what is due in a grid, extra-field schemas,
+and verification (核准) of records pushed down from departments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jsonschema
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.audit import audit_record
+from governance.roles import Action, Role
+from governance.scoping import jurisdiction_paths, path_in_jurisdiction
+
+from .models import House, Person
+from .work_models import ExtraFieldSchema, TaskItem, VerificationTask
+
+# -- the grid task list ------------------------------------------------------------
+
+
+@transaction.atomic
+def task_item_create(*, actor, area, title: str, rule: str, every_days: int = 30) -> TaskItem:
+    if area.level not in (3, 4):
+        raise ValidationError(_("网格事务准入清单由县区或乡镇(街道)设定。"), code="invalid")
+    if not path_in_jurisdiction(actor, area.path, Action.CHANGE):
+        raise ValidationError(_("您无权为该区域设定事项。"), code="forbidden")
+    if rule not in TaskItem.Rule.values or not (title or "").strip():
+        raise ValidationError(_("请填写事项并选择核查规则。"), code="required")
+    item = TaskItem.objects.create(area=area, area_path=area.path, title=title, rule=rule,
+                                   every_days=max(1, int(every_days)), created_by=actor)
+    audit_record(actor=actor, action="task_item.create", obj=item, area_path=area.path,
+                 changes={"rule": [None, rule], "every_days": [None, item.every_days]})
+    return item
+
+
+def grid_duties(*, user, grid) -> list[dict]:
+    """What the task list asks of this grid that is missing or overdue, item by item."""
+    if not path_in_jurisdiction(user, grid.path, Action.VIEW):
+        return []
+    prefixes = [p for p in _prefixes(grid.path)]
+    items = TaskItem.objects.filter(area_path__in=prefixes).order_by("id")
+    people = Person.objects.filter(area_path=grid.path)
+    out = []
+    for item in items:
+        if item.rule == TaskItem.Rule.TAG_VISIT:
+            cutoff = timezone.now() - timedelta(days=item.every_days)
+            due = (people.filter(tags__isnull=False).distinct()
+                   .annotate(last_visit=Max("visits__visited_at"))
+                   .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=cutoff)))
+            names = [p.name for p in due[:50]]
+        elif item.rule == TaskItem.Rule.RENTAL_TENANTS:
+            due = (House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
+                   .annotate(n=Count("residents")).filter(n=0))
+            names = [h.address for h in due[:50]]
+        else:
+            due = people.filter(phone_index="")  # no phone: its blind index is empty
+            names = [p.name for p in due[:50]]
+        out.append({"id": item.pk, "title": item.title, "rule": item.rule,
+                    "every_days": item.every_days, "due": due.count(), "examples": names})
+    return out
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+# -- extra fields -----------------------------------------------------------------------
+
+
+def validate_extra(dataset: str, extra: dict | None) -> None:
+    schema = ExtraFieldSchema.objects.filter(dataset=dataset).values_list("schema",
+                                                                          flat=True).first()
+    if not schema:
+        return
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(extra or {}),
+                    key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.path) or _("扩展信息")
+        raise ValidationError(_("扩展字段“%(f)s”不符合要求:%(m)s") % {"f": where,
+                                                                "m": first.message},
+                              code="extra_invalid")
+
+
+@transaction.atomic
+def extra_schema_set(*, actor, dataset: str, schema: dict) -> ExtraFieldSchema:
+    if not any(p.count("/") == 1 for p in jurisdiction_paths(actor, Action.CONFIGURE)):
+        raise ValidationError(_("只有省级管理员可以配置扩展字段。"), code="forbidden")
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ValidationError(_("JSON Schema 无效:%(m)s") % {"m": exc.message},
+                              code="invalid") from None
+    obj, _created = ExtraFieldSchema.objects.update_or_create(dataset=dataset,
+                                                             defaults={"schema": schema})
+    audit_record(actor=actor, action="extra_schema.set", obj=obj,
+                 changes={"dataset": [None, dataset]})
+    return obj
+
+
+# -- verification (核准) ---------------------------------------------------------------
+
+
+def verification_tasks_create(*, dataset: str, rows: list[tuple[str, int, str]],
+                              source: str) -> int:
+    """(object id, grid id, area path) for each record pushed down; set-based."""
+    VerificationTask.objects.bulk_create([
+        VerificationTask(dataset=dataset, object_id=str(i), grid_id=g, area_path=p,
+                         source=source) for i, g, p in rows])
+    return len(rows)
+
+
+@transaction.atomic
+def verification_decide(*, actor, task: VerificationTask, decision: str, note: str = "",
+                        corrections: dict | None = None) -> VerificationTask:
+    """The grid worker confirms, corrects (changes applied through the normal service)
+    or rejects a pushed-down record."""
+    from .services import person_update
+
+    task = VerificationTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != VerificationTask.Status.PENDING:
+        raise ValidationError(_("该核准任务已处理。"), code="invalid_state")
+    if not actor.role_assignments.filter(role=Role.GRID_WORKER, area_id=task.grid_id).exists():
+        raise ValidationError(_("只有该网格的网格员可以核准。"), code="forbidden")
+    if decision not in ("confirmed", "corrected", "rejected"):
+        raise ValidationError(_("请选择确认、更正或驳回。"), code="invalid")
+    if decision == "rejected" and not (note or "").strip():
+        raise ValidationError(_("驳回须说明原因。"), code="required")
+    if decision == "corrected":
+        if task.dataset != "people" or not corrections:
+            raise ValidationError(_("请填写更正内容。"), code="required")
+        person = Person.objects.get(pk=task.object_id)
+        allowed = {k: v for k, v in corrections.items()
+                   if k in ("name", "phone", "residence_address", "kind", "relation")}
+        person_update(actor=actor, person=person, **allowed)
+    task.status, task.note = decision, note
+    task.decided_by, task.decided_at = actor, timezone.now()
+    task.save()
+    audit_record(actor=actor, action=f"verification.{decision}", obj=task,
+                 area_path=task.area_path, changes={"status": ["pending", decision]})
+    return task
+
+
+def verification_progress(*, user) -> list[dict]:
+    """Per grid: pending / confirmed / corrected / rejected counts, one query."""
+    rows = (VerificationTask.objects.restrict(user).values("grid__code", "grid__name")
+            .annotate(total=Count("id"),
+                      pending=Count("id", filter=Q(status="pending")),
+                      confirmed=Count("id", filter=Q(status="confirmed")),
+                      corrected=Count("id", filter=Q(status="corrected")),
+                      rejected=Count("id", filter=Q(status="rejected")))
+            .order_by("grid__code"))
+    return [{"grid": r["grid__code"], "name": r["grid__name"], "total": r["total"],
+             "pending": r["pending"], "confirmed": r["confirmed"],
+             "corrected": r["corrected"], "rejected": r["rejected"],
+             "done_percent": round(100 * (r["total"] - r["pending"]) / r["total"], 1)}
+            for r in rows]

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from . import imports
+
+
+@shared_task(ignore_result=True)
+def validate_import_task(job_id):
+    imports.import_job_validate(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def apply_import_task(job_id):
+    imports.import_job_apply(job_id=job_id)

@@ -1,0 +1,422 @@
+"""Bulk import of people on the real database: file formats, whole-file errors, per-row
+reasons and the error report, both modes, merge by ID number, encryption at rest,
+all-or-nothing writes and the scoped API."""
+
+import io
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from openpyxl import Workbook, load_workbook
+
+from collection import imports
+from collection.crypto import blind_index
+from collection.models import ID_CONTEXT, ImportJob, ImportRow, Person
+from collection.services import house_create, person_create
+from collection.validators import id_check_digit
+from governance.models import AuditLog, Change
+from governance.roles import Role
+from grids.models import Area
+
+pytestmark = pytest.mark.django_db
+
+GRID = "220102001001001"
+HEADER = ["姓名", "证件号码", "联系电话", "人口类型", "居住地址", "所属网格"]
+S = ImportJob.Status
+
+
+def valid_id(n: int, born: str = "19900307") -> str:
+    body = f"220102{born}{n:03d}"
+    return body + id_check_digit(body)
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
+    lines = [",".join(header)] + [",".join(r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def xlsx_bytes(rows, header=HEADER) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    for row in [header, *rows]:
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def good_rows(n=3, grid=GRID):
+    return [[f"居民{i}", valid_id(i), "1381234567" + str(i), "户籍人口", f"幸福小区{i}栋", grid]
+            for i in range(n)]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def importer(make_user):
+    return make_user(Role.COUNTY_DISPATCHER, "220102000000", "imp_dispatcher")
+
+
+@pytest.fixture
+def other_grid():
+    """A grid in the other county (宽城区)."""
+    return Area.objects.filter(level=6, code__startswith="220103").order_by("code").first()
+
+
+@pytest.fixture
+def second_grid():
+    return Area.objects.filter(level=6, code__startswith="220102").exclude(
+        code=GRID).order_by("code").first()
+
+
+def upload(user, data: bytes, name="people.csv", mode=ImportJob.Mode.ALL_OR_NOTHING):
+    job = imports.import_job_create(actor=user, file=SimpleUploadedFile(name, data), mode=mode)
+    imports.import_job_validate(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def apply(user, job):
+    imports.import_job_apply_request(actor=user, job=job)
+    imports.import_job_apply(job_id=job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def report_rows(data: bytes):
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    return rows[0], {r[0]: r for r in rows[1:]}
+
+
+# --- good files ---------------------------------------------------------------------
+
+
+def test_utf8_csv_previews_then_creates_people(importer):
+    rows = good_rows(3)
+    rows[1][1] = "".join(chr(ord(c) + 0xFEE0) for c in rows[1][1])  # full-width digits
+    rows[2][2] = "+86 138-1234-5672"
+    rows[2][3] = "流动人口"
+    before = Person.objects.count()
+    job = upload(importer, csv_bytes(rows))
+    assert (job.status, job.progress) == (S.READY, 100)
+    assert (job.total, job.valid, job.invalid, job.creates, job.updates) == (3, 3, 0, 3, 0)
+    assert Person.objects.count() == before  # the preview writes nothing
+
+    job = apply(importer, job)
+    assert (job.status, job.creates, job.updates, job.progress) == (S.DONE, 3, 0, 100)
+    assert job.applied_by == importer and job.finished_at and not job.file
+    people = {p.name: p for p in Person.objects.filter(name__startswith="居民")}
+    grid = Area.objects.get(code=GRID)
+    assert people["居民1"].id_number == valid_id(1)
+    assert people["居民2"].phone == "13812345672" and people["居民2"].kind == "floating"
+    p = people["居民0"]
+    assert (p.grid, p.area_path, p.kind, p.residence_address) == (
+        grid, grid.path, "registered", "幸福小区0栋")
+    assert str(p.birth_date) == "1990-03-07" and p.gender == "female"  # 17th digit 0
+    summary = AuditLog.objects.get(action="person.import", object_id=str(job.pk))
+    assert summary.actor == importer and summary.changes["creates"] == [None, 3]
+    assert AuditLog.objects.filter(action="person.create",
+                                   changes__import_job=[None, job.pk]).count() == 3
+    assert Change.objects.filter(dataset="people", object_id=str(p.pk), op="create").exists()
+
+
+def test_gbk_csv(importer):
+    job = apply(importer, upload(importer, csv_bytes(good_rows(2), encoding="gbk")))
+    assert (job.status, job.creates) == (S.DONE, 2)
+    assert Person.objects.filter(residence_address="幸福小区1栋").exists()
+
+
+def test_xlsx_with_numbers_blank_rows_and_an_empty_column(importer):
+    rows = good_rows(3)
+    rows[0][2] = 13812345670  # a phone typed as a number
+    rows.insert(1, [None] * 6)  # a blank row: skipped, later rows keep their numbers
+    data = xlsx_bytes([r + [None] for r in rows], header=HEADER + [None])
+    job = upload(importer, data, name="人口.xlsx")
+    assert (job.status, job.total, job.valid) == (S.READY, 3, 3), job.error_message
+    job = apply(importer, job)
+    assert Person.objects.get(name="居民0").phone == "13812345670"
+
+
+# --- whole-file errors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    ("random.csv", random.Random(7).randbytes(4000), "无法识别文件编码"),
+    ("random.xlsx", random.Random(7).randbytes(4000), "无法读取该 XLSX 文件"),
+    ("empty.csv", b"", "文件为空"),
+    ("header.csv", csv_bytes([]), "没有数据行"),
+    ("missing.csv", csv_bytes([["张三", GRID]], header=["姓名", "所属网格"]),
+     "缺少必填列:证件号码"),
+    ("unknown.csv", csv_bytes([r + ["x", "y"] for r in good_rows(1)],
+                              header=HEADER + ["民族", "备注"]), "未知的列:民族、备注"),
+    ("ragged.csv", csv_bytes([["a"] * 7]), "CSV 格式有误"),
+])
+def test_whole_file_errors_fail_the_job_and_write_nothing(importer, name, data, expected):
+    before = Person.objects.count()
+    job = upload(importer, data, name=name)
+    assert job.status == S.FAILED and expected in job.error_message
+    assert " / " in job.error_message  # Chinese / English
+    assert Person.objects.count() == before and not job.rows.exists()
+    with pytest.raises(ValidationError, match="待确认"):
+        imports.import_job_apply_request(actor=importer, job=job)
+
+
+# --- rejected rows --------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_file(other_grid):
+    good = good_rows(2)
+    bad_check = valid_id(10)[:-1] + ("0" if valid_id(10)[-1] != "0" else "1")
+    return csv_bytes(good + [
+        ["坏校验位", bad_check, "", "", "", GRID],                     # row 4
+        ["旧号码", "220102900307123", "", "", "", GRID],               # row 5
+        ["科学计数", "2.20102199003071E+17", "", "", "", GRID],        # row 6
+        ["坏电话", valid_id(11), "12345", "外星人", "", GRID],          # row 7
+        ["无此网格", valid_id(12), "", "", "", "220102999999999"],      # row 8
+        ["外区", valid_id(13), "", "", "", other_grid.code],           # row 9
+        ["重复甲", valid_id(14), "", "", "", GRID],                    # row 10
+        ["重复乙", valid_id(14).lower(), "", "", "", GRID],            # row 11
+        ["", valid_id(15), "", "", "", GRID],                        # row 12
+    ])
+
+
+def test_all_or_nothing_rejects_the_file_with_a_report(importer, mixed_file, api_client):
+    before = Person.objects.count()
+    job = upload(importer, mixed_file)
+    assert job.status == S.FAILED and "全部通过才导入" in job.error_message
+    assert (job.total, job.valid, job.invalid) == (11, 2, 9)
+    assert Person.objects.count() == before
+    errors = {r.row_number: r.errors for r in job.rows.all()}
+    assert set(errors) == {4, 5, 6, 7, 8, 9, 10, 11, 12}
+    assert "校验位应为" in errors[4]["证件号码"]
+    assert "15 位" in errors[5]["证件号码"]
+    assert "科学计数法" in errors[6]["证件号码"]
+    assert "手机号码" in errors[7]["联系电话"] and "外星人" in errors[7]["人口类型"]
+    assert "不存在" in errors[8]["所属网格"]
+    assert "不在您的管辖范围内" in errors[9]["所属网格"]
+    assert "第 11 行重复" in errors[10]["证件号码"] and "第 10 行" in errors[11]["证件号码"]
+    assert "姓名" in errors[12]
+
+    r = api_client(importer).get(f"/api/v1/imports/{job.pk}/report/")
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+    header, rows = report_rows(b"".join(r.streaming_content))
+    assert header == ("原行号", *HEADER, "错误原因")
+    assert set(rows) == {4, 5, 6, 7, 8, 9, 10, 11, 12}
+    assert rows[6][2] == "2.20102199003071E+17"  # the cell as sent
+    assert rows[7][-1].startswith("联系电话:") and "人口类型:" in rows[7][-1]
+    assert rows[9][-1] == f"所属网格:{errors[9]['所属网格']}"
+
+
+def test_valid_only_applies_the_valid_rows(importer, mixed_file):
+    job = upload(importer, mixed_file, mode=ImportJob.Mode.VALID_ONLY)
+    assert (job.status, job.valid, job.invalid, job.creates) == (S.READY, 2, 9, 2)
+    job = apply(importer, job)
+    assert (job.status, job.creates) == (S.DONE, 2)
+    assert set(Person.objects.filter(name__in=["居民0", "居民1", "重复甲", "外区"])
+               .values_list("name", flat=True)) == {"居民0", "居民1"}
+    assert job.rows.count() == 9  # the report is still there
+    assert AuditLog.objects.get(action="person.import").changes["rejected"] == [None, 9]
+
+
+def test_a_corrected_report_can_be_uploaded_again(importer, mixed_file):
+    job = upload(importer, mixed_file)
+    wb = load_workbook(io.BytesIO(imports.import_report(user=importer, job=job)))
+    ws = wb.active
+    ws.delete_rows(3, ws.max_row)  # keep row 4 only, fix its ID number
+    ws["C2"] = valid_id(10)
+    out = io.BytesIO()
+    wb.save(out)
+    again = upload(importer, out.getvalue(), name="fixed.xlsx")
+    assert (again.status, again.valid, again.invalid) == (S.READY, 1, 0), again.error_message
+
+
+# --- merge, encryption, atomicity ------------------------------------------------------
+
+
+def test_merge_updates_the_registered_person(importer, second_grid):
+    grid = Area.objects.get(code=GRID)
+    house = house_create(actor=importer, grid=grid, address="老房子")
+    person = person_create(actor=importer, grid=grid, name="旧名", id_number=valid_id(1),
+                           phone="13900000000", kind="registered",
+                           residence_address="旧地址", house=house)
+    row = ["新名", valid_id(1).lower(), "", "流动人口", "", second_grid.code]
+    job = upload(importer, csv_bytes(good_rows(1) + [row]))
+    assert (job.creates, job.updates) == (1, 1)
+    job = apply(importer, job)
+    assert (job.status, job.creates, job.updates) == (S.DONE, 1, 1)
+    assert Person.objects.filter(id_number_index=person.id_number_index).count() == 1
+    person.refresh_from_db()
+    assert (person.name, person.kind, person.grid) == ("新名", "floating", second_grid)
+    assert person.area_path == second_grid.path
+    assert person.phone == "13900000000" and person.residence_address == "旧地址"  # kept
+    assert person.house is None  # the house is in the old grid
+    assert AuditLog.objects.filter(action="person.update", object_id=str(person.pk),
+                                   changes__import_job=[None, job.pk]).exists()
+
+
+def test_id_and_phone_stay_encrypted_at_rest(importer):
+    apply(importer, upload(importer, csv_bytes(good_rows(1))))
+    person = Person.objects.get(name="居民0")
+    with connection.cursor() as cur:
+        cur.execute("SELECT id_number, phone, id_number_index FROM collection_person "
+                    "WHERE id = %s", [person.pk])
+        raw_id, raw_phone, index = cur.fetchone()
+        cur.execute("SELECT data FROM collection_importrow")
+        assert all(valid_id(0) not in d for (d,) in cur.fetchall())
+    assert valid_id(0) not in raw_id and "13812345670" not in raw_phone
+    assert index == blind_index(valid_id(0), context=ID_CONTEXT)
+    assert person.id_number == valid_id(0)
+    assert not AuditLog.objects.filter(changes__icontains=valid_id(0)).exists()
+
+
+def test_rejected_rows_are_encrypted_at_rest(importer):
+    job = upload(importer, csv_bytes([["甲", valid_id(1), "123", "", "", GRID]]))
+    with connection.cursor() as cur:
+        cur.execute("SELECT data FROM collection_importrow WHERE job_id = %s", [job.pk])
+        (raw,) = cur.fetchone()
+    assert valid_id(1) not in raw and valid_id(1) in ImportRow.objects.get(job=job).data
+
+
+def test_a_person_registered_outside_the_jurisdiction_is_not_touched(
+        importer, make_user, other_grid):
+    outsider = make_user(Role.GRID_WORKER, other_grid.code)
+    person = person_create(actor=outsider, grid=other_grid, name="宽城人",
+                           id_number=valid_id(5))
+    job = upload(importer, csv_bytes([["改名", valid_id(5), "", "", "", GRID]]),
+                 mode=ImportJob.Mode.VALID_ONLY)
+    assert job.status == S.FAILED and "没有可导入的有效行" in job.error_message
+    assert "管辖范围以外登记" in job.rows.get().errors["证件号码"]
+    person.refresh_from_db()
+    assert (person.name, person.grid) == ("宽城人", other_grid)
+
+
+def test_a_failure_while_writing_leaves_nothing_half_written(importer, monkeypatch):
+    job = upload(importer, csv_bytes(good_rows(3)))
+    before = Person.objects.count()
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports, "record_changes_bulk", broken)
+    imports.import_job_apply_request(actor=importer, job=job)
+    with pytest.raises(RuntimeError):
+        imports.import_job_apply(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == S.FAILED and "未写入任何数据" in job.error_message
+    assert Person.objects.count() == before
+    assert not AuditLog.objects.filter(action__in=["person.create", "person.import"]).exists()
+
+
+def test_cancel(importer):
+    job = imports.import_job_create(actor=importer, file=SimpleUploadedFile(
+        "p.csv", csv_bytes(good_rows(2))))
+    imports.import_job_cancel(actor=importer, job=job)
+    assert imports.import_job_validate(job_id=job.pk) is None  # the queued task does nothing
+    job.refresh_from_db()
+    assert job.status == S.CANCELLED and not job.rows.exists()
+
+    job = upload(importer, csv_bytes(good_rows(2)))
+    job = imports.import_job_cancel(actor=importer, job=job)
+    assert job.status == S.CANCELLED and not job.file
+    assert imports.import_job_apply(job_id=job.pk) is None
+    with pytest.raises(ValidationError, match="已结束"):
+        imports.import_job_cancel(actor=importer, job=job)
+    # A cancel between the request and the worker: the worker writes nothing.
+    job = upload(importer, csv_bytes(good_rows(2)))
+    imports.import_job_apply_request(actor=importer, job=job)
+    imports.import_job_cancel(actor=importer, job=job)
+    assert imports.import_job_apply(job_id=job.pk) is None
+    assert not Person.objects.filter(name="居民0").exists()
+
+
+# --- the API ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in the test's process and transaction when queued."""
+    from governance.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+def test_api_flow_and_scoping(api_client, importer, make_user, eager_celery,
+                              django_capture_on_commit_callbacks):
+    c = api_client(importer)
+    data = csv_bytes(good_rows(2) + [["", valid_id(9), "", "", "", GRID]])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.csv", data),
+                                        "mode": "valid_only"}, format="multipart")
+    assert r.status_code == 202 and r.json()["status"] == "pending"
+    pk = r.json()["id"]
+    body = c.get(f"/api/v1/imports/{pk}/").json()
+    assert (body["status"], body["creates"], body["invalid"]) == ("ready", 2, 1)
+    assert body["rejected"] == [{"row": 4, "errors": {"姓名": "请填写姓名。"}}]
+    assert body["has_report"] is True
+
+    outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
+    o = api_client(outsider)
+    assert o.get("/api/v1/imports/").json()["results"] == []
+    for method, url in [("get", ""), ("post", "apply/"), ("post", "cancel/"),
+                        ("get", "report/")]:
+        r = getattr(o, method)(f"/api/v1/imports/{pk}/{url}")
+        assert r.status_code == 404, url
+    leader = make_user(Role.CITY_LEADER, "220100000000")  # may view, not change
+    assert api_client(leader).get(f"/api/v1/imports/{pk}/").status_code == 200
+    assert api_client(leader).post(f"/api/v1/imports/{pk}/apply/").status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.post(f"/api/v1/imports/{pk}/apply/")
+    assert r.status_code == 202
+    body = c.get(f"/api/v1/imports/{pk}/").json()
+    assert (body["status"], body["creates"]) == ("done", 2)
+    r = c.post(f"/api/v1/imports/{pk}/apply/")
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
+    assert c.post(f"/api/v1/imports/{pk}/cancel/").status_code == 409
+    assert [j["id"] for j in c.get("/api/v1/imports/").json()["results"]] == [pk]
+
+
+def test_api_refuses_bad_uploads(api_client, importer, make_user):
+    c = api_client(importer)
+    r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.xls", b"x")},
+               format="multipart")
+    assert r.status_code == 400 and ".xlsx" in r.json()["detail"]
+    r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.csv", b"x"),
+                                    "mode": "some"}, format="multipart")
+    assert r.status_code == 400
+    leader = make_user(Role.CITY_LEADER, "220100000000")
+    r = api_client(leader).post("/api/v1/imports/", {"file": SimpleUploadedFile(
+        "p.csv", csv_bytes(good_rows(1)))}, format="multipart")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert not ImportJob.objects.exists()
+
+
+def test_report_is_masked_for_anyone_but_the_uploader(api_client, importer, make_user):
+    job = upload(importer, csv_bytes([["甲", valid_id(1), "139", "", "", GRID]]))
+    _h, rows = report_rows(imports.import_report(user=importer, job=job))
+    assert rows[2][2] == valid_id(1)
+    leader = make_user(Role.CITY_LEADER, "220100000000")
+    r = api_client(leader).get(f"/api/v1/imports/{job.pk}/report/")
+    _h, rows = report_rows(b"".join(r.streaming_content))
+    assert "********" in rows[2][2]
+
+
+def test_report_of_a_clean_job_is_404(api_client, importer):
+    job = upload(importer, csv_bytes(good_rows(1)))
+    r = api_client(importer).get(f"/api/v1/imports/{job.pk}/report/")
+    assert r.status_code == 404 and r.json()["code"] == "no_report"
+
+
+def test_report_cells_are_text_never_formulas(importer):
+    job = upload(importer, csv_bytes([['=HYPERLINK("http://x")', "1", "", "", "", GRID]]))
+    ws = load_workbook(io.BytesIO(imports.import_report(user=importer, job=job))).active
+    assert ws["B2"].value == '=HYPERLINK("http://x")' and ws["B2"].data_type == "s"
