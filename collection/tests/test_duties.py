@@ -124,7 +124,7 @@ def test_imported_people_are_pushed_down_for_verification(setup, tmp_path, setti
     settings.MEDIA_ROOT = str(tmp_path)
     csv = ("姓名,证件号码,所属网格\n"
            f"导入甲,{valid_id('22010219660606001')},{GRID}\n"
-           f"导入乙,{valid_id('22010219660606002')},{GRID}\n").encode("utf-8")
+           f"导入乙,{valid_id('22010219660606002')},{GRID}\n").encode()
     job = import_job_create(actor=township, mode="all_or_nothing",
                             file=SimpleUploadedFile("people.csv", csv, content_type="text/csv"))
     import_job_validate(job_id=job.pk)
