@@ -157,6 +157,10 @@ SPECTACULAR_SETTINGS = {
         "PersonKindEnum": "collection.models.Person.Kind",
         "OrganisationKindEnum": "collection.models.Organisation.Kind",
         "PlaceKindEnum": "collection.models.Place.Kind",
+        "EventStatusEnum": "events.models.Status",
+        "ImportStatusEnum": "collection.import_models.ImportJob.Status",
+        "VerificationStatusEnum": "collection.work_models.VerificationTask.Status",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
     },
 }
 
