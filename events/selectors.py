@@ -12,9 +12,14 @@ from .models import OPEN_STATUSES, DueState, Event, Status, SupervisionCard, Tra
 INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
 
 
+# Areas come along for their names; their boundaries (tens of kB each) must not.
+_AREA_GEOMETRY = [f"{rel}__{f}" for rel in ("current_area", "grid")
+                  for f in ("boundary", "boundary_simple")]
+
+
 def event_list(*, user):
     return Event.objects.restrict(user).select_related(
-        "category", "current_area", "current_department", "grid")
+        "category", "current_area", "current_department", "grid").defer(*_AREA_GEOMETRY)
 
 
 def event_get(*, user, number: str) -> Event:
@@ -22,10 +27,16 @@ def event_get(*, user, number: str) -> Event:
 
 
 def _held_by_user_q(user) -> Q:
-    """Cases currently held by one of the user's units or departments."""
-    units = RoleAssignment.objects.filter(user=user, role__in=UNIT_ROLES).values("area_id")
-    depts = RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT_HANDLER,
-                                          department__isnull=False).values("department_id")
+    """Cases currently held by one of the user's units or departments.
+
+    The ids are resolved first and passed as literal lists: with sub-selects in an OR
+    the planner cannot use the (current_area, status) index and reads every case.
+    """
+    units = list(RoleAssignment.objects.filter(user=user, role__in=UNIT_ROLES)
+                 .values_list("area_id", flat=True))
+    depts = list(RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT_HANDLER,
+                                               department__isnull=False)
+                 .values_list("department_id", flat=True))
     return (Q(current_department__isnull=True, current_area_id__in=units)
             | Q(current_department_id__in=depts))
 

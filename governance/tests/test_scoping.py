@@ -72,6 +72,7 @@ def test_object_shared_with_a_department_is_visible_to_its_members(make_user):
     target = Area.objects.get(code="220103002000")  # a township of the other county
     assert not Area.objects.restrict(member).filter(pk=target.pk).exists()
     object_share(actor=admin, obj=target, department=dept)
+    member = type(member).objects.get(pk=member.pk)  # jurisdiction is cached per request
     assert Area.objects.restrict(member).filter(pk=target.pk).exists()
     assert AuditLog.objects.filter(action="object.share", object_id=str(target.pk)).exists()
 
