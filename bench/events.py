@@ -68,7 +68,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import re
 import secrets
 import sys
@@ -76,6 +75,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import host_info, pg_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -313,47 +314,14 @@ def log(msg: str) -> None:
 
 # ----------------------------------------------------------------------------- setup
 
-def pg_connect(settings_dict, **kw):
-    """A psycopg connection of its own to Django's database (autocommit, like Django)."""
-    import psycopg
-
-    params = {"dbname": settings_dict["NAME"], "autocommit": True}
-    for key, name in (("HOST", "host"), ("PORT", "port"), ("USER", "user"),
-                      ("PASSWORD", "password")):
-        if settings_dict.get(key):
-            params[name] = settings_dict[key]
-    return psycopg.connect(**params, **kw)
-
-
 def machine_info(pg) -> dict:
-    import django
-    import psycopg
-
-    cpu, ram = "?", "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-        mem_kb = next(int(line.split()[1]) for line in
-                      Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
-        ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
-    server = pg.execute("SHOW server_version").fetchone()[0]
-    postgis, geos = pg.execute("SELECT postgis_lib_version(), postgis_geos_version()").fetchone()
+    info = host_info(pg)
     conf = dict(pg.execute(
         "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
         "('shared_buffers', 'work_mem', 'synchronous_commit', 'jit', 'random_page_cost')"
     ).fetchall())
-    return {
-        "cpu": f"{cpu}, {os.cpu_count()} cores, {ram} RAM",
-        "os": platform.platform(),
-        "postgres": f"PostgreSQL {server}, PostGIS {postgis} (GEOS {geos}); "
-                    + ", ".join(f"{k}={v}" for k, v in sorted(conf.items())),
-        "python": f"Python {platform.python_version()}, Django {django.get_version()}, "
-                  f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})",
-    }
+    info["postgres"] += "; " + ", ".join(f"{k}={v}" for k, v in sorted(conf.items()))
+    return info
 
 
 def load() -> str:

@@ -46,7 +46,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import secrets
@@ -55,6 +54,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import host_info, pg_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -236,32 +237,12 @@ def differ(a: list, b: list) -> int:
 # --------------------------------------------------------------------------- setup
 
 def machine_info(pg) -> dict:
-    import django
-    import psycopg
     import shapely
 
-    cpu, ram = "?", "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-        mem_kb = next(int(line.split()[1]) for line in
-                      Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
-        ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
-    server = pg.execute("SHOW server_version").fetchone()[0]
-    postgis, geos = pg.execute("SELECT postgis_lib_version(), postgis_geos_version()").fetchone()
-    return {
-        "cpu": f"{cpu}, {os.cpu_count()} cores, {ram} RAM",
-        "os": platform.platform(),
-        "postgres": f"PostgreSQL {server}, PostGIS {postgis} (GEOS {geos})",
-        "python": f"Python {platform.python_version()}, Django {django.get_version()}, "
-                  f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()}), "
-                  f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string})",
-        "load": "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()),
-    }
+    info = host_info(pg)
+    info["python"] += f", shapely {shapely.__version__} (GEOS {shapely.geos_version_string})"
+    info["load"] = "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return info
 
 
 def draw_points(pg, total: int, seed: int, outside: float):
@@ -286,18 +267,6 @@ def draw_points(pg, total: int, seed: int, outside: float):
     pts += [(rnd.uniform(x0, x1), rnd.uniform(y0, y1)) for _ in range(n_out)]
     rnd.shuffle(pts)
     return (code, name), pts
-
-
-def pg_connect(settings_dict, **kw):
-    """A psycopg connection of its own to Django's database (autocommit, like Django)."""
-    import psycopg
-
-    params = {"dbname": settings_dict["NAME"], "autocommit": True}
-    for key, name in (("HOST", "host"), ("PORT", "port"), ("USER", "user"),
-                      ("PASSWORD", "password")):
-        if settings_dict.get(key):
-            params[name] = settings_dict[key]
-    return psycopg.connect(**params, **kw)
 
 
 def load_strtree(pg):
