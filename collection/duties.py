@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from governance.audit import audit_record
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
+from grids.models import ancestor_paths
 
 from .models import House, Person
 from .work_models import ExtraFieldSchema, TaskItem, VerificationTask
@@ -41,8 +42,7 @@ def grid_duties(*, user, grid) -> list[dict]:
     """What the task list asks of this grid that is missing or overdue, item by item."""
     if not path_in_jurisdiction(user, grid.path, Action.VIEW):
         return []
-    prefixes = [p for p in _prefixes(grid.path)]
-    items = TaskItem.objects.filter(area_path__in=prefixes).order_by("id")
+    items = TaskItem.objects.filter(area_path__in=ancestor_paths(grid.path)).order_by("id")
     people = Person.objects.filter(area_path=grid.path)
     out = []
     for item in items:
@@ -62,11 +62,6 @@ def grid_duties(*, user, grid) -> list[dict]:
         out.append({"id": item.pk, "title": item.title, "rule": item.rule,
                     "every_days": item.every_days, "due": due.count(), "examples": names})
     return out
-
-
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
 # -- extra fields -----------------------------------------------------------------------

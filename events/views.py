@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.models import Department
-from grids.models import Area
+from grids.models import Area, ancestor_paths
 
 from . import selectors, services
 from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
 from .masking import phone_for
 from .models import Event, Status
-from .routing import path_prefixes, suggested_department
+from .routing import suggested_department
 
 
 @login_required
@@ -46,9 +46,9 @@ def detail(request, number):
     if "dispatch" in allowed or "transfer" in allowed:
         holder = event.dispatched_by_area or event.current_area
         departments = Department.objects.filter(area__path__in=[
-            p for p in path_prefixes(holder.path)]).order_by("name")
+            p for p in ancestor_paths(holder.path)]).order_by("name")
         units = Area.objects.filter(parent=event.current_area,
-                                    path__in=path_prefixes(event.area_path)).only("code", "name")
+                                    path__in=ancestor_paths(event.area_path)).only("code", "name")
     return render(request, "events/detail.html", {
         "event": event,
         "timeline": selectors.event_timeline(event=event),

@@ -16,6 +16,13 @@ class Level(models.IntegerChoices):
 PATH_SEPARATOR = "/"
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the paths of the areas containing `path`,
+    itself included — for "rules or departments of this area or above" lookups."""
+    codes = [c for c in path.split(PATH_SEPARATOR) if c]
+    return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
+
+
 class Area(models.Model):
     """One node of the six-level tree (province → … → grid).
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from governance.audit import audit_record
 from governance.models import Department
 from governance.roles import Action
-from grids.models import PATH_SEPARATOR
+from grids.models import ancestor_paths
 from integrations import transport
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from integrations.signing import sign
@@ -175,12 +175,6 @@ def _event_type_patterns(event_type: str) -> list[str]:
     return ["*", event_type] + [".".join(parts[:i]) + ".*" for i in range(1, len(parts))]
 
 
-def _ancestor_paths(area_path: str) -> list[str]:
-    """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the areas that contain `area_path`."""
-    codes = [c for c in area_path.split(PATH_SEPARATOR) if c]
-    return [PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR for i in range(len(codes))]
-
-
 @transaction.atomic
 def webhook_publish(
     *,
@@ -206,7 +200,7 @@ def webhook_publish(
     else:
         if not area_path:
             return []
-        where = models.Q(department__area__path__in=_ancestor_paths(area_path))
+        where = models.Q(department__area__path__in=ancestor_paths(area_path))
     wanted = models.Q()
     for pattern in _event_type_patterns(event_type):
         wanted |= models.Q(event_types__contains=[pattern])
