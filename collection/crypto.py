@@ -231,6 +231,15 @@ def current_key_id() -> str:
     return _keyring().current
 
 
+def token_algorithm(token: str) -> str:
+    """The algorithm a token was sealed with (without decrypting it)."""
+    return _parse_token(token).algorithm
+
+
+def current_algorithm() -> str:
+    return _keyring().algorithm
+
+
 def token_key_id(token: str) -> str:
     """The key id a token was encrypted with (without decrypting it)."""
     return _parse_token(token).key_id

@@ -6,7 +6,10 @@ app_name = "collection"
 urlpatterns = [
     path("", views.my_grid, name="my-grid"),
     path("people/new/", views.person_new, name="person-new"),
+    path("houses/new/", views.house_new, name="house-new"),
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),
     path("visits/new/", views.visit_new, name="visit-new"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("exports/<str:token>/", views.export_download, name="export-download"),
 ]

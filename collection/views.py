@@ -39,17 +39,46 @@ def my_grid(request):
 @login_required
 def person_new(request):
     grids = _my_grids(request.user)
+    houses = selectors.house_list(user=request.user).filter(grid__in=[g.pk for g in grids])
+    house = houses.filter(pk=request.POST.get("house") or request.GET.get("house") or 0).first()
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
+        grid = house.grid if house else next(
+            (g for g in grids if g.code == request.POST.get("grid")), None)
         try:
-            services.person_create(actor=request.user, grid=grid, **form.cleaned_data)
+            services.person_create(actor=request.user, grid=grid, house=house,
+                                   **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
             messages.success(request, _("已登记:%(n)s") % {"n": form.cleaned_data["name"]})
+            if house:
+                return redirect("collection:house-detail", pk=house.pk)
             return redirect("collection:my-grid")
-    return render(request, "collection/person_form.html", {"form": form, "grids": grids})
+    return render(request, "collection/person_form.html",
+                  {"form": form, "grids": grids, "houses": houses, "house": house})
+
+
+@login_required
+def house_new(request):
+    from .models import House
+
+    grids = _my_grids(request.user)
+    error = ""
+    if request.method == "POST":
+        grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
+        try:
+            house = services.house_create(actor=request.user, grid=grid,
+                                          address=request.POST.get("address", ""),
+                                          use=request.POST.get("use", House.Use.SELF),
+                                          owner_name=request.POST.get("owner_name", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("房屋已登记。"))
+            return redirect("collection:house-detail", pk=house.pk)
+    return render(request, "collection/house_form.html",
+                  {"grids": grids, "uses": House.Use.choices, "error": error})
 
 
 @login_required
@@ -101,3 +130,56 @@ def visit_new(request):
             return redirect("collection:my-grid")
     return render(request, "collection/visit_form.html",
                   {"grids": grids, "people": people, "error": error})
+
+
+@login_required
+def imports(request):
+    """部门数据导入:上传 CSV/XLSX,校验进度,确认导入,下载错误报告。"""
+    from .import_models import ImportJob
+    from .imports import import_job_create, import_job_list
+
+    error = ""
+    if request.method == "POST":
+        try:
+            job = import_job_create(actor=request.user, file=request.FILES.get("file"),
+                                    mode=request.POST.get("mode", "all_or_nothing"))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return redirect("collection:import-detail", pk=job.pk)
+    jobs = import_job_list(user=request.user)[:20]
+    return render(request, "collection/imports.html",
+                  {"jobs": jobs, "modes": ImportJob.Mode.choices, "error": error},
+                  status=400 if error else 200)
+
+
+@login_required
+def import_detail(request, pk):
+    from django.http import Http404
+
+    from governance.roles import Action
+
+    from .import_models import ImportJob
+    from .imports import (
+        import_job_apply_request,
+        import_job_cancel,
+        import_job_get,
+        import_job_preview,
+    )
+
+    try:
+        job = import_job_get(user=request.user, pk=pk)
+    except ImportJob.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        try:
+            job = import_job_get(user=request.user, pk=pk, action=Action.CHANGE)
+            if request.POST.get("do") == "apply":
+                import_job_apply_request(actor=request.user, job=job)
+            else:
+                import_job_cancel(actor=request.user, job=job)
+        except (ValidationError, ImportJob.DoesNotExist) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [_("无权操作。")])))
+        return redirect("collection:import-detail", pk=pk)
+    return render(request, "collection/import_detail.html",
+                  {"job": job, "preview": import_job_preview(job=job)})
