@@ -5,7 +5,10 @@ from . import views
 app_name = "collection"
 urlpatterns = [
     path("", views.my_grid, name="my-grid"),
+    path("people/", views.people, name="people"),
     path("people/new/", views.person_new, name="person-new"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("map/", views.data_map, name="map"),
     path("houses/new/", views.house_new, name="house-new"),
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),
     path("visits/new/", views.visit_new, name="visit-new"),

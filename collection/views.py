@@ -14,7 +14,8 @@ from .forms import PersonForm
 
 def _my_grids(user):
     ids = user.role_assignments.filter(role=Role.GRID_WORKER).values("area_id")
-    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level"))
+    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level",
+                                                     "centroid"))
 
 
 @login_required
@@ -66,19 +67,29 @@ def house_new(request):
     grids = _my_grids(request.user)
     error = ""
     if request.method == "POST":
+        from django.contrib.gis.geos import Point
+
         grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
+        try:
+            lng, lat = float(request.POST["lng"]), float(request.POST["lat"])
+            location = Point(lng, lat, srid=4326)
+        except (KeyError, ValueError):
+            location = None  # the place is optional for a house
         try:
             house = services.house_create(actor=request.user, grid=grid,
                                           address=request.POST.get("address", ""),
                                           use=request.POST.get("use", House.Use.SELF),
-                                          owner_name=request.POST.get("owner_name", ""))
+                                          owner_name=request.POST.get("owner_name", ""),
+                                          location=location)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             messages.success(request, _("房屋已登记。"))
             return redirect("collection:house-detail", pk=house.pk)
+    center = (grids[0].centroid.x, grids[0].centroid.y) if grids and grids[0].centroid \
+        else (125.32, 43.88)
     return render(request, "collection/house_form.html",
-                  {"grids": grids, "uses": House.Use.choices, "error": error})
+                  {"grids": grids, "uses": House.Use.choices, "error": error, "center": center})
 
 
 @login_required
@@ -183,3 +194,59 @@ def import_detail(request, pk):
         return redirect("collection:import-detail", pk=pk)
     return render(request, "collection/import_detail.html",
                   {"job": job, "preview": import_job_preview(job=job)})
+
+
+@login_required
+def people(request):
+    """Scoped list for staff at every level: search by name, address or full ID number,
+    filter by tag, type and grid; values masked by role; export of the same selection."""
+    from .models import Person, PersonTag
+
+    p = request.GET
+    q = p.get("q", "").strip()
+    is_id = len(q) == 18 and q[:17].isdigit()
+    filters = {"q": "" if is_id else q, "id_number": q if is_id else "",
+               "tag": p.get("tag", ""), "kind": p.get("kind", ""), "grid": p.get("grid", "")}
+    page = Paginator(selectors.person_list(user=request.user, **filters)
+                     .prefetch_related("tags"), 30).get_page(p.get("page"))
+    rows = [(x, policy.present(request.user, "id_number", x.id_number),
+             policy.present(request.user, "phone", x.phone)) for x in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "collection/people.html", {
+        "page": page, "rows": rows, "tags": PersonTag.Tag.choices,
+        "kinds": Person.Kind.choices, "query": query.urlencode(),
+    })
+
+
+@login_required
+def person_detail(request, pk):
+    from django.http import Http404
+
+    from .models import Person
+
+    try:
+        person = selectors.person_get(user=request.user, pk=pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    revealed = {}
+    if request.method == "POST":
+        field = request.POST.get("reveal", "")
+        try:
+            revealed[field] = services.person_reveal(actor=request.user, person=person,
+                                                     field=field)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    shown = {f: revealed.get(f) or policy.present(request.user, f, getattr(person, f))
+             for f in ("id_number", "phone")}
+    return render(request, "collection/person_detail.html", {
+        "person": person, "shown": shown, "revealed": revealed,
+        "can_reveal": {f: policy.can_reveal(request.user, f) for f in ("id_number", "phone")},
+        "visits": person.visits.order_by("-visited_at")[:20],
+    })
+
+
+@login_required
+def data_map(request):
+    """Houses and places with a location, in the user's jurisdiction, on a map."""
+    return render(request, "collection/map.html")

@@ -6,6 +6,7 @@ from .imports import ImportJobViewSet
 from .views import (
     CatalogueView,
     ChangeFeedView,
+    PointsView,
     HouseViewSet,
     OrganisationViewSet,
     PersonViewSet,
@@ -26,4 +27,5 @@ urlpatterns = [
     path("catalogue/", CatalogueView.as_view(), name="catalogue"),
     path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("grid-duties/", GridDutiesView.as_view(), name="grid-duties"),
+    path("collection-points/", PointsView.as_view(), name="collection-points"),
 ] + router.urls

@@ -276,3 +276,21 @@ class ChangeFeedView(APIView):
             if c.object_id in current else None,
         } for c in changes]
         return Response({"next": changes[-1].seq if changes else since, "results": results})
+
+
+class PointsView(APIView):
+    """房屋与重点场所点位(GeoJSON,按管辖范围)。Houses and places with a location."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        features = []
+        for h in selectors.house_list(user=request.user).filter(location__isnull=False)[:5000]:
+            features.append({"type": "Feature", "geometry": {
+                "type": "Point", "coordinates": [h.location.x, h.location.y]},
+                "properties": {"kind": "house", "label": h.address,
+                               "rental": h.use == House.Use.RENTAL}})
+        for p in selectors.place_list(user=request.user).filter(location__isnull=False)[:5000]:
+            features.append({"type": "Feature", "geometry": {
+                "type": "Point", "coordinates": [p.location.x, p.location.y]},
+                "properties": {"kind": "place", "label": p.name, "rental": False}})
+        return Response({"type": "FeatureCollection", "features": features})

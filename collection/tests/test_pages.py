@@ -71,3 +71,48 @@ def test_house_page_lists_residents_and_visit_form(client, worker):
     assert Visit.objects.get().people.get() == a
     r = client.post("/collection/visits/new/", {"grid": GRID, "place": "x", "findings": ""})
     assert r.status_code == 200 and "请填写走访情况" in r.content.decode()
+
+
+def test_staff_list_filters_masks_and_reveals_with_audit(client, worker, make_user):
+    from collection.models import PersonTag
+    from collection.services import person_create
+    from governance.models import AuditLog
+    from grids.models import Area
+
+    grid = Area.objects.get(code=GRID)
+    a = person_create(actor=worker, grid=grid, name="标签甲", phone="13911112222",
+                      id_number=valid_id("22010219770707007"))
+    PersonTag.objects.create(person=a, tag="correction")
+    person_create(actor=worker, grid=grid, name="普通乙", id_number=valid_id("22010219780808008"))
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, "220102000000", "p_disp")
+    client.force_login(dispatcher)
+    html = client.get("/collection/people/", {"tag": "correction"}).content.decode()
+    assert "标签甲" in html and "普通乙" not in html and "社区矫正" in html
+    assert valid_id("22010219770707007") not in html
+    detail = client.get(f"/collection/people/{a.pk}/").content.decode()
+    assert "********" in detail and "查看完整号码" in detail
+    revealed = client.post(f"/collection/people/{a.pk}/", {"reveal": "id_number"})
+    assert valid_id("22010219770707007") in revealed.content.decode()
+    assert AuditLog.objects.filter(action="person.reveal", actor=dispatcher).exists()
+    outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000", "p_out")
+    client.force_login(outsider)
+    assert "标签甲" not in client.get("/collection/people/").content.decode()
+    assert client.get(f"/collection/people/{a.pk}/").status_code == 404
+
+
+def test_house_with_location_shows_on_the_map(client, worker, make_user):
+    from grids.models import Area
+
+    grid = Area.objects.get(code=GRID)
+    client.force_login(worker)
+    r = client.post("/collection/houses/new/", {
+        "grid": GRID, "address": "地图上的房屋", "use": "rental",
+        "lng": grid.centroid.x, "lat": grid.centroid.y})
+    assert r.status_code == 302
+    fc = client.get("/api/v1/collection-points/").json()
+    assert [f["properties"]["label"] for f in fc["features"]] == ["地图上的房屋"]
+    assert fc["features"][0]["properties"]["rental"] is True
+    assert 'id="data-map"' in client.get("/collection/map/").content.decode()
+    outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000", "m_out")
+    client.force_login(outsider)
+    assert client.get("/api/v1/collection-points/").json()["features"] == []
