@@ -6,11 +6,11 @@ from .imports import ImportJobViewSet
 from .views import (
     CatalogueView,
     ChangeFeedView,
-    PointsView,
     HouseViewSet,
     OrganisationViewSet,
     PersonViewSet,
     PlaceViewSet,
+    PointsView,
     VisitViewSet,
 )
 

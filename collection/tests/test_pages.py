@@ -116,3 +116,9 @@ def test_house_with_location_shows_on_the_map(client, worker, make_user):
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000", "m_out")
     client.force_login(outsider)
     assert client.get("/api/v1/collection-points/").json()["features"] == []
+
+
+def test_house_form_renders(client, worker):
+    client.force_login(worker)
+    r = client.get("/collection/houses/new/")
+    assert r.status_code == 200 and 'id="pick-map"' in r.content.decode()

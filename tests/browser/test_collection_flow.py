@@ -41,6 +41,9 @@ def test_grid_worker_registers_a_house_residents_and_a_visit(
     login(page, base, "c_worker")
     page.goto(f"{base}/collection/houses/new/")
     page.fill("input[name=address]", "华阳小区 5 栋 202")
+    page.wait_for_selector("#pick-map.leaflet-container")
+    box = page.locator("#pick-map").bounding_box()
+    page.click("#pick-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
     page.select_option("select[name=use]", "rental")
     page.click("button[type=submit].primary")
     page.wait_for_selector("#residents")
@@ -64,6 +67,7 @@ def test_grid_worker_registers_a_house_residents_and_a_visit(
     page.screenshot(path=artifact("collection-2-my-grid-phone.png"), full_page=True)
     phone.close()
     house = House.objects.get(address="华阳小区 5 栋 202")
+    assert house.location is not None and grid.boundary.contains(house.location)
     assert house.residents.count() == 2 and Person.objects.filter(house=house).count() == 2
     assert Visit.objects.get().people.get().name == "租客甲"
 
