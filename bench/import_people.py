@@ -1,0 +1,549 @@
+"""Benchmark: bulk import of people (collection/imports.py) beside a raw COPY of the same
+rows, measured in the same run.
+
+Usage (from the project root, on the whole-province bench database, see bench/README.md;
+run `manage.py migrate` on it first):
+
+    DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench \\
+    .venv/bin/python bench/import_people.py [--people 1000000] [--batch 200000]
+
+Results: docs/performance-import.md.
+
+Data. --people N people (all new, all valid), generated vectorised with numpy/pandas:
+18-digit GB 11643 ID numbers (region 220102, birth date and sequence from the row
+number, so unique; check digit computed as collection.validators.id_check_digit does),
+mobile numbers, one of the four 人口类型 labels, a short address, and a grid drawn
+uniformly at random (seeded) from every level-6 grid of the province. Names start with
+"基准" (the clean-up marker).
+
+The service caps a file at imports.MAX_ROWS rows and MAX_UPLOAD_BYTES bytes, so N is
+dealt into jobs of --batch rows (default MAX_ROWS). Per batch, in turn:
+  ref_scratch  COPY of the batch's plaintext rows (ID and phone numbers in clear, the ID
+               number also as the unique key) into bench_person_scratch, a table made
+               LIKE collection_person (defaults, identity, indexes, check constraints);
+  ref_person   COPY of an equivalent batch (same sizes and distribution, other ID
+               numbers) into collection_person itself, ciphertexts and blind indexes
+               computed before the clock starts: the reference of the ratios;
+  import       the services as the web view and the Celery tasks call them:
+               import_job_create (stores the upload), import_job_validate,
+               import_job_apply_request, import_job_apply, mode all_or_nothing, as a
+               COUNTY_DISPATCHER of the province (user bench_people_importer).
+Celery is not involved: imports._queue is replaced by a no-op in this process and the
+bench calls the task bodies itself. Inside the services the time is split by wrapping the
+module's functions (read_table, check_table and its parts, _stage, _merge, _record and
+its parts, _write) and by an execute wrapper (SQL per statement kind); peak RSS (VmHWM,
+reset through /proc/self/clear_refs before each phase).
+
+Clean-up: the people written (both the import's and the reference's), their change-feed
+rows and verification tasks, the import jobs (and their rows and uploads) and the scratch
+table are removed at the end, then VACUUM ANALYZE. Audit rows stay (governance_auditlog
+is append-only by trigger): one per imported person plus one per job. The bench user
+stays for the next run. Refuses to run on a database whose name lacks "bench"."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import os
+import secrets
+import sys
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common import host_info, pg_connect
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+IMPORTER = "bench_people_importer"
+MARK = "基准"
+SCRATCH = "bench_person_scratch"
+REGION = "220102"
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕")
+GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅鹏辉")
+STREETS = ["人民大街", "亚泰大街", "自由大路", "解放大路", "前进大街", "红旗街", "重庆路",
+           "西安大路", "普阳街", "卫星路", "东盛大街", "南湖大路"]
+KIND_LABELS = ["户籍人口", "流动人口", "境外人员", "留守人员"]
+PERSON_COLUMNS = ("name", "doc_type", "id_number", "id_number_index", "gender", "birth_date",
+                  "ethnicity", "phone", "phone_index", "kind", "household_address",
+                  "residence_address", "relation", "house_id", "grid_id", "area_path", "extra",
+                  "created_at", "updated_at")
+clock = time.perf_counter
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--people", type=int, default=1_000_000,
+                   help="people imported (default 1,000,000)")
+    p.add_argument("--batch", type=int, default=0,
+                   help="rows per import job (default and maximum: imports.MAX_ROWS)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--keep", action="store_true", help="skip the clean-up (inspection)")
+    args = p.parse_args(argv)
+    if args.people < 2 or args.batch < 0:
+        p.error("--people >= 2, --batch >= 0")
+    return args
+
+
+# ----------------------------------------------------------------------------- memory
+
+def reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def rss_mib(field: str = "VmHWM") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ----------------------------------------------------------------------------- data
+
+def id_numbers(first: int, n: int):
+    """n unique valid ID numbers for rows first .. first+n-1 (vectorised)."""
+    import numpy as np
+    import pandas as pd
+
+    from collection.validators import ID_CHECK_CHARS, ID_WEIGHTS
+
+    i = np.arange(first, first + n, dtype=np.int64)
+    born = pd.to_datetime("1950-01-01") + pd.to_timedelta(i // 1000, unit="D")
+    ymd = (born.year.to_numpy() * 10000 + born.month.to_numpy() * 100
+           + born.day.to_numpy()).astype(np.int64)
+    seq = (i % 1000).astype(np.int64)
+    digits = np.empty((n, 18), dtype=np.uint8)
+    digits[:, :6] = np.frombuffer(REGION.encode(), dtype=np.uint8) - 48
+    for k in range(8):
+        digits[:, 6 + k] = (ymd // 10 ** (7 - k)) % 10
+    for k in range(3):
+        digits[:, 14 + k] = (seq // 10 ** (2 - k)) % 10
+    weights = np.array(ID_WEIGHTS, dtype=np.int64)
+    check = (digits[:, :17].astype(np.int64) @ weights) % 11
+    chars = np.frombuffer(ID_CHECK_CHARS.encode(), dtype=np.uint8)
+    ascii_ = digits + 48
+    ascii_[:, 17] = chars[check]
+    numbers = ascii_.view("S18").ravel().astype(str)
+    births = born.date
+    genders = np.where(seq % 2 == 1, "male", "female")
+    return numbers, births, genders
+
+
+def people_frame(first: int, n: int, grids, rng):
+    """The batch as the CSV's columns, plus birth dates and genders for the reference."""
+    import numpy as np
+    import pandas as pd
+
+    numbers, births, genders = id_numbers(first, n)
+    sn = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
+    gv = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
+    names = np.char.add(np.char.add(MARK, sn), gv)
+    phones = np.char.add("13", pd.Series(rng.integers(0, 10**9, n)).astype(str).str
+                         .zfill(9).to_numpy().astype(str))
+    streets = np.array(STREETS)[rng.integers(0, len(STREETS), n)]
+    addresses = np.char.add(np.char.add(streets, rng.integers(1, 999, n).astype(str)), "号")
+    kinds = np.array(KIND_LABELS)[rng.integers(0, 4, n)]
+    pick = rng.integers(0, len(grids), n)
+    frame = pd.DataFrame({"姓名": names, "证件号码": numbers, "联系电话": phones,
+                          "人口类型": kinds, "居住地址": addresses,
+                          "所属网格": grids["code"].to_numpy()[pick]})
+    extra = {"birth": births, "gender": genders, "grid_id": grids["id"].to_numpy()[pick],
+             "path": grids["path"].to_numpy()[pick]}
+    return frame, extra
+
+
+def csv_bytes(frame) -> bytes:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def person_rows(frame, extra, *, encrypted: bool) -> list[tuple]:
+    """collection_person tuples: ciphertexts and blind indexes, or the plaintext."""
+    from collection.crypto import blind_index, encrypt
+    from collection.imports import KINDS
+    from collection.models import ID_CONTEXT, PHONE_CONTEXT
+    from collection.services import id_lookup_index
+
+    rows = []
+    cols = zip(frame["姓名"].tolist(), frame["证件号码"].tolist(), frame["联系电话"].tolist(),
+               frame["人口类型"].tolist(), frame["居住地址"].tolist(), extra["birth"],
+               extra["gender"].tolist(), extra["grid_id"].tolist(), extra["path"].tolist(),
+               strict=True)
+    for name, idn, phone, kind, address, birth, gender, grid_id, path in cols:
+        if encrypted:
+            idc, idx = encrypt(idn, context=ID_CONTEXT), id_lookup_index(idn)
+            phc, phx = encrypt(phone, context=PHONE_CONTEXT), blind_index(
+                phone, context=PHONE_CONTEXT)
+        else:
+            idc, idx, phc, phx = idn, idn, phone, phone
+        rows.append((name, "id_card", idc, idx, gender, birth, "", phc, phx, KINDS[kind], "",
+                     address, "", None, grid_id, path, "{}"))
+    return rows
+
+
+def copy_rows(pg, table: str, rows: list[tuple]) -> float:
+    """One transaction, one COPY (timestamps written explicitly, as the merge does)."""
+    cols = ", ".join(PERSON_COLUMNS)
+    stamp = datetime.now(UTC)
+    t0 = clock()
+    with pg.transaction(), pg.cursor() as cur:
+        with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((*r, stamp, stamp))
+    return clock() - t0
+
+
+# ----------------------------------------------------------------------------- timing
+
+class Meter:
+    """Inclusive times per (phase, part), SQL time per (phase, statement kind)."""
+
+    def __init__(self):
+        self.phase = "?"
+        self.t = defaultdict(float)
+        self.sql = defaultdict(float)
+        self.sql_n = defaultdict(int)
+        self.rss = defaultdict(float)
+
+    def wrap(self, module, name: str, part: str | None = None):
+        func = getattr(module, name)
+        part = part or name
+
+        def timed(*a, **kw):
+            t0 = clock()
+            try:
+                return func(*a, **kw)
+            finally:
+                self.t[(self.phase, part)] += clock() - t0
+
+        setattr(module, name, timed)
+
+    def execute(self, execute, sql, params, many, context):
+        s = sql.lstrip()
+        head = s[:80]
+        if head.startswith("INSERT INTO collection_person"):
+            kind = "merge INSERT … ON CONFLICT"
+        elif '"governance_auditlog"' in head:
+            kind = "audit INSERT"
+        elif '"governance_change"' in head:
+            kind = "change INSERT"
+        elif '"collection_verificationtask"' in head:
+            kind = "verification INSERT"
+        elif "collection_importjob" in head:
+            kind = "job row (claim, progress, lock, save)"
+        elif "collection_import_staging" in head:
+            kind = "staging create/drop"
+        else:
+            kind = "other"
+        t0 = clock()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.sql[(self.phase, kind)] += clock() - t0
+            self.sql_n[(self.phase, kind)] += 1
+
+
+def instrument(meter: Meter) -> None:
+    from collection import imports
+
+    imports._queue = lambda task_name, job_id: None  # the bench runs the task bodies
+    for name in ("read_table", "check_table", "_reject_duplicates", "_check_grids",
+                 "_match_existing", "_stage", "_merge", "_record", "audit_records",
+                 "record_changes_bulk", "verification_tasks_create", "audit_record",
+                 "_store_rejected", "_write", "_store_preview", "_file_bytes"):
+        meter.wrap(imports, name)
+
+
+# ----------------------------------------------------------------------------- setup
+
+def importer(province):
+    from governance.models import User
+    from governance.roles import Role
+    from governance.services import role_assign, user_create
+
+    user = User.objects.filter(username=IMPORTER).first()
+    if user is None:
+        user = user_create(actor=None, username=IMPORTER, password=secrets.token_urlsafe(24),
+                           full_name="导入基准", check_password=False)
+    role_assign(actor=None, user=user, role=Role.COUNTY_DISPATCHER, area=province)
+    return user
+
+
+def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dict:
+    from collection.import_models import ImportJob
+
+    out = {}
+    with pg.transaction():
+        ids = [r[0] for r in pg.execute(
+            "DELETE FROM collection_person WHERE id > %s AND name LIKE %s RETURNING id",
+            [start_person_id, MARK + "%"]).fetchall()]
+        out["people"] = len(ids)
+        sids = [str(i) for i in ids]
+        out["change rows"] = pg.execute(
+            "DELETE FROM governance_change WHERE seq > %s AND dataset = 'people' "
+            "AND object_id = ANY(%s)", [start_seq, sids]).rowcount
+        out["verification tasks"] = pg.execute(
+            "DELETE FROM collection_verificationtask WHERE dataset = 'people' "
+            "AND object_id = ANY(%s)", [sids]).rowcount
+        pg.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+    jobs = ImportJob.objects.filter(pk__in=job_ids)
+    for job in jobs:
+        if job.file:
+            job.file.storage.delete(job.file.name)
+    out["import jobs"] = jobs.delete()[1].get("collection.ImportJob", 0)
+    for table in ("collection_person", "governance_change", "collection_verificationtask"):
+        pg.execute(f"VACUUM ANALYZE {table}")
+    return out
+
+
+# ----------------------------------------------------------------------------- main
+
+def run(args, pg, province, out) -> None:
+    import numpy as np
+    import pandas as pd
+    from django.core.files.base import ContentFile
+    from django.db import connection
+
+    from collection import imports
+    from collection.import_models import ImportJob
+
+    meter = Meter()
+    instrument(meter)
+    user = importer(province)
+    batch = min(args.batch or imports.MAX_ROWS, imports.MAX_ROWS)
+    grids = pd.DataFrame(pg.execute(
+        "SELECT id, code, path FROM grids_area WHERE level = 6 AND path LIKE %s ORDER BY id",
+        [province.path + "%"]).fetchall(), columns=["id", "code", "path"])
+    out["grids"] = len(grids)
+    rng = np.random.default_rng(args.seed)
+    pg.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+    pg.execute(f"CREATE TABLE {SCRATCH} (LIKE collection_person INCLUDING DEFAULTS "
+               "INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)")
+    totals = defaultdict(float)
+    out["batches"], out["bytes"] = [], 0
+    done, k = 0, 0
+    with connection.execute_wrapper(meter.execute):
+        while done < args.people:
+            n = min(batch, args.people - done)
+            k += 1
+            log(f"batch {k}: generating {n} rows ...")
+            t0 = clock()
+            frame, extra = people_frame(done, n, grids, rng)
+            data = csv_bytes(frame)
+            if len(data) > imports.MAX_UPLOAD_BYTES:
+                sys.exit(f"batch of {n} rows is {len(data)} bytes > MAX_UPLOAD_BYTES: "
+                         "lower --batch")
+            # The reference's own people: same shapes, ID numbers after the import's.
+            ref_frame, ref_extra = people_frame(args.people + done, n, grids, rng)
+            plain = person_rows(frame, extra, encrypted=False)
+            sealed = person_rows(ref_frame, ref_extra, encrypted=True)
+            gen = clock() - t0
+            out["bytes"] += len(data)
+            log(f"batch {k}: generated in {gen:.1f} s ({len(data) / 2**20:.1f} MiB); "
+                "reference COPYs ...")
+            t_scratch = copy_rows(pg, SCRATCH, plain)
+            t_person = copy_rows(pg, "collection_person", sealed)
+            del plain, sealed
+            log(f"batch {k}: COPY scratch {t_scratch:.1f} s, person {t_person:.1f} s; import ...")
+            phases = {}
+            meter.phase = "create"
+            reset_peak()
+            t0 = clock()
+            job = imports.import_job_create(actor=user, file=ContentFile(
+                data, name=f"bench_people_{k}.csv"), mode=ImportJob.Mode.ALL_OR_NOTHING)
+            phases["create"] = clock() - t0
+            meter.rss["create"] = max(meter.rss["create"], rss_mib())
+            out.setdefault("job_ids", []).append(job.pk)
+            meter.phase = "validate"
+            reset_peak()
+            t0 = clock()
+            job = imports.import_job_validate(job_id=job.pk)
+            phases["validate"] = clock() - t0
+            meter.rss["validate"] = max(meter.rss["validate"], rss_mib())
+            if job is None or job.status != ImportJob.Status.READY:
+                sys.exit(f"validation did not end ready: {job and job.status} "
+                         f"{job and job.error_message} (invalid {job and job.invalid})")
+            meter.phase = "apply_request"
+            t0 = clock()
+            job = imports.import_job_apply_request(actor=user, job=job)
+            phases["apply_request"] = clock() - t0
+            meter.phase = "apply"
+            reset_peak()
+            t0 = clock()
+            job = imports.import_job_apply(job_id=job.pk)
+            phases["apply"] = clock() - t0
+            meter.rss["apply"] = max(meter.rss["apply"], rss_mib())
+            if job is None or job.status != ImportJob.Status.DONE or job.creates != n:
+                sys.exit(f"apply did not end done with {n} creates: {job and job.status} "
+                         f"{job and job.error_message} creates={job and job.creates}")
+            imp = sum(phases.values())
+            split = ", ".join(f"{p} {v:.1f}" for p, v in phases.items())
+            log(f"batch {k}: import {imp:.1f} s ({split}); ratio {imp / t_person:.1f}x")
+            out["batches"].append({"rows": n, "scratch": t_scratch, "person": t_person,
+                                   "generate": gen, **phases, "import": imp})
+            for key, v in (("scratch", t_scratch), ("person", t_person), ("import", imp),
+                           *phases.items()):
+                totals[key] += v
+            done += n
+            del frame, extra, ref_frame, ref_extra, data
+    out["totals"], out["meter"], out["batch"] = dict(totals), meter, batch
+    written = pg.execute("SELECT count(*) FROM collection_person WHERE name LIKE %s",
+                         [MARK + "%"]).fetchone()[0]
+    out["written"] = written
+
+
+def fmt_s(v: float) -> str:
+    return f"{v:,.2f} s"
+
+
+def print_report(args, out, info, db_name, elapsed) -> None:
+    n = args.people
+    tot = out["totals"]
+    m: Meter = out["meter"]
+    print(f"# Import of people: {n:,} rows in {len(out['batches'])} job(s) of ≤ "
+          f"{out['batch']:,} rows\n")
+    print(f"- database `{db_name}`, {out['province']}, {out['grids']:,} grids; "
+          f"CSV {out['bytes'] / 2**20:,.1f} MiB in all")
+    for key, v in info.items():
+        print(f"- {key}: {v}")
+    print(f"- people written by the bench: {out['written']:,} (import + reference), "
+          f"run took {elapsed:,.0f} s\n")
+    print("## Totals\n")
+    print("| contender | time | rows/s | × raw COPY into collection_person | × scratch COPY |")
+    print("|---|---:|---:|---:|---:|")
+    for label, key in (("raw COPY, plaintext, scratch table", "scratch"),
+                       ("raw COPY, ciphertexts precomputed, collection_person", "person"),
+                       ("import: create + validate + apply_request + apply", "import"),
+                       ("  validate only", "validate"), ("  apply only", "apply")):
+        v = tot[key]
+        print(f"| {label} | {fmt_s(v)} | {n / v:,.0f} | {v / tot['person']:.1f} | "
+              f"{v / tot['scratch']:.1f} |")
+    ratio = tot["import"] / tot["person"]
+    print(f"\nAim (import within 5× of raw COPY into collection_person): "
+          f"{'MET' if ratio <= 5 else 'NOT MET'} ({ratio:.1f}×).\n")
+    print("## Per batch\n")
+    print("| rows | scratch COPY | person COPY | create | validate | apply | import | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for b in out["batches"]:
+        print(f"| {b['rows']:,} | {b['scratch']:.2f} | {b['person']:.2f} | {b['create']:.2f} | "
+              f"{b['validate']:.2f} | {b['apply']:.2f} | {b['import']:.2f} | "
+              f"{b['import'] / b['person']:.1f}× |")
+    print("\n## Where the time goes (inclusive, summed over batches)\n")
+    t = m.t
+
+    def g(phase, part):
+        return t.get((phase, part), 0.0)
+
+    rows = []
+    for phase in ("validate", "apply"):
+        check = g(phase, "check_table")
+        parts = g(phase, "_reject_duplicates") + g(phase, "_check_grids") + g(
+            phase, "_match_existing")
+        rows += [(phase, "read file + parse (read_table, _file_bytes)",
+                  g(phase, "read_table") + g(phase, "_file_bytes")),
+                 (phase, "per-row cell checks (validators, blind indexes, progress)",
+                  check - parts),
+                 (phase, "duplicates in the file", g(phase, "_reject_duplicates")),
+                 (phase, "grid lookup + jurisdiction", g(phase, "_check_grids")),
+                 (phase, "existing people by blind index", g(phase, "_match_existing"))]
+    rows += [("validate", "store preview (transaction)", g("validate", "_store_preview"))]
+    merge_sql = m.sql.get(("apply", "merge INSERT … ON CONFLICT"), 0.0)
+    rows += [("apply", "encrypt ID + phone (_stage)", g("apply", "_stage")),
+             ("apply", "COPY into staging (+ create/drop)", g("apply", "_merge") - merge_sql),
+             ("apply", "merge INSERT … ON CONFLICT", merge_sql),
+             ("apply", "audit rows, one per person (audit_records)",
+              g("apply", "audit_records")),
+             ("apply", "change-feed rows (record_changes_bulk)",
+              g("apply", "record_changes_bulk")),
+             ("apply", "verification tasks (verification_tasks_create)",
+              g("apply", "verification_tasks_create")),
+             ("apply", "rest of _record (grid ids, job audit row)",
+              g("apply", "_record") - g("apply", "audit_records")
+              - g("apply", "record_changes_bulk") - g("apply", "verification_tasks_create")),
+             ("apply", "rest of _write (lock, job save, COMMIT)",
+              g("apply", "_write") - g("apply", "_merge") - g("apply", "_record"))]
+    print("| phase | part | time | share of import |")
+    print("|---|---|---:|---:|")
+    for phase, part, v in rows:
+        print(f"| {phase} | {part} | {fmt_s(v)} | {100 * v / tot['import']:.0f} % |")
+    print("\n## SQL time by statement kind (execute wrapper)\n")
+    print("| phase | statement | count | time |")
+    print("|---|---|---:|---:|")
+    for (phase, kind), v in sorted(m.sql.items(), key=lambda kv: -kv[1]):
+        print(f"| {phase} | {kind} | {m.sql_n[(phase, kind)]:,} | {fmt_s(v)} |")
+    print("\n## Peak RSS of the process (VmHWM, reset before each phase; max over batches)\n")
+    for phase, v in m.rss.items():
+        print(f"- {phase}: {v:,.0f} MiB")
+    print(f"\n## Clean-up\n\n{out.get('cleanup')}")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.dev")
+    os.environ.setdefault("DATABASE_URL", "postgis://postgres@localhost:5432/gridgov_bench")
+    os.environ.setdefault("REDIS_URL", "redis://localhost:6379/15")
+    os.environ.setdefault("DEBUG", "false")
+    # Keys only for this process when neither the settings nor .env provide them.
+    env_file = ROOT / ".env"
+    env_text = env_file.read_text() if env_file.exists() else ""
+    if "FIELD_ENCRYPTION_KEYS" not in env_text:
+        os.environ.setdefault("FIELD_ENCRYPTION_KEYS",
+                              "bench:" + base64.b64encode(secrets.token_bytes(32)).decode())
+    if "FIELD_HASH_KEY" not in env_text:
+        os.environ.setdefault("FIELD_HASH_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+    import warnings
+
+    import django
+
+    django.setup()
+    warnings.filterwarnings("ignore", message="No directory at")
+    from django.conf import settings
+
+    from grids.models import Area
+
+    db = settings.DATABASES["default"]
+    if "bench" not in db["NAME"]:
+        sys.exit(f"refusing to run on database {db['NAME']!r}: use the bench database")
+    t_start = clock()
+    pg = pg_connect(db)
+    info = host_info(pg)
+    province = Area.objects.defer("boundary", "boundary_simple").filter(level=1).order_by(
+        "code").first()
+    if province is None:
+        sys.exit("no province in this database: load one first (bench/README.md)")
+    out = {"province": f"{province.name} {province.code}"}
+    start_person = pg.execute("SELECT coalesce(max(id), 0) FROM collection_person").fetchone()[0]
+    start_seq = pg.execute("SELECT coalesce(max(seq), 0) FROM governance_change").fetchone()[0]
+    left = pg.execute("SELECT count(*) FROM collection_person WHERE name LIKE %s",
+                      [MARK + "%"]).fetchone()[0]
+    if left:
+        sys.exit(f"{left} people named {MARK}… are left from an earlier run: remove them first")
+    try:
+        run(args, pg, province, out)
+    finally:
+        if not args.keep:
+            log("clean-up ...")
+            out["cleanup"] = cleanup(pg, start_person, start_seq, out.get("job_ids", []))
+            log(f"clean-up: {out['cleanup']}")
+    out["cleanup"] = ", ".join(f"{v:,} {k}" for k, v in out.get("cleanup", {}).items()) + (
+        " removed; audit rows stay (append-only by trigger): one per imported person + one "
+        "per job + the jobs' create rows." if out.get("cleanup") else "skipped (--keep)")
+    print_report(args, out, info, db["NAME"], clock() - t_start)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
