@@ -3,12 +3,21 @@ and verification (核准) of records pushed down from departments."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +26,7 @@ from governance.roles import Action, Role
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import ancestor_paths
 
-from .models import House, Person
+from .models import House, Person, PersonTag, Visit
 from .work_models import ExtraFieldSchema, TaskItem, VerificationTask
 
 # -- the grid task list ------------------------------------------------------------
@@ -46,12 +55,21 @@ def grid_duties(*, user, grid) -> list[dict]:
     people = Person.objects.filter(area_path=grid.path)
     out = []
     for item in items:
+        extra = {}
         if item.rule == TaskItem.Rule.TAG_VISIT:
-            cutoff = timezone.now() - timedelta(days=item.every_days)
-            due = (people.filter(tags__isnull=False).distinct()
-                   .annotate(last_visit=Max("visits__visited_at"))
-                   .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=cutoff)))
-            names = [p.name for p in due[:50]]
+            # Each tag has its own frequency: the item's every_days no longer applies.
+            due = tag_visits_due(grid_path=grid.path)
+            rows = list(due.values("pk", "name", "due_tag", "due_every", "last_visit")[:50])
+            names = [r["name"] for r in rows]
+            labels = dict(PersonTag.Tag.choices)
+            extra = {
+                "details": [{"id": r["pk"], "name": r["name"], "tag": r["due_tag"],
+                             "tag_label": str(labels.get(r["due_tag"], r["due_tag"])),
+                             "every_days": r["due_every"],
+                             "last_visit": r["last_visit"].isoformat() if r["last_visit"]
+                             else None} for r in rows],
+                "by_tag": dict(due.order_by().values_list("due_tag").annotate(n=Count("pk"))),
+            }
         elif item.rule == TaskItem.Rule.RENTAL_TENANTS:
             due = (House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
                    .annotate(n=Count("residents")).filter(n=0))
@@ -60,8 +78,33 @@ def grid_duties(*, user, grid) -> list[dict]:
             due = people.filter(phone_index="")  # no phone: its blind index is empty
             names = [p.name for p in due[:50]]
         out.append({"id": item.pk, "title": item.title, "rule": item.rule,
-                    "every_days": item.every_days, "due": due.count(), "examples": names})
+                    "every_days": item.every_days, "due": due.count(), "examples": names,
+                    **extra})
     return out
+
+
+def tag_visits_due(*, grid_path: str, now=None):
+    """People of the grid with an active special-group tag whose last visit is older
+    than the smallest visit frequency of their active tags (or who were never visited).
+
+    One statement: per person, correlated sub-queries pick the strictest active tag
+    (`due_tag`, `due_every`) and the last visit (`last_visit`)."""
+    now = now or timezone.now()
+    strictest = (PersonTag.objects.filter(person=OuterRef("pk"), end_date__isnull=True)
+                 .order_by("visit_every_days", "tag"))
+    last = (Visit.objects.filter(people=OuterRef("pk")).order_by("-visited_at")
+            .values("visited_at")[:1])
+    every = Func(F("due_every"), template="make_interval(days => %(expressions)s)",
+                 output_field=DurationField())
+    return (Person.objects.filter(area_path=grid_path)
+            .annotate(due_tag=Subquery(strictest.values("tag")[:1]),
+                      due_every=Subquery(strictest.values("visit_every_days")[:1]),
+                      last_visit=Subquery(last))
+            .filter(due_every__isnull=False)
+            .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=ExpressionWrapper(
+                Value(now, output_field=DateTimeField()) - every,
+                output_field=DateTimeField())))
+            .order_by(F("last_visit").asc(nulls_first=True), "name", "pk"))
 
 
 # -- extra fields -----------------------------------------------------------------------

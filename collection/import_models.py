@@ -1,4 +1,5 @@
-"""Bulk imports of people from department files (see collection/imports.py).
+"""Bulk imports of base data (people, houses, organisations) from department files
+(see collection/imports.py).
 
 Imported from collection/models.py so that Django finds the models in the app."""
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.scoping import ScopedQuerySet
 
 from .fields import EncryptedTextField
+from .work_models import Dataset
 
 IMPORT_ROW_CONTEXT = "collection.importrow.data"
 
@@ -43,6 +45,8 @@ class ImportJob(models.Model):
     # Removed once the job ends: the upload holds ID numbers in plain text.
     file = models.FileField(_("文件"), upload_to=import_upload_path, blank=True)
     original_name = models.CharField(_("文件名"), max_length=255)
+    dataset = models.CharField(_("数据类"), max_length=16, choices=Dataset.choices,
+                               default=Dataset.PEOPLE)
     mode = models.CharField(_("导入方式"), max_length=16, choices=Mode.choices,
                             default=Mode.ALL_OR_NOTHING)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices,

@@ -49,6 +49,9 @@ class House(GridRecord):
         verbose_name = _("实有房屋")
         verbose_name_plural = _("实有房屋")
         ordering = ["address"]
+        # One house per address within a grid: the key imports merge on.
+        constraints = [models.UniqueConstraint(fields=["grid", "address"],
+                                               name="uniq_house_grid_address")]
 
     def __str__(self):
         return self.address
@@ -117,12 +120,17 @@ class PersonTag(models.Model):
                                     verbose_name=_("责任人"))
     visit_every_days = models.PositiveSmallIntegerField(_("走访周期(天)"), default=30)
     extra = models.JSONField(_("专项信息"), default=dict, blank=True)
+    # A tag is ended, not deleted (解除矫正, 帮教期满 …): the record stays as history.
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    ended_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("人员标签")
         verbose_name_plural = _("人员标签")
+        # One active tag of a kind per person; ended ones are kept beside it.
         constraints = [models.UniqueConstraint(fields=["person", "tag"],
-                                               name="uniq_person_tag")]
+                                               condition=models.Q(end_date__isnull=True),
+                                               name="uniq_active_person_tag")]
 
     def __str__(self):
         return f"{self.person} · {self.get_tag_display()}"

@@ -16,7 +16,7 @@ def person_list(*, user, q: str = "", id_number: str = "", tag: str = "", kind: 
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(residence_address__icontains=q))
     if tag:
-        qs = qs.filter(tags__tag=tag)
+        qs = qs.filter(tags__tag=tag, tags__end_date__isnull=True)  # active tags only
     if kind:
         qs = qs.filter(kind=kind)
     if grid:

@@ -130,6 +130,8 @@ def house_create(*, actor, grid, address: str, **data) -> House:
     _require_change(actor, grid)
     if not (address or "").strip():
         raise ValidationError(_("请填写地址。"), code="required")
+    if House.objects.filter(grid=grid, address=address).exists():
+        raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
     house = House.objects.create(grid=grid, area_path=grid.path, address=address, **data)
     audit_record(actor=actor, action="house.create", obj=house, area_path=house.area_path,
                  changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))

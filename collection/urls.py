@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import tag_views, views
 
 app_name = "collection"
 urlpatterns = [
@@ -8,6 +8,11 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/new/", views.person_new, name="person-new"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("people/<int:pk>/tags/new/", tag_views.person_tag_form, name="person-tag-new"),
+    path("people/<int:pk>/tags/<str:tag>/", tag_views.person_tag_form,
+         name="person-tag-edit"),
+    path("people/<int:pk>/tags/<str:tag>/end/", tag_views.person_tag_end_view,
+         name="person-tag-end"),
     path("map/", views.data_map, name="map"),
     path("houses/new/", views.house_new, name="house-new"),
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),

@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -145,22 +147,37 @@ def visit_new(request):
 
 @login_required
 def imports(request):
-    """部门数据导入:上传 CSV/XLSX,校验进度,确认导入,下载错误报告。"""
-    from .import_models import ImportJob
-    from .imports import import_job_create, import_job_list
+    """部门数据导入:选择数据类,下载模板,上传 CSV/XLSX,校验进度,确认导入,下载错误报告。"""
+    from django.http import HttpResponse
 
+    from .import_models import ImportJob
+    from .importing.specs import SPECS
+    from .imports import import_job_create, import_job_list, import_template
+
+    wanted = request.GET.get("template", "")
+    if wanted in SPECS:
+        response = HttpResponse(
+            import_template(dataset=wanted),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = ("attachment; filename*=UTF-8''"
+                                           f"{quote(str(SPECS[wanted].label))}-template.xlsx")
+        return response
     error = ""
+    dataset = request.POST.get("dataset", "people")
     if request.method == "POST":
         try:
             job = import_job_create(actor=request.user, file=request.FILES.get("file"),
-                                    mode=request.POST.get("mode", "all_or_nothing"))
+                                    mode=request.POST.get("mode", "all_or_nothing"),
+                                    dataset=dataset)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             return redirect("collection:import-detail", pk=job.pk)
     jobs = import_job_list(user=request.user)[:20]
+    specs = [(key, spec.label, "、".join(spec.headers)) for key, spec in SPECS.items()]
     return render(request, "collection/imports.html",
-                  {"jobs": jobs, "modes": ImportJob.Mode.choices, "error": error},
+                  {"jobs": jobs, "modes": ImportJob.Mode.choices, "error": error,
+                   "specs": specs, "dataset": dataset},
                   status=400 if error else 200)
 
 
@@ -200,6 +217,8 @@ def import_detail(request, pk):
 def people(request):
     """Scoped list for staff at every level: search by name, address or full ID number,
     filter by tag, type and grid; values masked by role; export of the same selection."""
+    from django.db.models import Prefetch
+
     from .models import Person, PersonTag
 
     p = request.GET
@@ -207,8 +226,9 @@ def people(request):
     is_id = len(q) == 18 and q[:17].isdigit()
     filters = {"q": "" if is_id else q, "id_number": q if is_id else "",
                "tag": p.get("tag", ""), "kind": p.get("kind", ""), "grid": p.get("grid", "")}
+    active_tags = Prefetch("tags", queryset=PersonTag.objects.filter(end_date__isnull=True))
     page = Paginator(selectors.person_list(user=request.user, **filters)
-                     .prefetch_related("tags"), 30).get_page(p.get("page"))
+                     .prefetch_related(active_tags), 30).get_page(p.get("page"))
     rows = [(x, policy.present(request.user, "id_number", x.id_number),
              policy.present(request.user, "phone", x.phone)) for x in page]
     query = request.GET.copy()

@@ -46,10 +46,10 @@ class TaskItem(models.Model):
 
 
 class ExtraFieldSchema(models.Model):
-    """Extra fields of a data class as JSON Schema, validated on save and import."""
+    """Extra fields of a data class as JSON Schema, validated on save and import. The key
+    is a dataset ("people", "houses", …) or a special-group tag ("tag:released", …)."""
 
-    dataset = models.CharField(_("数据类"), max_length=16, choices=Dataset.choices,
-                               unique=True)
+    dataset = models.CharField(_("数据类"), max_length=32, unique=True)
     schema = models.JSONField(_("JSON Schema"))
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,12 +1,13 @@
-"""实有人口批量导入 API: upload, follow the job, confirm the preview, cancel, download
-the error report. Jobs are scoped by the importer's jurisdiction like every record."""
+"""部门数据批量导入 API (实有人口, 实有房屋, 组织): upload, follow the job, confirm the
+preview, cancel, download the error report and the template. Jobs are scoped by the
+importer's jurisdiction like every record."""
 
 import io
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -14,7 +15,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from collection import imports
+from collection.importing.specs import SPECS
 from collection.models import ImportJob
+from collection.work_models import Dataset
 from governance.roles import Action
 
 _HTTP = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}
@@ -33,7 +36,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "original_name", "mode", "status", "status_display", "progress",
+        fields = ["id", "original_name", "dataset", "mode", "status", "status_display", "progress",
                   "total", "valid", "invalid", "creates", "updates", "error_message",
                   "created_by", "created_at", "finished_at"]
 
@@ -55,13 +58,15 @@ class ImportJobDetailSerializer(ImportJobSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     # Empty files are accepted here so the job fails with the import's own message.
     file = serializers.FileField(allow_empty_file=True)
+    dataset = serializers.ChoiceField(choices=Dataset.choices, default=Dataset.PEOPLE,
+                                      help_text="people | houses | organisations")
     mode = serializers.ChoiceField(choices=ImportJob.Mode.choices,
                                    default=ImportJob.Mode.ALL_OR_NOTHING)
 
 
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
-    """实有人口批量导入:上传 CSV/XLSX → 校验预览 → 确认导入;可取消,可下载错误报告。"""
+    """部门数据批量导入:上传 CSV/XLSX → 校验预览 → 确认导入;可取消,可下载错误报告和模板。"""
 
     queryset = ImportJob.objects.none()
     parser_classes = [MultiPartParser, FormParser]
@@ -129,3 +134,17 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                              "code": "no_report"}, status=status.HTTP_404_NOT_FOUND)
         return FileResponse(io.BytesIO(data), as_attachment=True,
                             filename=f"导入错误报告-{job.pk}.xlsx")
+
+    @extend_schema(parameters=[OpenApiParameter("dataset", str, enum=list(SPECS))],
+                   responses={(200, "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"])
+    def template(self, request):
+        """导入模板(XLSX):表头、示例行和填写说明,含管理员配置的扩展字段。"""
+        dataset = request.query_params.get("dataset", "people")
+        if dataset not in SPECS:
+            return Response({"detail": f"数据类应为 {'、'.join(SPECS)} 之一 / dataset must be "
+                                       f"one of {', '.join(SPECS)}.", "code": "invalid"},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return FileResponse(io.BytesIO(imports.import_template(dataset=dataset)),
+                            as_attachment=True, filename=f"{SPECS[dataset].label}-模板.xlsx")

@@ -20,9 +20,75 @@ class ProtectedField(serializers.Field):
 
 
 class TagSerializer(serializers.ModelSerializer):
+    """A special-group tag with its extra fields; fields marked x-mask in the tag's schema
+    are shown as the field policy allows for the requesting user."""
+
+    tag_label = serializers.CharField(source="get_tag_display", read_only=True)
+    active = serializers.SerializerMethodField()
+    extra = serializers.SerializerMethodField()
+
     class Meta:
         model = PersonTag
-        fields = ["tag", "start_date", "visit_every_days"]
+        fields = ["tag", "tag_label", "active", "start_date", "end_date", "ended_reason",
+                  "responsible", "visit_every_days", "extra"]
+
+    def get_active(self, obj) -> bool:
+        return obj.end_date is None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_extra(self, obj):
+        if not obj.extra:
+            return {}
+        from collection.tags import present_extra, tag_schemas
+
+        # One query for the schemas per response, however many people and tags it holds.
+        schemas = self.context.get("_tag_schemas")
+        if schemas is None:
+            schemas = self.context["_tag_schemas"] = tag_schemas()
+        request = self.context.get("request")
+        return present_extra(getattr(request, "user", None), schemas[obj.tag], obj.extra)
+
+
+class PersonTagSerializer(TagSerializer):
+    """The tag endpoints: also the responsible person's name."""
+
+    responsible_name = serializers.SerializerMethodField()
+
+    class Meta(TagSerializer.Meta):
+        fields = TagSerializer.Meta.fields + ["responsible_name"]
+
+    def get_responsible_name(self, obj) -> str | None:
+        return str(obj.responsible) if obj.responsible_id else None
+
+
+class ActiveTagListSerializer(serializers.ListSerializer):
+    """A person's current tags only (ended ones are history, read through the tag
+    endpoints); filters the prefetched rows, so no extra query."""
+
+    def to_representation(self, data):
+        rows = data.all() if hasattr(data, "all") else data
+        return [self.child.to_representation(t) for t in rows if t.end_date is None]
+
+
+class TagWriteSerializer(serializers.Serializer):
+    tag = serializers.ChoiceField(choices=PersonTag.Tag.choices, required=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    responsible = serializers.IntegerField(required=False, allow_null=True)
+    visit_every_days = serializers.IntegerField(required=False, min_value=1, max_value=366)
+    extra = serializers.DictField(required=False, allow_empty=True)
+
+
+class TagEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False, allow_null=True)
+    reason = serializers.CharField(max_length=200)
+
+
+class TagSchemaSerializer(serializers.Serializer):
+    tag = serializers.CharField()
+    label = serializers.CharField()
+    overridden = serializers.BooleanField()
+    visit_every_days = serializers.IntegerField()
+    schema = serializers.JSONField()
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -30,7 +96,7 @@ class PersonSerializer(serializers.ModelSerializer):
     phone = ProtectedField("phone")
     grid = serializers.CharField(source="grid.code", read_only=True)
     house = serializers.PrimaryKeyRelatedField(read_only=True)
-    tags = TagSerializer(many=True, read_only=True)
+    tags = ActiveTagListSerializer(child=TagSerializer(), read_only=True)
 
     class Meta:
         model = Person

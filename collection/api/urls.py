@@ -3,6 +3,12 @@ from rest_framework.routers import SimpleRouter
 
 from .duties import GridDutiesView, TaskItemViewSet, VerificationViewSet
 from .imports import ImportJobViewSet
+from .tags import (
+    PersonTagDetailView,
+    PersonTagListView,
+    TagSchemaDetailView,
+    TagSchemaListView,
+)
 from .views import (
     CatalogueView,
     ChangeFeedView,
@@ -28,4 +34,9 @@ urlpatterns = [
     path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("grid-duties/", GridDutiesView.as_view(), name="grid-duties"),
     path("collection-points/", PointsView.as_view(), name="collection-points"),
+    path("people/<int:person_pk>/tags/", PersonTagListView.as_view(), name="person-tags"),
+    path("people/<int:person_pk>/tags/<str:tag>/", PersonTagDetailView.as_view(),
+         name="person-tag"),
+    path("tag-schemas/", TagSchemaListView.as_view(), name="tag-schemas"),
+    path("tag-schemas/<str:tag>/", TagSchemaDetailView.as_view(), name="tag-schema"),
 ] + router.urls

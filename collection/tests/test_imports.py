@@ -153,7 +153,7 @@ def test_xlsx_with_numbers_blank_rows_and_an_empty_column(importer):
     ("missing.csv", csv_bytes([["张三", GRID]], header=["姓名", "所属网格"]),
      "缺少必填列:证件号码"),
     ("unknown.csv", csv_bytes([r + ["x", "y"] for r in good_rows(1)],
-                              header=HEADER + ["民族", "备注"]), "未知的列:民族、备注"),
+                              header=HEADER + ["学历", "备注"]), "未知的列:学历、备注"),
     ("ragged.csv", csv_bytes([["a"] * 7]), "CSV 格式有误"),
 ])
 def test_whole_file_errors_fail_the_job_and_write_nothing(importer, name, data, expected):
@@ -300,10 +300,10 @@ def test_a_failure_while_writing_leaves_nothing_half_written(importer, monkeypat
     job = upload(importer, csv_bytes(good_rows(3)))
     before = Person.objects.count()
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "record_changes_bulk", broken)
+    monkeypatch.setattr(imports, "_announce", broken)  # after the merge and its trail
     imports.import_job_apply_request(actor=importer, job=job)
     with pytest.raises(RuntimeError):
         imports.import_job_apply(job_id=job.pk)
