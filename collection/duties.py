@@ -110,19 +110,23 @@ def tag_visits_due(*, grid_path: str, now=None):
 # -- extra fields -----------------------------------------------------------------------
 
 
+def extra_schema(dataset: str) -> dict:
+    """The administrator's extra-field schema of a data class ({} if none)."""
+    return ExtraFieldSchema.objects.filter(dataset=dataset).values_list(
+        "schema", flat=True).first() or {}
+
+
 def validate_extra(dataset: str, extra: dict | None) -> None:
-    schema = ExtraFieldSchema.objects.filter(dataset=dataset).values_list("schema",
-                                                                          flat=True).first()
+    """Against the class's schema, with the same per-field Chinese messages as the
+    special-group tags."""
+    from .tags import tag_extra_errors
+
+    schema = extra_schema(dataset)
     if not schema:
         return
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(extra or {}),
-                    key=lambda e: list(e.path))
+    errors = tag_extra_errors(schema, extra or {})
     if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.path) or _("扩展信息")
-        raise ValidationError(_("扩展字段“%(f)s”不符合要求:%(m)s") % {"f": where,
-                                                                "m": first.message},
-                              code="extra_invalid")
+        raise ValidationError(" ".join(errors.values()), code="extra_invalid")
 
 
 @transaction.atomic
@@ -153,13 +157,37 @@ def verification_tasks_create(*, dataset: str, rows: list[tuple[str, int, str]],
     return len(rows)
 
 
+# What a grid worker may correct per dataset (identifiers are not corrected here).
+CORRECTABLE = {
+    "people": ("name", "phone", "residence_address", "kind", "relation"),
+    "houses": ("address", "use", "owner_name"),
+    "organisations": ("name", "kind", "legal_person", "address"),
+}
+
+
+def _correct(actor, task: VerificationTask, corrections: dict) -> None:
+    """Apply a correction through the dataset's own update service (validated, audited)."""
+    from .models import Organisation
+    from .services import house_update, organisation_update, person_update
+
+    allowed = {k: v for k, v in corrections.items()
+               if k in CORRECTABLE.get(task.dataset, ())}
+    if not allowed:
+        raise ValidationError(_("请填写更正内容。"), code="required")
+    if task.dataset == "people":
+        person_update(actor=actor, person=Person.objects.get(pk=task.object_id), **allowed)
+    elif task.dataset == "houses":
+        house_update(actor=actor, house=House.objects.get(pk=task.object_id), **allowed)
+    else:
+        organisation_update(actor=actor, organisation=Organisation.objects.get(
+            pk=task.object_id), **allowed)
+
+
 @transaction.atomic
 def verification_decide(*, actor, task: VerificationTask, decision: str, note: str = "",
                         corrections: dict | None = None) -> VerificationTask:
     """The grid worker confirms, corrects (changes applied through the normal service)
     or rejects a pushed-down record."""
-    from .services import person_update
-
     task = VerificationTask.objects.select_for_update().get(pk=task.pk)
     if task.status != VerificationTask.Status.PENDING:
         raise ValidationError(_("该核准任务已处理。"), code="invalid_state")
@@ -170,12 +198,7 @@ def verification_decide(*, actor, task: VerificationTask, decision: str, note: s
     if decision == "rejected" and not (note or "").strip():
         raise ValidationError(_("驳回须说明原因。"), code="required")
     if decision == "corrected":
-        if task.dataset != "people" or not corrections:
-            raise ValidationError(_("请填写更正内容。"), code="required")
-        person = Person.objects.get(pk=task.object_id)
-        allowed = {k: v for k, v in corrections.items()
-                   if k in ("name", "phone", "residence_address", "kind", "relation")}
-        person_update(actor=actor, person=person, **allowed)
+        _correct(actor, task, corrections or {})
     task.status, task.note = decision, note
     task.decided_by, task.decided_at = actor, timezone.now()
     task.save()

@@ -7,12 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
@@ -24,23 +28,75 @@ from . import policy, selectors
 EXPORT_SALT = "collection.export"
 EXPORT_LINK_MAX_AGE = 24 * 3600
 
-PEOPLE_COLUMNS = [
-    ("name", "姓名"), ("id_number", "证件号码"), ("gender", "性别"), ("birth_date", "出生日期"),
-    ("phone", "联系电话"), ("kind", "人口类型"), ("residence_address", "居住地址"),
-    ("grid", "所属网格"),
-]
+@dataclass(frozen=True)
+class ExportSpec:
+    """One exportable list: its scoped selector, the filters it takes, its columns."""
+
+    dataset: str
+    label: str  # sheet name and notification text
+    action: str  # audit action, e.g. "person.export"
+    object_type: str
+    filters: tuple[str, ...]
+    rows: Callable[..., QuerySet]  # (user=…, **filters) -> the scoped queryset
+    columns: tuple[tuple[str, Callable], ...]  # (header, (user, obj) -> cell)
 
 
-def _people_rows(user, filters: dict):
-    qs = selectors.person_list(user=user, **filters)
-    for p in qs.iterator(chunk_size=2000):
-        yield [
-            p.name, policy.present(user, "id_number", p.id_number) or "",
-            {"male": "男", "female": "女"}.get(p.gender, ""),
-            p.birth_date.isoformat() if p.birth_date else "",
-            policy.present(user, "phone", p.phone) or "", p.get_kind_display(),
-            p.residence_address, p.grid.code,
-        ]
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _point(obj) -> str:
+    return f"{obj.location.x:.6f},{obj.location.y:.6f}" if obj.location else ""
+
+
+GENDERS = {"male": "男", "female": "女"}
+
+EXPORTS = {spec.dataset: spec for spec in (
+    ExportSpec("people", "实有人口", "person.export", "collection.person",
+               ("q", "id_number", "tag", "kind", "grid"), selectors.person_list, (
+                   ("姓名", lambda u, p: p.name),
+                   ("证件号码", lambda u, p: policy.present(u, "id_number", p.id_number) or ""),
+                   ("性别", lambda u, p: GENDERS.get(p.gender, "")),
+                   ("出生日期", lambda u, p: _date(p.birth_date)),
+                   ("联系电话", lambda u, p: policy.present(u, "phone", p.phone) or ""),
+                   ("人口类型", lambda u, p: p.get_kind_display()),
+                   ("居住地址", lambda u, p: p.residence_address),
+                   ("所属网格", lambda u, p: p.grid.code))),
+    ExportSpec("houses", "实有房屋", "house.export", "collection.house", ("q",),
+               selectors.house_list, (
+                   ("地址", lambda u, h: h.address), ("用途", lambda u, h: h.get_use_display()),
+                   ("产权人", lambda u, h: h.owner_name),
+                   ("居住人数", lambda u, h: h.resident_count),
+                   ("经纬度", lambda u, h: _point(h)), ("所属网格", lambda u, h: h.grid.code))),
+    ExportSpec("organisations", "组织", "organisation.export", "collection.organisation",
+               ("q",), selectors.organisation_list, (
+                   ("名称", lambda u, o: o.name),
+                   ("统一社会信用代码", lambda u, o: o.credit_code),
+                   ("类型", lambda u, o: o.get_kind_display()),
+                   ("法定代表人", lambda u, o: o.legal_person), ("地址", lambda u, o: o.address),
+                   ("经纬度", lambda u, o: _point(o)), ("所属网格", lambda u, o: o.grid.code))),
+    ExportSpec("places", "重点场所", "place.export", "collection.place", (),
+               selectors.place_list, (
+                   ("名称", lambda u, p: p.name), ("类型", lambda u, p: p.get_kind_display()),
+                   ("地址", lambda u, p: p.address), ("经纬度", lambda u, p: _point(p)),
+                   ("所属网格", lambda u, p: p.grid.code))),
+    ExportSpec("visits", "走访记录", "visit.export", "collection.visit", (),
+               selectors.visit_list, (
+                   ("走访时间", lambda u, v: timezone.localtime(v.visited_at).strftime(
+                       "%Y-%m-%d %H:%M")),
+                   ("地点", lambda u, v: v.place), ("走访情况", lambda u, v: v.findings),
+                   ("走访人", lambda u, v: v.visitor.get_full_name() or v.visitor.username),
+                   ("所属网格", lambda u, v: v.grid.code))),
+)}
+
+
+def _queryset(user, spec: ExportSpec, filters: dict):
+    return spec.rows(user=user, **{k: v for k, v in filters.items() if k in spec.filters})
+
+
+def _rows(user, spec: ExportSpec, filters: dict):
+    for obj in _queryset(user, spec, filters).iterator(chunk_size=2000):
+        yield [get(user, obj) for _h, get in spec.columns]
 
 
 def _as_text(ws, value):
@@ -55,10 +111,12 @@ def _as_text(ws, value):
     return value
 
 
-def people_export(*, user, fmt: str = "xlsx", filters: dict | None = None) -> tuple[bytes, int]:
-    """The export file's bytes and its row count; audited as a read of personal data."""
-    headers = [label for _f, label in PEOPLE_COLUMNS]
-    rows = list(_people_rows(user, filters or {}))
+def dataset_export(*, user, dataset: str, fmt: str = "xlsx",
+                   filters: dict | None = None) -> tuple[bytes, int]:
+    """The export file's bytes and its row count; audited as a read of the data."""
+    spec, filters = EXPORTS[dataset], filters or {}
+    headers = [h for h, _get in spec.columns]
+    rows = list(_rows(user, spec, filters))
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # BOM: Excel opens UTF-8 CSV with Chinese correctly
@@ -72,7 +130,7 @@ def people_export(*, user, fmt: str = "xlsx", filters: dict | None = None) -> tu
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet("实有人口")
+        ws = wb.create_sheet(spec.label)
         ws.append(headers)
         for row in rows:
             ws.append([_as_text(ws, v) for v in row])
@@ -80,15 +138,15 @@ def people_export(*, user, fmt: str = "xlsx", filters: dict | None = None) -> tu
         wb.save(out)
         data = out.getvalue()
     paths = jurisdiction_paths(user)
-    audit_record(actor=user, action="person.export", object_type="collection.person",
+    audit_record(actor=user, action=spec.action, object_type=spec.object_type,
                  changes={"rows": [None, len(rows)], "format": [None, fmt],
-                          "filters": [None, filters or {}]},
+                          "filters": [None, filters]},
                  area_path=paths[0] if paths else "")
     return data, len(rows)
 
 
-def people_export_count(*, user, filters: dict | None = None) -> int:
-    return selectors.person_list(user=user, **(filters or {})).count()
+def dataset_export_count(*, user, dataset: str, filters: dict | None = None) -> int:
+    return _queryset(user, EXPORTS[dataset], filters or {}).count()
 
 
 def export_dir() -> Path:
@@ -98,15 +156,16 @@ def export_dir() -> Path:
 
 
 @transaction.atomic
-def people_export_to_file(*, user, fmt: str, filters: dict) -> str:
+def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> str:
     """Background part: write the file, notify the user with a signed link."""
-    data, count = people_export(user=user, fmt=fmt, filters=filters)
+    data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     name = f"{uuid.uuid4().hex}.{fmt}"
     (export_dir() / name).write_bytes(data)
     token = signing.dumps({"user": user.pk, "file": name}, salt=EXPORT_SALT)
     url = reverse("collection:export-download", args=[token])
     notify(users=[user], kind="export.ready", url=url,
-           title=_("导出已完成:实有人口 %(n)d 条") % {"n": count})
+           title=_("导出已完成:%(label)s %(n)d 条") % {"label": EXPORTS[dataset].label,
+                                                     "n": count})
     return url
 
 

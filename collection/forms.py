@@ -1,8 +1,10 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from .models import Person
+from .tag_schemas import schema_fields
 from .validators import validate_id_number, validate_mobile
 
 
@@ -33,3 +35,58 @@ class PersonForm(forms.Form):
             except ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from None
         return value
+
+
+def _schema_form_field(f: dict) -> forms.Field:
+    """One form field for one schema property; required-ness is left to the schema."""
+    common = {"label": f["title"], "required": False, "help_text": f["description"]}
+    widget = f["widget"]
+    if widget in ("select", "multi"):
+        lookup = {str(v): v for v, _label in f["choices"]}
+        choices = [(str(v), label) for v, label in f["choices"]]
+        if widget == "multi":
+            field = forms.TypedMultipleChoiceField(
+                choices=choices, coerce=lookup.get, widget=forms.CheckboxSelectMultiple,
+                **common)
+        else:
+            field = forms.TypedChoiceField(choices=[("", "—"), *choices], coerce=lookup.get,
+                                           empty_value=None, **common)
+    elif widget == "boolean":
+        field = forms.TypedChoiceField(
+            choices=[("", "—"), ("true", gettext_now("是")), ("false", gettext_now("否"))],
+            coerce=lambda v: v == "true", empty_value=None, **common)
+    elif widget in ("integer", "number"):
+        attrs = {"type": "text", "inputmode": "numeric" if widget == "integer" else "decimal"}
+        cls = forms.IntegerField if widget == "integer" else forms.FloatField
+        field = cls(widget=forms.TextInput(attrs=attrs), **common)
+    elif widget == "date":
+        field = forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    else:
+        attrs = {"maxlength": f["max_length"]} if f["max_length"] else {}
+        w = forms.Textarea(attrs={"rows": 3, **attrs}) if widget == "textarea" \
+            else forms.TextInput(attrs=attrs)
+        field = forms.CharField(widget=w, strip=True, **common)
+    field.schema_required, field.kind = f["required"], widget
+    return field
+
+
+def schema_form(schema: dict, data=None, initial: dict | None = None,
+                prefix: str = "x") -> forms.Form:
+    """A form for the properties of a JSON Schema (a tag's 专项信息, a class's extra
+    fields). It only turns text into JSON types; the service validates against the
+    schema and its per-field messages are put back on the fields."""
+    initial = dict(initial or {})
+    for key, value in initial.items():  # the form's own spelling of JSON values
+        if isinstance(value, bool):
+            initial[key] = "true" if value else "false"
+        elif isinstance(value, list):
+            initial[key] = [str(v) for v in value]
+    form = forms.Form(data, prefix=prefix, initial=initial)
+    # Set on the instance, not as class attributes: a schema key is any string.
+    form.fields = {f["key"]: _schema_form_field(f) for f in schema_fields(schema)}
+    return form
+
+
+def schema_values(form: forms.Form) -> dict:
+    """The filled-in values of a schema form (empty fields left out)."""
+    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}

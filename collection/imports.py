@@ -38,13 +38,13 @@ from governance.roles import Action
 from governance.scoping import jurisdiction_paths
 
 from . import policy
+from .duties import extra_schema
 from .import_models import ImportJob, ImportRow
 from .importing import staging
 from .importing.checks import extra_columns
 from .importing.files import MAX_ROWS, REASON, ROW_NUMBER, ImportFailed, read_table
 from .importing.rows import Checked, check_rows
 from .importing.specs import SPECS, Spec, spec_for
-from .work_models import ExtraFieldSchema
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +60,6 @@ ACTIVE = (ImportJob.Status.PENDING, ImportJob.Status.VALIDATING, ImportJob.Statu
 
 class _Cancelled(Exception):
     """The job left the state the worker expects (cancelled meanwhile)."""
-
-
-def _schema(dataset: str) -> dict | None:
-    return ExtraFieldSchema.objects.filter(dataset=dataset).values_list(
-        "schema", flat=True).first()
 
 
 def _required_headers(spec: Spec, schema: dict | None) -> tuple[str, ...]:
@@ -151,7 +146,7 @@ def _verdict(job: ImportJob) -> str:
 
 
 def _check_file(job: ImportJob) -> Checked:
-    spec, schema = spec_for(job.dataset), _schema(job.dataset)
+    spec, schema = spec_for(job.dataset), extra_schema(job.dataset)
     extra = tuple(h for h in extra_columns(schema) if h not in spec.headers)
     table = read_table(_file_bytes(job), job.original_name,
                        columns=spec.headers + extra, required=_required_headers(spec, schema))
@@ -419,7 +414,7 @@ def import_report(*, user, job: ImportJob) -> bytes | None:
 def import_template(*, dataset: str) -> bytes:
     """An XLSX to fill in: the dataset's headers (extra fields included) and an example
     row, text-formatted so ID numbers stay whole, and a sheet explaining each column."""
-    spec, schema = spec_for(dataset), _schema(dataset)
+    spec, schema = spec_for(dataset), extra_schema(dataset)
     props = (schema or {}).get("properties") or {}
     extra = [(str(prop.get("title") or key), key) for key, prop in props.items()]
     headers = [*spec.headers, *(title for title, _k in extra)]

@@ -27,6 +27,12 @@ PERSON_AUDITED = ["name", "gender", "birth_date", "ethnicity", "kind", "househol
                   "residence_address", "house_id", "relation", "grid_id"]
 
 
+def _validate_extra(dataset: str, data: dict) -> None:
+    from .duties import validate_extra
+
+    validate_extra(dataset, data.get("extra") or {})
+
+
 def _require_change(actor, grid) -> None:
     if grid is None or grid.level != 6:
         raise ValidationError(_("请选择所属网格。"), code="required")
@@ -132,11 +138,70 @@ def house_create(*, actor, grid, address: str, **data) -> House:
         raise ValidationError(_("请填写地址。"), code="required")
     if House.objects.filter(grid=grid, address=address).exists():
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
+    _validate_extra("houses", data)
     house = House.objects.create(grid=grid, area_path=grid.path, address=address, **data)
     audit_record(actor=actor, action="house.create", obj=house, area_path=house.area_path,
                  changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))
     record_change(dataset="houses", obj=house, op="create", area_path=house.area_path)
     return house
+
+
+HOUSE_AUDITED = ["address", "use", "owner_name", "grid_id"]
+ORGANISATION_AUDITED = ["name", "kind", "credit_code", "legal_person", "address", "grid_id"]
+
+
+def _set_fields(obj, data: dict, fields: tuple[str, ...]) -> None:
+    for name in fields:
+        if name in data:
+            setattr(obj, name, data[name])
+
+
+def _require_choice(value: str, choices, label: str) -> None:
+    if value not in choices.values:
+        raise ValidationError(_("%(label)s无效。") % {"label": label}, code="invalid")
+
+
+@transaction.atomic
+def house_update(*, actor, house: House, **data) -> House:
+    _require_change(actor, house.grid)
+    before = snapshot(house, HOUSE_AUDITED)
+    _set_fields(house, data, ("address", "use", "owner_name", "location", "extra"))
+    house.address = (house.address or "").strip()
+    if not house.address:
+        raise ValidationError(_("请填写地址。"), code="required")
+    _require_choice(house.use, House.Use, _("用途"))
+    if House.objects.filter(grid_id=house.grid_id, address=house.address).exclude(
+            pk=house.pk).exists():
+        raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
+    if "extra" in data:
+        _validate_extra("houses", data)
+    house.save()
+    audit_record(actor=actor, action="house.update", obj=house, area_path=house.area_path,
+                 changes=diff(before, snapshot(house, HOUSE_AUDITED)))
+    record_change(dataset="houses", obj=house, op="update", area_path=house.area_path)
+    return house
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation: Organisation, **data) -> Organisation:
+    org = organisation
+    _require_change(actor, org.grid)
+    before = snapshot(org, ORGANISATION_AUDITED)
+    _set_fields(org, data, ("name", "kind", "legal_person", "address", "location", "extra"))
+    if "credit_code" in data:
+        org.credit_code = validate_credit_code(data["credit_code"]).code
+        if Organisation.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk).exists():
+            raise ValidationError(_("该统一社会信用代码已登记。"), code="duplicate")
+    if not (org.name or "").strip():
+        raise ValidationError(_("请填写名称。"), code="required")
+    _require_choice(org.kind, Organisation.Kind, _("类型"))
+    if "extra" in data:
+        _validate_extra("organisations", data)
+    org.save()
+    audit_record(actor=actor, action="organisation.update", obj=org, area_path=org.area_path,
+                 changes=diff(before, snapshot(org, ORGANISATION_AUDITED)))
+    record_change(dataset="organisations", obj=org, op="update", area_path=org.area_path)
+    return org
 
 
 @transaction.atomic
@@ -146,6 +211,7 @@ def organisation_create(*, actor, grid, name: str, kind: str, credit_code: str,
     info = validate_credit_code(credit_code)
     if Organisation.objects.filter(credit_code=info.code).exists():
         raise ValidationError(_("该统一社会信用代码已登记。"), code="duplicate")
+    _validate_extra("organisations", data)
     org = Organisation.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind,
                                       credit_code=info.code, **data)
     audit_record(actor=actor, action="organisation.create", obj=org, area_path=org.area_path,
@@ -157,6 +223,7 @@ def organisation_create(*, actor, grid, name: str, kind: str, credit_code: str,
 @transaction.atomic
 def place_create(*, actor, grid, name: str, kind: str, **data) -> Place:
     _require_change(actor, grid)
+    _validate_extra("places", data)
     place = Place.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind, **data)
     audit_record(actor=actor, action="place.create", obj=place, area_path=place.area_path,
                  changes=diff({}, snapshot(place, ["name", "kind"])))

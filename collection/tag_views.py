@@ -23,6 +23,7 @@ from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
 
 from . import selectors
+from .forms import schema_form
 from .models import Person, PersonTag
 from .tags import (
     MAX_VISIT_EVERY_DAYS,
@@ -30,7 +31,6 @@ from .tags import (
     default_visit_every_days,
     person_tag_end,
     person_tag_set,
-    schema_fields,
     tag_responsible_candidates,
     tag_schema,
 )
@@ -49,52 +49,6 @@ class TagBaseForm(forms.Form):
     def __init__(self, *args, person: Person, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = tag_responsible_candidates(person)
-
-
-def _schema_form_field(f: dict) -> forms.Field:
-    """One form field for one schema property; required-ness is left to the schema."""
-    common = {"label": f["title"], "required": False, "help_text": f["description"]}
-    widget = f["widget"]
-    if widget in ("select", "multi"):
-        lookup = {str(v): v for v, _label in f["choices"]}
-        choices = [(str(v), label) for v, label in f["choices"]]
-        if widget == "multi":
-            field = forms.TypedMultipleChoiceField(
-                choices=choices, coerce=lookup.get, widget=forms.CheckboxSelectMultiple,
-                **common)
-        else:
-            field = forms.TypedChoiceField(choices=[("", "—"), *choices], coerce=lookup.get,
-                                           empty_value=None, **common)
-    elif widget == "boolean":
-        field = forms.TypedChoiceField(
-            choices=[("", "—"), ("true", _("是")), ("false", _("否"))],
-            coerce=lambda v: v == "true", empty_value=None, **common)
-    elif widget in ("integer", "number"):
-        attrs = {"type": "text", "inputmode": "numeric" if widget == "integer" else "decimal"}
-        cls = forms.IntegerField if widget == "integer" else forms.FloatField
-        field = cls(widget=forms.TextInput(attrs=attrs), **common)
-    elif widget == "date":
-        field = forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    else:
-        attrs = {"maxlength": f["max_length"]} if f["max_length"] else {}
-        w = forms.Textarea(attrs={"rows": 3, **attrs}) if widget == "textarea" \
-            else forms.TextInput(attrs=attrs)
-        field = forms.CharField(widget=w, strip=True, **common)
-    field.schema_required, field.kind = f["required"], widget
-    return field
-
-
-def tag_extra_form(schema: dict, data=None, initial: dict | None = None) -> forms.Form:
-    initial = dict(initial or {})
-    for key, value in initial.items():  # the form's own spelling of JSON values
-        if isinstance(value, bool):
-            initial[key] = "true" if value else "false"
-        elif isinstance(value, list):
-            initial[key] = [str(v) for v in value]
-    form = forms.Form(data, prefix="x", initial=initial)
-    # Set on the instance, not as class attributes: a schema key is any string.
-    form.fields = {f["key"]: _schema_form_field(f) for f in schema_fields(schema)}
-    return form
 
 
 def _person(request, pk) -> Person:
@@ -136,7 +90,7 @@ def person_tag_form(request, pk, tag=None):
         "visit_every_days": current.visit_every_days if current
         else default_visit_every_days(tag, schema),
         "responsible": current.responsible_id if current else None})
-    extra = tag_extra_form(schema, data, current.extra if current else None)
+    extra = schema_form(schema, data, current.extra if current else None)
     if data is not None and base.is_valid() and extra.is_valid():
         cleaned = base.cleaned_data
         try:

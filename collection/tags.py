@@ -1,17 +1,6 @@
-"""Special groups and key youth (特殊人群 · 重点青少年) as tags on people.
-
-Each tag carries its own extra fields ("专项信息"), described by a JSON Schema (Draft
-2020-12). The effective schema of a tag is the administrator's override stored in
-ExtraFieldSchema under the key ``tag:<tag>`` if there is one, else the default below.
-Besides standard keywords the schemas use a few ``x-`` annotations, which the validator
-ignores and the form, the display and the audit read:
-
-``x-visit-every-days``  default visit frequency for a new tag of this kind
-``x-order``             order of the fields on forms (jsonb does not keep key order)
-``x-widget``            ``"textarea"`` for long text
-``x-after``             this date must not be before the named date field
-``x-mask``              ``"phone"``: shown through the phone field policy (masked by role)
-``x-protected``         never written into the audit trail (only "changed" is)
+"""Special groups and key youth (特殊人群 · 重点青少年) as tags on people: validation of
+a tag's extra fields ("专项信息") against its schema (collection/tag_schemas.py), reads,
+and the services that set, end and configure tags.
 
 A tag is ended (解除矫正, 帮教期满 …), not deleted: ended tags stay as history and at
 most one tag of a kind is active per person.
@@ -38,12 +27,21 @@ from grids.models import ancestor_paths
 
 from . import policy
 from .models import Person, PersonTag
+from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
+    MAX_VISIT_EVERY_DAYS,
+    PHONE_PATTERN,
+    SCHEMA_PREFIX,
+    _check_tag,
+    default_tag_schemas,
+    default_visit_every_days,
+    schema_fields,
+    tag_schema,
+    tag_schema_overridden,
+    tag_schemas,
+)
 from .work_models import ExtraFieldSchema
 
-SCHEMA_PREFIX = "tag:"
 UNSET: Any = object()  # "not given": keep the current value on update, default on create
-MAX_VISIT_EVERY_DAYS = 366
-PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
 # Who may be made responsible for a tagged person: the staff doing the work on the
 # ground in an area containing the person's grid (not leaders, auditors or admins).
@@ -54,222 +52,6 @@ RESPONSIBLE_ROLES = (Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
 TAG_AUDITED = ["tag", "start_date", "responsible_id", "visit_every_days", "end_date",
                "ended_reason"]
 
-
-# -- default schemas -------------------------------------------------------------------
-
-
-def _text(title: str, max_length: int = 100, **kw) -> dict:
-    return {"type": "string", "title": title, "maxLength": max_length, **kw}
-
-
-def _long_text(title: str, max_length: int = 500, **kw) -> dict:
-    return {"type": "string", "title": title, "maxLength": max_length,
-            "x-widget": "textarea", **kw}
-
-
-def _date(title: str, **kw) -> dict:
-    return {"type": "string", "format": "date", "title": title, **kw}
-
-
-def _choice(title: str, *options: tuple[str, str], **kw) -> dict:
-    return {"type": "string", "title": title,
-            "oneOf": [{"const": v, "title": t} for v, t in options], **kw}
-
-
-def _choices(title: str, *options: tuple[str, str], **kw) -> dict:
-    return {"type": "array", "title": title, "minItems": 1, "uniqueItems": True,
-            "items": {"type": "string", "oneOf": [{"const": v, "title": t}
-                                                  for v, t in options]}, **kw}
-
-
-def _phone(title: str, **kw) -> dict:
-    return {"type": "string", "title": title, "pattern": PHONE_PATTERN, "x-mask": "phone",
-            "x-protected": True, "description": _("手机号或带区号的固定电话"), **kw}
-
-
-def _object(title: str, visit_every_days: int, required: list[str], **properties) -> dict:
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-            "title": title, "x-visit-every-days": visit_every_days,
-            "properties": properties, "required": required, "additionalProperties": False}
-
-
-def default_tag_schemas() -> dict[str, dict]:
-    """The built-in schemas, titles in the active language (built on each call)."""
-    return {
-        PersonTag.Tag.RELEASED: _object(
-            _("刑满释放人员"), 30, ["original_charge", "sentence", "release_date"],
-            original_charge=_text(_("原罪名")),
-            sentence=_text(_("原判刑期"), 50, description=_("如:有期徒刑三年六个月")),
-            release_date=_date(_("释放日期")),
-            prison=_text(_("服刑场所")),
-            resettlement=_choice(_("安置情况"), ("employed", _("已就业")),
-                                 ("self_employed", _("自主创业")),
-                                 ("flexible", _("灵活就业")), ("unemployed", _("未就业")),
-                                 ("other", _("其他"))),
-            aftercare=_long_text(_("安置帮教情况")),
-            recidivist={"type": "boolean", "title": _("是否累犯")},
-        ),
-        PersonTag.Tag.CORRECTION: _object(
-            _("社区矫正对象"), 7,
-            ["correction_type", "correction_start", "correction_end", "original_charge"],
-            correction_type=_choice(_("矫正类别"), ("control", _("管制")),
-                                    ("probation", _("缓刑")), ("parole", _("假释")),
-                                    ("outside_execution", _("暂予监外执行"))),
-            correction_start=_date(_("矫正开始日期")),
-            correction_end=_date(_("矫正结束日期"), **{"x-after": "correction_start"}),
-            original_charge=_text(_("原罪名")),
-            justice_office=_text(_("执行地司法所")),
-        ),
-        PersonTag.Tag.DRUG: _object(
-            _("吸毒人员"), 15, ["drug_types", "seized_date", "control_measure"],
-            drug_types=_choices(_("吸食毒品种类"), ("heroin", _("海洛因")),
-                                ("meth", _("冰毒(甲基苯丙胺)")), ("ketamine", _("氯胺酮")),
-                                ("cannabis", _("大麻")), ("mdma", _("摇头丸(MDMA)")),
-                                ("synthetic_cannabinoid", _("合成大麻素")),
-                                ("other", _("其他"))),
-            seized_date=_date(_("查获日期")),
-            control_measure=_choice(_("管控措施"), ("community_detox", _("社区戒毒")),
-                                    ("community_rehab", _("社区康复")),
-                                    ("compulsory_detox", _("强制隔离戒毒")),
-                                    ("voluntary", _("自愿戒毒")),
-                                    ("abstinent_3y", _("戒断三年未复吸")),
-                                    ("other", _("其他"))),
-            measure_end=_date(_("措施期满日期"), **{"x-after": "seized_date"}),
-        ),
-        PersonTag.Tag.MENTAL: _object(
-            _("严重精神障碍患者"), 14,
-            ["diagnosis", "risk_level", "guardian_name", "guardian_phone", "caused_trouble"],
-            diagnosis=_choice(_("诊断"), ("schizophrenia", _("精神分裂症")),
-                              ("schizoaffective", _("分裂情感性障碍")),
-                              ("paranoid", _("偏执性精神病")),
-                              ("bipolar", _("双相(情感)障碍")),
-                              ("epilepsy", _("癫痫所致精神障碍")),
-                              ("intellectual", _("精神发育迟滞伴发精神障碍")),
-                              **{"x-protected": True}),
-            risk_level={"type": "integer", "title": _("危险性评估等级"), "minimum": 0,
-                        "maximum": 5, "description": _("0 级无危险行为,5 级持械伤人等")},
-            guardian_name=_text(_("监护人姓名"), 50),
-            guardian_phone=_phone(_("监护人电话")),
-            caused_trouble={"type": "boolean", "title": _("是否有肇事肇祸史")},
-            medication=_choice(_("服药情况"), ("regular", _("规律服药")),
-                               ("intermittent", _("间断服药")), ("none", _("不服药")),
-                               ("hospitalised", _("住院治疗"))),
-        ),
-        PersonTag.Tag.AIDS_RISK: _object(
-            _("艾滋病危险性行为人员"), 90, ["category", "follow_up"],
-            category=_choice(_("人员类别"), ("hiv", _("艾滋病病毒感染者")),
-                             ("aids", _("艾滋病病人")), ("high_risk", _("高危行为人员")),
-                             **{"x-protected": True}),
-            route=_choice(_("感染途径"), ("sexual", _("性传播")), ("injection", _("注射吸毒")),
-                          ("blood", _("血液传播")), ("mother_to_child", _("母婴传播")),
-                          ("unknown", _("不详")), **{"x-protected": True}),
-            follow_up=_choice(_("随访情况"), ("regular", _("定期随访")), ("lost", _("失访")),
-                              ("refused", _("拒绝随访"))),
-            on_treatment={"type": "boolean", "title": _("是否接受抗病毒治疗")},
-        ),
-        PersonTag.Tag.PETITION: _object(
-            _("重点上访人员"), 7, ["reason", "petition_count", "last_date", "measures"],
-            reason=_long_text(_("上访事由")),
-            petition_count={"type": "integer", "title": _("上访次数"), "minimum": 1},
-            last_date=_date(_("最近上访日期")),
-            level=_choice(_("上访层级"), ("township", _("乡镇(街道)")), ("county", _("县(区)")),
-                          ("city", _("市")), ("province", _("省")), ("national", _("进京"))),
-            measures=_long_text(_("稳控措施")),
-        ),
-        PersonTag.Tag.KEY_YOUTH: _object(
-            _("重点青少年"), 30, ["youth_type", "guardian_name", "help_measures"],
-            youth_type=_choice(_("类型"), ("idle", _("闲散青少年")),
-                               ("misbehaving", _("有不良行为青少年")),
-                               ("vagrant", _("流浪乞讨青少年")),
-                               ("prisoners_child", _("服刑人员未成年子女")),
-                               ("left_behind", _("农村留守儿童"))),
-            guardian_name=_text(_("监护人"), 50),
-            guardian_relation=_choice(_("与监护人关系"), ("parent", _("父母")),
-                                      ("grandparent", _("祖父母或外祖父母")),
-                                      ("relative", _("其他亲属")), ("other", _("其他"))),
-            guardian_phone=_phone(_("监护人电话")),
-            help_measures=_long_text(_("帮扶措施")),
-        ),
-    }
-
-
-# -- effective schemas ------------------------------------------------------------------
-
-
-def _check_tag(tag: str) -> None:
-    if tag not in PersonTag.Tag.values:
-        raise ValidationError(_("未知的人员类别:%(t)s") % {"t": tag}, code="invalid")
-
-
-def tag_schemas() -> dict[str, dict]:
-    """Effective schema of every tag (one query for the overrides)."""
-    overrides = dict(ExtraFieldSchema.objects.filter(dataset__startswith=SCHEMA_PREFIX)
-                     .values_list("dataset", "schema"))
-    defaults = default_tag_schemas()
-    return {t: overrides.get(SCHEMA_PREFIX + t) or defaults[t] for t in PersonTag.Tag.values}
-
-
-def tag_schema(tag: str) -> dict:
-    _check_tag(tag)
-    override = ExtraFieldSchema.objects.filter(dataset=SCHEMA_PREFIX + tag).values_list(
-        "schema", flat=True).first()
-    return override or default_tag_schemas()[tag]
-
-
-def tag_schema_overridden() -> set[str]:
-    return {d.removeprefix(SCHEMA_PREFIX) for d in ExtraFieldSchema.objects.filter(
-        dataset__startswith=SCHEMA_PREFIX).values_list("dataset", flat=True)}
-
-
-def default_visit_every_days(tag: str, schema: dict | None = None) -> int:
-    schema = schema if schema is not None else tag_schema(tag)
-    value = schema.get("x-visit-every-days")
-    return value if isinstance(value, int) and 1 <= value <= MAX_VISIT_EVERY_DAYS else 30
-
-
-def _options(prop: dict) -> list[tuple[Any, str]] | None:
-    if "enum" in prop:
-        return [(v, str(v)) for v in prop["enum"]]
-    alternatives = prop.get("oneOf") or prop.get("anyOf")
-    if alternatives and all("const" in a for a in alternatives):
-        return [(a["const"], a.get("title") or str(a["const"])) for a in alternatives]
-    return None
-
-
-def schema_fields(schema: dict) -> list[dict]:
-    """The properties of a schema as form/display descriptors, in form order."""
-    props = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
-    order = [k for k in schema.get("x-order") or [] if k in props]
-    order += [k for k in props if k not in order]
-    fields = []
-    for key in order:
-        prop = props[key] if isinstance(props[key], dict) else {}
-        kind, choices = prop.get("type"), _options(prop)
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
-        if kind == "array":
-            choices, widget = _options(items) or [], "multi"
-        elif choices is not None:
-            widget = "select"
-        elif kind == "boolean":
-            widget = "boolean"
-        elif kind in ("integer", "number"):
-            widget = kind
-        elif prop.get("format") == "date":
-            widget = "date"
-        elif prop.get("x-widget") == "textarea" or (prop.get("maxLength") or 0) > 200:
-            widget = "textarea"
-        else:
-            widget = "text"
-        fields.append({
-            "key": key, "title": prop.get("title") or key, "widget": widget,
-            "required": key in required, "choices": choices or [],
-            "description": prop.get("description", ""),
-            "minimum": prop.get("minimum"), "maximum": prop.get("maximum"),
-            "max_length": prop.get("maxLength"), "mask": prop.get("x-mask", ""),
-            "protected": bool(prop.get("x-protected")), "after": prop.get("x-after", ""),
-        })
-    return fields
 
 
 # -- validation -------------------------------------------------------------------------

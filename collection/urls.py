@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import tag_views, views
+from . import tag_views, verification_views, views
 
 app_name = "collection"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("houses/new/", views.house_new, name="house-new"),
     path("houses/<int:pk>/", views.house_detail, name="house-detail"),
     path("visits/new/", views.visit_new, name="visit-new"),
+    path("verifications/", verification_views.verifications, name="verifications"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("exports/<str:token>/", views.export_download, name="export-download"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,8 @@ from governance.roles import Role
 from grids.models import Area
 
 from . import policy, selectors, services
-from .forms import PersonForm
+from .duties import extra_schema
+from .forms import PersonForm, schema_form, schema_values
 
 
 def _my_grids(user):
@@ -32,9 +34,16 @@ def my_grid(request):
     page = Paginator(people, 20).get_page(request.GET.get("page"))
     rows = [(p, policy.present(request.user, "id_number", p.id_number),
              policy.present(request.user, "phone", p.phone)) for p in page]
+    from .duties import grid_duties
+    from .verification_views import verification_list
+
+    pending = dict(verification_list(user=request.user).filter(grid__in=grids).order_by()
+                   .values_list("grid_id").annotate(n=Count("id")))
     return render(request, "collection/my_grid.html", {
         "grids": grids,
-        "summaries": [(g, selectors.grid_summary(user=request.user, grid=g)) for g in grids],
+        "summaries": [(g, selectors.grid_summary(user=request.user, grid=g),
+                       [d for d in grid_duties(user=request.user, grid=g) if d["due"]],
+                       pending.get(g.pk, 0)) for g in grids],
         "page": page, "rows": rows, "q": q,
     })
 
@@ -45,12 +54,13 @@ def person_new(request):
     houses = selectors.house_list(user=request.user).filter(grid__in=[g.pk for g in grids])
     house = houses.filter(pk=request.POST.get("house") or request.GET.get("house") or 0).first()
     form = PersonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    extra = schema_form(extra_schema("people"), request.POST or None, prefix="extra")
+    if request.method == "POST" and form.is_valid() and extra.is_valid():
         grid = house.grid if house else next(
             (g for g in grids if g.code == request.POST.get("grid")), None)
         try:
             services.person_create(actor=request.user, grid=grid, house=house,
-                                   **form.cleaned_data)
+                                   extra=schema_values(extra), **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -59,7 +69,8 @@ def person_new(request):
                 return redirect("collection:house-detail", pk=house.pk)
             return redirect("collection:my-grid")
     return render(request, "collection/person_form.html",
-                  {"form": form, "grids": grids, "houses": houses, "house": house})
+                  {"form": form, "extra": extra, "grids": grids, "houses": houses,
+                   "house": house})
 
 
 @login_required
@@ -68,7 +79,8 @@ def house_new(request):
 
     grids = _my_grids(request.user)
     error = ""
-    if request.method == "POST":
+    extra = schema_form(extra_schema("houses"), request.POST or None, prefix="extra")
+    if request.method == "POST" and extra.is_valid():
         from django.contrib.gis.geos import Point
 
         grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
@@ -82,7 +94,7 @@ def house_new(request):
                                           address=request.POST.get("address", ""),
                                           use=request.POST.get("use", House.Use.SELF),
                                           owner_name=request.POST.get("owner_name", ""),
-                                          location=location)
+                                          location=location, extra=schema_values(extra))
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -91,7 +103,8 @@ def house_new(request):
     center = (grids[0].centroid.x, grids[0].centroid.y) if grids and grids[0].centroid \
         else (125.32, 43.88)
     return render(request, "collection/house_form.html",
-                  {"grids": grids, "uses": House.Use.choices, "error": error, "center": center})
+                  {"grids": grids, "uses": House.Use.choices, "error": error, "center": center,
+                   "extra": extra})
 
 
 @login_required
@@ -103,7 +116,8 @@ def export_download(request, token):
     path = resolve_download(token, request.user)
     if path is None:
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"people{path.suffix}")
+    return FileResponse(path.open("rb"), as_attachment=True,
+                        filename=f"gridgov-export{path.suffix}")
 
 
 @login_required

@@ -35,11 +35,55 @@ def _grid(request, code):
     return grid
 
 
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExportMixin:
+    """`GET …/export/?fmt=xlsx|csv` with the list's own filters: masked by role, audited;
+    above EXPORT_SYNC_LIMIT rows written in the background with a notification."""
+
+    export_dataset = ""
+
+    @extend_schema(parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"]),
+                               OpenApiParameter("q", str)],
+                   responses={(200, "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"): OpenApiTypes.BINARY,
+                              (200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """导出(按角色脱敏);数据量大时后台生成并通知。Export, masked by role."""
+        from django.conf import settings
+        from django.db import transaction
+        from django.http import HttpResponse
+
+        from collection import exports
+        from collection.export_tasks import export_dataset_task
+
+        # "fmt", not "format": DRF reserves ?format= for its renderers.
+        fmt = "csv" if request.query_params.get("fmt") == "csv" else "xlsx"
+        dataset, p = self.export_dataset, request.query_params
+        filters = {k: p.get(k, "") for k in exports.EXPORTS[dataset].filters}
+        if exports.dataset_export_count(user=request.user, dataset=dataset,
+                                        filters=filters) > settings.EXPORT_SYNC_LIMIT:
+            user_id = request.user.pk
+            transaction.on_commit(
+                lambda: export_dataset_task.delay(user_id, dataset, fmt, filters))
+            return Response({"detail": "数据量较大,已转入后台生成,完成后将通知您。 The export "
+                                       "runs in the background; you will be notified.",
+                             "code": "queued"}, status=202)
+        data, _count = exports.dataset_export(user=request.user, dataset=dataset, fmt=fmt,
+                                              filters=filters)
+        content_type = ("text/csv; charset=utf-8" if fmt == "csv" else
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{dataset}.{fmt}"'
+        return response
+
+
+class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
     """实有人口:按管辖范围列出、查看、登记、修改;证件号码与电话按角色脱敏。"""
 
     serializer_class = PersonSerializer
     queryset = Person.objects.none()
+    export_dataset = "people"
 
     def get_queryset(self):
         p = self.request.query_params
@@ -92,34 +136,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return _error(exc)
         return Response(PersonSerializer(person, context={"request": request}).data)
 
-    @extend_schema(parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"])])
-    @action(detail=False, methods=["get"], url_path="export")
-    def export(self, request):
-        """导出(按角色脱敏);数据量大时后台生成并通知。Export, masked by role."""
-        from django.conf import settings
-        from django.db import transaction
-        from django.http import HttpResponse
-
-        from collection import exports
-        from collection.export_tasks import export_people_task
-
-        # "fmt", not "format": DRF reserves ?format= for its renderers.
-        fmt = "csv" if request.query_params.get("fmt") == "csv" else "xlsx"
-        p = request.query_params
-        filters = {k: p.get(k, "") for k in ("q", "id_number", "tag", "kind", "grid")}
-        if exports.people_export_count(user=request.user, filters=filters) > \
-                settings.EXPORT_SYNC_LIMIT:
-            transaction.on_commit(lambda: export_people_task.delay(request.user.pk, fmt, filters))
-            return Response({"detail": "数据量较大,已转入后台生成,完成后将通知您。 The export "
-                                       "runs in the background; you will be notified.",
-                             "code": "queued"}, status=202)
-        data, _count = exports.people_export(user=request.user, fmt=fmt, filters=filters)
-        content_type = ("text/csv; charset=utf-8" if fmt == "csv" else
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="people.{fmt}"'
-        return response
-
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         """查看完整证件号码或电话(留痕)。Reveal a protected value; audited."""
@@ -131,7 +147,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response({"field": request.data.get("field"), "value": value})
 
 
-class _GridRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class _GridRecordViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          viewsets.GenericViewSet):
     create_service = None
     fields = ()
@@ -157,6 +173,7 @@ class HouseViewSet(_GridRecordViewSet):
 
     serializer_class = HouseSerializer
     queryset = House.objects.none()
+    export_dataset = "houses"
     create_service = staticmethod(services.house_create)
     fields = ("address", "use", "owner_name")
 
@@ -176,6 +193,7 @@ class OrganisationViewSet(_GridRecordViewSet):
 
     serializer_class = OrganisationSerializer
     queryset = Organisation.objects.none()
+    export_dataset = "organisations"
     create_service = staticmethod(services.organisation_create)
     fields = ("name", "kind", "credit_code", "legal_person", "address")
 
@@ -189,6 +207,7 @@ class PlaceViewSet(_GridRecordViewSet):
 
     serializer_class = PlaceSerializer
     queryset = Place.objects.none()
+    export_dataset = "places"
     create_service = staticmethod(services.place_create)
     fields = ("name", "kind", "address")
 
@@ -196,11 +215,13 @@ class PlaceViewSet(_GridRecordViewSet):
         return selectors.place_list(user=self.request.user)
 
 
-class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   viewsets.GenericViewSet):
     """走访记录。"""
 
     serializer_class = VisitSerializer
     queryset = Visit.objects.none()
+    export_dataset = "visits"
 
     def get_queryset(self):
         return selectors.visit_list(user=self.request.user)

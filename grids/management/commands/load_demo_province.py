@@ -47,6 +47,10 @@ class Command(BaseCommand):
             made = ensure_demo_events()
             if made:
                 say(f"示例事件 sample cases: {made}")
+            from collection.demo import ensure_demo_collection
+
+            if ensure_demo_collection():
+                say("示例基础信息 sample base data: 华阳社区第1网格 (房屋、人口、标签、导入、核准)")
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
             for username, label, area in users:
                 say(f"  {username:<20} {label}  {area}")
