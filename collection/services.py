@@ -233,18 +233,37 @@ def place_create(*, actor, grid, name: str, kind: str, **data) -> Place:
 
 @transaction.atomic
 def visit_create(*, actor, grid, visited_at, place: str, findings: str, people=(),
-                 event=None) -> Visit:
+                 event=None, report_category: str = "", report_title: str = "") -> Visit:
+    """A visit; with `report_category` (an event category code) the problem found is
+    reported as an event in the same transaction, linked to the visit."""
     _require_change(actor, grid)
     if not (findings or "").strip():
         raise ValidationError(_("请填写走访情况。"), code="required")
     people = list(people)
     if any(p.grid_id != grid.pk for p in people):
         raise ValidationError(_("走访对象须在同一网格内。"), code="invalid")
+    if report_category:
+        event = _report_from_visit(actor, grid, place, findings, report_category,
+                                   report_title)
     visit = Visit.objects.create(grid=grid, area_path=grid.path, visitor=actor,
                                  visited_at=visited_at, place=place, findings=findings,
                                  event=event)
     visit.people.set(people)
     audit_record(actor=actor, action="visit.create", obj=visit, area_path=visit.area_path,
-                 changes={"people": [None, len(people)]})
+                 changes={"people": [None, len(people)],
+                          "event": [None, event.number if event else None]})
     record_change(dataset="visits", obj=visit, op="create", area_path=visit.area_path)
     return visit
+
+
+def _report_from_visit(actor, grid, place: str, findings: str, category_code: str,
+                       title: str):
+    from events.models import EventCategory
+    from events.services import event_report
+
+    category = EventCategory.objects.filter(code=category_code, active=True).first()
+    if category is None:
+        raise ValidationError(_("请选择有效的事件分类。"), code="invalid")
+    title = (title or "").strip() or findings.strip().splitlines()[0][:60]
+    return event_report(actor=actor, title=title, category=category, description=findings,
+                        grid=grid, address=place)

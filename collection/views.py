@@ -147,16 +147,28 @@ def visit_new(request):
         chosen = selectors.person_list(user=request.user).filter(
             pk__in=request.POST.getlist("people"))
         try:
-            services.visit_create(actor=request.user, grid=grid, visited_at=timezone.now(),
-                                  place=request.POST.get("place", ""),
-                                  findings=request.POST.get("findings", ""), people=chosen)
+            report = request.POST.get("report") == "1"
+            visit = services.visit_create(
+                actor=request.user, grid=grid, visited_at=timezone.now(),
+                place=request.POST.get("place", ""), findings=request.POST.get("findings", ""),
+                people=chosen,
+                report_category=request.POST.get("category", "") if report else "",
+                report_title=request.POST.get("title", ""))
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
+            if visit.event_id:
+                messages.success(request, _("走访记录已保存,事件 %(n)s 已上报。") % {
+                    "n": visit.event.number})
+                return redirect("events:detail", number=visit.event.number)
             messages.success(request, _("走访记录已保存。"))
             return redirect("collection:my-grid")
+    from events.models import EventCategory
+
+    categories = EventCategory.objects.filter(active=True, children__isnull=True)
     return render(request, "collection/visit_form.html",
-                  {"grids": grids, "people": people, "error": error})
+                  {"grids": grids, "people": people, "error": error,
+                   "categories": categories, "posted": request.POST})
 
 
 @login_required

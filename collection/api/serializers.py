@@ -148,7 +148,9 @@ class PlaceSerializer(serializers.ModelSerializer):
 class VisitSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="grid.code", read_only=True)
     visitor = serializers.CharField(source="visitor.username", read_only=True)
+    event = serializers.CharField(source="event.number", read_only=True, default=None)
 
     class Meta:
         model = Visit
-        fields = ["id", "visited_at", "place", "findings", "grid", "visitor", "people"]
+        fields = ["id", "visited_at", "place", "findings", "grid", "visitor", "people",
+                  "event"]

@@ -240,7 +240,8 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             visit = services.visit_create(
                 actor=request.user, grid=grid, visited_at=visited_at,
                 place=request.data.get("place", ""), findings=request.data.get("findings", ""),
-                people=people)
+                people=people, report_category=request.data.get("report_category") or "",
+                report_title=request.data.get("report_title") or "")
         except ValidationError as exc:
             return _error(exc)
         return Response(VisitSerializer(visit).data, status=201)

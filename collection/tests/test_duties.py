@@ -133,3 +133,30 @@ def test_imported_people_are_pushed_down_for_verification(setup, tmp_path, setti
     import_job_apply(job_id=job.pk)
     tasks = VerificationTask.objects.filter(status="pending", grid=grid)
     assert tasks.count() == 2 and tasks.first().source.startswith(f"导入 #{job.pk}")
+
+
+def test_a_visit_can_report_the_problem_it_found(client, api_client, setup):
+    from collection.models import Visit
+    from events.models import Event
+
+    worker, _t, grid = setup
+    client.force_login(worker)
+    page = client.get("/collection/visits/new/").content.decode()
+    assert "同时上报事件" in page and 'name="category"' in page
+    r = client.post("/collection/visits/new/", {
+        "grid": GRID, "place": "3 栋楼道", "findings": "楼道堆放杂物,堵塞消防通道\n已劝导",
+        "report": "1", "category": "0302", "title": ""})
+    event = Event.objects.get(title="楼道堆放杂物,堵塞消防通道")
+    assert r.status_code == 302 and r["Location"].endswith(f"/{event.number}/")
+    visit = Visit.objects.get(event=event)
+    assert visit.place == "3 栋楼道" and event.grid_id == grid.pk
+    assert event.traces.exists() and visit.findings.startswith("楼道堆放杂物")
+    # Through the API, and a bad category changes nothing.
+    r = api_client(worker).post("/api/v1/visits/", {
+        "grid": GRID, "place": "门口", "findings": "正常", "visited_at": "2026-11-20T09:00:00",
+        "report_category": "nope"}, format="json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid"
+    r = api_client(worker).post("/api/v1/visits/", {
+        "grid": GRID, "place": "门口", "findings": "路灯不亮",
+        "visited_at": "2026-11-20T09:00:00+08:00", "report_category": "0603"}, format="json")
+    assert r.status_code == 201 and r.json()["event"]
