@@ -68,8 +68,9 @@ GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂
 STREETS = ["人民大街", "亚泰大街", "自由大路", "解放大路", "前进大街", "红旗街", "重庆路",
            "西安大路", "普阳街", "卫星路", "东盛大街", "南湖大路"]
 KIND_LABELS = ["户籍人口", "流动人口", "境外人员", "留守人员"]
-PERSON_COLUMNS = ("name", "doc_type", "id_number", "id_number_index", "gender", "birth_date",
-                  "ethnicity", "phone", "phone_index", "kind", "household_address",
+PERSON_COLUMNS = ("name", "doc_type", "id_number", "id_number_index", "id_masked_index",
+                  "gender", "birth_date", "ethnicity", "phone", "phone_index", "kind",
+                  "household_address",
                   "residence_address", "relation", "house_id", "grid_id", "area_path", "extra",
                   "created_at", "updated_at")
 clock = time.perf_counter
@@ -174,7 +175,7 @@ def person_rows(frame, extra, *, encrypted: bool) -> list[tuple]:
     """collection_person tuples: ciphertexts and blind indexes, or the plaintext."""
     from collection.crypto import blind_index, encrypt
     from collection.models import ID_CONTEXT, PHONE_CONTEXT, Person
-    from collection.services import id_lookup_index
+    from collection.services import id_lookup_index, id_masked_index
 
     kinds = {str(label): value for value, label in Person.Kind.choices}
     rows = []
@@ -185,11 +186,12 @@ def person_rows(frame, extra, *, encrypted: bool) -> list[tuple]:
     for name, idn, phone, kind, address, birth, gender, grid_id, path in cols:
         if encrypted:
             idc, idx = encrypt(idn, context=ID_CONTEXT), id_lookup_index(idn)
+            idm = id_masked_index(idn)
             phc, phx = encrypt(phone, context=PHONE_CONTEXT), blind_index(
                 phone, context=PHONE_CONTEXT)
         else:
-            idc, idx, phc, phx = idn, idn, phone, phone
-        rows.append((name, "id_card", idc, idx, gender, birth, "", phc, phx, kinds[kind], "",
+            idc, idx, idm, phc, phx = idn, idn, idn[:6] + idn[-4:], phone, phone
+        rows.append((name, "id_card", idc, idx, idm, gender, birth, "", phc, phx, kinds[kind], "",
                      address, "", None, grid_id, path, "{}"))
     return rows
 

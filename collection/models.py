@@ -11,6 +11,7 @@ from governance.scoping import ScopedQuerySet
 from .fields import EncryptedTextField
 
 ID_CONTEXT = "collection.person.id_number"
+ID_MASKED_CONTEXT = "collection.person.id_masked"
 PHONE_CONTEXT = "collection.person.phone"
 
 
@@ -77,6 +78,10 @@ class Person(GridRecord):
                                 default=DocType.ID_CARD)
     id_number = EncryptedTextField(_("证件号码"), context=ID_CONTEXT)
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    # Keyed hash of the masked form ("220102********1234"): staff who only ever see masked
+    # numbers can search by what they see.
+    id_masked_index = models.CharField(max_length=64, blank=True, db_index=True,
+                                       editable=False)
     gender = models.CharField(_("性别"), max_length=6, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count, Q
 
 from .models import House, Organisation, Person, Place, Visit
-from .services import id_lookup_index
+from .services import id_lookup_index, id_masked_index
+
+_FULL_ID = re.compile(r"\d{17}[\dXx]")
 
 
 def person_list(*, user, q: str = "", id_number: str = "", tag: str = "", kind: str = "",
                 grid: str = ""):
     qs = Person.objects.restrict(user).select_related("grid", "house")
+    q = (q or "").strip()
+    if _FULL_ID.fullmatch(q):  # a whole number typed into the search box
+        q, id_number = "", q
     if id_number:  # exact match through the blind index, never by decrypting
         qs = qs.filter(id_number_index=id_lookup_index(id_number))
-    if q:
+    if "*" in q:  # a masked number as shown in lists ("220102********1234")
+        qs = qs.filter(id_masked_index=id_masked_index(q))
+    elif q:
         qs = qs.filter(Q(name__icontains=q) | Q(residence_address__icontains=q))
     if tag:
         qs = qs.filter(tags__tag=tag, tags__end_date__isnull=True)  # active tags only

@@ -14,7 +14,17 @@ from governance.scoping import path_in_jurisdiction
 
 from . import policy
 from .crypto import blind_index
-from .models import ID_CONTEXT, PHONE_CONTEXT, House, Organisation, Person, Place, Visit
+from .masking import mask_id_number
+from .models import (
+    ID_CONTEXT,
+    ID_MASKED_CONTEXT,
+    PHONE_CONTEXT,
+    House,
+    Organisation,
+    Person,
+    Place,
+    Visit,
+)
 from .validators import (
     validate_credit_code,
     validate_id_number,
@@ -44,6 +54,13 @@ def id_lookup_index(value: str) -> str:
     return blind_index(value.strip().upper(), context=ID_CONTEXT)
 
 
+def id_masked_index(value: str) -> str:
+    """The index of a number's masked form; `value` is a number or its masked form."""
+    value = value.strip().upper()
+    return blind_index(value if "*" in value else mask_id_number(value),
+                       context=ID_MASKED_CONTEXT)
+
+
 def _apply_person_fields(person: Person, data: dict) -> None:
     for field in ("name", "doc_type", "ethnicity", "kind", "household_address",
                   "residence_address", "relation", "house", "extra"):
@@ -61,6 +78,7 @@ def _apply_person_fields(person: Person, data: dict) -> None:
             person.gender, person.birth_date = info.gender, info.birth_date
         person.id_number = number
         person.id_number_index = id_lookup_index(number)
+        person.id_masked_index = id_masked_index(number)
     if "phone" in data:
         phone = validate_mobile(data["phone"]) if data["phone"] else ""
         person.phone = phone

@@ -27,10 +27,9 @@ def my_grid(request):
     """网格员的"我的网格":人、房、组织、场所、走访的数量与人口检索。"""
     grids = _my_grids(request.user)
     q = request.GET.get("q", "").strip()
-    # A full ID number is looked up exactly (blind index); anything else by name/address.
-    is_id = len(q) == 18 and q[:17].isdigit()
-    people = selectors.person_list(user=request.user, q="" if is_id else q,
-                                   id_number=q if is_id else "")
+    # A full or masked ID number is looked up by its keyed hash; anything else by name
+    # or address (selectors.person_list).
+    people = selectors.person_list(user=request.user, q=q)
     page = Paginator(people, 20).get_page(request.GET.get("page"))
     rows = [(p, policy.present(request.user, "id_number", p.id_number),
              policy.present(request.user, "phone", p.phone)) for p in page]
@@ -249,8 +248,7 @@ def people(request):
 
     p = request.GET
     q = p.get("q", "").strip()
-    is_id = len(q) == 18 and q[:17].isdigit()
-    filters = {"q": "" if is_id else q, "id_number": q if is_id else "",
+    filters = {"q": q,
                "tag": p.get("tag", ""), "kind": p.get("kind", ""), "grid": p.get("grid", "")}
     active_tags = Prefetch("tags", queryset=PersonTag.objects.filter(end_date__isnull=True))
     page = Paginator(selectors.person_list(user=request.user, **filters)

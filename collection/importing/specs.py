@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import Area
 
-from ..models import ID_CONTEXT, PHONE_CONTEXT, House, Organisation, Person
+from ..masking import mask_id_number
+from ..models import ID_CONTEXT, ID_MASKED_CONTEXT, PHONE_CONTEXT, House, Organisation, Person
 from ..work_models import Dataset
 from . import checks
 
@@ -41,7 +42,8 @@ class Spec:
     key_header: str  # where a duplicate is reported
     staged: tuple[tuple[str, str], ...]  # staging columns (name, SQL type), in COPY order
     encrypted: dict[str, str] = field(default_factory=dict)  # value -> crypto context
-    indexed: dict[str, tuple[str, str]] = field(default_factory=dict)  # index -> (value, ctx)
+    # index column -> (value, crypto context[, transform applied before hashing])
+    indexed: dict[str, tuple] = field(default_factory=dict)
     protected: dict[str, str] = field(default_factory=dict)  # header -> policy field
     existing_sql: str = ""  # (row_number, within the importer's jurisdiction)
     merge_sql: str = ""  # RETURNING id, label, area_path, grid_id, created
@@ -118,12 +120,14 @@ PEOPLE = Spec(
     ),
     key=("id_number",), key_header="证件号码",
     staged=(("name", "text"), ("doc_type", "text"), ("id_number", "text"),
-            ("id_number_index", "text"), ("gender", "text"), ("birth_date", "date"),
+            ("id_number_index", "text"), ("id_masked_index", "text"), ("gender", "text"),
+            ("birth_date", "date"),
             ("ethnicity", "text"), ("phone", "text"), ("phone_index", "text"),
             ("kind", "text"), ("household_address", "text"), ("residence_address", "text"),
             ("grid_code", "text"), ("extra", "jsonb")),
     encrypted={"id_number": ID_CONTEXT, "phone": PHONE_CONTEXT},
     indexed={"id_number_index": ("id_number", ID_CONTEXT),
+             "id_masked_index": ("id_number", ID_MASKED_CONTEXT, mask_id_number),
              "phone_index": ("phone", PHONE_CONTEXT)},
     protected={"证件号码": "id_number", "联系电话": "phone"},
     existing_sql=f"""
@@ -131,10 +135,10 @@ SELECT s.row_number, p.area_path LIKE ANY(%(prefixes)s)
 FROM {{stage}} s JOIN {PERSON} p ON p.id_number_index = s.id_number_index""",
     merge_sql=f"""
 INSERT INTO {PERSON} AS p (
-    name, doc_type, id_number, id_number_index, gender, birth_date, ethnicity, phone,
-    phone_index, kind, household_address, residence_address, relation, house_id, grid_id,
-    area_path, extra, created_at, updated_at)
-SELECT s.name, s.doc_type, s.id_number, s.id_number_index,
+    name, doc_type, id_number, id_number_index, id_masked_index, gender, birth_date,
+    ethnicity, phone, phone_index, kind, household_address, residence_address, relation,
+    house_id, grid_id, area_path, extra, created_at, updated_at)
+SELECT s.name, s.doc_type, s.id_number, s.id_number_index, s.id_masked_index,
     COALESCE(s.gender, old.gender, ''), COALESCE(s.birth_date, old.birth_date),
     COALESCE(s.ethnicity, old.ethnicity, ''), COALESCE(s.phone, old.phone, ''),
     COALESCE(s.phone_index, old.phone_index, ''), COALESCE(s.kind, old.kind, 'registered'),
@@ -146,7 +150,8 @@ FROM {{stage}} s
 {_GRID_JOIN}
 LEFT JOIN {PERSON} old ON old.id_number_index = s.id_number_index
 ON CONFLICT (id_number_index) DO UPDATE SET
-    name = EXCLUDED.name, doc_type = EXCLUDED.doc_type, gender = EXCLUDED.gender,
+    name = EXCLUDED.name, doc_type = EXCLUDED.doc_type,
+    id_masked_index = EXCLUDED.id_masked_index, gender = EXCLUDED.gender,
     birth_date = EXCLUDED.birth_date, ethnicity = EXCLUDED.ethnicity, phone = EXCLUDED.phone,
     phone_index = EXCLUDED.phone_index, kind = EXCLUDED.kind,
     household_address = EXCLUDED.household_address,

@@ -61,11 +61,14 @@ def _staging_frame(spec: Spec, values: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"row_number": values.index}, index=values.index)
     for name, _kind in spec.staged:
         if name in spec.indexed:
-            source, context = spec.indexed[name]
+            source, context, *transform = spec.indexed[name]
             plain = values[source]
             given = plain.notna()
+            texts = plain[given].tolist()
+            if transform:
+                texts = [transform[0](t) for t in texts]
             out[name] = pd.Series(None, index=values.index, dtype=object)
-            out.loc[given, name] = blind_index_many(plain[given].tolist(), context=context)
+            out.loc[given, name] = blind_index_many(texts, context=context)
         elif name in spec.encrypted:
             plain = values[name]
             given = plain.notna()
