@@ -18,13 +18,17 @@ FIELD_POLICY: dict[str, dict[str, str]] = {
                   Role.CITY_LEADER: MASKED, Role.PROVINCE_LEADER: MASKED},
     "phone": {**{r: VISIBLE for r in _WORKERS}, Role.ADMIN: MASKED, Role.AUDITOR: MASKED,
               Role.CITY_LEADER: MASKED, Role.PROVINCE_LEADER: MASKED},
+    # Health data of special groups (diagnosis, HIV status and route): only the staff who
+    # manage and visit the person; leaders, administrators, auditors and departments
+    # see that the field exists, not its value.
+    "health": {r: VISIBLE for r in _WORKERS},
 }
 # Roles that may reveal the full value, one record at a time, with an audit row.
 REVEAL_ROLES: dict[str, set[str]] = {
     "id_number": set(_WORKERS),
     "phone": set(_WORKERS) | {Role.ADMIN},
 }
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
+MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "health": lambda value: "***"}
 
 _ORDER = {HIDDEN: 0, MASKED: 1, VISIBLE: 2}
 

@@ -9,7 +9,8 @@ annotations, which the validator ignores and the form, the display and the audit
 ``x-order``             order of the fields on forms (jsonb does not keep key order)
 ``x-widget``            ``"textarea"`` for long text
 ``x-after``             this date must not be before the named date field
-``x-mask``              ``"phone"``: shown through the phone field policy (masked by role)
+``x-mask``              ``"phone"`` or ``"health"``: shown through that field policy
+                        (collection/policy.py: masked or hidden by role)
 ``x-protected``         never written into the audit trail (only "changed" is)
 """
 
@@ -117,7 +118,7 @@ def default_tag_schemas() -> dict[str, dict]:
                               ("bipolar", _("双相(情感)障碍")),
                               ("epilepsy", _("癫痫所致精神障碍")),
                               ("intellectual", _("精神发育迟滞伴发精神障碍")),
-                              **{"x-protected": True}),
+                              **{"x-protected": True, "x-mask": "health"}),
             risk_level={"type": "integer", "title": _("危险性评估等级"), "minimum": 0,
                         "maximum": 5, "description": _("0 级无危险行为,5 级持械伤人等")},
             guardian_name=_text(_("监护人姓名"), 50),
@@ -131,10 +132,10 @@ def default_tag_schemas() -> dict[str, dict]:
             _("艾滋病危险性行为人员"), 90, ["category", "follow_up"],
             category=_choice(_("人员类别"), ("hiv", _("艾滋病病毒感染者")),
                              ("aids", _("艾滋病病人")), ("high_risk", _("高危行为人员")),
-                             **{"x-protected": True}),
+                             **{"x-protected": True, "x-mask": "health"}),
             route=_choice(_("感染途径"), ("sexual", _("性传播")), ("injection", _("注射吸毒")),
                           ("blood", _("血液传播")), ("mother_to_child", _("母婴传播")),
-                          ("unknown", _("不详")), **{"x-protected": True}),
+                          ("unknown", _("不详")), **{"x-protected": True, "x-mask": "health"}),
             follow_up=_choice(_("随访情况"), ("regular", _("定期随访")), ("lost", _("失访")),
                               ("refused", _("拒绝随访"))),
             on_treatment={"type": "boolean", "title": _("是否接受抗病毒治疗")},

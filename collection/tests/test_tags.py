@@ -288,13 +288,15 @@ def test_a_viewer_reads_but_cannot_write(worker, person, province_leader, api_cl
     api = api_client(province_leader)
     rows = api.get(f"/api/v1/people/{person.pk}/tags/").json()
     assert rows[0]["extra"]["guardian_phone"] == "139****5678"  # masked for leaders
-    assert api_client(worker).get(f"/api/v1/people/{person.pk}/tags/").json()[0][
-        "extra"]["guardian_phone"] == "13912345678"
+    assert "diagnosis" not in rows[0]["extra"]  # health data: hidden for leaders
+    mine = api_client(worker).get(f"/api/v1/people/{person.pk}/tags/").json()[0]["extra"]
+    assert mine["guardian_phone"] == "13912345678" and mine["diagnosis"] == "schizophrenia"
     r = api.post(f"/api/v1/people/{person.pk}/tags/", {"tag": "drug", "extra": VALID["drug"]},
                  format="json")
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     client.force_login(province_leader)
-    assert client.get(f"/collection/people/{person.pk}/").status_code == 200
+    page = client.get(f"/collection/people/{person.pk}/")
+    assert page.status_code == 200 and "精神分裂症" not in page.content.decode()
     assert client.get(f"/collection/people/{person.pk}/tags/new/").status_code == 403
 
 
