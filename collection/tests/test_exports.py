@@ -75,13 +75,20 @@ def test_large_export_goes_to_the_background_with_a_personal_link(
 
 
 def test_catalogue_lists_datasets_with_scoped_counts(api_client, people, make_user):
+    from collection.models import Person
+    from collection.tags import person_tag_set
+
+    person_tag_set(actor=people, person=Person.objects.get(name="甲"), tag="petition",
+                   extra={"reason": "征地补偿", "petition_count": 2,
+                          "last_date": "2026-10-01", "measures": "包案化解"})
     rows = {d["code"]: d for d in api_client(people).get("/api/v1/catalogue/").json()}
     assert rows["people"]["records"] == 3 and rows["people"]["sharing"]
+    assert rows["special_groups"]["records"] == 1
     fields = {f["name"]: f for f in rows["people"]["fields"]}
     assert fields["id_number"]["protected"] and "id_number_index" not in fields
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
     rows = {d["code"]: d for d in api_client(outsider).get("/api/v1/catalogue/").json()}
-    assert rows["people"]["records"] == 0
+    assert rows["people"]["records"] == 0 and rows["special_groups"]["records"] == 0
 
 
 def test_formula_like_values_stay_text(api_client, make_user):
