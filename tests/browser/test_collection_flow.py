@@ -1,6 +1,7 @@
 """Base data in a real browser: a grid worker on a phone registers a house, two
 residents and a visit; a county user imports a department file with bad rows and
-downloads the error report."""
+downloads the error report, and the grid worker verifies (核准) the imported people on
+the phone."""
 
 import re
 
@@ -116,5 +117,30 @@ def test_county_user_imports_a_file_with_bad_rows(demo_areas, live_server, brows
         page.wait_for_function("document.querySelector('#job-status').innerText.includes('完成')")
         assert set(Person.objects.values_list("name", flat=True)) >= {"好甲", "好乙"}
         assert not Person.objects.filter(name__in=["坏丙", "越界丁"]).exists()
+
+        # The grid worker confirms one imported person and corrects the other's address.
+        from collection.models import VerificationTask
+
+        make_user(Role.GRID_WORKER, grid.code, "c_verifier")
+        phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                                    is_mobile=True, has_touch=True).new_page()
+        login(phone, live_server.url, "c_verifier")
+        phone.goto(f"{live_server.url}/collection/")
+        phone.click("#pending-verifications")
+        tasks = {t.object_id: t for t in VerificationTask.objects.all()}
+        first = tasks[str(Person.objects.get(name="好甲").pk)]
+        second = tasks[str(Person.objects.get(name="好乙").pk)]
+        phone.screenshot(path=artifact("collection-4-verify-phone.png"), full_page=True)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        phone.click(f"#task-{first.pk} button[value=confirmed]")
+        phone.wait_for_selector(".messages .success")
+        card = phone.locator(f"#task-{second.pk}")
+        card.locator("summary", has_text="更正").click()
+        card.locator("input[name=residence_address]").fill("华阳小区 6 栋 101")
+        card.locator("button[value=corrected]").click()
+        phone.wait_for_selector(".messages .success")
+        assert dict(VerificationTask.objects.values_list("object_id", "status")) == {
+            first.object_id: "confirmed", second.object_id: "corrected"}
+        assert Person.objects.get(name="好乙").residence_address == "华阳小区 6 栋 101"
     finally:
         app.conf.task_always_eager = False
