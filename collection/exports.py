@@ -51,14 +51,18 @@ def _point(obj) -> str:
 
 GENDERS = {"male": "男", "female": "女"}
 
+
+def _protected(user, obj, field: str) -> str:
+    return policy.present(user, field, getattr(obj, field), area_path=obj.area_path) or ""
+
 EXPORTS = {spec.dataset: spec for spec in (
     ExportSpec("people", "实有人口", "person.export", "collection.person",
                ("q", "id_number", "tag", "kind", "grid"), selectors.person_list, (
                    ("姓名", lambda u, p: p.name),
-                   ("证件号码", lambda u, p: policy.present(u, "id_number", p.id_number) or ""),
+                   ("证件号码", lambda u, p: _protected(u, p, "id_number")),
                    ("性别", lambda u, p: GENDERS.get(p.gender, "")),
                    ("出生日期", lambda u, p: _date(p.birth_date)),
-                   ("联系电话", lambda u, p: policy.present(u, "phone", p.phone) or ""),
+                   ("联系电话", lambda u, p: _protected(u, p, "phone")),
                    ("人口类型", lambda u, p: p.get_kind_display()),
                    ("居住地址", lambda u, p: p.residence_address),
                    ("所属网格", lambda u, p: p.grid.code))),

@@ -371,7 +371,7 @@ def _shown(user, job: ImportJob, spec: Spec, column: str, value: str) -> str:
     protected = spec.protected.get(column)
     if protected is None or user.pk == job.created_by_id:
         return value
-    return policy.present(user, protected, value) or ""
+    return policy.present(user, protected, value, area_path=job.area_path) or ""
 
 
 def _text_cells(ws, first_col: int, last_col: int) -> None:

@@ -1,6 +1,7 @@
 """Field visibility per role, declared once (visible / masked / hidden), and who may
 reveal a masked value. Selectors, serializers, forms and exports all go through
-`present()`; nothing else decides how a protected field is shown."""
+`present()`; nothing else decides how a protected field is shown. What counts is the
+roles a user holds over the record's area, not their roles elsewhere."""
 
 from __future__ import annotations
 
@@ -33,31 +34,39 @@ MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "health": lambda va
 _ORDER = {HIDDEN: 0, MASKED: 1, VISIBLE: 2}
 
 
-def user_roles(user) -> set[str]:
-    cache = user.__dict__.get("_collection_roles")
+def user_roles(user) -> list[tuple[str, str]]:
+    """(role, area path) of each assignment, cached on the user object for the request."""
+    cache = user.__dict__.get("_collection_roles") if user is not None else None
     if cache is None:
-        cache = set(user.role_assignments.values_list("role", flat=True)) \
-            if getattr(user, "is_authenticated", False) else set()
+        cache = list(user.role_assignments.values_list("role", "area__path")) \
+            if getattr(user, "is_authenticated", False) else []
         user.__dict__["_collection_roles"] = cache
     return cache
 
 
-def mode_for(user, field: str) -> str:
-    """The most permissive treatment any of the user's roles grants."""
+def _roles_over(user, area_path: str) -> set[str]:
+    """The roles the user holds over this area: a grid worker who is also leader of
+    another city sees that city's records as a leader, not as a grid worker."""
+    return {role for role, path in user_roles(user) if path and area_path.startswith(path)}
+
+
+def mode_for(user, field: str, *, area_path: str) -> str:
+    """The most permissive treatment any of the user's roles over the area grants."""
     policy = FIELD_POLICY[field]
-    modes = [policy.get(r, HIDDEN) for r in user_roles(user)] or [HIDDEN]
+    modes = [policy.get(r, HIDDEN) for r in _roles_over(user, area_path)] or [HIDDEN]
     return max(modes, key=_ORDER.__getitem__)
 
 
-def can_reveal(user, field: str) -> bool:
-    return bool(user_roles(user) & REVEAL_ROLES.get(field, set()))
+def can_reveal(user, field: str, *, area_path: str) -> bool:
+    return bool(_roles_over(user, area_path) & REVEAL_ROLES.get(field, set()))
 
 
-def present(user, field: str, value: str | None) -> str | None:
-    """The value as this user may see it: full, masked, or None (hidden)."""
+def present(user, field: str, value: str | None, *, area_path: str) -> str | None:
+    """The value as this user may see it for a record of this area: full, masked, or
+    None (hidden)."""
     if not value:
         return value
-    mode = mode_for(user, field)
+    mode = mode_for(user, field, area_path=area_path)
     if mode == VISIBLE:
         return value
     if mode == MASKED:

@@ -141,7 +141,7 @@ def person_reveal(*, actor, person: Person, field: str) -> str:
     """The full value of a protected field, for a role allowed to see it; audited."""
     if field not in policy.REVEAL_ROLES:
         raise ValidationError(_("该字段无需或不能查看明文。"), code="invalid")
-    if not policy.can_reveal(actor, field) or not path_in_jurisdiction(
+    if not policy.can_reveal(actor, field, area_path=person.area_path) or not path_in_jurisdiction(
             actor, person.area_path, Action.VIEW):
         raise ValidationError(_("您无权查看该字段的完整内容。"), code="forbidden")
     audit_record(actor=actor, action="person.reveal", obj=person, area_path=person.area_path,

@@ -178,23 +178,26 @@ def person_tag_get(*, user, person_pk, tag: str) -> PersonTag:
                     end_date__isnull=True).get())
 
 
-def present_extra(user, schema: dict, extra: dict) -> dict:
-    """Extra as this user may see it: fields marked x-mask go through the field policy."""
+def present_extra(user, schema: dict, extra: dict, *, area_path: str) -> dict:
+    """Extra as this user may see it for a record of this area: fields marked x-mask go
+    through the field policy."""
     masked = {f["key"]: f["mask"] for f in schema_fields(schema)
               if f["mask"] in policy.FIELD_POLICY}
     out = {}
     for key, value in (extra or {}).items():
         if key in masked and isinstance(value, str):
-            value = policy.present(user, masked[key], value) if user is not None else None
+            value = policy.present(user, masked[key], value, area_path=area_path) \
+                if user is not None else None
             if value is None:
                 continue  # hidden for this user
         out[key] = value
     return out
 
 
-def extra_display(user, schema: dict, extra: dict) -> list[tuple[str, str]]:
+def extra_display(user, schema: dict, extra: dict, *,
+                  area_path: str) -> list[tuple[str, str]]:
     """(title, shown value) of the filled-in fields, for pages."""
-    shown = present_extra(user, schema, extra)
+    shown = present_extra(user, schema, extra, area_path=area_path)
     rows = []
     for f in schema_fields(schema):
         if f["key"] not in shown:

@@ -23,8 +23,9 @@ def verification_list(*, user, status: str = VerificationTask.Status.PENDING):
             .select_related("grid").order_by("grid__code", "id"))
 
 
-def _records(tasks) -> dict[tuple[str, str], object]:
-    """The records behind a page of tasks: one query per dataset."""
+def _records(user, tasks) -> dict[tuple[str, str], object]:
+    """The records behind a page of tasks, one query per dataset, scoped: a record moved
+    out of the user's jurisdiction since it was pushed down is not shown."""
     wanted: dict[str, list[str]] = {}
     for t in tasks:
         wanted.setdefault(t.dataset, []).append(t.object_id)
@@ -32,19 +33,24 @@ def _records(tasks) -> dict[tuple[str, str], object]:
     for dataset, ids in wanted.items():
         model = MODELS.get(dataset)
         if model is not None:
-            for obj in model.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]):
+            for obj in model.objects.restrict(user).filter(
+                    pk__in=[int(i) for i in ids if i.isdigit()]):
                 found[(dataset, str(obj.pk))] = obj
     return found
+
+
+def _protected(user, obj, field: str) -> str:
+    return policy.present(user, field, getattr(obj, field), area_path=obj.area_path) or "—"
 
 
 def _summary(user, dataset: str, obj) -> list[tuple[str, str]]:
     """What the grid worker checks on the ground, protected values through the policy."""
     if obj is None:
-        return [(_("记录"), _("已删除"))]
+        return [(_("记录"), _("已删除或已不在您的管辖范围内"))]
     if dataset == "people":
         return [(_("姓名"), obj.name),
-                (_("证件号码"), policy.present(user, "id_number", obj.id_number) or "—"),
-                (_("联系电话"), policy.present(user, "phone", obj.phone) or "—"),
+                (_("证件号码"), _protected(user, obj, "id_number")),
+                (_("联系电话"), _protected(user, obj, "phone")),
                 (_("人口类型"), obj.get_kind_display()),
                 (_("居住地址"), obj.residence_address or "—")]
     if dataset == "houses":
@@ -92,7 +98,7 @@ def verifications(request):
                     "s": VerificationTask.Status(decision).label})
         return redirect(request.get_full_path())
     page = Paginator(verification_list(user=request.user), 20).get_page(request.GET.get("page"))
-    records = _records(page)
+    records = _records(request.user, page)
     # Only the grid's own workers decide; staff above follow the progress.
     worker_grids = set(request.user.role_assignments.filter(role=Role.GRID_WORKER)
                        .values_list("area_id", flat=True))

@@ -31,8 +31,9 @@ def my_grid(request):
     # or address (selectors.person_list).
     people = selectors.person_list(user=request.user, q=q)
     page = Paginator(people, 20).get_page(request.GET.get("page"))
-    rows = [(p, policy.present(request.user, "id_number", p.id_number),
-             policy.present(request.user, "phone", p.phone)) for p in page]
+    rows = [(p, policy.present(request.user, "id_number", p.id_number,
+                            area_path=p.area_path),
+             policy.present(request.user, "phone", p.phone, area_path=p.area_path)) for p in page]
     from .duties import grid_duties
     from .verification_views import verification_list
 
@@ -126,8 +127,9 @@ def house_detail(request, pk):
     house = selectors.house_list(user=request.user).filter(pk=pk).first()
     if house is None:
         raise Http404
-    residents = [(p, policy.present(request.user, "id_number", p.id_number),
-                  policy.present(request.user, "phone", p.phone))
+    residents = [(p, policy.present(request.user, "id_number", p.id_number,
+                            area_path=p.area_path),
+                  policy.present(request.user, "phone", p.phone, area_path=p.area_path))
                  for p in selectors.person_list(user=request.user).filter(house=house)]
     return render(request, "collection/house_detail.html",
                   {"house": house, "residents": residents})
@@ -253,8 +255,9 @@ def people(request):
     active_tags = Prefetch("tags", queryset=PersonTag.objects.filter(end_date__isnull=True))
     page = Paginator(selectors.person_list(user=request.user, **filters)
                      .prefetch_related(active_tags), 30).get_page(p.get("page"))
-    rows = [(x, policy.present(request.user, "id_number", x.id_number),
-             policy.present(request.user, "phone", x.phone)) for x in page]
+    rows = [(x, policy.present(request.user, "id_number", x.id_number,
+                            area_path=x.area_path),
+             policy.present(request.user, "phone", x.phone, area_path=x.area_path)) for x in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "collection/people.html", {
@@ -281,11 +284,13 @@ def person_detail(request, pk):
                                                      field=field)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-    shown = {f: revealed.get(f) or policy.present(request.user, f, getattr(person, f))
+    shown = {f: revealed.get(f) or policy.present(
+        request.user, f, getattr(person, f), area_path=person.area_path)
              for f in ("id_number", "phone")}
     return render(request, "collection/person_detail.html", {
         "person": person, "shown": shown, "revealed": revealed,
-        "can_reveal": {f: policy.can_reveal(request.user, f) for f in ("id_number", "phone")},
+        "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
+                       for f in ("id_number", "phone")},
         "visits": person.visits.order_by("-visited_at")[:20],
     })
 

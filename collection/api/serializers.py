@@ -8,15 +8,18 @@ from collection.models import House, Organisation, Person, PersonTag, Place, Vis
 
 @extend_schema_field(OpenApiTypes.STR)
 class ProtectedField(serializers.Field):
-    """A protected value shown as the field policy allows for the requesting user."""
+    """A protected value shown as the field policy allows for the requesting user and the
+    record's area (the field reads the whole object for its area path)."""
 
     def __init__(self, field: str, **kwargs):
         self.policy_field = field
         kwargs.setdefault("read_only", True)
+        kwargs["source"] = "*"
         super().__init__(**kwargs)
 
-    def to_representation(self, value):
-        return policy.present(self.context["request"].user, self.policy_field, value)
+    def to_representation(self, obj):
+        return policy.present(self.context["request"].user, self.policy_field,
+                              getattr(obj, self.policy_field), area_path=obj.area_path)
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -46,7 +49,8 @@ class TagSerializer(serializers.ModelSerializer):
         if schemas is None:
             schemas = self.context["_tag_schemas"] = tag_schemas()
         request = self.context.get("request")
-        return present_extra(getattr(request, "user", None), schemas[obj.tag], obj.extra)
+        return present_extra(getattr(request, "user", None), schemas[obj.tag], obj.extra,
+                             area_path=obj.person.area_path)
 
 
 class PersonTagSerializer(TagSerializer):

@@ -20,7 +20,8 @@ def person_tag_rows(context, person) -> dict:
         F("end_date").desc(nulls_first=True), "tag", "-id"))
     schemas = tag_schemas() if any(t.extra for t in tags) else {}
     rows = [{"tag": t, "active": t.end_date is None,
-             "fields": extra_display(user, schemas[t.tag], t.extra) if t.extra else []}
+             "fields": extra_display(user, schemas[t.tag], t.extra,
+                                     area_path=person.area_path) if t.extra else []}
             for t in tags]
     return {"active": [r for r in rows if r["active"]],
             "ended": [r for r in rows if not r["active"]],
