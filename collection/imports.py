@@ -223,11 +223,23 @@ def _store_preview(job: ImportJob, checked: Checked) -> ImportJob | None:
 
 
 def _announce(job: ImportJob, first_seq: int | None, last_seq: int | None) -> None:
-    """One webhook for the job (subscribers then read the change feed from first_seq);
-    like every webhook it carries no personal data."""
+    """One webhook for the job to every department whose area holds some of its records
+    (a township's subscriber too, not only those above the importer); subscribers then
+    read the change feed from seq_from. Like every webhook it carries no personal data."""
+    from governance.models import Change, Department
+    from grids.models import ancestor_paths
     from integrations.services import webhook_publish
 
+    if first_seq is None:
+        return
+    paths = (Change.objects.filter(seq__range=(first_seq, last_seq), dataset=job.dataset)
+             .order_by().values_list("area_path", flat=True).distinct())
+    areas = set()
+    for path in paths:  # one per grid written, not per record
+        areas.update(ancestor_paths(path))
+    departments = list(Department.objects.filter(area__path__in=areas))
     webhook_publish(event_type=f"{job.dataset}.changed", area_path=job.area_path,
+                    departments=departments,
                     payload={"dataset": job.dataset, "op": "import", "import_job": job.pk,
                              "creates": job.creates, "updates": job.updates,
                              "seq_from": first_seq, "seq_to": last_seq})

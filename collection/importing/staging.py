@@ -21,6 +21,7 @@ import pandas as pd
 from django.db import connection
 
 from governance.audit import audit_entry
+from governance.changes import change_writer_register
 from governance.models import AuditLog, Change
 
 from ..crypto import blind_index_many, encrypt_many
@@ -149,6 +150,7 @@ def merge(spec: Spec, job_id: int, *, actor, prefixes: list[str],
     """Write the staged rows and their trail. Returns (creates, written, first and last
     change-feed seq)."""
     entry = audit_entry(actor=actor, action=spec.action)  # who and from where, as usual
+    change_writer_register()  # readers of the feed wait for this transaction
     sql = _TRACE.replace("{merge}", spec.merge_sql).replace("{stage}", stage_name(job_id))
     with connection.cursor() as cur:
         cur.execute(sql, {

@@ -275,9 +275,20 @@ def test_one_webhook_per_job_with_the_change_feed_range(importer, make_user):
                                    area=Area.objects.get(code="220102000000"))
     webhook_subscription_create(actor=None, department=department, url="http://127.0.0.1:9/",
                                 event_types=["houses.changed"], name="公安")
+    # Below the importer (a county user): the township of the grid, and another township.
+    township = Area.objects.get(code=GRID).parent.parent
+    other_township = Area.objects.filter(level=4, parent=township.parent).exclude(
+        pk=township.pk).first()
+    for code, area in (("DS-JD", township), ("DS-OTHER", other_township)):
+        sub_department = department_create(actor=None, code=code, name=code, area=area)
+        webhook_subscription_create(actor=None, department=sub_department,
+                                    url="http://127.0.0.1:9/", event_types=["houses.changed"],
+                                    name=code)
     rows = [[f"丙 {i} 号", "", "", "", "", "", GRID] for i in range(5)]
     job = apply(importer, upload(importer, csv_bytes(rows, header=HOUSE_HEADER), "houses"))
-    delivery = WebhookDelivery.objects.get(event_type="houses.changed")
+    deliveries = WebhookDelivery.objects.filter(event_type="houses.changed")
+    assert sorted(d.subscription.department.code for d in deliveries) == ["DS-GA", "DS-JD"]
+    delivery = deliveries.first()
     payload = delivery.payload if isinstance(delivery.payload, dict) else {}
     body = payload.get("data", payload)
     assert body["import_job"] == job.pk and body["creates"] == 5
