@@ -121,6 +121,8 @@ def validate_extra(dataset: str, extra: dict | None) -> None:
     special-group tags."""
     from .tags import tag_extra_errors
 
+    if not isinstance(extra, dict):
+        raise ValidationError(_("扩展信息须为键值对象。"), code="extra_invalid")
     schema = extra_schema(dataset)
     if not schema:
         return
@@ -198,6 +200,8 @@ def verification_decide(*, actor, task: VerificationTask, decision: str, note: s
     if decision == "rejected" and not (note or "").strip():
         raise ValidationError(_("驳回须说明原因。"), code="required")
     if decision == "corrected":
+        if corrections is not None and not isinstance(corrections, dict):
+            raise ValidationError(_("更正内容须为键值对象。"), code="invalid")
         _correct(actor, task, corrections or {})
     task.status, task.note = decision, note
     task.decided_by, task.decided_at = actor, timezone.now()

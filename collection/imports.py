@@ -196,6 +196,12 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
         return _end(job, ImportJob.Status.FAILED, str(exc))
     except _Cancelled:
         return None
+    except Exception:
+        # Never left "validating" with the plain-text upload on disk.
+        logger.exception("import job %s failed while validating", job.pk)
+        _end(job, ImportJob.Status.FAILED, "校验出错,未写入任何数据,请检查文件后重新上传 / "
+             "The check failed; nothing was written. Check the file and upload again.")
+        raise
 
 
 @transaction.atomic

@@ -37,10 +37,23 @@ PERSON_AUDITED = ["name", "gender", "birth_date", "ethnicity", "kind", "househol
                   "residence_address", "house_id", "relation", "grid_id"]
 
 
-def _validate_extra(dataset: str, data: dict) -> None:
+def _check_extra(dataset: str, extra) -> dict:
     from .duties import validate_extra
 
-    validate_extra(dataset, data.get("extra") or {})
+    extra = {} if extra is None else extra
+    validate_extra(dataset, extra)
+    return extra
+
+
+def _text(value, label, max_length: int, *, required: bool = False) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
+    if len(text) > max_length:
+        raise ValidationError(_("%(label)s不能超过 %(n)d 个字。") % {"label": label,
+                                                                "n": max_length},
+                              code="invalid")
+    return text
 
 
 def _require_change(actor, grid) -> None:
@@ -85,6 +98,8 @@ def _apply_person_fields(person: Person, data: dict) -> None:
         person.phone_index = blind_index(phone, context=PHONE_CONTEXT) if phone else ""
     if not person.name or not person.name.strip():
         raise ValidationError(_("请填写姓名。"), code="required")
+    _require_choice(person.kind, Person.Kind, _("人口类型"))
+    _require_choice(person.doc_type, Person.DocType, _("证件类型"))
     if "extra" in data:
         from .duties import validate_extra
 
@@ -150,14 +165,18 @@ def person_reveal(*, actor, person: Person, field: str) -> str:
 
 
 @transaction.atomic
-def house_create(*, actor, grid, address: str, **data) -> House:
+def house_create(*, actor, grid, address: str = "", use: str = House.Use.SELF,
+                 owner_name: str = "", location=None, extra=None) -> House:
     _require_change(actor, grid)
-    if not (address or "").strip():
-        raise ValidationError(_("请填写地址。"), code="required")
+    address = _text(address, _("地址"), 300, required=True)
+    _require_choice(use or House.Use.SELF, House.Use, _("用途"))
+    owner_name = _text(owner_name, _("产权人"), 50)
+    extra = _check_extra("houses", extra)
     if House.objects.filter(grid=grid, address=address).exists():
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
-    _validate_extra("houses", data)
-    house = House.objects.create(grid=grid, area_path=grid.path, address=address, **data)
+    house = House.objects.create(grid=grid, area_path=grid.path, address=address,
+                                 use=use or House.Use.SELF, owner_name=owner_name,
+                                 location=location, extra=extra)
     audit_record(actor=actor, action="house.create", obj=house, area_path=house.area_path,
                  changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))
     record_change(dataset="houses", obj=house, op="create", area_path=house.area_path)
@@ -183,16 +202,15 @@ def _require_choice(value: str, choices, label: str) -> None:
 def house_update(*, actor, house: House, **data) -> House:
     _require_change(actor, house.grid)
     before = snapshot(house, HOUSE_AUDITED)
-    _set_fields(house, data, ("address", "use", "owner_name", "location", "extra"))
-    house.address = (house.address or "").strip()
-    if not house.address:
-        raise ValidationError(_("请填写地址。"), code="required")
+    _set_fields(house, data, ("use", "location", "extra"))
+    house.address = _text(data.get("address", house.address), _("地址"), 300, required=True)
+    house.owner_name = _text(data.get("owner_name", house.owner_name), _("产权人"), 50)
     _require_choice(house.use, House.Use, _("用途"))
     if House.objects.filter(grid_id=house.grid_id, address=house.address).exclude(
             pk=house.pk).exists():
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
     if "extra" in data:
-        _validate_extra("houses", data)
+        house.extra = _check_extra("houses", data["extra"])
     house.save()
     audit_record(actor=actor, action="house.update", obj=house, area_path=house.area_path,
                  changes=diff(before, snapshot(house, HOUSE_AUDITED)))
@@ -205,16 +223,17 @@ def organisation_update(*, actor, organisation: Organisation, **data) -> Organis
     org = organisation
     _require_change(actor, org.grid)
     before = snapshot(org, ORGANISATION_AUDITED)
-    _set_fields(org, data, ("name", "kind", "legal_person", "address", "location", "extra"))
+    _set_fields(org, data, ("kind", "location", "extra"))
+    org.name = _text(data.get("name", org.name), _("名称"), 200, required=True)
+    org.legal_person = _text(data.get("legal_person", org.legal_person), _("法定代表人"), 50)
+    org.address = _text(data.get("address", org.address), _("地址"), 300)
     if "credit_code" in data:
         org.credit_code = validate_credit_code(data["credit_code"]).code
         if Organisation.objects.filter(credit_code=org.credit_code).exclude(pk=org.pk).exists():
             raise ValidationError(_("该统一社会信用代码已登记。"), code="duplicate")
-    if not (org.name or "").strip():
-        raise ValidationError(_("请填写名称。"), code="required")
     _require_choice(org.kind, Organisation.Kind, _("类型"))
     if "extra" in data:
-        _validate_extra("organisations", data)
+        org.extra = _check_extra("organisations", data["extra"])
     org.save()
     audit_record(actor=actor, action="organisation.update", obj=org, area_path=org.area_path,
                  changes=diff(before, snapshot(org, ORGANISATION_AUDITED)))
@@ -223,15 +242,26 @@ def organisation_update(*, actor, organisation: Organisation, **data) -> Organis
 
 
 @transaction.atomic
-def organisation_create(*, actor, grid, name: str, kind: str, credit_code: str,
-                        **data) -> Organisation:
+def organisation_create(*, actor, grid, name: str = "", kind: str = "", credit_code: str = "",
+                        legal_person: str = "", address: str = "", location=None,
+                        extra=None) -> Organisation:
     _require_change(actor, grid)
+    name = _text(name, _("名称"), 200, required=True)
+    if not (credit_code or "").strip():
+        raise ValidationError(_("请填写统一社会信用代码。"), code="required")
     info = validate_credit_code(credit_code)
+    # 登记管理机关 5 (民政) registers social organisations (GB 32100).
+    kind = kind or (Organisation.Kind.SOCIAL if info.registration_authority == "5"
+                    else Organisation.Kind.NON_PUBLIC)
+    _require_choice(kind, Organisation.Kind, _("类型"))
+    legal_person = _text(legal_person, _("法定代表人"), 50)
+    address = _text(address, _("地址"), 300)
+    extra = _check_extra("organisations", extra)
     if Organisation.objects.filter(credit_code=info.code).exists():
         raise ValidationError(_("该统一社会信用代码已登记。"), code="duplicate")
-    _validate_extra("organisations", data)
     org = Organisation.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind,
-                                      credit_code=info.code, **data)
+                                      credit_code=info.code, legal_person=legal_person,
+                                      address=address, location=location, extra=extra)
     audit_record(actor=actor, action="organisation.create", obj=org, area_path=org.area_path,
                  changes=diff({}, snapshot(org, ["name", "kind", "credit_code"])))
     record_change(dataset="organisations", obj=org, op="create", area_path=org.area_path)
@@ -239,10 +269,17 @@ def organisation_create(*, actor, grid, name: str, kind: str, credit_code: str,
 
 
 @transaction.atomic
-def place_create(*, actor, grid, name: str, kind: str, **data) -> Place:
+def place_create(*, actor, grid, name: str = "", kind: str = "", address: str = "",
+                 location=None, extra=None) -> Place:
     _require_change(actor, grid)
-    _validate_extra("places", data)
-    place = Place.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind, **data)
+    name = _text(name, _("名称"), 200, required=True)
+    if not kind:
+        raise ValidationError(_("请选择类型。"), code="required")
+    _require_choice(kind, Place.Kind, _("类型"))
+    address = _text(address, _("地址"), 300)
+    extra = _check_extra("places", extra)
+    place = Place.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind,
+                                 address=address, location=location, extra=extra)
     audit_record(actor=actor, action="place.create", obj=place, area_path=place.area_path,
                  changes=diff({}, snapshot(place, ["name", "kind"])))
     record_change(dataset="places", obj=place, op="create", area_path=place.area_path)

@@ -81,7 +81,9 @@ def _fields(dataset: str, obj) -> list[dict]:
 @login_required
 def verifications(request):
     if request.method == "POST":
-        task = verification_list(user=request.user).filter(pk=request.POST.get("task")).first()
+        task_id = request.POST.get("task", "")
+        task = verification_list(user=request.user).filter(
+            pk=task_id).first() if task_id.isdigit() else None
         if task is None:
             messages.error(request, _("该核准任务不存在或已处理。"))
         else:

@@ -52,7 +52,8 @@ def my_grid(request):
 def person_new(request):
     grids = _my_grids(request.user)
     houses = selectors.house_list(user=request.user).filter(grid__in=[g.pk for g in grids])
-    house = houses.filter(pk=request.POST.get("house") or request.GET.get("house") or 0).first()
+    house_id = request.POST.get("house") or request.GET.get("house") or ""
+    house = houses.filter(pk=house_id).first() if house_id.isdigit() else None
     form = PersonForm(request.POST or None)
     extra = schema_form(extra_schema("people"), request.POST or None, prefix="extra")
     if request.method == "POST" and form.is_valid() and extra.is_valid():
@@ -146,7 +147,7 @@ def visit_new(request):
     if request.method == "POST":
         grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
         chosen = selectors.person_list(user=request.user).filter(
-            pk__in=request.POST.getlist("people"))
+            pk__in=[i for i in request.POST.getlist("people") if i.isdigit()])
         try:
             report = request.POST.get("report") == "1"
             visit = services.visit_create(
@@ -276,7 +277,7 @@ def person_detail(request, pk):
         person = selectors.person_get(user=request.user, pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
-    revealed = {}
+    revealed, status = {}, 200
     if request.method == "POST":
         field = request.POST.get("reveal", "")
         try:
@@ -284,6 +285,7 @@ def person_detail(request, pk):
                                                      field=field)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            status = 403 if exc.code == "forbidden" else 400
     shown = {f: revealed.get(f) or policy.present(
         request.user, f, getattr(person, f), area_path=person.area_path)
              for f in ("id_number", "phone")}
@@ -292,7 +294,7 @@ def person_detail(request, pk):
         "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
                        for f in ("id_number", "phone")},
         "visits": person.visits.order_by("-visited_at")[:20],
-    })
+    }, status=status)
 
 
 @login_required

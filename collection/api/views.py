@@ -175,7 +175,7 @@ class HouseViewSet(_GridRecordViewSet):
     queryset = House.objects.none()
     export_dataset = "houses"
     create_service = staticmethod(services.house_create)
-    fields = ("address", "use", "owner_name")
+    fields = ("address", "use", "owner_name", "extra")
 
     def get_queryset(self):
         return selectors.house_list(user=self.request.user, q=self.request.query_params.get(
@@ -195,7 +195,7 @@ class OrganisationViewSet(_GridRecordViewSet):
     queryset = Organisation.objects.none()
     export_dataset = "organisations"
     create_service = staticmethod(services.organisation_create)
-    fields = ("name", "kind", "credit_code", "legal_person", "address")
+    fields = ("name", "kind", "credit_code", "legal_person", "address", "extra")
 
     def get_queryset(self):
         return selectors.organisation_list(user=self.request.user,
@@ -209,7 +209,7 @@ class PlaceViewSet(_GridRecordViewSet):
     queryset = Place.objects.none()
     export_dataset = "places"
     create_service = staticmethod(services.place_create)
-    fields = ("name", "kind", "address")
+    fields = ("name", "kind", "address", "extra")
 
     def get_queryset(self):
         return selectors.place_list(user=self.request.user)
@@ -229,14 +229,21 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def create(self, request):
         from django.utils.dateparse import parse_datetime
 
-        visited_at = parse_datetime(request.data.get("visited_at") or "")
+        try:
+            visited_at = parse_datetime(str(request.data.get("visited_at") or ""))
+        except ValueError:  # well formed but not a real time, e.g. month 13
+            visited_at = None
         if visited_at is None:
-            return Response({"detail": "请填写走访时间 visited_at is required (ISO 8601).",
-                             "code": "required"}, status=400)
+            return Response({"detail": "请填写有效的走访时间(ISO 8601) / visited_at is "
+                                       "required (ISO 8601).", "code": "required"}, status=400)
+        ids = request.data.get("people") or []
+        if not isinstance(ids, list) or not all(str(i).isdigit() for i in ids):
+            return Response({"detail": "people 须为人员编号列表 / people must be a list of "
+                                       "ids.", "code": "invalid"}, status=400)
         try:
             grid = _grid(request, request.data.get("grid"))
             people = selectors.person_list(user=request.user).filter(
-                pk__in=request.data.get("people") or [])
+                pk__in=[int(i) for i in ids])
             visit = services.visit_create(
                 actor=request.user, grid=grid, visited_at=visited_at,
                 place=request.data.get("place", ""), findings=request.data.get("findings", ""),

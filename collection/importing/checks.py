@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import jsonschema
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
@@ -293,9 +292,11 @@ def _typed(value: str, prop: dict):
 
 
 def extras(schema: dict, columns: dict[str, str]) -> Check:
-    """The extra-field cells of each row as one JSON object, validated like a form save:
-    every property against its schema, required ones present."""
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    """The extra-field cells of each row as one JSON object, validated like a form save
+    (the same per-field Chinese messages): every property against its schema, required
+    ones present."""
+    from ..tags import tag_extra_errors
+
     props = schema.get("properties") or {}
 
     def check(frame: pd.DataFrame) -> Result:
@@ -306,19 +307,11 @@ def extras(schema: dict, columns: dict[str, str]) -> Check:
         for number in frame.index:
             obj = {columns[h]: _typed(frame.at[number, h], props.get(columns[h], {}))
                    for h in given if frame.at[number, h] != ""}
-            for err in validator.iter_errors(obj):
-                key = err.path[0] if err.path else next(
-                    (r for r in (err.validator_value if err.validator == "required" else [])
-                     if r not in obj), None)
-                header = header_of.get(key, given[0] if given else "")
+            for key, message in tag_extra_errors(schema, obj).items():
+                header = header_of.get(key) or (given[0] if given else "")
                 if header and errors[header][number] == "":
-                    title = props.get(key, {}).get("title", key) if key else ""
-                    errors[header][number] = (
-                        _("请填写%(label)s。") % {"label": title}
-                        if err.validator == "required" else
-                        _("%(label)s不符合要求:%(m)s") % {"label": title, "m": err.message})
+                    errors[header][number] = message
             objects.append(obj)
         return Result({"extra": pd.Series(objects, index=frame.index, dtype=object)}, errors)
 
     return check
-
