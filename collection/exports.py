@@ -66,14 +66,14 @@ EXPORTS = {spec.dataset: spec for spec in (
                    ("人口类型", lambda u, p: p.get_kind_display()),
                    ("居住地址", lambda u, p: p.residence_address),
                    ("所属网格", lambda u, p: p.grid.code))),
-    ExportSpec("houses", "实有房屋", "house.export", "collection.house", ("q",),
+    ExportSpec("houses", "实有房屋", "house.export", "collection.house", ("q", "use", "grid"),
                selectors.house_list, (
                    ("地址", lambda u, h: h.address), ("用途", lambda u, h: h.get_use_display()),
                    ("产权人", lambda u, h: h.owner_name),
                    ("居住人数", lambda u, h: h.resident_count),
                    ("经纬度", lambda u, h: _point(h)), ("所属网格", lambda u, h: h.grid.code))),
     ExportSpec("organisations", "组织", "organisation.export", "collection.organisation",
-               ("q",), selectors.organisation_list, (
+               ("q", "kind", "grid"), selectors.organisation_list, (
                    ("名称", lambda u, o: o.name),
                    ("统一社会信用代码", lambda u, o: o.credit_code),
                    ("类型", lambda u, o: o.get_kind_display()),

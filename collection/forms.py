@@ -5,27 +5,47 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Person
 from .tag_schemas import schema_fields
-from .validators import validate_id_number, validate_mobile
+from .validators import Gender, validate_id_matches, validate_mobile, validate_passport_like
 
 
 class PersonForm(forms.Form):
     """Mobile form for grid workers; the same validators as the services, so the
-    inline errors say exactly what the save would."""
+    inline errors say exactly what the save would. Gender and birth date are entered only
+    for foreigners' documents; for a resident ID number they come from the number (and,
+    if entered anyway, must agree with it)."""
 
     name = forms.CharField(label=_("姓名"), max_length=50)
+    doc_type = forms.ChoiceField(label=_("证件类型"), choices=Person.DocType.choices,
+                                 initial=Person.DocType.ID_CARD)
     id_number = forms.CharField(label=_("证件号码"), max_length=30,
                                 widget=forms.TextInput(attrs={"inputmode": "text",
                                                               "autocomplete": "off"}))
+    gender = forms.ChoiceField(label=_("性别(外籍人员填写)"), required=False,
+                               choices=[("", "—"), *Gender.choices])
+    birth_date = forms.DateField(label=_("出生日期(外籍人员填写)"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
     kind = forms.ChoiceField(label=_("人口类型"), choices=Person.Kind.choices)
     residence_address = forms.CharField(label=_("居住地址"), max_length=300, required=False)
     relation = forms.CharField(label=_("与户主关系"), max_length=20, required=False)
 
-    def clean_id_number(self):
-        value = self.cleaned_data["id_number"]
-        validate_id_number(value)
-        return value
+    def clean(self):
+        data = super().clean()
+        number = data.get("id_number")
+        if not number:
+            return data
+        try:
+            if data.get("doc_type") == Person.DocType.FOREIGN:
+                validate_passport_like(number)
+            else:
+                validate_id_matches(number, birth_date=data.get("birth_date"),
+                                    gender=data.get("gender") or None)
+        except ValidationError as exc:
+            field = {"id_birth_date_mismatch": "birth_date",
+                     "id_gender_mismatch": "gender"}.get(exc.code, "id_number")
+            self.add_error(field, exc.messages)
+        return data
 
     def clean_phone(self):
         value = self.cleaned_data["phone"]
@@ -35,6 +55,17 @@ class PersonForm(forms.Form):
             except ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from None
         return value
+
+
+class PersonEditForm(PersonForm):
+    """The same form for a registered person: the ID number (never shown whole here) and
+    a phone the user may only see masked are changed only when typed in again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("id_number", "phone"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("不修改请留空")
 
 
 def _schema_form_field(f: dict) -> forms.Field:

@@ -37,19 +37,27 @@ def person_get(*, user, pk) -> Person:
     return Person.objects.restrict(user).select_related("grid", "house").get(pk=pk)
 
 
-def house_list(*, user, q: str = ""):
+def house_list(*, user, q: str = "", use: str = "", grid: str = ""):
     qs = House.objects.restrict(user).select_related("grid").annotate(
         resident_count=Count("residents"))
     if q:
         qs = qs.filter(address__icontains=q)
-    return qs.order_by("address")
+    if use:
+        qs = qs.filter(use=use)
+    if grid:
+        qs = qs.filter(grid__code=grid)
+    return qs.order_by("address", "id")
 
 
-def organisation_list(*, user, q: str = ""):
+def organisation_list(*, user, q: str = "", kind: str = "", grid: str = ""):
     qs = Organisation.objects.restrict(user).select_related("grid")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code=q.upper()))
-    return qs
+    if kind:
+        qs = qs.filter(kind=kind)
+    if grid:
+        qs = qs.filter(grid__code=grid)
+    return qs.order_by("name", "id")
 
 
 def place_list(*, user):

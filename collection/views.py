@@ -8,7 +8,8 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from governance.roles import Role
+from governance.roles import Action, Role
+from governance.scoping import path_in_jurisdiction
 from grids.models import Area
 
 from . import policy, selectors, services
@@ -294,6 +295,7 @@ def person_detail(request, pk):
         "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
                        for f in ("id_number", "phone")},
         "visits": person.visits.order_by("-visited_at")[:20],
+        "can_change": path_in_jurisdiction(request.user, person.area_path, Action.CHANGE),
     }, status=status)
 
 

@@ -178,8 +178,9 @@ class HouseViewSet(_GridRecordViewSet):
     fields = ("address", "use", "owner_name", "extra")
 
     def get_queryset(self):
-        return selectors.house_list(user=self.request.user, q=self.request.query_params.get(
-            "q", ""))
+        p = self.request.query_params
+        return selectors.house_list(user=self.request.user, q=p.get("q", ""),
+                                    use=p.get("use", ""), grid=p.get("grid", ""))
 
     @action(detail=True)
     def residents(self, request, pk=None):
@@ -198,8 +199,9 @@ class OrganisationViewSet(_GridRecordViewSet):
     fields = ("name", "kind", "credit_code", "legal_person", "address", "extra")
 
     def get_queryset(self):
-        return selectors.organisation_list(user=self.request.user,
-                                           q=self.request.query_params.get("q", ""))
+        p = self.request.query_params
+        return selectors.organisation_list(user=self.request.user, q=p.get("q", ""),
+                                           kind=p.get("kind", ""), grid=p.get("grid", ""))
 
 
 class PlaceViewSet(_GridRecordViewSet):
