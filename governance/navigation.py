@@ -12,6 +12,7 @@ MENU = [
     ("events:inbox", _("事件处置"), Action.VIEW),
     ("events:report", _("上报事件"), Action.CHANGE),
     ("collection:my-grid", _("基础信息"), Action.CHANGE),
+    ("collection:people", _("人口与房屋"), Action.VIEW),
     ("collection:imports", _("数据导入"), Action.CHANGE),
     ("grids:area-browser", _("区域与网格"), Action.VIEW),
     ("audit-log", _("审计日志"), Action.AUDIT),
