@@ -3,104 +3,239 @@ and verification (核准) of records pushed down from departments."""
 
 from __future__ import annotations
 
+import datetime
+
 import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
+    Window,
 )
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
-from grids.models import ancestor_paths
+from grids.models import Area, ancestor_paths
 
 from .models import House, Person, PersonTag, Visit
-from .work_models import ExtraFieldSchema, TaskItem, VerificationTask
+from .work_models import Dataset, ExtraFieldSchema, TaskItem, VerificationTask
 
 # -- the grid task list ------------------------------------------------------------
 
+# Longest period an item may set (a year, as for the special-group tags).
+MAX_EVERY_DAYS = 366
+# Rules whose every_days means something; the others are "missing data" checks.
+PERIODIC_RULES = frozenset({TaskItem.Rule.TAG_VISIT, TaskItem.Rule.RENTAL_VISIT})
+EXAMPLES = 50
+
+
+def _title(title) -> str:
+    text = "" if title is None else str(title).strip()
+    if not text:
+        raise ValidationError(_("请填写事项。"), code="required")
+    if len(text) > 200:
+        raise ValidationError(_("事项不能超过 200 个字。"), code="invalid")
+    return text
+
+
+def _every_days(value) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 1 <= value <= MAX_EVERY_DAYS:
+        raise ValidationError(_("周期须为 1 至 %(n)s 天的整数。") % {"n": MAX_EVERY_DAYS},
+                              code="invalid")
+    return value
+
+
+def task_item_list(*, user):
+    """The items in the user's jurisdiction and those set above it that apply there
+    (a grid worker reads the list of their township and county)."""
+    above = {a for p in jurisdiction_paths(user, Action.VIEW) for a in ancestor_paths(p)}
+    return (TaskItem.objects.filter(Q(pk__in=TaskItem.objects.restrict(user).values("pk"))
+                                    | Q(area_path__in=above))
+            .select_related("area").order_by("area_path", "id"))
+
+
+def task_item_areas(*, user):
+    """The counties and townships where the user may set items."""
+    return Area.objects.restrict(user, Action.CHANGE).filter(level__in=(3, 4)).order_by("path")
+
+
+def _require_item_change(actor, area_path: str, message: str) -> None:
+    if not path_in_jurisdiction(actor, area_path, Action.CHANGE):
+        raise ValidationError(message, code="forbidden")
+
 
 @transaction.atomic
-def task_item_create(*, actor, area, title: str, rule: str, every_days: int = 30) -> TaskItem:
+def task_item_create(*, actor, area, title: str, rule: str, every_days=30) -> TaskItem:
     if area.level not in (3, 4):
         raise ValidationError(_("网格事务准入清单由县区或乡镇(街道)设定。"), code="invalid")
-    if not path_in_jurisdiction(actor, area.path, Action.CHANGE):
-        raise ValidationError(_("您无权为该区域设定事项。"), code="forbidden")
+    _require_item_change(actor, area.path, _("您无权为该区域设定事项。"))
     if rule not in TaskItem.Rule.values or not (title or "").strip():
         raise ValidationError(_("请填写事项并选择核查规则。"), code="required")
-    item = TaskItem.objects.create(area=area, area_path=area.path, title=title, rule=rule,
-                                   every_days=max(1, int(every_days)), created_by=actor)
+    item = TaskItem.objects.create(area=area, area_path=area.path, title=_title(title),
+                                   rule=rule, every_days=_every_days(every_days),
+                                   created_by=actor)
     audit_record(actor=actor, action="task_item.create", obj=item, area_path=area.path,
                  changes={"rule": [None, rule], "every_days": [None, item.every_days]})
     return item
 
 
-def grid_duties(*, user, grid) -> list[dict]:
-    """What the task list asks of this grid that is missing or overdue, item by item."""
+@transaction.atomic
+def task_item_update(*, actor, item: TaskItem, title=None, every_days=None) -> TaskItem:
+    """Change an item's title or period; its area and rule stay (delete and add instead)."""
+    _require_item_change(actor, item.area_path, _("您无权修改该事项。"))
+    item = TaskItem.objects.select_for_update().get(pk=item.pk)
+    wanted = {"title": None if title is None else _title(title),
+              "every_days": None if every_days is None else _every_days(every_days)}
+    changes = {f: [getattr(item, f), v] for f, v in wanted.items()
+               if v is not None and v != getattr(item, f)}
+    for field, (_before, after) in changes.items():
+        setattr(item, field, after)
+    if changes:
+        item.save(update_fields=list(changes))
+        audit_record(actor=actor, action="task_item.update", obj=item,
+                     area_path=item.area_path, changes=changes)
+    return item
+
+
+@transaction.atomic
+def task_item_delete(*, actor, item: TaskItem) -> None:
+    _require_item_change(actor, item.area_path, _("您无权删除该事项。"))
+    audit_record(actor=actor, action="task_item.delete", obj=item, area_path=item.area_path,
+                 changes={"title": [item.title, None], "rule": [item.rule, None],
+                          "every_days": [item.every_days, None]})
+    item.delete()
+
+
+def _since(now, days: int):
+    return now - datetime.timedelta(days=days)
+
+
+def _due_rows(qs, field: str) -> tuple[int, list]:
+    """How many rows and the first EXAMPLES values of `field`, in one statement (the
+    total rides along as a window count)."""
+    rows = list(qs.annotate(due_total=Window(Count("pk"))).values_list(
+        "due_total", field)[:EXAMPLES])
+    return (rows[0][0] if rows else 0), [r[1] for r in rows]
+
+
+def _rule_person_phone(grid, item, now):
+    return _due_rows(Person.objects.filter(area_path=grid.path, phone_index=""), "name")
+
+
+def _rule_person_house(grid, item, now):
+    return _due_rows(Person.objects.filter(area_path=grid.path, house__isnull=True), "name")
+
+
+def _rule_house_location(grid, item, now):
+    return _due_rows(House.objects.filter(area_path=grid.path, location__isnull=True),
+                     "address")
+
+
+def _rule_rental_tenants(grid, item, now):
+    return _due_rows(House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
+                     .filter(~Exists(Person.objects.filter(house=OuterRef("pk")))),
+                     "address")
+
+
+def _rule_rental_visit(grid, item, now):
+    # A rental house none of whose residents was visited within the period (one without
+    # residents counts too: nobody there was visited); the longest unvisited first.
+    last = (Visit.objects.filter(people__house=OuterRef("pk")).order_by("-visited_at")
+            .values("visited_at")[:1])
+    due = (House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
+           .annotate(last_visit=Subquery(last))
+           .filter(Q(last_visit__isnull=True)
+                   | Q(last_visit__lt=_since(now, item.every_days)))
+           .order_by(F("last_visit").asc(nulls_first=True), "address"))
+    return _due_rows(due, "address")
+
+
+def _rule_tag_visit(grid, item, now):
+    due = tag_visits_due(grid_path=grid.path, now=now, cap_days=item.every_days)
+    rows = list(due.annotate(due_total=Window(Count("pk"))).values(
+        "due_total", "pk", "name", "due_tag", "due_every", "last_visit")[:EXAMPLES])
+    labels = dict(PersonTag.Tag.choices)
+    extra = {
+        "details": [{"id": r["pk"], "name": r["name"], "tag": r["due_tag"],
+                     "tag_label": str(labels.get(r["due_tag"], r["due_tag"])),
+                     "every_days": r["due_every"],
+                     "last_visit": r["last_visit"].isoformat() if r["last_visit"] else None}
+                    for r in rows],
+        "by_tag": dict(due.order_by().values_list("due_tag").annotate(n=Count("pk")))
+        if rows else {},
+    }
+    return (rows[0]["due_total"] if rows else 0), [r["name"] for r in rows], extra
+
+
+RULES = {
+    TaskItem.Rule.TAG_VISIT: _rule_tag_visit,
+    TaskItem.Rule.RENTAL_TENANTS: _rule_rental_tenants,
+    TaskItem.Rule.PERSON_PHONE: _rule_person_phone,
+    TaskItem.Rule.PERSON_HOUSE: _rule_person_house,
+    TaskItem.Rule.HOUSE_LOCATION: _rule_house_location,
+    TaskItem.Rule.RENTAL_VISIT: _rule_rental_visit,
+}
+
+
+def grid_duties(*, user, grid, now=None) -> list[dict]:
+    """What the task list asks of this grid that is missing or overdue, item by item:
+    one statement per item (two for tag_visit), never a loop over people or houses."""
     if not path_in_jurisdiction(user, grid.path, Action.VIEW):
         return []
+    now = now or timezone.now()
     items = TaskItem.objects.filter(area_path__in=ancestor_paths(grid.path)).order_by("id")
-    people = Person.objects.filter(area_path=grid.path)
     out = []
     for item in items:
-        extra = {}
-        if item.rule == TaskItem.Rule.TAG_VISIT:
-            # Each tag has its own frequency: the item's every_days no longer applies.
-            due = tag_visits_due(grid_path=grid.path)
-            rows = list(due.values("pk", "name", "due_tag", "due_every", "last_visit")[:50])
-            names = [r["name"] for r in rows]
-            labels = dict(PersonTag.Tag.choices)
-            extra = {
-                "details": [{"id": r["pk"], "name": r["name"], "tag": r["due_tag"],
-                             "tag_label": str(labels.get(r["due_tag"], r["due_tag"])),
-                             "every_days": r["due_every"],
-                             "last_visit": r["last_visit"].isoformat() if r["last_visit"]
-                             else None} for r in rows],
-                "by_tag": dict(due.order_by().values_list("due_tag").annotate(n=Count("pk"))),
-            }
-        elif item.rule == TaskItem.Rule.RENTAL_TENANTS:
-            due = (House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
-                   .annotate(n=Count("residents")).filter(n=0))
-            names = [h.address for h in due[:50]]
-        else:
-            due = people.filter(phone_index="")  # no phone: its blind index is empty
-            names = [p.name for p in due[:50]]
+        due, names, *extra = RULES[item.rule](grid, item, now)
         out.append({"id": item.pk, "title": item.title, "rule": item.rule,
-                    "every_days": item.every_days, "due": due.count(), "examples": names,
-                    **extra})
+                    "every_days": item.every_days, "due": due, "examples": names,
+                    **(extra[0] if extra else {})})
     return out
 
 
-def tag_visits_due(*, grid_path: str, now=None):
+def tag_visits_due(*, grid_path: str, now=None, cap_days: int | None = None):
     """People of the grid with an active special-group tag whose last visit is older
     than the smallest visit frequency of their active tags (or who were never visited).
+    With `cap_days` (a task item's every_days) the period is at most that long: the
+    stricter of the item and the tag applies.
 
     One statement: per person, correlated sub-queries pick the strictest active tag
-    (`due_tag`, `due_every`) and the last visit (`last_visit`)."""
+    (`due_tag`, `tag_every`) and the last visit (`last_visit`); `due_every` is the
+    period that applies."""
     now = now or timezone.now()
     strictest = (PersonTag.objects.filter(person=OuterRef("pk"), end_date__isnull=True)
                  .order_by("visit_every_days", "tag"))
     last = (Visit.objects.filter(people=OuterRef("pk")).order_by("-visited_at")
             .values("visited_at")[:1])
+    due_every = F("tag_every") if cap_days is None else Least(
+        F("tag_every"), Value(int(cap_days)), output_field=IntegerField())
     every = Func(F("due_every"), template="make_interval(days => %(expressions)s)",
                  output_field=DurationField())
     return (Person.objects.filter(area_path=grid_path)
             .annotate(due_tag=Subquery(strictest.values("tag")[:1]),
-                      due_every=Subquery(strictest.values("visit_every_days")[:1]),
+                      tag_every=Subquery(strictest.values("visit_every_days")[:1]),
                       last_visit=Subquery(last))
-            .filter(due_every__isnull=False)
+            .filter(tag_every__isnull=False)
+            .annotate(due_every=due_every)
             .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=ExpressionWrapper(
                 Value(now, output_field=DateTimeField()) - every,
                 output_field=DateTimeField())))
@@ -131,20 +266,55 @@ def validate_extra(dataset: str, extra: dict | None) -> None:
         raise ValidationError(" ".join(errors.values()), code="extra_invalid")
 
 
-@transaction.atomic
-def extra_schema_set(*, actor, dataset: str, schema: dict) -> ExtraFieldSchema:
+def _require_province_admin(actor) -> None:
     if not any(p.count("/") == 1 for p in jurisdiction_paths(actor, Action.CONFIGURE)):
         raise ValidationError(_("只有省级管理员可以配置扩展字段。"), code="forbidden")
+
+
+def extra_schemas() -> list[dict]:
+    """Each data class with its schema ({} if none), in the order of Dataset."""
+    stored = dict(ExtraFieldSchema.objects.filter(dataset__in=Dataset.values)
+                  .values_list("dataset", "schema"))
+    return [{"dataset": d, "label": str(label), "schema": stored.get(d) or {}}
+            for d, label in Dataset.choices]
+
+
+@transaction.atomic
+def extra_schema_set(*, actor, dataset: str, schema: dict) -> ExtraFieldSchema:
+    _require_province_admin(actor)
+    if dataset not in Dataset.values and not dataset.startswith("tag:"):
+        raise ValidationError(_("未知的数据类。"), code="invalid")
+    # Extra information is always a JSON object: a schema of another type would reject
+    # every record of the class.
+    if not isinstance(schema, dict) or schema.get("type") != "object" or not isinstance(
+            schema.get("properties"), dict):
+        raise ValidationError(_("扩展字段的 Schema 须为含 properties 的 object。"),
+                              code="invalid")
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         raise ValidationError(_("JSON Schema 无效:%(m)s") % {"m": exc.message},
                               code="invalid") from None
+    before = extra_schema(dataset) or None
     obj, _created = ExtraFieldSchema.objects.update_or_create(dataset=dataset,
                                                              defaults={"schema": schema})
     audit_record(actor=actor, action="extra_schema.set", obj=obj,
-                 changes={"dataset": [None, dataset]})
+                 changes={"dataset": [None, dataset], "schema": [before, schema]})
     return obj
+
+
+@transaction.atomic
+def extra_schema_delete(*, actor, dataset: str) -> bool:
+    """Drop a data class's schema: its extra information is no longer checked. True if
+    there was one."""
+    _require_province_admin(actor)
+    obj = ExtraFieldSchema.objects.select_for_update().filter(dataset=dataset).first()
+    if obj is None:
+        return False
+    audit_record(actor=actor, action="extra_schema.delete", obj=obj,
+                 changes={"dataset": [dataset, None], "schema": [obj.schema, None]})
+    obj.delete()
+    return True
 
 
 # -- verification (核准) ---------------------------------------------------------------
@@ -211,17 +381,40 @@ def verification_decide(*, actor, task: VerificationTask, decision: str, note: s
     return task
 
 
-def verification_progress(*, user) -> list[dict]:
-    """Per grid: pending / confirmed / corrected / rejected counts, one query."""
-    rows = (VerificationTask.objects.restrict(user).values("grid__code", "grid__name")
-            .annotate(total=Count("id"),
-                      pending=Count("id", filter=Q(status="pending")),
-                      confirmed=Count("id", filter=Q(status="confirmed")),
-                      corrected=Count("id", filter=Q(status="corrected")),
-                      rejected=Count("id", filter=Q(status="rejected")))
-            .order_by("grid__code"))
-    return [{"grid": r["grid__code"], "name": r["grid__name"], "total": r["total"],
-             "pending": r["pending"], "confirmed": r["confirmed"],
-             "corrected": r["corrected"], "rejected": r["rejected"],
-             "done_percent": round(100 * (r["total"] - r["pending"]) / r["total"], 1)}
-            for r in rows]
+PROGRESS_LEVELS = (3, 4, 5, 6)  # county, township, village, grid
+
+
+def verification_progress(*, user, level: int = 6) -> list[dict]:
+    """Pending / confirmed / corrected / rejected counts per grid, or rolled up to the
+    areas of `level` containing the grids (3 county … 6 grid), in one grouped query
+    (plus one for the names of the areas above grids)."""
+    if level not in PROGRESS_LEVELS:
+        raise ValidationError(_("层级须为 3(县区)、4(乡镇)、5(村社区)或 6(网格)。"),
+                              code="invalid")
+    counts = {"total": Count("id"), "pending": Count("id", filter=Q(status="pending")),
+              "confirmed": Count("id", filter=Q(status="confirmed")),
+              "corrected": Count("id", filter=Q(status="corrected")),
+              "rejected": Count("id", filter=Q(status="rejected"))}
+    tasks = VerificationTask.objects.restrict(user)
+    if level == 6:
+        rows = (tasks.values("grid__code", "grid__name").annotate(**counts)
+                .order_by("grid__code"))
+        return [{"grid": r["grid__code"], "name": r["grid__name"], **_progress_counts(r)}
+                for r in rows]
+    # The ancestor's path is the first `level` segments of the task's path
+    # ("22…/2201…/220102…/" for a county).
+    ancestor = Func(F("area_path"), Value(rf"^((?:[^/]+/){{{level}}})"),
+                    function="substring", output_field=CharField())
+    rows = list(tasks.annotate(ancestor=ancestor).values("ancestor").annotate(**counts)
+                .order_by("ancestor"))
+    areas = {a["path"]: a for a in Area.objects.filter(
+        path__in=[r["ancestor"] for r in rows]).values("path", "code", "name")}
+    return [{"area": areas.get(r["ancestor"], {}).get("code", ""),
+             "name": areas.get(r["ancestor"], {}).get("name", ""), "level": level,
+             **_progress_counts(r)} for r in rows if r["ancestor"]]
+
+
+def _progress_counts(r: dict) -> dict:
+    return {"total": r["total"], "pending": r["pending"], "confirmed": r["confirmed"],
+            "corrected": r["corrected"], "rejected": r["rejected"],
+            "done_percent": round(100 * (r["total"] - r["pending"]) / r["total"], 1)}

@@ -16,7 +16,7 @@ class PersonForm(forms.Form):
 
     name = forms.CharField(label=_("姓名"), max_length=50)
     doc_type = forms.ChoiceField(label=_("证件类型"), choices=Person.DocType.choices,
-                                 initial=Person.DocType.ID_CARD)
+                                 initial=Person.DocType.ID_CARD, required=False)
     id_number = forms.CharField(label=_("证件号码"), max_length=30,
                                 widget=forms.TextInput(attrs={"inputmode": "text",
                                                               "autocomplete": "off"}))
@@ -32,6 +32,7 @@ class PersonForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["doc_type"] = data.get("doc_type") or Person.DocType.ID_CARD
         number = data.get("id_number")
         if not number:
             return data

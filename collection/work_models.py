@@ -22,6 +22,9 @@ class TaskItem(models.Model):
         TAG_VISIT = "tag_visit", _("重点人员按周期走访")
         RENTAL_TENANTS = "rental_tenants", _("出租房须登记租住人员")
         PERSON_PHONE = "person_phone", _("人口须登记联系电话")
+        PERSON_HOUSE = "person_house", _("实有人口须关联居住房屋")
+        HOUSE_LOCATION = "house_location", _("房屋须标注位置")
+        RENTAL_VISIT = "rental_visit", _("出租房按周期走访")
 
     area = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+",
                              verbose_name=_("设定单位"))

@@ -1,64 +1,165 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collection import duties
-from collection.work_models import TaskItem, VerificationTask
+from collection.work_models import Dataset, TaskItem, VerificationTask
 from grids.models import Area
 
 from .views import _error
 
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
+
 
 class TaskItemSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    rule_label = serializers.CharField(source="get_rule_display", read_only=True)
 
     class Meta:
         model = TaskItem
-        fields = ["id", "area", "title", "rule", "every_days", "created_at"]
+        fields = ["id", "area", "area_name", "title", "rule", "rule_label", "every_days",
+                  "created_at"]
 
 
-class TaskItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """网格事务准入清单:县区、乡镇设定网格员必须采集和走访的事项。"""
+class TaskItemWriteSerializer(serializers.Serializer):
+    """Documentation of the body; the service validates (Chinese messages, 400)."""
+
+    area = serializers.CharField(required=False, help_text="县区或乡镇的区划代码(仅新增)")
+    title = serializers.CharField(required=False)
+    rule = serializers.ChoiceField(TaskItem.Rule.choices, required=False,
+                                   help_text="核查规则(仅新增)")
+    every_days = serializers.IntegerField(required=False, min_value=1,
+                                          max_value=duties.MAX_EVERY_DAYS)
+
+
+class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """网格事务准入清单:县区、乡镇设定网格员必须采集和走访的事项。
+
+    Lists the items set in the user's jurisdiction and those set above it that apply
+    there. Only staff with change rights over an item's county or township create,
+    change (PATCH: title, every_days) or delete it; others get 403, outsiders 404."""
 
     serializer_class = TaskItemSerializer
     queryset = TaskItem.objects.none()
 
     def get_queryset(self):
-        return TaskItem.objects.restrict(self.request.user).select_related("area")
+        return duties.task_item_list(user=self.request.user)
 
+    @extend_schema(request=TaskItemWriteSerializer,
+                   responses={201: TaskItemSerializer, 400: ERROR, 403: ERROR})
     def create(self, request):
-        area = Area.objects.restrict(request.user).filter(code=request.data.get("area")).first()
+        area = Area.objects.restrict(request.user).filter(
+            code=str(request.data.get("area", ""))).first()
         if area is None:
-            return Response({"detail": "区域不存在或不在您的管辖范围内 Unknown area.",
-                             "code": "invalid"}, status=400)
+            return Response({"detail": _("区域不存在或不在您的管辖范围内。"), "code": "invalid"},
+                            status=400)
         try:
             item = duties.task_item_create(actor=request.user, area=area,
                                            title=request.data.get("title", ""),
                                            rule=request.data.get("rule", ""),
-                                           every_days=int(request.data.get("every_days", 30)))
-        except (ValidationError, ValueError) as exc:
-            return _error(exc) if isinstance(exc, ValidationError) else Response(
-                {"detail": "周期须为整数 every_days must be an integer.", "code": "invalid"},
-                status=400)
+                                           every_days=request.data.get("every_days", 30))
+        except ValidationError as exc:
+            return _error(exc)
         return Response(TaskItemSerializer(item).data, status=201)
+
+    @extend_schema(request=TaskItemWriteSerializer,
+                   responses={200: TaskItemSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    def partial_update(self, request, pk=None):
+        item = self.get_object()
+        data = request.data if hasattr(request.data, "get") else {}
+        if str(data.get("area", item.area.code)) != item.area.code or str(
+                data.get("rule", item.rule)) != item.rule:
+            return Response({"detail": _("只能修改事项名称和周期;区域或规则不同请删除后重新设定。"),
+                             "code": "invalid"}, status=400)
+        try:
+            item = duties.task_item_update(actor=request.user, item=item,
+                                           title=data.get("title"),
+                                           every_days=data.get("every_days"))
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(TaskItemSerializer(item).data)
+
+    @extend_schema(request=None, responses={204: None, 403: ERROR, 404: ERROR})
+    def destroy(self, request, pk=None):
+        try:
+            duties.task_item_delete(actor=request.user, item=self.get_object())
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(status=204)
 
 
 class GridDutiesView(APIView):
     """本网格待办:按准入清单列出缺失或逾期的采集、走访事项。"""
 
     @extend_schema(parameters=[OpenApiParameter("grid", str, required=True)],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: OpenApiTypes.OBJECT, 404: ERROR})
     def get(self, request):
         grid = Area.objects.restrict(request.user).filter(
             code=request.query_params.get("grid", ""), level=6).first()
         if grid is None:
-            return Response({"detail": "网格不存在或不在您的管辖范围内 Unknown grid.",
+            return Response({"detail": _("网格不存在或不在您的管辖范围内。"),
                              "code": "not_found"}, status=404)
         return Response(duties.grid_duties(user=request.user, grid=grid))
+
+
+class ExtraSchemaSerializer(serializers.Serializer):
+    dataset = serializers.CharField()
+    label = serializers.CharField()
+    schema = serializers.JSONField()
+
+
+def _schema_row(dataset: str) -> dict:
+    return next(r for r in duties.extra_schemas() if r["dataset"] == dataset)
+
+
+class ExtraSchemaListView(APIView):
+    """实有人口、房屋、组织、场所的扩展字段 Schema(未配置为 {}),供表单和移动端渲染。"""
+
+    @extend_schema(responses={200: ExtraSchemaSerializer(many=True)})
+    def get(self, request):
+        return Response(duties.extra_schemas())
+
+
+class ExtraSchemaDetailView(APIView):
+    """一个数据类的扩展字段 Schema;省级管理员可设定(PUT,请求体为 JSON Schema,
+    须为含 properties 的 object)或删除(DELETE,此后不再校验扩展信息)。"""
+
+    def _check(self, dataset):
+        if dataset not in Dataset.values:
+            raise NotFound(_("未知的数据类。"))
+
+    @extend_schema(responses={200: ExtraSchemaSerializer, 404: ERROR})
+    def get(self, request, dataset):
+        self._check(dataset)
+        return Response(_schema_row(dataset))
+
+    @extend_schema(request=OpenApiTypes.OBJECT,
+                   responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    def put(self, request, dataset):
+        self._check(dataset)
+        try:
+            duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(_schema_row(dataset))
+
+    @extend_schema(request=None,
+                   responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
+    def delete(self, request, dataset):
+        self._check(dataset)
+        try:
+            duties.extra_schema_delete(actor=request.user, dataset=dataset)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(_schema_row(dataset))
 
 
 class VerificationSerializer(serializers.ModelSerializer):
@@ -93,7 +194,16 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return _error(exc)
         return Response(VerificationSerializer(task).data)
 
+    @extend_schema(parameters=[OpenApiParameter(
+        "level", int, enum=list(duties.PROGRESS_LEVELS),
+        description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)")],
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR})
     @action(detail=False)
     def progress(self, request):
-        """核准进度(按网格)。"""
-        return Response(duties.verification_progress(user=request.user))
+        """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
+        raw = request.query_params.get("level", "6")
+        try:
+            return Response(duties.verification_progress(
+                user=request.user, level=int(raw) if raw.isdigit() else -1))
+        except ValidationError as exc:
+            return _error(exc)

@@ -1,7 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .duties import GridDutiesView, TaskItemViewSet, VerificationViewSet
+from .duties import (
+    ExtraSchemaDetailView,
+    ExtraSchemaListView,
+    GridDutiesView,
+    TaskItemViewSet,
+    VerificationViewSet,
+)
 from .imports import ImportJobViewSet
 from .tags import (
     PersonTagDetailView,
@@ -39,4 +45,7 @@ urlpatterns = [
          name="person-tag"),
     path("tag-schemas/", TagSchemaListView.as_view(), name="tag-schemas"),
     path("tag-schemas/<str:tag>/", TagSchemaDetailView.as_view(), name="tag-schema"),
+    path("extra-schemas/", ExtraSchemaListView.as_view(), name="extra-schemas"),
+    path("extra-schemas/<str:dataset>/", ExtraSchemaDetailView.as_view(),
+         name="extra-schema"),
 ] + router.urls
