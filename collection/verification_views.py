@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from governance.roles import Role
 
 from . import policy
-from .duties import CORRECTABLE, verification_decide, verification_progress
 from .models import House, Organisation, Person
+from .verification import CORRECTABLE, verification_decide, verification_progress
 from .work_models import VerificationTask
 
 MODELS = {"people": Person, "houses": House, "organisations": Organisation}

@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collection import duties
+from collection import duties, verification
 from collection.work_models import Dataset, TaskItem, VerificationTask
 from grids.models import Area
 
@@ -186,7 +186,7 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         try:
-            task = duties.verification_decide(
+            task = verification.verification_decide(
                 actor=request.user, task=self.get_object(),
                 decision=request.data.get("decision", ""), note=request.data.get("note", ""),
                 corrections=request.data.get("corrections") or None)
@@ -195,7 +195,7 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(VerificationSerializer(task).data)
 
     @extend_schema(parameters=[OpenApiParameter(
-        "level", int, enum=list(duties.PROGRESS_LEVELS),
+        "level", int, enum=list(verification.PROGRESS_LEVELS),
         description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)")],
         responses={200: OpenApiTypes.OBJECT, 400: ERROR})
     @action(detail=False)
@@ -203,7 +203,7 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
         raw = request.query_params.get("level", "6")
         try:
-            return Response(duties.verification_progress(
+            return Response(verification.verification_progress(
                 user=request.user, level=int(raw) if raw.isdigit() else -1))
         except ValidationError as exc:
             return _error(exc)

@@ -3,9 +3,9 @@ changes nothing."""
 
 import pytest
 
-from collection.duties import verification_decide, verification_tasks_create
 from collection.models import House, Organisation, Person, Place, VerificationTask
 from collection.services import person_create
+from collection.verification import verification_decide, verification_tasks_create
 from governance.roles import Role
 from grids.models import Area
 

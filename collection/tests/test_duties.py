@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from collection.duties import verification_tasks_create
 from collection.models import Person, PersonTag, VerificationTask
 from collection.services import house_create, person_create, visit_create
+from collection.verification import verification_tasks_create
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area

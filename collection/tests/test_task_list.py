@@ -16,11 +16,10 @@ from collection.duties import (
     task_item_create,
     task_item_delete,
     task_item_update,
-    verification_progress,
-    verification_tasks_create,
 )
 from collection.models import ExtraFieldSchema, PersonTag, TaskItem
 from collection.services import house_create, person_create, visit_create
+from collection.verification import verification_progress, verification_tasks_create
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area

@@ -4,9 +4,10 @@ rejected from a phone; staff above see progress only; outsiders see nothing. And
 
 import pytest
 
-from collection.duties import task_item_create, verification_tasks_create
+from collection.duties import task_item_create
 from collection.models import House, Organisation, VerificationTask
 from collection.services import house_create, organisation_create, person_create
+from collection.verification import verification_tasks_create
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids.models import Area
