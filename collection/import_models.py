@@ -57,6 +57,8 @@ class ImportJob(models.Model):
     creates = models.PositiveIntegerField(_("新增"), default=0)
     updates = models.PositiveIntegerField(_("更新"), default=0)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    # The first records to be created and updated, for the preview (masked keys only).
+    plan = models.JSONField(_("预览"), default=list, blank=True)
     error_message = models.TextField(_("错误信息"), blank=True)
     # The importer's widest jurisdiction: who else may see the job.
     area_path = models.CharField(max_length=120, db_index=True)

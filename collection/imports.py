@@ -162,9 +162,9 @@ def _store_rejected(job: ImportJob, checked: Checked) -> None:
          for number, cells, reasons in checked.rejected_rows()], batch_size=1000)
 
 
-def _stage(job: ImportJob, checked: Checked) -> int:
+def _stage(job: ImportJob, checked: Checked) -> set[int]:
     """COPY the valid rows; reject those that would update a record outside the
-    jurisdiction. Returns how many of the staged rows update a stored record."""
+    jurisdiction. Returns the row numbers that update a stored record."""
     spec = checked.spec
     staging.stage_create(spec, job.pk)
     staging.stage_copy(spec, job.pk, checked.values[checked.valid],
@@ -176,7 +176,28 @@ def _stage(job: ImportJob, checked: Checked) -> int:
         checked.reject(spec.key_header, pd.Series(
             _("该记录已在您的管辖范围以外登记,不能通过导入修改。"), index=outside, dtype=object))
         staging.stage_delete(job.pk, outside)
-    return len(existing) - len(outside)
+    return {n for n, mine in existing.items() if mine}
+
+
+def _text_or_empty(value) -> str:
+    """A cell for JSON: not-given cells (None, or NaN in a numeric column) as ""."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _plan(checked: Checked, updating: set[int]) -> list[dict]:
+    """The first PREVIEW_ROWS records to be created and to be updated, as the preview
+    shows them: row, record, key (masked), grid, create or update."""
+    label, key, mask = checked.spec.preview
+    values = checked.values[checked.valid]
+    is_update = values.index.isin(list(updating))
+    out = []
+    for op, rows in (("create", values[~is_update]), ("update", values[is_update])):
+        for number, row in rows.head(PREVIEW_ROWS // 2).iterrows():
+            shown = _text_or_empty(row.get(key))
+            out.append({"row": int(number), "op": op, "label": _text_or_empty(row.get(label)),
+                        "key": mask(shown) if mask and shown else shown,
+                        "grid": _text_or_empty(row.get("grid_code"))})
+    return sorted(out, key=lambda r: r["row"])
 
 
 def _prefixes(user) -> list[str]:
@@ -210,12 +231,13 @@ def _store_preview(job: ImportJob, checked: Checked) -> ImportJob | None:
     rolls all of it back."""
     if not _still(job, ImportJob.Status.VALIDATING):
         return None
-    updates = _stage(job, checked) if checked.valid.any() else 0
+    updating = _stage(job, checked) if checked.valid.any() else set()
     _store_rejected(job, checked)
     valid = checked.valid
     job.total, job.valid = len(valid), int(valid.sum())
-    job.invalid, job.updates = job.total - job.valid, updates
-    job.creates = job.valid - updates
+    job.invalid, job.updates = job.total - job.valid, len(updating)
+    job.plan = _plan(checked, updating)
+    job.creates = job.valid - job.updates
     reason = _verdict(job)
     if reason:
         return _end(job, ImportJob.Status.FAILED, reason)
@@ -365,6 +387,31 @@ def import_job_cancel(*, actor, job: ImportJob) -> ImportJob:
     audit_record(actor=actor, action=f"{spec_for(job.dataset).action}_import.cancel", obj=job,
                  area_path=job.area_path)
     return job
+
+
+def import_jobs_expire(*, now=None) -> int:
+    """Cancel jobs left unconfirmed (or stuck) for IMPORT_READY_DAYS: their staging tables
+    and uploads are removed. Run hourly by Celery beat."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_READY_DAYS)
+    expired = 0
+    for job in ImportJob.objects.filter(status__in=ACTIVE, created_at__lt=cutoff):
+        with transaction.atomic():
+            if not ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+                    status=ImportJob.Status.CANCELLED, finished_at=timezone.now(),
+                    error_message="预览超过期限未确认,已自动取消 / Not confirmed in time; "
+                                  "cancelled."):
+                continue  # handled meanwhile
+            _discard_upload(job)
+            staging.stage_drop(job.pk)
+            job.save(update_fields=["file"])
+            audit_record(actor=None, action=f"{spec_for(job.dataset).action}_import.expire",
+                         obj=job, area_path=job.area_path)
+            expired += 1
+    return expired
 
 
 # --- selectors, the report and the template -------------------------------------------

@@ -11,3 +11,8 @@ def validate_import_task(job_id):
 @shared_task(ignore_result=True)
 def apply_import_task(job_id):
     imports.import_job_apply(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def expire_stale_imports_task():
+    imports.import_jobs_expire()

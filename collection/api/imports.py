@@ -46,7 +46,7 @@ class ImportJobDetailSerializer(ImportJobSerializer):
     has_report = serializers.SerializerMethodField()
 
     class Meta(ImportJobSerializer.Meta):
-        fields = ImportJobSerializer.Meta.fields + ["rejected", "has_report"]
+        fields = ImportJobSerializer.Meta.fields + ["plan", "rejected", "has_report"]
 
     def get_rejected(self, job) -> list[dict]:
         return imports.import_job_preview(job=job)

@@ -45,6 +45,9 @@ class Spec:
     # index column -> (value, crypto context[, transform applied before hashing])
     indexed: dict[str, tuple] = field(default_factory=dict)
     protected: dict[str, str] = field(default_factory=dict)  # header -> policy field
+    # The preview's columns: (value shown as the record, value shown as its key, how the
+    # key is masked) — never a protected value in clear.
+    preview: tuple = ()
     existing_sql: str = ""  # (row_number, within the importer's jurisdiction)
     merge_sql: str = ""  # RETURNING id, label, area_path, grid_id, created
 
@@ -130,6 +133,7 @@ PEOPLE = Spec(
              "id_masked_index": ("id_number", ID_MASKED_CONTEXT, mask_id_number),
              "phone_index": ("phone", PHONE_CONTEXT)},
     protected={"证件号码": "id_number", "联系电话": "phone"},
+    preview=("name", "id_number", mask_id_number),
     existing_sql=f"""
 SELECT s.row_number, p.area_path LIKE ANY(%(prefixes)s)
 FROM {{stage}} s JOIN {PERSON} p ON p.id_number_index = s.id_number_index""",
@@ -183,6 +187,7 @@ HOUSES = Spec(
         GRID_CHECK,
     ),
     key=("grid_code", "address"), key_header="地址",
+    preview=("address", "owner_name", None),
     staged=(("address", "text"), ("use", "text"), ("owner_name", "text"),
             ("lon", "double precision"), ("lat", "double precision"),
             ("grid_code", "text"), ("extra", "jsonb")),
@@ -231,6 +236,7 @@ ORGANISATIONS = Spec(
         GRID_CHECK,
     ),
     key=("credit_code",), key_header="统一社会信用代码",
+    preview=("name", "credit_code", None),
     staged=(("name", "text"), ("credit_code", "text"), ("kind", "text"),
             ("legal_person", "text"), ("address", "text"), ("lon", "double precision"),
             ("lat", "double precision"), ("grid_code", "text"), ("extra", "jsonb")),

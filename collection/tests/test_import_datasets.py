@@ -14,7 +14,8 @@ from collection.duties import extra_schema_set
 from collection.importing.staging import stage_name
 from collection.models import House, ImportJob, Organisation, Person, VerificationTask
 from collection.services import organisation_create
-from collection.tests.test_imports import GRID, csv_bytes, valid_id
+from collection.tests.test_imports import GRID, apply, csv_bytes, valid_id
+from collection.tests.test_imports import upload as upload_file
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids import crs
@@ -38,19 +39,8 @@ def importer(make_user):
     return make_user(Role.COUNTY_DISPATCHER, "220102000000", "ds_dispatcher")
 
 
-def upload(user, data, dataset, name="data.csv", mode=ImportJob.Mode.ALL_OR_NOTHING):
-    job = imports.import_job_create(actor=user, file=SimpleUploadedFile(name, data),
-                                    mode=mode, dataset=dataset)
-    imports.import_job_validate(job_id=job.pk)
-    job.refresh_from_db()
-    return job
-
-
-def apply(user, job):
-    imports.import_job_apply_request(actor=user, job=job)
-    imports.import_job_apply(job_id=job.pk)
-    job.refresh_from_db()
-    return job
+def upload(user, data, dataset, **options):
+    return upload_file(user, data, name="data.csv", dataset=dataset, **options)
 
 
 def staged_table_exists(job) -> bool:
@@ -319,4 +309,20 @@ def test_cancel_drops_the_staging_table(importer):
     assert staged_table_exists(job)
     imports.import_job_cancel(actor=importer, job=job)
     assert not staged_table_exists(job)
+    assert imports.import_job_apply(job_id=job.pk) is None
+
+
+def test_unconfirmed_jobs_expire_with_their_staging_table(importer, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    job = upload(importer, csv_bytes([["己 1 号", GRID]], header=["地址", "所属网格"]), "houses")
+    assert job.status == S.READY and staged_table_exists(job)
+    assert imports.import_jobs_expire() == 0  # fresh
+    later = timezone.now() + dt.timedelta(days=settings.IMPORT_READY_DAYS + 1)
+    assert imports.import_jobs_expire(now=later) == 1
+    job.refresh_from_db()
+    assert job.status == S.CANCELLED and not staged_table_exists(job)
+    assert AuditLog.objects.filter(action="house_import.expire", object_id=str(job.pk)).exists()
     assert imports.import_job_apply(job_id=job.pk) is None

@@ -74,8 +74,10 @@ def second_grid():
         code=GRID).order_by("code").first()
 
 
-def upload(user, data: bytes, name="people.csv", mode=ImportJob.Mode.ALL_OR_NOTHING):
-    job = imports.import_job_create(actor=user, file=SimpleUploadedFile(name, data), mode=mode)
+def upload(user, data: bytes, name="people.csv", mode=ImportJob.Mode.ALL_OR_NOTHING,
+           dataset="people"):
+    job = imports.import_job_create(actor=user, file=SimpleUploadedFile(name, data), mode=mode,
+                                    dataset=dataset)
     imports.import_job_validate(job_id=job.pk)
     job.refresh_from_db()
     return job
@@ -106,6 +108,9 @@ def test_utf8_csv_previews_then_creates_people(importer):
     assert (job.status, job.progress) == (S.READY, 100)
     assert (job.total, job.valid, job.invalid, job.creates, job.updates) == (3, 3, 0, 3, 0)
     assert Person.objects.count() == before  # the preview writes nothing
+    assert [(p["row"], p["op"], p["label"]) for p in job.plan] == [
+        (2, "create", "居民0"), (3, "create", "居民1"), (4, "create", "居民2")]
+    assert all("*" in p["key"] and p["grid"] == GRID for p in job.plan)  # masked
 
     job = apply(importer, job)
     assert (job.status, job.creates, job.updates, job.progress) == (S.DONE, 3, 0, 100)
@@ -248,6 +253,8 @@ def test_merge_updates_the_registered_person(importer, second_grid):
     row = ["新名", valid_id(1).lower(), "", "流动人口", "", second_grid.code]
     job = upload(importer, csv_bytes(good_rows(1) + [row]))
     assert (job.creates, job.updates) == (1, 1)
+    assert [(p["op"], p["label"]) for p in job.plan] == [("create", "居民0"),
+                                                          ("update", "新名")]
     job = apply(importer, job)
     assert (job.status, job.creates, job.updates) == (S.DONE, 1, 1)
     assert Person.objects.filter(id_number_index=person.id_number_index).count() == 1

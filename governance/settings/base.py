@@ -199,7 +199,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.clear_expired_sessions_task",
         "schedule": 3600.0,
     },
+    "expire-stale-imports": {
+        "task": "collection.tasks.expire_stale_imports_task",
+        "schedule": 3600.0,
+    },
 }
+# An import whose preview waits this long unconfirmed is cancelled and its staging table
+# (encrypted rows) dropped.
+IMPORT_READY_DAYS = env.int("IMPORT_READY_DAYS", default=7)
 
 LOGGING = {
     "version": 1,
