@@ -19,10 +19,10 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 export PORT DEMO_ARGS
 
-.PHONY: help deps system python messages db demo run test lint bench clean
+.PHONY: help deps system python messages db demo run test lint bench bench-import clean
 
 help:
-	@echo "make deps | db | demo | run | test | lint | bench | clean"
+	@echo "make deps | db | demo | run | test | lint | bench | bench-import | clean"
 	@echo "  make run DEMO_ARGS=--province   (default: one city, 长春市 220100)"
 	@echo "  make test PYTEST_ARGS='-k name'"
 
@@ -66,8 +66,13 @@ test: deps
 lint: python
 	@.venv/bin/ruff check .
 
+# Benchmarks run on their own whole-province database (bench/README.md).
+BENCH_DB ?= postgis://postgres@localhost:5432/gridgov_bench
 bench: deps
-	@$(PY) bench/locate.py
+	@DATABASE_URL=$(BENCH_DB) $(PY) bench/locate.py
+
+bench-import: deps
+	@DATABASE_URL=$(BENCH_DB) $(PY) bench/import_people.py --people $(or $(PEOPLE),1000000)
 
 clean:
 	rm -rf var staticfiles test-artifacts .pytest_cache .ruff_cache
