@@ -1,4 +1,5 @@
-"""Key configuration for the crypto tests; nothing here touches the database."""
+"""Fixtures of the collection tests: crypto key configuration (no database), a temporary
+media folder, the county importer."""
 
 from contextlib import ExitStack
 
@@ -24,3 +25,17 @@ def field_keys():
             )
 
         yield configure
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploads, exports and thumbnails of collection tests go to a temporary folder."""
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def importer(make_user):
+    """A county dispatcher of 南关区: imports into its grids."""
+    from governance.roles import Role
+
+    return make_user(Role.COUNTY_DISPATCHER, "220102000000", "imp_dispatcher")

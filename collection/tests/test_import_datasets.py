@@ -29,14 +29,6 @@ ORG_HEADER = ["名称", "统一社会信用代码", "类型", "法定代表人",
 TENCENT, HUAWEI = "9144030071526726XG", "914403001922038216"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-
-
-@pytest.fixture
-def importer(make_user):
-    return make_user(Role.COUNTY_DISPATCHER, "220102000000", "ds_dispatcher")
 
 
 def upload(user, data, dataset, **options):

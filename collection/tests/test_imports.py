@@ -52,14 +52,6 @@ def good_rows(n=3, grid=GRID):
             for i in range(n)]
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-
-
-@pytest.fixture
-def importer(make_user):
-    return make_user(Role.COUNTY_DISPATCHER, "220102000000", "imp_dispatcher")
 
 
 @pytest.fixture
