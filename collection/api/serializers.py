@@ -101,12 +101,29 @@ class PersonSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="grid.code", read_only=True)
     house = serializers.PrimaryKeyRelatedField(read_only=True)
     tags = ActiveTagListSerializer(child=TagSerializer(), read_only=True)
+    extra = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
         fields = ["id", "name", "doc_type", "id_number", "gender", "birth_date", "ethnicity",
                   "phone", "kind", "household_address", "residence_address", "house",
                   "relation", "grid", "tags", "extra", "updated_at"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_extra(self, obj):
+        """Extra fields an administrator marked x-mask go through the field policy, as
+        they do for special-group tags."""
+        if not obj.extra:
+            return {}
+        from collection.duties import extra_schema
+        from collection.tags import present_extra
+
+        schema = self.context.get("_people_schema")
+        if schema is None:
+            schema = self.context["_people_schema"] = extra_schema("people")
+        request = self.context.get("request")
+        return present_extra(getattr(request, "user", None), schema, obj.extra,
+                             area_path=obj.area_path)
 
 
 class PersonWriteSerializer(serializers.Serializer):

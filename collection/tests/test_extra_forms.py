@@ -52,3 +52,22 @@ def test_house_form_requires_what_the_schema_requires(client, worker):
     r = client.post("/collection/houses/new/", {**form, "extra-floor": "6"})
     assert r.status_code == 302
     assert House.objects.get(address="扩展小区 1 栋").extra == {"floor": 6}
+
+
+def test_masked_extra_fields_follow_the_field_policy(api_client, make_user, worker):
+    from collection.duties import extra_schema_set
+    from collection.services import person_create
+    from grids.models import Area
+
+    admin = make_user(Role.ADMIN, "220000000000", "xf_admin2")
+    extra_schema_set(actor=admin, dataset="people", schema={
+        "type": "object", "properties": {
+            "contact": {"title": "紧急联系人电话", "type": "string", "x-mask": "phone"}}})
+    person = person_create(actor=worker, grid=Area.objects.get(code=GRID), name="孙八",
+                           id_number=valid_id("22010219800101013"),
+                           extra={"contact": "13712345678"})
+    leader = make_user(Role.CITY_LEADER, "220100000000", "xf_leader")
+    assert api_client(leader).get(f"/api/v1/people/{person.pk}/").json()["extra"] == {
+        "contact": "137****5678"}
+    assert api_client(worker).get(f"/api/v1/people/{person.pk}/").json()["extra"] == {
+        "contact": "13712345678"}
