@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from governance.access import require
 from governance.audit import audit_record, diff, snapshot
 from governance.changes import record_change
 from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
 
 from . import policy
+from .actions import BASEDATA_CHANGE
 from .crypto import blind_index
 from .masking import mask_id_number
 from .models import (
@@ -59,8 +61,8 @@ def _text(value, label, max_length: int, *, required: bool = False) -> str:
 def _require_change(actor, grid) -> None:
     if grid is None or grid.level != 6:
         raise ValidationError(_("请选择所属网格。"), code="required")
-    if actor is not None and not path_in_jurisdiction(actor, grid.path, Action.CHANGE):
-        raise ValidationError(_("该网格不在您的管辖范围内。"), code="forbidden")
+    require(actor, grid, BASEDATA_CHANGE,
+            message=_("您无权登记或修改该网格的基础信息(不在管辖范围内,或您的角色只能查看)。"))
 
 
 def id_lookup_index(value: str) -> str:

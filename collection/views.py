@@ -8,11 +8,12 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.access import allowed
 from governance.roles import Action, Role
-from governance.scoping import path_in_jurisdiction
 from grids.models import Area
 
 from . import policy, selectors, services
+from .actions import BASEDATA_CHANGE
 from .duties import extra_schema
 from .forms import PersonForm, schema_form, schema_values
 
@@ -214,8 +215,6 @@ def imports(request):
 def import_detail(request, pk):
     from django.http import Http404
 
-    from governance.roles import Action
-
     from .import_models import ImportJob
     from .imports import (
         import_job_apply_request,
@@ -295,7 +294,7 @@ def person_detail(request, pk):
         "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
                        for f in ("id_number", "phone")},
         "visits": person.visits.order_by("-visited_at")[:20],
-        "can_change": path_in_jurisdiction(request.user, person.area_path, Action.CHANGE),
+        "can_change": allowed(request.user, person.area_path, BASEDATA_CHANGE),
     }, status=status)
 
 

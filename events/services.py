@@ -13,16 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 
-from governance.audit import audit_entry, audit_record, audit_records
+from governance.access import require
+from governance.audit import audit_entry, audit_record, audit_records, diff, snapshot
 from governance.models import Department, RoleAssignment
 from governance.notifications import notify
-from governance.roles import UNIT_ROLES, Action, Role
-from governance.scoping import path_in_jurisdiction
+from governance.roles import UNIT_ROLES, Role
 from grids.locate import locate, parse_point
 from grids.models import Area
 
 from . import permissions as perm
 from . import sla
+from .actions import EVENT_REPORT
 from .attachments import check_upload, make_thumbnail
 from .flows import ACTION_LABELS, EventProcess, Step
 from .models import (
@@ -150,8 +151,11 @@ def event_report(
     if grid is None or grid.level != 6:
         raise ValidationError(_("请提供位置或选择所属网格。"), code="required")
     citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
-    if not citizen and not path_in_jurisdiction(actor, grid.path, Action.VIEW):
-        raise EventActionError(_("该网格不在您的管辖范围内。"), code="forbidden")
+    if not citizen:
+        if not _real(actor):
+            raise EventActionError(_("请先登录再上报事件。"), code="forbidden")
+        require(actor, grid, EVENT_REPORT,
+                message=_("您无权在该网格上报事件(不在管辖范围内,或您的角色只能查看)。"))
     event = Event(
         number=_next_number(), title=title[:200], description=description,
         category=category, source=source, urgency=urgency, location=point,
@@ -198,6 +202,14 @@ def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
 
 # -- transitions ----------------------------------------------------------------
 
+# Every field a step may change is recorded in its audit row (issue 8, item 16), except
+# what identifies the citizen who reported (personal data stays out of the trail), the
+# tracking code (a secret) and bookkeeping.
+_NOT_AUDITED = {"id", "reporter_name", "reporter_phone", "tracking_code", "updated_at",
+                "location"}
+AUDITED_FIELDS = [f.attname for f in Event._meta.concrete_fields
+                  if f.name not in _NOT_AUDITED]
+
 TRANSITIONS = ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
                "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
                "merge")
@@ -229,6 +241,7 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
         raise EventActionError(_("您无权对该事件执行“%(a)s”。") % {"a": label},
                                code="forbidden")
     before = event.status
+    before_fields = snapshot(event, AUDITED_FIELDS)
     before_unit = (event.current_area_id, event.current_department_id)
     try:
         step = method(actor=actor, note=note, **kwargs)
@@ -239,9 +252,7 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
     trace = _trace(event, actor, step, before)
     _attach(event, actor, files, trace)
     audit_record(actor=actor, action=f"event.{action}", obj=event,
-                 changes={"status": [before, event.status],
-                          "unit": [str(before_unit), str((event.current_area_id,
-                                                          event.current_department_id))]},
+                 changes=diff(before_fields, snapshot(event, AUDITED_FIELDS)),
                  area_path=event.area_path)
     if (event.current_area_id, event.current_department_id) != before_unit or \
             event.status in (Status.REPORTED, Status.DISPATCHED):
@@ -254,21 +265,31 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
     return event
 
 
+def _check_department_target(event: Event, department: Department) -> None:
+    """Every step that names a department checks it against the one rule of
+    `dispatch_departments` (the case's own area and the units above it)."""
+    from .selectors import dispatch_departments
+
+    if not dispatch_departments(event=event).filter(pk=department.pk).exists():
+        raise EventActionError(
+            _("该部门不在本事件的分派范围内(只能交给事发地及其上级区域的部门)。"),
+            code="forbidden")
+
+
 def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
     if action == "dispatch":
         department, unit = kwargs.get("department"), kwargs.get("unit")
         if (department is None) == (unit is None):
             raise EventActionError(_("请选择一个承办部门或一个下级单位。"), code="required")
-        if department is not None and not (
-            event.current_area.path.startswith(department.area.path)
-            or department.area.path.startswith(event.current_area.path)
-        ):
-            raise EventActionError(_("该部门不在本单位的分派范围内。"), code="invalid")
+        if department is not None:
+            _check_department_target(event, department)
         if unit is not None and not (unit.parent_id == event.current_area_id
                                      and event.area_path.startswith(unit.path)):
             raise EventActionError(_("只能分派给事发地所在的直接下级单位。"), code="invalid")
-    if action == "transfer" and not isinstance(kwargs.get("department"), Department):
-        raise EventActionError(_("请选择转派的部门。"), code="required")
+    if action == "transfer":
+        if not isinstance(kwargs.get("department"), Department):
+            raise EventActionError(_("请选择转派的部门。"), code="required")
+        _check_department_target(event, kwargs["department"])
     if action == "rate":
         rating = kwargs.get("rating")
         if not isinstance(rating, int) or not 1 <= rating <= 5:

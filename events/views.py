@@ -44,9 +44,7 @@ def detail(request, number):
     departments = Department.objects.none()
     units = Area.objects.none()
     if "dispatch" in allowed or "transfer" in allowed:
-        holder = event.dispatched_by_area or event.current_area
-        departments = Department.objects.filter(area__path__in=[
-            p for p in ancestor_paths(holder.path)]).order_by("name")
+        departments = selectors.dispatch_departments(event=event)
         units = Area.objects.filter(parent=event.current_area,
                                     path__in=ancestor_paths(event.area_path)).only("code", "name")
     return render(request, "events/detail.html", {

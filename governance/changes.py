@@ -34,6 +34,7 @@ def _running_writers_floor() -> int | None:
             SELECT min(((classid::bigint << 32) | objid::bigint) - %(base)s)
             FROM pg_locks
             WHERE locktype = 'advisory' AND objsubid = 1 AND pid <> pg_backend_pid()
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND classid::bigint >= %(base)s >> 32 AND classid::bigint < (%(base)s >> 32) + 65536
             """, {"base": FEED_LOCK_BASE})
         return cur.fetchone()[0]

@@ -21,7 +21,7 @@ from operator import or_
 
 from django.db import models
 
-from .roles import ROLE_ACTIONS, Action
+from .roles import Action, roles_granting
 
 
 def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
@@ -33,9 +33,8 @@ def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
     if action not in cache:
         from .models import RoleAssignment
 
-        roles = [r for r, actions in ROLE_ACTIONS.items() if action in actions]
         cache[action] = list(
-            RoleAssignment.objects.filter(user=user, role__in=roles).values_list(
+            RoleAssignment.objects.filter(user=user, role__in=roles_granting(action)).values_list(
                 "role", "area__path", "department_id"
             )
         )
