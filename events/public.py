@@ -56,7 +56,9 @@ def check_challenge(token: str, answer: str) -> None:
         challenge_id = signing.loads(token, salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_SECONDS)
     except signing.BadSignature:
         raise ValidationError(_("验证已过期,请重新填写。"), code="challenge") from None
-    key = _challenge_key(str(challenge_id))
+    if not isinstance(challenge_id, str):  # a token of the old format, or forged
+        raise ValidationError(_("验证已过期,请重新填写。"), code="challenge")
+    key = _challenge_key(challenge_id)
     data = cache.get(key)
     # delete() is atomic in Redis: of two concurrent submissions only one sees True.
     if data is None or not cache.delete(key):
