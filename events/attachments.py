@@ -108,18 +108,16 @@ def _check_image(upload, content_type: str) -> None:
     kB that claim 20000×20000 pixels) before anything is decoded or stored."""
     from PIL import Image, UnidentifiedImageError
 
+    fmt, too_large = None, True
     try:
-        with Image.open(upload) as img:
-            width, height = img.size
+        with Image.open(upload) as img:  # reads the header only
             fmt = img.format
+            too_large = img.size[0] * img.size[1] > settings.EVENT_IMAGE_MAX_PIXELS
     except Image.DecompressionBombError:
-        width, height, fmt = None, None, None
-        too_large = True
+        pass  # Pillow's own limit (twice MAX_IMAGE_PIXELS): certainly too large
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(_("图片无法识别:%(name)s") % {"name": _display(upload)},
                               code="file_content") from None
-    else:
-        too_large = width * height > settings.EVENT_IMAGE_MAX_PIXELS
     finally:
         upload.seek(0)
     if too_large:
