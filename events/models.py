@@ -200,7 +200,17 @@ class Trace(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"events/{instance.event.number}/{filename}"
+    """A random name; only an extension from the verified-type table survives (the caller
+    passes `attachments.stored_name(...)`, never the client's file name)."""
+    import uuid
+    from pathlib import PurePath
+
+    from .attachments import EXTENSIONS
+
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in set(EXTENSIONS.values()):
+        suffix = ".bin"
+    return f"events/{uuid.uuid4().hex}{suffix}"
 
 
 class Attachment(models.Model):
@@ -210,6 +220,8 @@ class Attachment(models.Model):
     file = models.FileField(_("文件"), upload_to=attachment_path)
     thumbnail = models.ImageField(_("缩略图"), upload_to=attachment_path, blank=True)
     content_type = models.CharField(max_length=100)
+    # The uploader's file name, shown as text only; the stored name is random.
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -220,7 +232,11 @@ class Attachment(models.Model):
         verbose_name_plural = _("附件")
 
     def __str__(self):
-        return self.file.name
+        return self.original_name or self.file.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class SupervisionCard(models.Model):

@@ -8,7 +8,15 @@ from governance.models import Department, RoleAssignment
 from governance.roles import UNIT_ROLES, Role
 from grids.models import ancestor_paths
 
-from .models import OPEN_STATUSES, DueState, Event, Status, SupervisionCard, Trace
+from .models import (
+    OPEN_STATUSES,
+    Attachment,
+    DueState,
+    Event,
+    Status,
+    SupervisionCard,
+    Trace,
+)
 
 INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
 
@@ -25,6 +33,12 @@ def event_list(*, user):
 
 def event_get(*, user, number: str) -> Event:
     return event_list(user=user).get(number=number)
+
+
+def attachment_get(*, user, pk: int) -> Attachment:
+    """An attachment of a case the user may see (404 otherwise, like the case itself)."""
+    return Attachment.objects.select_related("event").get(
+        pk=pk, event__in=Event.objects.restrict(user).values("pk"))
 
 
 def _held_by_user_q(user) -> Q:

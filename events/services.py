@@ -24,7 +24,7 @@ from grids.models import Area
 from . import permissions as perm
 from . import sla
 from .actions import EVENT_REPORT
-from .attachments import check_upload, make_thumbnail
+from .attachments import attachments_save
 from .flows import ACTION_LABELS, EventProcess, Step
 from .models import (
     Attachment,
@@ -107,18 +107,9 @@ def _publish(event: Event, action: str) -> None:
 
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:
-    out = []
-    for upload in files or []:
-        content_type = check_upload(upload)
-        att = Attachment(event=event, trace=trace, content_type=content_type,
-                         size=upload.size, uploaded_by=actor if _real(actor) else None)
-        att.file.save(upload.name, upload, save=False)
-        thumb = make_thumbnail(upload, content_type)
-        if thumb is not None:
-            att.thumbnail.save(f"thumb-{upload.name}.jpg", thumb, save=False)
-        att.save()
-        out.append(att)
-    return out
+    # Verified type, random stored name, nothing kept when a file is refused: attachments.py.
+    return attachments_save(event=event, actor=actor if _real(actor) else None, files=files,
+                            trace=trace)
 
 
 # -- report -------------------------------------------------------------------

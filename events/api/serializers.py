@@ -13,12 +13,28 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.FileField(source="file", read_only=True)
-    thumbnail_url = serializers.ImageField(source="thumbnail", read_only=True)
+    # Files are served by the scoped view (events.views.attachment_download), never by a
+    # media URL.
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "url", "thumbnail_url", "content_type", "size", "uploaded_at"]
+        fields = ["id", "url", "thumbnail_url", "content_type", "original_name", "size",
+                  "uploaded_at"]
+
+    def _url(self, att, name):
+        from django.urls import reverse
+
+        path = reverse(name, args=[att.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, att) -> str:
+        return self._url(att, "events:attachment")
+
+    def get_thumbnail_url(self, att) -> str | None:
+        return self._url(att, "events:attachment-thumbnail") if att.thumbnail else None
 
 
 class TraceSerializer(serializers.ModelSerializer):

@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "governance.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "governance.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -168,6 +169,25 @@ SPECTACULAR_SETTINGS = {
 # plain background. Set MAP_TILE_URL (e.g. 天地图 with its key) to show a base map.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+# Content-Security-Policy (governance/csp.py): scripts only from our origin, no inline
+# script or event handlers. MAP_TILE_URL's host is added to img-src automatically.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Paths whose third-party pages need more (still never inline script): Swagger UI sets
+# inline styles.
+CONTENT_SECURITY_POLICY_RELAXED = {
+    "/api/docs/": {"style-src": ["'unsafe-inline'"]},
+}
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (43.9, 125.3),
     "DEFAULT_ZOOM": 6,
@@ -232,10 +252,18 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Attachments: what a reporter may upload, and how large.
 EVENT_ATTACHMENT_TYPES = {
     "image/jpeg", "image/png", "image/webp", "application/pdf",
-    "video/mp4", "audio/mpeg", "audio/mp4",
+    "video/mp4", "audio/mpeg", "audio/mp4", "audio/amr", "audio/wav",
 }
+# Images claiming more pixels than this are refused (decompression bombs); 5000 万.
+EVENT_IMAGE_MAX_PIXELS = env.int("EVENT_IMAGE_MAX_PIXELS", default=50_000_000)
 EVENT_ATTACHMENT_MAX_BYTES = env.int("EVENT_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 PUBLIC_REPORTS_PER_HOUR = env.int("PUBLIC_REPORTS_PER_HOUR", default=5)
+# Wrong tracking codes one address may try on /public/track/ per hour before a 429.
+PUBLIC_TRACK_FAILURES_PER_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_HOUR", default=10)
+# Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (addresses or CIDRs,
+# comma-separated). Empty: the client is the direct peer (REMOTE_ADDR), whatever headers
+# it sends. Set it to the proxy's address when one is in front (governance/middleware.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Personal data at rest (collection/crypto.py, docs/personal-data.md): comma-separated
 # "keyid:base64key", the first is current; aes256gcm (32-byte keys) or sm4gcm (16).
