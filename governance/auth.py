@@ -110,7 +110,7 @@ class LockoutModelBackend(ModelBackend):
 
     @staticmethod
     def _register_failure(user):
-        User = type(user)
+        User = get_user_model()  # not type(user): request.user is a lazy wrapper
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
         user.refresh_from_db(fields=["failed_logins"])
         if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
