@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.clear_expired_sessions_task",
         "schedule": 3600.0,
     },
+    "purge-expired-exports": {
+        "task": "collection.tasks.purge_expired_exports_task",
+        "schedule": 3600.0,
+    },
     "expire-stale-imports": {
         "task": "collection.tasks.expire_stale_imports_task",
         "schedule": 3600.0,
@@ -254,3 +258,6 @@ FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", default="aes256gc
 FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 # Exports up to this many rows are answered at once; larger ones go to Celery.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
+# Background export files (masked personal data) are deleted, with their rows, this many
+# hours after they were written.
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
