@@ -121,15 +121,17 @@ PUBLIC_ACTIONS = {"report", "approve", "accept", "escalate", "dispatch", "sign",
 
 
 def track(request):
-    number = (request.GET.get("number") or request.POST.get("number") or "").strip()
-    code = (request.GET.get("code") or request.POST.get("code") or "").strip().upper()
+    # The tracking code is a secret: it is taken from a POST body only, never from the
+    # query string, which proxies and access logs record. GET shows the empty form.
+    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
+    code = (request.POST.get("code") or "").strip().upper()
     event, error, status = None, "", 200
     if number and code:
         event = Event.objects.select_related("category").filter(
             number=number, tracking_code=code).first()
         if event is None:
             error, status = _("事件编号或查询码不正确。"), 404
-        elif request.method == "POST":
+        elif "rating" in request.POST:
             try:
                 event = event_citizen_rate(number=number, tracking_code=code,
                                            rating=int(request.POST.get("rating", "0") or 0),
@@ -140,8 +142,10 @@ def track(request):
     if event is not None:
         # Citizens see what happened and when, not who.
         timeline = event.traces.filter(action__in=PUBLIC_ACTIONS).values("action", "at", "unit")
-    return render(request, "events/public_track.html", {
+    response = render(request, "events/public_track.html", {
         "event": event, "timeline": timeline, "error": error, "number": number, "code": code,
         "masked_phone": mask_phone(event.reporter_phone) if event else "",
         "can_rate": event is not None and event.status == Status.VERIFIED,
     }, status=status)
+    response["Cache-Control"] = "no-store"  # the case and its masked phone, per citizen
+    return response
