@@ -174,6 +174,7 @@ def test_administrator_resets_a_lost_authenticator(client, leader, make_user):
     _enrolled(password_login("tf_leader"), leader)
     admin = make_user(Role.ADMIN, "220000000000", "tf_admin")
     client.force_login(admin)
+    assert 'href="/accounts/2fa/reset/"' in client.get("/").content.decode()
     r = client.post("/accounts/2fa/reset/", {"username": "tf_leader"})
     assert r.status_code == 302
     assert not TOTPDevice.objects.filter(user=leader).exists()
