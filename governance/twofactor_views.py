@@ -24,6 +24,7 @@ from .twofactor import (
     is_enrolled,
     totp_enrol_confirm,
     totp_enrol_start,
+    two_factor_required,
     two_factor_reset,
     two_factor_verify,
 )
@@ -56,6 +57,10 @@ def _grouped(secret: str) -> str:
 @login_required
 @sensitive_post_parameters("code")
 def setup(request):
+    # Only the roles that need it enrol: an authenticator that nobody asks for would
+    # give a false sense of protection.
+    if not two_factor_required(request.user):
+        return redirect("home")
     if is_enrolled(request.user):
         return redirect("two-factor-verify")
     device = totp_enrol_start(user=request.user)
@@ -84,6 +89,8 @@ def setup(request):
 @login_required
 @sensitive_post_parameters("code")
 def verify(request):
+    if not two_factor_required(request.user):
+        return redirect("home")
     if not is_enrolled(request.user):
         return redirect("two-factor-setup")
     if request.user.is_verified():

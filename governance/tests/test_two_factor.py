@@ -71,6 +71,8 @@ def test_staff_and_superusers_need_it_too(make_user):
 def test_other_roles_are_not_asked(nanguan_dispatcher):
     c = password_login("ng_dispatcher")
     assert c.get("/").status_code == 200
+    assert c.get(SETUP)["Location"] == "/"
+    assert c.get(VERIFY)["Location"] == "/"
     assert not TOTPDevice.objects.filter(user=nanguan_dispatcher).exists()
 
 
@@ -127,12 +129,13 @@ def test_every_login_asks_for_the_code(leader):
     r = c.post(VERIFY, {"code": "12345x", "next": "/events/"})
     assert r.status_code == 400 and "不正确" in r.content.decode()
     next_time_step(device)
-    r = c.post(VERIFY, {"code": code_for(device), "next": "/events/"})
+    code = code_for(device)
+    r = c.post(VERIFY, {"code": code, "next": "/events/"})
     assert r.status_code == 302 and r["Location"] == "/events/"
     assert c.get("/").status_code == 200
-    # The same code cannot be replayed in another session.
+    # The same code cannot be replayed in another session (even across a step change).
     other = password_login("tf_leader")
-    assert other.post(VERIFY, {"code": code_for(device)}).status_code == 400
+    assert other.post(VERIFY, {"code": code}).status_code == 400
 
 
 def test_verify_refuses_an_outside_next(leader):
