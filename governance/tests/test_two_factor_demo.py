@@ -37,3 +37,12 @@ def test_demo_loader_keeps_an_authenticator_enrolled_by_hand():
     ensure_demo_users()
     device.refresh_from_db()
     assert device.key == "00" * 20
+
+
+def test_make_run_prints_how_to_pass_the_second_factor():
+    from grids.demo_users import DEMO_TOTP_SECRET
+
+    out = io.StringIO()
+    call_command("load_demo_province", "--if-empty", stdout=out)
+    text = out.getvalue()
+    assert "province_leader" in text and DEMO_TOTP_SECRET in text and "demo_totp" in text
