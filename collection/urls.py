@@ -25,5 +25,5 @@ urlpatterns = [
     path("task-items/", duty_views.task_items, name="task-items"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
-    path("exports/<str:token>/", views.export_download, name="export-download"),
+    path("exports/<uuid:pk>/", views.export_download, name="export-download"),
 ]

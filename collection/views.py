@@ -111,16 +111,19 @@ def house_new(request):
 
 
 @login_required
-def export_download(request, token):
+def export_download(request, pk):
     from django.http import FileResponse, Http404
 
-    from .exports import resolve_download
+    from .exports import export_file_get
 
-    path = resolve_download(token, request.user)
-    if path is None:
+    found = export_file_get(user=request.user, pk=pk)
+    if found is None:
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True,
-                        filename=f"gridgov-export{path.suffix}")
+    export, path = found
+    response = FileResponse(path.open("rb"), as_attachment=True,
+                            filename=f"gridgov-{export.dataset}{path.suffix}")
+    response["Cache-Control"] = "private, no-store"  # personal data: no shared caches
+    return response
 
 
 @login_required

@@ -155,8 +155,10 @@ def _track_failed(request) -> None:
 
 
 def track(request):
-    number = (request.GET.get("number") or request.POST.get("number") or "").strip()
-    code = (request.GET.get("code") or request.POST.get("code") or "").strip().upper()
+    # The tracking code is a secret: it is taken from a POST body only, never from the
+    # query string, which proxies and access logs record. GET shows the empty form.
+    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
+    code = (request.POST.get("code") or "").strip().upper()
     event, error, status = None, "", 200
     if number and code and _track_blocked(request):
         # Guessing 32-bit tracking codes: after a few wrong ones, answer nothing for a while.
@@ -167,7 +169,7 @@ def track(request):
         if event is None:
             _track_failed(request)
             error, status = _("事件编号或查询码不正确。"), 404
-        elif request.method == "POST":
+        elif "rating" in request.POST:
             try:
                 event = event_citizen_rate(number=number, tracking_code=code,
                                            rating=int(request.POST.get("rating", "0") or 0),
@@ -185,4 +187,5 @@ def track(request):
     }, status=status)
     if status == 429:
         response["Retry-After"] = str(TRACK_WINDOW_SECONDS)
+    response["Cache-Control"] = "no-store"  # the case and its masked phone, per citizen
     return response

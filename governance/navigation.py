@@ -16,6 +16,7 @@ MENU = [
     ("collection:imports", _("数据导入"), Action.CHANGE),
     ("grids:area-browser", _("区域与网格"), Action.VIEW),
     ("audit-log", _("审计日志"), Action.AUDIT),
+    ("two-factor-reset", _("重置动态口令"), Action.CONFIGURE),
     ("swagger-ui", _("接口文档"), Action.VIEW),
 ]
 

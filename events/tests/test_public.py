@@ -178,10 +178,10 @@ def test_track_and_rate(client, cast):
     number = re.search(r'id="number">([^<]+)<', html).group(1)
     code = re.search(r'id="code">([^<]+)<', html).group(1)
     e = Event.objects.get(number=number)
-    page = client.get("/public/track/", {"number": number, "code": code})
+    page = client.post("/public/track/", {"number": number, "code": code})
     assert page.status_code == 200 and "待审核" in page.content.decode()
     assert "139****5678" in page.content.decode() and "13912345678" not in page.content.decode()
-    assert client.get("/public/track/", {"number": number, "code": "WRONG"}).status_code == 404
+    assert client.post("/public/track/", {"number": number, "code": "WRONG"}).status_code == 404
     for actor, action, kw in [(cast.village, "approve", {}), (cast.village, "accept", {}),
                               (cast.village, "handle", {}),
                               (cast.village, "close", {"note": "已约谈店主"}),
@@ -192,8 +192,26 @@ def test_track_and_rate(client, cast):
     e.refresh_from_db()
     assert e.status == Status.ARCHIVED and e.rating == 4
     # Staff names never appear on the public page.
-    assert cast.village.username not in client.get(
+    assert cast.village.username not in client.post(
         "/public/track/", {"number": number, "code": code}).content.decode()
+
+
+def test_tracking_code_never_travels_in_the_url(client, cast):
+    """Query strings end up in proxy and access logs: the code is read from the POST body
+    only, and every form that sends it posts."""
+    html = _post(client, cast.grid).content.decode()
+    number = re.search(r'id="number">([^<]+)<', html).group(1)
+    code = re.search(r'id="code">([^<]+)<', html).group(1)
+    assert f"code={code}" not in html  # the "view progress" button posts the code
+    page = client.get("/public/track/", {"number": number, "code": code})
+    assert page.status_code == 200 and "待审核" not in page.content.decode()
+    form = client.get("/public/track/").content.decode()
+    assert '<form method="post">' in form and 'method="get"' not in form
+    looked_up = client.post("/public/track/", {"number": number, "code": code.lower()})
+    assert "待审核" in looked_up.content.decode()
+    assert looked_up["Cache-Control"] == "no-store"
+    e = Event.objects.get(number=number)
+    assert e.rating is None  # a lookup is not a rating
 
 
 def test_public_page_needs_no_login_and_is_mobile(client):

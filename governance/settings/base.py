@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -48,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "governance.guard.AccountGuardMiddleware",
     "governance.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -115,6 +120,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Lock an account after this many consecutive failed logins, for this long.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# Two-factor login (governance/twofactor.py): the issuer shown in the authenticator app,
+# how many single-use recovery codes an enrolment issues.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="GridGov")
+OTP_RECOVERY_CODES = env.int("OTP_RECOVERY_CODES", default=10)
 # Sessions expire after 30 minutes without activity (等保 2.0: 登录超时).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -136,7 +145,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication under the lockout and two-factor rules.
+        "governance.authentication.AccountTokenAuthentication",
         # Department systems: `Authorization: Department <key>` (integrations app).
         "integrations.authentication.DepartmentTokenAuthentication",
     ],
@@ -219,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.clear_expired_sessions_task",
         "schedule": 3600.0,
     },
+    "purge-expired-exports": {
+        "task": "collection.tasks.purge_expired_exports_task",
+        "schedule": 3600.0,
+    },
     "expire-stale-imports": {
         "task": "collection.tasks.expire_stale_imports_task",
         "schedule": 3600.0,
@@ -272,3 +286,6 @@ FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", default="aes256gc
 FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 # Exports up to this many rows are answered at once; larger ones go to Celery.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
+# Background export files (masked personal data) are deleted, with their rows, this many
+# hours after they were written.
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
