@@ -152,12 +152,12 @@ def test_track_is_throttled_after_wrong_codes(client, cast, settings):
     number = re.search(r'id="number">([^<]+)<', html).group(1)
     code = re.search(r'id="code">([^<]+)<', html).group(1)
     for i in range(5):
-        wrong = client.get("/public/track/", {"number": number, "code": f"BAD{i:05d}"})
+        wrong = client.post("/public/track/", {"number": number, "code": f"BAD{i:05d}"})
         assert wrong.status_code == 404
     # From now on nothing is answered, not even the right code, and a new header value
     # does not help.
     for headers in ({}, {"HTTP_X_REAL_IP": "10.1.1.1", "HTTP_X_FORWARDED_FOR": "10.2.2.2"}):
-        blocked = client.get("/public/track/", {"number": number, "code": code}, **headers)
+        blocked = client.post("/public/track/", {"number": number, "code": code}, **headers)
         assert blocked.status_code == 429, headers
         body = blocked.content.decode()
         assert "查询失败次数过多" in body and "待审核" not in body
@@ -169,7 +169,7 @@ def test_track_is_throttled_after_wrong_codes(client, cast, settings):
 
     cache.delete("public-track-fail:127.0.0.1")
     for _ in range(8):
-        assert client.get("/public/track/", {"number": number, "code": code}).status_code == 200
+        assert client.post("/public/track/", {"number": number, "code": code}).status_code == 200
 
 
 def test_track_and_rate(client, cast):
