@@ -289,7 +289,9 @@ def person_detail(request, pk):
             status = 403 if exc.code == "forbidden" else 400
     shown = {f: revealed.get(f) or policy.present(
         request.user, f, getattr(person, f), area_path=person.area_path)
-             for f in ("id_number", "phone")}
+             for f in ("id_number", "phone", "birth_date")}
+    if revealed.get("id_number"):  # the full number holds the full date: no point hiding it
+        shown["birth_date"] = person.birth_date
     return render(request, "collection/person_detail.html", {
         "person": person, "shown": shown, "revealed": revealed,
         "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
