@@ -60,9 +60,14 @@ def person_new(request):
     if request.method == "POST" and form.is_valid() and extra.is_valid():
         grid = house.grid if house else next(
             (g for g in grids if g.code == request.POST.get("grid")), None)
+        from .transfers import PersonTransferRequested
+
         try:
             services.person_create(actor=request.user, grid=grid, house=house,
                                    extra=schema_values(extra), **form.cleaned_data)
+        except PersonTransferRequested as exc:
+            messages.info(request, " ".join(exc.messages))
+            return redirect("collection:transfers")
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
