@@ -58,6 +58,7 @@ def _may_decide(actor, area_path: str) -> bool:
         for role, path in user_roles(actor))
 
 
+@transaction.atomic
 def person_transfer_request(*, actor, grid, person: Person, name: str, id_number: str,
                             residence_address: str = "", note: str = "") -> PersonTransfer:
     """Ask the holding side to hand `person` over to `grid`. Called inside

@@ -61,10 +61,6 @@ def register_personal_field(name: str, masker: Callable[[Any], Any]) -> None:
     _PERSONAL_KEYS[name] = masker
 
 
-def personal_fields() -> dict[str, Callable[[Any], Any]]:
-    return dict(_PERSONAL_KEYS)
-
-
 def scrub_text(text: str) -> str:
     """Mask ID and mobile numbers inside free text (same shapes as the field masks)."""
     text = _ID18.sub(lambda m: m[1] + "*" * 8 + m[2], text)
