@@ -42,7 +42,8 @@ class ExportSpec:
 
 
 def _date(value) -> str:
-    return value.isoformat() if value else ""
+    """ISO date, or a masked date ('199*-**-**') as the policy gave it."""
+    return value.isoformat() if hasattr(value, "isoformat") else (value or "")
 
 
 def _point(obj) -> str:
@@ -52,7 +53,7 @@ def _point(obj) -> str:
 GENDERS = {"male": "男", "female": "女"}
 
 
-def _protected(user, obj, field: str) -> str:
+def _protected(user, obj, field: str):
     return policy.present(user, field, getattr(obj, field), area_path=obj.area_path) or ""
 
 EXPORTS = {spec.dataset: spec for spec in (
@@ -61,7 +62,7 @@ EXPORTS = {spec.dataset: spec for spec in (
                    ("姓名", lambda u, p: p.name),
                    ("证件号码", lambda u, p: _protected(u, p, "id_number")),
                    ("性别", lambda u, p: GENDERS.get(p.gender, "")),
-                   ("出生日期", lambda u, p: _date(p.birth_date)),
+                   ("出生日期", lambda u, p: _date(_protected(u, p, "birth_date"))),
                    ("联系电话", lambda u, p: _protected(u, p, "phone")),
                    ("人口类型", lambda u, p: p.get_kind_display()),
                    ("居住地址", lambda u, p: p.residence_address),

@@ -61,9 +61,14 @@ def person_new(request):
     if request.method == "POST" and form.is_valid() and extra.is_valid():
         grid = house.grid if house else next(
             (g for g in grids if g.code == request.POST.get("grid")), None)
+        from .transfers import PersonTransferRequested
+
         try:
             services.person_create(actor=request.user, grid=grid, house=house,
                                    extra=schema_values(extra), **form.cleaned_data)
+        except PersonTransferRequested as exc:
+            messages.info(request, " ".join(exc.messages))
+            return redirect("collection:transfers")
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -291,7 +296,9 @@ def person_detail(request, pk):
             status = 403 if exc.code == "forbidden" else 400
     shown = {f: revealed.get(f) or policy.present(
         request.user, f, getattr(person, f), area_path=person.area_path)
-             for f in ("id_number", "phone")}
+             for f in ("id_number", "phone", "birth_date")}
+    if revealed.get("id_number"):  # the full number holds the full date: no point hiding it
+        shown["birth_date"] = person.birth_date
     return render(request, "collection/person_detail.html", {
         "person": person, "shown": shown, "revealed": revealed,
         "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)

@@ -4,7 +4,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
 
+from collection.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
+
+# Associated data of the encrypted reporter phone: never change it once rows exist.
+REPORTER_PHONE_CONTEXT = "events.event.reporter_phone"
 
 
 class EventCategory(models.Model):
@@ -116,7 +120,10 @@ class Event(models.Model):
                                  on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("上报人"))
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted at rest like people's numbers (collection.crypto); shown through
+    # events.masking.phone_for. Never searched, so no blind index.
+    reporter_phone = EncryptedTextField(_("联系电话"), context=REPORTER_PHONE_CONTEXT,
+                                        blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=12, blank=True, db_index=True)
     open311_client = models.ForeignKey("events.Open311Client", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="events")

@@ -141,6 +141,9 @@ def event_report(
             grid = Area.objects.get(code=found.code)
     if grid is None or grid.level != 6:
         raise ValidationError(_("请提供位置或选择所属网格。"), code="required")
+    reporter_phone = str(reporter_phone or "").strip()
+    if len(reporter_phone) > 20:  # the column is encrypted text now: the limit lives here
+        raise ValidationError(_("联系电话不能超过 20 位。"), code="invalid")
     citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
     if not citizen:
         if not _real(actor):

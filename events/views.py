@@ -13,7 +13,7 @@ from . import selectors, services
 from .attachments import EXTENSIONS, INLINE_TYPES, serve_headers
 from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
-from .masking import phone_for
+from .masking import phone_for, reporter_name_for
 from .models import Attachment, Event, Status
 from .routing import suggested_department
 
@@ -82,6 +82,7 @@ def detail(request, number):
         "actions": [(name, getattr(process, name).label) for name in allowed],
         "departments": departments, "units": units,
         "phone": phone_for(request.user, event),
+        "reporter_name": reporter_name_for(request.user, event),
         "supervise_form": SuperviseForm(),
         "action_labels": ACTION_LABELS,
         "can_supervise": services.perm.is_upper_level(request.user, event),

@@ -14,6 +14,7 @@ MENU = [
     ("collection:my-grid", _("基础信息"), "basedata.change"),
     ("collection:people", _("人口与房屋"), Action.VIEW),
     ("collection:imports", _("数据导入"), Action.CHANGE),
+    ("collection:transfers", _("迁入申请"), Action.CHANGE),
     ("grids:area-browser", _("区域与网格"), Action.VIEW),
     ("audit-log", _("审计日志"), Action.AUDIT),
     ("two-factor-reset", _("重置动态口令"), Action.CONFIGURE),

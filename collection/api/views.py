@@ -113,12 +113,21 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
                 pk=data["house"]).first() if data["house"] else None
         return data
 
-    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    @extend_schema(request=PersonWriteSerializer,
+                   responses={201: PersonSerializer, 202: OpenApiTypes.OBJECT})
     def create(self, request):
+        """登记;证件号码已在管辖范围外登记的,不透露该记录,改为向原登记地提交迁入申请(202)。
+        A number held outside the caller's jurisdiction is not disclosed: a transfer request
+        goes to the holding side instead (202 `transfer_requested`)."""
+        from collection.transfers import PersonTransferRequested
+
         data = self._data(request)
         try:
             grid = _grid(request, data.pop("grid", None))
             person = services.person_create(actor=request.user, grid=grid, **data)
+        except PersonTransferRequested as exc:
+            return Response({"detail": " ".join(exc.messages), "code": exc.code,
+                             "transfer": exc.transfer.pk}, status=202)
         except ValidationError as exc:
             return _error(exc)
         return Response(PersonSerializer(person, context={"request": request}).data,

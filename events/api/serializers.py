@@ -78,6 +78,7 @@ class EventDetailSerializer(EventListSerializer):
     location = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
+    reporter_name = serializers.SerializerMethodField()
     suggested_department = serializers.SerializerMethodField()
 
     class Meta(EventListSerializer.Meta):
@@ -104,6 +105,11 @@ class EventDetailSerializer(EventListSerializer):
         from events.masking import phone_for
 
         return phone_for(self.context["request"].user, obj)
+
+    def get_reporter_name(self, obj) -> str:
+        from events.masking import reporter_name_for
+
+        return reporter_name_for(self.context["request"].user, obj)
 
 
 class EventReportSerializer(serializers.Serializer):

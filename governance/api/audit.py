@@ -10,6 +10,15 @@ class AuditLogSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor_name", "action", "object_type", "object_id",
                   "object_repr", "changes", "area_path", "ip"]
 
+    def to_representation(self, instance):
+        from governance.audit import scrub, scrub_text
+
+        # Rows written before the trail was scrubbed on write are masked when read.
+        data = super().to_representation(instance)
+        data["changes"] = scrub(data["changes"])
+        data["object_repr"] = scrub_text(data["object_repr"] or "")
+        return data
+
 
 class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     """审计日志(只读,限审计员管辖范围) Audit trail, read-only, scoped to the auditor."""
