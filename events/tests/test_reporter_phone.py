@@ -14,7 +14,7 @@ from governance.models import AuditLog
 pytestmark = pytest.mark.django_db
 
 PHONE = "13912345678"
-MIGRATION = importlib.import_module("events.migrations.0004_pdata_reporter_phone")
+MIGRATION = importlib.import_module("events.migrations.0005_pdata_reporter_phone")
 
 
 def _raw(pk: int) -> str:
