@@ -82,7 +82,7 @@ def test_phone_and_citizen_name_are_masked_per_role(api_client, cast, citizen_re
 
 def test_public_tracking_shows_the_phone_masked(client, citizen_report):
     e = citizen_report()
-    page = client.get("/public/track/", {"number": e.number, "code": e.tracking_code})
+    page = client.post("/public/track/", {"number": e.number, "code": e.tracking_code})
     assert page.status_code == 200
     assert "139****5678" in page.content.decode() and PHONE not in page.content.decode()
 
