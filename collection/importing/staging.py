@@ -22,6 +22,7 @@ from django.db import connection
 
 from governance.audit import audit_entry
 from governance.changes import change_writer_register
+from governance.dbroles import SCRATCH_SCHEMA
 from governance.models import AuditLog, Change
 
 from ..crypto import blind_index_many, encrypt_many
@@ -32,7 +33,9 @@ COPY_CHUNK = 20_000
 
 
 def stage_name(job_id: int) -> str:
-    return f"collection_import_{int(job_id)}"
+    # The scratch schema is where the application role may create tables (it owns no
+    # table in "public"): governance/dbroles.py.
+    return f"{SCRATCH_SCHEMA}.collection_import_{int(job_id)}"
 
 
 def stage_create(spec: Spec, job_id: int) -> None:

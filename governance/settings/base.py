@@ -79,15 +79,35 @@ TEMPLATES = [
     },
 ]
 
+# --- Database roles (docs/security-parts/dbrole.md) -----------------------------------
+# The application (web, Celery worker and beat, management commands) connects as its own
+# role, DATABASE_URL: no superuser, owns nothing, ordinary DML, INSERT/SELECT only on the
+# audit trail. The tables belong to the owner role, DATABASE_OWNER_URL, as whom
+# `manage.py migrate` and `flush` run (governance/dbroles.py), re-granting afterwards.
+# DATABASE_OWNER_URL empty, or naming another database than DATABASE_URL: one role does
+# everything (benchmarks on their own database; not for deployments).
 DATABASES = {
     "default": env.db(
-        "DATABASE_URL", default="postgis://postgres@localhost:5432/gridgov"
+        "DATABASE_URL", default="postgis://gridgov_app@localhost:5432/gridgov"
     )
 }
 # GeoDjango needs the PostGIS engine whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_gridgov")}
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+_owner_url = env("DATABASE_OWNER_URL",
+                 default="postgis://gridgov_owner@localhost:5432/gridgov")
+DATABASE_OWNER = environ.Env.db_url_config(_owner_url) if _owner_url else None
+if DATABASE_OWNER and (DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
+                       or DATABASE_OWNER["USER"] == DATABASE_APP_ROLE):
+    DATABASE_OWNER = None
+if DATABASE_OWNER:
+    # The owner role creates the test database from this PostGIS template (made once by
+    # scripts/setup-db.sh --test): creating the extension itself needs a superuser.
+    DATABASES["default"]["TEST"]["TEMPLATE"] = env(
+        "TEST_DATABASE_TEMPLATE", default="gridgov_template_postgis")
+# --- end of database roles ------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
