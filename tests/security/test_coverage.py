@@ -40,12 +40,12 @@ def _no_data(name: str) -> bool:
     return name in NO_DATA or any(k.endswith(":") and name.startswith(k) for k in NO_DATA)
 
 
-def test_every_url_is_covered():
+def uncovered(patterns=None) -> list[str]:
     probed: dict[str, set[str]] = {}
     for case in CASES:
         probed.setdefault(case.name, set()).add(case.method.lower())
     missing = []
-    for name, route, methods in _routes():
+    for name, route, methods in _routes(patterns):
         if name is None:
             missing.append(f"{route}: give the URL a name, then register it")
             continue
@@ -59,6 +59,11 @@ def test_every_url_is_covered():
             if method in READS and _no_data(name):
                 continue
             missing.append(f"{method.upper()} {name} ({route})")
+    return missing
+
+
+def test_every_url_is_covered():
+    missing = uncovered()
     assert not missing, (
         "URLs without an outsider case: add a Case to tests/security/registry.py CASES "
         "(a record of 南关区 built in world.py, what the insider sees, who must not), or, "
@@ -76,3 +81,35 @@ def test_the_registry_names_only_existing_urls():
 def test_cases_have_unique_ids():
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_a_new_endpoint_or_page_without_a_case_is_reported():
+    """The check itself: a new router, a new action, a new page and an unnamed URL."""
+    from django.http import HttpResponse
+    from django.urls import include, path
+    from rest_framework import viewsets
+    from rest_framework.decorators import action
+    from rest_framework.response import Response
+    from rest_framework.routers import SimpleRouter
+
+    class ThingViewSet(viewsets.ViewSet):
+        def list(self, request):
+            return Response([])
+
+        @action(detail=True, methods=["post"])
+        def close(self, request, pk=None):
+            return Response({})
+
+    router = SimpleRouter()
+    router.register("things", ThingViewSet, basename="thing")
+
+    def page(request):
+        return HttpResponse("")
+
+    patterns = [*get_resolver().url_patterns, path("api/v1/", include(router.urls)),
+                path("things/", page, name="thing-page"), path("unnamed/", page)]
+    missing = "\n".join(uncovered(patterns))
+    for expected in ("GET thing-list", "POST thing-close", "thing-page (things/)",
+                     "unnamed/: give the URL a name"):
+        assert expected in missing, missing
+    assert uncovered() == []
