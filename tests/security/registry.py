@@ -21,8 +21,9 @@ A case is one request (method, path, body) with a kind:
 
 Outsiders: `kc` (宽城区 dispatcher), `grid2` (a grid worker of another township of
 南关区), `dept` (a 南关区 department never involved in the case), `kc_auditor`,
-`anon`; for writes also the view-only roles inside the area: `province_leader`,
-`city_leader`, `auditor` (南关区).
+`anon`; `dept` also as its department's system (`Authorization: Department <key>`,
+accepted by every API endpoint); for writes also the view-only roles inside the area:
+`province_leader`, `city_leader`, `auditor` (南关区).
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ def _grow_person(w: World) -> None:
 
     person_create(actor=w.worker, grid=w.grid, name="泄漏检查丙",
                   id_number=valid_id("22010219820303771"), kind="registered")
+
+
+def _grow_event(w: World) -> None:
+    from events.models import EventCategory
+    from events.services import event_report
+
+    event_report(actor=w.worker, title=f"{M_EVENT}-增", category=EventCategory.objects.get(
+        code="0101"), grid=w.grid, description="又一件")
 
 
 def _grow_verification(w: World) -> None:
@@ -264,6 +273,13 @@ CASES: list[Case] = [
     Case("routing-rule-detail", "write", method="DELETE", insider="admin",
          path=lambda w: f"/api/v1/routing-rules/{w.routing_rule.pk}/",
          outsiders=(*OUT_CASES, *VIEW_ONLY, "dispatcher")),
+    Case("event-list", "count", path=lambda w: "/api/v1/events/?box=all&limit=1",
+         outsiders=OUT_CASES, grow=_grow_event, label="count"),
+    _page("events:inbox", "count", lambda w: "/events/?box=all", outsiders=OUT_CASES,
+          grow=_grow_event, label="count"),
+    # The navigation's unread badge: the village's moves with a new case, no one else's.
+    _page("home", "count", lambda w: "/", grow=_grow_event, outsiders=OUT_CASES,
+          insider="village", label="count"),
     _page("events:inbox", "list", lambda w: "/events/?box=all", outsiders=OUT_CASES,
           markers=lambda w: [M_EVENT]),
     _page("events:detail", "detail", lambda w: f"/events/{w.events['dispatched'].number}/",
@@ -304,6 +320,12 @@ CASES: list[Case] = [
                  lambda w: {"grid": GRID, "visited_at": "2026-11-01T10:00:00+08:00",
                             "place": "楼道", "findings": "泄漏检查二走访"}),
     Case("catalogue", "count", path=lambda w: "/api/v1/catalogue/", grow=_grow_person),
+    Case("person-list", "count", path=lambda w: "/api/v1/people/?limit=1", grow=_grow_person,
+         label="count"),
+    _page("collection:people", "count", lambda w: "/collection/people/", grow=_grow_person,
+          label="count"),
+    _page("collection:my-grid", "count", lambda w: "/collection/", grow=_grow_person,
+          insider="worker", label="count"),
     *[Case("changes", "list", label=ds, path=lambda w, ds=ds:
            f"/api/v1/changes/?dataset={ds}&since=0&limit=1000", markers=lambda w, m=m: [m],
            ids=lambda w, obj=obj: {str(getattr(w, obj).pk)}, insider_blocked=_feed_floor)
@@ -547,9 +569,11 @@ def params(cases: list[Case]):
     """(case, outsider, auth) for pytest, with the xfails of known, assigned leaks."""
     out = []
     for case in cases:
-        auths = ("session", "token") if case.api else ("session",)
         actors = [*case.outsiders, *(["insider"] if case.insider else [])]
         for actor in actors:
+            auths = ("session", "token") if case.api else ("session",)
+            if actor == "dept" and case.api:  # also as its department's system
+                auths = (*auths, "department")
             for auth in auths:
                 if actor == "anon" and auth == "token":
                     continue

@@ -86,6 +86,7 @@ class World:
     notification: object = None
     audit_row: object = None
     export_token: str = ""
+    department_key: str = ""  # the uninvolved department's system (Authorization: Department)
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -242,6 +243,10 @@ def build() -> World:
     w.audit_row = AuditLog.objects.filter(action="person.create",
                                           object_id=str(w.person.pk)).get()
     w.export_token = _export_token(dispatcher)
+    from integrations.services.access import department_token_issue
+
+    _token, w.department_key = department_token_issue(
+        actor=U["admin"], department=w.other_department, name="市场监管系统")
     return w
 
 
