@@ -79,6 +79,7 @@ class Case:
     refused: tuple[int, ...] = (403, 404)
     xfail: dict[str, str] = field(default_factory=dict)  # outsider → reason
     label: str = ""  # tells apart two cases of one URL name
+    insider_path: Callable[[World], str] | None = None  # the insider asks elsewhere
     # Why the insider's control cannot run now (None: it can).
     insider_blocked: Callable[[World], str | None] | None = None
 
@@ -299,6 +300,13 @@ CASES: list[Case] = [
          outsiders=("anon",), insider=None),
     Case("open311-request", "detail", outsiders=("anon",), insider=None,
          path=lambda w: f"/open311/v2/requests/{w.events['reported'].number}.json"),
+    # A citizen follows their report by number and tracking code; a wrong code shows
+    # nothing of it (the throttle is the web stream's, item 11).
+    Case("public-track", "detail", api=False, outsiders=("anon",), insider="anon",
+         path=lambda w: f"/public/track/?number={w.events['pending_review'].number}&code=ABCD1234",
+         insider_path=lambda w: f"/public/track/?number={w.events['pending_review'].number}"
+                                f"&code={w.events['pending_review'].tracking_code}",
+         markers=lambda w: [f"{M_EVENT}群众描述"]),
     # -- base data -----------------------------------------------------------------
     *_record_api("person", "people", "person", M_PERSON, _new_person_body,
                  detail_extra=()),
@@ -548,7 +556,6 @@ NO_DATA: dict[str, str] = {
     "schema": "the OpenAPI document: the shape of the API, no records",
     "swagger-ui": "the page that renders the OpenAPI document",
     "public-report": "the citizens' report form: anonymous by design (web stream: item 11)",
-    "public-track": "a citizen's own report, by number and tracking code (web stream)",
     "open311-services": "the public list of categories (GeoReport v2 services)",
     "open311-service": "one category's definition",
     "event-category-detail": "one category of the province-wide tree, read by everyone",

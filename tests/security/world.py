@@ -210,7 +210,8 @@ def build() -> World:
     E = w.events
     E["pending_review"] = event_report(actor=None, title=f"{M_EVENT}-pending", source="citizen",
                                        category=category, grid=w.grid, lng=point.x, lat=point.y,
-                                       reporter_name="群众", reporter_phone="13800000000")
+                                       description=f"{M_EVENT}群众描述", reporter_name="群众",
+                                       reporter_phone="13800000000")
     E["reported"] = report("reported")
     E["reported_2"] = report("reported_2")
     E["accepted"] = act(U["village"], report("accepted"), "accept")
