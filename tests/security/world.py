@@ -84,6 +84,7 @@ class World:
     subscription: object = None
     delivery: object = None
     notification: object = None
+    card: object = None  # a supervision card on the accepted case, not answered
     audit_row: object = None
     export_token: str = ""
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
@@ -224,7 +225,10 @@ def build() -> World:
     e = act(U["village"], act(U["village"], report("verified"), "accept"), "handle")
     e = act(U["village"], e, "close", note="已处理完毕")
     E["verified"] = act(worker, e, "verify")
-    from events.services import event_suspend
+    from events.services import event_supervise, event_suspend
+
+    w.card = event_supervise(actor=dispatcher, event=E["accepted"], colour="yellow",
+                             message="请加快办理")
 
     e = act(U["village"], act(U["village"], report("suspended"), "accept"), "handle")
     E["suspended"] = event_suspend(actor=U["village"], event=e, reason="等待鉴定")
