@@ -385,8 +385,12 @@ def event_suspend(*, actor, event: Event, reason: str) -> Event:
 def event_resume(*, actor, event: Event) -> Event:
     event = Event.objects.select_for_update(of=("self",)).select_related(
         "current_area", "current_department").get(pk=event.pk)
-    if not perm.holds_case(actor, event) or not event.suspended_at:
-        raise EventActionError(_("该事件未挂起或您无权恢复。"), code="invalid")
+    # Who asks first, then the state: a caller without the right learns nothing more
+    # and gets 403 like every other refused write.
+    if not perm.holds_case(actor, event):
+        raise EventActionError(_("只有承办单位可以恢复计时。"), code="forbidden")
+    if not event.suspended_at:
+        raise EventActionError(_("该事件未挂起。"), code="invalid")
     sla.resume(event)
     event.save()
     _trace(event, actor, Step("resume", "", ""), event.status)
