@@ -99,10 +99,11 @@ def _publish(event: Event, action: str) -> None:
 
     from .payloads import event_payload
 
+    # Only the departments that hold or held the case (the rule of its `restrict`); a
+    # case no department has been given yet goes to none.
     webhook_publish(event_type=f"event.{action}", payload=event_payload(event),
                     area_path=event.area_path,
-                    departments=[event.current_department] if event.current_department_id
-                    else None)
+                    departments=list(Department.objects.filter(pk__in=event.departments)))
 
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:

@@ -45,9 +45,10 @@ def record_change(*, dataset: str, obj, op: str, area_path: str) -> Change:
     change_writer_register()
     change = Change.objects.create(dataset=dataset, object_id=str(obj.pk), op=op,
                                    area_path=area_path)
-    from integrations.services import webhook_publish
+    from integrations.services import departments_above, webhook_publish
 
     webhook_publish(event_type=f"{dataset}.changed", area_path=area_path,
+                    departments=departments_above(area_path),
                     payload={"dataset": dataset, "id": change.object_id, "op": op,
                              "seq": change.seq})
     return change

@@ -69,9 +69,11 @@ def clear_jurisdiction_cache(user) -> None:
 
 
 def jurisdiction_q(user, action: str, path_field: str,
-                   department_field: str | None = None) -> models.Q:
+                   department_field: str | None = None,
+                   department_lookup: str = "overlap") -> models.Q:
     """Q object matching rows whose `path_field` lies in one of the user's subtrees
-    (or, with `department_field`, rows their department was involved in)."""
+    (or, with `department_field`, rows their department was involved in: an array of
+    department ids, or with `department_lookup="in"` a single department column)."""
     assignments = _assignments(user, action)
     if department_field:
         paths = _collapse(p for r, p, _d in assignments if not _department_handler(r))
@@ -80,7 +82,7 @@ def jurisdiction_q(user, action: str, path_field: str,
         paths, departments = jurisdiction_paths(user, action), []
     parts = [models.Q(**{f"{path_field}__startswith": p}) for p in paths]
     if departments:
-        parts.append(models.Q(**{f"{department_field}__overlap": departments}))
+        parts.append(models.Q(**{f"{department_field}__{department_lookup}": departments}))
     if not parts:
         return models.Q(pk__in=[])
     return reduce(or_, parts)
@@ -106,7 +108,8 @@ class ScopedQuerySet(models.QuerySet):
         if path_field is None:  # a model that forgot to declare its scope sees nothing
             return self.none()
         q = jurisdiction_q(user, action, path_field,
-                           getattr(self.model, "scope_department_field", None))
+                           getattr(self.model, "scope_department_field", None),
+                           getattr(self.model, "scope_department_lookup", "overlap"))
         shared = _guardian_shared_pks(self.model, user, action)
         if shared is not None:
             q |= models.Q(pk__in=shared)

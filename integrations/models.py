@@ -32,6 +32,10 @@ class WebhookSubscription(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "department__area__path"
+    # A department handler sees its own department's rows, not every department's of
+    # its area (governance.scoping).
+    scope_department_field = "department"
+    scope_department_lookup = "in"
 
     class Meta:
         verbose_name = _("推送订阅")
@@ -75,6 +79,10 @@ class WebhookDelivery(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "subscription__department__area__path"
+    # Deliveries carry case data: a department handler reads only those addressed to
+    # its own department (governance.scoping).
+    scope_department_field = "subscription__department"
+    scope_department_lookup = "in"
 
     class Meta:
         verbose_name = _("推送记录")
@@ -134,6 +142,10 @@ class DepartmentToken(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "department__area__path"
+    # A department handler sees its own department's rows, not every department's of
+    # its area (governance.scoping).
+    scope_department_field = "department"
+    scope_department_lookup = "in"
 
     class Meta:
         verbose_name = _("部门令牌")
