@@ -16,7 +16,7 @@ def event_payload(event: Event) -> dict:
         "category": {"code": event.category.code, "name": event.category.name},
         "status": event.status,
         "urgency": event.urgency,
-        "grid": {"code": event.grid.code, "name": event.grid.name},
+        "grid": {"code": event.grid.code, "name": event.grid.name} if event.grid_id else None,
         "address": event.address,
         "location": [event.location.x, event.location.y] if event.location else None,
         "current_unit": {"code": event.current_area.code, "name": event.current_area.name},

@@ -43,7 +43,7 @@ class EventListSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     status_name = serializers.CharField(source="get_status_display")
     current_unit = serializers.SerializerMethodField()
-    grid = serializers.CharField(source="grid.code")
+    grid = serializers.CharField(source="grid.code", allow_null=True)  # none while held
 
     class Meta:
         model = Event
