@@ -136,3 +136,7 @@ class RoutingRuleSerializer(serializers.Serializer):
     category = serializers.CharField(source="category.code")
     area = serializers.CharField(source="area.code")
     department = serializers.CharField(source="department.code")
+
+
+class EventLocateSerializer(serializers.Serializer):
+    grid = serializers.CharField(max_length=15, help_text="网格编码 grid code")

@@ -198,7 +198,8 @@ def test_refused_requests_write_nothing(client):
 
 
 @pytestmark_db
-def test_an_address_naming_no_grid_is_held_for_moderation_without_one(client, make_user):
+def test_an_address_naming_no_grid_is_held_for_moderation_without_one(client, make_user,
+                                                                      api_client):
     """宽城区 named, no grid: held at the county's moderators without a grid; approving
     needs a grid first, which only the holding unit's staff set, inside the county."""
     from events.services import EventActionError, event_locate, event_transition
@@ -228,9 +229,16 @@ def test_an_address_naming_no_grid_is_held_for_moderation_without_one(client, ma
         event_locate(actor=outsider, event=event, grid=grid)
     with pytest.raises(EventActionError):
         event_locate(actor=moderator, event=event, grid=other_county_grid)
-    event = event_locate(actor=moderator, event=event, grid=grid)
-    assert (event.grid, event.area_path) == (grid, grid.path)
+    api = api_client(moderator)
+    r = api.post(f"/api/v1/events/{event.number}/locate/", {"grid": other_county_grid.code},
+                 format="json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid_grid"
+    r = api.post(f"/api/v1/events/{event.number}/locate/", {"grid": grid.code}, format="json")
+    assert r.status_code == 200 and r.json()["grid"] == grid.code
     event.refresh_from_db()
+    assert event.area_path == grid.path
+    with pytest.raises(EventActionError):  # once only
+        event_locate(actor=moderator, event=event, grid=grid)
     # 0603 is accepted at county level: the same moderators, who may approve it now.
     assert event.grid == grid and event.current_area == county
     event = event_transition(actor=moderator, event=event, action="approve")
