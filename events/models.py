@@ -109,9 +109,12 @@ class Event(models.Model):
                                default=Urgency.NORMAL)
     location = models.PointField(_("位置"), srid=4326, null=True, blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)
+    # Empty only while a request known by its address alone waits for moderation
+    # (Open311): the moderators set it before approving (events.services.event_locate).
     grid = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所属网格"))
-    # The grid's path, denormalised so jurisdiction filters need no join (hot table).
+                             null=True, blank=True, verbose_name=_("所属网格"))
+    # The grid's path (or, without a grid, the path of the area the case is held at),
+    # denormalised so jurisdiction filters need no join (hot table).
     area_path = models.CharField(max_length=120, db_index=True)
     # Every department the case was dispatched or transferred to: a department sees
     # those cases (and only those) — see governance.scoping.

@@ -100,10 +100,11 @@ def _publish(event: Event, action: str) -> None:
 
     from .payloads import event_payload
 
+    # Only the departments that hold or held the case (the rule of its `restrict`); a
+    # case no department has been given yet goes to none.
     webhook_publish(event_type=f"event.{action}", payload=event_payload(event),
                     area_path=event.area_path,
-                    departments=[event.current_department] if event.current_department_id
-                    else None)
+                    departments=list(Department.objects.filter(pk__in=event.departments)))
 
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:
@@ -120,10 +121,15 @@ def event_report(
     *, actor, title: str, category: EventCategory, source: str = Source.GRID_WORKER,
     description: str = "", lng=None, lat=None, crs: str = "wgs84", grid: Area | None = None,
     address: str = "", urgency: str = Urgency.NORMAL, reporter_name: str = "",
-    reporter_phone: str = "", files=None,
+    reporter_phone: str = "", files=None, area: Area | None = None,
 ) -> Event:
     """Report a case. Staff report inside their jurisdiction; citizens (actor=None,
-    source=citizen) report anywhere and wait for moderation."""
+    source=citizen) report anywhere and wait for moderation.
+
+    `area` (citizens and Open311 only): the place is known only down to an area above
+    the grid level (an address without coordinates); the case is held for moderation at
+    that area's accepting unit without a grid until a moderator sets one (event_locate).
+    """
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("请填写事件标题。"), code="required")
@@ -139,12 +145,16 @@ def event_report(
         point = Point(found.lng, found.lat, srid=4326)
         if grid is None:
             grid = Area.objects.get(code=found.code)
-    if grid is None or grid.level != 6:
+    citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
+    if grid is None and area is not None and area.level == 6:
+        grid = area
+    held = grid is None and area is not None and citizen  # no grid yet: moderators set it
+    if not held and (grid is None or grid.level != 6):
         raise ValidationError(_("请提供位置或选择所属网格。"), code="required")
+    place = grid or area
     reporter_phone = str(reporter_phone or "").strip()
     if len(reporter_phone) > 20:  # the column is encrypted text now: the limit lives here
         raise ValidationError(_("联系电话不能超过 20 位。"), code="invalid")
-    citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
     if not citizen:
         if not _real(actor):
             raise EventActionError(_("请先登录再上报事件。"), code="forbidden")
@@ -153,13 +163,13 @@ def event_report(
     event = Event(
         number=_next_number(), title=title[:200], description=description,
         category=category, source=source, urgency=urgency, location=point,
-        address=address[:300], grid=grid, area_path=grid.path,
+        address=address[:300], grid=grid, area_path=place.path,
         reporter=actor if _real(actor) else None,
         reporter_name=reporter_name or (str(actor) if _real(actor) else ""),
         reporter_phone=reporter_phone or (getattr(actor, "phone", "") if _real(actor) else ""),
         tracking_code=secrets.token_hex(4).upper() if citizen or source == Source.OPEN311 else "",
         status=Status.PENDING_REVIEW if citizen else Status.REPORTED,
-        current_area=_accepting_unit(grid, category.accept_level),
+        current_area=_accepting_unit(place, category.accept_level),
     )
     if not citizen:
         sla.start_step(event, "accept")
@@ -167,11 +177,35 @@ def event_report(
     trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
     _attach(event, actor, files, trace)
     audit_record(actor=actor if _real(actor) else None, action="event.report", obj=event,
-                 changes={"status": [None, event.status], "grid": [None, grid.code]},
+                 changes={"status": [None, event.status],
+                          "grid": [None, grid.code if grid else None]},
                  area_path=event.area_path)
     _notify_holders(event, "event.new", _("新事件待受理:%(t)s") % {"t": event.title}
                     if not citizen else _("群众上报待审核:%(t)s") % {"t": event.title})
     _publish(event, "reported")
+    return event
+
+
+@transaction.atomic
+def event_locate(*, actor, event: Event, grid: Area) -> Event:
+    """Set the grid of a case held for moderation without one (a request known only by
+    its address): by the staff of the unit holding it, to a grid inside the area the
+    case was held at. The case moves to the unit that would have received it."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != Status.PENDING_REVIEW or event.grid_id is not None:
+        raise EventActionError(_("只有待审核且尚未定位的事件可以指定网格。"), code="invalid")
+    if not perm.is_unit_staff(actor, event.current_area):
+        raise EventActionError(_("您无权处理该事件。"), code="forbidden")
+    if grid.level != 6 or not grid.path.startswith(event.area_path):
+        raise EventActionError(_("所选网格不在该事件所在区域内。"), code="invalid")
+    before = event.current_area
+    event.grid, event.area_path = grid, grid.path
+    event.current_area = _accepting_unit(grid, event.category.accept_level)
+    event.save(update_fields=["grid", "area_path", "current_area", "updated_at"])
+    _trace(event, actor, Step("locate", event.current_area.name, grid.name), event.status)
+    audit_record(actor=actor, action="event.locate", obj=event, area_path=event.area_path,
+                 changes={"grid": [None, grid.code],
+                          "current_area": [before.code, event.current_area.code]})
     return event
 
 
@@ -271,6 +305,8 @@ def _check_department_target(event: Event, department: Department) -> None:
 
 
 def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
+    if action == "approve" and event.grid_id is None:
+        raise EventActionError(_("请先为该事件指定所属网格。"), code="no_grid")
     if action == "dispatch":
         department, unit = kwargs.get("department"), kwargs.get("unit")
         if (department is None) == (unit is None):

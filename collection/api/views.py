@@ -285,7 +285,10 @@ FEED_SERIALIZERS = {
 class ChangeFeedView(APIView):
     """变更流:`?dataset=people&since=<seq>` 返回其后的变更及当前数据(按权限脱敏)。
 
-    Read with a cursor: pass the `next` of one answer as `since` of the next call.
+    Read with a cursor: pass the `next` of one answer as `since` of the next call. `op` is
+    create, update or removed (the record left the reader's area: drop the copy; only
+    `id`, no `data`); treat create and update as "upsert `data`" (data is null when the
+    record is no longer visible to the reader: a removal follows).
     """
 
     @extend_schema(parameters=[OpenApiParameter("dataset", str, required=True,
@@ -293,7 +296,7 @@ class ChangeFeedView(APIView):
                                OpenApiParameter("since", int), OpenApiParameter("limit", int)],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        from governance.changes import changes_since
+        from governance.changes import REMOVED, changes_since
 
         dataset = request.query_params.get("dataset", "")
         if dataset not in FEED_SERIALIZERS:
@@ -312,8 +315,10 @@ class ChangeFeedView(APIView):
             pk__in=[c.object_id for c in changes])}
         results = [{
             "seq": c.seq, "op": c.op, "id": c.object_id, "at": c.at,
+            # A removal carries only the id: the record left this reader's area (it may
+            # come back in a later entry if the reader also sees where it went).
             "data": serializer(current[c.object_id], context={"request": request}).data
-            if c.object_id in current else None,
+            if c.object_id in current and c.op != REMOVED else None,
         } for c in changes]
         return Response({"next": changes[-1].seq if changes else since, "results": results})
 

@@ -134,10 +134,20 @@ audit AS (
         id::text, left(label, 200), %(changes)s::jsonb, area_path, %(ip)s
     FROM merged),
 feed AS (
+    -- A record announced before in another area (moved by the import) gets a removal
+    -- there first, as governance.changes.record_change does for single edits.
     INSERT INTO {Change._meta.db_table} (dataset, object_id, op, area_path, at)
-    SELECT %(dataset)s, id::text, CASE WHEN created THEN 'create' ELSE 'update' END,
-        area_path, now()
-    FROM merged ORDER BY id
+    SELECT %(dataset)s, id::text, op, area_path, now() FROM (
+        SELECT m.id, 0 AS k, 'removed' AS op, prev.area_path
+        FROM merged m CROSS JOIN LATERAL (
+            SELECT c.area_path FROM {Change._meta.db_table} c
+            WHERE c.dataset = %(dataset)s AND c.object_id = m.id::text AND c.op <> 'removed'
+            ORDER BY c.seq DESC LIMIT 1) prev
+        WHERE NOT m.created AND prev.area_path <> m.area_path
+        UNION ALL
+        SELECT id, 1, CASE WHEN created THEN 'create' ELSE 'update' END, area_path
+        FROM merged) AS rows
+    ORDER BY id, k
     RETURNING seq),
 tasks AS (
     INSERT INTO {VerificationTask._meta.db_table} (dataset, object_id, grid_id, area_path,

@@ -59,7 +59,7 @@ class EventListSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     status_name = serializers.CharField(source="get_status_display")
     current_unit = serializers.SerializerMethodField()
-    grid = serializers.CharField(source="grid.code")
+    grid = serializers.CharField(source="grid.code", allow_null=True)  # none while held
 
     class Meta:
         model = Event
@@ -158,3 +158,7 @@ class RoutingRuleSerializer(serializers.Serializer):
     category = serializers.CharField(source="category.code")
     area = serializers.CharField(source="area.code")
     department = serializers.CharField(source="department.code")
+
+
+class EventLocateSerializer(serializers.Serializer):
+    grid = serializers.CharField(max_length=15, help_text="网格编码 grid code")

@@ -20,6 +20,7 @@ from .serializers import (
     EventActionSerializer,
     EventDetailSerializer,
     EventListSerializer,
+    EventLocateSerializer,
     EventReportSerializer,
     RoutingRuleSerializer,
     SuperviseSerializer,
@@ -220,6 +221,25 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except ValidationError as exc:
             return _error(exc)
         return Response({"detail": "已挂起", "code": "ok"})
+
+    @extend_schema(request=EventLocateSerializer, responses={200: EventDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def locate(self, request, number=None):
+        """指定网格:为仅凭地址登记、待审核的请求指定所属网格(审核前)。"""
+        event = self.get_object()
+        s = EventLocateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        grid = Area.objects.restrict(request.user).filter(code=s.validated_data["grid"],
+                                                          level=6).first()
+        if grid is None:
+            return Response({"detail": "网格不存在或不在您的管辖范围内 Unknown grid.",
+                             "code": "invalid_grid"}, status=400)
+        try:
+            services.event_locate(actor=request.user, event=event, grid=grid)
+        except ValidationError as exc:
+            return _error(exc)
+        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
+                                              context={"request": request}).data)
 
     @action(detail=True, methods=["post"])
     def resume(self, request, number=None):
