@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework.views import APIView
 
 from governance import errors
@@ -69,7 +70,39 @@ def _form_strings(query_dict) -> list[str]:
 
 def _refuse(request, status: int, code: str, detail: str):
     if getattr(request, "wants_json", request.path_info.startswith(JSON_PREFIXES)):
-        return JsonResponse({"detail": str(detail), "code": code}, status=status,
-                            json_dumps_params={"ensure_ascii": False})
+        return _json(status, code, detail)
     return render(request, "error.html", {"status": status, "detail": detail, "code": code},
                   status=status)
+
+
+# Django's error views for what never reached a view (an unknown URL, a bad Host, a crash):
+# under the API prefixes they answer JSON like everything else there, elsewhere the pages.
+
+
+def bad_request(request, exception):
+    if request.path_info.startswith(JSON_PREFIXES):
+        return _json(400, "bad_request", _("请求有误。"))
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if request.path_info.startswith(JSON_PREFIXES):
+        return _json(403, "forbidden", _("您无权执行此操作。"))
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if request.path_info.startswith(JSON_PREFIXES):
+        return _json(404, "not_found", _("未找到,或不在您的管辖范围内。"))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path_info.startswith(JSON_PREFIXES):
+        return _json(500, "server_error", _("服务器内部错误,已记录。"))
+    return defaults.server_error(request)
+
+
+def _json(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": str(detail), "code": code}, status=status,
+                        json_dumps_params={"ensure_ascii": False})

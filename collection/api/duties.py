@@ -12,6 +12,7 @@ from collection import duties, verification
 from collection.work_models import Dataset, TaskItem, VerificationTask
 from grids.models import Area
 
+from .bodies import DecideSerializer
 from .views import _error
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
@@ -183,6 +184,8 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         status = self.request.query_params.get("status")
         return qs.filter(status=status) if status else qs.order_by("-created_at")
 
+    @extend_schema(request=DecideSerializer, responses={200: VerificationSerializer, 400: ERROR,
+                                                        403: ERROR, 404: ERROR})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         try:

@@ -161,6 +161,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents the errors the edge and the exception handler give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PersonKindEnum": "collection.models.Person.Kind",
         "OrganisationKindEnum": "collection.models.Organisation.Kind",
