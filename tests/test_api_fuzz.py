@@ -24,7 +24,11 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from governance.roles import Role
 from governance.wsgi import application
@@ -32,7 +36,8 @@ from tests.fixtures import NANGUAN
 
 PROVINCE = "220000000000"
 MAX_EXAMPLES = int(os.environ.get("GRIDGOV_FUZZ_EXAMPLES", "5"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
 
 
 def _schema(*, coverage: bool):

@@ -13,7 +13,7 @@ from collection.work_models import Dataset, TaskItem, VerificationTask
 from grids.models import Area
 
 from .bodies import DecideSerializer
-from .views import _error
+from .views import LIST_OF_OBJECTS, _error
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
 
@@ -200,7 +200,7 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(parameters=[OpenApiParameter(
         "level", int, enum=list(verification.PROGRESS_LEVELS),
         description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)")],
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR})
+        responses={200: LIST_OF_OBJECTS, 400: ERROR})
     @action(detail=False)
     def progress(self, request):
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""

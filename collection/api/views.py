@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -28,6 +29,8 @@ from .serializers import (
     PlaceSerializer,
     VisitSerializer,
 )
+
+LIST_OF_OBJECTS = build_array_type(build_basic_type(OpenApiTypes.OBJECT))
 
 
 def _error(exc: ValidationError):
@@ -276,7 +279,7 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 class CatalogueView(APIView):
     """数据资源目录:数据集、字段、责任部门、共享级别、更新频率与记录数(按管辖范围)。"""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: LIST_OF_OBJECTS})
     def get(self, request):
         from collection.catalogue import catalogue_list
 
