@@ -15,6 +15,7 @@ one, otherwise from its `code` (`STATUS_FOR_CODE`), so the kernel never imports 
 """
 
 import logging
+import os
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError
@@ -32,6 +33,8 @@ STATUS_FOR_CODE = {
     "conflict": 409,
     "concurrent_change": 409,
 }
+
+ORM_FIELDS = os.path.join("django", "db", "models", "fields")
 
 # PostgreSQL SQLSTATEs that mean "somebody else got there first".
 UNIQUE_VIOLATION = {"23505", "23P01"}  # unique, exclusion constraint
@@ -98,10 +101,11 @@ def describe(exc: BaseException) -> tuple[int, str, str, dict | None] | None:
             status = STATUS_FOR_CODE.get(code, 400)
         detail = " ".join(str(m) for m in exc.messages) or _("输入有误。")
         return status, code, detail, (exc.message_dict if hasattr(exc, "error_dict") else None)
-    if isinstance(exc, ValueError) and (type(exc) is ValueError or hasattr(exc, "code")):
-        # Input that could not be parsed: int("x"), a date that does not exist, an id the
-        # ORM cannot convert. A ValueError subclass without a code (e.g. a failed
-        # decryption) is the server's fault and stays a 500.
+    if isinstance(exc, ValueError) and (hasattr(exc, "code") or _from_orm_conversion(exc)):
+        # Input that could not be parsed: a ValueError that says why (`code`, e.g. a bad
+        # coordinate), or an id/number the ORM could not convert for a lookup ("abc" as a
+        # pk). Any other ValueError is a bug and stays a 500 — in particular it must not
+        # become a 400 that an idempotency key would then replay forever.
         logger.info("Bad input answered 400: %r", exc)
         return 400, str(getattr(exc, "code", "invalid")), _("输入格式有误。"), None
     if isinstance(exc, IntegrityError) and _sqlstate(exc) in UNIQUE_VIOLATION:
@@ -109,6 +113,14 @@ def describe(exc: BaseException) -> tuple[int, str, str, dict | None] | None:
     if isinstance(exc, OperationalError) and _sqlstate(exc) in CONCURRENCY:
         return 409, "concurrent_change", _("数据正被他人同时修改,请稍后重试。"), None
     return None
+
+
+def _from_orm_conversion(exc: BaseException) -> bool:
+    """Raised where Django converts a lookup value to the column's type."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and ORM_FIELDS in tb.tb_frame.f_code.co_filename
 
 
 def _sqlstate(exc) -> str | None:

@@ -18,6 +18,7 @@ from governance import errors
 from governance.api.exceptions import exception_handler
 from governance.models import AuditLog, Notification
 from governance.roles import Role
+from grids.locate import LocateError
 from grids.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def _answer(exc):
     (EventActionError("您无权对该事件执行“受理”。", code="forbidden"), 403, "forbidden"),
     (EventActionError("只能督办未办结的事件。", code="invalid_state"), 400, "invalid_state"),
     (EventActionError("事件编号或查询码不正确。", code="not_found"), 404, "not_found"),
-    (ValueError("invalid literal for int() with base 10: 'x'"), 400, "invalid"),
+    (LocateError("经纬度超出范围。", code="out_of_range"), 400, "out_of_range"),
     (Person.DoesNotExist(), 404, "not_found"),
 ])
 def test_the_handler_maps_service_errors(exc, status, code):
@@ -202,10 +203,22 @@ def test_english_clients_read_english(token_client):
     assert "whole number" in r.json()["detail"]
 
 
-def test_a_decryption_failure_is_not_called_bad_input():
+def test_an_id_the_orm_cannot_convert_is_bad_input():
+    with pytest.raises(ValueError) as raised:
+        Person.objects.filter(pk="abc").exists()
+    assert _answer(raised.value)[0] == 400
+
+
+def test_other_value_errors_stay_server_errors():
+    """A bug is not "bad input": it must stay a 500 (and is not replayed by an
+    idempotency key as if it were the answer)."""
     from collection.crypto import DecryptionError
 
-    assert errors.describe(DecryptionError("bad key")) is None  # stays a 500: a server fault
+    assert errors.describe(DecryptionError("bad key")) is None
+    try:
+        int("x")
+    except ValueError as exc:
+        assert errors.describe(exc) is None
 
 
 # -- pages -----------------------------------------------------------------------------

@@ -11,7 +11,8 @@ decision is `governance.errors.describe`, shared with the pages):
 - Django `ValidationError`, including `governance.errors.ServiceError` and the apps' own
   subclasses (`EventActionError`, …) → the status its class declares (`status_code`) or
   its `code` implies (`forbidden` → 403, `not_found` → 404, `conflict` → 409), else 400;
-- a plain `ValueError` (or one carrying a `code`) from parsing input → 400;
+- a `ValueError` carrying a `code`, or raised where the ORM converts a lookup value (an id
+  that is not a number) → 400; any other `ValueError` is a bug (500);
 - `IntegrityError` from a unique constraint, and a serialisation failure, deadlock or lock
   timeout between concurrent writers → 409: retrying after reloading may succeed.
 
