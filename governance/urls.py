@@ -31,3 +31,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("django-admin/", admin.site.urls),
 ]
+
+# Under /api/ and /open311/ errors are JSON {"detail", "code"} even when no view was reached.
+handler400 = "governance.input_guard.bad_request"
+handler403 = "governance.input_guard.permission_denied"
+handler404 = "governance.input_guard.page_not_found"
+handler500 = "governance.input_guard.server_error"

@@ -12,7 +12,8 @@ from collection import duties, verification
 from collection.work_models import Dataset, TaskItem, VerificationTask
 from grids.models import Area
 
-from .views import _error
+from .bodies import DecideSerializer
+from .views import LIST_OF_OBJECTS, _error
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
 
@@ -183,6 +184,8 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         status = self.request.query_params.get("status")
         return qs.filter(status=status) if status else qs.order_by("-created_at")
 
+    @extend_schema(request=DecideSerializer, responses={200: VerificationSerializer, 400: ERROR,
+                                                        403: ERROR, 404: ERROR})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         try:
@@ -197,7 +200,7 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(parameters=[OpenApiParameter(
         "level", int, enum=list(verification.PROGRESS_LEVELS),
         description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)")],
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR})
+        responses={200: LIST_OF_OBJECTS, 400: ERROR})
     @action(detail=False)
     def progress(self, request):
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""

@@ -11,13 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from collection import imports
 from collection.importing.specs import SPECS
 from collection.models import ImportJob
 from collection.work_models import Dataset
+from governance.api.parsers import FormParser, MultiPartParser
 from governance.roles import Action
 
 _HTTP = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}

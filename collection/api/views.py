@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -12,6 +13,14 @@ from collection import selectors, services
 from collection.models import House, Organisation, Person, Place, Visit
 from grids.models import Area
 
+from .bodies import (
+    HouseCreateSerializer,
+    OrganisationCreateSerializer,
+    PlaceCreateSerializer,
+    RevealedSerializer,
+    RevealSerializer,
+    VisitCreateSerializer,
+)
 from .serializers import (
     HouseSerializer,
     OrganisationSerializer,
@@ -20,6 +29,8 @@ from .serializers import (
     PlaceSerializer,
     VisitSerializer,
 )
+
+LIST_OF_OBJECTS = build_array_type(build_basic_type(OpenApiTypes.OBJECT))
 
 
 def _error(exc: ValidationError):
@@ -145,6 +156,7 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
             return _error(exc)
         return Response(PersonSerializer(person, context={"request": request}).data)
 
+    @extend_schema(request=RevealSerializer, responses={200: RevealedSerializer})
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         """查看完整证件号码或电话(留痕)。Reveal a protected value; audited."""
@@ -177,6 +189,8 @@ class _GridRecordViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return Response(self.get_serializer(obj).data, status=201)
 
 
+@extend_schema_view(create=extend_schema(request=HouseCreateSerializer,
+                                         responses={201: HouseSerializer}))
 class HouseViewSet(_GridRecordViewSet):
     """实有房屋(含出租房)。"""
 
@@ -191,6 +205,7 @@ class HouseViewSet(_GridRecordViewSet):
         return selectors.house_list(user=self.request.user, q=p.get("q", ""),
                                     use=p.get("use", ""), grid=p.get("grid", ""))
 
+    @extend_schema(responses={200: PersonSerializer(many=True)})
     @action(detail=True)
     def residents(self, request, pk=None):
         house = self.get_object()
@@ -198,6 +213,8 @@ class HouseViewSet(_GridRecordViewSet):
         return Response(PersonSerializer(people, many=True, context={"request": request}).data)
 
 
+@extend_schema_view(create=extend_schema(request=OrganisationCreateSerializer,
+                                         responses={201: OrganisationSerializer}))
 class OrganisationViewSet(_GridRecordViewSet):
     """非公有制经济组织与社会组织(统一社会信用代码按 GB 32100 校验)。"""
 
@@ -213,6 +230,8 @@ class OrganisationViewSet(_GridRecordViewSet):
                                            kind=p.get("kind", ""), grid=p.get("grid", ""))
 
 
+@extend_schema_view(create=extend_schema(request=PlaceCreateSerializer,
+                                         responses={201: PlaceSerializer}))
 class PlaceViewSet(_GridRecordViewSet):
     """重点场所与校园周边。"""
 
@@ -237,6 +256,7 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self):
         return selectors.visit_list(user=self.request.user)
 
+    @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer})
     def create(self, request):
         from django.utils.dateparse import parse_datetime
 
@@ -268,7 +288,7 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 class CatalogueView(APIView):
     """数据资源目录:数据集、字段、责任部门、共享级别、更新频率与记录数(按管辖范围)。"""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: LIST_OF_OBJECTS})
     def get(self, request):
         from collection.catalogue import catalogue_list
 

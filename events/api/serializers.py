@@ -4,7 +4,8 @@ from events.models import Attachment, Event, EventCategory, SupervisionCard, Tra
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent = serializers.CharField(source="parent.code", default=None, read_only=True,
+                                   allow_null=True)
 
     class Meta:
         model = EventCategory

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -26,6 +26,9 @@ from .serializers import (
     SuperviseSerializer,
     SupervisionSerializer,
 )
+
+DETAIL = inline_serializer("Detail", {"detail": serializers.CharField(),
+                                     "code": serializers.CharField()})
 
 
 def _error(exc: ValidationError, http=status.HTTP_400_BAD_REQUEST):
@@ -200,6 +203,10 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return _error(exc)
         return Response(SupervisionSerializer(card).data, status=201)
 
+    @extend_schema(request=inline_serializer("EventProgress", {
+        "note": serializers.CharField(required=False, allow_blank=True),
+        "files": serializers.ListField(child=serializers.FileField(), required=False)}),
+        responses={200: EventDetailSerializer})
     @action(detail=True, methods=["post"])
     @idempotent()
     def progress(self, request, number=None):
@@ -213,6 +220,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(EventDetailSerializer(self.get_queryset().get(number=number),
                                               context={"request": request}).data)
 
+    @extend_schema(request=inline_serializer("EventSuspend", {
+        "reason": serializers.CharField(help_text="挂起原因 why the clock stops")}),
+        responses={200: DETAIL})
     @action(detail=True, methods=["post"])
     def suspend(self, request, number=None):
         try:
@@ -241,6 +251,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
                                               context={"request": request}).data)
 
+    @extend_schema(request=None, responses={200: DETAIL})
     @action(detail=True, methods=["post"])
     def resume(self, request, number=None):
         try:
@@ -251,7 +262,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(parameters=[OpenApiParameter("category", str, required=True),
                                OpenApiParameter("lng", float, required=True),
-                               OpenApiParameter("lat", float, required=True)])
+                               OpenApiParameter("lat", float, required=True)],
+                   responses={200: EventListSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def duplicates(self, request):
         """疑似重复:同类、50 米内、近 7 天的未办结事件。"""

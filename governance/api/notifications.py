@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,6 +11,11 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                required=False, help_text="不填则全部标为已读 all when absent")
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -24,11 +30,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             qs = qs.filter(read_at__isnull=True)
         return qs
 
+    @extend_schema(request=NotificationReadSerializer, responses={200: inline_serializer(
+        "NotificationsMarked", {"marked": serializers.IntegerField()})})
     @action(detail=False, methods=["post"])
     def read(self, request):
         """Mark all (or `ids`) as read."""
+        s = NotificationReadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
         qs = Notification.objects.filter(user=request.user, read_at__isnull=True)
-        ids = request.data.get("ids")
+        ids = s.validated_data.get("ids")
         if ids:
             qs = qs.filter(id__in=ids)
         return Response({"marked": qs.update(read_at=timezone.now())})

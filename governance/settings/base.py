@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "governance.guard.AccountGuardMiddleware",
     "governance.middleware.RequestContextMiddleware",
+    "governance.input_guard.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.csp.ContentSecurityPolicyMiddleware",
@@ -172,7 +173,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Bodies that are not JSON objects, NUL characters and numbers no column holds are
+    # refused here for every endpoint (governance/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "governance.api.parsers.JSONParser",
+        "governance.api.parsers.FormParser",
+        "governance.api.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "governance.api.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
 }
@@ -184,6 +192,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents the errors the edge and the exception handler give.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PersonKindEnum": "collection.models.Person.Kind",
         "OrganisationKindEnum": "collection.models.Organisation.Kind",

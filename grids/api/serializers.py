@@ -5,7 +5,8 @@ from grids.models import Area
 
 class AreaSerializer(serializers.ModelSerializer):
     level_name = serializers.CharField(source="get_level_display", read_only=True)
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None,
+                                        allow_null=True)
     area_km2 = serializers.SerializerMethodField()
     centroid = serializers.SerializerMethodField()
 
