@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from collection import duties, verification
 from collection.work_models import Dataset, TaskItem, VerificationTask
+from governance.api.views import ScopedViewSet
 from grids.models import Area
 
 from .bodies import DecideSerializer
@@ -41,7 +42,7 @@ class TaskItemWriteSerializer(serializers.Serializer):
 
 
 class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+                      ScopedViewSet):
     """网格事务准入清单:县区、乡镇设定网格员必须采集和走访的事项。
 
     Lists the items set in the user's jurisdiction and those set above it that apply
@@ -51,7 +52,7 @@ class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = TaskItemSerializer
     queryset = TaskItem.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return duties.task_item_list(user=self.request.user)
 
     @extend_schema(request=TaskItemWriteSerializer,
@@ -173,13 +174,13 @@ class VerificationSerializer(serializers.ModelSerializer):
 
 
 class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          viewsets.GenericViewSet):
+                          ScopedViewSet):
     """核准任务:部门下推的数据由网格员确认、更正或驳回。"""
 
     serializer_class = VerificationSerializer
     queryset = VerificationTask.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         qs = VerificationTask.objects.restrict(self.request.user).select_related("grid")
         status = self.request.query_params.get("status")
         return qs.filter(status=status) if status else qs.order_by("-created_at")

@@ -3,15 +3,14 @@ its request (what it typed, masked, and the outcome); the holding side sees who 
 which grid and decides. Neither reads the other's records through it."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from collection import transfers
 from collection.models import PersonTransfer
+from governance.api.views import ScopedViewSet
 
 
 class PersonTransferSerializer(serializers.ModelSerializer):
@@ -42,20 +41,14 @@ class TransferDecisionSerializer(serializers.Serializer):
 
 
 class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            viewsets.GenericViewSet):
+                            ScopedViewSet):
     """迁入申请:本辖区提出的和待本辖区确认的。Transfer requests made or to decide."""
 
     serializer_class = PersonTransferSerializer
     queryset = PersonTransfer.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return transfers.person_transfer_list(user=self.request.user)
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as exc:
-            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc
 
     def _answer(self, request, call):
         from .views import _error

@@ -1,5 +1,6 @@
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
+from governance.api.views import ScopedReadOnlyViewSet
 from governance.models import AuditLog
 from governance.selectors import audit_log_list
 
@@ -20,13 +21,13 @@ class AuditLogSerializer(serializers.ModelSerializer):
         return data
 
 
-class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
+class AuditLogViewSet(ScopedReadOnlyViewSet):
     """审计日志(只读,限审计员管辖范围) Audit trail, read-only, scoped to the auditor."""
 
     serializer_class = AuditLogSerializer
     queryset = AuditLog.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         qs = audit_log_list(user=self.request.user)
         for field in ("action", "object_type", "object_id"):
             value = self.request.query_params.get(field)
