@@ -366,6 +366,13 @@ CASES: list[Case] = [
       for ds, obj, m in [("people", "person", M_PERSON), ("houses", "house", M_HOUSE),
                          ("organisations", "organisation", M_ORG),
                          ("places", "place", M_PLACE), ("visits", "visit", M_VISIT)]],
+    # The grid's readers learn that the moved person left (only its id); a reader who
+    # never had it in scope gets no row of it at all.
+    Case("changes", "list", label="people-removed", insider="worker",
+         outsiders=("kc", "kc_auditor"),
+         path=lambda w: "/api/v1/changes/?dataset=people&since=0&limit=1000",
+         markers=lambda w: ['"op":"removed"', f'"id":"{w.moved.pk}"'],
+         ids=lambda w: {str(w.moved.pk)}, insider_blocked=_feed_floor),
     Case("grid-duties", "detail", insider="worker",
          path=lambda w: f"/api/v1/grid-duties/?grid={GRID}"),
     Case("collection-points", "list", path=lambda w: "/api/v1/collection-points/",

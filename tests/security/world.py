@@ -100,6 +100,7 @@ class World:
     card: object = None  # a supervision card on the accepted case, not answered
     audit_row: object = None
     attachment: object = None  # a photo of the dispatched case, with its thumbnail
+    moved: object = None  # a person moved from the grid to grid2 (a feed removal)
     transfer: object = None  # 宽城区 asks for the 南关区 person (迁入申请), pending
     export_token: str = ""
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
@@ -176,6 +177,11 @@ def build() -> World:
     w.house = cs.house_create(actor=worker, grid=w.grid, address=M_HOUSE, location=point)
     w.person = cs.person_create(actor=worker, grid=w.grid, name=M_PERSON, id_number=ID_NUMBER,
                                 phone=M_PERSON_PHONE, kind="registered", house=w.house)
+    # A person moved to another township: the feed gives this grid's readers a removal.
+    w.moved = cs.person_create(actor=worker, grid=w.grid, name="泄漏检查迁出",
+                               id_number=valid_id("22010219840505771"), kind="registered")
+    w.moved = cs.person_update(actor=dispatcher, person=w.moved, grid=w.grid2,
+                               name="泄漏检查迁出")
     w.organisation = cs.organisation_create(actor=worker, grid=w.grid, name=M_ORG,
                                             credit_code=CREDIT_CODE)
     w.place = cs.place_create(actor=worker, grid=w.grid, name=M_PLACE, kind="school_area",
