@@ -14,12 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.access import require
 from governance.audit import audit_record
 from governance.changes import record_change
 from governance.notifications import notify
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_q, path_in_jurisdiction
 
+from .actions import BASEDATA_CHANGE
 from .masking import mask_id_number
 from .models import Person, PersonTransfer
 
@@ -53,7 +55,7 @@ def _deciders(area_path: str):
 def _may_decide(actor, area_path: str) -> bool:
     from .policy import user_roles
 
-    return path_in_jurisdiction(actor, area_path, Action.CHANGE) and any(
+    return path_in_jurisdiction(actor, area_path, BASEDATA_CHANGE) and any(
         role in DECIDING_ROLES and path and area_path.startswith(path)
         for role, path in user_roles(actor))
 
@@ -136,8 +138,9 @@ def person_transfer_decide(*, actor, transfer: PersonTransfer, accept: bool,
 def person_transfer_cancel(*, actor, transfer: PersonTransfer) -> PersonTransfer:
     """The requesting side withdraws its open request."""
     transfer = PersonTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if not path_in_jurisdiction(actor, transfer.area_path, Action.CHANGE):
-        raise ValidationError(_("您无权撤回该迁入申请。"), code="forbidden")
+    # The requesting grid's staff, not a department of its county (issue 8, item 4:
+    # departments do not change base data).
+    require(actor, transfer.area_path, BASEDATA_CHANGE, message=_("您无权撤回该迁入申请。"))
     if transfer.status != PersonTransfer.Status.PENDING:
         raise ValidationError(_("该迁入申请已处理。"), code="conflict")
     transfer.status, transfer.decided_by = PersonTransfer.Status.CANCELLED, actor
@@ -150,9 +153,10 @@ def person_transfer_cancel(*, actor, transfer: PersonTransfer) -> PersonTransfer
 
 def person_transfer_list(*, user):
     """Requests the user's side made (by requesting grid) or must decide (by the holding
-    area), each within the user's jurisdiction."""
+    area), each within the user's jurisdiction. The holding side is its staff who
+    decide (`basedata.change`): a department of the holding county is no party to it."""
     q = jurisdiction_q(user, Action.VIEW, "area_path") | jurisdiction_q(
-        user, Action.CHANGE, "from_area_path")
+        user, BASEDATA_CHANGE, "from_area_path")
     return PersonTransfer.objects.filter(q).select_related("to_grid", "requested_by",
                                                            "decided_by")
 

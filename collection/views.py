@@ -229,6 +229,7 @@ def import_detail(request, pk):
         import_job_cancel,
         import_job_get,
         import_job_preview,
+        may_control_import_job,
     )
 
     try:
@@ -246,7 +247,8 @@ def import_detail(request, pk):
             messages.error(request, " ".join(getattr(exc, "messages", [_("无权操作。")])))
         return redirect("collection:import-detail", pk=pk)
     return render(request, "collection/import_detail.html",
-                  {"job": job, "preview": import_job_preview(job=job)})
+                  {"job": job, "preview": import_job_preview(job=job),
+                   "can_control": may_control_import_job(request.user, job)})
 
 
 @login_required

@@ -58,7 +58,8 @@ def test_a_record_moved_out_of_a_readers_area_reaches_it_as_a_removal(
     reader of both gets the removal followed by the record."""
     from tests.fixtures import KUANCHENG, NANGUAN
 
-    # A city-level 综治中心 dispatcher may register and move people in both counties.
+    # The city's 综治中心 keeps base data in both counties (an administrator no longer
+    # changes base data: basedata.change, issue 8 item 4).
     admin = make_user(Role.COUNTY_DISPATCHER, "220100000000")
     ng, kc = first_grid(NANGUAN), first_grid(KUANCHENG)
     ng_reader = api_client(make_user(Role.COUNTY_DISPATCHER, NANGUAN))

@@ -182,3 +182,28 @@ def test_pages_request_and_decide(client, cast):
     assert r.status_code == 302
     assert Person.objects.get(pk=cast.held.pk).grid_id == cast.kc_grid.pk
     assert Area.objects.get(pk=cast.kc_grid.pk)  # the grid is untouched
+
+
+def test_departments_are_no_party_to_a_transfer(api_client, make_user, cast):
+    """The holding side is the staff who keep base data; a department of the holding
+    county neither lists nor decides the request, and one of the requesting county does
+    not withdraw it (issue 8, item 4: departments do not change base data)."""
+    from governance.services import department_create
+
+    ng_dept = department_create(actor=None, code="T-NG-D", name="南关部门", area=Area.objects.get(
+        code=NANGUAN))
+    kc_dept = department_create(actor=None, code="T-KC-D", name="宽城部门", area=Area.objects.get(
+        code=KUANCHENG))
+    ng_handler = make_user(Role.DEPARTMENT_HANDLER, NANGUAN, "t_ng_handler", department=ng_dept)
+    kc_handler = make_user(Role.DEPARTMENT_HANDLER, KUANCHENG, "t_kc_handler",
+                           department=kc_dept)
+    pk = _post(api_client, cast.kc_worker, cast.kc_grid).json()["transfer"]
+    h = api_client(ng_handler)
+    assert h.get("/api/v1/person-transfers/").json()["results"] == []
+    assert h.post(f"/api/v1/person-transfers/{pk}/decide/", {"accept": True},
+                  format="json").status_code == 404
+    r = api_client(kc_handler).post(f"/api/v1/person-transfers/{pk}/cancel/")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert PersonTransfer.objects.get(pk=pk).status == PersonTransfer.Status.PENDING
+    assert not AuditLog.objects.filter(action__startswith="person_transfer.",
+                                       actor=kc_handler).exists()

@@ -13,13 +13,15 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests.fixtures import otp_verify_session
+
 from . import world as W
 from .registry import CASES, Case, params
 
 pytestmark = pytest.mark.django_db
 
 SNAPSHOT_APPS = ("governance", "grids", "events", "collection", "integrations", "guardian",
-                 "workcalendar", "authtoken")
+                 "workcalendar", "authtoken", "otp_totp", "otp_static")
 # Not snapshotted: the areas (large, and no endpoint writes them), the users (logging
 # in sets last_login) and the department tokens (each use sets last_used_at).
 SNAPSHOT_SKIP = {"grids.area", settings.AUTH_USER_MODEL.lower(),
@@ -58,17 +60,19 @@ def _families(w) -> dict[str, list[str]]:
         "notifications": [W.M_NOTE],
         "webhooks": [W.M_SUB, "hooks.example.com/sec"],
         "areas": [W.VILLAGE, W.GRID],
+        "transfers": [W.M_TRANSFER],
     }
 
 
 # The families each outsider must not see. A department reads its county's base data
 # (masked) by design (collection/policy.py); another user's notifications are private.
+# A transfer request is its requesting county's (kc's) and its holding grid's business.
 FORBIDDEN = {
     "kc": ("base", "events", "notifications", "webhooks", "areas"),
     "kc_auditor": ("base", "events", "notifications", "webhooks", "areas"),
-    "grid2": ("base", "events", "notifications", "webhooks", "areas"),
-    "anon": ("base", "events", "notifications", "webhooks", "areas"),
-    "dept": ("events", "notifications", "webhooks"),
+    "grid2": ("base", "events", "notifications", "webhooks", "areas", "transfers"),
+    "anon": ("base", "events", "notifications", "webhooks", "areas", "transfers"),
+    "dept": ("events", "notifications", "webhooks", "transfers"),
     "dispatcher": ("notifications",),
 }
 
@@ -109,25 +113,53 @@ def _result_ids(response) -> set[str]:
 
 # -- requests ------------------------------------------------------------------------
 
+def _user(w, case: Case, actor: str):
+    name = case.insider if actor == "insider" else actor
+    return None if name == "anon" else w.users[name]
+
+
 def _client(w, case: Case, actor: str, auth: str):
     client = APIClient() if case.api else Client()
-    name = case.insider if actor == "insider" else actor
-    if name == "anon":
+    user = _user(w, case, actor)
+    if user is None:
         return client
-    user = w.users[name]
     if auth == "token":
         client.credentials(HTTP_AUTHORIZATION=f"Token {user.api_token}")
     elif auth == "department":
         client.credentials(HTTP_AUTHORIZATION=f"Department {w.department_key}")
     else:
         client.force_login(user)
+        # Leaders, administrators and auditors log in with a second factor: probed
+        # through a session that passed it (the world enrolled them), as in real use.
+        otp_verify_session(client, user)
     return client
+
+
+def _token_refused(w, case: Case, actor: str, auth: str) -> bool:
+    """A personal token of a role that needs two-factor login is refused outright
+    (governance/authentication.py): for those roles that is the whole answer."""
+    from governance.twofactor import two_factor_required
+
+    return auth == "token" and two_factor_required(_user(w, case, actor))
+
+
+def _stopped_at_second_factor(response) -> bool:
+    """The request never reached the endpoint: the check would prove nothing."""
+    if "json" in response.get("Content-Type", "") and response.content:
+        body = response.json()
+        if isinstance(body, dict) and body.get("code") == "otp_required":
+            return True
+    hops = [url for url, _status in getattr(response, "redirect_chain", [])]
+    return any(page in url for url in [*hops, response.get("Location", "")]
+               for page in ("/accounts/2fa/setup/", "/accounts/2fa/verify/"))
 
 
 def _request(w, case: Case, actor: str, auth: str):
     client = _client(w, case, actor, auth)
-    path = case.insider_path(w) if actor == "insider" and case.insider_path else case.path(w)
-    body = case.body(w) if case.body else None
+    insider = actor == "insider"
+    path = case.insider_path(w) if insider and case.insider_path else case.path(w)
+    make_body = case.insider_body if insider and case.insider_body else case.body
+    body = make_body(w) if make_body else None
     method = getattr(client, case.method.lower())
     if case.method == "GET":
         return method(path) if case.api else method(path, follow=True)
@@ -143,7 +175,8 @@ def _forbidden_markers(w, case: Case, actor: str) -> list[str]:
     """What the actor must not find; not what they typed themselves (a search box or a
     form echoes the caller's own input)."""
     fams = _families(w)
-    typed = case.path(w)
+    typed = case.path(w) + (json.dumps(case.body(w), ensure_ascii=False, default=str)
+                            if case.body else "")
     return [m for f in FORBIDDEN.get(actor, tuple(fams)) for m in fams[f] if m not in typed]
 
 
@@ -155,10 +188,20 @@ def test_outsider_gets_nothing(world, case: Case, actor: str, auth: str):
     insider = actor == "insider"
     if insider and case.insider_blocked and (why := case.insider_blocked(w)):
         pytest.skip(why)
+    if _token_refused(w, case, actor, auth):
+        before = snapshot()
+        r = _request(w, case, actor, auth)
+        where = f"{case.id} {case.path(w)} as {actor} (token) → {r.status_code}"
+        # 401 where the view names an authentication scheme first (DRF), else 403.
+        assert r.status_code in (401, 403), where
+        assert r.json().get("code") == "otp_required", f"{where}: {body_text(r)[:300]}"
+        assert not _changed(before, snapshot()), where
+        return
     if case.kind == "list":
         r = _request(w, case, actor, auth)
         text = body_text(r)
         where = f"{case.id} {case.path(w)} as {actor} ({auth}) → {r.status_code}"
+        assert not _stopped_at_second_factor(r), f"{where}: stopped at the second factor"
         if insider:
             assert r.status_code == 200, where
             missing = [m for m in case.markers(w) if m not in text]
@@ -173,6 +216,7 @@ def test_outsider_gets_nothing(world, case: Case, actor: str, auth: str):
     elif case.kind == "detail":
         r = _request(w, case, actor, auth)
         where = f"{case.id} {case.path(w)} as {actor} ({auth}) → {r.status_code}"
+        assert not _stopped_at_second_factor(r), f"{where}: stopped at the second factor"
         if insider:
             assert r.status_code == 200, f"{where}: {body_text(r)[:300]}"
             if case.markers:
@@ -186,6 +230,7 @@ def test_outsider_gets_nothing(world, case: Case, actor: str, auth: str):
         r = _request(w, case, actor, auth)
         changed = _changed(before, snapshot())
         where = f"{case.id} {case.path(w)} as {actor} ({auth}) → {r.status_code}"
+        assert not _stopped_at_second_factor(r), f"{where}: stopped at the second factor"
         if insider:
             assert r.status_code < 400 and changed, (
                 f"{where}: the insider's request should succeed and write, so that the "
@@ -197,6 +242,7 @@ def test_outsider_gets_nothing(world, case: Case, actor: str, auth: str):
         assert not changed, f"{where}: changed {changed}"
     elif case.kind == "count":
         first = _request(w, case, actor, auth)
+        assert not _stopped_at_second_factor(first), f"{case.id} as {actor}: second factor"
         assert first.status_code in ((200,) if insider else (200, 403, 404))
         case.grow(w)
         second = _request(w, case, actor, auth)

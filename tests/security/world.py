@@ -40,6 +40,7 @@ M_SUB = "泄漏检查订阅"
 M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
+M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
 def valid_id(body17: str) -> str:
@@ -59,7 +60,19 @@ def _user(name: str, role: str, area_code: str, department=None):
     role_assign(actor=None, user=user, role=role, area=Area.objects.get(code=area_code),
                 department=department)
     user.api_token = Token.objects.create(user=user).key
+    _enrol(user)
     return user
+
+
+def _enrol(user) -> None:
+    """Leaders, administrators and auditors have an authenticator (two-factor login):
+    their test sessions pass the second factor with it (tests/fixtures.py)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from governance.twofactor import DEVICE_NAME, two_factor_required
+
+    if two_factor_required(user):
+        TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
 
 
 @dataclass
@@ -86,6 +99,9 @@ class World:
     notification: object = None
     card: object = None  # a supervision card on the accepted case, not answered
     audit_row: object = None
+    attachment: object = None  # a photo of the dispatched case, with its thumbnail
+    moved: object = None  # a person moved from the grid to grid2 (a feed removal)
+    transfer: object = None  # 宽城区 asks for the 南关区 person (迁入申请), pending
     export_token: str = ""
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
 
@@ -150,6 +166,7 @@ def build() -> World:
     U["kc_auditor"] = _user("sec_kc_auditor", Role.AUDITOR, KUANCHENG)
     U["grid2"] = _user("sec_grid2", Role.GRID_WORKER, w.grid2.code)
     U["dept"] = _user("sec_dept", Role.DEPARTMENT_HANDLER, NANGUAN, w.other_department)
+    U["kc_admin"] = _user("sec_kc_admin", Role.ADMIN, KUANCHENG)
     # View-only roles, inside the area.
     U["province_leader"] = _user("sec_prov_leader", Role.PROVINCE_LEADER, PROVINCE)
     U["city_leader"] = _user("sec_city_leader", Role.CITY_LEADER, CITY)
@@ -160,6 +177,11 @@ def build() -> World:
     w.house = cs.house_create(actor=worker, grid=w.grid, address=M_HOUSE, location=point)
     w.person = cs.person_create(actor=worker, grid=w.grid, name=M_PERSON, id_number=ID_NUMBER,
                                 phone=M_PERSON_PHONE, kind="registered", house=w.house)
+    # A person moved to another township: the feed gives this grid's readers a removal.
+    w.moved = cs.person_create(actor=worker, grid=w.grid, name="泄漏检查迁出",
+                               id_number=valid_id("22010219840505771"), kind="registered")
+    w.moved = cs.person_update(actor=dispatcher, person=w.moved, grid=w.grid2,
+                               name="泄漏检查迁出")
     w.organisation = cs.organisation_create(actor=worker, grid=w.grid, name=M_ORG,
                                             credit_code=CREDIT_CODE)
     w.place = cs.place_create(actor=worker, grid=w.grid, name=M_PLACE, kind="school_area",
@@ -201,9 +223,10 @@ def build() -> World:
     # Cases, one per state a transition starts from.
     category = EventCategory.objects.get(code="0101")  # 邻里纠纷: the village accepts
 
-    def report(state):
+    def report(state, files=None):
         return event_report(actor=worker, title=f"{M_EVENT}-{state}", category=category,
-                            grid=w.grid, description=f"{M_EVENT}描述", lng=point.x, lat=point.y)
+                            grid=w.grid, description=f"{M_EVENT}描述", lng=point.x, lat=point.y,
+                            files=files)
 
     def act(actor, event, action, **kw):
         return event_transition(actor=actor, event=event, action=action, **kw)
@@ -216,8 +239,15 @@ def build() -> World:
     E["reported"] = report("reported")
     E["reported_2"] = report("reported_2")
     E["accepted"] = act(U["village"], report("accepted"), "accept")
-    e = act(U["village"], report("dispatched"), "accept")
+    photo = SimpleUploadedFile("photo.jpg", _jpeg(), content_type="image/jpeg")
+    e = act(U["village"], report("dispatched", files=[photo]), "accept")
     E["dispatched"] = act(U["village"], e, "dispatch", department=w.department, note="请处理")
+    w.attachment = E["dispatched"].attachments.get()
+    # A citizen's request known only by its village (an address): held without a grid.
+    E["unlocated"] = event_report(actor=None, title=f"{M_EVENT}-unlocated", source="citizen",
+                                  category=category, area=w.grid.parent,
+                                  address="泄漏检查路一号", description=f"{M_EVENT}无网格",
+                                  reporter_name="群众", reporter_phone="13800000001")
     e = act(U["village"], report("handling"), "accept")
     E["handling"] = act(U["village"], e, "handle")
     e = act(U["village"], act(U["village"], report("closed"), "accept"), "handle")
@@ -252,6 +282,15 @@ def build() -> World:
 
     _token, w.department_key = department_token_issue(
         actor=U["admin"], department=w.other_department, name="市场监管系统")
+    from collection.transfers import PersonTransferRequested
+
+    kc_grid = Area.objects.filter(level=6, code__startswith=KUANCHENG[:6]).order_by("code")[0]
+    try:
+        cs.person_create(actor=U["kc"], grid=kc_grid, name=M_TRANSFER, id_number=ID_NUMBER,
+                         kind="registered")
+    except PersonTransferRequested as exc:
+        w.transfer = exc.transfer
+    assert w.transfer is not None, "registering a held number must ask for a transfer"
     return w
 
 
