@@ -146,7 +146,9 @@ def two_factor_reset(*, actor, user) -> None:
     allowed = actor.is_superuser or any(
         path_in_jurisdiction(actor, p, Action.CONFIGURE) for p in paths)
     if not allowed:
-        raise ValidationError(_("您无权重置该用户的动态口令。"), code="forbidden")
+        # The same answer as for a name that does not exist: an administrator of another
+        # county must not learn which usernames exist there.
+        raise ValidationError(_("用户不存在或不在您的管辖范围内。"), code="not_found")
     removed = TOTPDevice.objects.filter(user=user).delete()[0]
     StaticDevice.objects.filter(user=user).delete()
     audit_record(actor=actor, action="user.2fa_reset", obj=user,

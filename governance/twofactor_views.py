@@ -129,7 +129,7 @@ def reset(request):
             username=form.cleaned_data["username"]).first()
         try:
             if target is None:
-                raise ValidationError(_("用户不存在。"), code="not_found")
+                raise ValidationError(_("用户不存在或不在您的管辖范围内。"), code="not_found")
             two_factor_reset(actor=request.user, user=target)
         except ValidationError as exc:
             form.add_error("username", exc)

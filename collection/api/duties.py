@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -14,7 +13,7 @@ from governance.api.views import ScopedViewSet
 from grids.models import Area
 
 from .bodies import DecideSerializer
-from .views import LIST_OF_OBJECTS, _error
+from .views import LIST_OF_OBJECTS
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
 
@@ -63,13 +62,10 @@ class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if area is None:
             return Response({"detail": _("区域不存在或不在您的管辖范围内。"), "code": "invalid"},
                             status=400)
-        try:
-            item = duties.task_item_create(actor=request.user, area=area,
-                                           title=request.data.get("title", ""),
-                                           rule=request.data.get("rule", ""),
-                                           every_days=request.data.get("every_days", 30))
-        except ValidationError as exc:
-            return _error(exc)
+        item = duties.task_item_create(actor=request.user, area=area,
+                                       title=request.data.get("title", ""),
+                                       rule=request.data.get("rule", ""),
+                                       every_days=request.data.get("every_days", 30))
         return Response(TaskItemSerializer(item).data, status=201)
 
     @extend_schema(request=TaskItemWriteSerializer,
@@ -81,20 +77,14 @@ class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 data.get("rule", item.rule)) != item.rule:
             return Response({"detail": _("只能修改事项名称和周期;区域或规则不同请删除后重新设定。"),
                              "code": "invalid"}, status=400)
-        try:
-            item = duties.task_item_update(actor=request.user, item=item,
-                                           title=data.get("title"),
-                                           every_days=data.get("every_days"))
-        except ValidationError as exc:
-            return _error(exc)
+        item = duties.task_item_update(actor=request.user, item=item,
+                                       title=data.get("title"),
+                                       every_days=data.get("every_days"))
         return Response(TaskItemSerializer(item).data)
 
     @extend_schema(request=None, responses={204: None, 403: ERROR, 404: ERROR})
     def destroy(self, request, pk=None):
-        try:
-            duties.task_item_delete(actor=request.user, item=self.get_object())
-        except ValidationError as exc:
-            return _error(exc)
+        duties.task_item_delete(actor=request.user, item=self.get_object())
         return Response(status=204)
 
 
@@ -147,20 +137,14 @@ class ExtraSchemaDetailView(APIView):
                    responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
     def put(self, request, dataset):
         self._check(dataset)
-        try:
-            duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
-        except ValidationError as exc:
-            return _error(exc)
+        duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
         return Response(_schema_row(dataset))
 
     @extend_schema(request=None,
                    responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
     def delete(self, request, dataset):
         self._check(dataset)
-        try:
-            duties.extra_schema_delete(actor=request.user, dataset=dataset)
-        except ValidationError as exc:
-            return _error(exc)
+        duties.extra_schema_delete(actor=request.user, dataset=dataset)
         return Response(_schema_row(dataset))
 
 
@@ -189,13 +173,10 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                                         403: ERROR, 404: ERROR})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        try:
-            task = verification.verification_decide(
-                actor=request.user, task=self.get_object(),
-                decision=request.data.get("decision", ""), note=request.data.get("note", ""),
-                corrections=request.data.get("corrections") or None)
-        except ValidationError as exc:
-            return _error(exc)
+        task = verification.verification_decide(
+            actor=request.user, task=self.get_object(),
+            decision=request.data.get("decision", ""), note=request.data.get("note", ""),
+            corrections=request.data.get("corrections") or None)
         return Response(VerificationSerializer(task).data)
 
     @extend_schema(parameters=[OpenApiParameter(
@@ -206,8 +187,5 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def progress(self, request):
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
         raw = request.query_params.get("level", "6")
-        try:
-            return Response(verification.verification_progress(
-                user=request.user, level=int(raw) if raw.isdigit() else -1))
-        except ValidationError as exc:
-            return _error(exc)
+        return Response(verification.verification_progress(
+            user=request.user, level=int(raw) if raw.isdigit() else -1))

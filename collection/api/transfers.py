@@ -2,7 +2,6 @@
 its request (what it typed, masked, and the outcome); the holding side sees who asks for
 which grid and decides. Neither reads the other's records through it."""
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -51,12 +50,7 @@ class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return transfers.person_transfer_list(user=self.request.user)
 
     def _answer(self, request, call):
-        from .views import _error
-
-        try:
-            transfer = call()
-        except ValidationError as exc:
-            return _error(exc)
+        transfer = call()
         return Response(self.get_serializer(transfer).data)
 
     @extend_schema(request=TransferDecisionSerializer, responses={200: PersonTransferSerializer})

@@ -116,7 +116,7 @@ def test_holding_side_accepts_and_the_record_moves_with_its_history(api_client, 
     again = api_client(cast.ng_dispatcher).post(
         f"/api/v1/person-transfers/{transfer_id}/decide/", {"accept": False, "reason": "x"},
         format="json")
-    assert again.status_code == 400 and again.json()["code"] == "conflict"
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
 
 
 def test_holding_side_refuses_with_a_reason(api_client, cast):

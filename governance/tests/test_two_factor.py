@@ -192,7 +192,17 @@ def test_reset_only_by_an_administrator_over_the_user(client, leader, make_user)
     county_admin = make_user(Role.ADMIN, KUANCHENG, "tf_county_admin")
     client.force_login(county_admin)
     r = client.post("/accounts/2fa/reset/", {"username": "tf_leader"})
-    assert r.status_code == 400 and "无权" in r.content.decode()
+    assert r.status_code == 400 and "不在您的管辖范围内" in r.content.decode()
+    # The same answer as for a name nobody has: no username enumeration across counties.
+    absent = client.post("/accounts/2fa/reset/", {"username": "tf_nobody"})
+    assert absent.status_code == 400
+    import re
+
+    def page(resp, name):  # the page without its per-request CSRF token and the name typed
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "",
+                      resp.content.decode().replace(name, "X"))
+
+    assert page(r, "tf_leader") == page(absent, "tf_nobody")
     client.force_login(make_user(Role.COUNTY_DISPATCHER, NANGUAN, "tf_disp"))
     assert client.get("/accounts/2fa/reset/").status_code == 404
     assert TOTPDevice.objects.filter(user=leader, confirmed=True).exists()
