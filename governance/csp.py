@@ -7,7 +7,7 @@ into the DOM as HTML (the stored XSS of issue 8) therefore cannot run script.
 
 Swagger UI (/api/docs/) is the one relaxed page: its sidecar stylesheet is accompanied
 by an inline <style> block and the UI sets style attributes, so that path also allows
-inline styles (never inline script). See docs/security-parts/web.md.
+inline styles (never inline script). See docs/security.md.
 """
 
 from __future__ import annotations

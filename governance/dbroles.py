@@ -1,4 +1,4 @@
-"""The application's database role and the owner role (docs/security-parts/dbrole.md).
+"""The application's database role and the owner role (docs/security.md).
 
 The application connects as DATABASE_URL's role, which owns nothing: it cannot alter,
 truncate or disable the triggers of a table, and has only SELECT and INSERT on the audit

@@ -16,7 +16,7 @@ add SECRET_KEY "$(python3 -c 'import secrets;print(secrets.token_urlsafe(50))')"
 add FIELD_ENCRYPTION_KEYS "k1:$(rand 32)"
 add FIELD_HASH_KEY "$(rand 32)"
 # The application role (DATABASE_URL) and the owner role that runs the migrations
-# (docs/security-parts/dbrole.md). URL-safe passwords: they go into URLs as they are.
+# (docs/security.md). URL-safe passwords: they go into URLs as they are.
 password() { python3 -c 'import secrets;print(secrets.token_urlsafe(24))'; }
 add DATABASE_URL "postgis://gridgov_app:$(password)@localhost:5432/gridgov"
 add DATABASE_OWNER_URL "postgis://gridgov_owner:$(password)@localhost:5432/gridgov"

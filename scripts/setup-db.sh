@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 创建数据库角色与数据库并启用 PostGIS(可重复运行)。
-# GridGov's database roles and database, idempotent (docs/security-parts/dbrole.md):
+# GridGov's database roles and database, idempotent (docs/security.md):
 #   scripts/setup-db.sh          the two roles, then the database of DATABASE_URL (default
 #                                gridgov) with PostGIS, owned by the owner role (a database
 #                                created earlier as postgres is adopted: its objects too)

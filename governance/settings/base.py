@@ -80,7 +80,7 @@ TEMPLATES = [
     },
 ]
 
-# --- Database roles (docs/security-parts/dbrole.md) -----------------------------------
+# --- Database roles (docs/security.md) -----------------------------------
 # The application (web, Celery worker and beat, management commands) connects as its own
 # role, DATABASE_URL: no superuser, owns nothing, ordinary DML, INSERT/SELECT only on the
 # audit trail. The tables belong to the owner role, DATABASE_OWNER_URL, as whom

@@ -1,4 +1,4 @@
-"""The application's database role (docs/security-parts/dbrole.md): the connection the
+"""The application's database role (docs/security.md): the connection the
 application uses cannot change, remove or hide anything of the audit trail, is no
 superuser and owns nothing; the owner role's migrations keep it that way.
 

@@ -3,7 +3,7 @@
 --   psql -v owner=gridgov_owner -v owner_password=... -v app=gridgov_app \
 --        -v app_password=... -v owner_createdb=false -f scripts/db/roles.sql
 -- The owner role owns the tables and runs the migrations; the application role owns
--- nothing (docs/security-parts/dbrole.md). Neither is a superuser or may create roles.
+-- nothing (docs/security.md). Neither is a superuser or may create roles.
 -- An empty password leaves the role's password as it is. owner_createdb=true lets the
 -- owner create the test database (make test); false leaves the attribute alone.
 \set ON_ERROR_STOP 1
