@@ -3,15 +3,13 @@ residents and a visit; a county user imports a department file with bad rows and
 downloads the error report, and the grid worker verifies (核准) the imported people on
 the phone."""
 
-import re
-
 import pytest
 from openpyxl import load_workbook
 
 from governance.roles import Role
+from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Test@2026pass"
 
 
 def valid_id(body17):
@@ -19,13 +17,6 @@ def valid_id(body17):
 
     return body17 + id_check_digit(body17)
 
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_grid_worker_registers_a_house_residents_and_a_visit(

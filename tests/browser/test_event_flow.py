@@ -7,9 +7,9 @@ import re
 import pytest
 
 from governance.roles import Role
+from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Test@2026pass"
 
 
 def photo(tmp_path, name):
@@ -19,13 +19,6 @@ def photo(tmp_path, name):
     Image.new("RGB", (640, 480), (30, 120, 200)).save(path, "JPEG")
     return str(path)
 
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def logout(page):

@@ -2,23 +2,14 @@
 county dispatcher's browser on /collection/map/. Now the address is shown as text, and
 the Content-Security-Policy would stop script even if some markup slipped through."""
 
-import re
-
 import pytest
 
 from governance.roles import Role
+from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Test@2026pass"
 PAYLOAD = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
 
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_stored_address_is_shown_as_text_and_runs_nothing(

@@ -1,0 +1,14 @@
+"""Steps shared by the browser tests."""
+
+import re
+
+PASSWORD = "Test@2026pass"  # tests.fixtures.PASSWORD, the password of every test user
+
+
+def login(page, base, username, password=PASSWORD):
+    """Log in through the real form and wait for the home page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
