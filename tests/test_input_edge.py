@@ -153,6 +153,18 @@ def test_notification_ids_must_be_a_list_of_ids(token_client):
     assert _written() == before
 
 
+def test_reveal_takes_a_field_name_not_any_json_value(token_client, targets):
+    """Found by fuzzing on a real person: `{"field": {}}` reached the policy lookup
+    (TypeError: unhashable type)."""
+    before = _written()
+    for field in ({"a": 1}, ["id_number"], 1, None):
+        r = token_client.post(f"/api/v1/people/{targets['person']}/reveal/", {"field": field},
+                              format="json")
+        _assert_refused(r, 400, "invalid")
+        assert "field" in r.json()["errors"]
+    assert _written() == before
+
+
 # -- one exception handler -------------------------------------------------------------
 
 

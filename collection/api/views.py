@@ -151,12 +151,15 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         """查看完整证件号码或电话(留痕)。Reveal a protected value; audited."""
+        person = self.get_object()  # outside the jurisdiction: 404 whatever the body
+        s = RevealSerializer(data=request.data)
+        s.is_valid(raise_exception=True)  # a field name, not any JSON value
+        field = s.validated_data["field"]
         try:
-            value = services.person_reveal(actor=request.user, person=self.get_object(),
-                                           field=request.data.get("field", ""))
+            value = services.person_reveal(actor=request.user, person=person, field=field)
         except ValidationError as exc:
             return _error(exc)
-        return Response({"field": request.data.get("field"), "value": value})
+        return Response({"field": field, "value": value})
 
 
 class _GridRecordViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -197,7 +200,7 @@ class HouseViewSet(_GridRecordViewSet):
                                     use=p.get("use", ""), grid=p.get("grid", ""))
 
     @extend_schema(responses={200: PersonSerializer(many=True)})
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def residents(self, request, pk=None):
         house = self.get_object()
         people = selectors.person_list(user=request.user).filter(house=house)
