@@ -12,7 +12,7 @@ with a status code, content type and body the schema documents.
 
 Each example runs in a savepoint that is rolled back, so examples do not pile up. The run
 is bounded (5 fuzzing examples per operation; the coverage phase once) and takes about a
-minute on two cores. To fuzz harder locally:
+minute and a half on two cores. To fuzz harder locally:
 
     GRIDGOV_FUZZ_EXAMPLES=200 make test PYTEST_ARGS="tests/test_api_fuzz.py"
 """
