@@ -207,6 +207,6 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         raw = request.query_params.get("level", "6")
         try:
             return Response(verification.verification_progress(
-                user=request.user, level=int(raw) if raw.isdigit() else -1))
+                user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1))
         except ValidationError as exc:
             return _error(exc)
