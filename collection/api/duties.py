@@ -1,7 +1,12 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -172,6 +177,8 @@ class VerificationSerializer(serializers.ModelSerializer):
                   "decided_at", "created_at"]
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "status", str, enum=list(VerificationTask.Status.values))]))
 class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
     """核准任务:部门下推的数据由网格员确认、更正或驳回。"""

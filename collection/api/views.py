@@ -2,8 +2,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -52,11 +57,26 @@ class ExportMixin:
 
     export_dataset = ""
 
-    @extend_schema(parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"]),
-                               OpenApiParameter("q", str)],
-                   responses={(200, "application/vnd.openxmlformats-officedocument."
+    def __init_subclass__(cls, **kwargs):
+        """The schema names the filters each list and its export really take."""
+        super().__init_subclass__(**kwargs)
+        if not cls.export_dataset:
+            return
+        from collection.exports import EXPORTS
+
+        filters = [OpenApiParameter(f, str) for f in EXPORTS[cls.export_dataset].filters]
+        views = {"export": extend_schema(
+            parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"]), *filters])}
+        if "list" not in cls.__dict__:
+            views["list"] = extend_schema(parameters=filters)
+        extend_schema_view(**views)(cls)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet"): OpenApiTypes.BINARY,
-                              (200, "text/csv"): OpenApiTypes.BINARY})
+                              (200, "text/csv"): OpenApiTypes.BINARY,
+                              202: inline_serializer("ExportQueued", {
+                                  "detail": serializers.CharField(),
+                                  "code": serializers.CharField()})})
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         """导出(按角色脱敏);数据量大时后台生成并通知。Export, masked by role."""

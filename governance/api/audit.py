@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from governance.models import AuditLog
@@ -11,6 +12,8 @@ class AuditLogSerializer(serializers.ModelSerializer):
                   "object_repr", "changes", "area_path", "ip"]
 
 
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter(f, str) for f in ("action", "object_type", "object_id")]))
 class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     """审计日志(只读,限审计员管辖范围) Audit trail, read-only, scoped to the auditor."""
 
