@@ -43,6 +43,8 @@ system:
 python:
 	@bash scripts/install-python.sh
 
+# migrate runs as the owner role (DATABASE_OWNER_URL) and grants the application role
+# its privileges; everything else runs as the application role (DATABASE_URL).
 db: deps
 	@bash scripts/ensure-env.sh
 	@bash scripts/setup-db.sh
@@ -57,10 +59,14 @@ demo: db
 run: db
 	@bash scripts/run.sh
 
-# PostgreSQL/PostGIS and Redis must run (deps ensures it); pytest-django creates
-# test_gridgov itself. The recipe fails with pytest's exit code (5 = no tests collected
-# counts as a failure too); make reports it as "Error <code>".
+# PostgreSQL/PostGIS and Redis must run (deps ensures it). setup-db.sh --test makes the
+# database roles and the PostGIS template; pytest-django creates test_gridgov from it as
+# the owner role, and the tests run as the application role (conftest.py). The recipe
+# fails with pytest's exit code (5 = no tests collected counts as a failure too); make
+# reports it as "Error <code>".
 test: deps
+	@bash scripts/ensure-env.sh
+	@bash scripts/setup-db.sh --test
 	@env -u DJANGO_SETTINGS_MODULE $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: python

@@ -1,6 +1,10 @@
 """Test database: migrated once, then two real counties of Jilin (南关区 and 宽城区,
 from the same sources as the demo) are loaded once per session. Every test runs in a
-transaction on top of that data and rolls back."""
+transaction on top of that data and rolls back.
+
+Database roles as in production (governance/dbroles.py): the owner role creates and
+migrates the test database, then every test runs as the application role; the flush
+after a transactional test runs as the owner again (governance's `flush` command)."""
 
 import pytest
 from django.core.management import call_command
@@ -29,13 +33,27 @@ def seed_test_calendar():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Create and migrate the test database as the owner role; returns the application
+    role's credentials (None when one role does everything)."""
+    from governance.dbroles import connect_as_owner
+
+    return connect_as_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_modify_db_settings):
+    from governance.dbroles import connect_as, connect_as_owner
+
+    connect_as("default", django_db_modify_db_settings)  # the tests: the application role
     with django_db_blocker.unblock():
         load_test_counties()
         seed_test_calendar()
         from events.categories import categories_seed
 
         categories_seed()  # a flush by an earlier run's live-server test removes them
+    yield
+    connect_as_owner()  # who may drop the test database (when it is not kept)
 
 
 @pytest.fixture(autouse=True)

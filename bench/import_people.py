@@ -238,7 +238,7 @@ class Meter:
         head = s[:80]
         if head.startswith("WITH merged"):
             kind = "merge + audit + change feed + verification (one statement)"
-        elif head.startswith("COPY collection_import_"):
+        elif head.startswith("COPY scratch.collection_import_"):
             kind = "COPY into the job's staging table"
         elif head.startswith("SELECT s.row_number"):
             kind = "existing records (staging join)"
@@ -306,7 +306,7 @@ def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dic
             "AND object_id = ANY(%s)", [sids]).rowcount
         pg.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
         for job_id in job_ids:  # staging tables of jobs that did not end
-            pg.execute(f"DROP TABLE IF EXISTS collection_import_{int(job_id)}")
+            pg.execute(f"DROP TABLE IF EXISTS scratch.collection_import_{int(job_id)}")
     jobs = ImportJob.objects.filter(pk__in=job_ids)
     for job in jobs:
         if job.file:

@@ -27,11 +27,13 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import Area, ancestor_paths
 
+from .actions import BASEDATA_CHANGE
 from .models import House, Person, PersonTag, Visit
 from .work_models import Dataset, ExtraFieldSchema, TaskItem
 
@@ -74,12 +76,11 @@ def task_item_list(*, user):
 
 def task_item_areas(*, user):
     """The counties and townships where the user may set items."""
-    return Area.objects.restrict(user, Action.CHANGE).filter(level__in=(3, 4)).order_by("path")
+    return Area.objects.restrict(user, BASEDATA_CHANGE).filter(level__in=(3, 4)).order_by("path")
 
 
 def _require_item_change(actor, area_path: str, message: str) -> None:
-    if not path_in_jurisdiction(actor, area_path, Action.CHANGE):
-        raise ValidationError(message, code="forbidden")
+    require(actor, area_path, BASEDATA_CHANGE, message=message)
 
 
 @transaction.atomic
@@ -266,8 +267,8 @@ def validate_extra(dataset: str, extra: dict | None) -> None:
 
 
 def _require_province_admin(actor) -> None:
-    if not any(p.count("/") == 1 for p in jurisdiction_paths(actor, Action.CONFIGURE)):
-        raise ValidationError(_("只有省级管理员可以配置扩展字段。"), code="forbidden")
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
+            message=_("只有省级管理员可以配置扩展字段。"))
 
 
 def extra_schemas() -> list[dict]:

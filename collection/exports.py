@@ -1,6 +1,8 @@
 """Exports of scoped lists (XLSX or CSV), masked by the same field policy as every
 page and API. Small exports are answered at once; large ones are written by Celery
-and the user is notified with a signed, personal download link."""
+and the user is notified with a personal download link, which opens only in their own
+session and only until the file expires (EXPORT_FILE_HOURS); the file and its row are
+then deleted."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -25,8 +27,6 @@ from governance.scoping import jurisdiction_paths
 
 from . import policy, selectors
 
-EXPORT_SALT = "collection.export"
-EXPORT_LINK_MAX_AGE = 24 * 3600
 
 @dataclass(frozen=True)
 class ExportSpec:
@@ -42,7 +42,8 @@ class ExportSpec:
 
 
 def _date(value) -> str:
-    return value.isoformat() if value else ""
+    """ISO date, or a masked date ('199*-**-**') as the policy gave it."""
+    return value.isoformat() if hasattr(value, "isoformat") else (value or "")
 
 
 def _point(obj) -> str:
@@ -52,7 +53,7 @@ def _point(obj) -> str:
 GENDERS = {"male": "男", "female": "女"}
 
 
-def _protected(user, obj, field: str) -> str:
+def _protected(user, obj, field: str):
     return policy.present(user, field, getattr(obj, field), area_path=obj.area_path) or ""
 
 EXPORTS = {spec.dataset: spec for spec in (
@@ -61,7 +62,7 @@ EXPORTS = {spec.dataset: spec for spec in (
                    ("姓名", lambda u, p: p.name),
                    ("证件号码", lambda u, p: _protected(u, p, "id_number")),
                    ("性别", lambda u, p: GENDERS.get(p.gender, "")),
-                   ("出生日期", lambda u, p: _date(p.birth_date)),
+                   ("出生日期", lambda u, p: _date(_protected(u, p, "birth_date"))),
                    ("联系电话", lambda u, p: _protected(u, p, "phone")),
                    ("人口类型", lambda u, p: p.get_kind_display()),
                    ("居住地址", lambda u, p: p.residence_address),
@@ -161,25 +162,55 @@ def export_dir() -> Path:
 
 @transaction.atomic
 def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> str:
-    """Background part: write the file, notify the user with a signed link."""
+    """Background part: write the file, notify the user with their download link."""
+    from .export_models import ExportFile
+
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     name = f"{uuid.uuid4().hex}.{fmt}"
     (export_dir() / name).write_bytes(data)
-    token = signing.dumps({"user": user.pk, "file": name}, salt=EXPORT_SALT)
-    url = reverse("collection:export-download", args=[token])
+    export = ExportFile.objects.create(
+        user=user, dataset=dataset, fmt=fmt, rows=count, file_name=name,
+        expires_at=timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS))
+    url = reverse("collection:export-download", args=[export.pk])
     notify(users=[user], kind="export.ready", url=url,
            title=_("导出已完成:%(label)s %(n)d 条") % {"label": EXPORTS[dataset].label,
                                                      "n": count})
     return url
 
 
-def resolve_download(token: str, user) -> Path | None:
-    """The file a signed link points to, if the link is valid and belongs to `user`."""
-    try:
-        data = signing.loads(token, salt=EXPORT_SALT, max_age=EXPORT_LINK_MAX_AGE)
-    except signing.BadSignature:
+def export_file_get(*, user, pk):
+    """The user's own, unexpired export file and its path, or None."""
+    from .export_models import ExportFile
+
+    export = ExportFile.objects.filter(pk=pk, user=user, expires_at__gt=timezone.now()).first()
+    if export is None:
         return None
-    if data.get("user") != user.pk:
+    path = export_dir() / Path(export.file_name).name
+    if not path.exists():
         return None
-    path = export_dir() / Path(data["file"]).name
-    return path if path.exists() else None
+    if export.downloaded_at is None:
+        ExportFile.objects.filter(pk=export.pk).update(downloaded_at=timezone.now())
+    return export, path
+
+
+def export_files_purge(*, now=None) -> int:
+    """Delete expired export files with their rows, and any file in the export folder
+    older than the lifetime that no row knows (a crash between writing and committing).
+    Returns the number of files removed."""
+    from .export_models import ExportFile
+
+    now = now or timezone.now()
+    removed = 0
+    for export in ExportFile.objects.filter(expires_at__lte=now).iterator():
+        path = export_dir() / Path(export.file_name).name
+        if path.exists():
+            path.unlink()
+            removed += 1
+        export.delete()
+    known = set(ExportFile.objects.values_list("file_name", flat=True))
+    cutoff = (now - timedelta(hours=settings.EXPORT_FILE_HOURS)).timestamp()
+    for path in export_dir().iterdir():
+        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -33,11 +33,13 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from governance.access import allowed, require
 from governance.audit import audit_record
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths
 
 from . import policy
+from .actions import BASEDATA_CHANGE
 from .duties import extra_schema
 from .import_models import ImportJob, ImportRow
 from .importing import staging
@@ -361,9 +363,25 @@ def import_job_create(*, actor, file, mode: str = ImportJob.Mode.ALL_OR_NOTHING,
     return job
 
 
+def may_control_import_job(user, job: ImportJob) -> bool:
+    """Who confirms or cancels a job: its uploader, or the unit staff whose jurisdiction
+    covers it (`basedata.change` on the job's area). Another department of the county,
+    which sees the job (VIEW), decides nothing about someone else's upload."""
+    return job.created_by_id == getattr(user, "pk", None) or allowed(user, job,
+                                                                      BASEDATA_CHANGE)
+
+
+def _require_control(actor, job: ImportJob) -> None:
+    if actor is not None and job.created_by_id == actor.pk:
+        return
+    require(actor, job, BASEDATA_CHANGE,
+            message=_("只有上传人或管辖该范围的工作人员可以确认或取消该导入任务。"))
+
+
 @transaction.atomic
 def import_job_apply_request(*, actor, job: ImportJob) -> ImportJob:
     """The user confirmed the preview: queue the apply step."""
+    _require_control(actor, job)
     if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
             status=ImportJob.Status.APPLYING, applied_by=actor, progress=0):
         raise ValidationError("只有“待确认”的任务可以导入 / Only a job whose preview is ready "
@@ -376,6 +394,7 @@ def import_job_apply_request(*, actor, job: ImportJob) -> ImportJob:
 @transaction.atomic
 def import_job_cancel(*, actor, job: ImportJob) -> ImportJob:
     """Waits for a running merge's lock, so a job is either cancelled or done."""
+    _require_control(actor, job)
     if not ImportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
             status=ImportJob.Status.CANCELLED, finished_at=timezone.now()):
         raise ValidationError("该任务已结束,不能取消 / The job has already ended.",

@@ -23,6 +23,20 @@ def mask_id_number(value: str | None) -> str:
     return _mask(value, 2, 2)  # passports and other documents
 
 
+def mask_birth_date(value) -> str:
+    """1990-03-07 -> '199*-**-**': the decade only. Shown wherever the ID number is masked,
+    since the masked digits of an 18-digit number are exactly the birth date: with the
+    region code, sequence and check digit visible, a full date would give the whole number
+    back, a year would leave ~33 candidates, a decade leaves ~330. Accepts a date or an ISO
+    string; an already masked value is returned as it is."""
+    if value is None or value == "":
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value).strip()
+    if len(text) < 4 or not text[:3].isdigit():
+        return "***"
+    return text[:3] + "*-**-**"
+
+
 def mask_phone(value: str | None) -> str:
     """'13812345678' -> '138****5678'."""
     if not value:

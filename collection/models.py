@@ -203,5 +203,7 @@ class Visit(GridRecord):
 
     def __str__(self):
         return f"{self.place} {self.visited_at:%Y-%m-%d}"
+from .export_models import ExportFile  # noqa: E402,F401
 from .import_models import ImportJob, ImportRow  # noqa: E402,F401
+from .transfer_models import PersonTransfer  # noqa: E402,F401
 from .work_models import ExtraFieldSchema, TaskItem, VerificationTask  # noqa: E402,F401

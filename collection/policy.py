@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from governance.roles import Role
 
-from .masking import mask_id_number, mask_phone
+from .masking import mask_birth_date, mask_id_number, mask_phone
 
 VISIBLE, MASKED, HIDDEN = "visible", "masked", "hidden"
 
@@ -29,7 +29,15 @@ REVEAL_ROLES: dict[str, set[str]] = {
     "id_number": set(_WORKERS),
     "phone": set(_WORKERS) | {Role.ADMIN},
 }
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "health": lambda value: "***"}
+MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "health": lambda value: "***",
+           "birth_date": mask_birth_date}
+# Fields computed from the digits of another field take that field's treatment, so a mask
+# is never undone by what stands beside it. The birth date is digits 7-14 of an 18-digit ID
+# number (7-12 of a 15-digit one): exactly the digits its mask hides. Gender comes from
+# digit 17 (15), which the mask shows, so it stays as it is; nothing else is derived.
+DERIVED_FROM: dict[str, str] = {"birth_date": "id_number"}
+# Every field this policy governs, for the audit trail's net (see collection.apps).
+PERSONAL_FIELDS = ("id_number", "phone", "birth_date")
 
 _ORDER = {HIDDEN: 0, MASKED: 1, VISIBLE: 2}
 
@@ -51,8 +59,9 @@ def _roles_over(user, area_path: str) -> set[str]:
 
 
 def mode_for(user, field: str, *, area_path: str) -> str:
-    """The most permissive treatment any of the user's roles over the area grants."""
-    policy = FIELD_POLICY[field]
+    """The most permissive treatment any of the user's roles over the area grants; a
+    derived field is treated as the field it is derived from."""
+    policy = FIELD_POLICY[DERIVED_FROM.get(field, field)]
     modes = [policy.get(r, HIDDEN) for r in _roles_over(user, area_path)] or [HIDDEN]
     return max(modes, key=_ORDER.__getitem__)
 
@@ -61,9 +70,9 @@ def can_reveal(user, field: str, *, area_path: str) -> bool:
     return bool(_roles_over(user, area_path) & REVEAL_ROLES.get(field, set()))
 
 
-def present(user, field: str, value: str | None, *, area_path: str) -> str | None:
+def present(user, field: str, value, *, area_path: str):
     """The value as this user may see it for a record of this area: full, masked, or
-    None (hidden)."""
+    None (hidden). A derived field (birth date) follows its source (ID number)."""
     if not value:
         return value
     mode = mode_for(user, field, area_path=area_path)

@@ -10,17 +10,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from governance.roles import Action
-from governance.scoping import path_in_jurisdiction
+from governance.access import allowed
 
 from . import policy, selectors, services
+from .actions import BASEDATA_CHANGE
 from .duties import extra_schema
 from .forms import PersonEditForm, schema_form, schema_values
 from .models import House, Organisation, Person
 
 
 def _changeable(user, obj):
-    if not path_in_jurisdiction(user, obj.area_path, Action.CHANGE):
+    if not allowed(user, obj.area_path, BASEDATA_CHANGE):
         raise PermissionDenied
     return obj
 

@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from governance.access import require
 from governance.audit import audit_record, diff, snapshot
 from governance.changes import record_change
 from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
 
 from . import policy
+from .actions import BASEDATA_CHANGE
 from .crypto import blind_index
 from .masking import mask_id_number
 from .models import (
@@ -59,8 +61,8 @@ def _text(value, label, max_length: int, *, required: bool = False) -> str:
 def _require_change(actor, grid) -> None:
     if grid is None or grid.level != 6:
         raise ValidationError(_("请选择所属网格。"), code="required")
-    if actor is not None and not path_in_jurisdiction(actor, grid.path, Action.CHANGE):
-        raise ValidationError(_("该网格不在您的管辖范围内。"), code="forbidden")
+    require(actor, grid, BASEDATA_CHANGE,
+            message=_("您无权登记或修改该网格的基础信息(不在管辖范围内,或您的角色只能查看)。"))
 
 
 def id_lookup_index(value: str) -> str:
@@ -106,15 +108,40 @@ def _apply_person_fields(person: Person, data: dict) -> None:
         validate_extra("people", person.extra)
 
 
-@transaction.atomic
 def person_create(*, actor, grid, **data) -> Person:
+    """Register a person in `grid`. A number already held outside the actor's jurisdiction is
+    never disclosed (not the record, not where): a transfer request goes to the holding side
+    (collection.transfers) and, once it is committed, `PersonTransferRequested` is raised
+    instead of returning a person — the same answer whoever holds the record."""
+    from .transfers import PersonTransferRequested
+
+    created = _person_create(actor=actor, grid=grid, **data)
+    if not isinstance(created, Person):
+        raise PersonTransferRequested(created)
+    return created
+
+
+def _held_elsewhere(actor, held: Person) -> bool:
+    """Whether a record with the same number lies outside what the actor may read."""
+    return actor is not None and not path_in_jurisdiction(actor, held.area_path, Action.VIEW)
+
+
+@transaction.atomic
+def _person_create(*, actor, grid, **data):
     _require_change(actor, grid)
     if not data.get("id_number"):
         raise ValidationError(_("请填写证件号码。"), code="required")
     person = Person(grid=grid, area_path=grid.path)
     _apply_person_fields(person, data)
-    if Person.objects.filter(id_number_index=person.id_number_index).exists():
-        raise ValidationError(_("该证件号码已登记。"), code="duplicate")
+    held = Person.objects.filter(id_number_index=person.id_number_index).first()
+    if held is not None:
+        if not _held_elsewhere(actor, held):
+            raise ValidationError(_("该证件号码已登记。"), code="duplicate")
+        from .transfers import person_transfer_request
+
+        return person_transfer_request(actor=actor, grid=grid, person=held, name=person.name,
+                                       id_number=person.id_number,
+                                       residence_address=person.residence_address)
     _check_house(person)
     person.save()
     audit_record(actor=actor, action="person.create", obj=person, area_path=person.area_path,
@@ -132,8 +159,13 @@ def person_update(*, actor, person: Person, grid=None, **data) -> Person:
         person.grid, person.area_path = grid, grid.path
     old_index = person.id_number_index
     _apply_person_fields(person, data)
-    if person.id_number_index != old_index and Person.objects.filter(
-            id_number_index=person.id_number_index).exclude(pk=person.pk).exists():
+    held = Person.objects.filter(id_number_index=person.id_number_index).exclude(
+        pk=person.pk).first() if person.id_number_index != old_index else None
+    if held is not None:
+        if _held_elsewhere(actor, held):  # neither the record nor where it is
+            raise ValidationError(_("该证件号码不能用于修改现有人员;如该人员从外地迁入,请重新"
+                                    "登记,系统将向原登记地提交迁入申请。"),
+                                  code="transfer_required")
         raise ValidationError(_("该证件号码已登记。"), code="duplicate")
     _check_house(person)
     person.save()

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from governance.roles import Action
-from governance.scoping import path_in_jurisdiction
+from governance.access import allowed
 
 from . import selectors
+from .actions import BASEDATA_CHANGE
 from .forms import schema_form
 from .models import Person, PersonTag
 from .tags import (
@@ -56,7 +56,7 @@ def _person(request, pk) -> Person:
         person = selectors.person_get(user=request.user, pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
-    if not path_in_jurisdiction(request.user, person.area_path, Action.CHANGE):
+    if not allowed(request.user, person.area_path, BASEDATA_CHANGE):
         raise PermissionDenied
     return person
 

@@ -19,13 +19,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record, snapshot
 from governance.changes import record_change
 from governance.roles import Action, Role
-from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import ancestor_paths
 
 from . import policy
+from .actions import BASEDATA_CHANGE
 from .models import Person, PersonTag
 from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
     MAX_VISIT_EVERY_DAYS,
@@ -219,8 +220,8 @@ def extra_display(user, schema: dict, extra: dict, *,
 
 
 def _require_change(actor, person: Person) -> None:
-    if actor is not None and not path_in_jurisdiction(actor, person.area_path, Action.CHANGE):
-        raise ValidationError(_("该人员不在您的管辖范围内。"), code="forbidden")
+    require(actor, person.area_path, BASEDATA_CHANGE,
+            message=_("该人员不在您的管辖范围内。"))
 
 
 def _audit_state(tag_obj: PersonTag, schema: dict) -> tuple[dict, set[str]]:
@@ -324,8 +325,8 @@ def person_tag_end(*, actor, tag_obj: PersonTag, end_date: datetime.date | None 
 
 
 def _require_configure(actor) -> None:
-    if not any(p.count("/") == 1 for p in jurisdiction_paths(actor, Action.CONFIGURE)):
-        raise ValidationError(_("只有省级管理员可以配置扩展字段。"), code="forbidden")
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
+            message=_("只有省级管理员可以配置扩展字段。"))
 
 
 def tag_schema_override(*, actor, tag: str, schema: dict):

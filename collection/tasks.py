@@ -16,3 +16,10 @@ def apply_import_task(job_id):
 @shared_task(ignore_result=True)
 def expire_stale_imports_task():
     imports.import_jobs_expire()
+
+
+@shared_task(ignore_result=True)
+def purge_expired_exports_task():
+    from .exports import export_files_purge
+
+    export_files_purge()

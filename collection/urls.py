@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import duty_views, record_views, tag_views, verification_views, views
+from . import (
+    duty_views,
+    record_views,
+    tag_views,
+    transfer_views,
+    verification_views,
+    views,
+)
 
 app_name = "collection"
 urlpatterns = [
@@ -22,8 +29,9 @@ urlpatterns = [
     path("organisations/", record_views.organisations, name="organisations"),
     path("visits/new/", views.visit_new, name="visit-new"),
     path("verifications/", verification_views.verifications, name="verifications"),
+    path("transfers/", transfer_views.transfers, name="transfers"),
     path("task-items/", duty_views.task_items, name="task-items"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
-    path("exports/<str:token>/", views.export_download, name="export-download"),
+    path("exports/<uuid:pk>/", views.export_download, name="export-download"),
 ]

@@ -8,11 +8,12 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.access import allowed
 from governance.roles import Action, Role
-from governance.scoping import path_in_jurisdiction
 from grids.models import Area
 
 from . import policy, selectors, services
+from .actions import BASEDATA_CHANGE
 from .duties import extra_schema
 from .forms import PersonForm, schema_form, schema_values
 
@@ -60,9 +61,14 @@ def person_new(request):
     if request.method == "POST" and form.is_valid() and extra.is_valid():
         grid = house.grid if house else next(
             (g for g in grids if g.code == request.POST.get("grid")), None)
+        from .transfers import PersonTransferRequested
+
         try:
             services.person_create(actor=request.user, grid=grid, house=house,
                                    extra=schema_values(extra), **form.cleaned_data)
+        except PersonTransferRequested as exc:
+            messages.info(request, " ".join(exc.messages))
+            return redirect("collection:transfers")
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
@@ -110,16 +116,19 @@ def house_new(request):
 
 
 @login_required
-def export_download(request, token):
+def export_download(request, pk):
     from django.http import FileResponse, Http404
 
-    from .exports import resolve_download
+    from .exports import export_file_get
 
-    path = resolve_download(token, request.user)
-    if path is None:
+    found = export_file_get(user=request.user, pk=pk)
+    if found is None:
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True,
-                        filename=f"gridgov-export{path.suffix}")
+    export, path = found
+    response = FileResponse(path.open("rb"), as_attachment=True,
+                            filename=f"gridgov-{export.dataset}{path.suffix}")
+    response["Cache-Control"] = "private, no-store"  # personal data: no shared caches
+    return response
 
 
 @login_required
@@ -214,14 +223,13 @@ def imports(request):
 def import_detail(request, pk):
     from django.http import Http404
 
-    from governance.roles import Action
-
     from .import_models import ImportJob
     from .imports import (
         import_job_apply_request,
         import_job_cancel,
         import_job_get,
         import_job_preview,
+        may_control_import_job,
     )
 
     try:
@@ -239,7 +247,8 @@ def import_detail(request, pk):
             messages.error(request, " ".join(getattr(exc, "messages", [_("无权操作。")])))
         return redirect("collection:import-detail", pk=pk)
     return render(request, "collection/import_detail.html",
-                  {"job": job, "preview": import_job_preview(job=job)})
+                  {"job": job, "preview": import_job_preview(job=job),
+                   "can_control": may_control_import_job(request.user, job)})
 
 
 @login_required
@@ -289,13 +298,15 @@ def person_detail(request, pk):
             status = 403 if exc.code == "forbidden" else 400
     shown = {f: revealed.get(f) or policy.present(
         request.user, f, getattr(person, f), area_path=person.area_path)
-             for f in ("id_number", "phone")}
+             for f in ("id_number", "phone", "birth_date")}
+    if revealed.get("id_number"):  # the full number holds the full date: no point hiding it
+        shown["birth_date"] = person.birth_date
     return render(request, "collection/person_detail.html", {
         "person": person, "shown": shown, "revealed": revealed,
         "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
                        for f in ("id_number", "phone")},
         "visits": person.visits.order_by("-visited_at")[:20],
-        "can_change": path_in_jurisdiction(request.user, person.area_path, Action.CHANGE),
+        "can_change": allowed(request.user, person.area_path, BASEDATA_CHANGE),
     }, status=status)
 
 

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("事件协同处置")
+
+    def ready(self):
+        from governance.audit import register_personal_field
+
+        from . import actions  # noqa: F401  (registers the app's actions)
+        from .masking import mask_phone
+
+        # Reporters' numbers reach the audit trail only masked (see governance.audit).
+        register_personal_field("reporter_phone", mask_phone)

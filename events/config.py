@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record, diff, snapshot
 from governance.roles import Action
-from governance.scoping import path_in_jurisdiction
 
 from .models import EventCategory, RoutingRule
 
@@ -17,11 +17,8 @@ CATEGORY_FIELDS = ["name", "parent_id", "accept_level", "accept_hours", "handle_
 
 
 def _require_province_admin(actor) -> None:
-    from governance.scoping import jurisdiction_paths
-
-    if actor is not None and not any(p.count("/") == 1 for p in
-                                     jurisdiction_paths(actor, Action.CONFIGURE)):
-        raise ValidationError(_("只有省级管理员可以维护事件分类。"), code="forbidden")
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
+            message=_("只有省级管理员可以维护事件分类。"))
 
 
 @transaction.atomic
@@ -45,8 +42,7 @@ def category_save(*, actor, code: str, **fields) -> EventCategory:
 
 @transaction.atomic
 def routing_rule_set(*, actor, category, area, department) -> RoutingRule:
-    if actor is not None and not path_in_jurisdiction(actor, area.path, Action.CONFIGURE):
-        raise ValidationError(_("您无权在该区域配置分派规则。"), code="forbidden")
+    require(actor, area, Action.CONFIGURE, message=_("您无权在该区域配置分派规则。"))
     if not (area.path.startswith(department.area.path)
             or department.area.path.startswith(area.path)):
         raise ValidationError(_("部门不在该区域范围内。"), code="invalid")
@@ -60,8 +56,7 @@ def routing_rule_set(*, actor, category, area, department) -> RoutingRule:
 
 @transaction.atomic
 def routing_rule_delete(*, actor, rule: RoutingRule) -> None:
-    if actor is not None and not path_in_jurisdiction(actor, rule.area.path, Action.CONFIGURE):
-        raise ValidationError(_("您无权在该区域配置分派规则。"), code="forbidden")
+    require(actor, rule.area, Action.CONFIGURE, message=_("您无权在该区域配置分派规则。"))
     audit_record(actor=actor, action="routing.delete", obj=rule,
                  changes={"department": [rule.department.code, None]}, area_path=rule.area.path)
     rule.delete()

@@ -229,7 +229,7 @@ ACTION_LABELS = {
     "sign": _("签收"), "return": _("退回"), "transfer": _("转派"), "close": _("办结"),
     "verify": _("核查通过"), "reopen": _("核查不通过,重新办理"), "rate": _("评价"),
     "merge": _("合并"), "supervise": _("督办"), "supervision_answer": _("督办反馈"),
-    "suspend": _("挂起"), "resume": _("恢复计时"), "overdue": _("超期"),
+    "suspend": _("挂起"), "resume": _("恢复计时"), "overdue": _("超期"), "locate": _("指定网格"),
     "near_due": _("临期提醒"), "attach": _("补充材料"),
 }
 

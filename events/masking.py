@@ -1,4 +1,5 @@
-"""Phone numbers are masked except for the roles that must call the reporter."""
+"""Reporters' phone numbers (encrypted at rest, see Event.reporter_phone) and citizens'
+names are masked except for the roles that must call the reporter."""
 
 from governance.roles import Role
 
@@ -19,7 +20,22 @@ def phone_for(user, event) -> str:
     everyone else (leaders, departments, auditors)."""
     if not event.reporter_phone:
         return ""
-    roles = {r for r, _a, _p, _d in perm._roles(user)}
-    if roles & FULL_PHONE_ROLES and (perm.holds_case(user, event) or perm.can_verify(user, event)):
+    if _may_contact(user, event):
         return event.reporter_phone
     return mask_phone(event.reporter_phone)
+
+
+def _may_contact(user, event) -> bool:
+    roles = {r for r, _a, _p, _d in perm._roles(user)}
+    return bool(roles & FULL_PHONE_ROLES) and (perm.holds_case(user, event)
+                                               or perm.can_verify(user, event))
+
+
+def reporter_name_for(user, event) -> str:
+    """A citizen's name (no account: public page, Open311) is personal data and follows the
+    phone's rule; a staff reporter's name is their working name and is shown."""
+    if not event.reporter_name or event.reporter_id or _may_contact(user, event):
+        return event.reporter_name
+    from collection.masking import mask_name
+
+    return mask_name(event.reporter_name)

@@ -4,7 +4,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
 
+from collection.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
+
+# Associated data of the encrypted reporter phone: never change it once rows exist.
+REPORTER_PHONE_CONTEXT = "events.event.reporter_phone"
 
 
 class EventCategory(models.Model):
@@ -105,9 +109,12 @@ class Event(models.Model):
                                default=Urgency.NORMAL)
     location = models.PointField(_("位置"), srid=4326, null=True, blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)
+    # Empty only while a request known by its address alone waits for moderation
+    # (Open311): the moderators set it before approving (events.services.event_locate).
     grid = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所属网格"))
-    # The grid's path, denormalised so jurisdiction filters need no join (hot table).
+                             null=True, blank=True, verbose_name=_("所属网格"))
+    # The grid's path (or, without a grid, the path of the area the case is held at),
+    # denormalised so jurisdiction filters need no join (hot table).
     area_path = models.CharField(max_length=120, db_index=True)
     # Every department the case was dispatched or transferred to: a department sees
     # those cases (and only those) — see governance.scoping.
@@ -116,7 +123,10 @@ class Event(models.Model):
                                  on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("上报人"))
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Encrypted at rest like people's numbers (collection.crypto); shown through
+    # events.masking.phone_for. Never searched, so no blind index.
+    reporter_phone = EncryptedTextField(_("联系电话"), context=REPORTER_PHONE_CONTEXT,
+                                        blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=12, blank=True, db_index=True)
     open311_client = models.ForeignKey("events.Open311Client", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="events")
@@ -200,7 +210,17 @@ class Trace(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"events/{instance.event.number}/{filename}"
+    """A random name; only an extension from the verified-type table survives (the caller
+    passes `attachments.stored_name(...)`, never the client's file name)."""
+    import uuid
+    from pathlib import PurePath
+
+    from .attachments import EXTENSIONS
+
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in set(EXTENSIONS.values()):
+        suffix = ".bin"
+    return f"events/{uuid.uuid4().hex}{suffix}"
 
 
 class Attachment(models.Model):
@@ -210,6 +230,8 @@ class Attachment(models.Model):
     file = models.FileField(_("文件"), upload_to=attachment_path)
     thumbnail = models.ImageField(_("缩略图"), upload_to=attachment_path, blank=True)
     content_type = models.CharField(max_length=100)
+    # The uploader's file name, shown as text only; the stored name is random.
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
@@ -220,7 +242,11 @@ class Attachment(models.Model):
         verbose_name_plural = _("附件")
 
     def __str__(self):
-        return self.file.name
+        return self.original_name or self.file.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class SupervisionCard(models.Model):

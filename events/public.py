@@ -1,13 +1,16 @@
 """The citizens' page (no login): report, track, rate.
 
-Abuse control: a signed arithmetic challenge that must be answered no sooner than a
-few seconds after the form was served, and a per-address limit on reports per hour
-kept in Redis.
+Abuse control: an arithmetic challenge whose answer never leaves the server (the form
+carries only a signed random id; the answer and the time it was served live in the
+cache), that is used up by the first submission, and must be answered no sooner than
+a few seconds after the form was served; a per-address limit on reports per hour; and
+a per-address limit on wrong tracking codes. The address is the trusted one of
+governance.middleware.client_ip_from_request, never a header the client chose.
 """
 
 from __future__ import annotations
 
-import random
+import secrets
 import time
 
 from django import forms
@@ -29,20 +32,37 @@ from .services import event_citizen_rate, event_report
 CHALLENGE_SALT = "events.public.challenge"
 CHALLENGE_MIN_SECONDS = 3
 CHALLENGE_MAX_SECONDS = 1800
+TRACK_WINDOW_SECONDS = 3600
+
+
+def _challenge_key(challenge_id: str) -> str:
+    return f"public-challenge:{challenge_id}"
 
 
 def new_challenge() -> tuple[str, str]:
-    a, b = random.randint(1, 9), random.randint(1, 9)
-    return f"{a} + {b} = ?", signing.dumps({"sum": a + b, "t": time.time()},
-                                           salt=CHALLENGE_SALT)
+    """(question shown to the citizen, opaque token for the hidden field)."""
+    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+    challenge_id = secrets.token_urlsafe(18)
+    cache.set(_challenge_key(challenge_id), {"sum": a + b, "t": time.time()},
+              timeout=CHALLENGE_MAX_SECONDS)
+    # Signed so forged ids are refused without a cache look-up; the id reveals nothing.
+    return f"{a} + {b} = ?", signing.dumps(challenge_id, salt=CHALLENGE_SALT)
 
 
 def check_challenge(token: str, answer: str) -> None:
-    """A bot that posts at once, replays an old form or cannot add fails here."""
+    """A bot that posts at once, replays a form or cannot add fails here. Any use of a
+    token consumes it, right or wrong: each challenge gets one answer."""
     try:
-        data = signing.loads(token, salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_SECONDS)
+        challenge_id = signing.loads(token, salt=CHALLENGE_SALT, max_age=CHALLENGE_MAX_SECONDS)
     except signing.BadSignature:
         raise ValidationError(_("验证已过期,请重新填写。"), code="challenge") from None
+    if not isinstance(challenge_id, str):  # a token of the old format, or forged
+        raise ValidationError(_("验证已过期,请重新填写。"), code="challenge")
+    key = _challenge_key(challenge_id)
+    data = cache.get(key)
+    # delete() is atomic in Redis: of two concurrent submissions only one sees True.
+    if data is None or not cache.delete(key):
+        raise ValidationError(_("验证已过期,请重新填写。"), code="challenge")
     if time.time() - data["t"] < CHALLENGE_MIN_SECONDS:
         raise ValidationError(_("提交过快,请稍后再试。"), code="challenge")
     if str(data["sum"]) != (answer or "").strip():
@@ -120,16 +140,36 @@ PUBLIC_ACTIONS = {"report", "approve", "accept", "escalate", "dispatch", "sign",
                   "close", "verify", "reopen", "rate", "merge", "reject", "transfer", "return"}
 
 
+def _track_key(request) -> str:
+    return f"public-track-fail:{client_ip_from_request(request)}"
+
+
+def _track_blocked(request) -> bool:
+    return (cache.get(_track_key(request)) or 0) >= settings.PUBLIC_TRACK_FAILURES_PER_HOUR
+
+
+def _track_failed(request) -> None:
+    key = _track_key(request)
+    cache.add(key, 0, timeout=TRACK_WINDOW_SECONDS)
+    cache.incr(key)
+
+
 def track(request):
-    number = (request.GET.get("number") or request.POST.get("number") or "").strip()
-    code = (request.GET.get("code") or request.POST.get("code") or "").strip().upper()
+    # The tracking code is a secret: it is taken from a POST body only, never from the
+    # query string, which proxies and access logs record. GET shows the empty form.
+    number = (request.POST.get("number") or request.GET.get("number") or "").strip()
+    code = (request.POST.get("code") or "").strip().upper()
     event, error, status = None, "", 200
-    if number and code:
+    if number and code and _track_blocked(request):
+        # Guessing 32-bit tracking codes: after a few wrong ones, answer nothing for a while.
+        error, status = _("查询失败次数过多,请一小时后再试。"), 429
+    elif number and code:
         event = Event.objects.select_related("category").filter(
             number=number, tracking_code=code).first()
         if event is None:
+            _track_failed(request)
             error, status = _("事件编号或查询码不正确。"), 404
-        elif request.method == "POST":
+        elif "rating" in request.POST:
             try:
                 event = event_citizen_rate(number=number, tracking_code=code,
                                            rating=int(request.POST.get("rating", "0") or 0),
@@ -140,8 +180,12 @@ def track(request):
     if event is not None:
         # Citizens see what happened and when, not who.
         timeline = event.traces.filter(action__in=PUBLIC_ACTIONS).values("action", "at", "unit")
-    return render(request, "events/public_track.html", {
+    response = render(request, "events/public_track.html", {
         "event": event, "timeline": timeline, "error": error, "number": number, "code": code,
         "masked_phone": mask_phone(event.reporter_phone) if event else "",
         "can_rate": event is not None and event.status == Status.VERIFIED,
     }, status=status)
+    if status == 429:
+        response["Retry-After"] = str(TRACK_WINDOW_SECONDS)
+    response["Cache-Control"] = "no-store"  # the case and its masked phone, per citizen
+    return response

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from governance.models import RoleAssignment
+from governance.models import Department, RoleAssignment
 from governance.roles import UNIT_ROLES, Role
+from grids.models import ancestor_paths
 
-from .models import OPEN_STATUSES, DueState, Event, Status, SupervisionCard, Trace
+from .models import (
+    OPEN_STATUSES,
+    Attachment,
+    DueState,
+    Event,
+    Status,
+    SupervisionCard,
+    Trace,
+)
 
 INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
 
@@ -24,6 +33,12 @@ def event_list(*, user):
 
 def event_get(*, user, number: str) -> Event:
     return event_list(user=user).get(number=number)
+
+
+def attachment_get(*, user, pk: int) -> Attachment:
+    """An attachment of a case the user may see (404 otherwise, like the case itself)."""
+    return Attachment.objects.select_related("event").get(
+        pk=pk, event__in=Event.objects.restrict(user).values("pk"))
 
 
 def _held_by_user_q(user) -> Q:
@@ -79,3 +94,11 @@ def event_timeline(*, event: Event):
 def status_counts(*, user) -> dict[str, int]:
     rows = event_list(user=user).values("status").annotate(n=Count("id"))
     return {r["status"]: r["n"] for r in rows}
+
+
+def dispatch_departments(*, event: Event):
+    """The departments a case may be dispatched or transferred to: those of the area
+    where it happened and of the areas above it — never another county's (issue 8,
+    item 2). The page offers exactly these; the services accept nothing else."""
+    return (Department.objects.filter(area__path__in=ancestor_paths(event.area_path))
+            .select_related("area").order_by("area__level", "name"))

@@ -13,17 +13,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 
-from governance.audit import audit_entry, audit_record, audit_records
+from governance.access import require
+from governance.audit import audit_entry, audit_record, audit_records, diff, snapshot
 from governance.models import Department, RoleAssignment
 from governance.notifications import notify
-from governance.roles import UNIT_ROLES, Action, Role
-from governance.scoping import path_in_jurisdiction
+from governance.roles import UNIT_ROLES, Role
 from grids.locate import locate, parse_point
 from grids.models import Area
 
 from . import permissions as perm
 from . import sla
-from .attachments import check_upload, make_thumbnail
+from .actions import EVENT_REPORT
+from .attachments import attachments_save
 from .flows import ACTION_LABELS, EventProcess, Step
 from .models import (
     Attachment,
@@ -99,25 +100,17 @@ def _publish(event: Event, action: str) -> None:
 
     from .payloads import event_payload
 
+    # Only the departments that hold or held the case (the rule of its `restrict`); a
+    # case no department has been given yet goes to none.
     webhook_publish(event_type=f"event.{action}", payload=event_payload(event),
                     area_path=event.area_path,
-                    departments=[event.current_department] if event.current_department_id
-                    else None)
+                    departments=list(Department.objects.filter(pk__in=event.departments)))
 
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:
-    out = []
-    for upload in files or []:
-        content_type = check_upload(upload)
-        att = Attachment(event=event, trace=trace, content_type=content_type,
-                         size=upload.size, uploaded_by=actor if _real(actor) else None)
-        att.file.save(upload.name, upload, save=False)
-        thumb = make_thumbnail(upload, content_type)
-        if thumb is not None:
-            att.thumbnail.save(f"thumb-{upload.name}.jpg", thumb, save=False)
-        att.save()
-        out.append(att)
-    return out
+    # Verified type, random stored name, nothing kept when a file is refused: attachments.py.
+    return attachments_save(event=event, actor=actor if _real(actor) else None, files=files,
+                            trace=trace)
 
 
 # -- report -------------------------------------------------------------------
@@ -128,10 +121,15 @@ def event_report(
     *, actor, title: str, category: EventCategory, source: str = Source.GRID_WORKER,
     description: str = "", lng=None, lat=None, crs: str = "wgs84", grid: Area | None = None,
     address: str = "", urgency: str = Urgency.NORMAL, reporter_name: str = "",
-    reporter_phone: str = "", files=None,
+    reporter_phone: str = "", files=None, area: Area | None = None,
 ) -> Event:
     """Report a case. Staff report inside their jurisdiction; citizens (actor=None,
-    source=citizen) report anywhere and wait for moderation."""
+    source=citizen) report anywhere and wait for moderation.
+
+    `area` (citizens and Open311 only): the place is known only down to an area above
+    the grid level (an address without coordinates); the case is held for moderation at
+    that area's accepting unit without a grid until a moderator sets one (event_locate).
+    """
     title = (title or "").strip()
     if not title:
         raise ValidationError(_("请填写事件标题。"), code="required")
@@ -147,21 +145,31 @@ def event_report(
         point = Point(found.lng, found.lat, srid=4326)
         if grid is None:
             grid = Area.objects.get(code=found.code)
-    if grid is None or grid.level != 6:
-        raise ValidationError(_("请提供位置或选择所属网格。"), code="required")
     citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
-    if not citizen and not path_in_jurisdiction(actor, grid.path, Action.VIEW):
-        raise EventActionError(_("该网格不在您的管辖范围内。"), code="forbidden")
+    if grid is None and area is not None and area.level == 6:
+        grid = area
+    held = grid is None and area is not None and citizen  # no grid yet: moderators set it
+    if not held and (grid is None or grid.level != 6):
+        raise ValidationError(_("请提供位置或选择所属网格。"), code="required")
+    place = grid or area
+    reporter_phone = str(reporter_phone or "").strip()
+    if len(reporter_phone) > 20:  # the column is encrypted text now: the limit lives here
+        raise ValidationError(_("联系电话不能超过 20 位。"), code="invalid")
+    if not citizen:
+        if not _real(actor):
+            raise EventActionError(_("请先登录再上报事件。"), code="forbidden")
+        require(actor, grid, EVENT_REPORT,
+                message=_("您无权在该网格上报事件(不在管辖范围内,或您的角色只能查看)。"))
     event = Event(
         number=_next_number(), title=title[:200], description=description,
         category=category, source=source, urgency=urgency, location=point,
-        address=address[:300], grid=grid, area_path=grid.path,
+        address=address[:300], grid=grid, area_path=place.path,
         reporter=actor if _real(actor) else None,
         reporter_name=reporter_name or (str(actor) if _real(actor) else ""),
         reporter_phone=reporter_phone or (getattr(actor, "phone", "") if _real(actor) else ""),
         tracking_code=secrets.token_hex(4).upper() if citizen or source == Source.OPEN311 else "",
         status=Status.PENDING_REVIEW if citizen else Status.REPORTED,
-        current_area=_accepting_unit(grid, category.accept_level),
+        current_area=_accepting_unit(place, category.accept_level),
     )
     if not citizen:
         sla.start_step(event, "accept")
@@ -169,11 +177,35 @@ def event_report(
     trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
     _attach(event, actor, files, trace)
     audit_record(actor=actor if _real(actor) else None, action="event.report", obj=event,
-                 changes={"status": [None, event.status], "grid": [None, grid.code]},
+                 changes={"status": [None, event.status],
+                          "grid": [None, grid.code if grid else None]},
                  area_path=event.area_path)
     _notify_holders(event, "event.new", _("新事件待受理:%(t)s") % {"t": event.title}
                     if not citizen else _("群众上报待审核:%(t)s") % {"t": event.title})
     _publish(event, "reported")
+    return event
+
+
+@transaction.atomic
+def event_locate(*, actor, event: Event, grid: Area) -> Event:
+    """Set the grid of a case held for moderation without one (a request known only by
+    its address): by the staff of the unit holding it, to a grid inside the area the
+    case was held at. The case moves to the unit that would have received it."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status != Status.PENDING_REVIEW or event.grid_id is not None:
+        raise EventActionError(_("只有待审核且尚未定位的事件可以指定网格。"), code="invalid")
+    if not perm.is_unit_staff(actor, event.current_area):
+        raise EventActionError(_("您无权处理该事件。"), code="forbidden")
+    if grid.level != 6 or not grid.path.startswith(event.area_path):
+        raise EventActionError(_("所选网格不在该事件所在区域内。"), code="invalid")
+    before = event.current_area
+    event.grid, event.area_path = grid, grid.path
+    event.current_area = _accepting_unit(grid, event.category.accept_level)
+    event.save(update_fields=["grid", "area_path", "current_area", "updated_at"])
+    _trace(event, actor, Step("locate", event.current_area.name, grid.name), event.status)
+    audit_record(actor=actor, action="event.locate", obj=event, area_path=event.area_path,
+                 changes={"grid": [None, grid.code],
+                          "current_area": [before.code, event.current_area.code]})
     return event
 
 
@@ -197,6 +229,14 @@ def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
 
 
 # -- transitions ----------------------------------------------------------------
+
+# Every field a step may change is recorded in its audit row (issue 8, item 16), except
+# what identifies the citizen who reported (personal data stays out of the trail), the
+# tracking code (a secret) and bookkeeping.
+_NOT_AUDITED = {"id", "reporter_name", "reporter_phone", "tracking_code", "updated_at",
+                "location"}
+AUDITED_FIELDS = [f.attname for f in Event._meta.concrete_fields
+                  if f.name not in _NOT_AUDITED]
 
 TRANSITIONS = ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
                "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
@@ -229,6 +269,7 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
         raise EventActionError(_("您无权对该事件执行“%(a)s”。") % {"a": label},
                                code="forbidden")
     before = event.status
+    before_fields = snapshot(event, AUDITED_FIELDS)
     before_unit = (event.current_area_id, event.current_department_id)
     try:
         step = method(actor=actor, note=note, **kwargs)
@@ -239,9 +280,7 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
     trace = _trace(event, actor, step, before)
     _attach(event, actor, files, trace)
     audit_record(actor=actor, action=f"event.{action}", obj=event,
-                 changes={"status": [before, event.status],
-                          "unit": [str(before_unit), str((event.current_area_id,
-                                                          event.current_department_id))]},
+                 changes=diff(before_fields, snapshot(event, AUDITED_FIELDS)),
                  area_path=event.area_path)
     if (event.current_area_id, event.current_department_id) != before_unit or \
             event.status in (Status.REPORTED, Status.DISPATCHED):
@@ -254,21 +293,33 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
     return event
 
 
+def _check_department_target(event: Event, department: Department) -> None:
+    """Every step that names a department checks it against the one rule of
+    `dispatch_departments` (the case's own area and the units above it)."""
+    from .selectors import dispatch_departments
+
+    if not dispatch_departments(event=event).filter(pk=department.pk).exists():
+        raise EventActionError(
+            _("该部门不在本事件的分派范围内(只能交给事发地及其上级区域的部门)。"),
+            code="forbidden")
+
+
 def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
+    if action == "approve" and event.grid_id is None:
+        raise EventActionError(_("请先为该事件指定所属网格。"), code="no_grid")
     if action == "dispatch":
         department, unit = kwargs.get("department"), kwargs.get("unit")
         if (department is None) == (unit is None):
             raise EventActionError(_("请选择一个承办部门或一个下级单位。"), code="required")
-        if department is not None and not (
-            event.current_area.path.startswith(department.area.path)
-            or department.area.path.startswith(event.current_area.path)
-        ):
-            raise EventActionError(_("该部门不在本单位的分派范围内。"), code="invalid")
+        if department is not None:
+            _check_department_target(event, department)
         if unit is not None and not (unit.parent_id == event.current_area_id
                                      and event.area_path.startswith(unit.path)):
             raise EventActionError(_("只能分派给事发地所在的直接下级单位。"), code="invalid")
-    if action == "transfer" and not isinstance(kwargs.get("department"), Department):
-        raise EventActionError(_("请选择转派的部门。"), code="required")
+    if action == "transfer":
+        if not isinstance(kwargs.get("department"), Department):
+            raise EventActionError(_("请选择转派的部门。"), code="required")
+        _check_department_target(event, kwargs["department"])
     if action == "rate":
         rating = kwargs.get("rating")
         if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -370,8 +421,12 @@ def event_suspend(*, actor, event: Event, reason: str) -> Event:
 def event_resume(*, actor, event: Event) -> Event:
     event = Event.objects.select_for_update(of=("self",)).select_related(
         "current_area", "current_department").get(pk=event.pk)
-    if not perm.holds_case(actor, event) or not event.suspended_at:
-        raise EventActionError(_("该事件未挂起或您无权恢复。"), code="invalid")
+    # Who asks first, then the state: a caller without the right learns nothing more
+    # and gets 403 like every other refused write.
+    if not perm.holds_case(actor, event):
+        raise EventActionError(_("只有承办单位可以恢复计时。"), code="forbidden")
+    if not event.suspended_at:
+        raise EventActionError(_("该事件未挂起。"), code="invalid")
     sla.resume(event)
     event.save()
     _trace(event, actor, Step("resume", "", ""), event.status)

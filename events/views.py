@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -10,10 +10,11 @@ from governance.models import Department
 from grids.models import Area, ancestor_paths
 
 from . import selectors, services
+from .attachments import EXTENSIONS, INLINE_TYPES, serve_headers
 from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
-from .masking import phone_for
-from .models import Event, Status
+from .masking import phone_for, reporter_name_for
+from .models import Attachment, Event, Status
 from .routing import suggested_department
 
 
@@ -32,6 +33,34 @@ def inbox(request):
 
 
 @login_required
+def attachment_download(request, pk, thumbnail=False):
+    """Serve an upload only to users who may see its case, as the verified type, with a
+    generated name; never `inline` for types a browser could run script in."""
+    try:
+        att = selectors.attachment_get(user=request.user, pk=pk)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    field, content_type = att.file, att.content_type
+    if thumbnail:
+        if not att.thumbnail:
+            raise Http404
+        field, content_type = att.thumbnail, "image/jpeg"
+    if content_type not in EXTENSIONS:  # rows stored before types were verified
+        content_type = "application/octet-stream"
+    inline = content_type.startswith(INLINE_TYPES)
+    name = f"{att.event.number}-{att.pk}{EXTENSIONS.get(content_type, '.bin')}"
+    try:
+        fh = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(fh, content_type=content_type, as_attachment=not inline,
+                            filename=name)
+    for header, value in serve_headers(content_type).items():
+        response[header] = value
+    return response
+
+
+@login_required
 def detail(request, number):
     try:
         event = selectors.event_get(user=request.user, number=number)
@@ -44,9 +73,7 @@ def detail(request, number):
     departments = Department.objects.none()
     units = Area.objects.none()
     if "dispatch" in allowed or "transfer" in allowed:
-        holder = event.dispatched_by_area or event.current_area
-        departments = Department.objects.filter(area__path__in=[
-            p for p in ancestor_paths(holder.path)]).order_by("name")
+        departments = selectors.dispatch_departments(event=event)
         units = Area.objects.filter(parent=event.current_area,
                                     path__in=ancestor_paths(event.area_path)).only("code", "name")
     return render(request, "events/detail.html", {
@@ -55,6 +82,7 @@ def detail(request, number):
         "actions": [(name, getattr(process, name).label) for name in allowed],
         "departments": departments, "units": units,
         "phone": phone_for(request.user, event),
+        "reporter_name": reporter_name_for(request.user, event),
         "supervise_form": SuperviseForm(),
         "action_labels": ACTION_LABELS,
         "can_supervise": services.perm.is_upper_level(request.user, event),

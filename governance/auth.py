@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone
@@ -19,8 +22,59 @@ def is_locked(user) -> bool:
 
 
 def lock_minutes_left(user) -> int:
-    seconds = (user.locked_until - timezone.now()).total_seconds()
+    return _minutes_left(user.locked_until)
+
+
+def _minutes_left(until: datetime) -> int:
+    seconds = (until - timezone.now()).total_seconds()
     return max(1, int(seconds // 60) + (1 if seconds % 60 else 0))
+
+
+# Unknown user names are counted and "locked" exactly like real accounts (in the cache,
+# since there is no row), so the login answers, and when they change, tell an outsider
+# nothing about which names exist.
+def _phantom_key(username: str) -> str:
+    return "login-phantom:" + hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()
+
+
+def _phantom_locked_until(username: str) -> datetime | None:
+    until = cache.get(_phantom_key(username) + ":until")
+    return until if until and until > timezone.now() else None
+
+
+def _phantom_register_failure(username: str) -> None:
+    key = _phantom_key(username)
+    window = 24 * 3600  # bounded: a flood of guessed names must not fill the cache
+    cache.add(key, 0, timeout=window)
+    if cache.incr(key) >= settings.LOGIN_FAILURE_LIMIT:
+        until = timezone.now() + settings.LOGIN_LOCKOUT
+        cache.set(key + ":until", until, timeout=int(settings.LOGIN_LOCKOUT.total_seconds()))
+        cache.set(key, 0, timeout=window)
+
+
+def login_locked_until(username: str) -> datetime | None:
+    """When the login of `username` is unlocked again, or None: the same answer whether
+    or not an account of that name exists."""
+    User = get_user_model()
+    user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+    if user is None:
+        return _phantom_locked_until(username)
+    return user.locked_until if is_locked(user) else None
+
+
+def account_refusal(user) -> str | None:
+    """Why `user` may not act right now, on any authentication path (password, session,
+    API token, department token), or None. One rule for all of them."""
+    if not user.is_active:
+        return _("该账户已停用。")
+    if is_locked(user):
+        return locked_message(user)
+    return None
+
+
+def login_failure_register(user) -> None:
+    """A failed proof of identity (wrong password, wrong second-factor code)."""
+    LockoutModelBackend._register_failure(user)
 
 
 class LockoutModelBackend(ModelBackend):
@@ -39,7 +93,10 @@ class LockoutModelBackend(ModelBackend):
         try:
             user = User._default_manager.get_by_natural_key(username)
         except User.DoesNotExist:
+            if _phantom_locked_until(username):
+                raise PermissionDenied("locked") from None
             User().set_password(password)  # same work as a real check: no timing oracle
+            _phantom_register_failure(username)
             return None
         if is_locked(user):
             raise PermissionDenied("locked")
@@ -53,7 +110,7 @@ class LockoutModelBackend(ModelBackend):
 
     @staticmethod
     def _register_failure(user):
-        User = type(user)
+        User = get_user_model()  # not type(user): request.user is a lazy wrapper
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
         user.refresh_from_db(fields=["failed_logins"])
         if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
@@ -86,7 +143,9 @@ class CharacterClassValidator:
         ) % {"n": self.min_classes}
 
 
-def locked_message(user) -> str:
+def locked_message(user_or_until) -> str:
+    until = (user_or_until if isinstance(user_or_until, datetime)
+             else user_or_until.locked_until)
     return _("该账户因连续登录失败已被锁定,请 %(m)d 分钟后再试。") % {
-        "m": lock_minutes_left(user)
+        "m": _minutes_left(until)
     }

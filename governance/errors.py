@@ -100,7 +100,9 @@ def describe(exc: BaseException) -> tuple[int, str, str, dict | None] | None:
         if not isinstance(status, int):
             status = STATUS_FOR_CODE.get(code, 400)
         detail = " ".join(str(m) for m in exc.messages) or _("输入有误。")
-        return status, code, detail, (exc.message_dict if hasattr(exc, "error_dict") else None)
+        fields = getattr(exc, "field_errors", None) or (
+            exc.message_dict if hasattr(exc, "error_dict") else None)
+        return status, code, detail, fields
     if isinstance(exc, ValueError) and (hasattr(exc, "code") or _from_orm_conversion(exc)):
         # Input that could not be parsed: a ValueError that says why (`code`, e.g. a bad
         # coordinate), or an id/number the ORM could not convert for a lookup ("abc" as a

@@ -1,9 +1,8 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .auth import is_locked, locked_message
+from .auth import locked_message, login_locked_until
 
 
 class LoginForm(AuthenticationForm):
@@ -13,18 +12,19 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self):
+        # login_locked_until answers the same for names with and without an account, so
+        # neither the message nor its timing tells which names exist.
         username = self.cleaned_data.get("username")
-        if username:
-            user = get_user_model().objects.filter(username=username).first()
-            if user is not None and is_locked(user):
-                raise forms.ValidationError(locked_message(user), code="locked")
+        until = login_locked_until(username) if username else None
+        if until:
+            raise forms.ValidationError(locked_message(until), code="locked")
         try:
             return super().clean()
         except forms.ValidationError:
             # The failure that crossed the limit locks the account: say so at once.
-            user = get_user_model().objects.filter(username=username).first()
-            if user is not None and is_locked(user):
-                raise forms.ValidationError(locked_message(user), code="locked") from None
+            until = login_locked_until(username) if username else None
+            if until:
+                raise forms.ValidationError(locked_message(until), code="locked") from None
             raise
 
 

@@ -2,9 +2,21 @@
 
 Services receive the acting user explicitly; the address is ambient context
 (it is not a business argument), so it travels in a context variable.
+
+`client_ip_from_request` is the one place an address is read from a request: audit
+rows, rate limits and lockouts all go through it. Headers such as X-Real-IP and
+X-Forwarded-For are written by whoever sends the request, so they are believed only
+when the direct peer (REMOTE_ADDR) is one of the configured TRUSTED_PROXIES; anyone
+else is identified by the peer address itself.
 """
 
+from __future__ import annotations
+
+import ipaddress
 from contextvars import ContextVar
+from functools import lru_cache
+
+from django.conf import settings
 
 _client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
@@ -13,9 +25,45 @@ def current_client_ip() -> str | None:
     return _client_ip.get()
 
 
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]):
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _parse(value: str | None):
+    try:
+        return ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _trusted(addr, networks) -> bool:
+    return addr is not None and any(addr in n for n in networks)
+
+
 def client_ip_from_request(request) -> str | None:
-    # Behind the reverse proxy of docker-compose, the proxy sets X-Real-IP.
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    """The client's address: the direct peer, unless that peer is a trusted proxy.
+
+    Behind trusted proxies, X-Forwarded-For is read from the right (each proxy appends
+    the address it received the request from) and the first address that is not itself
+    a trusted proxy is the client; X-Real-IP (set by a single nginx) is used when there
+    is no X-Forwarded-For. An unparsable header falls back to the peer.
+    """
+    peer = _parse(request.META.get("REMOTE_ADDR"))
+    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+    if not _trusted(peer, networks):
+        return str(peer) if peer is not None else None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        hops = [_parse(h) for h in forwarded.split(",")]
+        for hop in reversed(hops):
+            if hop is None:
+                break  # a forged or garbled entry: stop believing the chain here
+            if not _trusted(hop, networks):
+                return str(hop)
+        return str(peer)
+    real = _parse(request.META.get("HTTP_X_REAL_IP"))
+    return str(real) if real is not None else str(peer)
 
 
 class RequestContextMiddleware:

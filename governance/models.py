@@ -149,7 +149,8 @@ class Change(models.Model):
     seq = models.BigAutoField(primary_key=True)
     dataset = models.CharField(max_length=32)
     object_id = models.CharField(max_length=64)
-    op = models.CharField(max_length=8)  # create | update | delete
+    # create | update | delete | removed (the record left this area: only the id)
+    op = models.CharField(max_length=8)
     area_path = models.CharField(max_length=120)
     at = models.DateTimeField(auto_now_add=True)
 
@@ -160,7 +161,10 @@ class Change(models.Model):
     class Meta:
         verbose_name = _("数据变更")
         verbose_name_plural = _("数据变更")
-        indexes = [models.Index(fields=["dataset", "seq"])]
+        indexes = [models.Index(fields=["dataset", "seq"]),
+                   # the previous announcement of a record (removals, governance.changes)
+                   models.Index(fields=["dataset", "object_id", "seq"],
+                                name="governance_change_object")]
 
     def __str__(self):
         return f"{self.seq} {self.dataset}#{self.object_id} {self.op}"

@@ -6,6 +6,9 @@ the action, so a county dispatcher who is also a township's auditor reads audit 
 only in that township.
 """
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,18 +32,62 @@ class Action(models.TextChoices):
     AUDIT = "audit", _("审计")
 
 
-_WORK = {Action.VIEW, Action.CHANGE}
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(_WORK),
-    Role.VILLAGE_STAFF: frozenset(_WORK),
-    Role.TOWNSHIP_STAFF: frozenset(_WORK),
-    Role.COUNTY_DISPATCHER: frozenset(_WORK),
-    Role.DEPARTMENT_HANDLER: frozenset(_WORK),
-    Role.CITY_LEADER: frozenset({Action.VIEW}),
-    Role.PROVINCE_LEADER: frozenset({Action.VIEW}),
-    Role.ADMIN: frozenset(_WORK | {Action.CONFIGURE}),
-    Role.AUDITOR: frozenset({Action.VIEW, Action.AUDIT}),
-}
+_ALL_ROLES = frozenset(Role.values)
+_WORK_ROLES = frozenset({Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
+                         Role.COUNTY_DISPATCHER, Role.DEPARTMENT_HANDLER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One thing a user may do inside a jurisdiction, and the roles that may do it.
+
+    `write` separates actions that change something from reads: `require()` accepts
+    only write actions, so a service cannot check a write against a read by accident
+    (the report service once checked `view`, and leaders could report cases).
+    """
+
+    name: str
+    label: str
+    roles: frozenset[str]
+    write: bool
+
+
+_ACTIONS: dict[str, ActionSpec] = {}
+
+
+def action_register(name: str, *, label, roles, write: bool) -> str:
+    """Declare an action (apps call this at import time of their `actions.py`).
+
+    Registering the same name twice with other roles is a programming error."""
+    spec = ActionSpec(name, label, frozenset(roles), write)
+    existing = _ACTIONS.get(name)
+    if existing is not None and existing != spec:
+        raise ImproperlyConfigured(f"action {name!r} registered twice, differently")
+    _ACTIONS[name] = spec
+    return name
+
+
+def action_spec(name: str) -> ActionSpec:
+    try:
+        return _ACTIONS[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"unknown action {name!r}: register it first") from None
+
+
+def registered_actions() -> dict[str, ActionSpec]:
+    return dict(_ACTIONS)
+
+
+def roles_granting(action: str) -> frozenset[str]:
+    return action_spec(action).roles
+
+
+# The generic actions every scoped model understands. Apps register their own, narrower
+# ones (e.g. `event.report`, `basedata.change`) in their `actions.py`.
+action_register(Action.VIEW, label=_("查看"), roles=_ALL_ROLES, write=False)
+action_register(Action.CHANGE, label=_("修改"), roles=_WORK_ROLES, write=True)
+action_register(Action.CONFIGURE, label=_("配置"), roles={Role.ADMIN}, write=True)
+action_register(Action.AUDIT, label=_("审计"), roles={Role.AUDITOR}, write=False)
 
 # The area levels each role may be held at (1 province … 6 grid); None = any. The
 # dispatcher of a 综治中心 exists at county, city and province level: cases escalate

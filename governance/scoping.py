@@ -7,9 +7,11 @@ action)` keeps the rows inside the subtrees of the user's roles that grant `acti
 plus the rows shared with the user one by one through django-guardian.
 
 A model whose rows are *handled by departments* (cases) also names, in
-`scope_department_field`, an array of the ids of the departments involved. For such a
-model a department handler's role does not open the whole subtree of the department's
-area: it opens exactly the rows their department was involved in. Selectors,
+`scope_department_field`, an array of the ids of the departments involved; a model whose
+rows *belong to one department* (webhook subscriptions and deliveries, department
+tokens) names there the foreign key to it. For such a model a department handler's role
+does not open the whole subtree of the department's area: it opens exactly the rows
+their department was involved in, or owns. Selectors,
 API viewsets and pages all start from `Model.objects.restrict(...)`; nothing filters
 by jurisdiction any other way.
 """
@@ -21,7 +23,7 @@ from operator import or_
 
 from django.db import models
 
-from .roles import ROLE_ACTIONS, Action
+from .roles import Action, roles_granting
 
 
 def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
@@ -33,9 +35,8 @@ def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
     if action not in cache:
         from .models import RoleAssignment
 
-        roles = [r for r, actions in ROLE_ACTIONS.items() if action in actions]
         cache[action] = list(
-            RoleAssignment.objects.filter(user=user, role__in=roles).values_list(
+            RoleAssignment.objects.filter(user=user, role__in=roles_granting(action)).values_list(
                 "role", "area__path", "department_id"
             )
         )
@@ -69,9 +70,11 @@ def clear_jurisdiction_cache(user) -> None:
 
 
 def jurisdiction_q(user, action: str, path_field: str,
-                   department_field: str | None = None) -> models.Q:
+                   department_field: str | None = None,
+                   department_lookup: str = "overlap") -> models.Q:
     """Q object matching rows whose `path_field` lies in one of the user's subtrees
-    (or, with `department_field`, rows their department was involved in)."""
+    (or, with `department_field`, rows their department was involved in: `overlap` for
+    an array of department ids, `in` for a foreign key to the owning department)."""
     assignments = _assignments(user, action)
     if department_field:
         paths = _collapse(p for r, p, _d in assignments if not _department_handler(r))
@@ -80,7 +83,7 @@ def jurisdiction_q(user, action: str, path_field: str,
         paths, departments = jurisdiction_paths(user, action), []
     parts = [models.Q(**{f"{path_field}__startswith": p}) for p in paths]
     if departments:
-        parts.append(models.Q(**{f"{department_field}__overlap": departments}))
+        parts.append(models.Q(**{f"{department_field}__{department_lookup}": departments}))
     if not parts:
         return models.Q(pk__in=[])
     return reduce(or_, parts)
@@ -105,12 +108,26 @@ class ScopedQuerySet(models.QuerySet):
         path_field = getattr(self.model, "scope_path_field", None)
         if path_field is None:  # a model that forgot to declare its scope sees nothing
             return self.none()
-        q = jurisdiction_q(user, action, path_field,
-                           getattr(self.model, "scope_department_field", None))
+        department_field = getattr(self.model, "scope_department_field", None)
+        q = jurisdiction_q(user, action, path_field, department_field,
+                           _department_lookup(self.model, department_field))
         shared = _guardian_shared_pks(self.model, user, action)
         if shared is not None:
             q |= models.Q(pk__in=shared)
         return self.filter(q)
+
+
+def _department_lookup(model, department_field: str | None) -> str:
+    """`overlap` when the department field is an array of ids, `in` for a foreign key."""
+    if not department_field:
+        return "overlap"
+    from django.contrib.postgres.fields import ArrayField
+
+    field = None
+    for part in department_field.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model or model
+    return "overlap" if isinstance(field, ArrayField) else "in"
 
 
 def _guardian_shared_pks(model, user, action):

@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .access import require
 from .audit import audit_record, diff, snapshot
 from .models import Department, RoleAssignment
 from .roles import ROLE_LEVEL, Action, Role
-from .scoping import clear_jurisdiction_cache, object_area_path, path_in_jurisdiction
+from .scoping import clear_jurisdiction_cache, object_area_path
 
 User = get_user_model()
 
@@ -22,10 +23,7 @@ def _require_configure(actor, area) -> None:
 
     `actor=None` is the system itself (management commands, the demo loader).
     """
-    if actor is None:
-        return
-    if not path_in_jurisdiction(actor, area.path, Action.CONFIGURE):
-        raise ValidationError(_("您无权在该区域进行配置。"), code="forbidden")
+    require(actor, area, Action.CONFIGURE, message=_("您无权在该区域进行配置。"))
 
 
 def user_audit_path(user) -> str:
@@ -110,10 +108,7 @@ def object_share(*, actor, obj, user=None, department: Department | None = None,
         raise ValidationError(_("请指定一个用户或一个部门。"), code="invalid")
     if action not in (Action.VIEW, Action.CHANGE):
         raise ValidationError(_("只能共享查看或修改权限。"), code="invalid")
-    if actor is not None and not type(obj).objects.restrict(actor, Action.CHANGE).filter(
-        pk=obj.pk
-    ).exists():
-        raise ValidationError(_("您无权共享该对象。"), code="forbidden")
+    require(actor, obj, Action.CHANGE, message=_("您无权共享该对象。"))
     codename = f"{obj._meta.app_label}.{action}_{obj._meta.model_name}"
     target = user if user is not None else department.group
     assign_perm(codename, target, obj)

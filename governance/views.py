@@ -25,6 +25,10 @@ def audit_log(request):
     if form.is_valid():
         qs = form.filter(qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    from .audit import scrub, scrub_text
+
+    for row in page:  # rows written before the trail was scrubbed are masked when shown
+        row.changes, row.object_repr = scrub(row.changes), scrub_text(row.object_repr)
     return render(request, "governance/audit_log.html", {"form": form, "page": page})
 
 

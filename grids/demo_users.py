@@ -10,6 +10,26 @@ from governance.services import department_create, role_assign, user_create
 from .models import Area
 
 DEMO_PASSWORD = "Grid@2026demo"
+# The demo leaders, administrator and auditor need two-factor login: they are enrolled
+# with this fixed, published secret (demo only: add it to any authenticator app, or run
+# `manage.py demo_totp` for the current code). Real users enrol their own secret.
+DEMO_TOTP_SECRET = "GRIDGOVDEMOTOTPSECRETFORDEMOONLY"
+
+
+def demo_totp_enrol(user) -> bool:
+    """Give a demo user that needs two-factor login the demo secret, unless they have
+    already enrolled (a person trying the demo may have enrolled a phone of their own)."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from governance.twofactor import DEVICE_NAME, two_factor_required
+
+    if not two_factor_required(user) or TOTPDevice.objects.filter(user=user).exists():
+        return False
+    TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True,
+                              key=b32decode(DEMO_TOTP_SECRET).hex())
+    return True
 
 
 def _first(level: int, under: Area | None = None, skip: Area | None = None) -> Area | None:
@@ -58,5 +78,6 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
             full_name=f"演示{label}", department=department,
         )
         role_assign(actor=None, user=user, role=role, area=area, department=department)
+        demo_totp_enrol(user)
         out.append((username, label, f"{area.name} {area.code}"))
     return out

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from governance.access import require
 from governance.audit import audit_entry, audit_record, audit_records, diff, snapshot
 from governance.roles import Action
-from governance.scoping import path_in_jurisdiction
 
 from .geometry_sql import GRID_SIZE, rebuild_locate_cells, refresh_derived
 from .models import Area, Level
@@ -18,9 +18,7 @@ from .topology import Problem, check_topology
 
 
 def _require(actor, area: Area, action: str = Action.CONFIGURE) -> None:
-    if actor is not None and not path_in_jurisdiction(actor, area.path, action):
-        raise ValidationError(_("您无权修改该区域:%(name)s。") % {"name": area.name},
-                              code="forbidden")
+    require(actor, area, action, message=_("您无权修改该区域:%(name)s。") % {"name": area.name})
 
 
 @transaction.atomic

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from governance.authentication import refuse_if_barred
+
 from . import services
 from .models import DepartmentToken
 
@@ -43,6 +45,8 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(" ".join(exc.messages)) from None
         if not user.is_active:
             raise exceptions.AuthenticationFailed("部门账号已停用 Department account disabled.")
+        # A locked service account is refused like on every other path.
+        refuse_if_barred(user)
         services.department_token_touch(token=token)
         return user, token
 

@@ -32,6 +32,8 @@ class WebhookSubscription(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "department__area__path"
+    # A department handler sees its own department's subscriptions, not its neighbours'.
+    scope_department_field = "department"
 
     class Meta:
         verbose_name = _("推送订阅")
@@ -75,6 +77,7 @@ class WebhookDelivery(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "subscription__department__area__path"
+    scope_department_field = "subscription__department"
 
     class Meta:
         verbose_name = _("推送记录")
@@ -134,6 +137,7 @@ class DepartmentToken(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     scope_path_field = "department__area__path"
+    scope_department_field = "department"
 
     class Meta:
         verbose_name = _("部门令牌")

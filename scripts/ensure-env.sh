@@ -2,7 +2,8 @@
 # Creates .env with fresh random secrets for a development machine, once. Production
 # sets these in its own environment (see README, Configuration); .env is never
 # committed. Keys already present are kept: losing FIELD_ENCRYPTION_KEYS would make
-# the stored personal data unreadable.
+# the stored personal data unreadable. The database URLs carry the passwords of the
+# application and owner roles, which scripts/setup-db.sh gives the roles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 touch .env
@@ -14,3 +15,8 @@ rand() { python3 -c "import base64,os;print(base64.b64encode(os.urandom($1)).dec
 add SECRET_KEY "$(python3 -c 'import secrets;print(secrets.token_urlsafe(50))')"
 add FIELD_ENCRYPTION_KEYS "k1:$(rand 32)"
 add FIELD_HASH_KEY "$(rand 32)"
+# The application role (DATABASE_URL) and the owner role that runs the migrations
+# (docs/security-parts/dbrole.md). URL-safe passwords: they go into URLs as they are.
+password() { python3 -c 'import secrets;print(secrets.token_urlsafe(24))'; }
+add DATABASE_URL "postgis://gridgov_app:$(password)@localhost:5432/gridgov"
+add DATABASE_OWNER_URL "postgis://gridgov_owner:$(password)@localhost:5432/gridgov"

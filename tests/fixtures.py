@@ -1,6 +1,7 @@
 """Shared fixtures: areas of the two test counties and users holding roles in them."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from governance.roles import Role
@@ -62,6 +63,38 @@ def kuancheng_dispatcher(make_user):
 @pytest.fixture
 def province_leader(make_user):
     return make_user(Role.PROVINCE_LEADER, "220000000000", "prov_leader")
+
+
+def otp_verify_session(client, user) -> None:
+    """Give a logged-in test session the second factor, as the verification page would
+    after a valid code: a confirmed TOTP device, its id in the session. Production code
+    has no such shortcut; the middleware checks the session exactly as in a real login."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from governance.twofactor import DEVICE_NAME, two_factor_required
+
+    if not two_factor_required(user):
+        return
+    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True))
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+class OTPClient(Client):
+    """`force_login` of a leader, administrator or auditor also passes the second factor,
+    so page tests about other things log them in in one line."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        otp_verify_session(self, user)
+
+
+@pytest.fixture
+def client():
+    return OTPClient()
 
 
 @pytest.fixture

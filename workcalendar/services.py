@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record, diff
 from governance.roles import Action
-from governance.scoping import jurisdiction_paths
 
 from . import official
 from .models import CalendarDay, DayKind
@@ -118,10 +118,8 @@ def calendar_seed(*, years: list[int], actor=None) -> int:
 def _require_calendar_admin(actor) -> None:
     # The calendar is national: only a province-level administrator (or the system) edits
     # it. Province paths have one segment, as in governance.selectors.audit_log_list.
-    if actor is None:
-        return
-    if not any(p.count("/") == 1 for p in jurisdiction_paths(actor, Action.CONFIGURE)):
-        raise ValidationError(_("只有省级系统管理员可以维护工作日历。"), code="forbidden")
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
+            message=_("只有省级系统管理员可以维护工作日历。"))
 
 
 @transaction.atomic

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -7,7 +6,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -15,10 +14,11 @@ from rest_framework.views import APIView
 
 from collection import duties, verification
 from collection.work_models import Dataset, TaskItem, VerificationTask
+from governance.api.views import ScopedViewSet
 from grids.models import Area
 
 from .bodies import DecideSerializer
-from .views import LIST_OF_OBJECTS, _error
+from .views import LIST_OF_OBJECTS
 
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
 
@@ -46,7 +46,7 @@ class TaskItemWriteSerializer(serializers.Serializer):
 
 
 class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+                      ScopedViewSet):
     """网格事务准入清单:县区、乡镇设定网格员必须采集和走访的事项。
 
     Lists the items set in the user's jurisdiction and those set above it that apply
@@ -56,7 +56,7 @@ class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     serializer_class = TaskItemSerializer
     queryset = TaskItem.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return duties.task_item_list(user=self.request.user)
 
     @extend_schema(request=TaskItemWriteSerializer,
@@ -67,13 +67,10 @@ class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if area is None:
             return Response({"detail": _("区域不存在或不在您的管辖范围内。"), "code": "invalid"},
                             status=400)
-        try:
-            item = duties.task_item_create(actor=request.user, area=area,
-                                           title=request.data.get("title", ""),
-                                           rule=request.data.get("rule", ""),
-                                           every_days=request.data.get("every_days", 30))
-        except ValidationError as exc:
-            return _error(exc)
+        item = duties.task_item_create(actor=request.user, area=area,
+                                       title=request.data.get("title", ""),
+                                       rule=request.data.get("rule", ""),
+                                       every_days=request.data.get("every_days", 30))
         return Response(TaskItemSerializer(item).data, status=201)
 
     @extend_schema(request=TaskItemWriteSerializer,
@@ -85,20 +82,14 @@ class TaskItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 data.get("rule", item.rule)) != item.rule:
             return Response({"detail": _("只能修改事项名称和周期;区域或规则不同请删除后重新设定。"),
                              "code": "invalid"}, status=400)
-        try:
-            item = duties.task_item_update(actor=request.user, item=item,
-                                           title=data.get("title"),
-                                           every_days=data.get("every_days"))
-        except ValidationError as exc:
-            return _error(exc)
+        item = duties.task_item_update(actor=request.user, item=item,
+                                       title=data.get("title"),
+                                       every_days=data.get("every_days"))
         return Response(TaskItemSerializer(item).data)
 
     @extend_schema(request=None, responses={204: None, 403: ERROR, 404: ERROR})
     def destroy(self, request, pk=None):
-        try:
-            duties.task_item_delete(actor=request.user, item=self.get_object())
-        except ValidationError as exc:
-            return _error(exc)
+        duties.task_item_delete(actor=request.user, item=self.get_object())
         return Response(status=204)
 
 
@@ -151,20 +142,14 @@ class ExtraSchemaDetailView(APIView):
                    responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
     def put(self, request, dataset):
         self._check(dataset)
-        try:
-            duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
-        except ValidationError as exc:
-            return _error(exc)
+        duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
         return Response(_schema_row(dataset))
 
     @extend_schema(request=None,
                    responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
     def delete(self, request, dataset):
         self._check(dataset)
-        try:
-            duties.extra_schema_delete(actor=request.user, dataset=dataset)
-        except ValidationError as exc:
-            return _error(exc)
+        duties.extra_schema_delete(actor=request.user, dataset=dataset)
         return Response(_schema_row(dataset))
 
 
@@ -180,13 +165,13 @@ class VerificationSerializer(serializers.ModelSerializer):
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
     "status", str, enum=list(VerificationTask.Status.values))]))
 class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          viewsets.GenericViewSet):
+                          ScopedViewSet):
     """核准任务:部门下推的数据由网格员确认、更正或驳回。"""
 
     serializer_class = VerificationSerializer
     queryset = VerificationTask.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         qs = VerificationTask.objects.restrict(self.request.user).select_related("grid")
         status = self.request.query_params.get("status")
         return qs.filter(status=status) if status else qs.order_by("-created_at")
@@ -195,13 +180,10 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                                         403: ERROR, 404: ERROR})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        try:
-            task = verification.verification_decide(
-                actor=request.user, task=self.get_object(),
-                decision=request.data.get("decision", ""), note=request.data.get("note", ""),
-                corrections=request.data.get("corrections") or None)
-        except ValidationError as exc:
-            return _error(exc)
+        task = verification.verification_decide(
+            actor=request.user, task=self.get_object(),
+            decision=request.data.get("decision", ""), note=request.data.get("note", ""),
+            corrections=request.data.get("corrections") or None)
         return Response(VerificationSerializer(task).data)
 
     @extend_schema(parameters=[OpenApiParameter(
@@ -212,8 +194,5 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def progress(self, request):
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
         raw = request.query_params.get("level", "6")
-        try:
-            return Response(verification.verification_progress(
-                user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1))
-        except ValidationError as exc:
-            return _error(exc)
+        return Response(verification.verification_progress(
+            user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1))

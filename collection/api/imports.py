@@ -4,11 +4,11 @@ importer's jurisdiction like every record."""
 
 import io
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -18,16 +18,10 @@ from collection.importing.specs import SPECS
 from collection.models import ImportJob
 from collection.work_models import Dataset
 from governance.api.parsers import FormParser, MultiPartParser
+from governance.api.views import ScopedViewSet
 from governance.roles import Action
 
-_HTTP = {"conflict": status.HTTP_409_CONFLICT, "forbidden": status.HTTP_403_FORBIDDEN}
 NOT_FOUND = "未找到,或不在您的管辖范围内 Not found."
-
-
-def _error(exc: ValidationError) -> Response:
-    code = getattr(exc, "code", None) or "invalid"
-    return Response({"detail": " ".join(exc.messages), "code": code},
-                    status=_HTTP.get(code, status.HTTP_400_BAD_REQUEST))
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
@@ -65,13 +59,13 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       viewsets.GenericViewSet):
+                       ScopedViewSet):
     """部门数据批量导入:上传 CSV/XLSX → 校验预览 → 确认导入;可取消,可下载错误报告和模板。"""
 
     queryset = ImportJob.objects.none()
     parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return imports.import_job_list(user=self.request.user)
 
     def get_serializer_class(self):
@@ -94,32 +88,23 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         s = ImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            job = imports.import_job_create(actor=request.user, **s.validated_data)
-        except ValidationError as exc:
-            return _error(exc)
+        job = imports.import_job_create(actor=request.user, **s.validated_data)
         return self._body(job, status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: ImportJobDetailSerializer})
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """确认预览并导入(仅限“待确认”状态,否则 409)。"""
-        try:
-            job = imports.import_job_apply_request(actor=request.user,
-                                                   job=self._job(pk, Action.CHANGE))
-        except ValidationError as exc:
-            return _error(exc)
+        job = imports.import_job_apply_request(actor=request.user,
+                                               job=self._job(pk, Action.CHANGE))
         return self._body(job, status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: ImportJobDetailSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """取消尚未结束的任务(已结束则 409)。"""
-        try:
-            job = imports.import_job_cancel(actor=request.user,
-                                            job=self._job(pk, Action.CHANGE))
-        except ValidationError as exc:
-            return _error(exc)
+        job = imports.import_job_cancel(actor=request.user,
+                                        job=self._job(pk, Action.CHANGE))
         return self._body(job)
 
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."

@@ -98,6 +98,8 @@ class TagSchemaSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     id_number = ProtectedField("id_number")
     phone = ProtectedField("phone")
+    # Derived from the digits the ID mask hides: masked with it ('199*-**-**').
+    birth_date = ProtectedField("birth_date", allow_null=True)
     grid = serializers.CharField(source="grid.code", read_only=True)
     house = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     tags = ActiveTagListSerializer(child=TagSerializer(), read_only=True)

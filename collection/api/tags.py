@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,15 +26,6 @@ ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"[, "e
 
 def _not_found():
     return NotFound(_("未找到,或不在您的管辖范围内。"))
-
-
-def _error(exc: ValidationError) -> Response:
-    code = getattr(exc, "code", None) or "invalid"
-    body = {"detail": " ".join(exc.messages), "code": code}
-    if isinstance(exc, tag_services.TagExtraInvalid):
-        body["errors"] = exc.field_errors  # field key → message, for inline display
-    http = status.HTTP_403_FORBIDDEN if code == "forbidden" else status.HTTP_400_BAD_REQUEST
-    return Response(body, status=http)
 
 
 def _person(request, pk) -> Person:
@@ -98,12 +88,9 @@ class PersonTagListView(APIView):
         data = dict(s.validated_data)
         if not data.get("tag"):
             return Response({"detail": _("请选择人员类别。"), "code": "required"}, status=400)
-        try:
-            tag_obj, created = tag_services.person_tag_set(
-                actor=request.user, person=person, tag=data.pop("tag"),
-                **_service_kwargs(data))
-        except ValidationError as exc:
-            return _error(exc)
+        tag_obj, created = tag_services.person_tag_set(
+            actor=request.user, person=person, tag=data.pop("tag"),
+            **_service_kwargs(data))
         return _out(request, tag_obj, status=201 if created else 200)
 
 
@@ -127,11 +114,8 @@ class PersonTagDetailView(APIView):
         if data.pop("tag", tag) != tag:
             return Response({"detail": _("不能修改人员类别,请结束后重新登记。"),
                              "code": "invalid"}, status=400)
-        try:
-            tag_obj, _created = tag_services.person_tag_set(
-                actor=request.user, person=tag_obj.person, tag=tag, **_service_kwargs(data))
-        except ValidationError as exc:
-            return _error(exc)
+        tag_obj, _created = tag_services.person_tag_set(
+            actor=request.user, person=tag_obj.person, tag=tag, **_service_kwargs(data))
         return _out(request, tag_obj)
 
     @extend_schema(request=TagEndSerializer,
@@ -142,12 +126,9 @@ class PersonTagDetailView(APIView):
         tag_obj = _tag(request, person_pk, tag)
         s = TagEndSerializer(data=request.data or request.query_params)
         s.is_valid(raise_exception=True)
-        try:
-            tag_obj = tag_services.person_tag_end(
-                actor=request.user, tag_obj=tag_obj, end_date=s.validated_data.get("end_date"),
-                reason=s.validated_data["reason"])
-        except ValidationError as exc:
-            return _error(exc)
+        tag_obj = tag_services.person_tag_end(
+            actor=request.user, tag_obj=tag_obj, end_date=s.validated_data.get("end_date"),
+            reason=s.validated_data["reason"])
         return _out(request, tag_obj)
 
 
@@ -184,17 +165,11 @@ class TagSchemaDetailView(APIView):
                    responses={200: TagSchemaSerializer, 400: ERROR, 403: ERROR})
     def put(self, request, tag):
         self._check(tag)
-        try:
-            tag_services.tag_schema_override(actor=request.user, tag=tag, schema=request.data)
-        except ValidationError as exc:
-            return _error(exc)
+        tag_services.tag_schema_override(actor=request.user, tag=tag, schema=request.data)
         return Response(_schema_rows({tag})[0])
 
     @extend_schema(request=None, responses={200: TagSchemaSerializer, 403: ERROR})
     def delete(self, request, tag):
         self._check(tag)
-        try:
-            tag_services.tag_schema_reset(actor=request.user, tag=tag)
-        except ValidationError as exc:
-            return _error(exc)
+        tag_services.tag_schema_reset(actor=request.user, tag=tag)
         return Response(_schema_rows({tag})[0])

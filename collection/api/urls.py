@@ -15,6 +15,7 @@ from .tags import (
     TagSchemaDetailView,
     TagSchemaListView,
 )
+from .transfers import PersonTransferViewSet
 from .views import (
     CatalogueView,
     ChangeFeedView,
@@ -35,6 +36,7 @@ router.register("visits", VisitViewSet, basename="visit")
 router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("task-items", TaskItemViewSet, basename="task-item")
 router.register("verifications", VerificationViewSet, basename="verification")
+router.register("person-transfers", PersonTransferViewSet, basename="person-transfer")
 urlpatterns = [
     path("catalogue/", CatalogueView.as_view(), name="catalogue"),
     path("changes/", ChangeFeedView.as_view(), name="changes"),

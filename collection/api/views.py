@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -8,14 +7,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collection import selectors, services
 from collection.models import House, Organisation, Person, Place, Visit
+from governance.api.views import ScopedViewSet
 from grids.models import Area
 
 from .bodies import (
@@ -36,12 +35,6 @@ from .serializers import (
 )
 
 LIST_OF_OBJECTS = build_array_type(build_basic_type(OpenApiTypes.OBJECT))
-
-
-def _error(exc: ValidationError):
-    code = getattr(exc, "code", None) or "invalid"
-    http = status.HTTP_403_FORBIDDEN if code == "forbidden" else status.HTTP_400_BAD_REQUEST
-    return Response({"detail": " ".join(exc.messages), "code": code}, status=http)
 
 
 def _grid(request, code):
@@ -109,25 +102,19 @@ class ExportMixin:
 
 
 class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    viewsets.GenericViewSet):
+                    ScopedViewSet):
     """实有人口:按管辖范围列出、查看、登记、修改;证件号码与电话按角色脱敏。"""
 
     serializer_class = PersonSerializer
     queryset = Person.objects.none()
     export_dataset = "people"
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         p = self.request.query_params
         return selectors.person_list(user=self.request.user, q=p.get("q", ""),
                                      id_number=p.get("id_number", ""), tag=p.get("tag", ""),
                                      kind=p.get("kind", ""), grid=p.get("grid", "")
                                      ).prefetch_related("tags")
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as exc:
-            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc
 
     @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("id_number", str),
                                OpenApiParameter("tag", str), OpenApiParameter("kind", str),
@@ -144,14 +131,21 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
                 pk=data["house"]).first() if data["house"] else None
         return data
 
-    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    @extend_schema(request=PersonWriteSerializer,
+                   responses={201: PersonSerializer, 202: OpenApiTypes.OBJECT})
     def create(self, request):
+        """登记;证件号码已在管辖范围外登记的,不透露该记录,改为向原登记地提交迁入申请(202)。
+        A number held outside the caller's jurisdiction is not disclosed: a transfer request
+        goes to the holding side instead (202 `transfer_requested`)."""
+        from collection.transfers import PersonTransferRequested
+
         data = self._data(request)
         try:
             grid = _grid(request, data.pop("grid", None))
             person = services.person_create(actor=request.user, grid=grid, **data)
-        except ValidationError as exc:
-            return _error(exc)
+        except PersonTransferRequested as exc:
+            return Response({"detail": " ".join(exc.messages), "code": exc.code,
+                             "transfer": exc.transfer.pk}, status=202)
         return Response(PersonSerializer(person, context={"request": request}).data,
                         status=201)
 
@@ -159,12 +153,9 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def partial_update(self, request, pk=None):
         person = self.get_object()
         data = self._data(request)
-        try:
-            grid = _grid(request, data.pop("grid")) if "grid" in data else None
-            person = services.person_update(actor=request.user, person=person, grid=grid,
-                                            **data)
-        except ValidationError as exc:
-            return _error(exc)
+        grid = _grid(request, data.pop("grid")) if "grid" in data else None
+        person = services.person_update(actor=request.user, person=person, grid=grid,
+                                        **data)
         return Response(PersonSerializer(person, context={"request": request}).data)
 
     @extend_schema(request=RevealSerializer, responses={200: RevealedSerializer})
@@ -175,31 +166,19 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         s = RevealSerializer(data=request.data)
         s.is_valid(raise_exception=True)  # a field name, not any JSON value
         field = s.validated_data["field"]
-        try:
-            value = services.person_reveal(actor=request.user, person=person, field=field)
-        except ValidationError as exc:
-            return _error(exc)
+        value = services.person_reveal(actor=request.user, person=person, field=field)
         return Response({"field": field, "value": value})
 
 
 class _GridRecordViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):
+                         ScopedViewSet):
     create_service = None
     fields = ()
 
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as exc:
-            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc
-
     def create(self, request):
         data = {k: request.data.get(k) for k in self.fields if k in request.data}
-        try:
-            grid = _grid(request, request.data.get("grid"))
-            obj = type(self).create_service(actor=request.user, grid=grid, **data)
-        except ValidationError as exc:
-            return _error(exc)
+        grid = _grid(request, request.data.get("grid"))
+        obj = type(self).create_service(actor=request.user, grid=grid, **data)
         return Response(self.get_serializer(obj).data, status=201)
 
 
@@ -214,7 +193,7 @@ class HouseViewSet(_GridRecordViewSet):
     create_service = staticmethod(services.house_create)
     fields = ("address", "use", "owner_name", "extra")
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         p = self.request.query_params
         return selectors.house_list(user=self.request.user, q=p.get("q", ""),
                                     use=p.get("use", ""), grid=p.get("grid", ""))
@@ -238,7 +217,7 @@ class OrganisationViewSet(_GridRecordViewSet):
     create_service = staticmethod(services.organisation_create)
     fields = ("name", "kind", "credit_code", "legal_person", "address", "extra")
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         p = self.request.query_params
         return selectors.organisation_list(user=self.request.user, q=p.get("q", ""),
                                            kind=p.get("kind", ""), grid=p.get("grid", ""))
@@ -255,19 +234,19 @@ class PlaceViewSet(_GridRecordViewSet):
     create_service = staticmethod(services.place_create)
     fields = ("name", "kind", "address", "extra")
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return selectors.place_list(user=self.request.user)
 
 
 class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                   viewsets.GenericViewSet):
+                   ScopedViewSet):
     """走访记录。"""
 
     serializer_class = VisitSerializer
     queryset = Visit.objects.none()
     export_dataset = "visits"
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return selectors.visit_list(user=self.request.user)
 
     @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer})
@@ -285,17 +264,14 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         if not isinstance(ids, list) or not all(str(i).isdigit() for i in ids):
             return Response({"detail": "people 须为人员编号列表 / people must be a list of "
                                        "ids.", "code": "invalid"}, status=400)
-        try:
-            grid = _grid(request, request.data.get("grid"))
-            people = selectors.person_list(user=request.user).filter(
-                pk__in=[int(i) for i in ids])
-            visit = services.visit_create(
-                actor=request.user, grid=grid, visited_at=visited_at,
-                place=request.data.get("place", ""), findings=request.data.get("findings", ""),
-                people=people, report_category=request.data.get("report_category") or "",
-                report_title=request.data.get("report_title") or "")
-        except ValidationError as exc:
-            return _error(exc)
+        grid = _grid(request, request.data.get("grid"))
+        people = selectors.person_list(user=request.user).filter(
+            pk__in=[int(i) for i in ids])
+        visit = services.visit_create(
+            actor=request.user, grid=grid, visited_at=visited_at,
+            place=request.data.get("place", ""), findings=request.data.get("findings", ""),
+            people=people, report_category=request.data.get("report_category") or "",
+            report_title=request.data.get("report_title") or "")
         return Response(VisitSerializer(visit).data, status=201)
 
 
@@ -319,7 +295,10 @@ FEED_SERIALIZERS = {
 class ChangeFeedView(APIView):
     """变更流:`?dataset=people&since=<seq>` 返回其后的变更及当前数据(按权限脱敏)。
 
-    Read with a cursor: pass the `next` of one answer as `since` of the next call.
+    Read with a cursor: pass the `next` of one answer as `since` of the next call. `op` is
+    create, update or removed (the record left the reader's area: drop the copy; only
+    `id`, no `data`); treat create and update as "upsert `data`" (data is null when the
+    record is no longer visible to the reader: a removal follows).
     """
 
     @extend_schema(parameters=[OpenApiParameter("dataset", str, required=True,
@@ -327,7 +306,7 @@ class ChangeFeedView(APIView):
                                OpenApiParameter("since", int), OpenApiParameter("limit", int)],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        from governance.changes import changes_since
+        from governance.changes import REMOVED, changes_since
 
         dataset = request.query_params.get("dataset", "")
         if dataset not in FEED_SERIALIZERS:
@@ -346,8 +325,10 @@ class ChangeFeedView(APIView):
             pk__in=[c.object_id for c in changes])}
         results = [{
             "seq": c.seq, "op": c.op, "id": c.object_id, "at": c.at,
+            # A removal carries only the id: the record left this reader's area (it may
+            # come back in a later entry if the reader also sees where it went).
             "data": serializer(current[c.object_id], context={"request": request}).data
-            if c.object_id in current else None,
+            if c.object_id in current and c.op != REMOVED else None,
         } for c in changes]
         return Response({"next": changes[-1].seq if changes else since, "results": results})
 

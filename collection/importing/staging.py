@@ -22,6 +22,7 @@ from django.db import connection
 
 from governance.audit import audit_entry
 from governance.changes import change_writer_register
+from governance.dbroles import SCRATCH_SCHEMA
 from governance.models import AuditLog, Change
 
 from ..crypto import blind_index_many, encrypt_many
@@ -32,7 +33,9 @@ COPY_CHUNK = 20_000
 
 
 def stage_name(job_id: int) -> str:
-    return f"collection_import_{int(job_id)}"
+    # The scratch schema is where the application role may create tables (it owns no
+    # table in "public"): governance/dbroles.py.
+    return f"{SCRATCH_SCHEMA}.collection_import_{int(job_id)}"
 
 
 def stage_create(spec: Spec, job_id: int) -> None:
@@ -131,10 +134,20 @@ audit AS (
         id::text, left(label, 200), %(changes)s::jsonb, area_path, %(ip)s
     FROM merged),
 feed AS (
+    -- A record announced before in another area (moved by the import) gets a removal
+    -- there first, as governance.changes.record_change does for single edits.
     INSERT INTO {Change._meta.db_table} (dataset, object_id, op, area_path, at)
-    SELECT %(dataset)s, id::text, CASE WHEN created THEN 'create' ELSE 'update' END,
-        area_path, now()
-    FROM merged ORDER BY id
+    SELECT %(dataset)s, id::text, op, area_path, now() FROM (
+        SELECT m.id, 0 AS k, 'removed' AS op, prev.area_path
+        FROM merged m CROSS JOIN LATERAL (
+            SELECT c.area_path FROM {Change._meta.db_table} c
+            WHERE c.dataset = %(dataset)s AND c.object_id = m.id::text AND c.op <> 'removed'
+            ORDER BY c.seq DESC LIMIT 1) prev
+        WHERE NOT m.created AND prev.area_path <> m.area_path
+        UNION ALL
+        SELECT id, 1, CASE WHEN created THEN 'create' ELSE 'update' END, area_path
+        FROM merged) AS rows
+    ORDER BY id, k
     RETURNING seq),
 tasks AS (
     INSERT INTO {VerificationTask._meta.db_table} (dataset, object_id, grid_id, area_path,

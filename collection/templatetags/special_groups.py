@@ -5,9 +5,9 @@ field policy allows for the requesting user."""
 from django import template
 from django.db.models import F
 
-from governance.roles import Action
-from governance.scoping import path_in_jurisdiction
+from governance.access import allowed
 
+from ..actions import BASEDATA_CHANGE
 from ..tags import extra_display, tag_schemas
 
 register = template.Library()
@@ -25,4 +25,4 @@ def person_tag_rows(context, person) -> dict:
             for t in tags]
     return {"active": [r for r in rows if r["active"]],
             "ended": [r for r in rows if not r["active"]],
-            "can_change": path_in_jurisdiction(user, person.area_path, Action.CHANGE)}
+            "can_change": allowed(user, person.area_path, BASEDATA_CHANGE)}

@@ -281,15 +281,26 @@ def test_one_webhook_per_job_with_the_change_feed_range(importer, make_user):
 
 
 def test_apply_rechecks_the_confirming_users_jurisdiction(importer, make_user):
+    """Applying checks every row against the confirming user's jurisdiction *now*: here
+    the uploader's, which shrank to one village after the upload. (Only the uploader, or
+    unit staff covering the whole job, may confirm it at all: a village's staff could
+    once confirm a county's job, which is how this test used to reach the re-check.)"""
+    from governance.models import RoleAssignment
+    from governance.scoping import clear_jurisdiction_cache
+    from governance.services import role_assign, role_revoke
+
     grid = Area.objects.get(code=GRID)
     elsewhere = Area.objects.filter(level=6, code__startswith="220102").exclude(
         parent=grid.parent).order_by("code").first()
-    village_staff = make_user(Role.VILLAGE_STAFF, grid.parent.code, "ds_village")
     rows = [["丁 1 号", "", "", "", "", "", GRID],
             ["丁 2 号", "", "", "", "", "", elsewhere.code]]
     job = upload(importer, csv_bytes(rows, header=HOUSE_HEADER), "houses")
     assert job.status == S.READY
-    job = apply(village_staff, job)  # may confirm, but one row lies outside their village
+    role_assign(actor=None, user=importer, role=Role.VILLAGE_STAFF, area=grid.parent)
+    role_revoke(actor=None, assignment=RoleAssignment.objects.get(
+        user=importer, role=Role.COUNTY_DISPATCHER))
+    clear_jurisdiction_cache(importer)
+    job = apply(importer, job)  # may confirm, but one row lies outside their village now
     assert job.status == S.FAILED and "未写入任何数据" in job.error_message
     assert not House.objects.filter(address__startswith="丁 ").exists()
     assert not AuditLog.objects.filter(action="house.create").exists()

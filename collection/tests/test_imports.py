@@ -419,3 +419,42 @@ def test_report_cells_are_text_never_formulas(importer):
     job = upload(importer, csv_bytes([['=HYPERLINK("http://x")', "1", "", "", "", GRID]]))
     ws = load_workbook(io.BytesIO(imports.import_report(user=importer, job=job))).active
     assert ws["B2"].value == '=HYPERLINK("http://x")' and ws["B2"].data_type == "s"
+
+
+def test_only_the_uploader_or_covering_unit_staff_confirm_or_cancel(api_client, make_user,
+                                                                     settings, tmp_path):
+    """A department sees its county's import jobs but neither applies nor cancels another
+    user's job (issue 8, item 4); the uploader, and unit staff whose jurisdiction covers the
+    job, do. Refusals change nothing."""
+    from governance.services import department_create
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    worker = make_user(Role.GRID_WORKER, GRID, "ctl_worker")
+    county = Area.objects.get(code="220102000000")
+    dept = department_create(actor=None, code="CTL-SCJ", name="市场监管局", area=county)
+    handler = make_user(Role.DEPARTMENT_HANDLER, "220102000000", "ctl_handler", department=dept)
+    village = make_user(Role.VILLAGE_STAFF, GRID[:12], "ctl_village")
+    other_grid = Area.objects.filter(level=6, code__startswith="220102").exclude(
+        code__startswith=GRID[:12]).order_by("code").first()
+    colleague = make_user(Role.GRID_WORKER, other_grid.code, "ctl_other_worker")
+
+    job = upload(worker, csv_bytes(good_rows(1)))
+    assert job.status == S.READY
+    d = api_client(handler)
+    assert d.get(f"/api/v1/imports/{job.pk}/").status_code == 200  # reads it, by design
+    for url in ("apply/", "cancel/"):
+        r = d.post(f"/api/v1/imports/{job.pk}/{url}")
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", url
+        assert api_client(colleague).post(f"/api/v1/imports/{job.pk}/{url}").status_code == 404
+    with pytest.raises(ValidationError):
+        imports.import_job_cancel(actor=handler, job=job)
+    job.refresh_from_db()
+    assert job.status == S.READY and job.applied_by is None
+    assert not AuditLog.objects.filter(action="person_import.cancel").exists()
+    # The department's own upload is its own to confirm; unit staff covering the job may
+    # cancel the grid worker's.
+    own = upload(handler, csv_bytes(good_rows(1)))
+    assert imports.import_job_apply_request(actor=handler, job=own).status == S.APPLYING
+    assert imports.import_job_cancel(actor=village, job=job).status == S.CANCELLED
+    assert imports.may_control_import_job(village, job)
+    assert not imports.may_control_import_job(handler, job)

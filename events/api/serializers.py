@@ -14,12 +14,28 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.FileField(source="file", read_only=True)
-    thumbnail_url = serializers.ImageField(source="thumbnail", read_only=True)
+    # Files are served by the scoped view (events.views.attachment_download), never by a
+    # media URL.
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "url", "thumbnail_url", "content_type", "size", "uploaded_at"]
+        fields = ["id", "url", "thumbnail_url", "content_type", "original_name", "size",
+                  "uploaded_at"]
+
+    def _url(self, att, name):
+        from django.urls import reverse
+
+        path = reverse(name, args=[att.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, att) -> str:
+        return self._url(att, "events:attachment")
+
+    def get_thumbnail_url(self, att) -> str | None:
+        return self._url(att, "events:attachment-thumbnail") if att.thumbnail else None
 
 
 class TraceSerializer(serializers.ModelSerializer):
@@ -44,7 +60,7 @@ class EventListSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
     status_name = serializers.CharField(source="get_status_display")
     current_unit = serializers.SerializerMethodField()
-    grid = serializers.CharField(source="grid.code")
+    grid = serializers.CharField(source="grid.code", allow_null=True)  # none while held
 
     class Meta:
         model = Event
@@ -63,6 +79,7 @@ class EventDetailSerializer(EventListSerializer):
     location = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
+    reporter_name = serializers.SerializerMethodField()
     suggested_department = serializers.SerializerMethodField()
 
     class Meta(EventListSerializer.Meta):
@@ -89,6 +106,11 @@ class EventDetailSerializer(EventListSerializer):
         from events.masking import phone_for
 
         return phone_for(self.context["request"].user, obj)
+
+    def get_reporter_name(self, obj) -> str:
+        from events.masking import reporter_name_for
+
+        return reporter_name_for(self.context["request"].user, obj)
 
 
 class EventReportSerializer(serializers.Serializer):
@@ -137,3 +159,7 @@ class RoutingRuleSerializer(serializers.Serializer):
     category = serializers.CharField(source="category.code")
     area = serializers.CharField(source="area.code")
     department = serializers.CharField(source="department.code")
+
+
+class EventLocateSerializer(serializers.Serializer):
+    grid = serializers.CharField(max_length=15, help_text="网格编码 grid code")

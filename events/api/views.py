@@ -1,14 +1,12 @@
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from events import config, selectors, services
 from events.models import Event, EventCategory, RoutingRule, Source, Trace
+from governance.api.views import ScopedReadOnlyViewSet, ScopedViewSet
 from governance.models import Department
 from governance.roles import Action
 from grids.models import Area
@@ -20,6 +18,7 @@ from .serializers import (
     EventActionSerializer,
     EventDetailSerializer,
     EventListSerializer,
+    EventLocateSerializer,
     EventReportSerializer,
     RoutingRuleSerializer,
     SuperviseSerializer,
@@ -30,20 +29,18 @@ DETAIL = inline_serializer("Detail", {"detail": serializers.CharField(),
                                      "code": serializers.CharField()})
 
 
-def _error(exc: ValidationError, http=status.HTTP_400_BAD_REQUEST):
-    code = getattr(exc, "code", None) or "invalid"
-    if code == "forbidden":
-        http = status.HTTP_403_FORBIDDEN
-    return Response({"detail": " ".join(exc.messages), "code": code}, status=http)
-
-
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(ScopedReadOnlyViewSet):
     """事件分类树:所有人可读;省级管理员维护(POST 新增或修改,按编码)。"""
 
     serializer_class = CategorySerializer
     queryset = EventCategory.objects.filter(active=True).select_related("parent")
     lookup_field = "code"
     pagination_class = None
+
+    def scoped_queryset(self):
+        # The category tree is provincial configuration, the same for every area: every
+        # signed-in user reads it; only a province administrator writes it (config.py).
+        return self.queryset.all()
 
     @extend_schema(request=CategoryWriteSerializer, responses={200: CategorySerializer})
     def create(self, request):
@@ -57,19 +54,17 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         except EventCategory.DoesNotExist:
             return Response({"detail": "上级分类不存在 Unknown parent.", "code": "invalid"},
                             status=400)
-        except ValidationError as exc:
-            return _error(exc)
         return Response(CategorySerializer(category).data)
 
 
 class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin,
-                         viewsets.GenericViewSet):
+                         ScopedViewSet):
     """分派规则(分类 + 区域 → 承办部门),限管辖范围;管理员可新增、删除。"""
 
     serializer_class = RoutingRuleSerializer
     queryset = RoutingRule.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         action = Action.VIEW if self.request.method == "GET" else Action.CONFIGURE
         return RoutingRule.objects.restrict(self.request.user, action).select_related(
             "category", "area", "department").order_by("area__code", "category__code")
@@ -84,15 +79,13 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin,
         except (EventCategory.DoesNotExist, Area.DoesNotExist, Department.DoesNotExist):
             return Response({"detail": "分类、区域或部门不存在 Unknown category, area or "
                              "department.", "code": "invalid"}, status=400)
-        except ValidationError as exc:
-            return _error(exc)
         return Response(RoutingRuleSerializer(rule).data, status=201)
 
     def perform_destroy(self, instance):
         config.routing_rule_delete(actor=self.request.user, rule=instance)
 
 
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """事件:上报、待办/已办/督办/超期列表、详情(全程留痕)与处置操作。
 
     Scoped: a case outside the caller's jurisdiction is absent from lists and 404.
@@ -101,7 +94,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_field = "number"
     queryset = Event.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         qs = selectors.event_list(user=self.request.user)
         if self.action == "list":
             p = self.request.query_params
@@ -146,8 +139,6 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 category=d["category"], source=source, lng=d.get("lng"), lat=d.get("lat"),
                 crs=d["crs"], grid=grid, address=d["address"], urgency=d["urgency"],
                 files=request.FILES.getlist("files"))
-        except ValidationError as exc:
-            return _error(exc)
         except ValueError as exc:  # LocateError: bad coordinates
             return Response({"detail": str(exc), "code": getattr(exc, "code", "invalid")},
                             status=400)
@@ -179,12 +170,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                              "code": "invalid_target"}, status=400)
         if "rating" in d:
             kwargs["rating"] = d["rating"]
-        try:
-            services.event_transition(actor=request.user, event=event, action=name,
-                                      note=d["note"], files=request.FILES.getlist("files"),
-                                      **kwargs)
-        except ValidationError as exc:
-            return _error(exc)
+        services.event_transition(actor=request.user, event=event, action=name,
+                                  note=d["note"], files=request.FILES.getlist("files"),
+                                  **kwargs)
         return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
                                               context={"request": request}).data)
 
@@ -196,10 +184,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         event = self.get_object()
         s = SuperviseSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        try:
-            card = services.event_supervise(actor=request.user, event=event, **s.validated_data)
-        except ValidationError as exc:
-            return _error(exc)
+        card = services.event_supervise(actor=request.user, event=event, **s.validated_data)
         return Response(SupervisionSerializer(card).data, status=201)
 
     @extend_schema(request=inline_serializer("EventProgress", {
@@ -210,12 +195,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @idempotent()
     def progress(self, request, number=None):
         """办理进展:补充说明与材料(不改变状态)。Progress note and material."""
-        try:
-            services.event_attach(actor=request.user, event=self.get_object(),
-                                  files=request.FILES.getlist("files"),
-                                  note=request.data.get("note", ""))
-        except ValidationError as exc:
-            return _error(exc)
+        services.event_attach(actor=request.user, event=self.get_object(),
+                              files=request.FILES.getlist("files"),
+                              note=request.data.get("note", ""))
         return Response(EventDetailSerializer(self.get_queryset().get(number=number),
                                               context={"request": request}).data)
 
@@ -224,20 +206,30 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={200: DETAIL})
     @action(detail=True, methods=["post"])
     def suspend(self, request, number=None):
-        try:
-            services.event_suspend(actor=request.user, event=self.get_object(),
-                                   reason=request.data.get("reason", ""))
-        except ValidationError as exc:
-            return _error(exc)
+        services.event_suspend(actor=request.user, event=self.get_object(),
+                               reason=request.data.get("reason", ""))
         return Response({"detail": "已挂起", "code": "ok"})
+
+    @extend_schema(request=EventLocateSerializer, responses={200: EventDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def locate(self, request, number=None):
+        """指定网格:为仅凭地址登记、待审核的请求指定所属网格(审核前)。"""
+        event = self.get_object()
+        s = EventLocateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        grid = Area.objects.restrict(request.user).filter(code=s.validated_data["grid"],
+                                                          level=6).first()
+        if grid is None:
+            return Response({"detail": "网格不存在或不在您的管辖范围内 Unknown grid.",
+                             "code": "invalid_grid"}, status=400)
+        services.event_locate(actor=request.user, event=event, grid=grid)
+        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
+                                              context={"request": request}).data)
 
     @extend_schema(request=None, responses={200: DETAIL})
     @action(detail=True, methods=["post"])
     def resume(self, request, number=None):
-        try:
-            services.event_resume(actor=request.user, event=self.get_object())
-        except ValidationError as exc:
-            return _error(exc)
+        services.event_resume(actor=request.user, event=self.get_object())
         return Response({"detail": "已恢复计时", "code": "ok"})
 
     @extend_schema(parameters=[OpenApiParameter("category", str, required=True),
@@ -256,9 +248,3 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                              "code": "invalid"}, status=400)
         qs = services.duplicates_suggest(user=request.user, category=category, lng=lng, lat=lat)
         return Response(EventListSerializer(qs[:20], many=True).data)
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404 as exc:
-            raise NotFound("未找到,或不在您的管辖范围内 Not found.") from exc

@@ -5,10 +5,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from governance.api.views import ScopedViewSet
 from governance.models import Notification
 
 
@@ -25,13 +26,13 @@ class NotificationReadSerializer(serializers.Serializer):
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
     "unread", str, description="非空则只列未读 any value: unread only")]))
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     """我的站内通知(只看自己的)。My notifications."""
 
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         qs = Notification.objects.filter(user=self.request.user)
         if self.request.query_params.get("unread"):
             qs = qs.filter(read_at__isnull=True)

@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -48,10 +51,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "governance.guard.AccountGuardMiddleware",
     "governance.middleware.RequestContextMiddleware",
     "governance.input_guard.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "governance.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -74,15 +80,35 @@ TEMPLATES = [
     },
 ]
 
+# --- Database roles (docs/security-parts/dbrole.md) -----------------------------------
+# The application (web, Celery worker and beat, management commands) connects as its own
+# role, DATABASE_URL: no superuser, owns nothing, ordinary DML, INSERT/SELECT only on the
+# audit trail. The tables belong to the owner role, DATABASE_OWNER_URL, as whom
+# `manage.py migrate` and `flush` run (governance/dbroles.py), re-granting afterwards.
+# DATABASE_OWNER_URL empty, or naming another database than DATABASE_URL: one role does
+# everything (benchmarks on their own database; not for deployments).
 DATABASES = {
     "default": env.db(
-        "DATABASE_URL", default="postgis://postgres@localhost:5432/gridgov"
+        "DATABASE_URL", default="postgis://gridgov_app@localhost:5432/gridgov"
     )
 }
 # GeoDjango needs the PostGIS engine whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_gridgov")}
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+_owner_url = env("DATABASE_OWNER_URL",
+                 default="postgis://gridgov_owner@localhost:5432/gridgov")
+DATABASE_OWNER = environ.Env.db_url_config(_owner_url) if _owner_url else None
+if DATABASE_OWNER and (DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
+                       or DATABASE_OWNER["USER"] == DATABASE_APP_ROLE):
+    DATABASE_OWNER = None
+if DATABASE_OWNER:
+    # The owner role creates the test database from this PostGIS template (made once by
+    # scripts/setup-db.sh --test): creating the extension itself needs a superuser.
+    DATABASES["default"]["TEST"]["TEMPLATE"] = env(
+        "TEST_DATABASE_TEMPLATE", default="gridgov_template_postgis")
+# --- end of database roles ------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
@@ -115,6 +141,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Lock an account after this many consecutive failed logins, for this long.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# Two-factor login (governance/twofactor.py): the issuer shown in the authenticator app,
+# how many single-use recovery codes an enrolment issues.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="GridGov")
+OTP_RECOVERY_CODES = env.int("OTP_RECOVERY_CODES", default=10)
 # Sessions expire after 30 minutes without activity (等保 2.0: 登录超时).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -136,7 +166,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication under the lockout and two-factor rules.
+        "governance.authentication.AccountTokenAuthentication",
         # Department systems: `Authorization: Department <key>` (integrations app).
         "integrations.authentication.DepartmentTokenAuthentication",
     ],
@@ -181,6 +212,25 @@ SPECTACULAR_SETTINGS = {
 # plain background. Set MAP_TILE_URL (e.g. 天地图 with its key) to show a base map.
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+# Content-Security-Policy (governance/csp.py): scripts only from our origin, no inline
+# script or event handlers. MAP_TILE_URL's host is added to img-src automatically.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Paths whose third-party pages need more (still never inline script): Swagger UI sets
+# inline styles.
+CONTENT_SECURITY_POLICY_RELAXED = {
+    "/api/docs/": {"style-src": ["'unsafe-inline'"]},
+}
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (43.9, 125.3),
     "DEFAULT_ZOOM": 6,
@@ -210,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "clear-expired-sessions": {
         "task": "governance.tasks.clear_expired_sessions_task",
+        "schedule": 3600.0,
+    },
+    "purge-expired-exports": {
+        "task": "collection.tasks.purge_expired_exports_task",
         "schedule": 3600.0,
     },
     "expire-stale-imports": {
@@ -245,10 +299,18 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Attachments: what a reporter may upload, and how large.
 EVENT_ATTACHMENT_TYPES = {
     "image/jpeg", "image/png", "image/webp", "application/pdf",
-    "video/mp4", "audio/mpeg", "audio/mp4",
+    "video/mp4", "audio/mpeg", "audio/mp4", "audio/amr", "audio/wav",
 }
+# Images claiming more pixels than this are refused (decompression bombs); 5000 万.
+EVENT_IMAGE_MAX_PIXELS = env.int("EVENT_IMAGE_MAX_PIXELS", default=50_000_000)
 EVENT_ATTACHMENT_MAX_BYTES = env.int("EVENT_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 PUBLIC_REPORTS_PER_HOUR = env.int("PUBLIC_REPORTS_PER_HOUR", default=5)
+# Wrong tracking codes one address may try on /public/track/ per hour before a 429.
+PUBLIC_TRACK_FAILURES_PER_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_HOUR", default=10)
+# Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (addresses or CIDRs,
+# comma-separated). Empty: the client is the direct peer (REMOTE_ADDR), whatever headers
+# it sends. Set it to the proxy's address when one is in front (governance/middleware.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # Personal data at rest (collection/crypto.py, docs/personal-data.md): comma-separated
 # "keyid:base64key", the first is current; aes256gcm (32-byte keys) or sm4gcm (16).
@@ -257,3 +319,6 @@ FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", default="aes256gc
 FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 # Exports up to this many rows are answered at once; larger ones go to Celery.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
+# Background export files (masked personal data) are deleted, with their rows, this many
+# hours after they were written.
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)

@@ -77,3 +77,92 @@ def test_idle_session_is_logged_out(client, nanguan_dispatcher):
     client.force_login(nanguan_dispatcher)
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/").status_code == 302
+
+
+# --- issue 8, item 12: the lockout holds on every path; no user enumeration -----------
+
+def _unique(prefix: str) -> str:
+    # The counters of unknown names live in Redis, which the DB rollback does not reset.
+    import uuid
+
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def _attempts(client, username, n):
+    return [client.post(LOGIN, {"username": username, "password": "wrong"})
+            for _ in range(n)]
+
+
+def test_unknown_and_existing_names_get_the_same_answers(client, make_user):
+    from governance.roles import Role
+
+    real = make_user(Role.COUNTY_DISPATCHER, "220102000000", _unique("real")).username
+    ghost = _unique("ghost")
+    limit = settings.LOGIN_FAILURE_LIMIT
+    real_pages = _attempts(client, real, limit + 1)
+    ghost_pages = _attempts(client, ghost, limit + 1)
+    for r, g in zip(real_pages, ghost_pages, strict=True):
+        assert r.status_code == g.status_code == 200
+        assert r.context["form"].non_field_errors() == g.context["form"].non_field_errors()
+    # Both are reported locked from the failure that crossed the limit on.
+    assert "已被锁定" in ghost_pages[limit - 1].content.decode()
+    assert "已被锁定" in real_pages[limit - 1].content.decode()
+    assert "已被锁定" not in ghost_pages[limit - 2].content.decode()
+
+
+def test_unknown_name_locked_even_with_any_password(client):
+    ghost = _unique("ghost")
+    _attempts(client, ghost, settings.LOGIN_FAILURE_LIMIT)
+    r = client.post(LOGIN, {"username": ghost, "password": "Test@2026pass"})
+    assert "已被锁定" in r.content.decode()
+
+
+def _lock(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    type(user).objects.filter(pk=user.pk).update(
+        locked_until=timezone.now() + timedelta(minutes=10))
+
+
+def test_locked_account_refused_with_drf_token(nanguan_dispatcher):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    key = Token.objects.create(user=nanguan_dispatcher).key
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/areas/").status_code == 200
+    _lock(nanguan_dispatcher)
+    r = api.get("/api/v1/areas/")
+    # 403, not 401: DRF answers 403 when its first class (session) sends no challenge.
+    assert r.status_code == 403 and "已被锁定" in r.json()["detail"]
+
+
+def test_locked_service_account_refused_with_department_token(make_user):
+    from rest_framework.test import APIClient
+
+    from governance.roles import Role
+    from governance.services import department_create
+    from grids.models import Area
+    from integrations.services import department_service_user, department_token_issue
+
+    dept = department_create(actor=None, code="LOCKT", name="锁定测试局",
+                             area=Area.objects.get(code="220102000000"))
+    admin = make_user(Role.ADMIN, "220102000000")
+    _token, key = department_token_issue(actor=admin, department=dept, name="系统")
+    api = APIClient(HTTP_AUTHORIZATION=f"Department {key}")
+    assert api.get("/api/v1/events/").status_code == 200
+    _lock(department_service_user(department=dept))
+    r = api.get("/api/v1/events/")
+    assert r.status_code in (401, 403) and "已被锁定" in r.json()["detail"]
+
+
+def test_locked_account_loses_its_session(client, nanguan_dispatcher):
+    r = client.post(LOGIN, {"username": "ng_dispatcher", "password": "Test@2026pass"})
+    assert r.status_code == 302 and client.get("/").status_code == 200
+    assert client.get("/api/v1/areas/").status_code == 200
+    _lock(nanguan_dispatcher)
+    assert client.get("/api/v1/areas/").status_code == 403
+    # The session is gone, not only refused once.
+    assert client.get("/").status_code == 302

@@ -30,8 +30,8 @@ class AreaViewSet(ScopedReadOnlyViewSet):
     serializer_class = AreaSerializer
     lookup_field = "code"
 
-    def get_queryset(self):
-        qs = super().get_queryset().select_related("parent").defer(
+    def scoped_queryset(self):
+        qs = super().scoped_queryset().select_related("parent").defer(
             "boundary", "boundary_simple", "parent__boundary", "parent__boundary_simple"
         )
         params = self.request.query_params

@@ -28,7 +28,7 @@ class WebhookSubscriptionViewSet(DepartmentTokenFirstMixin, ScopedReadOnlyViewSe
     queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return selectors.webhook_subscription_list(
             user=self.request.user, auth=self.request.auth, action=_action(self.request)
         )
@@ -44,7 +44,7 @@ class WebhookDeliveryViewSet(DepartmentTokenFirstMixin, ScopedReadOnlyViewSet):
             WebhookDeliverySerializer if self.action == "list" else WebhookDeliveryDetailSerializer
         )
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         qs = selectors.webhook_delivery_list(
             user=self.request.user, auth=self.request.auth, action=_action(self.request)
         )

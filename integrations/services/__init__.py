@@ -12,6 +12,7 @@ from .access import (
 from .webhooks import (
     BACKOFF_SECONDS,
     MAX_ATTEMPTS,
+    departments_above,
     webhook_body,
     webhook_deliveries_requeue_due,
     webhook_delivery_attempt,
@@ -25,6 +26,7 @@ from .webhooks import (
 __all__ = [
     "BACKOFF_SECONDS",
     "MAX_ATTEMPTS",
+    "departments_above",
     "department_service_user",
     "department_token_hash",
     "department_token_issue",

@@ -175,32 +175,40 @@ def _event_type_patterns(event_type: str) -> list[str]:
     return ["*", event_type] + [".".join(parts[:i]) + ".*" for i in range(1, len(parts))]
 
 
+def departments_above(area_path: str) -> list[Department]:
+    """Departments whose area contains `area_path`: the audience of announcements that
+    carry no content (`<dataset>.changed` with an id and a cursor), whose subscribers
+    then read the data through their own scoped API."""
+    if not area_path:
+        return []
+    return list(Department.objects.filter(area__path__in=ancestor_paths(area_path)))
+
+
 @transaction.atomic
 def webhook_publish(
     *,
     event_type: str,
     payload: dict,
     area_path: str,
-    departments: list[Department] | None = None,
+    departments: list[Department],
 ) -> list[WebhookDelivery]:
-    """Create a delivery for each active subscription that wants `event_type`:
-    those of `departments` if given, else of every department whose area contains
-    `area_path`. The POSTs are queued when the caller's transaction commits.
+    """Create a delivery for each active subscription of `departments` that wants
+    `event_type`. The POSTs are queued when the caller's transaction commits.
 
+    The audience is always named by the caller, by the rule that decides who may read
+    the object (for a case: the departments that hold or held it, `Event.departments`),
+    never derived from an area: a department above a case's place is not involved in it.
     `payload` must be JSON-serializable (dates, decimals and UUIDs are fine).
     """
     if not isinstance(event_type, str) or not _EVENT_TYPE.match(event_type):
         raise ValueError(f"invalid webhook event type: {event_type!r}")
     if not isinstance(payload, dict):
         raise TypeError("webhook payload must be a dict")
-    if departments is not None:
-        if not departments:
-            return []
-        where = models.Q(department__in=[d.pk for d in departments])
-    else:
-        if not area_path:
-            return []
-        where = models.Q(department__area__path__in=ancestor_paths(area_path))
+    if departments is None:
+        raise TypeError("webhook_publish needs the departments the payload is for")
+    if not departments:
+        return []
+    where = models.Q(department__in=[d.pk for d in departments])
     wanted = models.Q()
     for pattern in _event_type_patterns(event_type):
         wanted |= models.Q(event_types__contains=[pattern])

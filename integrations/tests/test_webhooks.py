@@ -28,6 +28,9 @@ PAYLOAD = {"event_id": 42, "title": "占道经营", "reported_at": timezone.now(
 
 
 def publish(area_path, event_type="event.dispatched", **kwargs):
+    # The audience is always named; for content-free announcements it is the
+    # departments above the area.
+    kwargs.setdefault("departments", services.departments_above(area_path))
     return services.webhook_publish(
         event_type=event_type, payload=PAYLOAD, area_path=area_path, **kwargs
     )
@@ -153,10 +156,11 @@ def test_publish_to_named_departments_only(
 
 def test_publish_refuses_bad_event_types_and_payloads(nanguan_grid):
     with pytest.raises(ValueError):
-        services.webhook_publish(event_type="*", payload={}, area_path=nanguan_grid.path)
+        services.webhook_publish(event_type="*", payload={}, area_path=nanguan_grid.path,
+                                 departments=[])
     with pytest.raises(TypeError):
         services.webhook_publish(
-            event_type="event.closed", payload=[1], area_path=nanguan_grid.path
+            event_type="event.closed", payload=[1], area_path=nanguan_grid.path, departments=[]
         )
 
 

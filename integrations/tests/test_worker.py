@@ -60,6 +60,7 @@ def test_publish_is_delivered_by_a_real_worker(receiver, private_queue):
                 event_type="event.dispatched",
                 payload={"event_id": 7},
                 area_path=province.path,
+                departments=[department],
             )
         assert receiver.wait_for(1, timeout=TIMEOUT), "the worker did not POST in time"
         deadline = time.monotonic() + TIMEOUT

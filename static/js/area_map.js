@@ -36,7 +36,10 @@
         return { color: c, weight: 1.2, fillColor: c, fillOpacity: 0.18 };
       },
       onEachFeature: function (f, lyr) {
-        lyr.bindTooltip(f.properties.name + " " + f.properties.code, { sticky: true });
+        // Names come from data: a text node, never HTML.
+        var tip = document.createElement("span");
+        tip.textContent = f.properties.name + " " + f.properties.code;
+        lyr.bindTooltip(tip, { sticky: true });
         lyr.on("mouseover", function () { lyr.setStyle({ fillOpacity: 0.45 }); });
         lyr.on("mouseout", function () { lyr.setStyle({ fillOpacity: 0.18 }); });
         lyr.on("click", function () {
@@ -50,6 +53,9 @@
     }
   }).catch(function (err) {
     el.dataset.loaded = "error";
-    el.insertAdjacentHTML("beforeend", '<div class="map-error">地图数据加载失败 (' + err.message + ")</div>");
+    var box = document.createElement("div");
+    box.className = "map-error";
+    box.textContent = "地图数据加载失败 (" + err.message + ")";
+    el.appendChild(box);
   });
 })();

@@ -40,7 +40,7 @@
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : []; })
       .then(function (rows) {
         var ul = dup.querySelector("ul");
-        ul.innerHTML = "";
+        ul.replaceChildren();
         rows.forEach(function (e) {
           var li = document.createElement("li");
           var a = document.createElement("a");

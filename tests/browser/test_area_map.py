@@ -4,6 +4,8 @@ import pytest
 
 from governance.roles import Role
 
+from .twofactor import enrol
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -12,6 +14,7 @@ def login(page, base, username, password):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    enrol(page)  # a province leader sets up two-factor login at the first login
     page.wait_for_url(re.compile(r".*/$"))
 
 

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from grids.demo import DemoLoader, read_divisions, resolve_scope
-from grids.demo_users import DEMO_PASSWORD, ensure_demo_users
+from grids.demo_users import DEMO_PASSWORD, DEMO_TOTP_SECRET, ensure_demo_users
 from grids.models import Area
 
 
@@ -54,3 +54,9 @@ class Command(BaseCommand):
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
             for username, label, area in users:
                 say(f"  {username:<20} {label}  {area}")
+            say("领导、管理员、审计员须在密码后输入动态口令 / leaders, admin and auditor enter a "
+                "one-time code after the password:")
+            say(f"  演示密钥 demo TOTP secret: {DEMO_TOTP_SECRET}  (添加到身份验证器 add it to "
+                "an authenticator app)")
+            say("  或 or: .venv/bin/python manage.py demo_totp   (显示当前口令 prints the "
+                "current code)")

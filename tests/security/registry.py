@@ -1,0 +1,647 @@
+"""Every URL of the project, and what an outsider must get from it.
+
+`CASES` holds, per URL name, the requests that probe it; `NO_DATA` the URL names that
+serve no record of any jurisdiction, each with the reason. test_coverage.py walks the
+URL conf and fails for a URL name found in neither, so a new endpoint or page cannot
+be added without saying who must not see it.
+
+A case is one request (method, path, body) with a kind:
+
+- ``list``    lists, exports, counts of records and pages showing them: an outsider's
+              answer (200, or 403/404) contains none of the world's markers of the
+              families the outsider must not see; the insider's answer contains the
+              case's own markers (so the check can fail).
+- ``detail``  one record: 404 for every outsider, 200 for the insider.
+- ``write``   an action, a create, an edit: every outsider is refused (403/404, for a
+              create into a grid outside one's jurisdiction also 400) and the
+              database — the tables of the apps and the audit trail — is unchanged;
+              the insider's same request succeeds, so the refusal is about who asks.
+- ``count``   a number: one more record in the grid changes nothing an outsider
+              reads and changes what the insider reads.
+
+Outsiders: `kc` (宽城区 dispatcher), `grid2` (a grid worker of another township of
+南关区), `dept` (a 南关区 department never involved in the case), `kc_auditor`,
+`anon`; `dept` also as its department's system (`Authorization: Department <key>`,
+accepted by every API endpoint); for writes also the view-only roles inside the area:
+`province_leader`, `city_leader`, `auditor` (南关区).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from .world import (
+    EXTRA_SCHEMA,
+    GRID,
+    ID_NUMBER,
+    M_EVENT,
+    M_HOUSE,
+    M_IMPORT,
+    M_NOTE,
+    M_ORG,
+    M_PERSON,
+    M_PLACE,
+    M_SUB,
+    M_TASK,
+    M_TRANSFER,
+    M_VISIT,
+    NANGUAN,
+    TOWNSHIP,
+    VILLAGE,
+    World,
+    valid_id,
+)
+
+VIEW_ONLY = ("province_leader", "city_leader", "auditor")
+OUT = ("kc", "grid2")  # outside the area of base data (a department reads it by design)
+OUT_CASES = ("kc", "grid2", "dept")  # cases: a department sees only what it was given
+TRANSFER_OUT = ("grid2", "dept")
+CONFIG_OUT = (*OUT_CASES, *VIEW_ONLY, "dispatcher", "kc_admin")  # the administrator's
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # the URL name (namespace:name)
+    kind: str  # list | detail | write | count
+    path: Callable[[World], str]
+    method: str = "GET"
+    body: Callable[[World], dict] | None = None
+    outsiders: tuple[str, ...] = OUT
+    insider: str | None = "dispatcher"
+    markers: Callable[[World], list[str]] | None = None  # what the insider must see
+    ids: Callable[[World], set] | None = None  # ids an outsider's JSON list must not hold
+    grow: Callable[[World], None] | None = None  # for count: one more record
+    api: bool = True  # API (session and token) or page (session, form posts)
+    fmt: str = "json"  # json | multipart | form
+    refused: tuple[int, ...] = (403, 404)
+    xfail: dict[str, str] = field(default_factory=dict)  # outsider → reason
+    label: str = ""  # tells apart two cases of one URL name
+    insider_path: Callable[[World], str] | None = None  # the insider asks elsewhere
+    insider_body: Callable[[World], dict] | None = None  # … or with another body
+    # Why the insider's control cannot run now (None: it can).
+    insider_blocked: Callable[[World], str | None] | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}{'[' + self.label + ']' if self.label else ''}"
+
+
+def _writes(*, base: bool) -> tuple[str, ...]:
+    return (*(OUT if base else OUT_CASES), *VIEW_ONLY, *(("dept",) if base else ()))
+
+
+def _new_person_body(w: World) -> dict:
+    return {"grid": GRID, "name": "泄漏检查乙", "id_number": valid_id("22010219810202771"),
+            "kind": "registered"}
+
+
+def _event_body(w: World) -> dict:
+    return {"title": f"{M_EVENT}-新", "category": "0101", "grid": GRID,
+            "description": "外部上报"}
+
+
+def _event_point_body(w: World) -> dict:
+    return {"title": f"{M_EVENT}-新", "category": "0101", "lng": w.grid.centroid.x,
+            "lat": w.grid.centroid.y, "description": "外部上报"}
+
+
+def _grow_person(w: World) -> None:
+    from collection.services import person_create
+
+    person_create(actor=w.worker, grid=w.grid, name="泄漏检查丙",
+                  id_number=valid_id("22010219820303771"), kind="registered")
+
+
+def _grow_event(w: World) -> None:
+    from events.models import EventCategory
+    from events.services import event_report
+
+    event_report(actor=w.worker, title=f"{M_EVENT}-增", category=EventCategory.objects.get(
+        code="0101"), grid=w.grid, description="又一件")
+
+
+def _grow_verification(w: World) -> None:
+    from collection.verification import verification_tasks_create
+
+    verification_tasks_create(dataset="houses", rows=[(str(w.house.pk), w.grid.pk,
+                                                       w.grid.path)], source="test")
+
+
+def _feed_floor(w: World) -> str | None:
+    """The feed stops below the changes of any running writer (governance/changes.py),
+    also one of another database of the cluster (another test run): the world's
+    changes are then not served yet, to anyone."""
+    from governance import changes
+
+    floor_of = getattr(changes, "_running_writers_floor", None)  # item 14 may rework it
+    floor = floor_of() if floor_of else None
+    if floor is not None:
+        return f"another transaction holds the change feed at seq {floor}"
+    return None
+
+
+def _ev(state: str) -> Callable[[World], str]:
+    return lambda w: w.events[state].number
+
+
+# (transition, state it starts from, body, the insider who may perform it)
+TRANSITIONS = [
+    ("approve", "pending_review", {}, "village"),
+    ("reject", "reported", {"note": "不予受理"}, "village"),
+    ("accept", "reported", {}, "village"),
+    ("escalate", "reported", {"note": "需上级协调"}, "village"),
+    ("dispatch", "accepted", {"department": "SEC-NG-CGJ", "note": "请处理"}, "village"),
+    ("handle", "accepted", {}, "village"),
+    ("sign", "dispatched", {}, "handler"),
+    ("send_back", "dispatched", {"note": "不属本部门"}, "handler"),
+    ("send_down", "accepted", {"note": "请网格处理"}, None),
+    ("transfer", "dispatched", {"department": "SEC-NG-SCJ", "note": "转派"}, "village"),
+    ("close", "handling", {"note": "已办结"}, "village"),
+    ("verify", "closed", {}, "worker"),
+    ("reopen", "closed", {"note": "未解决"}, "worker"),
+    ("rate", "verified", {"rating": 5}, "worker"),
+    ("merge", "reported", None, "village"),  # body: into the second reported case
+]
+
+
+def _transition_cases() -> list[Case]:
+    cases = []
+    for name, state, body, insider in TRANSITIONS:
+        if body is None:
+            def make_body(w, state=state):
+                return {"into": w.events["reported_2"].number}
+        else:
+            def make_body(w, body=body):
+                return dict(body)
+        cases.append(Case(
+            "event-perform", "write", method="POST", label=name,
+            path=lambda w, state=state, name=name:
+                f"/api/v1/events/{w.events[state].number}/actions/{name}/",
+            body=make_body, outsiders=_writes(base=False), insider=insider))
+    cases.append(Case(
+        "event-perform", "write", method="POST", label="transfer-to-other-county",
+        path=lambda w: f"/api/v1/events/{w.events['dispatched'].number}/actions/transfer/",
+        body=lambda w: {"department": "SEC-KC-CGJ", "note": "转派"},
+        outsiders=("village",), insider=None, refused=(400, 403, 404)))
+    return cases
+
+
+def _record_api(name: str, plural: str, obj: str, marker: str, create_body,
+                *, detail_extra: tuple[str, ...] = ()) -> list[Case]:
+    """List, export (csv, xlsx), detail and create of one kind of base data."""
+    cases = [
+        Case(f"{name}-list", "list", path=lambda w: f"/api/v1/{plural}/?limit=500",
+             markers=lambda w: [marker], ids=lambda w: {getattr(w, obj).pk}),
+        Case(f"{name}-export", "list", label="csv",
+             path=lambda w: f"/api/v1/{plural}/export/?fmt=csv", markers=lambda w: [marker]),
+        Case(f"{name}-export", "list", label="xlsx",
+             path=lambda w: f"/api/v1/{plural}/export/?fmt=xlsx", markers=lambda w: [marker]),
+        Case(f"{name}-detail", "detail",
+             path=lambda w: f"/api/v1/{plural}/{getattr(w, obj).pk}/"),
+        Case(f"{name}-list", "write", method="POST", path=lambda w: f"/api/v1/{plural}/",
+             body=create_body, outsiders=_writes(base=True), insider="worker",
+             refused=(400, 403, 404)),
+    ]
+    for extra in detail_extra:
+        cases.append(Case(f"{name}-{extra}", "detail",
+                          path=lambda w, extra=extra:
+                              f"/api/v1/{plural}/{getattr(w, obj).pk}/{extra}/"))
+    return cases
+
+
+def _page(name, kind, path, **kw) -> Case:
+    return Case(name, kind, path=path, api=False, fmt="form", **kw)
+
+
+CASES: list[Case] = [
+    # -- grids ---------------------------------------------------------------------
+    Case("area-list", "list", path=lambda w: f"/api/v1/areas/?parent={VILLAGE}",
+         markers=lambda w: [GRID]),
+    Case("area-detail", "detail", path=lambda w: f"/api/v1/areas/{GRID}/"),
+    Case("area-children", "detail", path=lambda w: f"/api/v1/areas/{VILLAGE}/children/"),
+    Case("area-geojson", "detail", path=lambda w: f"/api/v1/areas/{GRID}/geojson/"),
+    Case("area-locate", "detail", path=lambda w:
+         f"/api/v1/areas/locate/?lng={w.grid.centroid.x}&lat={w.grid.centroid.y}"),
+    # Redirects to the caller's own top area: followed.
+    _page("grids:area-browser", "list", lambda w: "/grids/", markers=lambda w: [NANGUAN]),
+    _page("grids:area-detail", "detail", lambda w: f"/grids/areas/{GRID}/"),
+    # -- events --------------------------------------------------------------------
+    Case("event-list", "list", path=lambda w: "/api/v1/events/?box=all&limit=500",
+         outsiders=OUT_CASES, markers=lambda w: [M_EVENT, w.events["reported"].number],
+         ids=lambda w: {e.number for e in w.events.values()}),
+    Case("event-list", "list", label="q", outsiders=OUT_CASES,
+         path=lambda w: "/api/v1/events/?box=all&q=泄漏检查", markers=lambda w: [M_EVENT]),
+    Case("event-list", "write", method="POST", label="grid", path=lambda w: "/api/v1/events/",
+         body=_event_body, outsiders=(*OUT, *VIEW_ONLY), insider="worker",
+         refused=(400, 403, 404)),
+    Case("event-list", "write", method="POST", label="lng/lat",
+         path=lambda w: "/api/v1/events/", body=_event_point_body,
+         outsiders=(*OUT, *VIEW_ONLY), insider="worker", refused=(400, 403, 404)),
+    Case("event-duplicates", "list", outsiders=OUT_CASES, markers=lambda w: [M_EVENT],
+         path=lambda w: f"/api/v1/events/duplicates/?category=0101&lng={w.grid.centroid.x}"
+                        f"&lat={w.grid.centroid.y}"),
+    Case("event-detail", "detail", outsiders=OUT_CASES, insider="handler",
+         path=lambda w: f"/api/v1/events/{w.events['dispatched'].number}/"),
+    *_transition_cases(),
+    Case("event-progress", "write", method="POST", insider="handler",
+         path=lambda w: f"/api/v1/events/{w.events['dispatched'].number}/progress/",
+         body=lambda w: {"note": "进展"}, outsiders=_writes(base=False)),
+    # Leaders issue commands (督办) by design (PRODUCT.md: 市/省 leader "issues
+    # commands"): of the view-only roles only the auditor is refused here.
+    Case("event-supervise", "write", method="POST", insider="dispatcher",
+         path=lambda w: f"/api/v1/events/{w.events['reported'].number}/supervise/",
+         body=lambda w: {"colour": "yellow", "message": "请加快"},
+         outsiders=(*OUT_CASES, "auditor")),
+    Case("event-suspend", "write", method="POST", insider="village",
+         path=lambda w: f"/api/v1/events/{w.events['handling'].number}/suspend/",
+         body=lambda w: {"reason": "等待鉴定"}, outsiders=_writes(base=False)),
+    Case("event-resume", "write", method="POST", insider="village",
+         path=lambda w: f"/api/v1/events/{w.events['suspended'].number}/resume/",
+         body=lambda w: {}, outsiders=_writes(base=False)),
+    Case("event-category-list", "write", method="POST", insider="admin",
+         path=lambda w: "/api/v1/event-categories/",
+         body=lambda w: {"code": "0101", "name": "泄漏检查分类", "parent": "01"},
+         outsiders=CONFIG_OUT),
+    # A request held without a grid (known by its address): the unit holding it sets one.
+    Case("event-locate", "write", method="POST", insider="village",
+         path=lambda w: f"/api/v1/events/{w.events['unlocated'].number}/locate/",
+         body=lambda w: {"grid": GRID}, outsiders=_writes(base=False)),
+    # Uploads are served through the case's scope (web stream, item 10).
+    _page("events:attachment", "detail", lambda w: f"/events/files/{w.attachment.pk}/",
+          outsiders=OUT_CASES, insider="handler"),
+    _page("events:attachment-thumbnail", "detail", outsiders=OUT_CASES, insider="handler",
+          path=lambda w: f"/events/files/{w.attachment.pk}/thumbnail/"),
+    Case("routing-rule-list", "list", path=lambda w: "/api/v1/routing-rules/?limit=500",
+         markers=lambda w: ["SEC-NG-CGJ"], ids=lambda w: {w.routing_rule.pk}),
+    Case("routing-rule-list", "write", method="POST", insider="admin",
+         path=lambda w: "/api/v1/routing-rules/",
+         body=lambda w: {"category": "0601", "area": NANGUAN, "department": "SEC-NG-SCJ"},
+         outsiders=CONFIG_OUT, refused=(400, 403, 404)),
+    Case("routing-rule-detail", "write", method="DELETE", insider="admin",
+         path=lambda w: f"/api/v1/routing-rules/{w.routing_rule.pk}/",
+         outsiders=CONFIG_OUT),
+    Case("event-list", "count", path=lambda w: "/api/v1/events/?box=all&limit=1",
+         outsiders=OUT_CASES, grow=_grow_event, label="count"),
+    _page("events:inbox", "count", lambda w: "/events/?box=all", outsiders=OUT_CASES,
+          grow=_grow_event, label="count"),
+    # The navigation's unread badge: the village's moves with a new case, no one else's.
+    _page("home", "count", lambda w: "/", grow=_grow_event, outsiders=OUT_CASES,
+          insider="village", label="count"),
+    _page("events:inbox", "list", lambda w: "/events/?box=all", outsiders=OUT_CASES,
+          markers=lambda w: [M_EVENT]),
+    _page("events:detail", "detail", lambda w: f"/events/{w.events['dispatched'].number}/",
+          outsiders=OUT_CASES, insider="handler"),
+    _page("events:detail", "write", lambda w: f"/events/{w.events['reported'].number}/",
+          method="POST", body=lambda w: {"kind": "transition", "action": "accept"},
+          outsiders=_writes(base=False), insider="village", label="accept"),
+    _page("events:detail", "write", lambda w: f"/events/{w.events['reported'].number}/",
+          method="POST", body=lambda w: {"kind": "supervise", "colour": "red", "message": "快",
+                                         "days": "2"},
+          outsiders=(*OUT_CASES, "auditor"), insider="dispatcher", label="supervise"),
+    _page("events:detail", "write", lambda w: f"/events/{w.events['accepted'].number}/",
+          method="POST", body=lambda w: {"kind": "answer", "card": w.card.pk, "answer": "已办"},
+          outsiders=_writes(base=False), insider="village", label="answer"),
+    _page("events:detail", "write", lambda w: f"/events/{w.events['handling'].number}/",
+          method="POST", body=lambda w: {"kind": "suspend", "reason": "等待鉴定"},
+          outsiders=_writes(base=False), insider="village", label="suspend"),
+    _page("events:detail", "write", lambda w: f"/events/{w.events['suspended'].number}/",
+          method="POST", body=lambda w: {"kind": "resume"},
+          outsiders=_writes(base=False), insider="village", label="resume"),
+    _page("events:report", "write", lambda w: "/events/report/", method="POST",
+          body=lambda w: {"title": f"{M_EVENT}-页面", "category": "0101", "urgency": "normal",
+                          "lng": w.grid.centroid.x, "lat": w.grid.centroid.y,
+                          "description": "页面上报"},
+          outsiders=(*OUT, *VIEW_ONLY), insider="worker", refused=(200, 400, 403, 404)),
+    # Open311 serves the requests filed through Open311; a grid worker's case is none
+    # of an anonymous reader's business.
+    Case("open311-requests", "list", path=lambda w: "/open311/v2/requests.json",
+         outsiders=("anon",), insider=None),
+    Case("open311-request", "detail", outsiders=("anon",), insider=None,
+         path=lambda w: f"/open311/v2/requests/{w.events['reported'].number}.json"),
+    Case("open311-requests", "list", label="xml", path=lambda w: "/open311/v2/requests.xml",
+         outsiders=("anon",), insider=None),
+    Case("open311-request", "detail", label="xml", outsiders=("anon",), insider=None,
+         path=lambda w: f"/open311/v2/requests/{w.events['reported'].number}.xml"),
+    # A citizen follows their report by number and tracking code, posted (never in the
+    # URL); a wrong code shows nothing of it (the throttle is the web stream's, item 11).
+    Case("public-track", "detail", api=False, fmt="form", method="POST",
+         outsiders=("anon",), insider="anon", path=lambda w: "/public/track/",
+         body=lambda w: {"number": w.events["pending_review"].number, "code": "ABCD1234"},
+         insider_body=lambda w: {"number": w.events["pending_review"].number,
+                                 "code": w.events["pending_review"].tracking_code},
+         markers=lambda w: [f"{M_EVENT}群众描述"]),
+    # -- base data -----------------------------------------------------------------
+    *_record_api("person", "people", "person", M_PERSON, _new_person_body,
+                 detail_extra=()),
+    Case("person-detail", "write", method="PATCH", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/", body=lambda w: {"phone": "13900000001"},
+         outsiders=_writes(base=True)),
+    Case("person-reveal", "write", method="POST", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/reveal/",
+         body=lambda w: {"field": "id_number"}, outsiders=(*OUT, "dept", *VIEW_ONLY)),
+    *_record_api("house", "houses", "house", M_HOUSE,
+                 lambda w: {"grid": GRID, "address": "泄漏检查路七十八号"},
+                 detail_extra=("residents",)),
+    *_record_api("organisation", "organisations", "organisation", M_ORG,
+                 lambda w: {"grid": GRID, "name": "泄漏检查二公司",
+                            "credit_code": "91110000600037341L"}),
+    *_record_api("place", "places", "place", M_PLACE,
+                 lambda w: {"grid": GRID, "name": "泄漏检查二广场", "kind": "crowded"}),
+    *_record_api("visit", "visits", "visit", M_VISIT,
+                 lambda w: {"grid": GRID, "visited_at": "2026-11-01T10:00:00+08:00",
+                            "place": "楼道", "findings": "泄漏检查二走访"}),
+    Case("catalogue", "count", path=lambda w: "/api/v1/catalogue/", grow=_grow_person),
+    Case("person-list", "count", path=lambda w: "/api/v1/people/?limit=1", grow=_grow_person,
+         label="count"),
+    _page("collection:people", "count", lambda w: "/collection/people/", grow=_grow_person,
+          label="count"),
+    _page("collection:my-grid", "count", lambda w: "/collection/", grow=_grow_person,
+          insider="worker", label="count"),
+    *[Case("changes", "list", label=ds, path=lambda w, ds=ds:
+           f"/api/v1/changes/?dataset={ds}&since=0&limit=1000", markers=lambda w, m=m: [m],
+           ids=lambda w, obj=obj: {str(getattr(w, obj).pk)}, insider_blocked=_feed_floor)
+      for ds, obj, m in [("people", "person", M_PERSON), ("houses", "house", M_HOUSE),
+                         ("organisations", "organisation", M_ORG),
+                         ("places", "place", M_PLACE), ("visits", "visit", M_VISIT)]],
+    # The grid's readers learn that the moved person left (only its id); a reader who
+    # never had it in scope gets no row of it at all.
+    Case("changes", "list", label="people-removed", insider="worker",
+         outsiders=("kc", "kc_auditor"),
+         path=lambda w: "/api/v1/changes/?dataset=people&since=0&limit=1000",
+         markers=lambda w: ['"op":"removed"', f'"id":"{w.moved.pk}"'],
+         ids=lambda w: {str(w.moved.pk)}, insider_blocked=_feed_floor),
+    Case("grid-duties", "detail", insider="worker",
+         path=lambda w: f"/api/v1/grid-duties/?grid={GRID}"),
+    Case("collection-points", "list", path=lambda w: "/api/v1/collection-points/",
+         markers=lambda w: [M_HOUSE, M_PLACE]),
+    Case("person-tags", "detail", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/tags/"),
+    Case("person-tags", "write", method="POST", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/tags/",
+         body=lambda w: {"tag": "released", "extra": RELEASED},
+         outsiders=_writes(base=True)),
+    Case("person-tag", "detail", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/tags/petition/"),
+    Case("person-tag", "write", method="PATCH", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/tags/petition/",
+         body=lambda w: {"visit_every_days": 10}, outsiders=_writes(base=True)),
+    Case("person-tag", "write", method="DELETE", insider="worker",
+         path=lambda w: f"/api/v1/people/{w.person.pk}/tags/petition/",
+         body=lambda w: {"reason": "期满"}, outsiders=_writes(base=True)),
+    # Configuration (the province administrator's): every other role is refused.
+    *[Case(name, "write", method=m, insider="admin", path=path, body=body,
+           outsiders=CONFIG_OUT, label=label)
+      for name, m, path, body, label in [
+          ("tag-schema", "PUT", lambda w: "/api/v1/tag-schemas/key_youth/",
+           lambda w: {**_default_schema("key_youth"), "title": "青少年(改)"}, ""),
+          ("tag-schema", "DELETE", lambda w: "/api/v1/tag-schemas/petition/", None, ""),
+          ("extra-schema", "PUT", lambda w: "/api/v1/extra-schemas/organisations/",
+           lambda w: EXTRA_SCHEMA, ""),
+          ("extra-schema", "DELETE", lambda w: "/api/v1/extra-schemas/places/", None, ""),
+      ]],
+    Case("import-job-list", "list", path=lambda w: "/api/v1/imports/?limit=500",
+         insider="worker", markers=lambda w: [M_IMPORT], ids=lambda w: {w.import_job.pk}),
+    Case("import-job-list", "write", method="POST", insider="worker", fmt="multipart",
+         path=lambda w: "/api/v1/imports/", outsiders=VIEW_ONLY, body=lambda w: {
+             "file": _csv_upload(), "mode": "all_or_nothing", "dataset": "people"}),
+    Case("import-job-detail", "detail", insider="worker",
+         path=lambda w: f"/api/v1/imports/{w.import_job.pk}/"),
+    Case("import-job-report", "detail", insider="worker",
+         path=lambda w: f"/api/v1/imports/{w.import_job.pk}/report/"),
+    Case("import-job-apply", "write", method="POST", insider="worker",
+         path=lambda w: f"/api/v1/imports/{w.import_job.pk}/apply/",
+         outsiders=_writes(base=True)),
+    Case("import-job-cancel", "write", method="POST", insider="worker",
+         path=lambda w: f"/api/v1/imports/{w.import_job.pk}/cancel/",
+         outsiders=_writes(base=True)),
+    # 迁入申请: 宽城区 (kc) asked for the 南关区 person; the holding grid's staff decide. A
+    # 南关区 department, another grid of 南关区 and anyone anonymous are no party to it.
+    Case("person-transfer-list", "list", path=lambda w: "/api/v1/person-transfers/?limit=500",
+         insider="worker", outsiders=(*TRANSFER_OUT, "anon"), markers=lambda w: [M_TRANSFER],
+         ids=lambda w: {w.transfer.pk}),
+    Case("person-transfer-detail", "detail", insider="worker", outsiders=TRANSFER_OUT,
+         path=lambda w: f"/api/v1/person-transfers/{w.transfer.pk}/"),
+    Case("person-transfer-decide", "write", method="POST", insider="worker",
+         path=lambda w: f"/api/v1/person-transfers/{w.transfer.pk}/decide/",
+         body=lambda w: {"accept": True}, outsiders=(*TRANSFER_OUT, "kc", *VIEW_ONLY)),
+    Case("person-transfer-cancel", "write", method="POST", insider="kc",
+         path=lambda w: f"/api/v1/person-transfers/{w.transfer.pk}/cancel/",
+         outsiders=(*TRANSFER_OUT, "worker", "dispatcher", *VIEW_ONLY)),
+    _page("collection:transfers", "list", lambda w: "/collection/transfers/", insider="worker",
+          outsiders=(*TRANSFER_OUT, "anon"), markers=lambda w: [M_TRANSFER]),
+    _page("collection:transfers", "write", lambda w: "/collection/transfers/", method="POST",
+          insider="worker", outsiders=(*TRANSFER_OUT, "kc", *VIEW_ONLY),
+          refused=(400, 403, 404), label="decide",
+          body=lambda w: {"transfer": w.transfer.pk, "decision": "refuse", "reason": "查无此人"}),
+    Case("task-item-list", "list", path=lambda w: "/api/v1/task-items/?limit=500",
+         insider="township", markers=lambda w: [M_TASK], ids=lambda w: {w.task_item.pk}),
+    Case("task-item-list", "write", method="POST", insider="township",
+         path=lambda w: "/api/v1/task-items/", refused=(400, 403, 404),
+         body=lambda w: {"area": TOWNSHIP, "title": "泄漏检查二事项", "rule": "house_location"},
+         outsiders=_writes(base=True)),
+    Case("task-item-detail", "detail", insider="township",
+         path=lambda w: f"/api/v1/task-items/{w.task_item.pk}/"),
+    Case("task-item-detail", "write", method="PATCH", insider="township",
+         path=lambda w: f"/api/v1/task-items/{w.task_item.pk}/",
+         body=lambda w: {"every_days": 7}, outsiders=_writes(base=True)),
+    Case("task-item-detail", "write", method="DELETE", insider="township",
+         path=lambda w: f"/api/v1/task-items/{w.task_item.pk}/",
+         outsiders=_writes(base=True)),
+    Case("verification-list", "list", path=lambda w: "/api/v1/verifications/?limit=500",
+         insider="worker", markers=lambda w: [f'"object_id":"{w.person.pk}"'],
+         ids=lambda w: {w.verification.pk}),
+    Case("verification-progress", "count", path=lambda w: "/api/v1/verifications/progress/",
+         grow=_grow_verification),
+    Case("verification-detail", "detail", insider="worker",
+         path=lambda w: f"/api/v1/verifications/{w.verification.pk}/"),
+    Case("verification-decide", "write", method="POST", insider="worker",
+         path=lambda w: f"/api/v1/verifications/{w.verification.pk}/decide/",
+         body=lambda w: {"decision": "confirmed"}, outsiders=_writes(base=True)),
+    # -- governance ----------------------------------------------------------------
+    Case("auditlog-list", "list", path=lambda w: "/api/v1/audit-logs/?limit=1000",
+         insider="ng_auditor", outsiders=("kc_auditor", "kc", "grid2", "dept"),
+         markers=lambda w: [M_HOUSE], ids=lambda w: {w.audit_row.pk}),
+    Case("auditlog-detail", "detail", insider="ng_auditor",
+         outsiders=("kc_auditor", "kc", "grid2", "dept"),
+         path=lambda w: f"/api/v1/audit-logs/{w.audit_row.pk}/"),
+    Case("notification-list", "list", path=lambda w: "/api/v1/notifications/?limit=500",
+         insider="village", outsiders=(*OUT_CASES, "dispatcher"), markers=lambda w: [M_NOTE],
+         ids=lambda w: {w.notification.pk}),
+    # Marks the caller's own notifications: another user's ids change nothing.
+    Case("notification-read", "write", method="POST", insider="village",
+         path=lambda w: "/api/v1/notifications/read/",
+         body=lambda w: {"ids": [w.notification.pk]},
+         outsiders=(*OUT_CASES, "dispatcher", *VIEW_ONLY), refused=(200, 403, 404)),
+    # An administrator resets the authenticator of a user in their jurisdiction only.
+    _page("two-factor-reset", "write", lambda w: "/accounts/2fa/reset/", method="POST",
+          insider="admin", body=lambda w: {"username": w.auditor.username},
+          outsiders=("kc_admin", "kc", "dispatcher", "dept", *VIEW_ONLY),
+          refused=(400, 403, 404)),
+    _page("audit-log", "list", lambda w: "/audit/", insider="ng_auditor",
+          outsiders=("kc_auditor", "kc", "grid2", "dept"), markers=lambda w: [M_HOUSE]),
+    _page("notifications", "list", lambda w: "/notifications/", insider="village",
+          outsiders=(*OUT_CASES, "dispatcher"), markers=lambda w: [M_NOTE]),
+    _page("home", "list", lambda w: "/", insider="dispatcher", markers=lambda w: [NANGUAN]),
+    # -- integrations --------------------------------------------------------------
+    Case("webhook-subscription-list", "list", insider="handler", outsiders=OUT_CASES,
+         path=lambda w: "/api/v1/webhook-subscriptions/?limit=500", markers=lambda w: [M_SUB],
+         ids=lambda w: {w.subscription.pk}),
+    Case("webhook-subscription-detail", "detail", insider="handler", outsiders=OUT_CASES,
+         path=lambda w: f"/api/v1/webhook-subscriptions/{w.subscription.pk}/"),
+    Case("webhook-delivery-list", "list", insider="handler", outsiders=OUT_CASES,
+         path=lambda w: "/api/v1/webhook-deliveries/?limit=500",
+         markers=lambda w: [f'"id":{w.delivery.pk},'], ids=lambda w: {w.delivery.pk}),
+    Case("webhook-delivery-detail", "detail", insider="handler", outsiders=OUT_CASES,
+         path=lambda w: f"/api/v1/webhook-deliveries/{w.delivery.pk}/"),
+    Case("webhook-delivery-replay", "write", method="POST", insider="handler",
+         path=lambda w: f"/api/v1/webhook-deliveries/{w.delivery.pk}/replay/",
+         outsiders=(*OUT_CASES, *VIEW_ONLY)),
+    # -- collection pages ----------------------------------------------------------
+    _page("collection:my-grid", "list", lambda w: "/collection/?q=泄漏检查",
+          insider="worker", markers=lambda w: [M_PERSON]),
+    _page("collection:people", "list", lambda w: "/collection/people/",
+          markers=lambda w: [M_PERSON]),
+    _page("collection:person-new", "write", lambda w: "/collection/people/new/",
+          method="POST", insider="worker", refused=(200, 403, 404),
+          body=lambda w: {**_new_person_body(w), "doc_type": "id_card"},
+          outsiders=_writes(base=True)),
+    _page("collection:person-detail", "detail", lambda w: f"/collection/people/{w.person.pk}/"),
+    _page("collection:person-detail", "write", lambda w: f"/collection/people/{w.person.pk}/",
+          method="POST", body=lambda w: {"reveal": "id_number"}, insider="worker",
+          outsiders=(*OUT, "dept", *VIEW_ONLY), refused=(200, 403, 404)),
+    _page("collection:person-edit", "detail", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/edit/"),
+    _page("collection:person-edit", "write", method="POST", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/edit/",
+          body=lambda w: {"name": M_PERSON, "doc_type": "id_card", "id_number": "",
+                          "phone": "13900009999", "kind": "registered"},
+          outsiders=_writes(base=True)),
+    _page("collection:person-tag-new", "detail", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/tags/new/"),
+    _page("collection:person-tag-new", "write", method="POST", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/tags/new/",
+          body=lambda w: {"tag": "released", "visit_every_days": "30",
+                          **{f"x-{k}": v for k, v in RELEASED.items()}},
+          outsiders=_writes(base=True)),
+    _page("collection:person-tag-edit", "detail", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/tags/petition/"),
+    _page("collection:person-tag-edit", "write", method="POST", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/tags/petition/",
+          body=lambda w: {"visit_every_days": "10",
+                          **{f"x-{k}": v for k, v in PETITION.items()}},
+          outsiders=_writes(base=True)),
+    _page("collection:person-tag-end", "write", method="POST", insider="worker",
+          path=lambda w: f"/collection/people/{w.person.pk}/tags/petition/end/",
+          body=lambda w: {"reason": "期满"}, outsiders=_writes(base=True)),
+    _page("collection:house-new", "write", lambda w: "/collection/houses/new/", method="POST",
+          insider="worker", refused=(200, 403, 404), outsiders=_writes(base=True),
+          body=lambda w: {"grid": GRID, "address": "泄漏检查路七十九号", "use": "self",
+                          "lng": w.grid.centroid.x, "lat": w.grid.centroid.y}),
+    _page("collection:houses", "list", lambda w: "/collection/houses/",
+          markers=lambda w: [M_HOUSE]),
+    _page("collection:house-detail", "detail", lambda w: f"/collection/houses/{w.house.pk}/"),
+    _page("collection:house-edit", "detail", insider="worker",
+          path=lambda w: f"/collection/houses/{w.house.pk}/edit/"),
+    _page("collection:house-edit", "write", method="POST", insider="worker",
+          path=lambda w: f"/collection/houses/{w.house.pk}/edit/",
+          body=lambda w: {"address": "泄漏检查路八十号", "use": "rental", "owner_name": "某"},
+          outsiders=_writes(base=True)),
+    _page("collection:organisations", "list", lambda w: "/collection/organisations/",
+          markers=lambda w: [M_ORG]),
+    _page("collection:visit-new", "write", lambda w: "/collection/visits/new/", method="POST",
+          insider="worker", refused=(200, 403, 404), outsiders=_writes(base=True),
+          body=lambda w: {"grid": GRID, "visited_at": "2026-11-01T10:00", "place": "楼道",
+                          "findings": "泄漏检查三走访"}),
+    _page("collection:verifications", "list", lambda w: "/collection/verifications/",
+          insider="worker", markers=lambda w: [M_PERSON]),
+    _page("collection:verifications", "write", lambda w: "/collection/verifications/",
+          method="POST", insider="worker", refused=(200, 403, 404),
+          body=lambda w: {"task": w.verification.pk, "decision": "confirmed"},
+          outsiders=_writes(base=True)),
+    _page("collection:task-items", "list", lambda w: "/collection/task-items/",
+          insider="township", markers=lambda w: [M_TASK]),
+    _page("collection:task-items", "write", lambda w: "/collection/task-items/",
+          method="POST", insider="township", refused=(200, 403, 404),
+          body=lambda w: {"delete": w.task_item.pk}, outsiders=_writes(base=True)),
+    _page("collection:imports", "list", lambda w: "/collection/imports/", insider="worker",
+          markers=lambda w: [M_IMPORT]),
+    _page("collection:import-detail", "detail", insider="worker",
+          path=lambda w: f"/collection/imports/{w.import_job.pk}/"),
+    _page("collection:import-detail", "write", method="POST", insider="worker",
+          path=lambda w: f"/collection/imports/{w.import_job.pk}/", body=lambda w: {"do": "apply"},
+          outsiders=_writes(base=True), refused=(200, 403, 404)),
+    _page("collection:export-download", "detail", insider="dispatcher",
+          path=lambda w: f"/collection/exports/{w.export_token}/",
+          outsiders=(*OUT, "dept", *VIEW_ONLY), markers=lambda w: [M_PERSON]),
+]
+
+
+def _default_schema(tag: str) -> dict:
+    from collection.tag_schemas import default_tag_schemas
+
+    return default_tag_schemas()[tag]
+
+
+RELEASED = {"original_charge": "盗窃", "sentence": "有期徒刑一年", "release_date": "2025-01-01"}
+PETITION = {"reason": "征地补偿", "petition_count": "3", "last_date": "2026-10-01",
+            "measures": "包案化解"}
+
+
+def _csv_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("new.csv", f"姓名,证件号码\n某,{ID_NUMBER}\n".encode(),
+                              content_type="text/csv")
+
+
+# URL names that serve no record of any jurisdiction, with the reason. A namespace
+# ends in ":" and covers all its names.
+NO_DATA: dict[str, str] = {
+    "login": "the login form; lockout and enumeration are the auth stream's tests",
+    "logout": "ends the caller's own session",
+    "set_language": "sets the caller's language",
+    "collection:map": "the map's frame: its points come from collection-points (probed above)",
+    "admin:": "Django's admin: only is_staff accounts, and no role of GridGov is staff",
+    "schema": "the OpenAPI document: the shape of the API, no records",
+    "swagger-ui": "the page that renders the OpenAPI document",
+    "public-report": "the citizens' report form: anonymous by design (web stream: item 11)",
+    "open311-discovery": "the GeoReport v2 discovery document: endpoints and formats",
+    "two-factor-setup": "the caller's own authenticator enrolment (auth stream's tests)",
+    "two-factor-verify": "the caller's own second-factor code (auth stream's tests)",
+    "open311-services": "the public list of categories (GeoReport v2 services)",
+    "open311-service": "one category's definition",
+    "event-category-detail": "one category of the province-wide tree, read by everyone",
+    "import-job-template": "the empty spreadsheet template of a dataset",
+    "tag-schemas": "the province-wide schemas of the tags' extra fields",
+    "extra-schemas": "the province-wide schemas of the datasets' extra fields",
+    "events:report": "GET is the empty report form (its POST is a case above)",
+    "collection:person-new": "GET is the empty form for the caller's own grids",
+    "collection:house-new": "GET is the empty form for the caller's own grids",
+    "collection:visit-new": "GET is the empty form for the caller's own grids",
+}
+NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
+NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"
+NO_DATA["extra-schema"] = "GET: one province-wide extra-field schema (PUT/DELETE above)"
+
+
+def params(cases: list[Case]):
+    """(case, outsider, auth) for pytest, with the xfails of known, assigned leaks."""
+    out = []
+    for case in cases:
+        actors = [*case.outsiders, *(["insider"] if case.insider else [])]
+        for actor in actors:
+            auths = ("session", "token") if case.api else ("session",)
+            if actor == "dept" and case.api:  # also as its department's system
+                auths = (*auths, "department")
+            for auth in auths:
+                if actor == "anon" and auth == "token":
+                    continue
+                marks = ()
+                if actor in case.xfail:
+                    marks = (pytest.mark.xfail(strict=True, reason=case.xfail[actor]),)
+                out.append(pytest.param(case, actor, auth, marks=marks,
+                                        id=f"{case.id}-{actor}-{auth}"))
+    return out
