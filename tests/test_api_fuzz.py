@@ -25,6 +25,7 @@ import pytest
 import schemathesis
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -43,6 +44,7 @@ from events.models import Event, RoutingRule
 from governance.models import AuditLog, User
 from governance.wsgi import application
 from grids.demo_users import ensure_demo_users
+from tests.fixtures import OTPClient
 
 MAX_EXAMPLES = int(os.environ.get("GRIDGOV_FUZZ_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -79,12 +81,22 @@ def world(db, settings, tmp_path, django_capture_on_commit_callbacks, server_exc
         "areas": person.person.grid.code, "event-categories": "0101",
         "extra-schemas": "people", "tag-schemas": person.tag,
     }
-    tokens = {name: Token.objects.create(user=User.objects.get(username=name)).key
-              for name in ("admin", "county_dispatcher")}
+    dispatcher = User.objects.get(username="county_dispatcher")
+    # The administrator is a two-factor role: no personal API token, a verified session
+    # (and its CSRF token) instead, as a browser that passed the second factor has.
+    browser = OTPClient()
+    browser.force_login(User.objects.get(username="admin"))
+    csrf = get_random_string(32)
 
     class World:
         examples = itertools.count()
-        headers = {name: {"Authorization": f"Token {key}"} for name, key in tokens.items()}
+        auth = {
+            "admin": {"headers": {"Authorization": "", "X-CSRFToken": csrf},
+                      "cookies": {"sessionid": browser.cookies["sessionid"].value,
+                                  "csrftoken": csrf}},
+            "county_dispatcher": {"headers": {
+                "Authorization": f"Token {Token.objects.create(user=dispatcher).key}"}},
+        }
 
         @staticmethod
         def real(path: str, name: str):
@@ -126,12 +138,15 @@ def _call_and_check(case, world, user, server_exceptions):
             if value is not None:
                 case.path_parameters[name] = value
     server_exceptions.clear()
-    headers = world.headers[user]
+    auth = world.auth[user]
     with transaction.atomic():
-        response = case.call(headers=headers)
+        response = case.call(**auth)
         transaction.set_rollback(True)
     assert not server_exceptions, server_exceptions[-1]
-    case.validate_response(response, checks=CHECKS, headers=headers)
+    if response.status_code in (401, 403):
+        assert response.json()["code"] not in ("otp_required", "not_authenticated"), (
+            "the fuzzing user must be let in", response.json())
+    case.validate_response(response, checks=CHECKS, headers=auth["headers"])
 
 
 @pytest.fixture(autouse=True)
