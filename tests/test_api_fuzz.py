@@ -3,16 +3,17 @@
 The demo's world is built through the real services on top of the two test counties
 (its users, houses, people with tags, an organisation, a place, a visit, task items, an
 applied import with verification tasks, cases in several states). Then every operation of
-`/api/schema/` is called with generated input by token, as the province administrator
-(`admin`: the schema's examples, boundary and negative "coverage" cases, and random
-fuzzing) and as the 南关区 dispatcher (`county_dispatcher`: examples and fuzzing). Every
+`/api/schema/` is called with generated input as the province administrator (`admin`, a
+two-factor role: through a verified session; the schema's examples, boundary and negative
+"coverage" cases, and random fuzzing) and by token as the 南关区 dispatcher
+(`county_dispatcher`: examples and fuzzing). Every
 other example gets the ids of real records in its path, so detail routes and actions are
 fuzzed on objects that exist. Every answer must be something other than a server error,
 with a status code, content type and body the schema documents.
 
 Each example runs in a savepoint that is rolled back, so examples do not pile up. The run
-is bounded (5 fuzzing examples per operation; the coverage phase once) and takes about a
-minute and a half on two cores. To fuzz harder locally:
+is bounded (5 fuzzing examples per operation; the coverage phase once) and takes about two
+minutes on two cores. To fuzz harder locally:
 
     GRIDGOV_FUZZ_EXAMPLES=200 make test PYTEST_ARGS="tests/test_api_fuzz.py"
 """
