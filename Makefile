@@ -81,5 +81,5 @@ bench-import: deps
 	@DATABASE_URL=$(BENCH_DB) $(PY) bench/import_people.py --people $(or $(PEOPLE),1000000)
 
 clean:
-	rm -rf var staticfiles test-artifacts .pytest_cache .ruff_cache
+	rm -rf var staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

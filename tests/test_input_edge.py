@@ -2,6 +2,8 @@
 (issue 8), with the exact inputs that gave 500, now answer a 4xx `{"detail", "code"}`
 and write nothing; the same mapping holds for every endpoint and every page."""
 
+import re
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -156,6 +158,46 @@ def test_notification_ids_must_be_a_list_of_ids(token_client):
     assert _written() == before
 
 
+def test_reveal_takes_a_field_name_not_any_json_value(token_client, targets):
+    """Found by fuzzing on a real person: `{"field": {}}` reached the policy lookup
+    (TypeError: unhashable type)."""
+    before = _written()
+    for field in ({"a": 1}, ["id_number"], 1, None):
+        r = token_client.post(f"/api/v1/people/{targets['person']}/reveal/", {"field": field},
+                              format="json")
+        _assert_refused(r, 400, "invalid")
+        assert "field" in r.json()["errors"]
+    assert _written() == before
+
+
+ABSURD = ("9" * 5000, "99999999999999999999", "-1", "1e400", "0x10")
+
+
+def test_absurd_numbers_in_any_query_parameter_are_never_a_server_error(token_client):
+    """Every GET of the schema, every documented query parameter: numbers no column or
+    int() takes (found: `verifications/progress/?level=` with 5000 digits gave a 500)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    token_client.raise_request_exception = False
+    failures = []
+    for path, operations in schema["paths"].items():
+        if "get" not in operations:
+            continue
+        url = (path.replace("{code}", GRID).replace("{dataset}", "people")
+               .replace("{tag}", "x").replace("{number}", "SJ1").replace("{person_pk}", "1")
+               .replace("{id}", "1"))
+        names = {p["name"] for p in operations["get"].get("parameters", [])
+                 if p["in"] == "query"}
+        for name in names:
+            for value in ABSURD:
+                params = {"dataset": "people", name: value}
+                status = token_client.get(url, params).status_code
+                if status >= 500:
+                    failures.append((path, name, value[:20], status))
+    assert failures == []
+
+
 # -- one exception handler -------------------------------------------------------------
 
 
@@ -266,6 +308,38 @@ def test_a_nul_in_a_posted_form_is_a_400_page(client, admin):
     r = client.post("/collection/houses/new/", {"grid": GRID, "address": "甲\x00"})
     assert r.status_code == 400 and "空字符" in r.content.decode()
     assert _written() == before
+
+
+def _pages_with_arguments():
+    found = []
+
+    def walk(patterns, prefix):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif "<" in route and not route.startswith(("api/", "django-admin")):
+                found.append(route)
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+@pytest.mark.parametrize("garbage", ["99999999999999999999", "abc", "0", "-1"])
+def test_every_page_survives_garbage_in_its_url(client, admin, garbage):
+    """Every page of the URL conf that takes an argument, with ids out of range, not
+    numbers, zero and negative, read and posted: a 4xx (or the page), never a 500."""
+    client.force_login(admin)
+    client.raise_request_exception = False
+    failures, routes = [], _pages_with_arguments()
+    assert "events/<str:number>/" in routes
+    for route in routes:
+        url = "/" + re.sub(r"<(?:\w+:)?\w+>", garbage, route)
+        for method in (client.get, client.post):
+            status = method(url, {"x": "1"}).status_code
+            if status >= 500:
+                failures.append((url, method.__name__, status))
+    assert failures == []
 
 
 def test_garbage_ids_on_a_page_are_a_4xx_page(client, make_user):

@@ -1,12 +1,14 @@
 """The request bodies of the hand-written collection actions, for the OpenAPI schema.
 
-The views read these fields from `request.data` and the services validate them; these
-serializers only describe them, so that clients generated from the schema (and the
-fuzzing test) send what the endpoints take instead of the output records.
+The views read these fields from `request.data` and the services validate them; most of
+these serializers only describe them (reveal validates with its own), so that clients
+generated from the schema (and the fuzzing test) send what the endpoints take instead of
+the output records.
 """
 
 from rest_framework import serializers
 
+from collection import policy
 from collection.models import House, Organisation, Place
 
 GRID = serializers.CharField(help_text="网格编码 grid code (level 6, in your jurisdiction)")
@@ -52,7 +54,7 @@ class VisitCreateSerializer(serializers.Serializer):
 
 
 class RevealSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(choices=["id_number", "phone"])
+    field = serializers.ChoiceField(choices=sorted(policy.REVEAL_ROLES))
 
 
 class RevealedSerializer(serializers.Serializer):

@@ -1,6 +1,11 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -157,6 +162,8 @@ class VerificationSerializer(serializers.ModelSerializer):
                   "decided_at", "created_at"]
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "status", str, enum=list(VerificationTask.Status.values))]))
 class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           ScopedViewSet):
     """核准任务:部门下推的数据由网格员确认、更正或驳回。"""
@@ -188,4 +195,4 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
         raw = request.query_params.get("level", "6")
         return Response(verification.verification_progress(
-            user=request.user, level=int(raw) if raw.isdigit() else -1))
+            user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1))

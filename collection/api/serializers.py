@@ -101,7 +101,7 @@ class PersonSerializer(serializers.ModelSerializer):
     # Derived from the digits the ID mask hides: masked with it ('199*-**-**').
     birth_date = ProtectedField("birth_date", allow_null=True)
     grid = serializers.CharField(source="grid.code", read_only=True)
-    house = serializers.PrimaryKeyRelatedField(read_only=True)
+    house = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     tags = ActiveTagListSerializer(child=TagSerializer(), read_only=True)
     extra = serializers.SerializerMethodField()
 
@@ -171,7 +171,8 @@ class PlaceSerializer(serializers.ModelSerializer):
 class VisitSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="grid.code", read_only=True)
     visitor = serializers.CharField(source="visitor.username", read_only=True)
-    event = serializers.CharField(source="event.number", read_only=True, default=None)
+    event = serializers.CharField(source="event.number", read_only=True, default=None,
+                                  allow_null=True)
 
     class Meta:
         model = Visit

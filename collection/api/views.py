@@ -1,8 +1,13 @@
 from django.core.exceptions import ValidationError
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,11 +50,26 @@ class ExportMixin:
 
     export_dataset = ""
 
-    @extend_schema(parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"]),
-                               OpenApiParameter("q", str)],
-                   responses={(200, "application/vnd.openxmlformats-officedocument."
+    def __init_subclass__(cls, **kwargs):
+        """The schema names the filters each list and its export really take."""
+        super().__init_subclass__(**kwargs)
+        if not cls.export_dataset:
+            return
+        from collection.exports import EXPORTS
+
+        filters = [OpenApiParameter(f, str) for f in EXPORTS[cls.export_dataset].filters]
+        views = {"export": extend_schema(
+            parameters=[OpenApiParameter("fmt", str, enum=["xlsx", "csv"]), *filters])}
+        if "list" not in cls.__dict__:
+            views["list"] = extend_schema(parameters=filters)
+        extend_schema_view(**views)(cls)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet"): OpenApiTypes.BINARY,
-                              (200, "text/csv"): OpenApiTypes.BINARY})
+                              (200, "text/csv"): OpenApiTypes.BINARY,
+                              202: inline_serializer("ExportQueued", {
+                                  "detail": serializers.CharField(),
+                                  "code": serializers.CharField()})})
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         """导出(按角色脱敏);数据量大时后台生成并通知。Export, masked by role."""
@@ -142,9 +162,12 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["post"])
     def reveal(self, request, pk=None):
         """查看完整证件号码或电话(留痕)。Reveal a protected value; audited."""
-        value = services.person_reveal(actor=request.user, person=self.get_object(),
-                                       field=request.data.get("field", ""))
-        return Response({"field": request.data.get("field"), "value": value})
+        person = self.get_object()  # outside the jurisdiction: 404 whatever the body
+        s = RevealSerializer(data=request.data)
+        s.is_valid(raise_exception=True)  # a field name, not any JSON value
+        field = s.validated_data["field"]
+        value = services.person_reveal(actor=request.user, person=person, field=field)
+        return Response({"field": field, "value": value})
 
 
 class _GridRecordViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -176,7 +199,7 @@ class HouseViewSet(_GridRecordViewSet):
                                     use=p.get("use", ""), grid=p.get("grid", ""))
 
     @extend_schema(responses={200: PersonSerializer(many=True)})
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def residents(self, request, pk=None):
         house = self.get_object()
         people = selectors.person_list(user=request.user).filter(house=house)

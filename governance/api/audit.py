@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from governance.api.views import ScopedReadOnlyViewSet
@@ -21,6 +22,8 @@ class AuditLogSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter(f, str) for f in ("action", "object_type", "object_id")]))
 class AuditLogViewSet(ScopedReadOnlyViewSet):
     """审计日志(只读,限审计员管辖范围) Audit trail, read-only, scoped to the auditor."""
 

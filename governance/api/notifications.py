@@ -1,5 +1,10 @@
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,6 +24,8 @@ class NotificationReadSerializer(serializers.Serializer):
                                 required=False, help_text="不填则全部标为已读 all when absent")
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
+    "unread", str, description="非空则只列未读 any value: unread only")]))
 class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     """我的站内通知(只看自己的)。My notifications."""
 
