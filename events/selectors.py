@@ -110,7 +110,8 @@ def dispatch_units(*, event: Event):
     """The unit a case may be dispatched down to: the area directly below the one holding
     it, on the way to where it happened (the rule `_validate_arguments` enforces)."""
     return Area.objects.filter(parent=event.current_area,
-                               path__in=ancestor_paths(event.area_path)).only("code", "name")
+                               path__in=ancestor_paths(event.area_path)).defer(
+        "boundary", "boundary_simple")
 
 
 # -- codes to objects: the one lookup of each, for the page and the API alike ---------

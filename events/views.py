@@ -75,7 +75,7 @@ def detail(request, number):
     units = Area.objects.none()
     if "dispatch" in allowed or "transfer" in allowed:
         departments = selectors.dispatch_departments(event=event)
-        units = selectors.dispatch_units(event=event)
+        units = selectors.dispatch_units(event=event).only("code", "name")
     return render(request, "events/detail.html", {
         "event": event,
         "timeline": selectors.event_timeline(event=event),
