@@ -1,9 +1,12 @@
-"""Helpers shared by the benchmarks: their own psycopg connection and the machine."""
+"""Helpers shared by the benchmarks: their own psycopg connection, the machine, the bench
+database and its province, timing rows with their percentiles, and Markdown result tables."""
 
 from __future__ import annotations
 
 import os
 import platform
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -44,3 +47,95 @@ def host_info(pg) -> dict:
         "python": f"Python {platform.python_version()}, Django {django.get_version()}, "
                   f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})",
     }
+
+
+# ----------------------------------------------------------------------------- database
+
+def django_setup(*, debug: bool = False, request_log_level: int | None = None,
+                 **env: str) -> None:
+    """Django with the dev settings against the bench database: `env` gives defaults for
+    the environment (DATABASE_URL=…); DEBUG is off unless asked for. Missing static files
+    are not warned about; with `request_log_level`, django.request logs only from there."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.dev")
+    for key, value in env.items():
+        os.environ.setdefault(key, value)
+    if debug:
+        os.environ["DEBUG"] = "true"
+    else:
+        os.environ.setdefault("DEBUG", "false")
+    import django
+
+    django.setup()
+    if request_log_level is not None:
+        logging.getLogger("django.request").setLevel(request_log_level)
+    warnings.filterwarnings("ignore", message="No directory at")  # STATIC_ROOT not built
+
+
+def bench_database(settings, hint: str = "") -> dict:
+    """Django's default database, refusing anything not named like a bench database."""
+    db = settings.DATABASES["default"]
+    if "bench" not in db["NAME"]:
+        sys.exit(f"refusing to run on database {db['NAME']!r}: use the bench database{hint}")
+    return db
+
+
+def bench_province():
+    """The province the bench database holds (boundaries deferred), or exit."""
+    from grids.models import Area
+
+    province = Area.objects.defer("boundary", "boundary_simple").filter(level=1).order_by(
+        "code").first()
+    if province is None:
+        sys.exit("no province in this database: load one first (bench/README.md)")
+    return province
+
+
+# ----------------------------------------------------------------------------- timing
+
+NS_PER = {"ms": 1e6, "µs": 1e3}
+
+
+def percentile(values_ns: list[int], q: float, unit: str = "ms") -> float | None:
+    """Nearest-rank percentile of nanosecond timings, in `unit` (ms or µs)."""
+    if not values_ns:
+        return None
+    s = sorted(values_ns)
+    return s[min(len(s) - 1, max(0, -(-len(s) * q // 100) - 1))] / NS_PER[unit]
+
+
+@dataclass
+class TimedRow:
+    """One contender's timings: `n` calls (or events) in `wall_ns`, with the per-call
+    latencies in `lat_ns` (empty for batch rows)."""
+
+    name: str
+    n: int = 0
+    wall_ns: int = 0
+    lat_ns: list[int] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.n / (self.wall_ns / 1e9) if self.wall_ns else 0.0
+
+    def mean(self, unit: str = "ms") -> float:
+        return self.wall_ns / self.n / NS_PER[unit] if self.n else 0.0
+
+    def pct(self, q: float, unit: str = "ms") -> float | None:
+        return percentile(self.lat_ns, q, unit)
+
+
+def fmt(v, digits=1):
+    """A number with thousands separators, or — for none."""
+    return "—" if v is None else f"{v:,.{digits}f}"
+
+
+def md_table(header: list[str], align: str, rows) -> str:
+    """A Markdown table: `align` is one letter a column, l (left) or r (right)."""
+    rule = "|" + "|".join("---" if a == "l" else "--:" for a in align) + "|"
+    lines = ["| " + " | ".join(header) + " |", rule]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -76,7 +76,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import host_info, pg_connect
+from common import (
+    TimedRow,
+    bench_database,
+    bench_province,
+    django_setup,
+    fmt,
+    host_info,
+    md_table,
+    percentile,
+    pg_connect,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -276,36 +286,17 @@ DEFAULT_TRY_INDEX = [
 # ----------------------------------------------------------------------------- timing
 
 @dataclass
-class Row:
-    name: str
-    lat_ns: list[int] = field(default_factory=list)  # per call (empty for batch rows)
-    rounds: list[float] = field(default_factory=list)  # events/s of each round
-    n: int = 0  # events written / calls made
-    wall_ns: int = 0
-    note: str = ""
+class Row(TimedRow):
+    """n: events written / calls made; lat_ns per call (empty for batch rows)."""
 
-    @property
-    def rate(self) -> float:
-        return self.n / (self.wall_ns / 1e9) if self.wall_ns else 0.0
+    rounds: list[float] = field(default_factory=list)  # events/s of each round
 
     @property
     def mean_ms(self) -> float:
-        return self.wall_ns / self.n / 1e6 if self.n else 0.0
+        return self.mean("ms")
 
     def pct_ms(self, q: float) -> float | None:
-        return pct(self.lat_ns, q)
-
-
-def pct(values_ns: list[int], q: float) -> float | None:
-    """Nearest-rank percentile, in ms."""
-    if not values_ns:
-        return None
-    s = sorted(values_ns)
-    return s[min(len(s) - 1, max(0, -(-len(s) * q // 100) - 1))] / 1e6
-
-
-def fmt(v, digits=1):
-    return "—" if v is None else f"{v:,.{digits}f}"
+        return self.pct(q, "ms")
 
 
 def log(msg: str) -> None:
@@ -1040,7 +1031,8 @@ def inbox_part(args, pg, province, out) -> int:
                             "stmts_fixed": captured.get(ORM_FIX2, []),
                             "ref_stmts": [(q, 0.0) for q in ref_sql[user.pk]]})
             log(f"  {who}/{box}: {answers[REF][1]:,} cases; p50 ms: " + ", ".join(
-                f"{name.split(' ')[0]} " + ("timeout" if r["timeout"] else fmt(pct(r["total"], 50)))
+                f"{name.split(' ')[0]} "
+                + ("timeout" if r["timeout"] else fmt(percentile(r["total"], 50)))
                 for name, r in rows.items()))
 
     # The slowest statement of the ORM calls as they are, explained; a statement that
@@ -1159,15 +1151,14 @@ def print_report(args, out, info, db_name, started, wall) -> None:
         ck = out["report_checks"]
         print(f"## 1. Reporting throughput ({ck['points']:,} reports per contender, "
               f"{args.rounds} rounds, category {CATEGORY}, +{ck['warm']} warm-up)\n")
-        print("| contender | events | events/s | mean ms | p50 ms | p95 ms | × executemany |"
-              " × COPY | events/s by round |")
-        print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
         copy = rows["copy"]
-        for r in rows.values():
-            print(f"| {r.name} | {r.n:,} | {r.rate:,.0f} | {r.mean_ms:.3f} | "
-                  f"{fmt(r.pct_ms(50))} | {fmt(r.pct_ms(95))} | "
-                  f"{r.mean_ms / ref.mean_ms:,.1f} | {r.mean_ms / copy.mean_ms:,.1f} | "
-                  + ", ".join(f"{v:,.0f}" for v in r.rounds) + " |")
+        print(md_table(
+            ["contender", "events", "events/s", "mean ms", "p50 ms", "p95 ms", "× executemany",
+             "× COPY", "events/s by round"], "lrrrrrrrr",
+            [[r.name, f"{r.n:,}", f"{r.rate:,.0f}", f"{r.mean_ms:.3f}", fmt(r.pct_ms(50)),
+              fmt(r.pct_ms(95)), f"{r.mean_ms / ref.mean_ms:,.1f}",
+              f"{r.mean_ms / copy.mean_ms:,.1f}", ", ".join(f"{v:,.0f}" for v in r.rounds)]
+             for r in rows.values()]))
         api, svc = rows["api"], rows["service"]
         print(f"\nRatios (time per event): API / plain INSERT (executemany) = "
               f"{api.mean_ms / ref.mean_ms:,.0f}×, service / plain INSERT = "
@@ -1234,7 +1225,7 @@ def print_report(args, out, info, db_name, started, wall) -> None:
               " × SQL ref (p50) |")
         print("|---|---|--:|---|--:|--:|--:|--:|--:|--:|")
         for r in out["inbox"]:
-            ref50 = pct(r["rows"][REF]["total"], 50)
+            ref50 = percentile(r["rows"][REF]["total"], 50)
             for name, v in r["rows"].items():
                 unit = f"{r['user']} ({r['area'].name} {r['area'].code}) | {r['box']} | " \
                        f"{r['count']:,}"
@@ -1242,8 +1233,8 @@ def print_report(args, out, info, db_name, started, wall) -> None:
                     print(f"| {unit} | {name} | 0 | > {args.statement_timeout:g} s "
                           "(statement_timeout) | — | — | — | — |")
                     continue
-                p50, p95 = pct(v["total"], 50), pct(v["total"], 95)
-                pg50, c50 = ((fmt(pct(v["page"], 50), 2), fmt(pct(v["count"], 50), 2))
+                p50, p95 = percentile(v["total"], 50), percentile(v["total"], 95)
+                pg50, c50 = ((fmt(percentile(v["page"], 50), 2), fmt(percentile(v["count"], 50), 2))
                              if name != API else ("—", "—"))
                 print(f"| {unit} | {name} | {len(v['total'])} | {fmt(p50, 2)} | "
                       f"{fmt(p95, 2)} | {pg50} | {c50} | {p50 / ref50:,.1f} |")
@@ -1300,39 +1291,22 @@ def short_sql(sql: str) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.dev")
-    os.environ.setdefault("DATABASE_URL", "postgis://postgres@localhost:5432/gridgov_bench")
-    os.environ.setdefault("REDIS_URL", "redis://localhost:6379/15")
-    if args.debug:
-        os.environ["DEBUG"] = "true"
-    else:
-        os.environ.setdefault("DEBUG", "false")
     import logging
-    import warnings
 
-    import django
-
-    django.setup()
     # Requests cancelled by the statement_timeout are counted, not logged as errors.
-    logging.getLogger("django.request").setLevel(logging.CRITICAL)
-    warnings.filterwarnings("ignore", message="No directory at")
+    django_setup(debug=args.debug, request_log_level=logging.CRITICAL,
+                 DATABASE_URL="postgis://postgres@localhost:5432/gridgov_bench",
+                 REDIS_URL="redis://localhost:6379/15")
 
     from django.conf import settings
 
-    from grids.models import Area
-
-    db = settings.DATABASES["default"]
-    if "bench" not in db["NAME"]:
-        sys.exit(f"refusing to run on database {db['NAME']!r}: use the bench database "
-                 "(DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench)")
+    db = bench_database(settings, " (DATABASE_URL=postgis://postgres@localhost:5432/"
+                                  "gridgov_bench)")
     t_start = time.perf_counter()
     started = load()
     pg = pg_connect(db)
     info = machine_info(pg)
-    province = Area.objects.defer("boundary", "boundary_simple").filter(level=1).order_by(
-        "code").first()
-    if province is None:
-        sys.exit("no province in this database: load one first (bench/README.md)")
+    province = bench_province()
     out = {"province": f"{province.name} {province.code}", "debug": settings.DEBUG,
            "broker": settings.CELERY_BROKER_URL}
     out["grids"], out["villages"] = pg.execute(

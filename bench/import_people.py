@@ -53,7 +53,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import host_info, pg_connect
+from common import bench_database, bench_province, django_setup, host_info, pg_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -502,10 +502,6 @@ def print_report(args, out, info, db_name, elapsed) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.dev")
-    os.environ.setdefault("DATABASE_URL", "postgis://postgres@localhost:5432/gridgov_bench")
-    os.environ.setdefault("REDIS_URL", "redis://localhost:6379/15")
-    os.environ.setdefault("DEBUG", "false")
     # Keys only for this process when neither the settings nor .env provide them.
     env_file = ROOT / ".env"
     env_text = env_file.read_text() if env_file.exists() else ""
@@ -514,26 +510,15 @@ def main(argv=None) -> int:
                               "bench:" + base64.b64encode(secrets.token_bytes(32)).decode())
     if "FIELD_HASH_KEY" not in env_text:
         os.environ.setdefault("FIELD_HASH_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
-    import warnings
-
-    import django
-
-    django.setup()
-    warnings.filterwarnings("ignore", message="No directory at")
+    django_setup(DATABASE_URL="postgis://postgres@localhost:5432/gridgov_bench",
+                 REDIS_URL="redis://localhost:6379/15")
     from django.conf import settings
 
-    from grids.models import Area
-
-    db = settings.DATABASES["default"]
-    if "bench" not in db["NAME"]:
-        sys.exit(f"refusing to run on database {db['NAME']!r}: use the bench database")
+    db = bench_database(settings)
     t_start = clock()
     pg = pg_connect(db)
     info = host_info(pg)
-    province = Area.objects.defer("boundary", "boundary_simple").filter(level=1).order_by(
-        "code").first()
-    if province is None:
-        sys.exit("no province in this database: load one first (bench/README.md)")
+    province = bench_province()
     out = {"province": f"{province.name} {province.code}"}
     start_person = pg.execute("SELECT coalesce(max(id), 0) FROM collection_person").fetchone()[0]
     start_seq = pg.execute("SELECT coalesce(max(seq), 0) FROM governance_change").fetchone()[0]

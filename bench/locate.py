@@ -55,7 +55,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import host_info, pg_connect
+from common import TimedRow, django_setup, fmt, host_info, md_table, pg_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -123,28 +123,18 @@ def parse_args(argv=None):
 # --------------------------------------------------------------------------- timing
 
 @dataclass
-class Row:
-    name: str
-    n: int = 0  # points measured
-    hits: int = 0
-    wall_ns: int = 0
-    lat_ns: list[int] = field(default_factory=list)  # per call; empty for the bulk row
-    note: str = ""
+class Row(TimedRow):
+    """n: points measured; lat_ns per call (empty for the bulk row)."""
 
-    @property
-    def rate(self) -> float:
-        return self.n / (self.wall_ns / 1e9) if self.wall_ns else 0.0
+    hits: int = 0
 
     @property
     def mean_us(self) -> float:
-        return self.wall_ns / self.n / 1e3 if self.n else 0.0
+        return self.mean("µs")
 
     def pct_us(self, q: float) -> float | None:
         """Nearest-rank percentile of the per-call latencies, in µs."""
-        if not self.lat_ns:
-            return None
-        s = sorted(self.lat_ns)
-        return s[min(len(s) - 1, max(0, -(-len(s) * q // 100) - 1))] / 1e3
+        return self.pct(q, "µs")
 
 
 @dataclass
@@ -213,19 +203,13 @@ def run_rounds(contenders: list[Contender], points, warm, cap_s, rounds) -> None
         print(f"  {c.name}: {c.row.rate:,.0f}/s", file=sys.stderr, flush=True)
 
 
-def fmt(v, digits=0):
-    return "—" if v is None else f"{v:,.{digits}f}"
-
-
 def table(rows: list[Row], ref: Row) -> str:
-    lines = ["| contender | points | hits | locates/s | mean µs | p50 µs | p99 µs | × raw SQL |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|"]
-    for r in rows:
-        lines.append(
-            f"| {r.name} | {r.n:,} | {r.hits:,} | {fmt(r.rate)} | {fmt(r.mean_us, 1)} "
-            f"| {fmt(r.pct_us(50), 1)} | {fmt(r.pct_us(99), 1)} | {r.mean_us / ref.mean_us:.2f} |"
-        )
-    return "\n".join(lines)
+    return md_table(
+        ["contender", "points", "hits", "locates/s", "mean µs", "p50 µs", "p99 µs",
+         "× raw SQL"], "lrrrrrrr",
+        [[r.name, f"{r.n:,}", f"{r.hits:,}", fmt(r.rate, 0), fmt(r.mean_us, 1),
+          fmt(r.pct_us(50), 1), fmt(r.pct_us(99), 1), f"{r.mean_us / ref.mean_us:.2f}"]
+         for r in rows])
 
 
 def differ(a: list, b: list) -> int:
@@ -531,19 +515,10 @@ def diagnostics(ctx) -> int:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings.dev")
-    if args.debug:
-        os.environ["DEBUG"] = "true"
-    else:
-        os.environ.setdefault("DEBUG", "false")
     import logging
-    import warnings
 
-    import django
-
-    django.setup()
-    logging.getLogger("django.request").setLevel(logging.ERROR)  # no log line per 404
-    warnings.filterwarnings("ignore", message="No directory at")  # STATIC_ROOT not built
+    # No log line per 404.
+    django_setup(debug=args.debug, request_log_level=logging.ERROR)
 
     import numpy as np
     import shapely

@@ -154,6 +154,37 @@ def dataset_export_count(*, user, dataset: str, filters: dict | None = None) -> 
     return _queryset(user, EXPORTS[dataset], filters or {}).count()
 
 
+@dataclass(frozen=True)
+class ExportAnswer:
+    """What an export request comes to: the file now (`data`), or `queued` for the
+    background when the selection is larger than EXPORT_SYNC_LIMIT rows."""
+
+    queued: bool
+    data: bytes = b""
+    rows: int = 0
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def dataset_export_request(*, user, dataset: str, fmt: str, filters: dict) -> ExportAnswer:
+    """Export a scoped, filtered list: at once when it is small, otherwise queued for
+    Celery on commit (the user is notified with a download link). The one decision for
+    the API and the pages (which link to the API's export)."""
+    if dataset_export_count(user=user, dataset=dataset,
+                            filters=filters) > settings.EXPORT_SYNC_LIMIT:
+        from .export_tasks import export_dataset_task
+
+        user_id = user.pk
+        transaction.on_commit(lambda: export_dataset_task.delay(user_id, dataset, fmt, filters))
+        return ExportAnswer(queued=True)
+    data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
+    return ExportAnswer(queued=False, data=data, rows=count)
+
+
 def export_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "exports"
     path.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,22 @@ def _text(value, label, max_length: int, *, required: bool = False) -> str:
     return text
 
 
+# What each kind of base data is called in the audit trail and in the change feed.
+_RECORDED = {Person: ("person", "people"), House: ("house", "houses"),
+             Organisation: ("organisation", "organisations"), Place: ("place", "places"),
+             Visit: ("visit", "visits")}
+
+
+def _save(actor, obj, *, op: str, changes: dict) -> None:
+    """The tail of every write on base data, in the caller's transaction: the row, its
+    audit entry (`<kind>.<op>` with `changes`) and its change-feed entry."""
+    obj.save()
+    name, dataset = _RECORDED[type(obj)]
+    audit_record(actor=actor, action=f"{name}.{op}", obj=obj, area_path=obj.area_path,
+                 changes=changes)
+    record_change(dataset=dataset, obj=obj, op=op, area_path=obj.area_path)
+
+
 def _require_change(actor, grid) -> None:
     if grid is None or grid.level != 6:
         raise ValidationError(_("请选择所属网格。"), code="required")
@@ -143,10 +159,7 @@ def _person_create(*, actor, grid, **data):
                                        id_number=person.id_number,
                                        residence_address=person.residence_address)
     _check_house(person)
-    person.save()
-    audit_record(actor=actor, action="person.create", obj=person, area_path=person.area_path,
-                 changes=diff({}, snapshot(person, PERSON_AUDITED)))
-    record_change(dataset="people", obj=person, op="create", area_path=person.area_path)
+    _save(actor, person, op="create", changes=diff({}, snapshot(person, PERSON_AUDITED)))
     return person
 
 
@@ -168,13 +181,10 @@ def person_update(*, actor, person: Person, grid=None, **data) -> Person:
                                   code="transfer_required")
         raise ValidationError(_("该证件号码已登记。"), code="duplicate")
     _check_house(person)
-    person.save()
     changes = diff(before, snapshot(person, PERSON_AUDITED))
     if person.id_number_index != old_index:
         changes["id_number"] = ["***", "***"]  # changed, value never logged
-    audit_record(actor=actor, action="person.update", obj=person, area_path=person.area_path,
-                 changes=changes)
-    record_change(dataset="people", obj=person, op="update", area_path=person.area_path)
+    _save(actor, person, op="update", changes=changes)
     return person
 
 
@@ -206,12 +216,10 @@ def house_create(*, actor, grid, address: str = "", use: str = House.Use.SELF,
     extra = _check_extra("houses", extra)
     if House.objects.filter(grid=grid, address=address).exists():
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
-    house = House.objects.create(grid=grid, area_path=grid.path, address=address,
-                                 use=use or House.Use.SELF, owner_name=owner_name,
-                                 location=location, extra=extra)
-    audit_record(actor=actor, action="house.create", obj=house, area_path=house.area_path,
-                 changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))
-    record_change(dataset="houses", obj=house, op="create", area_path=house.area_path)
+    house = House(grid=grid, area_path=grid.path, address=address, use=use or House.Use.SELF,
+                  owner_name=owner_name, location=location, extra=extra)
+    _save(actor, house, op="create",
+          changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))
     return house
 
 
@@ -243,10 +251,7 @@ def house_update(*, actor, house: House, **data) -> House:
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
     if "extra" in data:
         house.extra = _check_extra("houses", data["extra"])
-    house.save()
-    audit_record(actor=actor, action="house.update", obj=house, area_path=house.area_path,
-                 changes=diff(before, snapshot(house, HOUSE_AUDITED)))
-    record_change(dataset="houses", obj=house, op="update", area_path=house.area_path)
+    _save(actor, house, op="update", changes=diff(before, snapshot(house, HOUSE_AUDITED)))
     return house
 
 
@@ -266,10 +271,7 @@ def organisation_update(*, actor, organisation: Organisation, **data) -> Organis
     _require_choice(org.kind, Organisation.Kind, _("类型"))
     if "extra" in data:
         org.extra = _check_extra("organisations", data["extra"])
-    org.save()
-    audit_record(actor=actor, action="organisation.update", obj=org, area_path=org.area_path,
-                 changes=diff(before, snapshot(org, ORGANISATION_AUDITED)))
-    record_change(dataset="organisations", obj=org, op="update", area_path=org.area_path)
+    _save(actor, org, op="update", changes=diff(before, snapshot(org, ORGANISATION_AUDITED)))
     return org
 
 
@@ -291,12 +293,11 @@ def organisation_create(*, actor, grid, name: str = "", kind: str = "", credit_c
     extra = _check_extra("organisations", extra)
     if Organisation.objects.filter(credit_code=info.code).exists():
         raise ValidationError(_("该统一社会信用代码已登记。"), code="duplicate")
-    org = Organisation.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind,
-                                      credit_code=info.code, legal_person=legal_person,
-                                      address=address, location=location, extra=extra)
-    audit_record(actor=actor, action="organisation.create", obj=org, area_path=org.area_path,
-                 changes=diff({}, snapshot(org, ["name", "kind", "credit_code"])))
-    record_change(dataset="organisations", obj=org, op="create", area_path=org.area_path)
+    org = Organisation(grid=grid, area_path=grid.path, name=name, kind=kind,
+                       credit_code=info.code, legal_person=legal_person, address=address,
+                       location=location, extra=extra)
+    _save(actor, org, op="create",
+          changes=diff({}, snapshot(org, ["name", "kind", "credit_code"])))
     return org
 
 
@@ -310,11 +311,9 @@ def place_create(*, actor, grid, name: str = "", kind: str = "", address: str = 
     _require_choice(kind, Place.Kind, _("类型"))
     address = _text(address, _("地址"), 300)
     extra = _check_extra("places", extra)
-    place = Place.objects.create(grid=grid, area_path=grid.path, name=name, kind=kind,
-                                 address=address, location=location, extra=extra)
-    audit_record(actor=actor, action="place.create", obj=place, area_path=place.area_path,
-                 changes=diff({}, snapshot(place, ["name", "kind"])))
-    record_change(dataset="places", obj=place, op="create", area_path=place.area_path)
+    place = Place(grid=grid, area_path=grid.path, name=name, kind=kind, address=address,
+                  location=location, extra=extra)
+    _save(actor, place, op="create", changes=diff({}, snapshot(place, ["name", "kind"])))
     return place
 
 
@@ -332,14 +331,11 @@ def visit_create(*, actor, grid, visited_at, place: str, findings: str, people=(
     if report_category:
         event = _report_from_visit(actor, grid, place, findings, report_category,
                                    report_title)
-    visit = Visit.objects.create(grid=grid, area_path=grid.path, visitor=actor,
-                                 visited_at=visited_at, place=place, findings=findings,
-                                 event=event)
+    visit = Visit(grid=grid, area_path=grid.path, visitor=actor, visited_at=visited_at,
+                  place=place, findings=findings, event=event)
+    _save(actor, visit, op="create", changes={
+        "people": [None, len(people)], "event": [None, event.number if event else None]})
     visit.people.set(people)
-    audit_record(actor=actor, action="visit.create", obj=visit, area_path=visit.area_path,
-                 changes={"people": [None, len(people)],
-                          "event": [None, event.number if event else None]})
-    record_change(dataset="visits", obj=visit, op="create", area_path=visit.area_path)
     return visit
 
 

@@ -82,6 +82,15 @@ def verification_decide(*, actor, task: VerificationTask, decision: str, note: s
 PROGRESS_LEVELS = (3, 4, 5, 6)  # county, township, village, grid
 
 
+def verification_task_list(*, user, status: str = ""):
+    """The tasks in the user's jurisdiction, for the page and the API alike: with a
+    `status` (the page asks for the pending ones) in grid order, otherwise newest first."""
+    qs = VerificationTask.objects.restrict(user).select_related("grid")
+    if status:
+        return qs.filter(status=status).order_by("grid__code", "id")
+    return qs.order_by("-created_at")
+
+
 def verification_progress(*, user, level: int = 6) -> list[dict]:
     """Pending / confirmed / corrected / rejected counts per grid, or rolled up to the
     areas of `level` containing the grids (3 county … 6 grid), in one grouped query

@@ -12,15 +12,19 @@ from governance.roles import Role
 
 from . import policy
 from .models import House, Organisation, Person
-from .verification import CORRECTABLE, verification_decide, verification_progress
+from .verification import (
+    CORRECTABLE,
+    verification_decide,
+    verification_progress,
+    verification_task_list,
+)
 from .work_models import VerificationTask
 
 MODELS = {"people": Person, "houses": House, "organisations": Organisation}
 
 
-def verification_list(*, user, status: str = VerificationTask.Status.PENDING):
-    return (VerificationTask.objects.restrict(user).filter(status=status)
-            .select_related("grid").order_by("grid__code", "id"))
+def _pending(user):
+    return verification_task_list(user=user, status=VerificationTask.Status.PENDING)
 
 
 def _records(user, tasks) -> dict[tuple[str, str], object]:
@@ -82,7 +86,7 @@ def _fields(dataset: str, obj) -> list[dict]:
 def verifications(request):
     if request.method == "POST":
         task_id = request.POST.get("task", "")
-        task = verification_list(user=request.user).filter(
+        task = _pending(request.user).filter(
             pk=task_id).first() if task_id.isdigit() else None
         if task is None:
             messages.error(request, _("该核准任务不存在或已处理。"))
@@ -99,7 +103,7 @@ def verifications(request):
                 messages.success(request, _("已处理:%(s)s") % {
                     "s": VerificationTask.Status(decision).label})
         return redirect(request.get_full_path())
-    page = Paginator(verification_list(user=request.user), 20).get_page(request.GET.get("page"))
+    page = Paginator(_pending(request.user), 20).get_page(request.GET.get("page"))
     records = _records(request.user, page)
     # Only the grid's own workers decide; staff above follow the progress.
     worker_grids = set(request.user.role_assignments.filter(role=Role.GRID_WORKER)

@@ -37,9 +37,12 @@ def my_grid(request):
                             area_path=p.area_path),
              policy.present(request.user, "phone", p.phone, area_path=p.area_path)) for p in page]
     from .duties import grid_duties
-    from .verification_views import verification_list
+    from .verification import verification_task_list
+    from .work_models import VerificationTask
 
-    pending = dict(verification_list(user=request.user).filter(grid__in=grids).order_by()
+    pending = dict(verification_task_list(user=request.user,
+                                          status=VerificationTask.Status.PENDING)
+                   .filter(grid__in=grids).order_by()
                    .values_list("grid_id").annotate(n=Count("id")))
     return render(request, "collection/my_grid.html", {
         "grids": grids,

@@ -234,13 +234,18 @@ ACTION_LABELS = {
 }
 
 
+# The steps of the process, in the order the page offers them: the one list the service
+# accepts (services.event_transition) and the page and API offer.
+TRANSITIONS = ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
+               "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
+               "merge")
+
+
 def available_actions(event: Event, user) -> list[str]:
     """Names of the transitions `user` may perform on `event` now."""
     process = EventProcess(event)
     names = []
-    for name in ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
-                 "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
-                 "merge"):
+    for name in TRANSITIONS:
         method = getattr(process, name)
         if method.can_proceed(check_conditions=False) and method.has_perm(user):
             names.append(name)

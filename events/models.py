@@ -80,6 +80,7 @@ OPEN_STATUSES = [Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.HAN
 
 class Source(models.TextChoices):
     GRID_WORKER = "grid_worker", _("网格员上报")
+    STAFF = "staff", _("工作人员上报")
     CITIZEN = "citizen", _("群众上报")
     DEPARTMENT = "department", _("部门系统")
     HOTLINE = "hotline_12345", _("12345热线")

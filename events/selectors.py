@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
+from governance.errors import Forbidden, ServiceError
 from governance.models import Department, RoleAssignment
 from governance.roles import UNIT_ROLES, Role
-from grids.models import ancestor_paths
+from grids.models import Area, ancestor_paths
 
 from .models import (
     OPEN_STATUSES,
@@ -102,3 +104,74 @@ def dispatch_departments(*, event: Event):
     item 2). The page offers exactly these; the services accept nothing else."""
     return (Department.objects.filter(area__path__in=ancestor_paths(event.area_path))
             .select_related("area").order_by("area__level", "name"))
+
+
+def dispatch_units(*, event: Event):
+    """The unit a case may be dispatched down to: the area directly below the one holding
+    it, on the way to where it happened (the rule `_validate_arguments` enforces)."""
+    return Area.objects.filter(parent=event.current_area,
+                               path__in=ancestor_paths(event.area_path)).defer(
+        "boundary", "boundary_simple")
+
+
+# -- codes to objects: the one lookup of each, for the page and the API alike ---------
+
+class UnknownTarget(ServiceError):
+    """A code or number named by a step that is not one the step may name (400)."""
+
+    default_code = "invalid_target"
+    default_message = _("部门、单位或事件不存在。")
+
+
+OUT_OF_DISPATCH_SCOPE = _("该部门不在本事件的分派范围内(只能交给事发地及其上级区域的部门)。")
+
+
+def department_by_code(*, event: Event, code: str) -> Department:
+    """A department the case may be dispatched or transferred to (`dispatch_departments`).
+    An unknown code is a 400; another area's department is refused (403), as the service
+    refuses it."""
+    department = dispatch_departments(event=event).filter(code=code).first()
+    if department is not None:
+        return department
+    if Department.objects.filter(code=code).exists():
+        raise Forbidden(OUT_OF_DISPATCH_SCOPE)
+    raise UnknownTarget()
+
+
+def unit_by_code(*, event: Event, code: str) -> Area:
+    """The unit below named for a dispatch down (`dispatch_units`); any other code is a 400."""
+    unit = dispatch_units(event=event).filter(code=code).first()
+    if unit is None:
+        raise UnknownTarget()
+    return unit
+
+
+def merge_target(*, user, number: str) -> Event:
+    """The case to merge into: only one the user can see (no probing by number)."""
+    try:
+        return event_get(user=user, number=number)
+    except Event.DoesNotExist:
+        raise UnknownTarget() from None
+
+
+def transition_targets(*, user, event: Event, department: str = "", unit: str = "",
+                       into: str = "") -> dict:
+    """The objects a step names by code (department, unit, case to merge into), as the
+    keyword arguments of `services.event_transition`."""
+    kwargs = {}
+    if department:
+        kwargs["department"] = department_by_code(event=event, code=department)
+    if unit:
+        kwargs["unit"] = unit_by_code(event=event, code=unit)
+    if into:
+        kwargs["into"] = merge_target(user=user, number=into)
+    return kwargs
+
+
+def report_grid(*, user, code: str) -> Area:
+    """A grid (level 6) inside the user's jurisdiction, named by code for a report or for
+    locating a held case."""
+    grid = Area.objects.restrict(user).filter(code=code, level=6).first()
+    if grid is None:
+        raise ServiceError(_("网格不存在或不在您的管辖范围内。"), code="invalid_grid")
+    return grid

@@ -25,8 +25,9 @@ from . import permissions as perm
 from . import sla
 from .actions import EVENT_REPORT
 from .attachments import attachments_save
-from .flows import ACTION_LABELS, EventProcess, Step
+from .flows import ACTION_LABELS, TRANSITIONS, EventProcess, Step
 from .models import (
+    OPEN_STATUSES,
     Attachment,
     Event,
     EventCategory,
@@ -238,9 +239,6 @@ _NOT_AUDITED = {"id", "reporter_name", "reporter_phone", "tracking_code", "updat
 AUDITED_FIELDS = [f.attname for f in Event._meta.concrete_fields
                   if f.name not in _NOT_AUDITED]
 
-TRANSITIONS = ("approve", "reject", "accept", "escalate", "dispatch", "handle", "sign",
-               "send_back", "send_down", "transfer", "close", "verify", "reopen", "rate",
-               "merge")
 NOTE_REQUIRED = {"reject", "send_back", "send_down", "reopen", "close"}
 
 
@@ -296,12 +294,10 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
 def _check_department_target(event: Event, department: Department) -> None:
     """Every step that names a department checks it against the one rule of
     `dispatch_departments` (the case's own area and the units above it)."""
-    from .selectors import dispatch_departments
+    from .selectors import OUT_OF_DISPATCH_SCOPE, dispatch_departments
 
     if not dispatch_departments(event=event).filter(pk=department.pk).exists():
-        raise EventActionError(
-            _("该部门不在本事件的分派范围内(只能交给事发地及其上级区域的部门)。"),
-            code="forbidden")
+        raise EventActionError(OUT_OF_DISPATCH_SCOPE, code="forbidden")
 
 
 def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
@@ -362,8 +358,7 @@ def event_citizen_rate(*, number: str, tracking_code: str, rating: int,
 @transaction.atomic
 def event_supervise(*, actor, event: Event, colour: str, message: str,
                     days: int = 2) -> SupervisionCard:
-    if event.status not in (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
-                            Status.HANDLING, Status.CLOSED):
+    if event.status not in OPEN_STATUSES:
         raise EventActionError(_("只能督办未办结的事件。"), code="invalid_state")
     if not perm.is_upper_level(actor, event):
         raise EventActionError(_("只有上级单位可以督办该事件。"), code="forbidden")

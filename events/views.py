@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.models import Department
-from grids.models import Area, ancestor_paths
+from grids.models import Area
 
 from . import selectors, services
 from .attachments import EXTENSIONS, INLINE_TYPES, serve_headers
@@ -16,6 +16,7 @@ from .forms import ActionForm, ReportForm, SuperviseForm
 from .masking import phone_for, reporter_name_for
 from .models import Attachment, Event, Status
 from .routing import suggested_department
+from .sources import PAGE, report_source
 
 
 @login_required
@@ -74,8 +75,7 @@ def detail(request, number):
     units = Area.objects.none()
     if "dispatch" in allowed or "transfer" in allowed:
         departments = selectors.dispatch_departments(event=event)
-        units = Area.objects.filter(parent=event.current_area,
-                                    path__in=ancestor_paths(event.area_path)).only("code", "name")
+        units = selectors.dispatch_units(event=event).only("code", "name")
     return render(request, "events/detail.html", {
         "event": event,
         "timeline": selectors.event_timeline(event=event),
@@ -115,20 +115,15 @@ def _act(request, event):
             if not form.is_valid():
                 raise ValidationError(" ".join(str(e) for e in form.errors.values()))
             d = form.cleaned_data
-            kwargs = {}
-            if d["department"]:
-                kwargs["department"] = Department.objects.get(code=d["department"])
-            if d["unit"]:
-                kwargs["unit"] = Area.objects.get(code=d["unit"])
-            if d["into"]:
-                kwargs["into"] = selectors.event_get(user=request.user, number=d["into"])
+            kwargs = selectors.transition_targets(
+                user=request.user, event=event, department=d["department"], unit=d["unit"],
+                into=d["into"])
             if d["rating"]:
                 kwargs["rating"] = d["rating"]
             services.event_transition(actor=request.user, event=event, action=d["action"],
                                       note=d["note"], files=d["files"], **kwargs)
         messages.success(request, _("操作成功。"))
-    except (ValidationError, Department.DoesNotExist, Area.DoesNotExist,
-            Event.DoesNotExist) as exc:
+    except ValidationError as exc:
         text = " ".join(getattr(exc, "messages", [])) or _("操作对象不存在。")
         messages.error(request, text)
     return redirect("events:detail", number=event.number)
@@ -142,7 +137,8 @@ def report(request):
         try:
             event = services.event_report(
                 actor=request.user, title=d["title"], description=d["description"],
-                category=d["category"], lng=d["lng"], lat=d["lat"], address=d["address"],
+                category=d["category"], source=report_source(actor=request.user, channel=PAGE),
+                lng=d["lng"], lat=d["lat"], address=d["address"],
                 urgency=d["urgency"], files=d["photos"])
         except (ValidationError, ValueError) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))

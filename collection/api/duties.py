@@ -172,9 +172,8 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     queryset = VerificationTask.objects.none()
 
     def scoped_queryset(self):
-        qs = VerificationTask.objects.restrict(self.request.user).select_related("grid")
-        status = self.request.query_params.get("status")
-        return qs.filter(status=status) if status else qs.order_by("-created_at")
+        return verification.verification_task_list(
+            user=self.request.user, status=self.request.query_params.get("status") or "")
 
     @extend_schema(request=DecideSerializer, responses={200: VerificationSerializer, 400: ERROR,
                                                         403: ERROR, 404: ERROR})

@@ -73,30 +73,21 @@ class ExportMixin:
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         """导出(按角色脱敏);数据量大时后台生成并通知。Export, masked by role."""
-        from django.conf import settings
-        from django.db import transaction
         from django.http import HttpResponse
 
         from collection import exports
-        from collection.export_tasks import export_dataset_task
 
         # "fmt", not "format": DRF reserves ?format= for its renderers.
         fmt = "csv" if request.query_params.get("fmt") == "csv" else "xlsx"
         dataset, p = self.export_dataset, request.query_params
         filters = {k: p.get(k, "") for k in exports.EXPORTS[dataset].filters}
-        if exports.dataset_export_count(user=request.user, dataset=dataset,
-                                        filters=filters) > settings.EXPORT_SYNC_LIMIT:
-            user_id = request.user.pk
-            transaction.on_commit(
-                lambda: export_dataset_task.delay(user_id, dataset, fmt, filters))
+        answer = exports.dataset_export_request(user=request.user, dataset=dataset, fmt=fmt,
+                                                filters=filters)
+        if answer.queued:
             return Response({"detail": "数据量较大,已转入后台生成,完成后将通知您。 The export "
                                        "runs in the background; you will be notified.",
                              "code": "queued"}, status=202)
-        data, _count = exports.dataset_export(user=request.user, dataset=dataset, fmt=fmt,
-                                              filters=filters)
-        content_type = ("text/csv; charset=utf-8" if fmt == "csv" else
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response = HttpResponse(data, content_type=content_type)
+        response = HttpResponse(answer.data, content_type=exports.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{dataset}.{fmt}"'
         return response
 

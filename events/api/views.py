@@ -5,7 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from events import config, selectors, services
-from events.models import Event, EventCategory, RoutingRule, Source, Trace
+from events.models import Event, EventCategory, RoutingRule, Trace
+from events.sources import API, report_source
 from governance.api.views import ScopedReadOnlyViewSet, ScopedViewSet
 from governance.models import Department
 from governance.roles import Action
@@ -124,15 +125,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         s = EventReportSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        grid = None
-        if d.get("grid"):
-            grid = Area.objects.restrict(request.user).filter(code=d["grid"], level=6).first()
-            if grid is None:
-                return Response({"detail": "网格不存在或不在您的管辖范围内 Unknown grid.",
-                                 "code": "invalid_grid"}, status=400)
-        source = Source.DEPARTMENT if request.user.department_id else Source.API
-        if any(r.role == "grid_worker" for r in request.user.role_assignments.all()):
-            source = Source.GRID_WORKER
+        grid = selectors.report_grid(user=request.user, code=d["grid"]) if d.get("grid") \
+            else None
+        source = report_source(actor=request.user, channel=API)
         try:
             event = services.event_report(
                 actor=request.user, title=d["title"], description=d["description"],
@@ -157,17 +152,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         s = EventActionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        kwargs = {}
-        try:
-            if d.get("department"):
-                kwargs["department"] = Department.objects.get(code=d["department"])
-            if d.get("unit"):
-                kwargs["unit"] = Area.objects.get(code=d["unit"])
-            if d.get("into"):  # only a case the caller can see: no probing by number
-                kwargs["into"] = selectors.event_get(user=request.user, number=d["into"])
-        except (Department.DoesNotExist, Area.DoesNotExist, Event.DoesNotExist):
-            return Response({"detail": "部门、单位或事件不存在 Unknown target.",
-                             "code": "invalid_target"}, status=400)
+        kwargs = selectors.transition_targets(
+            user=request.user, event=event, department=d.get("department"),
+            unit=d.get("unit"), into=d.get("into"))
         if "rating" in d:
             kwargs["rating"] = d["rating"]
         services.event_transition(actor=request.user, event=event, action=name,
@@ -217,11 +204,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         event = self.get_object()
         s = EventLocateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        grid = Area.objects.restrict(request.user).filter(code=s.validated_data["grid"],
-                                                          level=6).first()
-        if grid is None:
-            return Response({"detail": "网格不存在或不在您的管辖范围内 Unknown grid.",
-                             "code": "invalid_grid"}, status=400)
+        grid = selectors.report_grid(user=request.user, code=s.validated_data["grid"])
         services.event_locate(actor=request.user, event=event, grid=grid)
         return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
                                               context={"request": request}).data)
