@@ -101,10 +101,16 @@ def outbox_emit(
                                            departments=departments)
     if getattr(settings, "OUTBOX_DRAIN_EAGER", False):
         _deliver(message, blocked=set(), now=timezone.now())
-    else:
+    elif not _drain_scheduled():
         # robust: the write is committed by then; if the broker is down, beat drains.
         transaction.on_commit(drain_schedule, robust=True)
     return message
+
+
+def _drain_scheduled() -> bool:
+    """Whether this transaction already queues a drain on commit (one drain serves all
+    its messages: a service that records a hundred changes queues one task)."""
+    return any(callback[1] is drain_schedule for callback in connection.run_on_commit)
 
 
 def drain_schedule() -> None:

@@ -84,7 +84,8 @@ def test_the_message_commits_or_rolls_back_with_the_write(lazy, subscribers, dra
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         with transaction.atomic():
             message = emit(n=2, area_path="220000000000/", departments=[3, 5])
-    # Nothing is handed over inside the transaction; its commit queues a drain.
+            emit(n=3)
+    # Nothing is handed over inside the transaction; its commit queues one drain.
     assert subscribers.calls == [] and len(callbacks) == 1
     message.refresh_from_db()
     assert (message.topic, message.payload, message.area_path, message.departments) == (
@@ -232,6 +233,9 @@ def private_queue(monkeypatch):
     monkeypatch.undo()
     app.amqp.flush_routes()
     app.amqp.__dict__.pop("router", None)
+    # The worker selected the queue to consume from on the app itself: a later worker
+    # started without `queues` (events/tests/test_celery.py) must consume the default.
+    app.amqp.queues._consume_from = None
 
 
 @pytest.mark.django_db(transaction=True)
