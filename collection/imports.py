@@ -253,12 +253,13 @@ def _store_preview(job: ImportJob, checked: Checked) -> ImportJob | None:
 
 
 def _announce(job: ImportJob, first_seq: int | None, last_seq: int | None) -> None:
-    """One webhook for the job to every department whose area holds some of its records
-    (a township's subscriber too, not only those above the importer); subscribers then
-    read the change feed from seq_from. Like every webhook it carries no personal data."""
+    """One announcement for the job (topic `change.<dataset>`, op `import`) addressed to
+    every department whose area holds some of its records (a township's too, not only
+    those above the importer); the webhooks' subscribers then read the change feed from
+    seq_from. Like every announcement it carries no personal data."""
     from governance.models import Change, Department
+    from governance.outbox import outbox_emit
     from grids.models import ancestor_paths
-    from integrations.services import webhook_publish
 
     if first_seq is None:
         return
@@ -268,11 +269,11 @@ def _announce(job: ImportJob, first_seq: int | None, last_seq: int | None) -> No
     for path in paths:  # one per grid written, not per record
         areas.update(ancestor_paths(path))
     departments = list(Department.objects.filter(area__path__in=areas))
-    webhook_publish(event_type=f"{job.dataset}.changed", area_path=job.area_path,
-                    departments=departments,
-                    payload={"dataset": job.dataset, "op": "import", "import_job": job.pk,
-                             "creates": job.creates, "updates": job.updates,
-                             "seq_from": first_seq, "seq_to": last_seq})
+    outbox_emit(topic=f"change.{job.dataset}", area_path=job.area_path,
+                departments=departments,
+                payload={"dataset": job.dataset, "op": "import", "import_job": job.pk,
+                         "creates": job.creates, "updates": job.updates,
+                         "seq_from": first_seq, "seq_to": last_seq})
 
 
 @transaction.atomic

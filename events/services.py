@@ -17,6 +17,7 @@ from governance.access import require
 from governance.audit import audit_entry, audit_record, audit_records, diff, snapshot
 from governance.models import Department, RoleAssignment
 from governance.notifications import notify
+from governance.outbox import outbox_emit
 from governance.roles import UNIT_ROLES, Role
 from grids.locate import locate, parse_point
 from grids.models import Area
@@ -96,16 +97,14 @@ def _notify_holders(event: Event, kind: str, title: str) -> None:
 
 
 def _publish(event: Event, action: str) -> None:
-    """Signed webhooks to the department systems concerned (queued on commit)."""
-    from integrations.services import webhook_publish
-
+    """Announce the step through the outbox (topic `event.<action>`): its subscribers,
+    such as the department systems' webhooks, learn of it after commit."""
     from .payloads import event_payload
 
-    # Only the departments that hold or held the case (the rule of its `restrict`); a
-    # case no department has been given yet goes to none.
-    webhook_publish(event_type=f"event.{action}", payload=event_payload(event),
-                    area_path=event.area_path,
-                    departments=list(Department.objects.filter(pk__in=event.departments)))
+    # Addressed only to the departments that hold or held the case (the rule of its
+    # `restrict`); a case no department has been given yet goes to none.
+    outbox_emit(topic=f"event.{action}", payload=event_payload(event),
+                area_path=event.area_path, departments=list(event.departments))
 
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:

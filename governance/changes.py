@@ -49,6 +49,7 @@ from __future__ import annotations
 from django.db import connection
 
 from .models import Change
+from .outbox import outbox_emit
 
 # Advisory-lock key space of the feed: BASE + sequence value (the high half of the key,
 # pg_locks.classid, identifies it). The trigger of migration 0006 uses the same base.
@@ -97,19 +98,18 @@ def _previous_area(dataset: str, object_id: str) -> str | None:
 
 
 def _announce(dataset: str, change: Change) -> None:
-    from integrations.services import departments_above, webhook_publish
-
-    webhook_publish(event_type=f"{dataset}.changed", area_path=change.area_path,
-                    departments=departments_above(change.area_path),
-                    payload={"dataset": dataset, "id": change.object_id, "op": change.op,
-                             "seq": change.seq})
+    # Subscribers (the webhooks of integrations/subscribers.py) learn of it after commit;
+    # the payload carries no personal data.
+    outbox_emit(topic=f"change.{dataset}", area_path=change.area_path,
+                payload={"dataset": dataset, "id": change.object_id, "op": change.op,
+                         "seq": change.seq})
 
 
 def record_change(*, dataset: str, obj, op: str, area_path: str) -> Change:
     """Called by services inside their transaction (after the object's row is written,
     so concurrent writers of the same object are serialized by its row lock); announces
-    the change to webhook subscribers after commit (the payload carries no personal
-    data). A record announced before in another area gets a removal there first."""
+    the change through the outbox (topic `change.<dataset>`), whose subscribers learn of
+    it after commit. A record announced before in another area gets a removal there first."""
     object_id = str(obj.pk)
     previous = _previous_area(dataset, object_id) if op != "create" else None
     if previous is not None and previous != area_path:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -168,3 +169,34 @@ class Change(models.Model):
 
     def __str__(self):
         return f"{self.seq} {self.dataset}#{self.object_id} {self.op}"
+
+
+class OutboxMessage(models.Model):
+    """Something that happened, written in the same transaction as the change it reports
+    and handed to the subscribers of its topic after commit (governance.outbox).
+
+    `delivered_to` names the subscribers that have handled it (each one's handling and
+    its name commit together), so a failing subscriber is retried alone.
+    """
+
+    topic = models.CharField(max_length=100)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    area_path = models.CharField(max_length=120, blank=True, default="")
+    # Ids of the departments the message is addressed to (null: not addressed).
+    departments = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_to = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # after a failure
+    # Set once every subscriber has handled it (the pending ones are those without).
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待发消息")
+        verbose_name_plural = _("待发消息")
+        indexes = [models.Index(fields=["id"], name="governance_outbox_pending",
+                                condition=models.Q(processed_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.pk} {self.topic}"

@@ -33,10 +33,10 @@ def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
         return []
     cache = user.__dict__.setdefault("_jurisdiction_cache", {})
     if action not in cache:
-        from .models import RoleAssignment
-
+        # Through the user's reverse relation: models.py imports this module, so this
+        # one does not import models.py.
         cache[action] = list(
-            RoleAssignment.objects.filter(user=user, role__in=roles_granting(action)).values_list(
+            user.role_assignments.filter(role__in=roles_granting(action)).values_list(
                 "role", "area__path", "department_id"
             )
         )

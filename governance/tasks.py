@@ -18,3 +18,20 @@ def send_notification_email_task(notification_id):
     if n is None or not n.user.email:
         return
     send_mail(n.title, f"{n.body}\n\n{settings.SITE_URL}{n.url}", None, [n.user.email])
+
+
+@shared_task(ignore_result=True)
+def drain_outbox_task():
+    """Queued after every commit that wrote outbox messages, and periodic (beat): hand
+    the committed messages to their subscribers (governance.outbox)."""
+    from .outbox import outbox_drain
+
+    outbox_drain()
+
+
+@shared_task(ignore_result=True)
+def purge_outbox_task():
+    """Periodic (daily): messages processed more than a week ago."""
+    from .outbox import outbox_purge
+
+    outbox_purge()

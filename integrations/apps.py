@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("部门系统对接")
+
+    def ready(self):
+        from governance import outbox
+
+        from .subscribers import webhooks_for_change, webhooks_for_event
+
+        # Department systems hear of changes and of cases' steps through the outbox.
+        outbox.subscribe("change", webhooks_for_change)
+        outbox.subscribe("event", webhooks_for_event)

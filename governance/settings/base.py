@@ -270,7 +270,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collection.tasks.expire_stale_imports_task",
         "schedule": 3600.0,
     },
+    # Each commit queues a drain; this one picks up what a lost task or a subscriber's
+    # failure left behind (governance.outbox).
+    "drain-outbox": {
+        "task": "governance.tasks.drain_outbox_task",
+        "schedule": 60.0,
+    },
+    "purge-outbox": {
+        "task": "governance.tasks.purge_outbox_task",
+        "schedule": 24 * 3600.0,
+    },
 }
+# True: outbox messages are handed to their subscribers at once, in the writer's
+# transaction, instead of by a Celery task after commit (the test settings).
+OUTBOX_DRAIN_EAGER = env.bool("OUTBOX_DRAIN_EAGER", default=False)
 # An import whose preview waits this long unconfirmed is cancelled and its staging table
 # (encrypted rows) dropped.
 IMPORT_READY_DAYS = env.int("IMPORT_READY_DAYS", default=7)

@@ -14,6 +14,9 @@ CACHES = {
 }
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+# Outbox subscribers (webhooks) run inside the writer's transaction, so tests see their
+# effects without a commit; governance/tests/test_outbox.py drains it the real way.
+OUTBOX_DRAIN_EAGER = True
 
 # Fixed, test-only keys (never used outside the test suite).
 FIELD_ENCRYPTION_KEYS = "t1:" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="

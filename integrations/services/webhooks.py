@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 # Waits after the 1st … 5th failed attempt; the 6th failure makes the delivery dead.
 BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+DELIVER_TASK = "integrations.tasks.deliver_webhook_task"
 # Requeue deliveries this long overdue (lost broker message, worker killed mid-send).
 SWEEP_GRACE = timedelta(minutes=2)
 
@@ -50,10 +51,12 @@ def _timeout() -> float:
 
 
 def _queue_deliveries(delivery_ids: list[int], countdown: float | None = None) -> None:
-    from integrations.tasks import deliver_webhook_task
+    # Looked up by name: integrations.tasks imports the services, not the other way.
+    from celery import current_app
 
+    deliver = current_app.tasks[DELIVER_TASK]
     for pk in delivery_ids:
-        deliver_webhook_task.apply_async((pk,), countdown=countdown)
+        deliver.apply_async((pk,), countdown=countdown)
 
 
 def _queue_on_commit(delivery_ids: list[int], countdown: float | None = None) -> None:

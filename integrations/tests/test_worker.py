@@ -42,6 +42,9 @@ def private_queue(monkeypatch):
     monkeypatch.undo()
     app.amqp.flush_routes()
     app.amqp.__dict__.pop("router", None)
+    # The worker selected the queue to consume from on the app itself: a later worker
+    # started without `queues` (events/tests/test_celery.py) must consume the default.
+    app.amqp.queues._consume_from = None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,210 @@
+"""The kernel's transactional outbox: side effects of a write, after its commit.
+
+A service records what happened with `outbox_emit(topic=..., payload=...)` inside its
+own transaction: the message is a row (`OutboxMessage`) that commits or rolls back
+with the change it reports. After the commit a Celery task drains the outbox and hands
+each message to the subscribers of its topic; Celery beat drains it periodically too,
+so a message whose task was lost (broker down, worker killed) is still delivered.
+
+Subscribers are registered by the apps above the kernel, in their `AppConfig.ready()`:
+
+    outbox.subscribe("event", publish_event_webhooks)   # "event" and "event.*"
+
+so the kernel never imports them. A handler receives the `OutboxMessage` (topic,
+payload, area_path, departments) and must be idempotent: delivery is at-least-once.
+Each handler runs in its own transaction together with the record that it has handled
+the message (`delivered_to`): a handler that fails is retried later, alone, and the
+ones that succeeded are not run again. Per subscriber and topic, messages are handled
+in the order they were written: after a failure the subscriber's later messages of the
+same topic wait for the failed one.
+
+Tests (and a single-process setup) may set `OUTBOX_DRAIN_EAGER = True`: the message is
+then handed to its subscribers at once, inside the writer's transaction, which is how
+the webhooks behaved before the outbox existed.
+
+The life of a write: docs/outbox.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Department, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+DRAIN_TASK = "governance.tasks.drain_outbox_task"
+# pg_try_advisory_lock(int, int): one drain at a time. The two-key form (objsubid 2)
+# never meets the change feed's writer registrations (objsubid 1, governance.changes).
+_DRAIN_LOCK = (0x4747, 0x4F42)
+# Waits before retrying a message a subscriber failed on: doubling, capped.
+RETRY_MIN = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+PURGE_AFTER = timedelta(days=7)
+
+_TOPIC = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+Handler = Callable[[OutboxMessage], None]
+# (topic or prefix, name, handler), in registration order.
+_subscribers: list[tuple[str, str, Handler]] = []
+
+
+# Subscribing ---------------------------------------------------------------------
+
+
+def subscribe(topic_or_prefix: str, handler: Handler, *, name: str | None = None) -> None:
+    """Call `handler(message)` for every message whose topic is `topic_or_prefix` or
+    starts with it followed by a dot. `name` (default: the handler's dotted path) is
+    what the delivery record remembers, so keep it stable. Registering the same name
+    again replaces the handler."""
+    if not _TOPIC.match(topic_or_prefix):
+        raise ValueError(f"invalid outbox topic: {topic_or_prefix!r}")
+    name = name or f"{handler.__module__}.{handler.__qualname__}"
+    _subscribers[:] = [s for s in _subscribers if s[1] != name]
+    _subscribers.append((topic_or_prefix, name, handler))
+
+
+def subscribers_for(topic: str) -> list[tuple[str, Handler]]:
+    return [(name, handler) for prefix, name, handler in _subscribers
+            if topic == prefix or topic.startswith(prefix + ".")]
+
+
+# Emitting ------------------------------------------------------------------------
+
+
+def outbox_emit(
+    *,
+    topic: str,
+    payload: dict,
+    area_path: str = "",
+    departments: Iterable[Department | int] | None = None,
+) -> OutboxMessage:
+    """Record a message in the caller's transaction. `payload` must be JSON-serializable
+    (dates, decimals and UUIDs are fine) and carries no more than every subscriber may
+    pass on; `departments` names the audience when the writer decides it (a case: the
+    departments that hold or held it), None when it follows from `area_path`."""
+    if not isinstance(topic, str) or not _TOPIC.match(topic):
+        raise ValueError(f"invalid outbox topic: {topic!r}")
+    if not isinstance(payload, dict):
+        raise TypeError("outbox payload must be a dict")
+    if departments is not None:
+        departments = [getattr(d, "pk", d) for d in departments]
+    message = OutboxMessage.objects.create(topic=topic, payload=payload, area_path=area_path,
+                                           departments=departments)
+    if getattr(settings, "OUTBOX_DRAIN_EAGER", False):
+        _deliver(message, blocked=set(), now=timezone.now())
+    elif not _drain_scheduled():
+        # robust: the write is committed by then; if the broker is down, beat drains.
+        transaction.on_commit(drain_schedule, robust=True)
+    return message
+
+
+def _drain_scheduled() -> bool:
+    """Whether this transaction already queues a drain on commit (one drain serves all
+    its messages: a service that records a hundred changes queues one task)."""
+    return any(callback[1] is drain_schedule for callback in connection.run_on_commit)
+
+
+def drain_schedule() -> None:
+    """Queue a drain (looked up by name: the kernel's tasks module imports this one)."""
+    from celery import current_app
+
+    current_app.tasks[DRAIN_TASK].delay()
+
+
+# Draining ------------------------------------------------------------------------
+
+
+def _deliver(message: OutboxMessage, *, blocked: set[tuple[str, str]], now: datetime) -> bool:
+    """Hand `message` to the subscribers that have not handled it yet; returns whether
+    it is now processed. `blocked` holds (subscriber, topic) pairs that must wait for an
+    earlier message of the topic; this function adds the ones that fail."""
+    topic = message.topic
+    due = message.next_attempt_at is None or message.next_attempt_at <= now
+    errors: list[str] = []
+    waiting = False
+    for name, handler in subscribers_for(topic):
+        if name in message.delivered_to:
+            continue
+        if not due or (name, topic) in blocked:
+            blocked.add((name, topic))
+            waiting = True
+            continue
+        try:
+            with transaction.atomic():
+                handler(message)
+                message.delivered_to = [*message.delivered_to, name]
+                OutboxMessage.objects.filter(pk=message.pk).update(
+                    delivered_to=message.delivered_to)
+        except Exception as exc:  # one subscriber's failure must not stop the others
+            logger.exception("outbox message %s (%s): subscriber %s failed",
+                             message.pk, topic, name)
+            blocked.add((name, topic))
+            errors.append(f"{name}: {exc!r}"[:500])
+    if errors:
+        message.attempts += 1
+        message.last_error = "\n".join(errors)
+        wait = min(RETRY_MIN * 2 ** (message.attempts - 1), RETRY_MAX)
+        message.next_attempt_at = now + wait
+        message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+        return False
+    if waiting:
+        return False
+    message.processed_at = now
+    message.save(update_fields=["processed_at"])
+    return True
+
+
+def _pending():
+    return OutboxMessage.objects.filter(processed_at__isnull=True)
+
+
+def _drain_pass(batch: int, seen: set[int], now: datetime) -> int:
+    processed = 0
+    blocked: set[tuple[str, str]] = set()
+    last = 0
+    while True:
+        messages = list(_pending().filter(pk__gt=last).order_by("pk")[:batch])
+        if not messages:
+            return processed
+        for message in messages:
+            seen.add(message.pk)
+            processed += _deliver(message, blocked=blocked, now=now)
+        last = messages[-1].pk
+
+
+def outbox_drain(*, batch: int = 500, now: datetime | None = None) -> int:
+    """Hand every committed, unprocessed message to its subscribers, oldest first;
+    returns how many were fully processed. One drain runs at a time: a drain that
+    finds another one running returns at once, and the running one looks again before
+    it stops, so a message committed meanwhile is not left for beat."""
+    processed = 0
+    seen: set[int] = set()
+    for _round in range(10):  # beyond that, beat's next drain carries on
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", _DRAIN_LOCK)
+            if not cur.fetchone()[0]:
+                return processed
+        try:
+            processed += _drain_pass(batch, seen, now or timezone.now())
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", _DRAIN_LOCK)
+        if not _pending().filter(~Q(pk__in=seen)).exists():
+            break
+    return processed
+
+
+def outbox_purge(*, older_than: timedelta = PURGE_AFTER) -> int:
+    """Delete messages processed longer than `older_than` ago; returns how many."""
+    deleted, _detail = OutboxMessage.objects.filter(
+        processed_at__lt=timezone.now() - older_than).delete()
+    return deleted
