@@ -1,24 +1,10 @@
-"""Who may act on a case at its current step. Pure reads, cached per user object."""
+"""Who may act on a case at its current step. Pure reads over the user's roles, which the
+kernel reads once per request (`governance.scoping.user_role_rows`)."""
 
 from __future__ import annotations
 
-from governance.models import RoleAssignment
 from governance.roles import UNIT_ROLES, Role
-
-
-def _roles(user) -> list[tuple[str, int, str, int | None]]:
-    """(role, area id, area path, department id) of the user's assignments, cached."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    cache = user.__dict__.setdefault("_event_roles", None)
-    if cache is None:
-        cache = list(
-            RoleAssignment.objects.filter(user=user).values_list(
-                "role", "area_id", "area__path", "department_id"
-            )
-        )
-        user.__dict__["_event_roles"] = cache
-    return cache
+from governance.scoping import user_role_rows as _roles
 
 
 def is_unit_staff(user, area) -> bool:
@@ -59,7 +45,3 @@ def can_verify(user, event) -> bool:
         return True
     return any(role == Role.GRID_WORKER and area_id == event.grid_id
                for role, area_id, _p, _d in _roles(user))
-
-
-def clear(user) -> None:
-    user.__dict__.pop("_event_roles", None)
