@@ -4,19 +4,19 @@ kernel reads once per request (`governance.scoping.user_role_rows`)."""
 from __future__ import annotations
 
 from governance.roles import UNIT_ROLES, Role
-from governance.scoping import user_role_rows as _roles
+from governance.scoping import user_role_rows
 
 
 def is_unit_staff(user, area) -> bool:
     """Does the user work for the unit (area) itself?"""
     return any(role in UNIT_ROLES and area_id == area.id
-               for role, area_id, _p, _d in _roles(user))
+               for role, area_id, _p, _d in user_role_rows(user))
 
 
 def is_department_handler(user, department) -> bool:
     return department is not None and any(
         role == Role.DEPARTMENT_HANDLER and dept_id == department.id
-        for role, _a, _p, dept_id in _roles(user)
+        for role, _a, _p, dept_id in user_role_rows(user)
     )
 
 
@@ -32,7 +32,7 @@ def is_upper_level(user, event) -> bool:
     level = event.current_area.level
     return any(
         event.area_path.startswith(path) and path.count("/") < level
-        for role, _a, path, _d in _roles(user)
+        for role, _a, path, _d in user_role_rows(user)
         if role not in (Role.AUDITOR, Role.DEPARTMENT_HANDLER)
     )
 
@@ -44,4 +44,4 @@ def can_verify(user, event) -> bool:
     if event.reporter_id and event.reporter_id == user.pk:
         return True
     return any(role == Role.GRID_WORKER and area_id == event.grid_id
-               for role, area_id, _p, _d in _roles(user))
+               for role, area_id, _p, _d in user_role_rows(user))
