@@ -904,7 +904,7 @@ def inbox_part(args, pg, province, out) -> int:
         return original_list(user=user).defer(*AREA_GEOMETRIES)
 
     def orm(user, box):
-        scoping.clear_jurisdiction_cache(user)  # a request starts with an empty cache
+        scoping.clear_role_cache(user)  # a request starts with an empty cache
         qs = selectors.inbox(user=user, box=box)
         s = clock()
         page = [e.number for e in qs[:PAGE]]

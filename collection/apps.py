@@ -8,6 +8,8 @@ class CollectionConfig(AppConfig):
 
     def ready(self):
         from governance.audit import register_personal_field
+        from governance.navigation import menu_register
+        from governance.roles import Action
 
         from . import actions  # noqa: F401  (registers the app's actions)
         from .policy import MASKERS, PERSONAL_FIELDS
@@ -15,3 +17,8 @@ class CollectionConfig(AppConfig):
         # The audit trail stores these only masked, whichever service writes them.
         for field in PERSONAL_FIELDS:
             register_personal_field(field, MASKERS[field])
+
+        menu_register("collection:my-grid", _("基础信息"), "basedata.change", position=40)
+        menu_register("collection:people", _("人口与房屋"), Action.VIEW, position=50)
+        menu_register("collection:imports", _("数据导入"), Action.CHANGE, position=60)
+        menu_register("collection:transfers", _("迁入申请"), Action.CHANGE, position=70)

@@ -6,6 +6,7 @@ roles a user holds over the record's area, not their roles elsewhere."""
 from __future__ import annotations
 
 from governance.roles import Role
+from governance.scoping import user_role_rows
 
 from .masking import mask_birth_date, mask_id_number, mask_phone
 
@@ -43,13 +44,8 @@ _ORDER = {HIDDEN: 0, MASKED: 1, VISIBLE: 2}
 
 
 def user_roles(user) -> list[tuple[str, str]]:
-    """(role, area path) of each assignment, cached on the user object for the request."""
-    cache = user.__dict__.get("_collection_roles") if user is not None else None
-    if cache is None:
-        cache = list(user.role_assignments.values_list("role", "area__path")) \
-            if getattr(user, "is_authenticated", False) else []
-        user.__dict__["_collection_roles"] = cache
-    return cache
+    """(role, area path) of each of the user's roles (read once per request by the kernel)."""
+    return [(role, path) for role, _a, path, _d in user_role_rows(user)]
 
 
 def _roles_over(user, area_path: str) -> set[str]:

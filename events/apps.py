@@ -8,9 +8,14 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from governance.audit import register_personal_field
+        from governance.navigation import menu_register
+        from governance.roles import Action
 
         from . import actions  # noqa: F401  (registers the app's actions)
         from .masking import mask_phone
 
         # Reporters' numbers reach the audit trail only masked (see governance.audit).
         register_personal_field("reporter_phone", mask_phone)
+
+        menu_register("events:inbox", _("事件处置"), Action.VIEW, position=20)
+        menu_register("events:report", _("上报事件"), "event.report", position=30)

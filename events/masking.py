@@ -2,6 +2,7 @@
 names are masked except for the roles that must call the reporter."""
 
 from governance.roles import Role
+from governance.scoping import user_role_rows
 
 from . import permissions as perm
 
@@ -26,7 +27,7 @@ def phone_for(user, event) -> str:
 
 
 def _may_contact(user, event) -> bool:
-    roles = {r for r, _a, _p, _d in perm._roles(user)}
+    roles = {r for r, _a, _p, _d in user_role_rows(user)}
     return bool(roles & FULL_PHONE_ROLES) and (perm.holds_case(user, event)
                                                or perm.can_verify(user, event))
 

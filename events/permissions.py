@@ -1,36 +1,22 @@
-"""Who may act on a case at its current step. Pure reads, cached per user object."""
+"""Who may act on a case at its current step. Pure reads over the user's roles, which the
+kernel reads once per request (`governance.scoping.user_role_rows`)."""
 
 from __future__ import annotations
 
-from governance.models import RoleAssignment
 from governance.roles import UNIT_ROLES, Role
-
-
-def _roles(user) -> list[tuple[str, int, str, int | None]]:
-    """(role, area id, area path, department id) of the user's assignments, cached."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    cache = user.__dict__.setdefault("_event_roles", None)
-    if cache is None:
-        cache = list(
-            RoleAssignment.objects.filter(user=user).values_list(
-                "role", "area_id", "area__path", "department_id"
-            )
-        )
-        user.__dict__["_event_roles"] = cache
-    return cache
+from governance.scoping import user_role_rows
 
 
 def is_unit_staff(user, area) -> bool:
     """Does the user work for the unit (area) itself?"""
     return any(role in UNIT_ROLES and area_id == area.id
-               for role, area_id, _p, _d in _roles(user))
+               for role, area_id, _p, _d in user_role_rows(user))
 
 
 def is_department_handler(user, department) -> bool:
     return department is not None and any(
         role == Role.DEPARTMENT_HANDLER and dept_id == department.id
-        for role, _a, _p, dept_id in _roles(user)
+        for role, _a, _p, dept_id in user_role_rows(user)
     )
 
 
@@ -46,7 +32,7 @@ def is_upper_level(user, event) -> bool:
     level = event.current_area.level
     return any(
         event.area_path.startswith(path) and path.count("/") < level
-        for role, _a, path, _d in _roles(user)
+        for role, _a, path, _d in user_role_rows(user)
         if role not in (Role.AUDITOR, Role.DEPARTMENT_HANDLER)
     )
 
@@ -58,8 +44,4 @@ def can_verify(user, event) -> bool:
     if event.reporter_id and event.reporter_id == user.pk:
         return True
     return any(role == Role.GRID_WORKER and area_id == event.grid_id
-               for role, area_id, _p, _d in _roles(user))
-
-
-def clear(user) -> None:
-    user.__dict__.pop("_event_roles", None)
+               for role, area_id, _p, _d in user_role_rows(user))

@@ -285,8 +285,6 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
                         _("%(a)s:%(t)s") % {"a": ACTION_LABELS.get(step.action, label),
                                              "t": event.title})
     _publish(event, step.action)
-    if _real(actor):
-        perm.clear(actor)
     return event
 
 

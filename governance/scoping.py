@@ -25,22 +25,32 @@ from django.db import models
 
 from .roles import Action, roles_granting
 
+RoleRow = tuple[str, int, str, int | None]
 
-def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
-    """(role, area path, department id) of the user's roles granting `action`, cached
-    on the user object for the request."""
-    if user is None or not user.is_authenticated or not user.is_active:
+
+def user_role_rows(user) -> list[RoleRow]:
+    """(role, area id, area path, department id) of every role the user holds: read once
+    and cached on the user object, i.e. for the request. The one source of the user's roles
+    for jurisdiction (here), case permissions (events) and field policy (collection); an
+    anonymous or deactivated user holds none. `clear_role_cache` forgets it."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cache = user.__dict__.setdefault("_jurisdiction_cache", {})
-    if action not in cache:
+    rows = user.__dict__.get("_role_rows")
+    if rows is None:
         # Through the user's reverse relation: models.py imports this module, so this
         # one does not import models.py.
-        cache[action] = list(
-            user.role_assignments.filter(role__in=roles_granting(action)).values_list(
-                "role", "area__path", "department_id"
+        rows = user.__dict__["_role_rows"] = list(
+            user.role_assignments.values_list(
+                "role", "area_id", "area__path", "department_id"
             )
         )
-    return cache[action]
+    return rows
+
+
+def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
+    """(role, area path, department id) of the user's roles granting `action`."""
+    granting = roles_granting(action)
+    return [(r, path, d) for r, _a, path, d in user_role_rows(user) if r in granting]
 
 
 def _collapse(paths) -> list[str]:
@@ -64,8 +74,10 @@ def _department_handler(role: str) -> bool:
     return role == Role.DEPARTMENT_HANDLER
 
 
-def clear_jurisdiction_cache(user) -> None:
-    user.__dict__.pop("_jurisdiction_cache", None)
+def clear_role_cache(user) -> None:
+    """Forget what was cached on the user object about their access (their roles, the
+    objects shared with them): role_assign, role_revoke and object_share call it."""
+    user.__dict__.pop("_role_rows", None)
     user.__dict__.pop("_shared_pks_cache", None)
 
 

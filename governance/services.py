@@ -13,7 +13,7 @@ from .access import require
 from .audit import audit_record, diff, snapshot
 from .models import Department, RoleAssignment
 from .roles import ROLE_LEVEL, Action, Role
-from .scoping import clear_jurisdiction_cache, object_area_path
+from .scoping import clear_role_cache, object_area_path
 
 User = get_user_model()
 
@@ -83,7 +83,7 @@ def role_assign(*, actor, user, role: str, area, department: Department | None =
         audit_record(actor=actor, action="role.assign", obj=assignment,
                      changes={"role": [None, role], "area": [None, area.code]},
                      area_path=area.path)
-    clear_jurisdiction_cache(user)
+    clear_role_cache(user)
     return assignment
 
 
@@ -94,7 +94,7 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> None:
                  changes={"role": [assignment.role, None], "area": [assignment.area.code, None]},
                  area_path=assignment.area.path)
     assignment.delete()
-    clear_jurisdiction_cache(assignment.user)
+    clear_role_cache(assignment.user)
 
 
 @transaction.atomic
@@ -113,7 +113,7 @@ def object_share(*, actor, obj, user=None, department: Department | None = None,
     target = user if user is not None else department.group
     assign_perm(codename, target, obj)
     if user is not None:
-        clear_jurisdiction_cache(user)
+        clear_role_cache(user)
     audit_record(actor=actor, action="object.share", obj=obj,
                  changes={"shared_with": [None, f"user:{user.pk}" if user else
                                           f"department:{department.code}"],

@@ -2,20 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from grids.selectors import area_roots
-
 from .forms import AuditFilterForm
 from .selectors import audit_log_list
-
-
-@login_required
-def home(request):
-    roles = request.user.role_assignments.select_related("area", "department").order_by(
-        "area__level"
-    )
-    return render(request, "governance/home.html", {
-        "roles": roles, "roots": area_roots(user=request.user),
-    })
 
 
 @login_required

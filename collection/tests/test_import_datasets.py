@@ -286,7 +286,7 @@ def test_apply_rechecks_the_confirming_users_jurisdiction(importer, make_user):
     unit staff covering the whole job, may confirm it at all: a village's staff could
     once confirm a county's job, which is how this test used to reach the re-check.)"""
     from governance.models import RoleAssignment
-    from governance.scoping import clear_jurisdiction_cache
+    from governance.scoping import clear_role_cache
     from governance.services import role_assign, role_revoke
 
     grid = Area.objects.get(code=GRID)
@@ -299,7 +299,7 @@ def test_apply_rechecks_the_confirming_users_jurisdiction(importer, make_user):
     role_assign(actor=None, user=importer, role=Role.VILLAGE_STAFF, area=grid.parent)
     role_revoke(actor=None, assignment=RoleAssignment.objects.get(
         user=importer, role=Role.COUNTY_DISPATCHER))
-    clear_jurisdiction_cache(importer)
+    clear_role_cache(importer)
     job = apply(importer, job)  # may confirm, but one row lies outside their village now
     assert job.status == S.FAILED and "未写入任何数据" in job.error_message
     assert not House.objects.filter(address__startswith="丁 ").exists()

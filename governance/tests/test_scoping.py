@@ -48,9 +48,9 @@ def test_inactive_or_anonymous_user_sees_nothing(nanguan_dispatcher):
 def test_guardian_grant_shares_one_object(nanguan_dispatcher):
     other = Area.objects.get(code="220103002000")
     assign_perm("grids.view_area", nanguan_dispatcher, other)
-    from governance.scoping import clear_jurisdiction_cache
+    from governance.scoping import clear_role_cache
 
-    clear_jurisdiction_cache(nanguan_dispatcher)
+    clear_role_cache(nanguan_dispatcher)
     qs = Area.objects.restrict(nanguan_dispatcher)
     assert qs.filter(code="220103002000").exists()
     assert not qs.filter(code=KUANCHENG).exists()  # only that one object

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from grids.demo import is_functional_zone, read_divisions
+from grids.loader import is_functional_zone, read_divisions
 from grids.models import Area
 from grids.topology import check_topology
 from tests.fixtures import KUANCHENG, NANGUAN
@@ -53,7 +53,7 @@ def test_real_county_boundary_was_converted_from_gcj02():
     import shapely
 
     from grids.crs import gcj02_to_wgs84
-    from grids.demo import boundary_dir
+    from grids.loader import boundary_dir
 
     raw = shapely.from_geojson((boundary_dir() / "220102.geojson").read_text())
     county = Area.objects.get(code=NANGUAN)

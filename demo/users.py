@@ -6,8 +6,7 @@ from django.db import transaction
 from governance.models import Department
 from governance.roles import Role
 from governance.services import department_create, role_assign, user_create
-
-from .models import Area
+from grids.models import Area
 
 DEMO_PASSWORD = "Grid@2026demo"
 # The demo leaders, administrator and auditor need two-factor login: they are enrolled

@@ -2,8 +2,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grids.demo import DemoLoader, read_divisions, resolve_scope
-from grids.demo_users import DEMO_PASSWORD, DEMO_TOTP_SECRET, ensure_demo_users
+from demo.collection import ensure_demo_collection
+from demo.events import ensure_demo_events
+from demo.users import DEMO_PASSWORD, DEMO_TOTP_SECRET, ensure_demo_users
+from grids.loader import DemoLoader, read_divisions, resolve_scope
 from grids.models import Area
 
 
@@ -42,13 +44,9 @@ class Command(BaseCommand):
             say(f"完成 done in {time.monotonic() - t0:.1f}s: {summary}")
         if not no_users:
             users = ensure_demo_users()
-            from events.demo import ensure_demo_events
-
             made = ensure_demo_events()
             if made:
                 say(f"示例事件 sample cases: {made}")
-            from collection.demo import ensure_demo_collection
-
             if ensure_demo_collection():
                 say("示例基础信息 sample base data: 华阳社区第1网格 (房屋、人口、标签、导入、核准)")
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")

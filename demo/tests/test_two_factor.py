@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from grids.demo_users import DEMO_PASSWORD, ensure_demo_users
+from demo.users import DEMO_PASSWORD, ensure_demo_users
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_demo_loader_keeps_an_authenticator_enrolled_by_hand():
 
 
 def test_make_run_prints_how_to_pass_the_second_factor():
-    from grids.demo_users import DEMO_TOTP_SECRET
+    from demo.users import DEMO_TOTP_SECRET
 
     out = io.StringIO()
     call_command("load_demo_province", "--if-empty", stdout=out)

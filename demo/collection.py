@@ -13,14 +13,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from collection import imports
+from collection.duties import task_item_create
+from collection.models import House, PersonTag
+from collection.services import (
+    house_create,
+    organisation_create,
+    person_create,
+    place_create,
+    visit_create,
+)
+from collection.tags import person_tag_set
+from collection.validators import credit_check_char, id_check_digit
 from grids.models import Area
-
-from . import imports
-from .duties import task_item_create
-from .models import House, PersonTag
-from .services import house_create, organisation_create, person_create, place_create, visit_create
-from .tags import person_tag_set
-from .validators import credit_check_char, id_check_digit
 
 HOUSES = [("华阳小区 1 栋 101", "self", "王建国"), ("华阳小区 1 栋 102", "rental", "李秀英"),
           ("华阳小区 2 栋 301", "self", "张伟")]

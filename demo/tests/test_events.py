@@ -1,8 +1,8 @@
 import pytest
 
-from events.demo import SAMPLES, ensure_demo_events
+from demo.events import SAMPLES, ensure_demo_events
+from demo.users import ensure_demo_users
 from events.models import Event, Status
-from grids.demo_users import ensure_demo_users
 
 pytestmark = pytest.mark.django_db
 

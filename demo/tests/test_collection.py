@@ -2,9 +2,9 @@
 
 import pytest
 
-from collection.demo import HOUSES, PEOPLE, ensure_demo_collection
 from collection.models import House, ImportJob, Person, PersonTag, VerificationTask
-from grids.demo_users import ensure_demo_users
+from demo.collection import HOUSES, PEOPLE, ensure_demo_collection
+from demo.users import ensure_demo_users
 
 pytestmark = pytest.mark.django_db
 

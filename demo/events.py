@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from events.config import routing_rule_set
+from events.models import Event, EventCategory
+from events.services import event_report, event_supervise, event_transition
 from governance.models import Department
 from grids.models import Area
-
-from .config import routing_rule_set
-from .models import Event, EventCategory
-from .services import event_report, event_supervise, event_transition
 
 SAMPLES = [
     # (category, title, description, steps)

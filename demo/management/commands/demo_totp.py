@@ -3,7 +3,7 @@ from base64 import b32decode
 from django.core.management.base import BaseCommand
 from django_otp.oath import TOTP
 
-from grids.demo_users import DEMO_TOTP_SECRET
+from demo.users import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
