@@ -37,14 +37,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from collection.demo import ensure_demo_collection
 from collection.models import House, ImportJob, Organisation, PersonTag, Place, Visit
 from collection.work_models import TaskItem, VerificationTask
-from events.demo import ensure_demo_events
+from demo.collection import ensure_demo_collection
+from demo.events import ensure_demo_events
+from demo.users import ensure_demo_users
 from events.models import Event, RoutingRule
 from governance.models import AuditLog, User
 from governance.wsgi import application
-from grids.demo_users import ensure_demo_users
 from tests.fixtures import OTPClient
 
 MAX_EXAMPLES = int(os.environ.get("GRIDGOV_FUZZ_EXAMPLES", "5"))
