@@ -12,10 +12,10 @@ from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from collection import imports
-from collection.crypto import blind_index
 from collection.models import ID_CONTEXT, ImportJob, ImportRow, Person
 from collection.services import house_create, person_create
 from collection.validators import id_check_digit
+from governance.crypto import blind_index
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids.models import Area
