@@ -34,8 +34,7 @@ from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import Area, ancestor_paths
 
 from .actions import BASEDATA_CHANGE
-from .models import House, Person, PersonTag, Visit
-from .work_models import Dataset, ExtraFieldSchema, TaskItem
+from .models import Dataset, ExtraFieldSchema, House, Person, PersonTag, TaskItem, Visit
 
 # -- the grid task list ------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from .duties import (
     task_item_delete,
     task_item_list,
 )
-from .work_models import TaskItem
+from .models import TaskItem
 
 
 class TaskItemForm(forms.Form):

@@ -26,6 +26,7 @@ from governance.notifications import notify
 from governance.scoping import jurisdiction_paths
 
 from . import policy, selectors
+from .models import ExportFile
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,6 @@ def export_dir() -> Path:
 @transaction.atomic
 def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> str:
     """Background part: write the file, notify the user with their download link."""
-    from .export_models import ExportFile
-
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     name = f"{uuid.uuid4().hex}.{fmt}"
     (export_dir() / name).write_bytes(data)
@@ -211,8 +210,6 @@ def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> st
 
 def export_file_get(*, user, pk):
     """The user's own, unexpired export file and its path, or None."""
-    from .export_models import ExportFile
-
     export = ExportFile.objects.filter(pk=pk, user=user, expires_at__gt=timezone.now()).first()
     if export is None:
         return None
@@ -228,8 +225,6 @@ def export_files_purge(*, now=None) -> int:
     """Delete expired export files with their rows, and any file in the export folder
     older than the lifetime that no row knows (a crash between writing and committing).
     Returns the number of files removed."""
-    from .export_models import ExportFile
-
     now = now or timezone.now()
     removed = 0
     for export in ExportFile.objects.filter(expires_at__lte=now).iterator():

@@ -41,12 +41,12 @@ from governance.scoping import jurisdiction_paths
 from . import policy
 from .actions import BASEDATA_CHANGE
 from .duties import extra_schema
-from .import_models import ImportJob, ImportRow
 from .importing import staging
 from .importing.checks import extra_columns
 from .importing.files import MAX_ROWS, REASON, ROW_NUMBER, ImportFailed, read_table
 from .importing.rows import Checked, check_rows
 from .importing.specs import SPECS, Spec, spec_for
+from .models import ImportJob, ImportRow
 
 logger = logging.getLogger(__name__)
 

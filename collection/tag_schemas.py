@@ -21,8 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .models import PersonTag
-from .work_models import ExtraFieldSchema
+from .models import ExtraFieldSchema, PersonTag
 
 SCHEMA_PREFIX = "tag:"
 MAX_VISIT_EVERY_DAYS = 366

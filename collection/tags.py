@@ -27,7 +27,7 @@ from grids.models import ancestor_paths
 
 from . import policy
 from .actions import BASEDATA_CHANGE
-from .models import Person, PersonTag
+from .models import ExtraFieldSchema, Person, PersonTag
 from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
     MAX_VISIT_EVERY_DAYS,
     PHONE_PATTERN,
@@ -40,7 +40,6 @@ from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
     tag_schema_overridden,
     tag_schemas,
 )
-from .work_models import ExtraFieldSchema
 
 UNSET: Any = object()  # "not given": keep the current value on update, default on create
 

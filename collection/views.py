@@ -37,8 +37,8 @@ def my_grid(request):
                             area_path=p.area_path),
              policy.present(request.user, "phone", p.phone, area_path=p.area_path)) for p in page]
     from .duties import grid_duties
+    from .models import VerificationTask
     from .verification import verification_task_list
-    from .work_models import VerificationTask
 
     pending = dict(verification_task_list(user=request.user,
                                           status=VerificationTask.Status.PENDING)
@@ -191,9 +191,9 @@ def imports(request):
     """部门数据导入:选择数据类,下载模板,上传 CSV/XLSX,校验进度,确认导入,下载错误报告。"""
     from django.http import HttpResponse
 
-    from .import_models import ImportJob
     from .importing.specs import SPECS
     from .imports import import_job_create, import_job_list, import_template
+    from .models import ImportJob
 
     wanted = request.GET.get("template", "")
     if wanted in SPECS:
@@ -226,7 +226,6 @@ def imports(request):
 def import_detail(request, pk):
     from django.http import Http404
 
-    from .import_models import ImportJob
     from .imports import (
         import_job_apply_request,
         import_job_cancel,
@@ -234,6 +233,7 @@ def import_detail(request, pk):
         import_job_preview,
         may_control_import_job,
     )
+    from .models import ImportJob
 
     try:
         job = import_job_get(user=request.user, pk=pk)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collection import duties, verification
-from collection.work_models import Dataset, TaskItem, VerificationTask
+from collection.models import Dataset, TaskItem, VerificationTask
 from governance.api.views import ScopedViewSet
 from grids.models import Area
 

@@ -9,8 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from collection import crypto
-from collection.import_models import ImportJob, ImportRow
-from collection.models import ID_CONTEXT, PHONE_CONTEXT, Person
+from collection.models import ID_CONTEXT, PHONE_CONTEXT, ImportJob, ImportRow, Person
 from collection.tests.keys import AES_KEY_2
 from governance.models import AuditLog
 from grids.models import Area

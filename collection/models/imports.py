@@ -1,7 +1,5 @@
 """Bulk imports of base data (people, houses, organisations) from department files
-(see collection/imports.py).
-
-Imported from collection/models.py so that Django finds the models in the app."""
+(see collection/imports.py)."""
 
 import uuid
 from pathlib import PurePath
@@ -12,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.scoping import ScopedQuerySet
 
-from .fields import EncryptedTextField
-from .work_models import Dataset
+from ..fields import EncryptedTextField
+from .base import Dataset
 
 IMPORT_ROW_CONTEXT = "collection.importrow.data"
 
