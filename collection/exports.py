@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -52,6 +53,8 @@ def _point(obj) -> str:
 
 
 GENDERS = {"male": "男", "female": "女"}
+# The background export (collection/tasks.py, which imports this module): queued by name.
+EXPORT_TASK = "collection.tasks.export_dataset_task"
 
 
 def _protected(user, obj, field: str):
@@ -177,10 +180,9 @@ def dataset_export_request(*, user, dataset: str, fmt: str, filters: dict) -> Ex
     the API and the pages (which link to the API's export)."""
     if dataset_export_count(user=user, dataset=dataset,
                             filters=filters) > settings.EXPORT_SYNC_LIMIT:
-        from .export_tasks import export_dataset_task
-
         user_id = user.pk
-        transaction.on_commit(lambda: export_dataset_task.delay(user_id, dataset, fmt, filters))
+        transaction.on_commit(lambda: current_app.tasks[EXPORT_TASK].delay(
+            user_id, dataset, fmt, filters))
         return ExportAnswer(queued=True)
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     return ExportAnswer(queued=False, data=data, rows=count)

@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import PurePath
 
 import pandas as pd
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,7 +41,7 @@ from governance.scoping import jurisdiction_paths
 
 from . import policy
 from .actions import BASEDATA_CHANGE
-from .duties import extra_schema
+from .extra_fields import extra_schema
 from .importing import staging
 from .importing.checks import extra_columns
 from .importing.files import MAX_ROWS, REASON, ROW_NUMBER, ImportFailed, read_table
@@ -55,6 +56,7 @@ __all__ = ["MAX_ROWS", "MAX_UPLOAD_BYTES", "ImportFailed"]
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
 PREVIEW_ROWS = 20
+TASKS = "collection.tasks"  # where the import's tasks live (queued by name)
 
 ACTIVE = (ImportJob.Status.PENDING, ImportJob.Status.VALIDATING, ImportJob.Status.READY,
           ImportJob.Status.APPLYING)
@@ -321,9 +323,8 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
 
 
 def _queue(task_name: str, job_id: int) -> None:
-    from . import tasks
-
-    getattr(tasks, task_name).delay(job_id)
+    """Queue a task of collection/tasks.py by its name (that module imports this one)."""
+    current_app.tasks[f"{TASKS}.{task_name}"].delay(job_id)
 
 
 def _check_upload(file, mode: str, dataset: str) -> None:

@@ -14,7 +14,7 @@ from governance.access import allowed
 
 from . import policy, selectors, services
 from .actions import BASEDATA_CHANGE
-from .duties import extra_schema
+from .extra_fields import extra_schema
 from .forms import PersonEditForm, schema_form, schema_values
 from .models import House, Organisation, Person
 

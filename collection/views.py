@@ -14,7 +14,7 @@ from grids.models import Area
 
 from . import policy, selectors, services
 from .actions import BASEDATA_CHANGE
-from .duties import extra_schema
+from .extra_fields import extra_schema
 from .forms import PersonForm, schema_form, schema_values
 
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collection import duties, verification
+from collection import duties, extra_fields, verification
 from collection.models import Dataset, TaskItem, VerificationTask
 from governance.api.views import ScopedViewSet
 from grids.models import Area
@@ -114,7 +114,7 @@ class ExtraSchemaSerializer(serializers.Serializer):
 
 
 def _schema_row(dataset: str) -> dict:
-    return next(r for r in duties.extra_schemas() if r["dataset"] == dataset)
+    return next(r for r in extra_fields.extra_schemas() if r["dataset"] == dataset)
 
 
 class ExtraSchemaListView(APIView):
@@ -122,7 +122,7 @@ class ExtraSchemaListView(APIView):
 
     @extend_schema(responses={200: ExtraSchemaSerializer(many=True)})
     def get(self, request):
-        return Response(duties.extra_schemas())
+        return Response(extra_fields.extra_schemas())
 
 
 class ExtraSchemaDetailView(APIView):
@@ -142,14 +142,14 @@ class ExtraSchemaDetailView(APIView):
                    responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
     def put(self, request, dataset):
         self._check(dataset)
-        duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
+        extra_fields.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
         return Response(_schema_row(dataset))
 
     @extend_schema(request=None,
                    responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
     def delete(self, request, dataset):
         self._check(dataset)
-        duties.extra_schema_delete(actor=request.user, dataset=dataset)
+        extra_fields.extra_schema_delete(actor=request.user, dataset=dataset)
         return Response(_schema_row(dataset))
 
 
