@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from governance.roles import Role
 
-from . import policy
-from .models import House, Organisation, Person, VerificationTask
-from .verification import (
+from .. import policy
+from ..models import House, Organisation, Person, VerificationTask
+from ..verification import (
     CORRECTABLE,
     verification_decide,
     verification_progress,
