@@ -274,6 +274,13 @@ def extra_columns(schema: dict | None) -> dict[str, str]:
     return headers
 
 
+def required_headers(spec, schema: dict | None) -> tuple[str, ...]:
+    """The dataset's required columns, and the extra fields the schema requires (by
+    their title)."""
+    titles = {key: title for title, key in extra_columns(schema).items() if title != key}
+    return spec.required + tuple(titles.get(k, k) for k in (schema or {}).get("required", []))
+
+
 def _typed(value: str, prop: dict):
     """A cell as the property's JSON type, or the text itself when it will not convert
     (the schema then says what is wrong)."""
