@@ -289,7 +289,7 @@ def importer(province):
 
 
 def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dict:
-    from collection.import_models import ImportJob
+    from collection.models import ImportJob
 
     out = {}
     with pg.transaction():
@@ -326,7 +326,7 @@ def run(args, pg, province, out) -> None:
     from django.db import connection
 
     from collection import imports
-    from collection.import_models import ImportJob
+    from collection.models import ImportJob
 
     meter = Meter()
     instrument(meter)

@@ -11,7 +11,10 @@ class CollectionConfig(AppConfig):
         from governance.navigation import menu_register
         from governance.roles import Action
 
-        from . import actions  # noqa: F401  (registers the app's actions)
+        from . import (
+            actions,  # noqa: F401  (registers the app's actions)
+            tasks,  # noqa: F401  (registers the Celery tasks the services queue by name)
+        )
         from .policy import MASKERS, PERSONAL_FIELDS
 
         # The audit trail stores these only masked, whichever service writes them.

@@ -1,11 +1,11 @@
-"""Grid workers' duties: the task list and what is due in a grid, and the extra-field
-schemas of the data classes. Verification (核准) is in collection/verification.py."""
+"""Grid workers' duties: the task list and what is due in a grid. The extra-field schemas
+of the data classes are in collection/extra_fields.py, verification (核准) in
+collection/verification.py."""
 
 from __future__ import annotations
 
 import datetime
 
-import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
@@ -27,15 +27,15 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance.access import WHOLE_PROVINCE, require
+from governance.access import require
 from governance.audit import audit_record
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import Area, ancestor_paths
 
 from .actions import BASEDATA_CHANGE
-from .models import House, Person, PersonTag, Visit
-from .work_models import Dataset, ExtraFieldSchema, TaskItem
+from .extra_fields import extra_schema_set  # noqa: F401 (its old home: kept for callers)
+from .models import House, Person, PersonTag, TaskItem, Visit
 
 # -- the grid task list ------------------------------------------------------------
 
@@ -240,78 +240,3 @@ def tag_visits_due(*, grid_path: str, now=None, cap_days: int | None = None):
                 Value(now, output_field=DateTimeField()) - every,
                 output_field=DateTimeField())))
             .order_by(F("last_visit").asc(nulls_first=True), "name", "pk"))
-
-
-# -- extra fields -----------------------------------------------------------------------
-
-
-def extra_schema(dataset: str) -> dict:
-    """The administrator's extra-field schema of a data class ({} if none)."""
-    return ExtraFieldSchema.objects.filter(dataset=dataset).values_list(
-        "schema", flat=True).first() or {}
-
-
-def validate_extra(dataset: str, extra: dict | None) -> None:
-    """Against the class's schema, with the same per-field Chinese messages as the
-    special-group tags."""
-    from .tags import tag_extra_errors
-
-    if not isinstance(extra, dict):
-        raise ValidationError(_("扩展信息须为键值对象。"), code="extra_invalid")
-    schema = extra_schema(dataset)
-    if not schema:
-        return
-    errors = tag_extra_errors(schema, extra or {})
-    if errors:
-        raise ValidationError(" ".join(errors.values()), code="extra_invalid")
-
-
-def _require_province_admin(actor) -> None:
-    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
-            message=_("只有省级管理员可以配置扩展字段。"))
-
-
-def extra_schemas() -> list[dict]:
-    """Each data class with its schema ({} if none), in the order of Dataset."""
-    stored = dict(ExtraFieldSchema.objects.filter(dataset__in=Dataset.values)
-                  .values_list("dataset", "schema"))
-    return [{"dataset": d, "label": str(label), "schema": stored.get(d) or {}}
-            for d, label in Dataset.choices]
-
-
-@transaction.atomic
-def extra_schema_set(*, actor, dataset: str, schema: dict) -> ExtraFieldSchema:
-    _require_province_admin(actor)
-    if dataset not in Dataset.values and not dataset.startswith("tag:"):
-        raise ValidationError(_("未知的数据类。"), code="invalid")
-    # Extra information is always a JSON object: a schema of another type would reject
-    # every record of the class.
-    if not isinstance(schema, dict) or schema.get("type") != "object" or not isinstance(
-            schema.get("properties"), dict):
-        raise ValidationError(_("扩展字段的 Schema 须为含 properties 的 object。"),
-                              code="invalid")
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise ValidationError(_("JSON Schema 无效:%(m)s") % {"m": exc.message},
-                              code="invalid") from None
-    before = extra_schema(dataset) or None
-    obj, _created = ExtraFieldSchema.objects.update_or_create(dataset=dataset,
-                                                             defaults={"schema": schema})
-    audit_record(actor=actor, action="extra_schema.set", obj=obj,
-                 changes={"dataset": [None, dataset], "schema": [before, schema]})
-    return obj
-
-
-@transaction.atomic
-def extra_schema_delete(*, actor, dataset: str) -> bool:
-    """Drop a data class's schema: its extra information is no longer checked. True if
-    there was one."""
-    _require_province_admin(actor)
-    obj = ExtraFieldSchema.objects.select_for_update().filter(dataset=dataset).first()
-    if obj is None:
-        return False
-    audit_record(actor=actor, action="extra_schema.delete", obj=obj,
-                 changes={"dataset": [dataset, None], "schema": [obj.schema, None]})
-    obj.delete()
-    return True

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -26,6 +27,7 @@ from governance.notifications import notify
 from governance.scoping import jurisdiction_paths
 
 from . import policy, selectors
+from .models import ExportFile
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def _point(obj) -> str:
 
 
 GENDERS = {"male": "男", "female": "女"}
+# The background export (collection/tasks.py, which imports this module): queued by name.
+EXPORT_TASK = "collection.tasks.export_dataset_task"
 
 
 def _protected(user, obj, field: str):
@@ -176,10 +180,9 @@ def dataset_export_request(*, user, dataset: str, fmt: str, filters: dict) -> Ex
     the API and the pages (which link to the API's export)."""
     if dataset_export_count(user=user, dataset=dataset,
                             filters=filters) > settings.EXPORT_SYNC_LIMIT:
-        from .export_tasks import export_dataset_task
-
         user_id = user.pk
-        transaction.on_commit(lambda: export_dataset_task.delay(user_id, dataset, fmt, filters))
+        transaction.on_commit(lambda: current_app.tasks[EXPORT_TASK].delay(
+            user_id, dataset, fmt, filters))
         return ExportAnswer(queued=True)
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     return ExportAnswer(queued=False, data=data, rows=count)
@@ -194,8 +197,6 @@ def export_dir() -> Path:
 @transaction.atomic
 def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> str:
     """Background part: write the file, notify the user with their download link."""
-    from .export_models import ExportFile
-
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     name = f"{uuid.uuid4().hex}.{fmt}"
     (export_dir() / name).write_bytes(data)
@@ -211,8 +212,6 @@ def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> st
 
 def export_file_get(*, user, pk):
     """The user's own, unexpired export file and its path, or None."""
-    from .export_models import ExportFile
-
     export = ExportFile.objects.filter(pk=pk, user=user, expires_at__gt=timezone.now()).first()
     if export is None:
         return None
@@ -228,8 +227,6 @@ def export_files_purge(*, now=None) -> int:
     """Delete expired export files with their rows, and any file in the export folder
     older than the lifetime that no row knows (a crash between writing and committing).
     Returns the number of files removed."""
-    from .export_models import ExportFile
-
     now = now or timezone.now()
     removed = 0
     for export in ExportFile.objects.filter(expires_at__lte=now).iterator():

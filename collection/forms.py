@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from .extra_fields import schema_fields
 from .models import Person
-from .tag_schemas import schema_fields
 from .validators import Gender, validate_id_matches, validate_mobile, validate_passport_like
 
 

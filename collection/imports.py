@@ -18,7 +18,6 @@ Merge keys and rules per dataset: collection/importing/specs.py.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Callable
@@ -26,35 +25,35 @@ from functools import partial
 from pathlib import PurePath
 
 import pandas as pd
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from governance.access import allowed, require
 from governance.audit import audit_record
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths
 
-from . import policy
 from .actions import BASEDATA_CHANGE
-from .duties import extra_schema
-from .import_models import ImportJob, ImportRow
+from .extra_fields import extra_schema
 from .importing import staging
-from .importing.checks import extra_columns
-from .importing.files import MAX_ROWS, REASON, ROW_NUMBER, ImportFailed, read_table
+from .importing.checks import extra_columns, required_headers
+from .importing.files import MAX_ROWS, ImportFailed, read_table
 from .importing.rows import Checked, check_rows
-from .importing.specs import SPECS, Spec, spec_for
+from .importing.sheets import import_report, import_template
+from .importing.specs import SPECS, spec_for
+from .models import ImportJob, ImportRow
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_ROWS", "MAX_UPLOAD_BYTES", "ImportFailed"]
+__all__ = ["MAX_ROWS", "MAX_UPLOAD_BYTES", "ImportFailed", "import_report", "import_template"]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 EXTENSIONS = (".csv", ".xlsx")
 PREVIEW_ROWS = 20
+TASKS = "collection.tasks"  # where the import's tasks live (queued by name)
 
 ACTIVE = (ImportJob.Status.PENDING, ImportJob.Status.VALIDATING, ImportJob.Status.READY,
           ImportJob.Status.APPLYING)
@@ -62,13 +61,6 @@ ACTIVE = (ImportJob.Status.PENDING, ImportJob.Status.VALIDATING, ImportJob.Statu
 
 class _Cancelled(Exception):
     """The job left the state the worker expects (cancelled meanwhile)."""
-
-
-def _required_headers(spec: Spec, schema: dict | None) -> tuple[str, ...]:
-    """The dataset's required columns, and the extra fields the schema requires (by
-    their title)."""
-    titles = {key: title for title, key in extra_columns(schema).items() if title != key}
-    return spec.required + tuple(titles.get(k, k) for k in (schema or {}).get("required", []))
 
 
 # --- job state ------------------------------------------------------------------------
@@ -151,7 +143,7 @@ def _check_file(job: ImportJob) -> Checked:
     spec, schema = spec_for(job.dataset), extra_schema(job.dataset)
     extra = tuple(h for h in extra_columns(schema) if h not in spec.headers)
     table = read_table(_file_bytes(job), job.original_name,
-                       columns=spec.headers + extra, required=_required_headers(spec, schema))
+                       columns=spec.headers + extra, required=required_headers(spec, schema))
     return check_rows(spec, table, actor=job.created_by, schema=schema,
                       progress=_progress_writer(job, 5, 40))
 
@@ -321,9 +313,8 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
 
 
 def _queue(task_name: str, job_id: int) -> None:
-    from . import tasks
-
-    getattr(tasks, task_name).delay(job_id)
+    """Queue a task of collection/tasks.py by its name (that module imports this one)."""
+    current_app.tasks[f"{TASKS}.{task_name}"].delay(job_id)
 
 
 def _check_upload(file, mode: str, dataset: str) -> None:
@@ -434,7 +425,7 @@ def import_jobs_expire(*, now=None) -> int:
     return expired
 
 
-# --- selectors, the report and the template -------------------------------------------
+# --- selectors (the report and the template: collection/importing/sheets.py) ---------
 
 
 def import_job_list(*, user, action: str = Action.VIEW):
@@ -449,80 +440,3 @@ def import_job_preview(*, job: ImportJob) -> list[dict]:
     """The first rejected rows, reasons only (no cell values)."""
     return [{"row": n, "errors": e}
             for n, e in job.rows.values_list("row_number", "errors")[:PREVIEW_ROWS]]
-
-
-def _shown(user, job: ImportJob, spec: Spec, column: str, value: str) -> str:
-    """The uploader gets their cells back as sent; anyone else through the field policy."""
-    protected = spec.protected.get(column)
-    if protected is None or user.pk == job.created_by_id:
-        return value
-    return policy.present(user, protected, value, area_path=job.area_path) or ""
-
-
-def _text_cells(ws, first_col: int, last_col: int) -> None:
-    for column in ws.iter_cols(min_row=2, min_col=first_col, max_col=last_col):
-        for cell in column:
-            cell.number_format = "@"  # Excel keeps ID numbers as text when edited
-            cell.data_type = "s"  # a cell sent as "=…" comes back as text, not a formula
-
-
-def _xlsx(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def import_report(*, user, job: ImportJob) -> bytes | None:
-    """XLSX of the rejected rows: 原行号, the file's columns, 错误原因. None if none."""
-    rows = list(job.rows.all())
-    if not rows:
-        return None
-    spec = spec_for(job.dataset)
-    columns = list(json.loads(rows[0].data))
-    order = columns + [c for c in spec.headers if c not in columns]  # jsonb loses the order
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "错误行"
-    ws.append([ROW_NUMBER, *columns, REASON])
-    for r in rows:
-        data = json.loads(r.data)
-        reason = ";".join(f"{c}:{r.errors[c]}" for c in order if c in r.errors)
-        ws.append([r.row_number, *(_shown(user, job, spec, c, data.get(c, ""))
-                                   for c in columns), reason])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    _text_cells(ws, 2, len(columns) + 1)
-    ws.freeze_panes = "A2"
-    return _xlsx(wb)
-
-
-def import_template(*, dataset: str) -> bytes:
-    """An XLSX to fill in: the dataset's headers (extra fields included) and an example
-    row, text-formatted so ID numbers stay whole, and a sheet explaining each column."""
-    spec, schema = spec_for(dataset), extra_schema(dataset)
-    props = (schema or {}).get("properties") or {}
-    extra = [(str(prop.get("title") or key), key) for key, prop in props.items()]
-    headers = [*spec.headers, *(title for title, _k in extra)]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(spec.label)
-    ws.append(headers)
-    ws.append([c.example for c in spec.columns] + ["" for _e in extra])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    _text_cells(ws, 1, len(headers))
-    for i, header in enumerate(headers):
-        ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = max(12, 2 * len(header) + 4)
-    notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "必填", "说明"])
-    required = set(_required_headers(spec, schema))
-    for c in spec.columns:
-        notes.append([c.header, "是" if c.header in required else "", str(c.hint)])
-    for title, key in extra:
-        prop = props.get(key, {})
-        hint = "、".join(str(v) for v in prop.get("enum", [])) or prop.get("description", "")
-        notes.append([title, "是" if title in required else "", f"扩展字段 {key} {hint}".strip()])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    notes.column_dimensions["A"].width, notes.column_dimensions["C"].width = 20, 60
-    return _xlsx(wb)

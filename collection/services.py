@@ -40,7 +40,7 @@ PERSON_AUDITED = ["name", "gender", "birth_date", "ethnicity", "kind", "househol
 
 
 def _check_extra(dataset: str, extra) -> dict:
-    from .duties import validate_extra
+    from .extra_fields import validate_extra
 
     extra = {} if extra is None else extra
     validate_extra(dataset, extra)
@@ -119,7 +119,7 @@ def _apply_person_fields(person: Person, data: dict) -> None:
     _require_choice(person.kind, Person.Kind, _("人口类型"))
     _require_choice(person.doc_type, Person.DocType, _("证件类型"))
     if "extra" in data:
-        from .duties import validate_extra
+        from .extra_fields import validate_extra
 
         validate_extra("people", person.extra)
 

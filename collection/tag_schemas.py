@@ -16,13 +16,10 @@ annotations, which the validator ignores and the form, the display and the audit
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .models import PersonTag
-from .work_models import ExtraFieldSchema
+from .models import ExtraFieldSchema, PersonTag
 
 SCHEMA_PREFIX = "tag:"
 MAX_VISIT_EVERY_DAYS = 366
@@ -198,48 +195,3 @@ def default_visit_every_days(tag: str, schema: dict | None = None) -> int:
     schema = schema if schema is not None else tag_schema(tag)
     value = schema.get("x-visit-every-days")
     return value if isinstance(value, int) and 1 <= value <= MAX_VISIT_EVERY_DAYS else 30
-
-
-def _options(prop: dict) -> list[tuple[Any, str]] | None:
-    if "enum" in prop:
-        return [(v, str(v)) for v in prop["enum"]]
-    alternatives = prop.get("oneOf") or prop.get("anyOf")
-    if alternatives and all("const" in a for a in alternatives):
-        return [(a["const"], a.get("title") or str(a["const"])) for a in alternatives]
-    return None
-
-
-def schema_fields(schema: dict) -> list[dict]:
-    """The properties of a schema as form/display descriptors, in form order."""
-    props = schema.get("properties") or {}
-    required = set(schema.get("required") or [])
-    order = [k for k in schema.get("x-order") or [] if k in props]
-    order += [k for k in props if k not in order]
-    fields = []
-    for key in order:
-        prop = props[key] if isinstance(props[key], dict) else {}
-        kind, choices = prop.get("type"), _options(prop)
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
-        if kind == "array":
-            choices, widget = _options(items) or [], "multi"
-        elif choices is not None:
-            widget = "select"
-        elif kind == "boolean":
-            widget = "boolean"
-        elif kind in ("integer", "number"):
-            widget = kind
-        elif prop.get("format") == "date":
-            widget = "date"
-        elif prop.get("x-widget") == "textarea" or (prop.get("maxLength") or 0) > 200:
-            widget = "textarea"
-        else:
-            widget = "text"
-        fields.append({
-            "key": key, "title": prop.get("title") or key, "widget": widget,
-            "required": key in required, "choices": choices or [],
-            "description": prop.get("description", ""),
-            "minimum": prop.get("minimum"), "maximum": prop.get("maximum"),
-            "max_length": prop.get("maxLength"), "mask": prop.get("x-mask", ""),
-            "protected": bool(prop.get("x-protected")), "after": prop.get("x-after", ""),
-        })
-    return fields

@@ -1,6 +1,6 @@
 """Special groups and key youth (特殊人群 · 重点青少年) as tags on people: validation of
-a tag's extra fields ("专项信息") against its schema (collection/tag_schemas.py), reads,
-and the services that set, end and configure tags.
+a tag's extra fields ("专项信息") against its schema (collection/tag_schemas.py, checked
+by collection/extra_fields.py), reads, and the services that set, end and configure tags.
 
 A tag is ended (解除矫正, 帮教期满 …), not deleted: ended tags stay as history and at
 most one tag of a kind is active per person.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import jsonschema
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,9 +24,9 @@ from governance.changes import record_change
 from governance.roles import Action, Role
 from grids.models import ancestor_paths
 
-from . import policy
 from .actions import BASEDATA_CHANGE
-from .models import Person, PersonTag
+from .extra_fields import extra_errors, extra_schema_set, schema_fields
+from .models import ExtraFieldSchema, Person, PersonTag
 from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
     MAX_VISIT_EVERY_DAYS,
     PHONE_PATTERN,
@@ -35,12 +34,10 @@ from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
     _check_tag,
     default_tag_schemas,
     default_visit_every_days,
-    schema_fields,
     tag_schema,
     tag_schema_overridden,
     tag_schemas,
 )
-from .work_models import ExtraFieldSchema
 
 UNSET: Any = object()  # "not given": keep the current value on update, default on create
 
@@ -82,67 +79,11 @@ def _clean_extra(extra: dict | None) -> dict:
     return out
 
 
-def _message(error: jsonschema.ValidationError, title: str) -> str:
-    v, arg = error.validator, error.validator_value
-    if v in ("enum", "oneOf", "anyOf", "const"):
-        return _("请从列表中选择%(t)s。") % {"t": title}
-    if v == "type":
-        kinds = {"integer": _("整数"), "number": _("数字"), "boolean": _("是或否"),
-                 "string": _("文字"), "array": _("列表"), "object": _("对象")}
-        return _("%(t)s须为%(k)s。") % {"t": title, "k": kinds.get(str(arg), str(arg))}
-    if v == "format" and arg == "date":
-        return _("%(t)s须为有效日期(如 2024-05-01)。") % {"t": title}
-    if v in ("minimum", "exclusiveMinimum"):
-        return _("%(t)s不能小于 %(n)s。") % {"t": title, "n": arg}
-    if v in ("maximum", "exclusiveMaximum"):
-        return _("%(t)s不能大于 %(n)s。") % {"t": title, "n": arg}
-    if v == "maxLength":
-        return _("%(t)s不能超过 %(n)s 个字。") % {"t": title, "n": arg}
-    if v in ("minLength", "minItems"):
-        return _("请填写%(t)s。") % {"t": title}
-    if v == "pattern":
-        return _("%(t)s格式不正确。") % {"t": title}
-    if v == "uniqueItems":
-        return _("%(t)s有重复项。") % {"t": title}
-    return _("%(t)s不符合要求。") % {"t": title}
-
-
-def tag_extra_errors(schema: dict, extra: dict) -> dict[str, str]:
-    """Field key → Chinese message, the first problem of each field; "" for the object."""
-    fields = {f["key"]: f for f in schema_fields(schema)}
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    errors: dict[str, str] = {}
-    for error in validator.iter_errors(extra):
-        if not error.path and error.validator == "required":
-            for key in error.validator_value:
-                if key not in extra:
-                    title = fields[key]["title"] if key in fields else key
-                    errors.setdefault(key, _("请填写%(t)s。") % {"t": title})
-        elif not error.path and error.validator == "additionalProperties":
-            for key in sorted(set(extra) - set(fields)):
-                errors.setdefault(key, _("“%(f)s”不是该类别的字段。") % {"f": key})
-        elif error.path:
-            key = str(error.path[0])
-            errors.setdefault(key, _message(error, fields[key]["title"] if key in fields
-                                            else key))
-        else:
-            errors.setdefault("", _message(error, _("专项信息")))
-    for f in fields.values():  # x-after: a date not before another (ISO dates sort)
-        other = fields.get(f["after"])
-        a, b = extra.get(f["key"]), extra.get(f["after"])
-        if other and isinstance(a, str) and isinstance(b, str) and f["key"] not in errors \
-                and f["after"] not in errors and a < b:
-            errors[f["key"]] = _("%(t)s不能早于%(o)s。") % {"t": f["title"],
-                                                       "o": other["title"]}
-    return errors
-
-
 def validate_tag_extra(tag: str, extra: dict | None, schema: dict | None = None) -> dict:
     """The cleaned extra (empty values dropped), or TagExtraInvalid."""
     schema = schema if schema is not None else tag_schema(tag)
     extra = _clean_extra(extra)
-    errors = tag_extra_errors(schema, extra)
+    errors = extra_errors(schema, extra)
     if errors:
         order = [f["key"] for f in schema_fields(schema)]
         first = min(errors, key=lambda k: order.index(k) if k in order else len(order))
@@ -177,43 +118,6 @@ def person_tag_get(*, user, person_pk, tag: str) -> PersonTag:
     return (PersonTag.objects.select_related("person", "person__grid", "responsible")
             .filter(person__in=Person.objects.restrict(user), person_id=person_pk, tag=tag,
                     end_date__isnull=True).get())
-
-
-def present_extra(user, schema: dict, extra: dict, *, area_path: str) -> dict:
-    """Extra as this user may see it for a record of this area: fields marked x-mask go
-    through the field policy."""
-    masked = {f["key"]: f["mask"] for f in schema_fields(schema)
-              if f["mask"] in policy.FIELD_POLICY}
-    out = {}
-    for key, value in (extra or {}).items():
-        if key in masked and isinstance(value, str):
-            value = policy.present(user, masked[key], value, area_path=area_path) \
-                if user is not None else None
-            if value is None:
-                continue  # hidden for this user
-        out[key] = value
-    return out
-
-
-def extra_display(user, schema: dict, extra: dict, *,
-                  area_path: str) -> list[tuple[str, str]]:
-    """(title, shown value) of the filled-in fields, for pages."""
-    shown = present_extra(user, schema, extra, area_path=area_path)
-    rows = []
-    for f in schema_fields(schema):
-        if f["key"] not in shown:
-            continue
-        value, labels = shown[f["key"]], dict(f["choices"])
-        if isinstance(value, bool):
-            text = _("是") if value else _("否")
-        elif isinstance(value, list):
-            text = "、".join(str(labels.get(v, v)) for v in value)
-        else:
-            text = str(labels.get(value, value))
-        rows.append((f["title"], text))
-    known = {f["key"] for f in schema_fields(schema)}
-    rows += [(k, str(v)) for k, v in shown.items() if k not in known]  # from an old schema
-    return rows
 
 
 # -- writes -----------------------------------------------------------------------------
@@ -331,8 +235,6 @@ def _require_configure(actor) -> None:
 
 def tag_schema_override(*, actor, tag: str, schema: dict):
     """An administrator's schema for a tag (stored as ExtraFieldSchema "tag:<tag>")."""
-    from .duties import extra_schema_set
-
     _check_tag(tag)
     _require_configure(actor)
     if not isinstance(schema, dict) or schema.get("type") != "object" or not isinstance(

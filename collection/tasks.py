@@ -1,6 +1,12 @@
+"""Celery tasks of collection: reload by id, call a service, nothing more. The services
+queue them by name (collection.imports._queue, collection.exports), so that no service
+imports this module; CollectionConfig.ready registers them in every process."""
+
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
 from . import imports
+from .exports import dataset_export_to_file, export_files_purge
 
 
 @shared_task(ignore_result=True)
@@ -18,8 +24,12 @@ def expire_stale_imports_task():
     imports.import_jobs_expire()
 
 
+@shared_task
+def export_dataset_task(user_id, dataset, fmt, filters):
+    user = get_user_model().objects.get(pk=user_id)
+    return dataset_export_to_file(user=user, dataset=dataset, fmt=fmt, filters=filters)
+
+
 @shared_task(ignore_result=True)
 def purge_expired_exports_task():
-    from .exports import export_files_purge
-
     export_files_purge()

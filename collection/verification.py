@@ -14,8 +14,7 @@ from governance.audit import audit_record
 from governance.roles import Role
 from grids.models import Area
 
-from .models import House, Person
-from .work_models import VerificationTask
+from .models import House, Person, VerificationTask
 
 
 def verification_tasks_create(*, dataset: str, rows: list[tuple[str, int, str]],

@@ -37,8 +37,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from collection.models import House, ImportJob, Organisation, PersonTag, Place, Visit
-from collection.work_models import TaskItem, VerificationTask
+from collection.models import (
+    House,
+    ImportJob,
+    Organisation,
+    PersonTag,
+    Place,
+    TaskItem,
+    VerificationTask,
+    Visit,
+)
 from demo.collection import ensure_demo_collection
 from demo.events import ensure_demo_events
 from demo.users import ensure_demo_users

@@ -10,10 +10,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from collection.models import House, Organisation, Person, Place, Visit
+from collection.models import House, Organisation, Person, Place, TaskItem, VerificationTask, Visit
 from collection.services import person_create
 from collection.verification import verification_tasks_create
-from collection.work_models import TaskItem, VerificationTask
 from events.models import RoutingRule
 from events.services import EventActionError
 from governance import errors

@@ -1,26 +1,18 @@
+"""The grid task list (网格事务准入清单) and what is due in a grid."""
+
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collection import duties, verification
-from collection.work_models import Dataset, TaskItem, VerificationTask
+from collection import duties
+from collection.models import TaskItem
 from governance.api.views import ScopedViewSet
 from grids.models import Area
 
-from .bodies import DecideSerializer
-from .views import LIST_OF_OBJECTS
-
-ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
+from .common import ERROR
 
 
 class TaskItemSerializer(serializers.ModelSerializer):
@@ -105,93 +97,3 @@ class GridDutiesView(APIView):
             return Response({"detail": _("网格不存在或不在您的管辖范围内。"),
                              "code": "not_found"}, status=404)
         return Response(duties.grid_duties(user=request.user, grid=grid))
-
-
-class ExtraSchemaSerializer(serializers.Serializer):
-    dataset = serializers.CharField()
-    label = serializers.CharField()
-    schema = serializers.JSONField()
-
-
-def _schema_row(dataset: str) -> dict:
-    return next(r for r in duties.extra_schemas() if r["dataset"] == dataset)
-
-
-class ExtraSchemaListView(APIView):
-    """实有人口、房屋、组织、场所的扩展字段 Schema(未配置为 {}),供表单和移动端渲染。"""
-
-    @extend_schema(responses={200: ExtraSchemaSerializer(many=True)})
-    def get(self, request):
-        return Response(duties.extra_schemas())
-
-
-class ExtraSchemaDetailView(APIView):
-    """一个数据类的扩展字段 Schema;省级管理员可设定(PUT,请求体为 JSON Schema,
-    须为含 properties 的 object)或删除(DELETE,此后不再校验扩展信息)。"""
-
-    def _check(self, dataset):
-        if dataset not in Dataset.values:
-            raise NotFound(_("未知的数据类。"))
-
-    @extend_schema(responses={200: ExtraSchemaSerializer, 404: ERROR})
-    def get(self, request, dataset):
-        self._check(dataset)
-        return Response(_schema_row(dataset))
-
-    @extend_schema(request=OpenApiTypes.OBJECT,
-                   responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
-    def put(self, request, dataset):
-        self._check(dataset)
-        duties.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
-        return Response(_schema_row(dataset))
-
-    @extend_schema(request=None,
-                   responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
-    def delete(self, request, dataset):
-        self._check(dataset)
-        duties.extra_schema_delete(actor=request.user, dataset=dataset)
-        return Response(_schema_row(dataset))
-
-
-class VerificationSerializer(serializers.ModelSerializer):
-    grid = serializers.CharField(source="grid.code", read_only=True)
-
-    class Meta:
-        model = VerificationTask
-        fields = ["id", "dataset", "object_id", "grid", "source", "status", "note",
-                  "decided_at", "created_at"]
-
-
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
-    "status", str, enum=list(VerificationTask.Status.values))]))
-class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          ScopedViewSet):
-    """核准任务:部门下推的数据由网格员确认、更正或驳回。"""
-
-    serializer_class = VerificationSerializer
-    queryset = VerificationTask.objects.none()
-
-    def scoped_queryset(self):
-        return verification.verification_task_list(
-            user=self.request.user, status=self.request.query_params.get("status") or "")
-
-    @extend_schema(request=DecideSerializer, responses={200: VerificationSerializer, 400: ERROR,
-                                                        403: ERROR, 404: ERROR})
-    @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
-        task = verification.verification_decide(
-            actor=request.user, task=self.get_object(),
-            decision=request.data.get("decision", ""), note=request.data.get("note", ""),
-            corrections=request.data.get("corrections") or None)
-        return Response(VerificationSerializer(task).data)
-
-    @extend_schema(parameters=[OpenApiParameter(
-        "level", int, enum=list(verification.PROGRESS_LEVELS),
-        description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)")],
-        responses={200: LIST_OF_OBJECTS, 400: ERROR})
-    @action(detail=False)
-    def progress(self, request):
-        """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
-        raw = request.query_params.get("level", "6")
-        return Response(verification.verification_progress(
-            user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1))

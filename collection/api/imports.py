@@ -15,8 +15,7 @@ from rest_framework.response import Response
 
 from collection import imports
 from collection.importing.specs import SPECS
-from collection.models import ImportJob
-from collection.work_models import Dataset
+from collection.models import Dataset, ImportJob
 from governance.api.parsers import FormParser, MultiPartParser
 from governance.api.views import ScopedViewSet
 from governance.roles import Action

@@ -42,7 +42,8 @@ class TagSerializer(serializers.ModelSerializer):
     def get_extra(self, obj):
         if not obj.extra:
             return {}
-        from collection.tags import present_extra, tag_schemas
+        from collection.extra_fields import present_extra
+        from collection.tags import tag_schemas
 
         # One query for the schemas per response, however many people and tags it holds.
         schemas = self.context.get("_tag_schemas")
@@ -117,8 +118,7 @@ class PersonSerializer(serializers.ModelSerializer):
         they do for special-group tags."""
         if not obj.extra:
             return {}
-        from collection.duties import extra_schema
-        from collection.tags import present_extra
+        from collection.extra_fields import extra_schema, present_extra
 
         schema = self.context.get("_people_schema")
         if schema is None:

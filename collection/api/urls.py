@@ -1,14 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .duties import (
-    ExtraSchemaDetailView,
-    ExtraSchemaListView,
-    GridDutiesView,
-    TaskItemViewSet,
-    VerificationViewSet,
-)
+from .catalogue import CatalogueView, ChangeFeedView
+from .duties import GridDutiesView, TaskItemViewSet
+from .extra_fields import ExtraSchemaDetailView, ExtraSchemaListView
+from .houses import HouseViewSet, PointsView
 from .imports import ImportJobViewSet
+from .organisations import OrganisationViewSet, PlaceViewSet
+from .people import PersonViewSet
 from .tags import (
     PersonTagDetailView,
     PersonTagListView,
@@ -16,16 +15,8 @@ from .tags import (
     TagSchemaListView,
 )
 from .transfers import PersonTransferViewSet
-from .views import (
-    CatalogueView,
-    ChangeFeedView,
-    HouseViewSet,
-    OrganisationViewSet,
-    PersonViewSet,
-    PlaceViewSet,
-    PointsView,
-    VisitViewSet,
-)
+from .verification import VerificationViewSet
+from .visits import VisitViewSet
 
 router = SimpleRouter()
 router.register("people", PersonViewSet, basename="person")

@@ -5,7 +5,8 @@
 - ``specs``: what each dataset's file holds (people, houses, organisations) and how its
   rows are keyed, staged and merged;
 - ``staging``: the job's staging table (COPY) and the one statement that merges it and
-  writes the trail (audit rows, change feed, verification tasks).
+  writes the trail (audit rows, change feed, verification tasks);
+- ``sheets``: the spreadsheets handed back: a job's error report, a dataset's template.
 
-The job's life cycle (Celery tasks, states, the error report) is in collection/imports.py.
+The job's life cycle (states, queueing its Celery tasks) is in collection/imports.py.
 """

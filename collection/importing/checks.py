@@ -274,6 +274,13 @@ def extra_columns(schema: dict | None) -> dict[str, str]:
     return headers
 
 
+def required_headers(spec, schema: dict | None) -> tuple[str, ...]:
+    """The dataset's required columns, and the extra fields the schema requires (by
+    their title)."""
+    titles = {key: title for title, key in extra_columns(schema).items() if title != key}
+    return spec.required + tuple(titles.get(k, k) for k in (schema or {}).get("required", []))
+
+
 def _typed(value: str, prop: dict):
     """A cell as the property's JSON type, or the text itself when it will not convert
     (the schema then says what is wrong)."""
@@ -295,7 +302,7 @@ def extras(schema: dict, columns: dict[str, str]) -> Check:
     """The extra-field cells of each row as one JSON object, validated like a form save
     (the same per-field Chinese messages): every property against its schema, required
     ones present."""
-    from ..tags import tag_extra_errors
+    from ..extra_fields import extra_errors
 
     props = schema.get("properties") or {}
 
@@ -307,7 +314,7 @@ def extras(schema: dict, columns: dict[str, str]) -> Check:
         for number in frame.index:
             obj = {columns[h]: _typed(frame.at[number, h], props.get(columns[h], {}))
                    for h in given if frame.at[number, h] != ""}
-            for key, message in tag_extra_errors(schema, obj).items():
+            for key, message in extra_errors(schema, obj).items():
                 header = header_of.get(key) or (given[0] if given else "")
                 if header and errors[header][number] == "":
                     errors[header][number] = message

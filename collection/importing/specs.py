@@ -18,8 +18,15 @@ from django.utils.translation import gettext_lazy as _
 from governance.masking import mask_id_number
 from grids.models import Area
 
-from ..models import ID_CONTEXT, ID_MASKED_CONTEXT, PHONE_CONTEXT, House, Organisation, Person
-from ..work_models import Dataset
+from ..models import (
+    ID_CONTEXT,
+    ID_MASKED_CONTEXT,
+    PHONE_CONTEXT,
+    Dataset,
+    House,
+    Organisation,
+    Person,
+)
 from . import checks
 
 

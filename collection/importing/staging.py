@@ -26,7 +26,7 @@ from governance.crypto import blind_index_many, encrypt_many
 from governance.dbroles import SCRATCH_SCHEMA
 from governance.models import AuditLog, Change
 
-from ..work_models import VerificationTask
+from ..models import VerificationTask
 from .specs import Spec
 
 COPY_CHUNK = 20_000

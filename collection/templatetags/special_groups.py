@@ -8,7 +8,8 @@ from django.db.models import F
 from governance.access import allowed
 
 from ..actions import BASEDATA_CHANGE
-from ..tags import extra_display, tag_schemas
+from ..extra_fields import extra_display
+from ..tags import tag_schemas
 
 register = template.Library()
 

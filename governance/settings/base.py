@@ -203,8 +203,8 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "collection.models.Organisation.Kind",
         "PlaceKindEnum": "collection.models.Place.Kind",
         "EventStatusEnum": "events.models.Status",
-        "ImportStatusEnum": "collection.import_models.ImportJob.Status",
-        "VerificationStatusEnum": "collection.work_models.VerificationTask.Status",
+        "ImportStatusEnum": "collection.models.imports.ImportJob.Status",
+        "VerificationStatusEnum": "collection.models.verification.VerificationTask.Status",
         "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
     },
 }

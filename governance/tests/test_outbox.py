@@ -258,3 +258,13 @@ def test_a_real_worker_drains_after_commit(lazy, subscribers, private_queue):
                 break
             time.sleep(0.05)
     assert message.delivered_to == ["worker"] and message.processed_at is not None
+
+
+def test_the_drain_task_is_registered_in_every_process():
+    """The web process queues the drain by name after commit: the task must be known
+    there without a worker's autodiscovery (it was not, and beat alone delivered)."""
+    from celery import current_app
+
+    from governance.outbox import DRAIN_TASK
+
+    assert DRAIN_TASK in current_app.tasks

@@ -199,8 +199,8 @@ def build() -> World:
     w.verification = VerificationTask.objects.get(object_id=str(w.person.pk), grid=w.grid)
     # An import with one good and one bad row, validated: awaiting confirmation, with a
     # report of the rejected row.
-    from collection.import_models import ImportJob
     from collection.imports import import_job_validate
+    from collection.models import ImportJob
 
     header = "姓名,证件号码,联系电话,人口类型,居住地址,所属网格"
     good = f"泄漏检查丁,{valid_id('22010219830404771')},13812340001,户籍人口,幸福小区,{GRID}"

@@ -10,15 +10,14 @@ from django.utils.translation import gettext as _
 
 from governance.roles import Role
 
-from . import policy
-from .models import House, Organisation, Person
-from .verification import (
+from .. import policy
+from ..models import House, Organisation, Person, VerificationTask
+from ..verification import (
     CORRECTABLE,
     verification_decide,
     verification_progress,
     verification_task_list,
 )
-from .work_models import VerificationTask
 
 MODELS = {"people": Person, "houses": House, "organisations": Organisation}
 

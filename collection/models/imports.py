@@ -1,7 +1,5 @@
 """Bulk imports of base data (people, houses, organisations) from department files
-(see collection/imports.py).
-
-Imported from collection/models.py so that Django finds the models in the app."""
+(see collection/imports.py)."""
 
 import uuid
 from pathlib import PurePath
@@ -13,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
 
-from .work_models import Dataset
+from .base import Dataset
 
 IMPORT_ROW_CONTEXT = "collection.importrow.data"
 

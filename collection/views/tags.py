@@ -21,11 +21,11 @@ from django.views.decorators.http import require_POST
 
 from governance.access import allowed
 
-from . import selectors
-from .actions import BASEDATA_CHANGE
-from .forms import schema_form
-from .models import Person, PersonTag
-from .tags import (
+from .. import selectors
+from ..actions import BASEDATA_CHANGE
+from ..forms import schema_form
+from ..models import Person, PersonTag
+from ..tags import (
     MAX_VISIT_EVERY_DAYS,
     TagExtraInvalid,
     default_visit_every_days,

@@ -1,5 +1,4 @@
-"""Background export files (collection/exports.py). Imported from collection/models.py
-so that Django finds the model in the app."""
+"""Background export files (collection/exports.py)."""
 
 import uuid
 

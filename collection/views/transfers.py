@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .transfers import (
+from ..transfers import (
     person_transfer_cancel,
     person_transfer_decide,
     person_transfer_list,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths
 
-from .duties import (
+from ..duties import (
     MAX_EVERY_DAYS,
     PERIODIC_RULES,
     task_item_areas,
@@ -21,7 +21,7 @@ from .duties import (
     task_item_delete,
     task_item_list,
 )
-from .work_models import TaskItem
+from ..models import TaskItem
 
 
 class TaskItemForm(forms.Form):

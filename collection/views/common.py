@@ -1,0 +1,29 @@
+"""What several pages share: the grid worker's own grids, the change check on a record,
+and a page of a list with its query string."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+
+from governance.access import allowed
+from governance.roles import Role
+from grids.models import Area
+
+from ..actions import BASEDATA_CHANGE
+
+
+def my_grids(user):
+    ids = user.role_assignments.filter(role=Role.GRID_WORKER).values("area_id")
+    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level",
+                                                     "centroid"))
+
+
+def changeable(user, obj):
+    if not allowed(user, obj.area_path, BASEDATA_CHANGE):
+        raise PermissionDenied
+    return obj
+
+
+def list_page(request, qs):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(qs, 30).get_page(request.GET.get("page")), query.urlencode()

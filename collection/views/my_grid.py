@@ -1,0 +1,37 @@
+"""The grid worker's home page (我的网格)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import render
+
+from .. import policy, selectors
+from ..duties import grid_duties
+from ..models import VerificationTask
+from ..verification import verification_task_list
+from .common import my_grids
+
+
+@login_required
+def my_grid(request):
+    """网格员的"我的网格":人、房、组织、场所、走访的数量与人口检索。"""
+    grids = my_grids(request.user)
+    q = request.GET.get("q", "").strip()
+    # A full or masked ID number is looked up by its keyed hash; anything else by name
+    # or address (selectors.person_list).
+    people = selectors.person_list(user=request.user, q=q)
+    page = Paginator(people, 20).get_page(request.GET.get("page"))
+    rows = [(p, policy.present(request.user, "id_number", p.id_number,
+                            area_path=p.area_path),
+             policy.present(request.user, "phone", p.phone, area_path=p.area_path)) for p in page]
+    pending = dict(verification_task_list(user=request.user,
+                                          status=VerificationTask.Status.PENDING)
+                   .filter(grid__in=grids).order_by()
+                   .values_list("grid_id").annotate(n=Count("id")))
+    return render(request, "collection/my_grid.html", {
+        "grids": grids,
+        "summaries": [(g, selectors.grid_summary(user=request.user, grid=g),
+                       [d for d in grid_duties(user=request.user, grid=g) if d["due"]],
+                       pending.get(g.pk, 0)) for g in grids],
+        "page": page, "rows": rows, "q": q,
+    })
