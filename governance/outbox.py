@@ -22,7 +22,7 @@ Tests (and a single-process setup) may set `OUTBOX_DRAIN_EAGER = True`: the mess
 then handed to its subscribers at once, inside the writer's transaction, which is how
 the webhooks behaved before the outbox existed.
 
-The life of a write: docs/outbox.md.
+The life of a write: docs/architecture.md.
 """
 
 from __future__ import annotations
