@@ -1,11 +1,12 @@
 """Fixtures of the collection tests: crypto key configuration (no database), a temporary
-media folder, the county importer."""
+media folder, the county importer, the grids next to the factories' GRID."""
 
 from contextlib import ExitStack
 
 import pytest
 from django.test import override_settings
 
+from collection.tests.factories import GRID
 from collection.tests.keys import HASH_KEY
 
 
@@ -39,3 +40,20 @@ def importer(make_user):
     from governance.roles import Role
 
     return make_user(Role.COUNTY_DISPATCHER, "220102000000", "imp_dispatcher")
+
+
+@pytest.fixture
+def other_grid():
+    """A grid in the other county (宽城区)."""
+    from grids.models import Area
+
+    return Area.objects.filter(level=6, code__startswith="220103").order_by("code").first()
+
+
+@pytest.fixture
+def second_grid():
+    """Another grid of 南关区 than GRID."""
+    from grids.models import Area
+
+    return Area.objects.filter(level=6, code__startswith="220102").exclude(
+        code=GRID).order_by("code").first()

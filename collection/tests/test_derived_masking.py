@@ -12,11 +12,10 @@ from openpyxl import load_workbook
 from collection.masking import mask_birth_date, mask_id_number
 from collection.policy import present
 from collection.services import person_create
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 

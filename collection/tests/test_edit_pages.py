@@ -8,11 +8,10 @@ from openpyxl import load_workbook
 
 from collection.models import House, Person
 from collection.services import house_create, organisation_create, person_create
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 

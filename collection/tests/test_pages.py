@@ -1,9 +1,8 @@
 import pytest
 
 from collection.models import Person
+from collection.tests.factories import GRID, valid_id
 from governance.roles import Role
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 

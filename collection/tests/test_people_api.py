@@ -6,20 +6,11 @@ from django.db import connection
 
 from collection.models import Person
 from collection.services import house_create, person_create
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-GRID = "220102001001001"
-PHONE = "13812345678"
-
-
-def valid_id(body17="22010219900307123"):
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
-
 
 @pytest.fixture
 def worker(make_user):

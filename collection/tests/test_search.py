@@ -8,10 +8,9 @@ from collection import imports
 from collection.masking import mask_id_number
 from collection.models import Person
 from collection.services import person_create
+from collection.tests.factories import GRID, valid_id
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 

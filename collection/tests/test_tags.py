@@ -12,11 +12,10 @@ from collection import tags
 from collection.duties import grid_duties, task_item_create
 from collection.models import PersonTag
 from collection.services import person_create, visit_create
+from collection.tests.factories import GRID, valid_id
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 

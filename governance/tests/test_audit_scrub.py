@@ -21,12 +21,6 @@ ID = "220102199003071237"
 PHONE = "13812345678"
 
 
-def _valid_id(body17: str) -> str:
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
-
-
 def test_scrub_masks_registered_keys_at_any_depth_and_numbers_in_text():
     changes = {
         "id_number": [None, ID],
@@ -75,10 +69,11 @@ def test_every_entry_is_scrubbed_when_built_and_when_written(make_user):
 
 def test_export_filters_are_logged_masked(api_client, make_user):
     from collection.services import person_create
+    from collection.tests.factories import valid_id
     from grids.models import Area
 
     worker = make_user(Role.GRID_WORKER, "220102001001001", "scrub_worker")
-    number = _valid_id("22010219900307123")
+    number = valid_id("22010219900307123")
     person_create(actor=worker, grid=Area.objects.get(code="220102001001001"), name="赵",
                   id_number=number, phone=PHONE)
     c = api_client(worker)

@@ -6,17 +6,11 @@ the phone."""
 import pytest
 from openpyxl import load_workbook
 
+from collection.tests.factories import valid_id
 from governance.roles import Role
 from tests.browser.helpers import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def valid_id(body17):
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
-
 
 
 def test_grid_worker_registers_a_house_residents_and_a_visit(

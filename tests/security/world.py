@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from collection.tests.factories import valid_id
+from events.tests.factories import jpeg_bytes
 from governance.roles import Role
 from governance.services import department_create, role_assign, user_create
 from grids.models import Area
@@ -41,12 +43,6 @@ M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
-
-
-def valid_id(body17: str) -> str:
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
 
 
 ID_NUMBER = valid_id("22010219800101771")
@@ -117,16 +113,6 @@ def _second_grid(grid: Area) -> Area:
     staff cover all its grids)."""
     return (Area.objects.filter(level=6, code__startswith=NANGUAN[:6])
             .exclude(code__startswith=TOWNSHIP[:9]).order_by("code").first())
-
-
-def _jpeg() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
-    buf = BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
-    return buf.getvalue()
 
 
 def build() -> World:
@@ -239,7 +225,7 @@ def build() -> World:
     E["reported"] = report("reported")
     E["reported_2"] = report("reported_2")
     E["accepted"] = act(U["village"], report("accepted"), "accept")
-    photo = SimpleUploadedFile("photo.jpg", _jpeg(), content_type="image/jpeg")
+    photo = SimpleUploadedFile("photo.jpg", jpeg_bytes((8, 8), "red"), content_type="image/jpeg")
     e = act(U["village"], report("dispatched", files=[photo]), "accept")
     E["dispatched"] = act(U["village"], e, "dispatch", department=w.department, note="请处理")
     w.attachment = E["dispatched"].attachments.get()
