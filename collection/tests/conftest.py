@@ -1,12 +1,14 @@
 """Fixtures of the collection tests: crypto key configuration (no database), a temporary
-media folder, the county importer, the grids next to the factories' GRID."""
+media folder, the grid GRID (collection/tests/factories.py) with its grid worker and one
+registered person, an outsider of another county, the county importer, the grids next to
+GRID. A module needing another worker or person defines its own fixture of that name."""
 
 from contextlib import ExitStack
 
 import pytest
 from django.test import override_settings
 
-from collection.tests.factories import GRID
+from collection.tests.factories import GRID, PHONE, valid_id
 from collection.tests.keys import HASH_KEY
 
 
@@ -32,6 +34,36 @@ def field_keys():
 def media(settings, tmp_path):
     """Uploads, exports and thumbnails of collection tests go to a temporary folder."""
     settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.fixture
+def grid():
+    from grids.models import Area
+
+    return Area.objects.get(code=GRID)
+
+
+@pytest.fixture
+def worker(make_user):
+    """The grid worker of GRID."""
+    from governance.roles import Role
+
+    return make_user(Role.GRID_WORKER, GRID, "c_worker")
+
+
+@pytest.fixture
+def person(worker, grid):
+    """李四, registered in GRID by its grid worker, with an ID and a mobile number."""
+    from collection.services import person_create
+
+    return person_create(actor=worker, grid=grid, name="李四", id_number=valid_id(),
+                         phone=PHONE, kind="registered")
+
+
+@pytest.fixture
+def outsider(kuancheng_dispatcher):
+    """A county dispatcher of 宽城区, outside GRID's county."""
+    return kuancheng_dispatcher
 
 
 @pytest.fixture

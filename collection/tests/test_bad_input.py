@@ -13,11 +13,6 @@ from grids.models import Area
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "bad_worker")
-
-
 @pytest.mark.parametrize("url, body, code", [
     ("/api/v1/organisations/", {"kind": "social", "credit_code": "91350100M000100Y43"},
      "required"),

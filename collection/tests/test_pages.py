@@ -7,11 +7,6 @@ from governance.roles import Role
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "p_worker")
-
-
 def test_grid_worker_registers_a_person_from_the_phone_form(client, worker):
     client.force_login(worker)
     r = client.post("/collection/people/new/", {

@@ -33,28 +33,8 @@ OTHER_COUNTY = "220103000000"
 
 
 @pytest.fixture
-def grid():
-    return Area.objects.get(code=GRID)
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "tl_worker")
-
-
-@pytest.fixture
 def township(make_user):
     return make_user(Role.TOWNSHIP_STAFF, TOWNSHIP, "tl_township")
-
-
-@pytest.fixture
-def outsider(make_user):
-    return make_user(Role.COUNTY_DISPATCHER, OTHER_COUNTY, "tl_outsider")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, "220000000000", "tl_admin")
 
 
 def _item(actor, rule, every_days=30, area=TOWNSHIP, title=None):
