@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from collection.tests.factories import valid_id
+from collection.tests.factories import csv_bytes, upload, valid_id
 from events.tests.factories import jpeg_bytes
 from governance.roles import Role
 from governance.services import department_create, role_assign, user_create
@@ -118,7 +118,6 @@ def _second_grid(grid: Area) -> Area:
 def build() -> World:
     from collection import services as cs
     from collection.duties import task_item_create
-    from collection.imports import import_job_create
     from collection.models import VerificationTask
     from collection.tags import person_tag_set
     from collection.verification import verification_tasks_create
@@ -186,17 +185,12 @@ def build() -> World:
     # An import with one good and one bad row, validated: awaiting confirmation, with a
     # report of the rejected row.
     from collection.import_models import ImportJob
-    from collection.imports import import_job_validate
 
-    header = "姓名,证件号码,联系电话,人口类型,居住地址,所属网格"
-    good = f"泄漏检查丁,{valid_id('22010219830404771')},13812340001,户籍人口,幸福小区,{GRID}"
-    bad = f"泄漏检查戊,123,13812340002,户籍人口,幸福小区,{GRID}"
-    csv = "\r\n".join([header, good, bad, ""]).encode("utf-8-sig")
-    w.import_job = import_job_create(
-        actor=worker, mode=ImportJob.Mode.VALID_ONLY,
-        file=SimpleUploadedFile(f"{M_IMPORT}.csv", csv, content_type="text/csv"))
-    import_job_validate(job_id=w.import_job.pk)
-    w.import_job.refresh_from_db()
+    rows = [["泄漏检查丁", valid_id("22010219830404771"), "13812340001", "户籍人口", "幸福小区",
+             GRID],
+            ["泄漏检查戊", "123", "13812340002", "户籍人口", "幸福小区", GRID]]
+    w.import_job = upload(worker, csv_bytes(rows), name=f"{M_IMPORT}.csv",
+                          mode=ImportJob.Mode.VALID_ONLY)
     # Configuration the province administrator changed: reset by the DELETE cases.
     from collection.duties import extra_schema_set
     from collection.tag_schemas import default_tag_schemas
