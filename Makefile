@@ -5,7 +5,7 @@
 #   make run DEMO_ARGS=--province  载入全省演示数据 / demo data for the whole province (~50,000 grids)
 #   make run DEMO_ARGS="--county 220102 --county 220103"
 #   make run PORT=8080
-#   make test PYTEST_ARGS="-k scoping -x"
+#   make test PYTEST_ARGS="-k scoping -x"   (runs `make lint` first)
 #
 # DEMO_ARGS only matters while no demo data is loaded (`--if-empty`).
 
@@ -63,14 +63,18 @@ run: db
 # database roles and the PostGIS template; pytest-django creates test_gridgov from it as
 # the owner role, and the tests run as the application role (conftest.py). The recipe
 # fails with pytest's exit code (5 = no tests collected counts as a failure too); make
-# reports it as "Error <code>".
-test: deps
+# reports it as "Error <code>". `make lint` runs first, so a new upward import or import
+# cycle fails the tests too.
+test: deps lint
 	@bash scripts/ensure-env.sh
 	@bash scripts/setup-db.sh --test
 	@env -u DJANGO_SETTINGS_MODULE $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# ruff, then the import contracts of pyproject.toml [tool.importlinter] (docs/layers.md):
+# no app imports one above it, no import cycle between the modules of a package.
 lint: python
 	@.venv/bin/ruff check .
+	@.venv/bin/lint-imports --no-logo
 
 # Benchmarks run on their own whole-province database (bench/README.md).
 BENCH_DB ?= postgis://postgres@localhost:5432/gridgov_bench
@@ -81,5 +85,5 @@ bench-import: deps
 	@DATABASE_URL=$(BENCH_DB) $(PY) bench/import_people.py --people $(or $(PEOPLE),1000000)
 
 clean:
-	rm -rf var staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf var staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis .import_linter_cache
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -173,9 +173,9 @@ def csv_bytes(frame) -> bytes:
 
 def person_rows(frame, extra, *, encrypted: bool) -> list[tuple]:
     """collection_person tuples: ciphertexts and blind indexes, or the plaintext."""
-    from collection.crypto import blind_index, encrypt
     from collection.models import ID_CONTEXT, PHONE_CONTEXT, Person
     from collection.services import id_lookup_index, id_masked_index
+    from governance.crypto import blind_index, encrypt
 
     kinds = {str(label): value for value, label in Person.Kind.choices}
     rows = []

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
 
-from .fields import EncryptedTextField
 from .work_models import Dataset
 
 IMPORT_ROW_CONTEXT = "collection.importrow.data"

@@ -1,14 +1,13 @@
 """Base data of GB/T 31000-2015, each record tied to a grid (and so to every level
 above it). ID and phone numbers are encrypted at rest; exact lookups go through their
-blind-index columns (collection/crypto.py)."""
+blind-index columns (governance/crypto.py)."""
 
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
-
-from .fields import EncryptedTextField
 
 ID_CONTEXT = "collection.person.id_number"
 ID_MASKED_CONTEXT = "collection.person.id_masked"

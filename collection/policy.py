@@ -5,10 +5,9 @@ roles a user holds over the record's area, not their roles elsewhere."""
 
 from __future__ import annotations
 
+from governance.masking import mask_birth_date, mask_id_number, mask_phone
 from governance.roles import Role
 from governance.scoping import user_role_rows
-
-from .masking import mask_birth_date, mask_id_number, mask_phone
 
 VISIBLE, MASKED, HIDDEN = "visible", "masked", "hidden"
 

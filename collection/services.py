@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from governance.access import require
 from governance.audit import audit_record, diff, snapshot
 from governance.changes import record_change
+from governance.crypto import blind_index
+from governance.masking import mask_id_number
 from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
 
 from . import policy
 from .actions import BASEDATA_CHANGE
-from .crypto import blind_index
-from .masking import mask_id_number
 from .models import (
     ID_CONTEXT,
     ID_MASKED_CONTEXT,

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from governance.access import require
 from governance.audit import audit_record
 from governance.changes import record_change
+from governance.masking import mask_id_number
 from governance.notifications import notify
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_q, path_in_jurisdiction
 
 from .actions import BASEDATA_CHANGE
-from .masking import mask_id_number
 from .models import Person, PersonTransfer
 
 # Who runs base data on the ground and so decides whether a person moves out.

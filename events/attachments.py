@@ -5,7 +5,8 @@ of the header), never from the name or the Content-Type the client sent: an HTML
 declared as `video/mp4` or named `poly.svg` is refused or stored as what it really is.
 Every file is stored under a random name whose extension is derived from the verified
 type, so no stored name is predictable or chosen by the uploader; the original name is
-kept only as display text. Files are served by `attachment_download` (events/views.py)
+kept only as display text. The write itself is `attachments_save` in services.py; this
+module knows nothing of the models. Files are served by `attachment_download` (events/views.py)
 after the owning case's scope check, never from a public media directory.
 """
 
@@ -116,21 +117,21 @@ def _check_image(upload, content_type: str) -> None:
     except Image.DecompressionBombError:
         pass  # Pillow's own limit (twice MAX_IMAGE_PIXELS): certainly too large
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(_("图片无法识别:%(name)s") % {"name": _display(upload)},
+        raise ValidationError(_("图片无法识别:%(name)s") % {"name": display_name(upload)},
                               code="file_content") from None
     finally:
         upload.seek(0)
     if too_large:
         raise ValidationError(
             _("图片像素过多(上限 %(m)d 万像素):%(name)s") % {
-                "m": settings.EVENT_IMAGE_MAX_PIXELS // 10_000, "name": _display(upload)},
+                "m": settings.EVENT_IMAGE_MAX_PIXELS // 10_000, "name": display_name(upload)},
             code="image_too_large")
     if {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}.get(fmt) != content_type:
-        raise ValidationError(_("图片无法识别:%(name)s") % {"name": _display(upload)},
+        raise ValidationError(_("图片无法识别:%(name)s") % {"name": display_name(upload)},
                               code="file_content")
 
 
-def _display(upload) -> str:
+def display_name(upload) -> str:
     return (getattr(upload, "name", "") or "")[-100:]
 
 
@@ -152,7 +153,7 @@ def check_upload(upload) -> str:
             code="file_size")
     content_type = sniff(upload)
     if content_type is None or content_type not in accepted:
-        raise ValidationError(_("文件内容与类型不符:%(name)s") % {"name": _display(upload)},
+        raise ValidationError(_("文件内容与类型不符:%(name)s") % {"name": display_name(upload)},
                               code="file_content")
     if content_type.startswith("image/"):
         _check_image(upload, content_type)
@@ -178,7 +179,7 @@ def make_thumbnail(upload, content_type: str) -> ContentFile | None:
             out = io.BytesIO()
             img.save(out, "JPEG", quality=80)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise ValidationError(_("图片无法识别:%(name)s") % {"name": _display(upload)},
+        raise ValidationError(_("图片无法识别:%(name)s") % {"name": display_name(upload)},
                               code="file_content") from None
     finally:
         upload.seek(0)
@@ -199,30 +200,3 @@ def serve_headers(content_type: str) -> dict[str, str]:
         "Cache-Control": "private, no-store",
         "Cross-Origin-Resource-Policy": "same-origin",
     }
-
-
-def attachments_save(*, event, actor, files, trace=None) -> list:
-    """Check every upload first, then store them. A bad file refuses the whole request
-    before anything is written; a failure while storing removes what was stored."""
-    from .models import Attachment
-
-    checked = [(upload, check_upload(upload)) for upload in files or []]
-    thumbs = [make_thumbnail(upload, ct) for upload, ct in checked]
-    out, written = [], []
-    try:
-        for (upload, content_type), thumb in zip(checked, thumbs, strict=True):
-            att = Attachment(event=event, trace=trace, content_type=content_type,
-                             size=upload.size, uploaded_by=actor,
-                             original_name=_display(upload))
-            att.file.save(stored_name(content_type), upload, save=False)
-            written.append(att.file)
-            if thumb is not None:
-                att.thumbnail.save(thumb.name, thumb, save=False)
-                written.append(att.thumbnail)
-            att.save()
-            out.append(att)
-    except BaseException:
-        for f in written:
-            f.storage.delete(f.name)
-        raise
-    return out

@@ -37,6 +37,6 @@ def reporter_name_for(user, event) -> str:
     phone's rule; a staff reporter's name is their working name and is shown."""
     if not event.reporter_name or event.reporter_id or _may_contact(user, event):
         return event.reporter_name
-    from collection.masking import mask_name
+    from governance.masking import mask_name
 
     return mask_name(event.reporter_name)

@@ -4,8 +4,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
 
-from collection.fields import EncryptedTextField
+from governance.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
+
+from .attachments import EXTENSIONS
 
 # Associated data of the encrypted reporter phone: never change it once rows exist.
 REPORTER_PHONE_CONTEXT = "events.event.reporter_phone"
@@ -124,7 +126,7 @@ class Event(models.Model):
                                  on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("上报人"))
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
-    # Encrypted at rest like people's numbers (collection.crypto); shown through
+    # Encrypted at rest like people's numbers (governance.crypto); shown through
     # events.masking.phone_for. Never searched, so no blind index.
     reporter_phone = EncryptedTextField(_("联系电话"), context=REPORTER_PHONE_CONTEXT,
                                         blank=True)
@@ -215,8 +217,6 @@ def attachment_path(instance, filename):
     passes `attachments.stored_name(...)`, never the client's file name)."""
     import uuid
     from pathlib import PurePath
-
-    from .attachments import EXTENSIONS
 
     suffix = PurePath(filename).suffix.lower()
     if suffix not in set(EXTENSIONS.values()):

@@ -25,7 +25,7 @@ from grids.models import Area
 from . import permissions as perm
 from . import sla
 from .actions import EVENT_REPORT
-from .attachments import attachments_save
+from .attachments import check_upload, display_name, make_thumbnail, stored_name
 from .flows import ACTION_LABELS, TRANSITIONS, EventProcess, Step
 from .models import (
     OPEN_STATUSES,
@@ -105,6 +105,31 @@ def _publish(event: Event, action: str) -> None:
     # `restrict`); a case no department has been given yet goes to none.
     outbox_emit(topic=f"event.{action}", payload=event_payload(event),
                 area_path=event.area_path, departments=list(event.departments))
+
+
+def attachments_save(*, event, actor, files, trace=None) -> list[Attachment]:
+    """Check every upload first, then store them. A bad file refuses the whole request
+    before anything is written; a failure while storing removes what was stored."""
+    checked = [(upload, check_upload(upload)) for upload in files or []]
+    thumbs = [make_thumbnail(upload, ct) for upload, ct in checked]
+    out, written = [], []
+    try:
+        for (upload, content_type), thumb in zip(checked, thumbs, strict=True):
+            att = Attachment(event=event, trace=trace, content_type=content_type,
+                             size=upload.size, uploaded_by=actor,
+                             original_name=display_name(upload))
+            att.file.save(stored_name(content_type), upload, save=False)
+            written.append(att.file)
+            if thumb is not None:
+                att.thumbnail.save(thumb.name, thumb, save=False)
+                written.append(att.thumbnail)
+            att.save()
+            out.append(att)
+    except BaseException:
+        for f in written:
+            f.storage.delete(f.name)
+        raise
+    return out
 
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:

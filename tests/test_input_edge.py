@@ -252,7 +252,7 @@ def test_an_id_the_orm_cannot_convert_is_bad_input():
 def test_other_value_errors_stay_server_errors():
     """A bug is not "bad input": it must stay a 500 (and is not replayed by an
     idempotency key as if it were the answer)."""
-    from collection.crypto import DecryptionError
+    from governance.crypto import DecryptionError
 
     assert errors.describe(DecryptionError("bad key")) is None
     try:

@@ -15,9 +15,9 @@ from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 
+from governance.masking import mask_id_number
 from grids.models import Area
 
-from ..masking import mask_id_number
 from ..models import ID_CONTEXT, ID_MASKED_CONTEXT, PHONE_CONTEXT, House, Organisation, Person
 from ..work_models import Dataset
 from . import checks

@@ -22,10 +22,10 @@ from django.db import connection
 
 from governance.audit import audit_entry
 from governance.changes import change_writer_register
+from governance.crypto import blind_index_many, encrypt_many
 from governance.dbroles import SCRATCH_SCHEMA
 from governance.models import AuditLog, Change
 
-from ..crypto import blind_index_many, encrypt_many
 from ..work_models import VerificationTask
 from .specs import Spec
 

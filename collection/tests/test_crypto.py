@@ -5,8 +5,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from collection import crypto
 from collection.tests.keys import AES_KEY_1, AES_KEY_2, HASH_KEY, SM4_KEY
+from governance import crypto
 
 CTX = "collection.person.id_number"
 ID = "11010519491231002X"

@@ -9,9 +9,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from collection.masking import mask_birth_date, mask_id_number
 from collection.policy import present
 from collection.tests.factories import GRID, valid_id
+from governance.masking import mask_birth_date, mask_id_number
 from governance.models import AuditLog
 from governance.roles import Role
 

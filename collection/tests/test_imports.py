@@ -12,7 +12,6 @@ from django.db import connection
 from openpyxl import load_workbook
 
 from collection import imports
-from collection.crypto import blind_index
 from collection.models import ID_CONTEXT, ImportJob, ImportRow, Person
 from collection.services import house_create, person_create
 from collection.tests.factories import (
@@ -25,6 +24,7 @@ from collection.tests.factories import (
     upload,
     xlsx_bytes,
 )
+from governance.crypto import blind_index
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids.models import Area

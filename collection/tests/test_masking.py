@@ -1,6 +1,6 @@
 import pytest
 
-from collection.masking import mask_id_number, mask_name, mask_phone
+from governance.masking import mask_id_number, mask_name, mask_phone
 
 
 @pytest.mark.parametrize(

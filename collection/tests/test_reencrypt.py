@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 
-from collection import crypto
 from collection.import_models import ImportJob, ImportRow
 from collection.models import ID_CONTEXT, PHONE_CONTEXT, Person
 from collection.tests.keys import AES_KEY_2
+from governance import crypto
 from governance.models import AuditLog
 from grids.models import Area
 

@@ -5,10 +5,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection import imports
-from collection.masking import mask_id_number
 from collection.models import Person
 from collection.services import person_create
 from collection.tests.factories import GRID, valid_id
+from governance.masking import mask_id_number
 from governance.roles import Role
 from grids.models import Area
 

@@ -1,17 +1,18 @@
 """Event reporters' phone numbers encrypted at rest (issue 8, item 8): the column becomes
-text holding collection.crypto tokens, and the rows already stored are encrypted in place.
+text holding governance.crypto tokens (collection.crypto when this was written), and the rows
+already stored are encrypted in place.
 Idempotent: a value that already decrypts under the column's context is left as it is."""
 
 from django.db import migrations
 
-import collection.fields
+import governance.fields
 
 CONTEXT = "events.event.reporter_phone"
 BATCH = 2000
 
 
 def _is_token(value: str) -> bool:
-    from collection import crypto
+    from governance import crypto
 
     try:
         crypto.decrypt(value, context=CONTEXT)
@@ -21,7 +22,7 @@ def _is_token(value: str) -> bool:
 
 
 def encrypt_existing(apps, schema_editor):
-    from collection import crypto
+    from governance import crypto
 
     conn = schema_editor.connection
     last = 0
@@ -42,7 +43,7 @@ def encrypt_existing(apps, schema_editor):
 
 
 def decrypt_existing(apps, schema_editor):
-    from collection import crypto
+    from governance import crypto
 
     with schema_editor.connection.cursor() as cur:
         cur.execute("SELECT id, reporter_phone FROM events_event WHERE reporter_phone <> ''")
@@ -61,7 +62,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="event",
             name="reporter_phone",
-            field=collection.fields.EncryptedTextField(
+            field=governance.fields.EncryptedTextField(
                 blank=True, context=CONTEXT, verbose_name="联系电话"),
         ),
         migrations.RunPython(encrypt_existing, decrypt_existing),

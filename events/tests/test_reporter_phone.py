@@ -1,5 +1,5 @@
 """Issue 8, item 8: reporters' phone numbers are encrypted at rest with the mechanism that
-protects people's (collection.crypto, EncryptedTextField), rows stored before are encrypted
+protects people's (governance.crypto, EncryptedTextField), rows stored before are encrypted
 by a data migration, and every place that shows them masks them per role."""
 
 import importlib
@@ -34,7 +34,7 @@ def citizen_report(cast, category):
 
 
 def test_reporter_phone_is_encrypted_at_rest(citizen_report):
-    from collection import crypto
+    from governance import crypto
 
     e = citizen_report()
     raw = _raw(e.pk)

@@ -326,7 +326,7 @@ PUBLIC_TRACK_FAILURES_PER_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_HOUR", defau
 # it sends. Set it to the proxy's address when one is in front (governance/middleware.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-# Personal data at rest (collection/crypto.py, docs/personal-data.md): comma-separated
+# Personal data at rest (governance/crypto.py, docs/personal-data.md): comma-separated
 # "keyid:base64key", the first is current; aes256gcm (32-byte keys) or sm4gcm (16).
 FIELD_ENCRYPTION_KEYS = env("FIELD_ENCRYPTION_KEYS", default="")
 FIELD_ENCRYPTION_ALGORITHM = env("FIELD_ENCRYPTION_ALGORITHM", default="aes256gcm")

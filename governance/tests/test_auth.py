@@ -139,25 +139,6 @@ def test_locked_account_refused_with_drf_token(nanguan_dispatcher):
     assert r.status_code == 403 and "已被锁定" in r.json()["detail"]
 
 
-def test_locked_service_account_refused_with_department_token(make_user):
-    from rest_framework.test import APIClient
-
-    from governance.roles import Role
-    from governance.services import department_create
-    from grids.models import Area
-    from integrations.services import department_service_user, department_token_issue
-
-    dept = department_create(actor=None, code="LOCKT", name="锁定测试局",
-                             area=Area.objects.get(code="220102000000"))
-    admin = make_user(Role.ADMIN, "220102000000")
-    _token, key = department_token_issue(actor=admin, department=dept, name="系统")
-    api = APIClient(HTTP_AUTHORIZATION=f"Department {key}")
-    assert api.get("/api/v1/events/").status_code == 200
-    _lock(department_service_user(department=dept))
-    r = api.get("/api/v1/events/")
-    assert r.status_code in (401, 403) and "已被锁定" in r.json()["detail"]
-
-
 def test_locked_account_loses_its_session(client, nanguan_dispatcher):
     r = client.post(LOGIN, {"username": "ng_dispatcher", "password": "Test@2026pass"})
     assert r.status_code == 302 and client.get("/").status_code == 200

@@ -15,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, router, transaction
 
-from collection import crypto
-from collection.fields import EncryptedTextField
+from governance import crypto
+from governance.fields import EncryptedTextField
 
 MAX_REPORTED_FAILURES = 20
 
