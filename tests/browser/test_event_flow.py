@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from events.tests.factories import jpeg_bytes
 from governance.roles import Role
 from tests.browser.helpers import login, phone_context
 
@@ -13,10 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def photo(tmp_path, name):
-    from PIL import Image
-
     path = tmp_path / name
-    Image.new("RGB", (640, 480), (30, 120, 200)).save(path, "JPEG")
+    path.write_bytes(jpeg_bytes((640, 480), (30, 120, 200)))
     return str(path)
 
 
