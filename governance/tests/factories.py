@@ -4,7 +4,18 @@ areas, make_user, clients — are in tests/fixtures.py)."""
 import uuid
 from contextlib import contextmanager
 
+import psycopg
+from django.db import connection
+
 from governance.celery import app
+
+
+def other_connection() -> psycopg.Connection:
+    """A second, real connection to the test database (another writer or reader, which
+    commits on its own); the caller closes it."""
+    s = connection.settings_dict
+    return psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"] or "localhost",
+                           port=s["PORT"] or 5432, password=s["PASSWORD"] or None)
 
 
 @contextmanager
