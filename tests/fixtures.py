@@ -65,6 +65,12 @@ def province_leader(make_user):
     return make_user(Role.PROVINCE_LEADER, "220000000000", "prov_leader")
 
 
+@pytest.fixture
+def admin(make_user):
+    """The province administrator."""
+    return make_user(Role.ADMIN, "220000000000", "prov_admin")
+
+
 def otp_verify_session(client, user) -> None:
     """Give a logged-in test session the second factor, as the verification page would
     after a valid code: a confirmed TOTP device, its id in the session. Production code

@@ -30,11 +30,6 @@ ID_NUMBER = "220102197001010051"
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, PROVINCE, "edge_admin")
-
-
-@pytest.fixture
 def token_client(admin):
     """The province administrator, as the fuzzer called the API. (Personal tokens of
     two-factor roles are refused now, otp_required: the client is authenticated directly,
@@ -268,8 +263,8 @@ def test_other_value_errors_stay_server_errors():
 # -- pages -----------------------------------------------------------------------------
 
 
-def _pages_without_arguments():
-    """Every named page of the URL conf that takes no argument (the API is fuzzed)."""
+def _routes():
+    """Every route of the URL conf, included URL confs walked."""
     found = []
 
     def walk(patterns, prefix):
@@ -277,10 +272,17 @@ def _pages_without_arguments():
             route = prefix + str(p.pattern)
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, route)
-            elif isinstance(p, URLPattern) and "<" not in route and "(" not in route:
-                found.append("/" + route.lstrip("^").rstrip("$"))
+            elif isinstance(p, URLPattern):
+                found.append(route)
 
     walk(get_resolver().url_patterns, "")
+    return found
+
+
+def _pages_without_arguments():
+    """Every named page of the URL conf that takes no argument (the API is fuzzed)."""
+    found = ["/" + route.lstrip("^").rstrip("$") for route in _routes()
+             if "<" not in route and "(" not in route]
     skip = ("api/", "django-admin", "i18n/", "accounts/logout")
     return sorted({p for p in found if not p.lstrip("/").startswith(skip)})
 
@@ -310,18 +312,8 @@ def test_a_nul_in_a_posted_form_is_a_400_page(client, admin):
 
 
 def _pages_with_arguments():
-    found = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            route = prefix + str(p.pattern)
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, route)
-            elif "<" in route and not route.startswith(("api/", "django-admin")):
-                found.append(route)
-
-    walk(get_resolver().url_patterns, "")
-    return found
+    return [route for route in _routes()
+            if "<" in route and not route.startswith(("api/", "django-admin"))]
 
 
 @pytest.mark.parametrize("garbage", ["99999999999999999999", "abc", "0", "-1"])

@@ -1,11 +1,14 @@
 """Fixtures of the collection tests: crypto key configuration (no database), a temporary
-media folder, the county importer."""
+media folder, the grid GRID (collection/tests/factories.py) with its grid worker and one
+registered person, an outsider of another county, the county importer, the grids next to
+GRID. A module needing another worker or person defines its own fixture of that name."""
 
 from contextlib import ExitStack
 
 import pytest
 from django.test import override_settings
 
+from collection.tests.factories import GRID, PHONE, valid_id
 from collection.tests.keys import HASH_KEY
 
 
@@ -34,8 +37,55 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
+def grid():
+    from grids.models import Area
+
+    return Area.objects.get(code=GRID)
+
+
+@pytest.fixture
+def worker(make_user):
+    """The grid worker of GRID."""
+    from governance.roles import Role
+
+    return make_user(Role.GRID_WORKER, GRID, "c_worker")
+
+
+@pytest.fixture
+def person(worker, grid):
+    """李四, registered in GRID by its grid worker, with an ID and a mobile number."""
+    from collection.services import person_create
+
+    return person_create(actor=worker, grid=grid, name="李四", id_number=valid_id(),
+                         phone=PHONE, kind="registered")
+
+
+@pytest.fixture
+def outsider(kuancheng_dispatcher):
+    """A county dispatcher of 宽城区, outside GRID's county."""
+    return kuancheng_dispatcher
+
+
+@pytest.fixture
 def importer(make_user):
     """A county dispatcher of 南关区: imports into its grids."""
     from governance.roles import Role
 
     return make_user(Role.COUNTY_DISPATCHER, "220102000000", "imp_dispatcher")
+
+
+@pytest.fixture
+def other_grid():
+    """A grid in the other county (宽城区)."""
+    from grids.models import Area
+
+    return Area.objects.filter(level=6, code__startswith="220103").order_by("code").first()
+
+
+@pytest.fixture
+def second_grid():
+    """Another grid of 南关区 than GRID."""
+    from grids.models import Area
+
+    return Area.objects.filter(level=6, code__startswith="220102").exclude(
+        code=GRID).order_by("code").first()

@@ -5,18 +5,12 @@ import pytest
 
 from collection.models import House, Organisation, Person, Place, VerificationTask
 from collection.services import person_create
+from collection.tests.factories import GRID, valid_id
 from collection.verification import verification_decide, verification_tasks_create
 from governance.roles import Role
 from grids.models import Area
 
-from .test_people_api import GRID, valid_id
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "bad_worker")
 
 
 @pytest.mark.parametrize("url, body, code", [

@@ -2,15 +2,14 @@
 (moved from governance/tests/test_change_feed.py in issue 9, so that the kernel's tests
 import no app above it; the feed's cursor itself is tested there)."""
 
-import psycopg
 import pytest
-from django.db import connection
 
 from collection.models import House
 from collection.services import house_create
 from governance.changes import changes_since
 from governance.models import Change
 from governance.roles import Role
+from governance.tests.factories import other_connection
 from grids.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -18,16 +17,10 @@ pytestmark = pytest.mark.django_db
 GRID = "220102001001001"
 
 
-def _other_connection():
-    s = connection.settings_dict
-    return psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"] or "localhost",
-                           port=s["PORT"] or 5432, password=s["PASSWORD"] or None)
-
-
 def test_readers_stop_below_a_running_writer(make_user):
     worker = make_user(Role.GRID_WORKER, GRID, "feed_worker")
     grid = Area.objects.get(code=GRID)
-    slow = _other_connection()
+    slow = other_connection()
     try:
         # A long transaction (an import, say) writes a change, uncommitted.
         with slow.cursor() as cur:

@@ -1,12 +1,11 @@
 import pytest
 
 from collection.services import house_create, person_create, person_update
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.roles import Role
 from grids.models import Area
 from integrations.models import WebhookDelivery
 from integrations.services import webhook_subscription_create
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 

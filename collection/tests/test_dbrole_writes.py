@@ -9,7 +9,7 @@ from django.db import connection
 
 from collection.importing.staging import stage_name
 from collection.models import ImportJob, Person
-from collection.tests.test_imports import GRID, apply, csv_bytes, good_rows, upload
+from collection.tests.factories import GRID, apply, csv_bytes, good_rows, upload
 from events.models import EventCategory
 from events.services import event_report
 from governance.dbroles import SCRATCH_SCHEMA

@@ -5,18 +5,12 @@ import pytest
 
 from collection.models import Person
 from collection.services import person_create
-from collection.validators import id_check_digit
+from collection.tests.factories import GRID, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
 
 pytestmark = pytest.mark.django_db
-
-GRID = "220102001001001"
-
-
-def valid_id(body17="22010219900307123"):
-    return body17 + id_check_digit(body17)
 
 
 @pytest.fixture

@@ -10,13 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from collection.policy import present
-from collection.services import person_create
+from collection.tests.factories import GRID, valid_id
 from governance.masking import mask_birth_date, mask_id_number
 from governance.models import AuditLog
 from governance.roles import Role
-from grids.models import Area
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +23,6 @@ FULL_DATES = ("1990-03-07", "19900307", "1990/03/07", "1990年3月7日")
 
 def _leaks(text: str) -> list[str]:
     return [d for d in (*FULL_DATES, NUMBER) if d in text]
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "dm_worker")
-
-
-@pytest.fixture
-def person(worker):
-    return person_create(actor=worker, grid=Area.objects.get(code=GRID), name="王五",
-                         id_number=NUMBER, phone=PHONE, kind="registered")
 
 
 def test_birth_date_mask_keeps_the_decade_only():

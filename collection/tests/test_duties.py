@@ -5,12 +5,11 @@ from django.utils import timezone
 
 from collection.models import Person, PersonTag, VerificationTask
 from collection.services import house_create, person_create, visit_create
+from collection.tests.factories import GRID, valid_id
 from collection.verification import verification_tasks_create
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 

@@ -8,23 +8,11 @@ from openpyxl import load_workbook
 
 from collection.models import House, Person
 from collection.services import house_create, organisation_create, person_create
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
-from grids.models import Area
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "ed_worker")
-
-
-@pytest.fixture
-def grid():
-    return Area.objects.get(code=GRID)
 
 
 def test_grid_worker_edits_a_person_without_retyping_the_id(client, worker, grid):

@@ -4,26 +4,18 @@ above it)."""
 
 import pytest
 
+from collection.tests.factories import PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-PHONE = "13812345678"
-
-
-def _valid_id(body17: str) -> str:
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
-
 
 def test_export_filters_are_logged_masked(api_client, make_user):
     from collection.services import person_create
     from grids.models import Area
 
     worker = make_user(Role.GRID_WORKER, "220102001001001", "scrub_worker")
-    number = _valid_id("22010219900307123")
+    number = valid_id("22010219900307123")
     person_create(actor=worker, grid=Area.objects.get(code="220102001001001"), name="赵",
                   id_number=number, phone=PHONE)
     c = api_client(worker)

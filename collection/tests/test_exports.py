@@ -13,11 +13,10 @@ from collection.exports import dataset_export_to_file, export_files_purge
 from collection.models import ExportFile
 from collection.services import person_create
 from collection.tasks import purge_expired_exports_task
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ import pytest
 
 from collection.duties import extra_schema_set
 from collection.models import House, Person
+from collection.tests.factories import GRID, valid_id
 from governance.roles import Role
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 

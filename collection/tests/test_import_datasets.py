@@ -14,8 +14,8 @@ from collection.duties import extra_schema_set
 from collection.importing.staging import stage_name
 from collection.models import House, ImportJob, Organisation, Person, VerificationTask
 from collection.services import organisation_create
-from collection.tests.test_imports import GRID, apply, csv_bytes, valid_id
-from collection.tests.test_imports import upload as upload_file
+from collection.tests.factories import GRID, apply, csv_bytes, numbered_id
+from collection.tests.factories import upload as upload_file
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids import crs
@@ -158,8 +158,8 @@ def test_an_organisation_registered_outside_the_jurisdiction_is_not_touched(impo
 def test_foreigners_documents_and_the_document_type_column(importer):
     header = ["姓名", "证件类型", "证件号码", "所属网格"]
     rows = [["JOHN SMITH", "护照", "E12345678", GRID],
-            ["本地人", "", valid_id(5), GRID],
-            ["错证", "驾驶证", valid_id(6), GRID],
+            ["本地人", "", numbered_id(5), GRID],
+            ["错证", "驾驶证", numbered_id(6), GRID],
             ["短号", "护照", "E1", GRID]]
     job = upload(importer, csv_bytes(rows, header=header), "people",
                  mode=ImportJob.Mode.VALID_ONLY)
@@ -187,10 +187,10 @@ def education_schema(make_user):
 
 def test_extra_fields_are_columns_validated_by_the_schema(importer, education_schema):
     header = ["姓名", "证件号码", "所属网格", "学历", "子女数"]
-    rows = [["甲", valid_id(11), GRID, "本科", "2"],
-            ["乙", valid_id(12), GRID, "博士后", ""],
-            ["丙", valid_id(13), GRID, "", "两个"],
-            ["丁", valid_id(14), GRID, "", ""]]
+    rows = [["甲", numbered_id(11), GRID, "本科", "2"],
+            ["乙", numbered_id(12), GRID, "博士后", ""],
+            ["丙", numbered_id(13), GRID, "", "两个"],
+            ["丁", numbered_id(14), GRID, "", ""]]
     job = upload(importer, csv_bytes(rows, header=header), "people",
                  mode=ImportJob.Mode.VALID_ONLY)
     errors = errors_by_row(job)
@@ -199,7 +199,7 @@ def test_extra_fields_are_columns_validated_by_the_schema(importer, education_sc
     assert Person.objects.get(name="甲").extra == {"education": "本科", "children": 2}
     assert Person.objects.get(name="丁").extra == {}
     # An update adds to the stored extra fields instead of replacing them.
-    job = apply(importer, upload(importer, csv_bytes([["甲", valid_id(11), GRID, "", "3"]],
+    job = apply(importer, upload(importer, csv_bytes([["甲", numbered_id(11), GRID, "", "3"]],
                                                      header=header), "people"))
     assert Person.objects.get(name="甲").extra == {"education": "本科", "children": 3}
 

@@ -9,12 +9,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from collection import imports
 from collection.models import ID_CONTEXT, ImportJob, ImportRow, Person
 from collection.services import house_create, person_create
-from collection.validators import id_check_digit
+from collection.tests.factories import (
+    GRID,
+    HEADER,
+    apply,
+    csv_bytes,
+    good_rows,
+    numbered_id,
+    upload,
+    xlsx_bytes,
+)
 from governance.crypto import blind_index
 from governance.models import AuditLog, Change
 from governance.roles import Role
@@ -22,64 +31,7 @@ from grids.models import Area
 
 pytestmark = pytest.mark.django_db
 
-GRID = "220102001001001"
-HEADER = ["姓名", "证件号码", "联系电话", "人口类型", "居住地址", "所属网格"]
 S = ImportJob.Status
-
-
-def valid_id(n: int, born: str = "19900307") -> str:
-    body = f"220102{born}{n:03d}"
-    return body + id_check_digit(body)
-
-
-def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
-    lines = [",".join(header)] + [",".join(r) for r in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_bytes(rows, header=HEADER) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in [header, *rows]:
-        ws.append(list(row))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def good_rows(n=3, grid=GRID):
-    return [[f"居民{i}", valid_id(i), "1381234567" + str(i), "户籍人口", f"幸福小区{i}栋", grid]
-            for i in range(n)]
-
-
-
-
-@pytest.fixture
-def other_grid():
-    """A grid in the other county (宽城区)."""
-    return Area.objects.filter(level=6, code__startswith="220103").order_by("code").first()
-
-
-@pytest.fixture
-def second_grid():
-    return Area.objects.filter(level=6, code__startswith="220102").exclude(
-        code=GRID).order_by("code").first()
-
-
-def upload(user, data: bytes, name="people.csv", mode=ImportJob.Mode.ALL_OR_NOTHING,
-           dataset="people"):
-    job = imports.import_job_create(actor=user, file=SimpleUploadedFile(name, data), mode=mode,
-                                    dataset=dataset)
-    imports.import_job_validate(job_id=job.pk)
-    job.refresh_from_db()
-    return job
-
-
-def apply(user, job):
-    imports.import_job_apply_request(actor=user, job=job)
-    imports.import_job_apply(job_id=job.pk)
-    job.refresh_from_db()
-    return job
 
 
 def report_rows(data: bytes):
@@ -109,7 +61,7 @@ def test_utf8_csv_previews_then_creates_people(importer):
     assert job.applied_by == importer and job.finished_at and not job.file
     people = {p.name: p for p in Person.objects.filter(name__startswith="居民")}
     grid = Area.objects.get(code=GRID)
-    assert people["居民1"].id_number == valid_id(1)
+    assert people["居民1"].id_number == numbered_id(1)
     assert people["居民2"].phone == "13812345672" and people["居民2"].kind == "floating"
     p = people["居民0"]
     assert (p.grid, p.area_path, p.kind, p.residence_address) == (
@@ -169,17 +121,17 @@ def test_whole_file_errors_fail_the_job_and_write_nothing(importer, name, data, 
 @pytest.fixture
 def mixed_file(other_grid):
     good = good_rows(2)
-    bad_check = valid_id(10)[:-1] + ("0" if valid_id(10)[-1] != "0" else "1")
+    bad_check = numbered_id(10)[:-1] + ("0" if numbered_id(10)[-1] != "0" else "1")
     return csv_bytes(good + [
         ["坏校验位", bad_check, "", "", "", GRID],                     # row 4
         ["旧号码", "220102900307123", "", "", "", GRID],               # row 5
         ["科学计数", "2.20102199003071E+17", "", "", "", GRID],        # row 6
-        ["坏电话", valid_id(11), "12345", "外星人", "", GRID],          # row 7
-        ["无此网格", valid_id(12), "", "", "", "220102999999999"],      # row 8
-        ["外区", valid_id(13), "", "", "", other_grid.code],           # row 9
-        ["重复甲", valid_id(14), "", "", "", GRID],                    # row 10
-        ["重复乙", valid_id(14).lower(), "", "", "", GRID],            # row 11
-        ["", valid_id(15), "", "", "", GRID],                        # row 12
+        ["坏电话", numbered_id(11), "12345", "外星人", "", GRID],          # row 7
+        ["无此网格", numbered_id(12), "", "", "", "220102999999999"],      # row 8
+        ["外区", numbered_id(13), "", "", "", other_grid.code],           # row 9
+        ["重复甲", numbered_id(14), "", "", "", GRID],                    # row 10
+        ["重复乙", numbered_id(14).lower(), "", "", "", GRID],            # row 11
+        ["", numbered_id(15), "", "", "", GRID],                        # row 12
     ])
 
 
@@ -226,7 +178,7 @@ def test_a_corrected_report_can_be_uploaded_again(importer, mixed_file):
     wb = load_workbook(io.BytesIO(imports.import_report(user=importer, job=job)))
     ws = wb.active
     ws.delete_rows(3, ws.max_row)  # keep row 4 only, fix its ID number
-    ws["C2"] = valid_id(10)
+    ws["C2"] = numbered_id(10)
     out = io.BytesIO()
     wb.save(out)
     again = upload(importer, out.getvalue(), name="fixed.xlsx")
@@ -239,10 +191,10 @@ def test_a_corrected_report_can_be_uploaded_again(importer, mixed_file):
 def test_merge_updates_the_registered_person(importer, second_grid):
     grid = Area.objects.get(code=GRID)
     house = house_create(actor=importer, grid=grid, address="老房子")
-    person = person_create(actor=importer, grid=grid, name="旧名", id_number=valid_id(1),
+    person = person_create(actor=importer, grid=grid, name="旧名", id_number=numbered_id(1),
                            phone="13900000000", kind="registered",
                            residence_address="旧地址", house=house)
-    row = ["新名", valid_id(1).lower(), "", "流动人口", "", second_grid.code]
+    row = ["新名", numbered_id(1).lower(), "", "流动人口", "", second_grid.code]
     job = upload(importer, csv_bytes(good_rows(1) + [row]))
     assert (job.creates, job.updates) == (1, 1)
     assert [(p["op"], p["label"]) for p in job.plan] == [("create", "居民0"),
@@ -267,27 +219,27 @@ def test_id_and_phone_stay_encrypted_at_rest(importer):
                     "WHERE id = %s", [person.pk])
         raw_id, raw_phone, index = cur.fetchone()
         cur.execute("SELECT data FROM collection_importrow")
-        assert all(valid_id(0) not in d for (d,) in cur.fetchall())
-    assert valid_id(0) not in raw_id and "13812345670" not in raw_phone
-    assert index == blind_index(valid_id(0), context=ID_CONTEXT)
-    assert person.id_number == valid_id(0)
-    assert not AuditLog.objects.filter(changes__icontains=valid_id(0)).exists()
+        assert all(numbered_id(0) not in d for (d,) in cur.fetchall())
+    assert numbered_id(0) not in raw_id and "13812345670" not in raw_phone
+    assert index == blind_index(numbered_id(0), context=ID_CONTEXT)
+    assert person.id_number == numbered_id(0)
+    assert not AuditLog.objects.filter(changes__icontains=numbered_id(0)).exists()
 
 
 def test_rejected_rows_are_encrypted_at_rest(importer):
-    job = upload(importer, csv_bytes([["甲", valid_id(1), "123", "", "", GRID]]))
+    job = upload(importer, csv_bytes([["甲", numbered_id(1), "123", "", "", GRID]]))
     with connection.cursor() as cur:
         cur.execute("SELECT data FROM collection_importrow WHERE job_id = %s", [job.pk])
         (raw,) = cur.fetchone()
-    assert valid_id(1) not in raw and valid_id(1) in ImportRow.objects.get(job=job).data
+    assert numbered_id(1) not in raw and numbered_id(1) in ImportRow.objects.get(job=job).data
 
 
 def test_a_person_registered_outside_the_jurisdiction_is_not_touched(
         importer, make_user, other_grid):
     outsider = make_user(Role.GRID_WORKER, other_grid.code)
     person = person_create(actor=outsider, grid=other_grid, name="宽城人",
-                           id_number=valid_id(5))
-    job = upload(importer, csv_bytes([["改名", valid_id(5), "", "", "", GRID]]),
+                           id_number=numbered_id(5))
+    job = upload(importer, csv_bytes([["改名", numbered_id(5), "", "", "", GRID]]),
                  mode=ImportJob.Mode.VALID_ONLY)
     assert job.status == S.FAILED and "没有可导入的有效行" in job.error_message
     assert "管辖范围以外登记" in job.rows.get().errors["证件号码"]
@@ -351,7 +303,7 @@ def eager_celery():
 def test_api_flow_and_scoping(api_client, importer, make_user, eager_celery,
                               django_capture_on_commit_callbacks):
     c = api_client(importer)
-    data = csv_bytes(good_rows(2) + [["", valid_id(9), "", "", "", GRID]])
+    data = csv_bytes(good_rows(2) + [["", numbered_id(9), "", "", "", GRID]])
     with django_capture_on_commit_callbacks(execute=True):
         r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.csv", data),
                                         "mode": "valid_only"}, format="multipart")
@@ -400,9 +352,9 @@ def test_api_refuses_bad_uploads(api_client, importer, make_user):
 
 
 def test_report_is_masked_for_anyone_but_the_uploader(api_client, importer, make_user):
-    job = upload(importer, csv_bytes([["甲", valid_id(1), "139", "", "", GRID]]))
+    job = upload(importer, csv_bytes([["甲", numbered_id(1), "139", "", "", GRID]]))
     _h, rows = report_rows(imports.import_report(user=importer, job=job))
-    assert rows[2][2] == valid_id(1)
+    assert rows[2][2] == numbered_id(1)
     leader = make_user(Role.CITY_LEADER, "220100000000")
     r = api_client(leader).get(f"/api/v1/imports/{job.pk}/report/")
     _h, rows = report_rows(b"".join(r.streaming_content))

@@ -1,16 +1,10 @@
 import pytest
 
 from collection.models import Person
+from collection.tests.factories import GRID, valid_id
 from governance.roles import Role
 
-from .test_people_api import GRID, valid_id
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "p_worker")
 
 
 def test_grid_worker_registers_a_person_from_the_phone_form(client, worker):

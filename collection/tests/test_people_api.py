@@ -5,33 +5,12 @@ import pytest
 from django.db import connection
 
 from collection.models import Person
-from collection.services import house_create, person_create
+from collection.services import house_create
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.models import AuditLog
 from governance.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-GRID = "220102001001001"
-PHONE = "13812345678"
-
-
-def valid_id(body17="22010219900307123"):
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "c_worker")
-
-
-@pytest.fixture
-def person(worker):
-    from grids.models import Area
-
-    return person_create(actor=worker, grid=Area.objects.get(code=GRID), name="李四",
-                         id_number=valid_id(), phone=PHONE, kind="registered")
 
 
 def test_id_and_phone_are_encrypted_at_rest(person):

@@ -7,6 +7,7 @@ import pytest
 
 from collection.models import Person, PersonTransfer
 from collection.services import person_create, person_update
+from collection.tests.factories import PHONE, valid_id
 from collection.transfers import (
     PersonTransferRequested,
     person_transfer_decide,
@@ -15,8 +16,6 @@ from governance.models import AuditLog, Notification
 from governance.roles import Role
 from grids.models import Area
 from tests.fixtures import KUANCHENG, NANGUAN
-
-from .test_people_api import PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,10 @@ numbers only there."""
 import pytest
 
 from collection.services import person_create, person_reveal
+from collection.tests.factories import GRID, PHONE, valid_id
 from governance.roles import Role
 from governance.services import role_assign
 from grids.models import Area
-
-from .test_people_api import GRID, PHONE, valid_id
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from collection import imports
 from collection.models import Person
 from collection.services import person_create
+from collection.tests.factories import GRID, valid_id
 from governance.masking import mask_id_number
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 

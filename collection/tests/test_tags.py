@@ -12,11 +12,10 @@ from collection import tags
 from collection.duties import grid_duties, task_item_create
 from collection.models import PersonTag
 from collection.services import person_create, visit_create
+from collection.tests.factories import GRID, valid_id
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 
@@ -54,11 +53,6 @@ INVALID = {
 
 
 @pytest.fixture
-def grid():
-    return Area.objects.get(code=GRID)
-
-
-@pytest.fixture
 def worker(make_user):
     return make_user(Role.GRID_WORKER, GRID, "t_worker")
 
@@ -70,21 +64,11 @@ def person(worker, grid):
 
 
 @pytest.fixture
-def outsider(make_user):
-    return make_user(Role.COUNTY_DISPATCHER, "220103000000", "t_outsider")
-
-
-@pytest.fixture
 def other_grid_worker(make_user, grid):
     other = Area.objects.filter(level=6, parent=grid.parent).exclude(pk=grid.pk).order_by(
         "code").first() or Area.objects.filter(level=6, code__startswith="220102").exclude(
         pk=grid.pk).order_by("code").first()
     return make_user(Role.GRID_WORKER, other.code, "t_other_worker")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, PROVINCE, "t_admin")
 
 
 # -- schemas ----------------------------------------------------------------------------

@@ -19,12 +19,11 @@ from collection.duties import (
 )
 from collection.models import ExtraFieldSchema, PersonTag, TaskItem
 from collection.services import house_create, person_create, visit_create
+from collection.tests.factories import GRID, valid_id
 from collection.verification import verification_progress, verification_tasks_create
 from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 
@@ -34,28 +33,8 @@ OTHER_COUNTY = "220103000000"
 
 
 @pytest.fixture
-def grid():
-    return Area.objects.get(code=GRID)
-
-
-@pytest.fixture
-def worker(make_user):
-    return make_user(Role.GRID_WORKER, GRID, "tl_worker")
-
-
-@pytest.fixture
 def township(make_user):
     return make_user(Role.TOWNSHIP_STAFF, TOWNSHIP, "tl_township")
-
-
-@pytest.fixture
-def outsider(make_user):
-    return make_user(Role.COUNTY_DISPATCHER, OTHER_COUNTY, "tl_outsider")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, "220000000000", "tl_admin")
 
 
 def _item(actor, rule, every_days=30, area=TOWNSHIP, title=None):

@@ -7,12 +7,11 @@ import pytest
 from collection.duties import task_item_create
 from collection.models import House, Organisation, VerificationTask
 from collection.services import house_create, organisation_create, person_create
+from collection.tests.factories import GRID, valid_id
 from collection.verification import verification_tasks_create
 from governance.models import AuditLog, Change
 from governance.roles import Role
 from grids.models import Area
-
-from .test_people_api import GRID, valid_id
 
 pytestmark = pytest.mark.django_db
 URL = "/collection/verifications/"

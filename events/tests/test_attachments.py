@@ -1,20 +1,12 @@
-import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from events.services import event_report
+from events.tests.factories import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def jpeg_bytes(size=(800, 600)) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(out, "JPEG")
-    return out.getvalue()
 
 
 def report_with(cast, category, upload):

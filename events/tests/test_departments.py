@@ -31,7 +31,7 @@ def test_department_system_signs_updates_and_closes(cast, dispatched, settings, 
     settings.MEDIA_ROOT = str(tmp_path)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from .test_attachments import jpeg_bytes
+    from events.tests.factories import jpeg_bytes
 
     client = dept_client(cast.dept_cgj)
     mine = client.get("/api/v1/events/", {"box": "todo"}).json()

@@ -2,8 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from events.models import Event, Status
-
-from .test_attachments import jpeg_bytes
+from events.tests.factories import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

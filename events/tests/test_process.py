@@ -55,7 +55,7 @@ def test_dispatched_to_a_department_and_closed(cast, reported):
     assert err.value.code == "condition"
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from .test_attachments import jpeg_bytes
+    from events.tests.factories import jpeg_bytes
 
     photo = SimpleUploadedFile("after.jpg", jpeg_bytes(), content_type="image/jpeg")
     e = act(cast.chengguan, e, "close", note="已清理占道摊位", files=[photo])

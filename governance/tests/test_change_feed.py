@@ -10,13 +10,13 @@ import threading
 import time
 import uuid
 
-import psycopg
 import pytest
 from django.db import connection
 
 from governance import changes as feed
 from governance.changes import change_writer_register, changes_since
 from governance.roles import Role
+from governance.tests.factories import other_connection
 from grids.models import Area
 
 pytestmark = pytest.mark.django_db
@@ -24,18 +24,12 @@ pytestmark = pytest.mark.django_db
 GRID = "220102001001001"
 
 
-def _other_connection():
-    s = connection.settings_dict
-    return psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"] or "localhost",
-                           port=s["PORT"] or 5432, password=s["PASSWORD"] or None)
-
-
 @pytest.fixture
 def dataset():
     """A dataset name of this test only; its committed rows are deleted afterwards."""
     name = "t" + uuid.uuid4().hex[:12]
     yield name
-    with _other_connection() as conn:
+    with other_connection() as conn:
         conn.execute("DELETE FROM governance_change WHERE dataset = %s", [name])
 
 
@@ -48,7 +42,7 @@ class Writer:
     """One writing transaction at a time on its own connection."""
 
     def __init__(self, dataset, path):
-        self.conn = _other_connection()
+        self.conn = other_connection()
         self.dataset, self.path = dataset, path
         self.pending: list[int] = []
 

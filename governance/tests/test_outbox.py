@@ -6,7 +6,6 @@ tests switch that off."""
 
 import threading
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from governance import outbox
 from governance.celery import app
 from governance.models import OutboxMessage
 from governance.tasks import drain_outbox_task
+from governance.tests.factories import private_task_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -222,20 +222,9 @@ def test_the_apps_above_subscribe_the_kernel_calls_none():
 
 @pytest.fixture
 def private_queue(monkeypatch):
-    """Route the drain to a queue of this test only (see integrations/tests/test_worker.py)."""
-    queue = f"outbox-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(app.conf, "task_routes", {outbox.DRAIN_TASK: {"queue": queue}})
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    monkeypatch.setitem(app.conf, "worker_hijack_root_logger", False)
-    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
-    yield queue
-    monkeypatch.undo()
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    # The worker selected the queue to consume from on the app itself: a later worker
-    # started without `queues` (events/tests/test_celery.py) must consume the default.
-    app.amqp.queues._consume_from = None
+    """The drain goes to a queue of this test only."""
+    with private_task_queue(monkeypatch, outbox.DRAIN_TASK, "outbox-test") as queue:
+        yield queue
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,6 @@ is transactional, and makes its own area rather than rely on the demo counties
 
 import json
 import time
-import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -15,6 +14,7 @@ from django.db import transaction
 
 from governance.celery import app
 from governance.services import department_create
+from governance.tests.factories import private_task_queue
 from grids.models import Area
 from integrations import services
 from integrations.models import WebhookDelivery
@@ -25,26 +25,10 @@ TIMEOUT = 20
 
 @pytest.fixture
 def private_queue(monkeypatch):
-    """Route the delivery task to a queue of this test only, so that no other worker on
-    the same Redis database takes it, and no stale message reaches this worker."""
-    queue = f"integrations-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(
-        app.conf, "task_routes", {"integrations.tasks.deliver_webhook_task": {"queue": queue}}
-    )
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    # Leave the test session's logging alone.
-    monkeypatch.setitem(app.conf, "worker_hijack_root_logger", False)
-    # The worker's Django fixup would run the system checks, which other apps' tests
-    # cover; skipping keeps this test about delivery.
-    monkeypatch.setenv("CELERY_SKIP_CHECKS", "1")
-    yield queue
-    monkeypatch.undo()
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
-    # The worker selected the queue to consume from on the app itself: a later worker
-    # started without `queues` (events/tests/test_celery.py) must consume the default.
-    app.amqp.queues._consume_from = None
+    """The delivery task goes to a queue of this test only."""
+    with private_task_queue(monkeypatch, "integrations.tasks.deliver_webhook_task",
+                            "integrations-test") as queue:
+        yield queue
 
 
 @pytest.mark.django_db(transaction=True)

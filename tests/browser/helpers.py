@@ -12,3 +12,9 @@ def login(page, base, username, password=PASSWORD):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/$"))
+
+
+def phone_context(browser):
+    """A browser context of a 360-px touch phone in Chinese."""
+    return browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
+                               is_mobile=True, has_touch=True)

@@ -6,17 +6,11 @@ the phone."""
 import pytest
 from openpyxl import load_workbook
 
+from collection.tests.factories import valid_id
 from governance.roles import Role
-from tests.browser.helpers import login
+from tests.browser.helpers import login, phone_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def valid_id(body17):
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
-
 
 
 def test_grid_worker_registers_a_house_residents_and_a_visit(
@@ -27,8 +21,7 @@ def test_grid_worker_registers_a_house_residents_and_a_visit(
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
     make_user(Role.GRID_WORKER, grid.code, "c_worker")
     base = live_server.url
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
-                                is_mobile=True, has_touch=True)
+    phone = phone_context(browser)
     page = phone.new_page()
     login(page, base, "c_worker")
     page.goto(f"{base}/collection/houses/new/")
@@ -113,8 +106,7 @@ def test_county_user_imports_a_file_with_bad_rows(demo_areas, live_server, brows
         from collection.models import VerificationTask
 
         make_user(Role.GRID_WORKER, grid.code, "c_verifier")
-        phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
-                                    is_mobile=True, has_touch=True).new_page()
+        phone = phone_context(browser).new_page()
         login(phone, live_server.url, "c_verifier")
         phone.goto(f"{live_server.url}/collection/")
         phone.click("#pending-verifications")

@@ -6,17 +6,16 @@ import re
 
 import pytest
 
+from events.tests.factories import jpeg_bytes
 from governance.roles import Role
-from tests.browser.helpers import login
+from tests.browser.helpers import login, phone_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def photo(tmp_path, name):
-    from PIL import Image
-
     path = tmp_path / name
-    Image.new("RGB", (640, 480), (30, 120, 200)).save(path, "JPEG")
+    path.write_bytes(jpeg_bytes((640, 480), (30, 120, 200)))
     return str(path)
 
 
@@ -58,8 +57,7 @@ def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_use
                  lat=grid.centroid.y)
 
     # 1. The grid worker reports from a 360-px phone.
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
-                                is_mobile=True, has_touch=True)
+    phone = phone_context(browser)
     page = phone.new_page()
     login(page, base, "b_worker")
     page.goto(f"{base}/events/report/")

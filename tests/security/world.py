@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from collection.tests.factories import csv_bytes, upload, valid_id
+from events.tests.factories import jpeg_bytes
 from governance.roles import Role
 from governance.services import department_create, role_assign, user_create
 from grids.models import Area
@@ -41,12 +43,6 @@ M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
-
-
-def valid_id(body17: str) -> str:
-    from collection.validators import id_check_digit
-
-    return body17 + id_check_digit(body17)
 
 
 ID_NUMBER = valid_id("22010219800101771")
@@ -119,20 +115,9 @@ def _second_grid(grid: Area) -> Area:
             .exclude(code__startswith=TOWNSHIP[:9]).order_by("code").first())
 
 
-def _jpeg() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
-    buf = BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buf, "JPEG")
-    return buf.getvalue()
-
-
 def build() -> World:
     from collection import services as cs
     from collection.duties import task_item_create
-    from collection.imports import import_job_create
     from collection.models import VerificationTask
     from collection.tags import person_tag_set
     from collection.verification import verification_tasks_create
@@ -199,18 +184,13 @@ def build() -> World:
     w.verification = VerificationTask.objects.get(object_id=str(w.person.pk), grid=w.grid)
     # An import with one good and one bad row, validated: awaiting confirmation, with a
     # report of the rejected row.
-    from collection.imports import import_job_validate
     from collection.models import ImportJob
 
-    header = "姓名,证件号码,联系电话,人口类型,居住地址,所属网格"
-    good = f"泄漏检查丁,{valid_id('22010219830404771')},13812340001,户籍人口,幸福小区,{GRID}"
-    bad = f"泄漏检查戊,123,13812340002,户籍人口,幸福小区,{GRID}"
-    csv = "\r\n".join([header, good, bad, ""]).encode("utf-8-sig")
-    w.import_job = import_job_create(
-        actor=worker, mode=ImportJob.Mode.VALID_ONLY,
-        file=SimpleUploadedFile(f"{M_IMPORT}.csv", csv, content_type="text/csv"))
-    import_job_validate(job_id=w.import_job.pk)
-    w.import_job.refresh_from_db()
+    rows = [["泄漏检查丁", valid_id("22010219830404771"), "13812340001", "户籍人口", "幸福小区",
+             GRID],
+            ["泄漏检查戊", "123", "13812340002", "户籍人口", "幸福小区", GRID]]
+    w.import_job = upload(worker, csv_bytes(rows), name=f"{M_IMPORT}.csv",
+                          mode=ImportJob.Mode.VALID_ONLY)
     # Configuration the province administrator changed: reset by the DELETE cases.
     from collection.duties import extra_schema_set
     from collection.tag_schemas import default_tag_schemas
@@ -239,7 +219,7 @@ def build() -> World:
     E["reported"] = report("reported")
     E["reported_2"] = report("reported_2")
     E["accepted"] = act(U["village"], report("accepted"), "accept")
-    photo = SimpleUploadedFile("photo.jpg", _jpeg(), content_type="image/jpeg")
+    photo = SimpleUploadedFile("photo.jpg", jpeg_bytes((8, 8), "red"), content_type="image/jpeg")
     e = act(U["village"], report("dispatched", files=[photo]), "accept")
     E["dispatched"] = act(U["village"], e, "dispatch", department=w.department, note="请处理")
     w.attachment = E["dispatched"].attachments.get()
