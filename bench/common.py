@@ -15,8 +15,12 @@ def pg_connect(settings_dict, **kw):
     import psycopg
 
     params = {"dbname": settings_dict["NAME"], "autocommit": True}
-    for key, name in (("HOST", "host"), ("PORT", "port"), ("USER", "user"),
-                      ("PASSWORD", "password")):
+    for key, name in (
+        ("HOST", "host"),
+        ("PORT", "port"),
+        ("USER", "user"),
+        ("PASSWORD", "password"),
+    ):
         if settings_dict.get(key):
             params[name] = settings_dict[key]
     return psycopg.connect(**params, **kw)
@@ -29,12 +33,16 @@ def host_info(pg) -> dict:
 
     cpu, ram = "?", "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-        mem_kb = next(int(line.split()[1]) for line in
-                      Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         pass
@@ -45,14 +53,14 @@ def host_info(pg) -> dict:
         "os": platform.platform(),
         "postgres": f"PostgreSQL {server}, PostGIS {postgis} (GEOS {geos})",
         "python": f"Python {platform.python_version()}, Django {django.get_version()}, "
-                  f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})",
+        f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})",
     }
 
 
 # ----------------------------------------------------------------------------- database
 
-def django_setup(*, debug: bool = False, request_log_level: int | None = None,
-                 **env: str) -> None:
+
+def django_setup(*, debug: bool = False, request_log_level: int | None = None, **env: str) -> None:
     """Django with the dev settings against the bench database: `env` gives defaults for
     the environment (DATABASE_URL=…); DEBUG is off unless asked for. Missing static files
     are not warned about; with `request_log_level`, django.request logs only from there."""
@@ -86,8 +94,9 @@ def bench_province():
     """The province the bench database holds (boundaries deferred), or exit."""
     from grids.models import Area
 
-    province = Area.objects.defer("boundary", "boundary_simple").filter(level=1).order_by(
-        "code").first()
+    province = (
+        Area.objects.defer("boundary", "boundary_simple").filter(level=1).order_by("code").first()
+    )
     if province is None:
         sys.exit("no province in this database: load one first (bench/README.md)")
     return province

@@ -95,8 +95,11 @@ if str(ROOT) not in sys.path:
 # Generated events are numbered 'BM' || lpad(i, 10, '0').
 REF_PREFIX = "BX"  # rows of the INSERT/COPY references (deleted after each round)
 REPORTER = "bench_event_reporter"
-INBOX_USERS = {"village": "bench_inbox_village", "county": "bench_inbox_county",
-               "city": "bench_inbox_city"}
+INBOX_USERS = {
+    "village": "bench_inbox_village",
+    "county": "bench_inbox_county",
+    "city": "bench_inbox_city",
+}
 VILLAGE_STAFF_PREFIX = "bench_vs_"
 WEBHOOK_DEPARTMENT = "BENCH-PROV-WEBHOOK"
 CATEGORY = "0101"
@@ -104,11 +107,31 @@ PAGE = 20
 clock = time.perf_counter_ns
 
 # The columns the service writes for a new report (the rest keep their defaults: NULL).
-REF_COLUMNS = ("number", "title", "description", "source", "urgency", "location", "address",
-               "area_path", "reporter_id", "reporter_name", "reporter_phone", "tracking_code",
-               "status", "current_area_id", "step_started_at", "step_deadline", "due_state",
-               "suspend_reason", "result", "reported_at", "updated_at", "grid_id",
-               "category_id")
+REF_COLUMNS = (
+    "number",
+    "title",
+    "description",
+    "source",
+    "urgency",
+    "location",
+    "address",
+    "area_path",
+    "reporter_id",
+    "reporter_name",
+    "reporter_phone",
+    "tracking_code",
+    "status",
+    "current_area_id",
+    "step_started_at",
+    "step_deadline",
+    "due_state",
+    "suspend_reason",
+    "result",
+    "reported_at",
+    "updated_at",
+    "grid_id",
+    "category_id",
+)
 REF_INSERT = (
     f"INSERT INTO events_event ({', '.join(REF_COLUMNS)}) VALUES "
     "(%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s,"
@@ -233,38 +256,75 @@ FROM (
 
 # ----------------------------------------------------------------------------- args
 
+
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--reports", type=int, default=2000,
-                   help="events reported by each of API and service (default 2,000)")
-    p.add_argument("--events", type=int, default=1_000_000,
-                   help="events generated for the inbox part (default 1,000,000; 0 skips "
-                        "the inbox part)")
-    p.add_argument("--samples", type=int, default=40,
-                   help="calls per inbox contender and user (default 40, + 3 warm-up)")
-    p.add_argument("--case-seconds", type=float, default=5.0,
-                   help="stop sampling an inbox contender for a user once it has spent this "
-                        "long (default 5 s; it still gets at least one measured call)")
-    p.add_argument("--statement-timeout", type=float, default=6.0,
-                   help="statement_timeout in seconds for the inbox part (default 6): a "
-                        "contender that hits it is reported as timed out")
-    p.add_argument("--rounds", type=int, default=4,
-                   help="slices of the reports, each run by every contender in turn "
-                        "(default 4)")
-    p.add_argument("--diagnostic-reports", type=int, default=100,
-                   help="reports of the cost-split pass, each for service and API "
-                        "(default 100; 0 skips it)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--reports",
+        type=int,
+        default=2000,
+        help="events reported by each of API and service (default 2,000)",
+    )
+    p.add_argument(
+        "--events",
+        type=int,
+        default=1_000_000,
+        help="events generated for the inbox part (default 1,000,000; 0 skips the inbox part)",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=40,
+        help="calls per inbox contender and user (default 40, + 3 warm-up)",
+    )
+    p.add_argument(
+        "--case-seconds",
+        type=float,
+        default=5.0,
+        help="stop sampling an inbox contender for a user once it has spent this "
+        "long (default 5 s; it still gets at least one measured call)",
+    )
+    p.add_argument(
+        "--statement-timeout",
+        type=float,
+        default=6.0,
+        help="statement_timeout in seconds for the inbox part (default 6): a "
+        "contender that hits it is reported as timed out",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="slices of the reports, each run by every contender in turn (default 4)",
+    )
+    p.add_argument(
+        "--diagnostic-reports",
+        type=int,
+        default=100,
+        help="reports of the cost-split pass, each for service and API (default 100; 0 skips it)",
+    )
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--keep", action="store_true",
-                   help="keep the generated events (a later run with the same --events "
-                        "reuses them)")
-    p.add_argument("--try-index", action="append", default=None, metavar="SQL",
-                   help="CREATE INDEX statement to try on the slowest inbox statement, "
-                        "inside a transaction that is rolled back (repeatable; default: "
-                        "the recommendation below; 'none' for none)")
-    p.add_argument("--debug", action="store_true",
-                   help="run with DEBUG=True (the dev settings' default) instead of False")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the generated events (a later run with the same --events reuses them)",
+    )
+    p.add_argument(
+        "--try-index",
+        action="append",
+        default=None,
+        metavar="SQL",
+        help="CREATE INDEX statement to try on the slowest inbox statement, "
+        "inside a transaction that is rolled back (repeatable; default: "
+        "the recommendation below; 'none' for none)",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="run with DEBUG=True (the dev settings' default) instead of False",
+    )
     args = p.parse_args(argv)
     if args.reports < args.rounds or args.rounds < 1 or args.events < 0 or args.samples < 1:
         p.error("--reports >= --rounds >= 1, --events >= 0, --samples >= 1")
@@ -284,6 +344,7 @@ DEFAULT_TRY_INDEX = [
 
 
 # ----------------------------------------------------------------------------- timing
+
 
 @dataclass
 class Row(TimedRow):
@@ -305,12 +366,15 @@ def log(msg: str) -> None:
 
 # ----------------------------------------------------------------------------- setup
 
+
 def machine_info(pg) -> dict:
     info = host_info(pg)
-    conf = dict(pg.execute(
-        "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
-        "('shared_buffers', 'work_mem', 'synchronous_commit', 'jit', 'random_page_cost')"
-    ).fetchall())
+    conf = dict(
+        pg.execute(
+            "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+            "('shared_buffers', 'work_mem', 'synchronous_commit', 'jit', 'random_page_cost')"
+        ).fetchall()
+    )
     info["postgres"] += "; " + ", ".join(f"{k}={v}" for k, v in sorted(conf.items()))
     return info
 
@@ -328,8 +392,13 @@ def ensure_user(username: str, role: str, area, *, full_name: str):
 
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
-        user = user_create(actor=None, username=username, password=secrets.token_urlsafe(24),
-                           full_name=full_name, check_password=False)
+        user = user_create(
+            actor=None,
+            username=username,
+            password=secrets.token_urlsafe(24),
+            full_name=full_name,
+            check_password=False,
+        )
     RoleAssignment.objects.filter(user=user).exclude(role=role, area=area).delete()
     role_assign(actor=None, user=user, role=role, area=area)
     return user
@@ -344,8 +413,7 @@ def ensure_fixtures(pg, province):
     from integrations.models import WebhookSubscription
     from integrations.services import webhook_subscription_create
 
-    reporter = ensure_user(REPORTER, Role.COUNTY_DISPATCHER, province,
-                           full_name="bench 省级调度员")
+    reporter = ensure_user(REPORTER, Role.COUNTY_DISPATCHER, province, full_name="bench 省级调度员")
     # One staff member per village, set-based (unusable password: never logs in).
     with pg.transaction():
         pg.execute(
@@ -354,26 +422,35 @@ def ensure_fixtures(pg, province):
             " failed_logins)"
             " SELECT '!bench', false, %s || a.code, '', '', '', false, true, now(),"
             " left(a.name, 40) || '工作人员', '', 0 FROM grids_area a WHERE a.level = 5"
-            " ON CONFLICT (username) DO NOTHING", (VILLAGE_STAFF_PREFIX,))
+            " ON CONFLICT (username) DO NOTHING",
+            (VILLAGE_STAFF_PREFIX,),
+        )
         pg.execute(
             "INSERT INTO governance_roleassignment (user_id, role, area_id, created_at)"
             " SELECT u.id, 'village_staff', a.id, now() FROM grids_area a"
             " JOIN governance_user u ON u.username = %s || a.code WHERE a.level = 5"
             " ON CONFLICT ON CONSTRAINT uniq_user_role_area DO NOTHING",
-            (VILLAGE_STAFF_PREFIX,))
+            (VILLAGE_STAFF_PREFIX,),
+        )
         pg.execute(
             "INSERT INTO governance_department (code, name, area_id)"
             " SELECT 'BENCH-' || a.code || '-CGJ', left(a.name, 80) || '城市管理局', a.id"
-            " FROM grids_area a WHERE a.level = 3 ON CONFLICT (code) DO NOTHING")
+            " FROM grids_area a WHERE a.level = 3 ON CONFLICT (code) DO NOTHING"
+        )
     dept = Department.objects.filter(code=WEBHOOK_DEPARTMENT).first()
     if dept is None:
-        dept = department_create(actor=None, code=WEBHOOK_DEPARTMENT,
-                                 name="bench 省政务数据局", area=province)
+        dept = department_create(
+            actor=None, code=WEBHOOK_DEPARTMENT, name="bench 省政务数据局", area=province
+        )
     sub = WebhookSubscription.objects.filter(department=dept, active=True).first()
     if sub is None:
         sub, _secret = webhook_subscription_create(
-            actor=None, department=dept, url="http://127.0.0.1:9/", event_types=["event.*"],
-            name="bench")
+            actor=None,
+            department=dept,
+            url="http://127.0.0.1:9/",
+            event_types=["event.*"],
+            name="bench",
+        )
     return reporter, sub
 
 
@@ -385,10 +462,13 @@ def draw_points(pg, n: int, seed: int):
         " FROM (SELECT id FROM grids_area WHERE level = 6 AND centroid IS NOT NULL"
         "       ORDER BY id) ids, LATERAL (SELECT random() AS r) rnd,"
         " grids_area g JOIN grids_area v ON v.id = g.parent_id"
-        " WHERE g.id = ids.id ORDER BY rnd.r LIMIT %s", (n,)).fetchall()
+        " WHERE g.id = ids.id ORDER BY rnd.r LIMIT %s",
+        (n,),
+    ).fetchall()
 
 
 # ----------------------------------------------------------------------------- part 1
+
 
 def reporting(args, pg, province, out):
     import redis
@@ -412,8 +492,11 @@ def reporting(args, pg, province, out):
     warm_n = 20
     diag_n = args.diagnostic_reports
     pts = draw_points(pg, warm_n + args.reports + diag_n, args.seed)
-    warm, points, diag = pts[:warm_n], pts[warm_n:warm_n + args.reports], pts[warm_n +
-                                                                            args.reports:]
+    warm, points, diag = (
+        pts[:warm_n],
+        pts[warm_n : warm_n + args.reports],
+        pts[warm_n + args.reports :],
+    )
     url = reverse("event-list")
     client = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json")
     client.force_login(reporter)
@@ -425,9 +508,17 @@ def reporting(args, pg, province, out):
 
     def api(p):
         _id, code, _path, _v, x, y = p
-        r = client.post(url, {"title": "楼上漏水邻里纠纷", "category": CATEGORY, "lng": x,
-                              "lat": y, "description": "三楼漏水到二楼"},
-                        content_type="application/json")
+        r = client.post(
+            url,
+            {
+                "title": "楼上漏水邻里纠纷",
+                "category": CATEGORY,
+                "lng": x,
+                "lat": y,
+                "description": "三楼漏水到二楼",
+            },
+            content_type="application/json",
+        )
         if r.status_code != 201:
             raise RuntimeError(f"API answered {r.status_code}: {r.content[:300]!r}")
         if json.loads(r.content)["grid"] != code:
@@ -436,8 +527,15 @@ def reporting(args, pg, province, out):
 
     def service(p):
         grid_id, _code, _path, _v, x, y = p
-        e = event_report(actor=reporter, title="楼上漏水邻里纠纷", category=category,
-                         source=Source.API, lng=x, lat=y, description="三楼漏水到二楼")
+        e = event_report(
+            actor=reporter,
+            title="楼上漏水邻里纠纷",
+            category=category,
+            source=Source.API,
+            lng=x,
+            lat=y,
+            description="三楼漏水到二楼",
+        )
         if e.grid_id != grid_id:
             mismatched["service"] += 1
         return e
@@ -449,10 +547,35 @@ def reporting(args, pg, province, out):
 
     def ref_rows(batch):
         now = timezone.now()
-        return [(f"{REF_PREFIX}{tag}{next(seq):08d}", "楼上漏水邻里纠纷", "三楼漏水到二楼",
-                 "api", "normal", x, y, "", path, reporter.pk, str(reporter), "", "",
-                 "reported", village, now, deadline, "on_time", "", "", now, now, grid_id,
-                 category.pk) for grid_id, _code, path, village, x, y in batch]
+        return [
+            (
+                f"{REF_PREFIX}{tag}{next(seq):08d}",
+                "楼上漏水邻里纠纷",
+                "三楼漏水到二楼",
+                "api",
+                "normal",
+                x,
+                y,
+                "",
+                path,
+                reporter.pk,
+                str(reporter),
+                "",
+                "",
+                "reported",
+                village,
+                now,
+                deadline,
+                "on_time",
+                "",
+                "",
+                now,
+                now,
+                grid_id,
+                category.pk,
+            )
+            for grid_id, _code, path, village, x, y in batch
+        ]
 
     wcur = pg.cursor()
 
@@ -473,12 +596,16 @@ def reporting(args, pg, province, out):
     def ref_cleanup():
         pg.execute("DELETE FROM events_event WHERE number LIKE %s", (REF_PREFIX + "%",))
 
-    rows = {k: Row(name) for k, name in (
-        ("api", "a. API POST /api/v1/events/ (test Client, session)"),
-        ("service", "b. service event_report()"),
-        ("single", "c. INSERT, 1 row per transaction (psycopg)"),
-        ("many", "d. INSERT executemany, 1 transaction per round (reference)"),
-        ("copy", "e. COPY, 1 transaction per round"))}
+    rows = {
+        k: Row(name)
+        for k, name in (
+            ("api", "a. API POST /api/v1/events/ (test Client, session)"),
+            ("service", "b. service event_report()"),
+            ("single", "c. INSERT, 1 row per transaction (psycopg)"),
+            ("many", "d. INSERT executemany, 1 transaction per round (reference)"),
+            ("copy", "e. COPY, 1 transaction per round"),
+        )
+    }
     per_call = {"api": api, "service": service}
     batch_fn = {"single": ref_single, "many": ref_many, "copy": ref_copy}
 
@@ -487,7 +614,7 @@ def reporting(args, pg, province, out):
         api(p), service(p)
     ref_single(warm[:5]), ref_many(warm[:5]), ref_copy(warm[:5]), ref_cleanup()
     for r in range(args.rounds):
-        batch = points[r::args.rounds]
+        batch = points[r :: args.rounds]
         for key in ("api", "service"):
             fn, row = per_call[key], rows[key]
             t0 = clock()
@@ -507,8 +634,10 @@ def reporting(args, pg, province, out):
             row.n += len(batch)
             row.rounds.append(len(batch) / (d / 1e9))
             ref_cleanup()
-        log(f"  round {r + 1}/{args.rounds}: "
-            + ", ".join(f"{k} {v.rate:,.0f}/s" for k, v in rows.items()))
+        log(
+            f"  round {r + 1}/{args.rounds}: "
+            + ", ".join(f"{k} {v.rate:,.0f}/s" for k, v in rows.items())
+        )
 
     # -- diagnostic pass: where a report's time goes --------------------------------
     split = {}
@@ -577,21 +706,27 @@ def reporting(args, pg, province, out):
                 event_services.event_report = event_report
             n = len(diag)
             split[key] = {
-                "n": n, "queries": queries / n, "total_ms": total / n / 1e6,
-                "sql_ms": acc["sql"] / n / 1e6, "commit_ms": acc["commit"] / n / 1e6,
-                "redis_ms": acc["redis"] / n / 1e6, "service_ms": acc["service"] / n / 1e6,
-                "stmts": sorted(((k, v[0] / n / 1e6, v[1] / n) for k, v in stmt_ns.items()),
-                                key=lambda t: -t[1]),
+                "n": n,
+                "queries": queries / n,
+                "total_ms": total / n / 1e6,
+                "sql_ms": acc["sql"] / n / 1e6,
+                "commit_ms": acc["commit"] / n / 1e6,
+                "redis_ms": acc["redis"] / n / 1e6,
+                "service_ms": acc["service"] / n / 1e6,
+                "stmts": sorted(
+                    ((k, v[0] / n / 1e6, v[1] / n) for k, v in stmt_ns.items()), key=lambda t: -t[1]
+                ),
             }
             log(f"  diagnostics {key}: {queries / n:.1f} queries, {total / n / 1e6:.1f} ms")
 
     # -- checks ---------------------------------------------------------------------
-    n_reported = Event.objects.filter(id__gt=first_id, reporter=reporter,
-                                      reported_at__gte=t_start).count()
-    n_deliveries = WebhookDelivery.objects.filter(subscription=sub,
-                                                  created_at__gte=t_start).count()
-    n_notes = Notification.objects.filter(created_at__gte=t_start,
-                                          user__username__startswith="bench_").count()
+    n_reported = Event.objects.filter(
+        id__gt=first_id, reporter=reporter, reported_at__gte=t_start
+    ).count()
+    n_deliveries = WebhookDelivery.objects.filter(subscription=sub, created_at__gte=t_start).count()
+    n_notes = Notification.objects.filter(
+        created_at__gte=t_start, user__username__startswith="bench_"
+    ).count()
     queued = broker.llen("celery") - queued_before
     purged = celery_app.control.purge()
 
@@ -600,9 +735,15 @@ def reporting(args, pg, province, out):
     out["report_ref"] = ref
     out["report_split"] = split
     out["report_checks"] = {
-        "reported": n_reported, "deliveries": n_deliveries, "notifications": n_notes,
-        "queued_to_redis": queued, "purged": purged, "grid_mismatch": mismatched,
-        "points": len(points), "warm": warm_n, "diag": len(diag),
+        "reported": n_reported,
+        "deliveries": n_deliveries,
+        "notifications": n_notes,
+        "queued_to_redis": queued,
+        "purged": purged,
+        "grid_mismatch": mismatched,
+        "points": len(points),
+        "warm": warm_n,
+        "diag": len(diag),
     }
 
 
@@ -611,22 +752,34 @@ def cleanup_reported(pg) -> int:
     of the bench reporter and of the references, their traces, the notifications of
     bench users, the deliveries of the bench subscription. Audit rows stay."""
     with pg.transaction():
-        ids = [r[0] for r in pg.execute(
-            "SELECT e.id FROM events_event e LEFT JOIN governance_user u ON u.id = e.reporter_id"
-            " WHERE u.username = %s OR e.number LIKE %s", (REPORTER, REF_PREFIX + "%")).fetchall()]
+        ids = [
+            r[0]
+            for r in pg.execute(
+                "SELECT e.id FROM events_event e"
+                " LEFT JOIN governance_user u ON u.id = e.reporter_id"
+                " WHERE u.username = %s OR e.number LIKE %s",
+                (REPORTER, REF_PREFIX + "%"),
+            ).fetchall()
+        ]
         pg.execute("DELETE FROM events_trace WHERE event_id = ANY(%s)", (ids,))
         pg.execute("DELETE FROM events_event WHERE id = ANY(%s)", (ids,))
-        pg.execute("DELETE FROM governance_notification WHERE user_id IN"
-                   " (SELECT id FROM governance_user WHERE username LIKE 'bench\\_%%')")
-        pg.execute("DELETE FROM integrations_webhookattempt WHERE delivery_id IN"
-                   " (SELECT d.id FROM integrations_webhookdelivery d"
-                   "  JOIN integrations_webhooksubscription s ON s.id = d.subscription_id"
-                   "  JOIN governance_department p ON p.id = s.department_id WHERE p.code = %s)",
-                   (WEBHOOK_DEPARTMENT,))
-        pg.execute("DELETE FROM integrations_webhookdelivery WHERE subscription_id IN"
-                   " (SELECT s.id FROM integrations_webhooksubscription s"
-                   "  JOIN governance_department p ON p.id = s.department_id WHERE p.code = %s)",
-                   (WEBHOOK_DEPARTMENT,))
+        pg.execute(
+            "DELETE FROM governance_notification WHERE user_id IN"
+            " (SELECT id FROM governance_user WHERE username LIKE 'bench\\_%%')"
+        )
+        pg.execute(
+            "DELETE FROM integrations_webhookattempt WHERE delivery_id IN"
+            " (SELECT d.id FROM integrations_webhookdelivery d"
+            "  JOIN integrations_webhooksubscription s ON s.id = d.subscription_id"
+            "  JOIN governance_department p ON p.id = s.department_id WHERE p.code = %s)",
+            (WEBHOOK_DEPARTMENT,),
+        )
+        pg.execute(
+            "DELETE FROM integrations_webhookdelivery WHERE subscription_id IN"
+            " (SELECT s.id FROM integrations_webhooksubscription s"
+            "  JOIN governance_department p ON p.id = s.department_id WHERE p.code = %s)",
+            (WEBHOOK_DEPARTMENT,),
+        )
     return len(ids)
 
 
@@ -646,6 +799,7 @@ def stmt_key(sql: str) -> str:
 
 
 # ----------------------------------------------------------------------------- part 2
+
 
 def generate(args, pg, out) -> None:
     have = pg.execute("SELECT count(*) FROM events_event WHERE number LIKE 'BM%'").fetchone()[0]
@@ -675,7 +829,8 @@ def generate(args, pg, out) -> None:
             " JOIN pg_class i ON i.oid = x.indexrelid"
             " WHERE x.indrelid = 'events_event'::regclass AND NOT x.indisprimary"
             " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)"
-            " ORDER BY i.relname").fetchall()
+            " ORDER BY i.relname"
+        ).fetchall()
         for name, _ddl in indexes:
             pg.execute(f'DROP INDEX "{name}"')
         pg.execute("SET LOCAL session_replication_role = replica")
@@ -691,13 +846,24 @@ def generate(args, pg, out) -> None:
     # Write the load's ~1 GB of dirty pages and WAL out now, not during the measurements.
     pg.execute("CHECKPOINT")
     t3 = time.perf_counter()
-    size = pg.execute("SELECT pg_size_pretty(pg_table_size('events_event')),"
-                      " pg_size_pretty(pg_indexes_size('events_event'))").fetchone()
-    out["generated"] = {"n": args.events, "insert": t1 - t0, "indexes_s": t2 - t1,
-                        "vacuum": t3 - t2, "reused": False, "table": size[0],
-                        "indexes": size[1], "n_indexes": len(indexes)}
-    log(f"  {t1 - t0:.1f} s insert, {t2 - t1:.1f} s {len(indexes)} indexes, "
-        f"{t3 - t2:.1f} s VACUUM ANALYZE + CHECKPOINT; table {size[0]}, indexes {size[1]}")
+    size = pg.execute(
+        "SELECT pg_size_pretty(pg_table_size('events_event')),"
+        " pg_size_pretty(pg_indexes_size('events_event'))"
+    ).fetchone()
+    out["generated"] = {
+        "n": args.events,
+        "insert": t1 - t0,
+        "indexes_s": t2 - t1,
+        "vacuum": t3 - t2,
+        "reused": False,
+        "table": size[0],
+        "indexes": size[1],
+        "n_indexes": len(indexes),
+    }
+    log(
+        f"  {t1 - t0:.1f} s insert, {t2 - t1:.1f} s {len(indexes)} indexes, "
+        f"{t3 - t2:.1f} s VACUUM ANALYZE + CHECKPOINT; table {size[0]}, indexes {size[1]}"
+    )
 
 
 def drop_generated(pg) -> str:
@@ -707,28 +873,36 @@ def drop_generated(pg) -> str:
     TRUNCATE: other apps' tables reference events_event.)"""
     t0 = time.perf_counter()
     with pg.transaction():
-        referencing = [(r[0], r[1]) for r in pg.execute(
-            "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c"
-            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
-            " WHERE c.contype = 'f' AND c.confrelid = 'events_event'::regclass"
-            " AND c.conrelid <> 'events_event'::regclass ORDER BY 1").fetchall()]
+        referencing = [
+            (r[0], r[1])
+            for r in pg.execute(
+                "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c"
+                " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+                " WHERE c.contype = 'f' AND c.confrelid = 'events_event'::regclass"
+                " AND c.conrelid <> 'events_event'::regclass ORDER BY 1"
+            ).fetchall()
+        ]
         bm = "(SELECT id FROM events_event WHERE number LIKE 'BM%')"
         refs = pg.execute(
-            "SELECT " + " + ".join(f"(SELECT count(*) FROM {t} WHERE {c} IN {bm})"
-                                   for t, c in referencing)
+            "SELECT "
+            + " + ".join(f"(SELECT count(*) FROM {t} WHERE {c} IN {bm})" for t, c in referencing)
             + f" + (SELECT count(*) FROM events_event WHERE merged_into_id IN {bm})"
         ).fetchone()[0]
         if refs:  # someone acted on generated cases: leave them to a person
-            return (f"generated events NOT removed: {refs} rows of other tables refer to "
-                    "them; remove those first (DELETE FROM events_event WHERE number "
-                    "LIKE 'BM%').")
+            return (
+                f"generated events NOT removed: {refs} rows of other tables refer to "
+                "them; remove those first (DELETE FROM events_event WHERE number "
+                "LIKE 'BM%')."
+            )
         pg.execute("SET LOCAL session_replication_role = replica")
         pg.execute("DELETE FROM events_event WHERE number LIKE 'BM%'")
         how = "DELETE (replica role: no row-by-row FK checks)"
     t1 = time.perf_counter()
     pg.execute("VACUUM ANALYZE events_event")
-    return (f"generated events removed by {how} in {t1 - t0:.1f} s, VACUUM ANALYZE "
-            f"{time.perf_counter() - t1:.1f} s.")
+    return (
+        f"generated events removed by {how} in {t1 - t0:.1f} s, VACUUM ANALYZE "
+        f"{time.perf_counter() - t1:.1f} s."
+    )
 
 
 def busiest(pg):
@@ -738,14 +912,17 @@ def busiest(pg):
     village = pg.execute(
         "SELECT a.code FROM events_event e JOIN grids_area a ON a.id = e.current_area_id"
         f" WHERE a.level = 5 AND e.current_department_id IS NULL AND e.status IN {waiting}"
-        " GROUP BY a.code ORDER BY count(*) DESC, a.code LIMIT 1").fetchone()
+        " GROUP BY a.code ORDER BY count(*) DESC, a.code LIMIT 1"
+    ).fetchone()
     county = pg.execute(
         "SELECT a.code FROM events_event e JOIN grids_area a ON a.id = e.current_area_id"
         f" WHERE a.level = 3 AND e.current_department_id IS NULL AND e.status IN {waiting}"
-        " GROUP BY a.code ORDER BY count(*) DESC, a.code LIMIT 1").fetchone()
+        " GROUP BY a.code ORDER BY count(*) DESC, a.code LIMIT 1"
+    ).fetchone()
     city = pg.execute(
         "SELECT split_part(area_path, '/', 2) FROM events_event"
-        " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+        " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchone()
     if not (village and county and city):
         raise SystemExit("no todo cases at village/county level: generate events first")
     return village[0], county[0], city[0]
@@ -758,17 +935,25 @@ JOIN events_eventcategory c ON c.id = e.category_id
 JOIN grids_area g ON g.id = e.grid_id
 JOIN grids_area a ON a.id = e.current_area_id
 LEFT JOIN governance_department d ON d.id = e.current_department_id"""
-REF_UNITS = ("SELECT coalesce(array_agg(area_id) FILTER (WHERE role = ANY(%s)), '{}'),"
-             " coalesce(array_agg(department_id) FILTER (WHERE role = 'department_handler'"
-             " AND department_id IS NOT NULL), '{}') FROM governance_roleassignment"
-             " WHERE user_id = %s")
-REF_TODO_PAGE = (f"SELECT {PAGE_COLUMNS}\nWHERE e.current_area_id = ANY(%s)"
-                 " AND e.current_department_id IS NULL AND e.status = ANY(%s)"
-                 f" ORDER BY e.step_deadline, e.reported_at DESC LIMIT {PAGE}")
-REF_TODO_COUNT = ("SELECT count(*) FROM events_event e WHERE e.current_area_id = ANY(%s)"
-                  " AND e.current_department_id IS NULL AND e.status = ANY(%s)")
-REF_ALL_PAGE = (f"SELECT {PAGE_COLUMNS}\nWHERE e.area_path >= %s AND e.area_path < %s"
-                f" ORDER BY e.step_deadline, e.reported_at DESC LIMIT {PAGE}")
+REF_UNITS = (
+    "SELECT coalesce(array_agg(area_id) FILTER (WHERE role = ANY(%s)), '{}'),"
+    " coalesce(array_agg(department_id) FILTER (WHERE role = 'department_handler'"
+    " AND department_id IS NOT NULL), '{}') FROM governance_roleassignment"
+    " WHERE user_id = %s"
+)
+REF_TODO_PAGE = (
+    f"SELECT {PAGE_COLUMNS}\nWHERE e.current_area_id = ANY(%s)"
+    " AND e.current_department_id IS NULL AND e.status = ANY(%s)"
+    f" ORDER BY e.step_deadline, e.reported_at DESC LIMIT {PAGE}"
+)
+REF_TODO_COUNT = (
+    "SELECT count(*) FROM events_event e WHERE e.current_area_id = ANY(%s)"
+    " AND e.current_department_id IS NULL AND e.status = ANY(%s)"
+)
+REF_ALL_PAGE = (
+    f"SELECT {PAGE_COLUMNS}\nWHERE e.area_path >= %s AND e.area_path < %s"
+    f" ORDER BY e.step_deadline, e.reported_at DESC LIMIT {PAGE}"
+)
 REF_ALL_COUNT = "SELECT count(*) FROM events_event e WHERE e.area_path >= %s AND e.area_path < %s"
 
 
@@ -799,21 +984,28 @@ def proposed_guardian_shared_pks(model, user, action):
 
     from governance.roles import Action
 
-    if user is None or not user.is_authenticated or action not in (Action.VIEW,
-                                                                     Action.CHANGE):
+    if user is None or not user.is_authenticated or action not in (Action.VIEW, Action.CHANGE):
         return None
-    where = {"permission__content_type": ContentType.objects.get_for_model(model),
-             "permission__codename": f"{action}_{model._meta.model_name}"}
+    where = {
+        "permission__content_type": ContentType.objects.get_for_model(model),
+        "permission__codename": f"{action}_{model._meta.model_name}",
+    }
     pk = Cast("object_pk", output_field=BigIntegerField())
     by_user = UserObjectPermission.objects.filter(user=user, **where).values_list(pk, flat=True)
     by_group = GroupObjectPermission.objects.filter(group__user=user, **where).values_list(
-        pk, flat=True)
+        pk, flat=True
+    )
     return list(by_user.union(by_group))
 
 
-AREA_GEOMETRIES = ("grid__boundary", "grid__boundary_simple", "grid__centroid",
-                   "current_area__boundary", "current_area__boundary_simple",
-                   "current_area__centroid")
+AREA_GEOMETRIES = (
+    "grid__boundary",
+    "grid__boundary_simple",
+    "grid__centroid",
+    "current_area__boundary",
+    "current_area__boundary_simple",
+    "current_area__centroid",
+)
 
 
 def proposed_held_by_user_q(user):
@@ -826,8 +1018,9 @@ def proposed_held_by_user_q(user):
     from governance.models import RoleAssignment
     from governance.roles import UNIT_ROLES, Role
 
-    rows = list(RoleAssignment.objects.filter(user=user).values_list(
-        "role", "area_id", "department_id"))
+    rows = list(
+        RoleAssignment.objects.filter(user=user).values_list("role", "area_id", "department_id")
+    )
     units = sorted({a for r, a, _d in rows if r in UNIT_ROLES})
     depts = sorted({d for r, _a, d in rows if r == Role.DEPARTMENT_HANDLER and d})
     q = Q(current_department__isnull=True, current_area_id__in=units)
@@ -840,8 +1033,10 @@ def plan_summary(lines: list[str]) -> list[str]:
     """The lines of a plan worth reading: the executed nodes, the filters and index
     conditions on events_event's columns, rows removed, the top node's buffers,
     planning and execution time."""
-    cols = re.compile(r"area_path|current_area|current_department|status|step_deadline|"
-                      r"W0|w0")
+    cols = re.compile(
+        r"area_path|current_area|current_department|status|step_deadline|"
+        r"W0|w0"
+    )
     out, buffers_seen = [], False
     for line in lines:
         t = line.strip()
@@ -850,11 +1045,16 @@ def plan_summary(lines: list[str]) -> list[str]:
         elif t.startswith("Buffers:") and not buffers_seen:
             out.append(line)
             buffers_seen = True
-        elif t.startswith(("Rows Removed", "Planning Time", "Execution Time", "SubPlan",
-                           "Heap Fetches")) and "Heap Fetches: 0" not in t:
+        elif (
+            t.startswith(
+                ("Rows Removed", "Planning Time", "Execution Time", "SubPlan", "Heap Fetches")
+            )
+            and "Heap Fetches: 0" not in t
+        ):
             out.append(line)
-        elif t.startswith(("Filter:", "Index Cond:", "Sort Key:", "Presorted Key:")) and \
-                cols.search(t):
+        elif t.startswith(
+            ("Filter:", "Index Cond:", "Sort Key:", "Presorted Key:")
+        ) and cols.search(t):
             out.append(line)
     return out
 
@@ -874,20 +1074,35 @@ def inbox_part(args, pg, province, out) -> int:
 
     log("inbox: choosing the busiest units ...")
     v_code, c_code, city_code = busiest(pg)
-    areas = {a.code: a for a in Area.objects.defer("boundary", "boundary_simple").filter(
-        code__in=[v_code, c_code, city_code])}
+    areas = {
+        a.code: a
+        for a in Area.objects.defer("boundary", "boundary_simple").filter(
+            code__in=[v_code, c_code, city_code]
+        )
+    }
     users = {
-        "village": ensure_user(INBOX_USERS["village"], Role.VILLAGE_STAFF, areas[v_code],
-                               full_name="bench 村工作人员"),
-        "county": ensure_user(INBOX_USERS["county"], Role.COUNTY_DISPATCHER, areas[c_code],
-                              full_name="bench 县调度员"),
-        "city": ensure_user(INBOX_USERS["city"], Role.CITY_LEADER, areas[city_code],
-                            full_name="bench 市领导"),
+        "village": ensure_user(
+            INBOX_USERS["village"], Role.VILLAGE_STAFF, areas[v_code], full_name="bench 村工作人员"
+        ),
+        "county": ensure_user(
+            INBOX_USERS["county"], Role.COUNTY_DISPATCHER, areas[c_code], full_name="bench 县调度员"
+        ),
+        "city": ensure_user(
+            INBOX_USERS["city"], Role.CITY_LEADER, areas[city_code], full_name="bench 市领导"
+        ),
     }
     unit_of = {"village": areas[v_code], "county": areas[c_code], "city": areas[city_code]}
     scenarios = [("village", "todo"), ("county", "todo"), ("city", "all")]
-    waiting = [str(s) for s in (Status.PENDING_REVIEW, Status.REPORTED, Status.ACCEPTED,
-                                Status.DISPATCHED, Status.HANDLING)]
+    waiting = [
+        str(s)
+        for s in (
+            Status.PENDING_REVIEW,
+            Status.REPORTED,
+            Status.ACCEPTED,
+            Status.DISPATCHED,
+            Status.HANDLING,
+        )
+    ]
     unit_roles = sorted(str(r) for r in UNIT_ROLES)
     url = reverse("event-list")
     city_path = areas[city_code].path
@@ -935,6 +1150,7 @@ def inbox_part(args, pg, province, out) -> int:
                 raise RuntimeError(f"API answered {r.status_code}: {r.content[:300]!r}")
             d = json.loads(r.content)
             return [e["number"] for e in d["results"]], d["count"], clock() - s, 0
+
         return call
 
     ref_sql = {}  # user -> the reference's statements with their parameters inlined
@@ -946,18 +1162,30 @@ def inbox_part(args, pg, province, out) -> int:
             units, depts = cur.execute(REF_UNITS, (unit_roles, user.pk), prepare=True).fetchone()
             if depts:
                 raise NotImplementedError("department handlers are not measured")
-            ref_sql.setdefault(user.pk, [mog.mogrify(REF_TODO_PAGE, (units, waiting)),
-                                         mog.mogrify(REF_TODO_COUNT, (units, waiting))])
-            page = [r[1] for r in cur.execute(REF_TODO_PAGE, (units, waiting),
-                                              prepare=True).fetchall()]
+            ref_sql.setdefault(
+                user.pk,
+                [
+                    mog.mogrify(REF_TODO_PAGE, (units, waiting)),
+                    mog.mogrify(REF_TODO_COUNT, (units, waiting)),
+                ],
+            )
+            page = [
+                r[1] for r in cur.execute(REF_TODO_PAGE, (units, waiting), prepare=True).fetchall()
+            ]
             m = clock()
             n = cur.execute(REF_TODO_COUNT, (units, waiting), prepare=True).fetchone()[0]
         else:
             upper = city_path[:-1] + chr(ord(city_path[-1]) + 1)
-            ref_sql.setdefault(user.pk, [mog.mogrify(REF_ALL_PAGE, (city_path, upper)),
-                                         mog.mogrify(REF_ALL_COUNT, (city_path, upper))])
-            page = [r[1] for r in cur.execute(REF_ALL_PAGE, (city_path, upper),
-                                              prepare=True).fetchall()]
+            ref_sql.setdefault(
+                user.pk,
+                [
+                    mog.mogrify(REF_ALL_PAGE, (city_path, upper)),
+                    mog.mogrify(REF_ALL_COUNT, (city_path, upper)),
+                ],
+            )
+            page = [
+                r[1] for r in cur.execute(REF_ALL_PAGE, (city_path, upper), prepare=True).fetchall()
+            ]
             m = clock()
             n = cur.execute(REF_ALL_COUNT, (city_path, upper), prepare=True).fetchone()[0]
         return page, n, m - s, clock() - m
@@ -966,17 +1194,25 @@ def inbox_part(args, pg, province, out) -> int:
         import psycopg
 
         return isinstance(exc.__cause__, psycopg.errors.QueryCanceled) or isinstance(
-            exc, psycopg.errors.QueryCanceled)
+            exc, psycopg.errors.QueryCanceled
+        )
 
     with statement_timeout(pg, args.statement_timeout):  # for the sampling only
         for who, box in scenarios:
             user = users[who]
             client = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json")
             client.force_login(user)
-            contenders = [(ORM, orm), (ORM_FIX, orm_fixed), (ORM_FIX2, orm_fixed2),
-                          (API, api_for(client, box)), (REF, ref)]
-            rows = {name: {"total": [], "page": [], "count": [], "timeout": False}
-                    for name, _ in contenders}
+            contenders = [
+                (ORM, orm),
+                (ORM_FIX, orm_fixed),
+                (ORM_FIX2, orm_fixed2),
+                (API, api_for(client, box)),
+                (REF, ref),
+            ]
+            rows = {
+                name: {"total": [], "page": [], "count": [], "timeout": False}
+                for name, _ in contenders
+            }
             answers, captured = {}, {}
             calls = dict.fromkeys(rows, 0)
             warm = dict.fromkeys(rows, 3)
@@ -985,8 +1221,11 @@ def inbox_part(args, pg, province, out) -> int:
             for _ in range(args.samples + 3):  # interleaved
                 for name, fn in contenders:
                     row = rows[name]
-                    if row["timeout"] or len(row["total"]) >= args.samples or (
-                            row["total"] and spent[name] > cap):
+                    if (
+                        row["timeout"]
+                        or len(row["total"]) >= args.samples
+                        or (row["total"] and spent[name] > cap)
+                    ):
                         continue
                     first = calls[name] == 0
                     try:
@@ -997,8 +1236,10 @@ def inbox_part(args, pg, province, out) -> int:
                                     page, n, tp, tc = fn(user, box)
                                     total = clock() - s
                                 finally:
-                                    captured[name] = [(q["sql"], float(q["time"]) * 1e3)
-                                                      for q in cq.captured_queries]
+                                    captured[name] = [
+                                        (q["sql"], float(q["time"]) * 1e3)
+                                        for q in cq.captured_queries
+                                    ]
                             if total > 0.5e9:  # slow: this call is a sample, no warm-up
                                 warm[name] = 0
                         if not first or warm[name]:
@@ -1009,8 +1250,10 @@ def inbox_part(args, pg, province, out) -> int:
                         if not timed_out(exc):
                             raise
                         row["timeout"] = True
-                        log(f"  {who}/{box}: {name}: statement timeout "
-                            f"({args.statement_timeout:g} s)")
+                        log(
+                            f"  {who}/{box}: {name}: statement timeout "
+                            f"({args.statement_timeout:g} s)"
+                        )
                         continue
                     calls[name] += 1
                     spent[name] += total
@@ -1022,37 +1265,67 @@ def inbox_part(args, pg, province, out) -> int:
             agree = all(a == answers[REF] for a in answers.values())
             if not agree:
                 bad += 1
-                log(f"  DISAGREEMENT {who}/{box}: " + "; ".join(
-                    f"{k}: count {v[1]}, first {v[0][:3]}" for k, v in answers.items()))
-            results.append({"who": who, "box": box, "user": user.username, "area": unit_of[who],
-                            "count": answers[REF][1], "rows": rows, "agree": agree,
-                            "compared": len(answers),
-                            "stmts": captured.get(ORM, []),
-                            "stmts_fixed": captured.get(ORM_FIX2, []),
-                            "ref_stmts": [(q, 0.0) for q in ref_sql[user.pk]]})
-            log(f"  {who}/{box}: {answers[REF][1]:,} cases; p50 ms: " + ", ".join(
-                f"{name.split(' ')[0]} "
-                + ("timeout" if r["timeout"] else fmt(percentile(r["total"], 50)))
-                for name, r in rows.items()))
+                log(
+                    f"  DISAGREEMENT {who}/{box}: "
+                    + "; ".join(f"{k}: count {v[1]}, first {v[0][:3]}" for k, v in answers.items())
+                )
+            results.append(
+                {
+                    "who": who,
+                    "box": box,
+                    "user": user.username,
+                    "area": unit_of[who],
+                    "count": answers[REF][1],
+                    "rows": rows,
+                    "agree": agree,
+                    "compared": len(answers),
+                    "stmts": captured.get(ORM, []),
+                    "stmts_fixed": captured.get(ORM_FIX2, []),
+                    "ref_stmts": [(q, 0.0) for q in ref_sql[user.pk]],
+                }
+            )
+            log(
+                f"  {who}/{box}: {answers[REF][1]:,} cases; p50 ms: "
+                + ", ".join(
+                    f"{name.split(' ')[0]} "
+                    + ("timeout" if r["timeout"] else fmt(percentile(r["total"], 50)))
+                    for name, r in rows.items()
+                )
+            )
 
     # The slowest statement of the ORM calls as they are, explained; a statement that
     # hit the timeout gets a plain EXPLAIN (its ANALYZE would not finish either).
     limit_ms = args.statement_timeout * 1e3 * 0.95
     done = [(q, r) for r in results for q in r["stmts"] if q[1] < limit_ms]
     q, r = max(done, key=lambda t: t[0][1])
-    out["inbox_worst"] = {"case": f"{r['who']}/{r['box']}", "sql": q[0], "ms": q[1],
-                          "plan": plan_summary(explain(pg, q[0]))}
+    out["inbox_worst"] = {
+        "case": f"{r['who']}/{r['box']}",
+        "sql": q[0],
+        "ms": q[1],
+        "plan": plan_summary(explain(pg, q[0])),
+    }
     stuck = [(q, r) for r in results for q in r["stmts"] if q[1] >= limit_ms]
     if stuck:
         q, r = stuck[0]
-        out["inbox_stuck"] = {"case": f"{r['who']}/{r['box']}", "sql": q[0],
-                              "plan": [x[0] for x in pg.execute("EXPLAIN " + q[0]).fetchall()]}
-    q, r = max(((q, r) for r in results for q in r["stmts_fixed"]
-                if 'FROM "events_event"' in q[0]), key=lambda t: t[0][1])
-    out["inbox_worst_fixed"] = {"case": f"{r['who']}/{r['box']}", "sql": q[0],
-                                "plan": plan_summary(explain(pg, q[0]))}
-    candidates = DEFAULT_TRY_INDEX if args.try_index is None else [
-        s for s in args.try_index if s.lower() != "none"]
+        out["inbox_stuck"] = {
+            "case": f"{r['who']}/{r['box']}",
+            "sql": q[0],
+            "plan": [x[0] for x in pg.execute("EXPLAIN " + q[0]).fetchall()],
+        }
+    q, r = max(
+        ((q, r) for r in results for q in r["stmts_fixed"] if 'FROM "events_event"' in q[0]),
+        key=lambda t: t[0][1],
+    )
+    out["inbox_worst_fixed"] = {
+        "case": f"{r['who']}/{r['box']}",
+        "sql": q[0],
+        "plan": plan_summary(explain(pg, q[0])),
+    }
+    candidates = (
+        DEFAULT_TRY_INDEX
+        if args.try_index is None
+        else [s for s in args.try_index if s.lower() != "none"]
+    )
     out["inbox_tried"] = [try_index(pg, ddl, results) for ddl in candidates]
     out["inbox"] = results
     return bad
@@ -1110,8 +1383,9 @@ def try_index(pg, ddl: str, results) -> dict:
     reference), roll back. The calls as they are would not tell: their time goes to
     the guardian sub-select."""
     out = {"ddl": ddl, "cases": []}
-    before = {r["who"]: (server_ms(pg, r["stmts_fixed"]), server_ms(pg, r["ref_stmts"]))
-              for r in results}
+    before = {
+        r["who"]: (server_ms(pg, r["stmts_fixed"]), server_ms(pg, r["ref_stmts"])) for r in results
+    }
     pg.execute("BEGIN")
     try:
         t0 = time.perf_counter()
@@ -1123,23 +1397,32 @@ def try_index(pg, ddl: str, results) -> dict:
         # The plan of the slowest statement of the todo calls with the proposal and index.
         todo = [r for r in results if r["box"] == "todo"]
         if todo:
-            sql = max((q for r in todo for q in r["stmts_fixed"]
-                       if 'FROM "events_event"' in q[0]), key=lambda q: q[1])[0]
+            sql = max(
+                (q for r in todo for q in r["stmts_fixed"] if 'FROM "events_event"' in q[0]),
+                key=lambda q: q[1],
+            )[0]
             out["plan"] = plan_summary(explain(pg, sql))
     finally:
         pg.execute("ROLLBACK")
-    log(f"  tried {ddl[:60]}…: " + ", ".join(
-        f"{c[0]} {c[1]:.1f}/{c[2]:.1f} → {c[3]:.1f}/{c[4]:.1f} ms" for c in out["cases"]))
+    log(
+        f"  tried {ddl[:60]}…: "
+        + ", ".join(
+            f"{c[0]} {c[1]:.1f}/{c[2]:.1f} → {c[3]:.1f}/{c[4]:.1f} ms" for c in out["cases"]
+        )
+    )
     return out
 
 
 # ----------------------------------------------------------------------------- output
 
+
 def print_report(args, out, info, db_name, started, wall) -> None:
     print("# Events benchmark (bench/events.py)\n\n```")
     print("command : " + " ".join(["python", *sys.argv]))
-    print(f"data    : database {db_name}, {out['province']}, {out['grids']:,} grids, "
-          f"{out['villages']:,} villages")
+    print(
+        f"data    : database {db_name}, {out['province']}, {out['grids']:,} grids, "
+        f"{out['villages']:,} villages"
+    )
     for k, v in info.items():
         print(f"{k:<8}: {v}")
     print(f"load    : load average at start {started}, at end {load()}")
@@ -1149,50 +1432,89 @@ def print_report(args, out, info, db_name, started, wall) -> None:
     if "report_rows" in out:
         rows, ref = out["report_rows"], out["report_ref"]
         ck = out["report_checks"]
-        print(f"## 1. Reporting throughput ({ck['points']:,} reports per contender, "
-              f"{args.rounds} rounds, category {CATEGORY}, +{ck['warm']} warm-up)\n")
+        print(
+            f"## 1. Reporting throughput ({ck['points']:,} reports per contender, "
+            f"{args.rounds} rounds, category {CATEGORY}, +{ck['warm']} warm-up)\n"
+        )
         copy = rows["copy"]
-        print(md_table(
-            ["contender", "events", "events/s", "mean ms", "p50 ms", "p95 ms", "× executemany",
-             "× COPY", "events/s by round"], "lrrrrrrrr",
-            [[r.name, f"{r.n:,}", f"{r.rate:,.0f}", f"{r.mean_ms:.3f}", fmt(r.pct_ms(50)),
-              fmt(r.pct_ms(95)), f"{r.mean_ms / ref.mean_ms:,.1f}",
-              f"{r.mean_ms / copy.mean_ms:,.1f}", ", ".join(f"{v:,.0f}" for v in r.rounds)]
-             for r in rows.values()]))
+        print(
+            md_table(
+                [
+                    "contender",
+                    "events",
+                    "events/s",
+                    "mean ms",
+                    "p50 ms",
+                    "p95 ms",
+                    "× executemany",
+                    "× COPY",
+                    "events/s by round",
+                ],
+                "lrrrrrrrr",
+                [
+                    [
+                        r.name,
+                        f"{r.n:,}",
+                        f"{r.rate:,.0f}",
+                        f"{r.mean_ms:.3f}",
+                        fmt(r.pct_ms(50)),
+                        fmt(r.pct_ms(95)),
+                        f"{r.mean_ms / ref.mean_ms:,.1f}",
+                        f"{r.mean_ms / copy.mean_ms:,.1f}",
+                        ", ".join(f"{v:,.0f}" for v in r.rounds),
+                    ]
+                    for r in rows.values()
+                ],
+            )
+        )
         api, svc = rows["api"], rows["service"]
-        print(f"\nRatios (time per event): API / plain INSERT (executemany) = "
-              f"{api.mean_ms / ref.mean_ms:,.0f}×, service / plain INSERT = "
-              f"{svc.mean_ms / ref.mean_ms:,.0f}×; API / service = "
-              f"{api.mean_ms / svc.mean_ms:.2f}×; service / one-row-per-transaction INSERT = "
-              f"{svc.mean_ms / rows['single'].mean_ms:.1f}×.\n")
-        print(f"Checks: {ck['reported']:,} events reported by API and service (incl. warm-up "
-              f"and diagnostics), {ck['deliveries']:,} webhook deliveries written, "
-              f"{ck['queued_to_redis']:,} task messages queued to Redis (purged: "
-              f"{ck['purged']}), {ck['notifications']:,} notifications; grid differs from "
-              f"the drawn grid: service {ck['grid_mismatch']['service']}, API "
-              f"{ck['grid_mismatch']['api']}.\n")
+        print(
+            f"\nRatios (time per event): API / plain INSERT (executemany) = "
+            f"{api.mean_ms / ref.mean_ms:,.0f}×, service / plain INSERT = "
+            f"{svc.mean_ms / ref.mean_ms:,.0f}×; API / service = "
+            f"{api.mean_ms / svc.mean_ms:.2f}×; service / one-row-per-transaction INSERT = "
+            f"{svc.mean_ms / rows['single'].mean_ms:.1f}×.\n"
+        )
+        print(
+            f"Checks: {ck['reported']:,} events reported by API and service (incl. warm-up "
+            f"and diagnostics), {ck['deliveries']:,} webhook deliveries written, "
+            f"{ck['queued_to_redis']:,} task messages queued to Redis (purged: "
+            f"{ck['purged']}), {ck['notifications']:,} notifications; grid differs from "
+            f"the drawn grid: service {ck['grid_mismatch']['service']}, API "
+            f"{ck['grid_mismatch']['api']}.\n"
+        )
         if out["report_split"]:
-            print(f"### Where a report's time goes ({ck['diag']} more reports each, "
-                  "with timing wrappers)\n")
+            print(
+                f"### Where a report's time goes ({ck['diag']} more reports each, "
+                "with timing wrappers)\n"
+            )
             print("| | service | API |")
             print("|---|--:|--:|")
             s, a = out["report_split"]["service"], out["report_split"]["api"]
-            for label, key in (("queries per report (CaptureQueriesContext)", "queries"),
-                               ("total ms per report", "total_ms"),
-                               ("  in SQL statements, ms", "sql_ms"),
-                               ("  in COMMIT, ms", "commit_ms"),
-                               ("  queuing the webhook task to Redis, ms", "redis_ms")):
+            for label, key in (
+                ("queries per report (CaptureQueriesContext)", "queries"),
+                ("total ms per report", "total_ms"),
+                ("  in SQL statements, ms", "sql_ms"),
+                ("  in COMMIT, ms", "commit_ms"),
+                ("  queuing the webhook task to Redis, ms", "redis_ms"),
+            ):
                 print(f"| {label} | {s[key]:.2f} | {a[key]:.2f} |")
             s["service_ms"] = s["total_ms"]
             for x in (s, a):
                 x["python_ms"] = x["total_ms"] - x["sql_ms"] - x["commit_ms"] - x["redis_ms"]
-            print(f"|   Python (Django, DRF, serializers, service code), ms | "
-                  f"{s['python_ms']:.2f} | {a['python_ms']:.2f} |")
-            print(f"| of the total: inside `event_report()`, ms | {s['service_ms']:.2f} | "
-                  f"{a['service_ms']:.2f} |")
-            print(f"| of the total: around it (auth, session, validation, re-read and "
-                  f"serialisation of the case), ms | — | "
-                  f"{a['total_ms'] - a['service_ms']:.2f} |")
+            print(
+                f"|   Python (Django, DRF, serializers, service code), ms | "
+                f"{s['python_ms']:.2f} | {a['python_ms']:.2f} |"
+            )
+            print(
+                f"| of the total: inside `event_report()`, ms | {s['service_ms']:.2f} | "
+                f"{a['service_ms']:.2f} |"
+            )
+            print(
+                f"| of the total: around it (auth, session, validation, re-read and "
+                f"serialisation of the case), ms | — | "
+                f"{a['total_ms'] - a['service_ms']:.2f} |"
+            )
             for key, x in (("service", s), ("API", a)):
                 print(f"\n{key}: statements per report, by time\n")
                 print("| statement | per report | ms per report |")
@@ -1203,49 +1525,68 @@ def print_report(args, out, info, db_name, started, wall) -> None:
 
     if "inbox" in out:
         g = out["generated"]
-        how = ("reused from an earlier --keep run" if g["reused"] else
-               f"set-based: INSERT … SELECT {g['insert']:.0f} s, {g['n_indexes']} secondary "
-               f"indexes rebuilt {g['indexes_s']:.0f} s, VACUUM ANALYZE + CHECKPOINT "
-               f"{g['vacuum']:.0f} s; "
-               f"table {g['table']}, indexes {g['indexes']}")
+        how = (
+            "reused from an earlier --keep run"
+            if g["reused"]
+            else f"set-based: INSERT … SELECT {g['insert']:.0f} s, {g['n_indexes']} secondary "
+            f"indexes rebuilt {g['indexes_s']:.0f} s, VACUUM ANALYZE + CHECKPOINT "
+            f"{g['vacuum']:.0f} s; "
+            f"table {g['table']}, indexes {g['indexes']}"
+        )
         print(f"## 2. Inbox latency over {g['n']:,} events ({how})\n")
-        print(f"p50 / p95 in ms over n calls per contender and user (n = {args.samples}, fewer "
-              f"for a contender once it has spent {args.case_seconds:g} s on a user; after 3 "
-              "warm-up calls, none if the first took over 0.5 s), the contenders interleaved; "
-              f"statement_timeout {args.statement_timeout:g} s. ORM = `selectors.inbox(...)`, "
-              f"first page of {PAGE} + "
-              "`.count()`, as the API's paginator does; API = the same through DRF with "
-              "session, serialisation and JSON. The proposal rows are diagnostics, the same "
-              "call with functions replaced in this process only (bench/events.py): A = "
-              "`governance.scoping._guardian_shared_pks` → `proposed_guardian_shared_pks` and "
-              "`events.selectors._held_by_user_q` → `proposed_held_by_user_q`; B = "
-              "`selectors.event_list()` with `.defer()` of the grid's and the unit's "
-              "geometries.\n")
-        print("| user (unit) | box | cases | contender | n | p50 | p95 | page p50 | count p50 |"
-              " × SQL ref (p50) |")
+        print(
+            f"p50 / p95 in ms over n calls per contender and user (n = {args.samples}, fewer "
+            f"for a contender once it has spent {args.case_seconds:g} s on a user; after 3 "
+            "warm-up calls, none if the first took over 0.5 s), the contenders interleaved; "
+            f"statement_timeout {args.statement_timeout:g} s. ORM = `selectors.inbox(...)`, "
+            f"first page of {PAGE} + "
+            "`.count()`, as the API's paginator does; API = the same through DRF with "
+            "session, serialisation and JSON. The proposal rows are diagnostics, the same "
+            "call with functions replaced in this process only (bench/events.py): A = "
+            "`governance.scoping._guardian_shared_pks` → `proposed_guardian_shared_pks` and "
+            "`events.selectors._held_by_user_q` → `proposed_held_by_user_q`; B = "
+            "`selectors.event_list()` with `.defer()` of the grid's and the unit's "
+            "geometries.\n"
+        )
+        print(
+            "| user (unit) | box | cases | contender | n | p50 | p95 | page p50 | count p50 |"
+            " × SQL ref (p50) |"
+        )
         print("|---|---|--:|---|--:|--:|--:|--:|--:|--:|")
         for r in out["inbox"]:
             ref50 = percentile(r["rows"][REF]["total"], 50)
             for name, v in r["rows"].items():
-                unit = f"{r['user']} ({r['area'].name} {r['area'].code}) | {r['box']} | " \
-                       f"{r['count']:,}"
+                unit = (
+                    f"{r['user']} ({r['area'].name} {r['area'].code}) | {r['box']} | {r['count']:,}"
+                )
                 if v["timeout"] and not v["total"]:
-                    print(f"| {unit} | {name} | 0 | > {args.statement_timeout:g} s "
-                          "(statement_timeout) | — | — | — | — |")
+                    print(
+                        f"| {unit} | {name} | 0 | > {args.statement_timeout:g} s "
+                        "(statement_timeout) | — | — | — | — |"
+                    )
                     continue
                 p50, p95 = percentile(v["total"], 50), percentile(v["total"], 95)
-                pg50, c50 = ((fmt(percentile(v["page"], 50), 2), fmt(percentile(v["count"], 50), 2))
-                             if name != API else ("—", "—"))
-                print(f"| {unit} | {name} | {len(v['total'])} | {fmt(p50, 2)} | "
-                      f"{fmt(p95, 2)} | {pg50} | {c50} | {p50 / ref50:,.1f} |")
-        print("\nResults agree (page numbers and count, every contender that finished): "
-              + ", ".join(f"{r['who']}/{r['box']} {'yes' if r['agree'] else 'NO'} "
-                          f"({r['compared']} compared)" for r in out["inbox"])
-              + ". Statements per ORM inbox call: "
-              + ", ".join(f"{r['who']} {len(r['stmts'])}" for r in out["inbox"]) + ".\n")
+                pg50, c50 = (
+                    (fmt(percentile(v["page"], 50), 2), fmt(percentile(v["count"], 50), 2))
+                    if name != API
+                    else ("—", "—")
+                )
+                print(
+                    f"| {unit} | {name} | {len(v['total'])} | {fmt(p50, 2)} | "
+                    f"{fmt(p95, 2)} | {pg50} | {c50} | {p50 / ref50:,.1f} |"
+                )
+        print(
+            "\nResults agree (page numbers and count, every contender that finished): "
+            + ", ".join(
+                f"{r['who']}/{r['box']} {'yes' if r['agree'] else 'NO'} ({r['compared']} compared)"
+                for r in out["inbox"]
+            )
+            + ". Statements per ORM inbox call: "
+            + ", ".join(f"{r['who']} {len(r['stmts'])}" for r in out["inbox"])
+            + ".\n"
+        )
         w = out["inbox_worst"]
-        print(f"### Slowest statement that finished: ORM as is, {w['case']} "
-              f"({w['ms']:,.0f} ms)\n")
+        print(f"### Slowest statement that finished: ORM as is, {w['case']} ({w['ms']:,.0f} ms)\n")
         print("```sql\n" + short_sql(w["sql"]) + "\n```\n")
         print("EXPLAIN (ANALYZE, BUFFERS), summary lines:\n\n```")
         print("\n".join(w["plan"]))
@@ -1258,60 +1599,77 @@ def print_report(args, out, info, db_name, started, wall) -> None:
             print("\n".join(k["plan"]))
             print("```\n")
         f = out["inbox_worst_fixed"]
-        print(f"### With proposals A and B: the slowest statement ({f['case']}), summary "
-              "lines\n\n```")
+        print(
+            f"### With proposals A and B: the slowest statement ({f['case']}), summary lines\n\n```"
+        )
         print("\n".join(f["plan"]))
         print("```\n")
         for t in out["inbox_tried"]:
-            print(f"### Candidate index (built in a transaction and rolled back; "
-                  f"{t.get('build_s', 0):.1f} s to build)\n")
+            print(
+                f"### Candidate index (built in a transaction and rolled back; "
+                f"{t.get('build_s', 0):.1f} s to build)\n"
+            )
             print("```sql\n" + t["ddl"] + "\n```\n")
-            print("Server time (planning + execution, best of 3) of all statements of one "
-                  "inbox call, ms:\n")
+            print(
+                "Server time (planning + execution, best of 3) of all statements of one "
+                "inbox call, ms:\n"
+            )
             print("| case | ORM + A + B | … + index | SQL reference | … + index |")
             print("|---|--:|--:|--:|--:|")
             for case, f0, r0, f1, r1 in t["cases"]:
                 print(f"| {case} | {f0:.2f} | {f1:.2f} | {r0:.2f} | {r1:.2f} |")
             if t.get("plan"):
-                print("\nWith the index, the slowest statement of the todo calls with "
-                      "proposals A and B:\n")
+                print(
+                    "\nWith the index, the slowest statement of the todo calls with "
+                    "proposals A and B:\n"
+                )
                 print("```\n" + "\n".join(t["plan"]) + "\n```\n")
-    print(f"Clean-up: {out.get('cleanup_reported', 0):,} events written by the reporting part "
-          "removed with their traces, notifications and deliveries (audit rows stay: "
-          f"append-only); {out.get('cleanup', '')}")
+    print(
+        f"Clean-up: {out.get('cleanup_reported', 0):,} events written by the reporting part "
+        "removed with their traces, notifications and deliveries (audit rows stay: "
+        f"append-only); {out.get('cleanup', '')}"
+    )
 
 
 def short_sql(sql: str) -> str:
     """The statement with its long select list elided."""
-    return re.sub(r'^SELECT .*? FROM "events_event"', 'SELECT … FROM "events_event"', sql,
-                  count=1, flags=re.S)
+    return re.sub(
+        r'^SELECT .*? FROM "events_event"', 'SELECT … FROM "events_event"', sql, count=1, flags=re.S
+    )
 
 
 # ----------------------------------------------------------------------------- main
+
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     import logging
 
     # Requests cancelled by the statement_timeout are counted, not logged as errors.
-    django_setup(debug=args.debug, request_log_level=logging.CRITICAL,
-                 DATABASE_URL="postgis://postgres@localhost:5432/gridgov_bench",
-                 REDIS_URL="redis://localhost:6379/15")
+    django_setup(
+        debug=args.debug,
+        request_log_level=logging.CRITICAL,
+        DATABASE_URL="postgis://postgres@localhost:5432/gridgov_bench",
+        REDIS_URL="redis://localhost:6379/15",
+    )
 
     from django.conf import settings
 
-    db = bench_database(settings, " (DATABASE_URL=postgis://postgres@localhost:5432/"
-                                  "gridgov_bench)")
+    db = bench_database(settings, " (DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench)")
     t_start = time.perf_counter()
     started = load()
     pg = pg_connect(db)
     info = machine_info(pg)
     province = bench_province()
-    out = {"province": f"{province.name} {province.code}", "debug": settings.DEBUG,
-           "broker": settings.CELERY_BROKER_URL}
+    out = {
+        "province": f"{province.name} {province.code}",
+        "debug": settings.DEBUG,
+        "broker": settings.CELERY_BROKER_URL,
+    }
     out["grids"], out["villages"] = pg.execute(
         "SELECT count(*) FILTER (WHERE level = 6), count(*) FILTER (WHERE level = 5)"
-        " FROM grids_area").fetchone()
+        " FROM grids_area"
+    ).fetchone()
     bad = 0
     left = cleanup_reported(pg)  # from a run that crashed
     if left:

@@ -65,14 +65,43 @@ SCRATCH = "bench_person_scratch"
 REGION = "220102"
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅鹏辉")
-STREETS = ["人民大街", "亚泰大街", "自由大路", "解放大路", "前进大街", "红旗街", "重庆路",
-           "西安大路", "普阳街", "卫星路", "东盛大街", "南湖大路"]
+STREETS = [
+    "人民大街",
+    "亚泰大街",
+    "自由大路",
+    "解放大路",
+    "前进大街",
+    "红旗街",
+    "重庆路",
+    "西安大路",
+    "普阳街",
+    "卫星路",
+    "东盛大街",
+    "南湖大路",
+]
 KIND_LABELS = ["户籍人口", "流动人口", "境外人员", "留守人员"]
-PERSON_COLUMNS = ("name", "doc_type", "id_number", "id_number_index", "id_masked_index",
-                  "gender", "birth_date", "ethnicity", "phone", "phone_index", "kind",
-                  "household_address",
-                  "residence_address", "relation", "house_id", "grid_id", "area_path", "extra",
-                  "created_at", "updated_at")
+PERSON_COLUMNS = (
+    "name",
+    "doc_type",
+    "id_number",
+    "id_number_index",
+    "id_masked_index",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "phone_index",
+    "kind",
+    "household_address",
+    "residence_address",
+    "relation",
+    "house_id",
+    "grid_id",
+    "area_path",
+    "extra",
+    "created_at",
+    "updated_at",
+)
 clock = time.perf_counter
 
 
@@ -81,12 +110,18 @@ def log(msg: str) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--people", type=int, default=1_000_000,
-                   help="people imported (default 1,000,000)")
-    p.add_argument("--batch", type=int, default=0,
-                   help="rows per import job (default and maximum: imports.MAX_ROWS)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--people", type=int, default=1_000_000, help="people imported (default 1,000,000)"
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        help="rows per import job (default and maximum: imports.MAX_ROWS)",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--keep", action="store_true", help="skip the clean-up (inspection)")
     args = p.parse_args(argv)
@@ -96,6 +131,7 @@ def parse_args(argv=None):
 
 
 # ----------------------------------------------------------------------------- memory
+
 
 def reset_peak() -> None:
     try:
@@ -113,6 +149,7 @@ def rss_mib(field: str = "VmHWM") -> float:
 
 # ----------------------------------------------------------------------------- data
 
+
 def id_numbers(first: int, n: int):
     """n unique valid ID numbers for rows first .. first+n-1 (vectorised)."""
     import numpy as np
@@ -122,8 +159,9 @@ def id_numbers(first: int, n: int):
 
     i = np.arange(first, first + n, dtype=np.int64)
     born = pd.to_datetime("1950-01-01") + pd.to_timedelta(i // 1000, unit="D")
-    ymd = (born.year.to_numpy() * 10000 + born.month.to_numpy() * 100
-           + born.day.to_numpy()).astype(np.int64)
+    ymd = (born.year.to_numpy() * 10000 + born.month.to_numpy() * 100 + born.day.to_numpy()).astype(
+        np.int64
+    )
     seq = (i % 1000).astype(np.int64)
     digits = np.empty((n, 18), dtype=np.uint8)
     digits[:, :6] = np.frombuffer(REGION.encode(), dtype=np.uint8) - 48
@@ -151,17 +189,29 @@ def people_frame(first: int, n: int, grids, rng):
     sn = np.array(SURNAMES)[rng.integers(0, len(SURNAMES), n)]
     gv = np.array(GIVEN)[rng.integers(0, len(GIVEN), n)]
     names = np.char.add(np.char.add(MARK, sn), gv)
-    phones = np.char.add("13", pd.Series(rng.integers(0, 10**9, n)).astype(str).str
-                         .zfill(9).to_numpy().astype(str))
+    phones = np.char.add(
+        "13", pd.Series(rng.integers(0, 10**9, n)).astype(str).str.zfill(9).to_numpy().astype(str)
+    )
     streets = np.array(STREETS)[rng.integers(0, len(STREETS), n)]
     addresses = np.char.add(np.char.add(streets, rng.integers(1, 999, n).astype(str)), "号")
     kinds = np.array(KIND_LABELS)[rng.integers(0, 4, n)]
     pick = rng.integers(0, len(grids), n)
-    frame = pd.DataFrame({"姓名": names, "证件号码": numbers, "联系电话": phones,
-                          "人口类型": kinds, "居住地址": addresses,
-                          "所属网格": grids["code"].to_numpy()[pick]})
-    extra = {"birth": births, "gender": genders, "grid_id": grids["id"].to_numpy()[pick],
-             "path": grids["path"].to_numpy()[pick]}
+    frame = pd.DataFrame(
+        {
+            "姓名": names,
+            "证件号码": numbers,
+            "联系电话": phones,
+            "人口类型": kinds,
+            "居住地址": addresses,
+            "所属网格": grids["code"].to_numpy()[pick],
+        }
+    )
+    extra = {
+        "birth": births,
+        "gender": genders,
+        "grid_id": grids["id"].to_numpy()[pick],
+        "path": grids["path"].to_numpy()[pick],
+    }
     return frame, extra
 
 
@@ -179,20 +229,50 @@ def person_rows(frame, extra, *, encrypted: bool) -> list[tuple]:
 
     kinds = {str(label): value for value, label in Person.Kind.choices}
     rows = []
-    cols = zip(frame["姓名"].tolist(), frame["证件号码"].tolist(), frame["联系电话"].tolist(),
-               frame["人口类型"].tolist(), frame["居住地址"].tolist(), extra["birth"],
-               extra["gender"].tolist(), extra["grid_id"].tolist(), extra["path"].tolist(),
-               strict=True)
+    cols = zip(
+        frame["姓名"].tolist(),
+        frame["证件号码"].tolist(),
+        frame["联系电话"].tolist(),
+        frame["人口类型"].tolist(),
+        frame["居住地址"].tolist(),
+        extra["birth"],
+        extra["gender"].tolist(),
+        extra["grid_id"].tolist(),
+        extra["path"].tolist(),
+        strict=True,
+    )
     for name, idn, phone, kind, address, birth, gender, grid_id, path in cols:
         if encrypted:
             idc, idx = encrypt(idn, context=ID_CONTEXT), id_lookup_index(idn)
             idm = id_masked_index(idn)
-            phc, phx = encrypt(phone, context=PHONE_CONTEXT), blind_index(
-                phone, context=PHONE_CONTEXT)
+            phc, phx = (
+                encrypt(phone, context=PHONE_CONTEXT),
+                blind_index(phone, context=PHONE_CONTEXT),
+            )
         else:
             idc, idx, idm, phc, phx = idn, idn, idn[:6] + idn[-4:], phone, phone
-        rows.append((name, "id_card", idc, idx, idm, gender, birth, "", phc, phx, kinds[kind], "",
-                     address, "", None, grid_id, path, "{}"))
+        rows.append(
+            (
+                name,
+                "id_card",
+                idc,
+                idx,
+                idm,
+                gender,
+                birth,
+                "",
+                phc,
+                phx,
+                kinds[kind],
+                "",
+                address,
+                "",
+                None,
+                grid_id,
+                path,
+                "{}",
+            )
+        )
     return rows
 
 
@@ -209,6 +289,7 @@ def copy_rows(pg, table: str, rows: list[tuple]) -> float:
 
 
 # ----------------------------------------------------------------------------- timing
+
 
 class Meter:
     """Inclusive times per (phase, part), SQL time per (phase, statement kind)."""
@@ -263,17 +344,33 @@ def instrument(meter: Meter) -> None:
     from collection.importing import rows, staging
 
     imports._queue = lambda task_name, job_id: None  # the bench runs the task bodies
-    for name in ("_file_bytes", "read_table", "check_rows", "_stage", "_store_rejected",
-                 "_store_preview", "_write", "_announce", "audit_record"):
+    for name in (
+        "_file_bytes",
+        "read_table",
+        "check_rows",
+        "_stage",
+        "_store_rejected",
+        "_store_preview",
+        "_write",
+        "_announce",
+        "audit_record",
+    ):
         meter.wrap(imports, name)
     for name in ("_reject_duplicates", "_check_grids"):
         meter.wrap(rows, name)
-    for name in ("stage_create", "_staging_frame", "stage_copy", "stage_existing", "merge",
-                 "stage_drop"):
+    for name in (
+        "stage_create",
+        "_staging_frame",
+        "stage_copy",
+        "stage_existing",
+        "merge",
+        "stage_drop",
+    ):
         meter.wrap(staging, name)
 
 
 # ----------------------------------------------------------------------------- setup
+
 
 def importer(province):
     from governance.models import User
@@ -282,8 +379,13 @@ def importer(province):
 
     user = User.objects.filter(username=IMPORTER).first()
     if user is None:
-        user = user_create(actor=None, username=IMPORTER, password=secrets.token_urlsafe(24),
-                           full_name="导入基准", check_password=False)
+        user = user_create(
+            actor=None,
+            username=IMPORTER,
+            password=secrets.token_urlsafe(24),
+            full_name="导入基准",
+            check_password=False,
+        )
     role_assign(actor=None, user=user, role=Role.COUNTY_DISPATCHER, area=province)
     return user
 
@@ -293,17 +395,25 @@ def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dic
 
     out = {}
     with pg.transaction():
-        ids = [r[0] for r in pg.execute(
-            "DELETE FROM collection_person WHERE id > %s AND name LIKE %s RETURNING id",
-            [start_person_id, MARK + "%"]).fetchall()]
+        ids = [
+            r[0]
+            for r in pg.execute(
+                "DELETE FROM collection_person WHERE id > %s AND name LIKE %s RETURNING id",
+                [start_person_id, MARK + "%"],
+            ).fetchall()
+        ]
         out["people"] = len(ids)
         sids = [str(i) for i in ids]
         out["change rows"] = pg.execute(
             "DELETE FROM governance_change WHERE seq > %s AND dataset = 'people' "
-            "AND object_id = ANY(%s)", [start_seq, sids]).rowcount
+            "AND object_id = ANY(%s)",
+            [start_seq, sids],
+        ).rowcount
         out["verification tasks"] = pg.execute(
             "DELETE FROM collection_verificationtask WHERE dataset = 'people' "
-            "AND object_id = ANY(%s)", [sids]).rowcount
+            "AND object_id = ANY(%s)",
+            [sids],
+        ).rowcount
         pg.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
         for job_id in job_ids:  # staging tables of jobs that did not end
             pg.execute(f"DROP TABLE IF EXISTS scratch.collection_import_{int(job_id)}")
@@ -319,6 +429,7 @@ def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dic
 
 # ----------------------------------------------------------------------------- main
 
+
 def run(args, pg, province, out) -> None:
     import numpy as np
     import pandas as pd
@@ -332,14 +443,20 @@ def run(args, pg, province, out) -> None:
     instrument(meter)
     user = importer(province)
     batch = min(args.batch or imports.MAX_ROWS, imports.MAX_ROWS)
-    grids = pd.DataFrame(pg.execute(
-        "SELECT id, code, path FROM grids_area WHERE level = 6 AND path LIKE %s ORDER BY id",
-        [province.path + "%"]).fetchall(), columns=["id", "code", "path"])
+    grids = pd.DataFrame(
+        pg.execute(
+            "SELECT id, code, path FROM grids_area WHERE level = 6 AND path LIKE %s ORDER BY id",
+            [province.path + "%"],
+        ).fetchall(),
+        columns=["id", "code", "path"],
+    )
     out["grids"] = len(grids)
     rng = np.random.default_rng(args.seed)
     pg.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
-    pg.execute(f"CREATE TABLE {SCRATCH} (LIKE collection_person INCLUDING DEFAULTS "
-               "INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)")
+    pg.execute(
+        f"CREATE TABLE {SCRATCH} (LIKE collection_person INCLUDING DEFAULTS "
+        "INCLUDING IDENTITY INCLUDING INDEXES INCLUDING CONSTRAINTS)"
+    )
     totals = defaultdict(float)
     out["batches"], out["bytes"] = [], 0
     done, k = 0, 0
@@ -352,16 +469,19 @@ def run(args, pg, province, out) -> None:
             frame, extra = people_frame(done, n, grids, rng)
             data = csv_bytes(frame)
             if len(data) > imports.MAX_UPLOAD_BYTES:
-                sys.exit(f"batch of {n} rows is {len(data)} bytes > MAX_UPLOAD_BYTES: "
-                         "lower --batch")
+                sys.exit(
+                    f"batch of {n} rows is {len(data)} bytes > MAX_UPLOAD_BYTES: lower --batch"
+                )
             # The reference's own people: same shapes, ID numbers after the import's.
             ref_frame, ref_extra = people_frame(args.people + done, n, grids, rng)
             plain = person_rows(frame, extra, encrypted=False)
             sealed = person_rows(ref_frame, ref_extra, encrypted=True)
             gen = clock() - t0
             out["bytes"] += len(data)
-            log(f"batch {k}: generated in {gen:.1f} s ({len(data) / 2**20:.1f} MiB); "
-                "reference COPYs ...")
+            log(
+                f"batch {k}: generated in {gen:.1f} s ({len(data) / 2**20:.1f} MiB); "
+                "reference COPYs ..."
+            )
             t_scratch = copy_rows(pg, SCRATCH, plain)
             t_person = copy_rows(pg, "collection_person", sealed)
             del plain, sealed
@@ -370,8 +490,11 @@ def run(args, pg, province, out) -> None:
             meter.phase = "create"
             reset_peak()
             t0 = clock()
-            job = imports.import_job_create(actor=user, file=ContentFile(
-                data, name=f"bench_people_{k}.csv"), mode=ImportJob.Mode.ALL_OR_NOTHING)
+            job = imports.import_job_create(
+                actor=user,
+                file=ContentFile(data, name=f"bench_people_{k}.csv"),
+                mode=ImportJob.Mode.ALL_OR_NOTHING,
+            )
             phases["create"] = clock() - t0
             meter.rss["create"] = max(meter.rss["create"], rss_mib())
             out.setdefault("job_ids", []).append(job.pk)
@@ -382,8 +505,10 @@ def run(args, pg, province, out) -> None:
             phases["validate"] = clock() - t0
             meter.rss["validate"] = max(meter.rss["validate"], rss_mib())
             if job is None or job.status != ImportJob.Status.READY:
-                sys.exit(f"validation did not end ready: {job and job.status} "
-                         f"{job and job.error_message} (invalid {job and job.invalid})")
+                sys.exit(
+                    f"validation did not end ready: {job and job.status} "
+                    f"{job and job.error_message} (invalid {job and job.invalid})"
+                )
             meter.phase = "apply_request"
             t0 = clock()
             job = imports.import_job_apply_request(actor=user, job=job)
@@ -395,21 +520,36 @@ def run(args, pg, province, out) -> None:
             phases["apply"] = clock() - t0
             meter.rss["apply"] = max(meter.rss["apply"], rss_mib())
             if job is None or job.status != ImportJob.Status.DONE or job.creates != n:
-                sys.exit(f"apply did not end done with {n} creates: {job and job.status} "
-                         f"{job and job.error_message} creates={job and job.creates}")
+                sys.exit(
+                    f"apply did not end done with {n} creates: {job and job.status} "
+                    f"{job and job.error_message} creates={job and job.creates}"
+                )
             imp = sum(phases.values())
             split = ", ".join(f"{p} {v:.1f}" for p, v in phases.items())
             log(f"batch {k}: import {imp:.1f} s ({split}); ratio {imp / t_person:.1f}x")
-            out["batches"].append({"rows": n, "scratch": t_scratch, "person": t_person,
-                                   "generate": gen, **phases, "import": imp})
-            for key, v in (("scratch", t_scratch), ("person", t_person), ("import", imp),
-                           *phases.items()):
+            out["batches"].append(
+                {
+                    "rows": n,
+                    "scratch": t_scratch,
+                    "person": t_person,
+                    "generate": gen,
+                    **phases,
+                    "import": imp,
+                }
+            )
+            for key, v in (
+                ("scratch", t_scratch),
+                ("person", t_person),
+                ("import", imp),
+                *phases.items(),
+            ):
                 totals[key] += v
             done += n
             del frame, extra, ref_frame, ref_extra, data
     out["totals"], out["meter"], out["batch"] = dict(totals), meter, batch
-    written = pg.execute("SELECT count(*) FROM collection_person WHERE name LIKE %s",
-                         [MARK + "%"]).fetchone()[0]
+    written = pg.execute(
+        "SELECT count(*) FROM collection_person WHERE name LIKE %s", [MARK + "%"]
+    ).fetchone()[0]
     out["written"] = written
 
 
@@ -425,34 +565,49 @@ def print_report(args, out, info, db_name, elapsed) -> None:
     n = args.people
     tot = out["totals"]
     m: Meter = out["meter"]
-    print(f"# Import of people: {n:,} rows in {len(out['batches'])} job(s) of ≤ "
-          f"{out['batch']:,} rows\n")
-    print(f"- database `{db_name}`, {out['province']}, {out['grids']:,} grids; "
-          f"CSV {out['bytes'] / 2**20:,.1f} MiB in all")
+    print(
+        f"# Import of people: {n:,} rows in {len(out['batches'])} job(s) of ≤ "
+        f"{out['batch']:,} rows\n"
+    )
+    print(
+        f"- database `{db_name}`, {out['province']}, {out['grids']:,} grids; "
+        f"CSV {out['bytes'] / 2**20:,.1f} MiB in all"
+    )
     for key, v in info.items():
         print(f"- {key}: {v}")
-    print(f"- people written by the bench: {out['written']:,} (import + reference), "
-          f"run took {elapsed:,.0f} s\n")
+    print(
+        f"- people written by the bench: {out['written']:,} (import + reference), "
+        f"run took {elapsed:,.0f} s\n"
+    )
     print("## Totals\n")
     print("| contender | time | rows/s | × raw COPY into collection_person | × scratch COPY |")
     print("|---|---:|---:|---:|---:|")
-    for label, key in (("raw COPY, plaintext, scratch table", "scratch"),
-                       ("raw COPY, ciphertexts precomputed, collection_person", "person"),
-                       ("import: create + validate + apply_request + apply", "import"),
-                       ("  validate only", "validate"), ("  apply only", "apply")):
+    for label, key in (
+        ("raw COPY, plaintext, scratch table", "scratch"),
+        ("raw COPY, ciphertexts precomputed, collection_person", "person"),
+        ("import: create + validate + apply_request + apply", "import"),
+        ("  validate only", "validate"),
+        ("  apply only", "apply"),
+    ):
         v = tot[key]
-        print(f"| {label} | {fmt_s(v)} | {n / v:,.0f} | {v / tot['person']:.1f} | "
-              f"{v / tot['scratch']:.1f} |")
+        print(
+            f"| {label} | {fmt_s(v)} | {n / v:,.0f} | {v / tot['person']:.1f} | "
+            f"{v / tot['scratch']:.1f} |"
+        )
     ratio = tot["import"] / tot["person"]
-    print(f"\nAim (import within 5× of raw COPY into collection_person): "
-          f"{'MET' if ratio <= 5 else 'NOT MET'} ({ratio:.1f}×).\n")
+    print(
+        f"\nAim (import within 5× of raw COPY into collection_person): "
+        f"{'MET' if ratio <= 5 else 'NOT MET'} ({ratio:.1f}×).\n"
+    )
     print("## Per batch\n")
     print("| rows | scratch COPY | person COPY | create | validate | apply | import | ratio |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for b in out["batches"]:
-        print(f"| {b['rows']:,} | {b['scratch']:.2f} | {b['person']:.2f} | {b['create']:.2f} | "
-              f"{b['validate']:.2f} | {b['apply']:.2f} | {b['import']:.2f} | "
-              f"{b['import'] / b['person']:.1f}× |")
+        print(
+            f"| {b['rows']:,} | {b['scratch']:.2f} | {b['person']:.2f} | {b['create']:.2f} | "
+            f"{b['validate']:.2f} | {b['apply']:.2f} | {b['import']:.2f} | "
+            f"{b['import'] / b['person']:.1f}× |"
+        )
     print("\n## Where the time goes (inclusive, summed over batches)\n")
     t = m.t
 
@@ -463,27 +618,49 @@ def print_report(args, out, info, db_name, elapsed) -> None:
     checks_only = g(v_, "check_rows") - g(v_, "_reject_duplicates") - g(v_, "_check_grids")
     copy_sql = g(v_, "stage_copy") - g(v_, "_staging_frame")
     rows = [
-        (v_, "read file + parse (_file_bytes, read_table)",
-         g(v_, "_file_bytes") + g(v_, "read_table")),
+        (
+            v_,
+            "read file + parse (_file_bytes, read_table)",
+            g(v_, "_file_bytes") + g(v_, "read_table"),
+        ),
         (v_, "column checks, vectorised (check_rows less the two below)", checks_only),
         (v_, "duplicates in the file", g(v_, "_reject_duplicates")),
         (v_, "grid lookup + jurisdiction", g(v_, "_check_grids")),
-        (v_, "encrypt ID + phone, blind indexes, CSV (_staging_frame)",
-         g(v_, "_staging_frame")),
+        (v_, "encrypt ID + phone, blind indexes, CSV (_staging_frame)", g(v_, "_staging_frame")),
         (v_, "COPY into the job's staging table", copy_sql),
-        (v_, "existing records (staging join) + create table",
-         g(v_, "stage_existing") + g(v_, "stage_create")),
-        (v_, "rest of the preview transaction (rejected rows, job, COMMIT)",
-         g(v_, "_store_preview") - g(v_, "_stage")),
-        (v_, "rest of validate (claim, progress)",
-         phases_total(out, "validate") - g(v_, "_file_bytes") - g(v_, "read_table")
-         - g(v_, "check_rows") - g(v_, "_store_preview")),
+        (
+            v_,
+            "existing records (staging join) + create table",
+            g(v_, "stage_existing") + g(v_, "stage_create"),
+        ),
+        (
+            v_,
+            "rest of the preview transaction (rejected rows, job, COMMIT)",
+            g(v_, "_store_preview") - g(v_, "_stage"),
+        ),
+        (
+            v_,
+            "rest of validate (claim, progress)",
+            phases_total(out, "validate")
+            - g(v_, "_file_bytes")
+            - g(v_, "read_table")
+            - g(v_, "check_rows")
+            - g(v_, "_store_preview"),
+        ),
         (a_, "merge + audit + change feed + verification (one statement)", g(a_, "merge")),
-        (a_, "webhook announcement + the job's audit row",
-         g(a_, "_announce") + g(a_, "audit_record")),
-        (a_, "rest of apply (lock, drop staging, job save, COMMIT)",
-         phases_total(out, "apply") - g(a_, "merge") - g(a_, "_announce")
-         - g(a_, "audit_record")),
+        (
+            a_,
+            "webhook announcement + the job's audit row",
+            g(a_, "_announce") + g(a_, "audit_record"),
+        ),
+        (
+            a_,
+            "rest of apply (lock, drop staging, job save, COMMIT)",
+            phases_total(out, "apply")
+            - g(a_, "merge")
+            - g(a_, "_announce")
+            - g(a_, "audit_record"),
+        ),
     ]
     print("| phase | part | time | share of import |")
     print("|---|---|---:|---:|")
@@ -506,12 +683,15 @@ def main(argv=None) -> int:
     env_file = ROOT / ".env"
     env_text = env_file.read_text() if env_file.exists() else ""
     if "FIELD_ENCRYPTION_KEYS" not in env_text:
-        os.environ.setdefault("FIELD_ENCRYPTION_KEYS",
-                              "bench:" + base64.b64encode(secrets.token_bytes(32)).decode())
+        os.environ.setdefault(
+            "FIELD_ENCRYPTION_KEYS", "bench:" + base64.b64encode(secrets.token_bytes(32)).decode()
+        )
     if "FIELD_HASH_KEY" not in env_text:
         os.environ.setdefault("FIELD_HASH_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
-    django_setup(DATABASE_URL="postgis://postgres@localhost:5432/gridgov_bench",
-                 REDIS_URL="redis://localhost:6379/15")
+    django_setup(
+        DATABASE_URL="postgis://postgres@localhost:5432/gridgov_bench",
+        REDIS_URL="redis://localhost:6379/15",
+    )
     from django.conf import settings
 
     db = bench_database(settings)
@@ -522,8 +702,9 @@ def main(argv=None) -> int:
     out = {"province": f"{province.name} {province.code}"}
     start_person = pg.execute("SELECT coalesce(max(id), 0) FROM collection_person").fetchone()[0]
     start_seq = pg.execute("SELECT coalesce(max(seq), 0) FROM governance_change").fetchone()[0]
-    left = pg.execute("SELECT count(*) FROM collection_person WHERE name LIKE %s",
-                      [MARK + "%"]).fetchone()[0]
+    left = pg.execute(
+        "SELECT count(*) FROM collection_person WHERE name LIKE %s", [MARK + "%"]
+    ).fetchone()[0]
     if left:
         sys.exit(f"{left} people named {MARK}… are left from an earlier run: remove them first")
     try:
@@ -535,7 +716,10 @@ def main(argv=None) -> int:
             log(f"clean-up: {out['cleanup']}")
     out["cleanup"] = ", ".join(f"{v:,} {k}" for k, v in out.get("cleanup", {}).items()) + (
         " removed; audit rows stay (append-only by trigger): one per imported person + one "
-        "per job + the jobs' create rows." if out.get("cleanup") else "skipped (--keep)")
+        "per job + the jobs' create rows."
+        if out.get("cleanup")
+        else "skipped (--keep)"
+    )
     print_report(args, out, info, db["NAME"], clock() - t_start)
     return 0
 

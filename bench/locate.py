@@ -84,43 +84,74 @@ WHERE ST_Intersects(c.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
 ORDER BY a.code
 LIMIT 1
 """
-CHAIN_COLUMNS = ", ".join(f"{k}{i} {t}" for i in range(1, 6)
-                          for k, t in (("c", "varchar"), ("n", "varchar"), ("l", "smallint")))
+CHAIN_COLUMNS = ", ".join(
+    f"{k}{i} {t}"
+    for i in range(1, 6)
+    for k, t in (("c", "varchar"), ("n", "varchar"), ("l", "smallint"))
+)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description="Point → grid locate benchmark.",
-                                epilog="See the module docstring and bench/README.md.")
+    p = argparse.ArgumentParser(
+        description="Point → grid locate benchmark.",
+        epilog="See the module docstring and bench/README.md.",
+    )
     p.add_argument("--points", type=int, default=5000, help="points to locate (default 5000)")
-    p.add_argument("--seconds", type=float, default=60.0,
-                   help="time cap per contender in seconds (summed over the rounds): a "
-                        "contender that reaches it stops, and only the points every "
-                        "contender did are compared (default 60; 0 = no cap)")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=60.0,
+        help="time cap per contender in seconds (summed over the rounds): a "
+        "contender that reaches it stops, and only the points every "
+        "contender did are compared (default 60; 0 = no cap)",
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed, >= 1 (default 42)")
-    p.add_argument("--rounds", type=int, default=5,
-                   help="slices of the points, each run by every contender in turn "
-                        "(default 5)")
-    p.add_argument("--warmup", type=int, default=200,
-                   help="warm-up calls per contender before its first round, on other "
-                        "points (default 200; 20 before each later round)")
-    p.add_argument("--outside", type=float, default=0.10,
-                   help="share of points drawn in the province's bounding box rather than "
-                        "inside the province (default 0.10)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="slices of the points, each run by every contender in turn (default 5)",
+    )
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=200,
+        help="warm-up calls per contender before its first round, on other "
+        "points (default 200; 20 before each later round)",
+    )
+    p.add_argument(
+        "--outside",
+        type=float,
+        default=0.10,
+        help="share of points drawn in the province's bounding box rather than "
+        "inside the province (default 0.10)",
+    )
     p.add_argument("--no-api", action="store_true", help="skip the API contenders")
     p.add_argument("--no-diagnostics", action="store_true", help="skip the diagnostic rows")
-    p.add_argument("--profile", action="store_true",
-                   help="also cProfile the service and the API on 1,000 points")
-    p.add_argument("--debug", action="store_true",
-                   help="run with DEBUG=True (the dev settings' default) instead of False")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile the service and the API on 1,000 points",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="run with DEBUG=True (the dev settings' default) instead of False",
+    )
     args = p.parse_args(argv)
-    if (args.points < 1 or args.seed < 1 or args.warmup < 0 or args.rounds < 1
-            or not 0 <= args.outside <= 1):
-        p.error("--points, --seed and --rounds must be >= 1, --warmup >= 0, "
-                "--outside in [0, 1]")
+    if (
+        args.points < 1
+        or args.seed < 1
+        or args.warmup < 0
+        or args.rounds < 1
+        or not 0 <= args.outside <= 1
+    ):
+        p.error("--points, --seed and --rounds must be >= 1, --warmup >= 0, --outside in [0, 1]")
     return args
 
 
 # --------------------------------------------------------------------------- timing
+
 
 @dataclass
 class Row(TimedRow):
@@ -205,20 +236,33 @@ def run_rounds(contenders: list[Contender], points, warm, cap_s, rounds) -> None
 
 def table(rows: list[Row], ref: Row) -> str:
     return md_table(
-        ["contender", "points", "hits", "locates/s", "mean µs", "p50 µs", "p99 µs",
-         "× raw SQL"], "lrrrrrrr",
-        [[r.name, f"{r.n:,}", f"{r.hits:,}", fmt(r.rate, 0), fmt(r.mean_us, 1),
-          fmt(r.pct_us(50), 1), fmt(r.pct_us(99), 1), f"{r.mean_us / ref.mean_us:.2f}"]
-         for r in rows])
+        ["contender", "points", "hits", "locates/s", "mean µs", "p50 µs", "p99 µs", "× raw SQL"],
+        "lrrrrrrr",
+        [
+            [
+                r.name,
+                f"{r.n:,}",
+                f"{r.hits:,}",
+                fmt(r.rate, 0),
+                fmt(r.mean_us, 1),
+                fmt(r.pct_us(50), 1),
+                fmt(r.pct_us(99), 1),
+                f"{r.mean_us / ref.mean_us:.2f}",
+            ]
+            for r in rows
+        ],
+    )
 
 
 def differ(a: list, b: list) -> int:
     """Points that both contenders did and on which they disagree."""
-    return sum(1 for x, y in zip(a, b, strict=True)
-               if x is not NOT_DONE and y is not NOT_DONE and x != y)
+    return sum(
+        1 for x, y in zip(a, b, strict=True) if x is not NOT_DONE and y is not NOT_DONE and x != y
+    )
 
 
 # --------------------------------------------------------------------------- setup
+
 
 def machine_info(pg) -> dict:
     import shapely
@@ -271,9 +315,13 @@ def load_strtree(pg):
     codes = [r[1] for r in rows]
     rank = np.empty(len(codes), dtype=np.int64)  # rank in code order: smallest wins a tie
     rank[np.argsort(np.array(codes))] = np.arange(len(codes))
-    load = {"grids": len(rows), "wkb_mb": sum(len(r[2]) for r in rows) / 1e6,
-            "fetch_ms": (t1 - t0) * 1e3, "decode_ms": (t2 - t1) * 1e3,
-            "build_ms": (t3 - t2) * 1e3}
+    load = {
+        "grids": len(rows),
+        "wkb_mb": sum(len(r[2]) for r in rows) / 1e6,
+        "fetch_ms": (t1 - t0) * 1e3,
+        "decode_ms": (t2 - t1) * 1e3,
+        "build_ms": (t3 - t2) * 1e3,
+    }
     return tree, ids, codes, rank, load
 
 
@@ -287,9 +335,13 @@ def bench_user(province_code):
     province = Area.objects.defer("boundary", "boundary_simple").get(code=province_code)
     user = get_user_model().objects.filter(username=BENCH_USERNAME).first()
     if user is None:
-        user = user_create(actor=None, username=BENCH_USERNAME,
-                           password=secrets.token_urlsafe(24), full_name="bench 省级领导",
-                           check_password=False)
+        user = user_create(
+            actor=None,
+            username=BENCH_USERNAME,
+            password=secrets.token_urlsafe(24),
+            full_name="bench 省级领导",
+            check_password=False,
+        )
     role_assign(actor=None, user=user, role=Role.PROVINCE_LEADER, area=province)
     return user
 
@@ -336,6 +388,7 @@ def plan_split(pg, sql, points) -> tuple[float, float]:
 
 # --------------------------------------------------------------------------- diagnostics
 
+
 def diagnostics(ctx) -> int:
     """Rows that split the service's cost; returns the number of disagreements."""
     import psycopg
@@ -357,11 +410,16 @@ def diagnostics(ctx) -> int:
         def run(x, y):
             r = ccur.execute(sql, (x, y)).fetchone()
             return r[0] if r else None
+
         return run
 
     no_ancestors = LOCATE_SQL.replace(
-        LOCATE_SQL[LOCATE_SQL.index(",\n       (SELECT json_agg"):
-                   LOCATE_SQL.index(" AS ancestors") + len(" AS ancestors")], "")
+        LOCATE_SQL[
+            LOCATE_SQL.index(",\n       (SELECT json_agg") : LOCATE_SQL.index(" AS ancestors")
+            + len(" AS ancestors")
+        ],
+        "",
+    )
 
     gen = pg_connect(db, options="-c plan_cache_mode=force_generic_plan")
     gcur = gen.cursor()
@@ -398,8 +456,11 @@ def diagnostics(ctx) -> int:
         return row[0]
 
     def chain_path(row):
-        path = [{"code": row[i], "name": row[i + 1], "level": row[i + 2]}
-                for i in range(4, 19, 3) if row[i] is not None]
+        path = [
+            {"code": row[i], "name": row[i + 1], "level": row[i + 2]}
+            for i in range(4, 19, 3)
+            if row[i] is not None
+        ]
         return path + [{"code": row[0], "name": row[1], "level": row[2]}]
 
     def via_chain(x, y):
@@ -431,9 +492,14 @@ def diagnostics(ctx) -> int:
     # The service itself on a second Django connection whose OPTIONS turn on psycopg's
     # server-side binding and prepared statements, with generic plans for the session.
     connections.settings["bench_prepared"] = {
-        **db, "OPTIONS": {**db.get("OPTIONS", {}), "server_side_binding": True,
-                          "prepare_threshold": 5,
-                          "options": "-c plan_cache_mode=force_generic_plan"}}
+        **db,
+        "OPTIONS": {
+            **db.get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+            "options": "-c plan_cache_mode=force_generic_plan",
+        },
+    }
 
     def use_prepared():
         locate_module.connection = connections["bench_prepared"]
@@ -443,25 +509,40 @@ def diagnostics(ctx) -> int:
 
     cs = [
         Contender("D0. raw SQL, psycopg, prepared (reference, again)", ctx["raw"]),
-        Contender("D1. LOCATE_SQL, psycopg, client-side binding (as Django)",
-                  client_side(LOCATE_SQL)),
+        Contender(
+            "D1. LOCATE_SQL, psycopg, client-side binding (as Django)", client_side(LOCATE_SQL)
+        ),
         Contender("D2. D1 without the ancestors sub-select", client_side(no_ancestors)),
         Contender("D3. raw SQL, client-side binding (planned per call)", client_side(RAW_SQL)),
         Contender("D4. LOCATE_SQL, prepared, plan_cache_mode=force_generic_plan", generic),
         Contender("D5. Django cursor → PL/pgSQL function (generic plan)", via_function),
         Contender("D6. D5 with ancestors by parent_id joins, path built in Python", via_chain),
         Contender("D7. D5 without ancestors (floor if they came from a cache)", via_bare),
-        Contender(f"D8. service locate(), DEBUG cursor {'off' if debug else 'on'}", service,
-                  setup=debug_flip, teardown=debug_back),
-        Contender("D9. service locate(), OPTIONS server_side_binding + prepare_threshold + "
-                  "generic plans", service, setup=use_prepared, teardown=use_default),
+        Contender(
+            f"D8. service locate(), DEBUG cursor {'off' if debug else 'on'}",
+            service,
+            setup=debug_flip,
+            teardown=debug_back,
+        ),
+        Contender(
+            "D9. service locate(), OPTIONS server_side_binding + prepare_threshold + generic plans",
+            service,
+            setup=use_prepared,
+            teardown=use_default,
+        ),
     ]
     if ctx["client"] is not None:
         token, _ = Token.objects.get_or_create(user=ctx["user"])
-        tclient = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json",
-                         HTTP_AUTHORIZATION=f"Token {token.key}")
-        cs.append(Contender("D10. API with TokenAuthentication (no session)",
-                            api_caller(tclient, ctx["url"])))
+        tclient = Client(
+            SERVER_NAME="localhost",
+            HTTP_ACCEPT="application/json",
+            HTTP_AUTHORIZATION=f"Token {token.key}",
+        )
+        cs.append(
+            Contender(
+                "D10. API with TokenAuthentication (no session)", api_caller(tclient, ctx["url"])
+            )
+        )
     run_rounds(cs, points, ctx["warm"], ctx["cap"], ctx["rounds"])
 
     with connections["bench_prepared"].cursor() as c:
@@ -488,18 +569,27 @@ def diagnostics(ctx) -> int:
     for c in cs:
         if c.row.note:
             print(f"\nnote — {c.name}: {c.row.note}")
-    print(f"\nD1, D2 and D4–D10 disagree with the service on {bad} point(s); D6's path "
-          f"differs from locate().path on {path_bad} of {checked} checked hits; D9's "
-          f"connection held {prepared} server-side prepared statement(s).\n")
+    print(
+        f"\nD1, D2 and D4–D10 disagree with the service on {bad} point(s); D6's path "
+        f"differs from locate().path on {path_bad} of {checked} checked hits; D9's "
+        f"connection held {prepared} server-side prepared statement(s).\n"
+    )
     for label, g, c in sorted(ctx["plans"], reverse=True):
-        print(f"- prepared {label} (contender {'1' if label == 'raw SQL' else '2'}): "
-              f"{g:,} executions with the generic plan, {c:,} planned anew (custom plans)")
+        print(
+            f"- prepared {label} (contender {'1' if label == 'raw SQL' else '2'}): "
+            f"{g:,} executions with the generic plan, {c:,} planned anew (custom plans)"
+        )
     sample = points[:200]
-    for label, sql in (("raw SQL", RAW_SQL), ("LOCATE_SQL", LOCATE_SQL),
-                       ("LOCATE_SQL without ancestors", no_ancestors)):
+    for label, sql in (
+        ("raw SQL", RAW_SQL),
+        ("LOCATE_SQL", LOCATE_SQL),
+        ("LOCATE_SQL without ancestors", no_ancestors),
+    ):
         p_us, e_us = plan_split(pg, sql, sample)
-        print(f"- server side, {label}, point inlined, mean of {len(sample)}: "
-              f"planning {p_us:.0f} µs, execution {e_us:.0f} µs")
+        print(
+            f"- server side, {label}, point inlined, mean of {len(sample)}: "
+            f"planning {p_us:.0f} µs, execution {e_us:.0f} µs"
+        )
     if ctx["client"] is not None:
         for label, client in (("session", ctx["client"]), ("token", tclient)):
             with CaptureQueriesContext(connection) as cq:
@@ -512,6 +602,7 @@ def diagnostics(ctx) -> int:
 
 
 # --------------------------------------------------------------------------- main
+
 
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -537,18 +628,23 @@ def main(argv=None) -> int:
         "SELECT (SELECT count(*) FROM grids_area WHERE level = 6),"
         " (SELECT count(*) FROM grids_locatecell)"
     ).fetchone()
-    (prov_code, prov_name), pts = draw_points(pg, args.warmup + args.points, args.seed,
-                                              args.outside)
-    warm, points = pts[: args.warmup], pts[args.warmup:]
+    (prov_code, prov_name), pts = draw_points(
+        pg, args.warmup + args.points, args.seed, args.outside
+    )
+    warm, points = pts[: args.warmup], pts[args.warmup :]
     id2code = dict(pg.execute("SELECT id, code FROM grids_area WHERE level = 6").fetchall())
 
     print("# Locate benchmark (bench/locate.py)\n\n```")
     print("command : " + " ".join(["python", *sys.argv]))
-    print(f"data    : database {db['NAME']}, {prov_name} {prov_code}, {grids:,} grids, "
-          f"{cells:,} locate cells")
-    print(f"points  : {len(points):,} measured in {args.rounds} round(s) (+{len(warm)} warm-up "
-          f"per contender), seed {args.seed}, {args.outside:.0%} in the bounding box; cap "
-          f"{cap or '∞'} s per contender; DEBUG={settings.DEBUG}")
+    print(
+        f"data    : database {db['NAME']}, {prov_name} {prov_code}, {grids:,} grids, "
+        f"{cells:,} locate cells"
+    )
+    print(
+        f"points  : {len(points):,} measured in {args.rounds} round(s) (+{len(warm)} warm-up "
+        f"per contender), seed {args.seed}, {args.outside:.0%} in the bounding box; cap "
+        f"{cap or '∞'} s per contender; DEBUG={settings.DEBUG}"
+    )
     for k, v in info.items():
         print(f"{k:<8}: {v}")
     print("```\n", flush=True)
@@ -567,9 +663,11 @@ def main(argv=None) -> int:
         r = locate(x, y)
         return r.code if r else None
 
-    cs = [Contender("1. raw SQL, psycopg, prepared (reference)", raw),
-          Contender("2. LOCATE_SQL, psycopg, prepared", full),
-          Contender("3. service locate()", service)]
+    cs = [
+        Contender("1. raw SQL, psycopg, prepared (reference)", raw),
+        Contender("2. LOCATE_SQL, psycopg, prepared", full),
+        Contender("3. service locate()", service),
+    ]
 
     client = url = user = api = None
     if not args.no_api:  # 4.
@@ -592,8 +690,9 @@ def main(argv=None) -> int:
 
     def hits_of(batch):
         """(point index, tree index) pairs, sorted by point then by code."""
-        inp, hit = tree.query(shapely.points(np.asarray(batch, dtype=float)),
-                              predicate="intersects")
+        inp, hit = tree.query(
+            shapely.points(np.asarray(batch, dtype=float)), predicate="intersects"
+        )
         order = np.lexsort((rank[hit], inp))
         return inp[order], hit[order]
 
@@ -611,17 +710,23 @@ def main(argv=None) -> int:
     run_rounds(cs, points, warm, cap, args.rounds)
     main_s = time.perf_counter() - t_start
     # How PostgreSQL ran contenders 1 and 2's prepared statements: generic or custom plans.
-    plans = [("LOCATE_SQL" if "json_agg" in st else "raw SQL", g, c) for st, g, c in pg.execute(
-        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").fetchall()]
+    plans = [
+        ("LOCATE_SQL" if "json_agg" in st else "raw SQL", g, c)
+        for st, g, c in pg.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+        ).fetchall()
+    ]
     ref, svc = cs[0].row, cs[2].row
     rows = [c.row for c in cs]
 
     print("## Results\n")
     print(table(rows, ref))
-    print(f"\nSTRtree load, not in the rows: {load['grids']:,} grid boundaries "
-          f"({load['wkb_mb']:.1f} MB of WKB) fetched in {load['fetch_ms']:.0f} ms, decoded in "
-          f"{load['decode_ms']:.0f} ms, tree built in {load['build_ms']:.0f} ms; "
-          f"process RSS +{rss1 - rss0:.0f} MB.")
+    print(
+        f"\nSTRtree load, not in the rows: {load['grids']:,} grid boundaries "
+        f"({load['wkb_mb']:.1f} MB of WKB) fetched in {load['fetch_ms']:.0f} ms, decoded in "
+        f"{load['decode_ms']:.0f} ms, tree built in {load['build_ms']:.0f} ms; "
+        f"process RSS +{rss1 - rss0:.0f} MB."
+    )
     for r in rows:
         if r.note:
             print(f"\nnote — {r.name}: {r.note}")
@@ -638,10 +743,12 @@ def main(argv=None) -> int:
     for label, a, b in pairs:
         print(f"- {label}: {a.mean_us / b.mean_us:.2f}× ({a.pct_us(50) / b.pct_us(50):.2f}×)")
     r = svc.mean_us / ref.mean_us
-    print(f"\nAim: service within {AIM_RATIO:.0f}× of raw SQL — "
-          f"{'met' if r <= AIM_RATIO else 'NOT met'} ({r:.2f}×); "
-          f"≥ {AIM_RATE:,} locates/s in one process — "
-          f"{'met' if svc.rate >= AIM_RATE else 'NOT met'} ({svc.rate:,.0f}/s).")
+    print(
+        f"\nAim: service within {AIM_RATIO:.0f}× of raw SQL — "
+        f"{'met' if r <= AIM_RATIO else 'NOT met'} ({r:.2f}×); "
+        f"≥ {AIM_RATE:,} locates/s in one process — "
+        f"{'met' if svc.rate >= AIM_RATE else 'NOT met'} ({svc.rate:,.0f}/s)."
+    )
 
     # Agreement, over the points that every contender did; the truth is the STRtree's
     # full hit set (every grid that contains the point).
@@ -658,31 +765,49 @@ def main(argv=None) -> int:
                 mismatches.append((i, c.name, c.results[i], truth[i]))
         rid = cs[0].results[i]
         if (rid is None) != (not hit_sets[i]) or (rid is not None and rid not in hit_sets[i]):
-            mismatches.append((i, cs[0].name, id2code.get(rid, rid),
-                               sorted(id2code[h] for h in hit_sets[i])))
+            mismatches.append(
+                (i, cs[0].name, id2code.get(rid, rid), sorted(id2code[h] for h in hit_sets[i]))
+            )
     hits = sum(1 for i in common if hit_sets[i])
     multi = sum(1 for i in common if len(hit_sets[i]) > 1)
-    print(f"\n## Agreement\n\nOn the {len(common):,} points every contender did: {hits:,} hits, "
-          f"{len(common) - hits:,} misses, {multi} point(s) in more than one grid; "
-          f"{len(mismatches)} mismatch(es).")
+    print(
+        f"\n## Agreement\n\nOn the {len(common):,} points every contender did: {hits:,} hits, "
+        f"{len(common) - hits:,} misses, {multi} point(s) in more than one grid; "
+        f"{len(mismatches)} mismatch(es)."
+    )
     for i, label, got, want in mismatches[:20]:
         x, y = points[i]
         print(f"- MISMATCH point #{i} ({x!r}, {y!r}): {label} → {got}, STRtree → {want}")
 
     bad = 0
     if not args.no_diagnostics:
-        bad = diagnostics({"points": points, "warm": warm, "cap": cap, "rounds": args.rounds,
-                           "raw": raw, "pg": pg, "db": db, "service": service,
-                           "service_codes": cs[2].results, "client": client, "url": url,
-                           "user": user, "plans": plans})
+        bad = diagnostics(
+            {
+                "points": points,
+                "warm": warm,
+                "cap": cap,
+                "rounds": args.rounds,
+                "raw": raw,
+                "pg": pg,
+                "db": db,
+                "service": service,
+                "service_codes": cs[2].results,
+                "client": client,
+                "url": url,
+                "user": user,
+                "plans": plans,
+            }
+        )
     if args.profile:
         profile("service locate()", service, points[:1000])
         if api is not None:
             profile("API (test Client, session)", api, points[:1000])
 
-    print(f"\n(run time {time.perf_counter() - t_start:.0f} s, of which main contenders "
-          f"{main_s:.0f} s; load average at the end "
-          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())})")
+    print(
+        f"\n(run time {time.perf_counter() - t_start:.0f} s, of which main contenders "
+        f"{main_s:.0f} s; load average at the end "
+        f"{' '.join(f'{v:.2f}' for v in os.getloadavg())})"
+    )
     pg.close()
     return 1 if mismatches or bad else 0
 

@@ -10,5 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from governance.roles import UNIT_ROLES, action_register
 
 BASEDATA_CHANGE = action_register(
-    "basedata.change", label=_("登记或修改基础信息"), write=True, roles=UNIT_ROLES,
+    "basedata.change",
+    label=_("登记或修改基础信息"),
+    write=True,
+    roles=UNIT_ROLES,
 )

@@ -36,20 +36,49 @@ class Dataset:
 
 def _active_tags(user) -> int:
     """Special-group tags have no path of their own: counted through their people."""
-    return PersonTag.objects.filter(end_date__isnull=True,
-                                    person__in=Person.objects.restrict(user)).count()
+    return PersonTag.objects.filter(
+        end_date__isnull=True, person__in=Person.objects.restrict(user)
+    ).count()
 
 
 CATALOGUE = [
-    Dataset("people", _("实有人口"), Person, _("公安机关、综治中心"), _("有条件共享"),
-            _("实时"), _("户籍、流动、境外、留守人员;证件号码与电话加密存储、按角色脱敏")),
-    Dataset("special_groups", _("特殊人群与重点青少年"), PersonTag, _("政法、司法、公安、卫健部门"),
-            _("不予共享"), _("实时"), _("人员标签与专项信息;健康信息仅限管理和走访人员"),
-            exclude=("id", "extra", "person"), count=_active_tags),
-    Dataset("houses", _("实有房屋"), House, _("住建部门、综治中心"), _("有条件共享"),
-            _("实时"), _("含出租房屋")),
-    Dataset("organisations", _("非公有制经济组织与社会组织"), Organisation,
-            _("市场监管、民政部门"), _("无条件共享"), _("每日")),
+    Dataset(
+        "people",
+        _("实有人口"),
+        Person,
+        _("公安机关、综治中心"),
+        _("有条件共享"),
+        _("实时"),
+        _("户籍、流动、境外、留守人员;证件号码与电话加密存储、按角色脱敏"),
+    ),
+    Dataset(
+        "special_groups",
+        _("特殊人群与重点青少年"),
+        PersonTag,
+        _("政法、司法、公安、卫健部门"),
+        _("不予共享"),
+        _("实时"),
+        _("人员标签与专项信息;健康信息仅限管理和走访人员"),
+        exclude=("id", "extra", "person"),
+        count=_active_tags,
+    ),
+    Dataset(
+        "houses",
+        _("实有房屋"),
+        House,
+        _("住建部门、综治中心"),
+        _("有条件共享"),
+        _("实时"),
+        _("含出租房屋"),
+    ),
+    Dataset(
+        "organisations",
+        _("非公有制经济组织与社会组织"),
+        Organisation,
+        _("市场监管、民政部门"),
+        _("无条件共享"),
+        _("每日"),
+    ),
     Dataset("places", _("重点场所"), Place, _("综治中心"), _("有条件共享"), _("每周")),
     Dataset("visits", _("走访记录"), Visit, _("综治中心"), _("有条件共享"), _("实时")),
     Dataset("events", _("事件"), Event, _("综治中心"), _("有条件共享"), _("实时")),
@@ -60,16 +89,26 @@ def catalogue_list(*, user) -> list[dict]:
     rows = []
     for d in CATALOGUE:
         fields = [
-            {"name": f.name, "label": str(getattr(f, "verbose_name", f.name)),
-             "protected": f.name in FIELD_POLICY}
+            {
+                "name": f.name,
+                "label": str(getattr(f, "verbose_name", f.name)),
+                "protected": f.name in FIELD_POLICY,
+            }
             for f in d.model._meta.get_fields()
-            if getattr(f, "concrete", False) and f.name not in d.exclude
+            if getattr(f, "concrete", False)
+            and f.name not in d.exclude
             and not f.name.endswith("_index")
         ]
-        rows.append({
-            "code": d.code, "name": str(d.name), "owner": str(d.owner),
-            "sharing": str(d.sharing), "frequency": str(d.frequency),
-            "description": str(d.description),
-            "records": d.records(user), "fields": fields,
-        })
+        rows.append(
+            {
+                "code": d.code,
+                "name": str(d.name),
+                "owner": str(d.owner),
+                "sharing": str(d.sharing),
+                "frequency": str(d.frequency),
+                "description": str(d.description),
+                "records": d.records(user),
+                "fields": fields,
+            }
+        )
     return rows

@@ -58,10 +58,10 @@ def _title(title) -> str:
 def _every_days(value) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or \
-            not 1 <= value <= MAX_EVERY_DAYS:
-        raise ValidationError(_("周期须为 1 至 %(n)s 天的整数。") % {"n": MAX_EVERY_DAYS},
-                              code="invalid")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EVERY_DAYS:
+        raise ValidationError(
+            _("周期须为 1 至 %(n)s 天的整数。") % {"n": MAX_EVERY_DAYS}, code="invalid"
+        )
     return value
 
 
@@ -69,9 +69,13 @@ def task_item_list(*, user):
     """The items in the user's jurisdiction and those set above it that apply there
     (a grid worker reads the list of their township and county)."""
     above = {a for p in jurisdiction_paths(user, Action.VIEW) for a in ancestor_paths(p)}
-    return (TaskItem.objects.filter(Q(pk__in=TaskItem.objects.restrict(user).values("pk"))
-                                    | Q(area_path__in=above))
-            .select_related("area").order_by("area_path", "id"))
+    return (
+        TaskItem.objects.filter(
+            Q(pk__in=TaskItem.objects.restrict(user).values("pk")) | Q(area_path__in=above)
+        )
+        .select_related("area")
+        .order_by("area_path", "id")
+    )
 
 
 def task_item_areas(*, user):
@@ -90,11 +94,21 @@ def task_item_create(*, actor, area, title: str, rule: str, every_days=30) -> Ta
     _require_item_change(actor, area.path, _("您无权为该区域设定事项。"))
     if rule not in TaskItem.Rule.values or not (title or "").strip():
         raise ValidationError(_("请填写事项并选择核查规则。"), code="required")
-    item = TaskItem.objects.create(area=area, area_path=area.path, title=_title(title),
-                                   rule=rule, every_days=_every_days(every_days),
-                                   created_by=actor)
-    audit_record(actor=actor, action="task_item.create", obj=item, area_path=area.path,
-                 changes={"rule": [None, rule], "every_days": [None, item.every_days]})
+    item = TaskItem.objects.create(
+        area=area,
+        area_path=area.path,
+        title=_title(title),
+        rule=rule,
+        every_days=_every_days(every_days),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="task_item.create",
+        obj=item,
+        area_path=area.path,
+        changes={"rule": [None, rule], "every_days": [None, item.every_days]},
+    )
     return item
 
 
@@ -103,25 +117,43 @@ def task_item_update(*, actor, item: TaskItem, title=None, every_days=None) -> T
     """Change an item's title or period; its area and rule stay (delete and add instead)."""
     _require_item_change(actor, item.area_path, _("您无权修改该事项。"))
     item = TaskItem.objects.select_for_update().get(pk=item.pk)
-    wanted = {"title": None if title is None else _title(title),
-              "every_days": None if every_days is None else _every_days(every_days)}
-    changes = {f: [getattr(item, f), v] for f, v in wanted.items()
-               if v is not None and v != getattr(item, f)}
+    wanted = {
+        "title": None if title is None else _title(title),
+        "every_days": None if every_days is None else _every_days(every_days),
+    }
+    changes = {
+        f: [getattr(item, f), v]
+        for f, v in wanted.items()
+        if v is not None and v != getattr(item, f)
+    }
     for field, (_before, after) in changes.items():
         setattr(item, field, after)
     if changes:
         item.save(update_fields=list(changes))
-        audit_record(actor=actor, action="task_item.update", obj=item,
-                     area_path=item.area_path, changes=changes)
+        audit_record(
+            actor=actor,
+            action="task_item.update",
+            obj=item,
+            area_path=item.area_path,
+            changes=changes,
+        )
     return item
 
 
 @transaction.atomic
 def task_item_delete(*, actor, item: TaskItem) -> None:
     _require_item_change(actor, item.area_path, _("您无权删除该事项。"))
-    audit_record(actor=actor, action="task_item.delete", obj=item, area_path=item.area_path,
-                 changes={"title": [item.title, None], "rule": [item.rule, None],
-                          "every_days": [item.every_days, None]})
+    audit_record(
+        actor=actor,
+        action="task_item.delete",
+        obj=item,
+        area_path=item.area_path,
+        changes={
+            "title": [item.title, None],
+            "rule": [item.rule, None],
+            "every_days": [item.every_days, None],
+        },
+    )
     item.delete()
 
 
@@ -132,8 +164,9 @@ def _since(now, days: int):
 def _due_rows(qs, field: str) -> tuple[int, list]:
     """How many rows and the first EXAMPLES values of `field`, in one statement (the
     total rides along as a window count)."""
-    rows = list(qs.annotate(due_total=Window(Count("pk"))).values_list(
-        "due_total", field)[:EXAMPLES])
+    rows = list(
+        qs.annotate(due_total=Window(Count("pk"))).values_list("due_total", field)[:EXAMPLES]
+    )
     return (rows[0][0] if rows else 0), [r[1] for r in rows]
 
 
@@ -146,42 +179,58 @@ def _rule_person_house(grid, item, now):
 
 
 def _rule_house_location(grid, item, now):
-    return _due_rows(House.objects.filter(area_path=grid.path, location__isnull=True),
-                     "address")
+    return _due_rows(House.objects.filter(area_path=grid.path, location__isnull=True), "address")
 
 
 def _rule_rental_tenants(grid, item, now):
-    return _due_rows(House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
-                     .filter(~Exists(Person.objects.filter(house=OuterRef("pk")))),
-                     "address")
+    return _due_rows(
+        House.objects.filter(area_path=grid.path, use=House.Use.RENTAL).filter(
+            ~Exists(Person.objects.filter(house=OuterRef("pk")))
+        ),
+        "address",
+    )
 
 
 def _rule_rental_visit(grid, item, now):
     # A rental house none of whose residents was visited within the period (one without
     # residents counts too: nobody there was visited); the longest unvisited first.
-    last = (Visit.objects.filter(people__house=OuterRef("pk")).order_by("-visited_at")
-            .values("visited_at")[:1])
-    due = (House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
-           .annotate(last_visit=Subquery(last))
-           .filter(Q(last_visit__isnull=True)
-                   | Q(last_visit__lt=_since(now, item.every_days)))
-           .order_by(F("last_visit").asc(nulls_first=True), "address"))
+    last = (
+        Visit.objects.filter(people__house=OuterRef("pk"))
+        .order_by("-visited_at")
+        .values("visited_at")[:1]
+    )
+    due = (
+        House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
+        .annotate(last_visit=Subquery(last))
+        .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=_since(now, item.every_days)))
+        .order_by(F("last_visit").asc(nulls_first=True), "address")
+    )
     return _due_rows(due, "address")
 
 
 def _rule_tag_visit(grid, item, now):
     due = tag_visits_due(grid_path=grid.path, now=now, cap_days=item.every_days)
-    rows = list(due.annotate(due_total=Window(Count("pk"))).values(
-        "due_total", "pk", "name", "due_tag", "due_every", "last_visit")[:EXAMPLES])
+    rows = list(
+        due.annotate(due_total=Window(Count("pk"))).values(
+            "due_total", "pk", "name", "due_tag", "due_every", "last_visit"
+        )[:EXAMPLES]
+    )
     labels = dict(PersonTag.Tag.choices)
     extra = {
-        "details": [{"id": r["pk"], "name": r["name"], "tag": r["due_tag"],
-                     "tag_label": str(labels.get(r["due_tag"], r["due_tag"])),
-                     "every_days": r["due_every"],
-                     "last_visit": r["last_visit"].isoformat() if r["last_visit"] else None}
-                    for r in rows],
+        "details": [
+            {
+                "id": r["pk"],
+                "name": r["name"],
+                "tag": r["due_tag"],
+                "tag_label": str(labels.get(r["due_tag"], r["due_tag"])),
+                "every_days": r["due_every"],
+                "last_visit": r["last_visit"].isoformat() if r["last_visit"] else None,
+            }
+            for r in rows
+        ],
         "by_tag": dict(due.order_by().values_list("due_tag").annotate(n=Count("pk")))
-        if rows else {},
+        if rows
+        else {},
     }
     return (rows[0]["due_total"] if rows else 0), [r["name"] for r in rows], extra
 
@@ -206,9 +255,17 @@ def grid_duties(*, user, grid, now=None) -> list[dict]:
     out = []
     for item in items:
         due, names, *extra = RULES[item.rule](grid, item, now)
-        out.append({"id": item.pk, "title": item.title, "rule": item.rule,
-                    "every_days": item.every_days, "due": due, "examples": names,
-                    **(extra[0] if extra else {})})
+        out.append(
+            {
+                "id": item.pk,
+                "title": item.title,
+                "rule": item.rule,
+                "every_days": item.every_days,
+                "due": due,
+                "examples": names,
+                **(extra[0] if extra else {}),
+            }
+        )
     return out
 
 
@@ -222,21 +279,38 @@ def tag_visits_due(*, grid_path: str, now=None, cap_days: int | None = None):
     (`due_tag`, `tag_every`) and the last visit (`last_visit`); `due_every` is the
     period that applies."""
     now = now or timezone.now()
-    strictest = (PersonTag.objects.filter(person=OuterRef("pk"), end_date__isnull=True)
-                 .order_by("visit_every_days", "tag"))
-    last = (Visit.objects.filter(people=OuterRef("pk")).order_by("-visited_at")
-            .values("visited_at")[:1])
-    due_every = F("tag_every") if cap_days is None else Least(
-        F("tag_every"), Value(int(cap_days)), output_field=IntegerField())
-    every = Func(F("due_every"), template="make_interval(days => %(expressions)s)",
-                 output_field=DurationField())
-    return (Person.objects.filter(area_path=grid_path)
-            .annotate(due_tag=Subquery(strictest.values("tag")[:1]),
-                      tag_every=Subquery(strictest.values("visit_every_days")[:1]),
-                      last_visit=Subquery(last))
-            .filter(tag_every__isnull=False)
-            .annotate(due_every=due_every)
-            .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=ExpressionWrapper(
-                Value(now, output_field=DateTimeField()) - every,
-                output_field=DateTimeField())))
-            .order_by(F("last_visit").asc(nulls_first=True), "name", "pk"))
+    strictest = PersonTag.objects.filter(person=OuterRef("pk"), end_date__isnull=True).order_by(
+        "visit_every_days", "tag"
+    )
+    last = (
+        Visit.objects.filter(people=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
+    )
+    due_every = (
+        F("tag_every")
+        if cap_days is None
+        else Least(F("tag_every"), Value(int(cap_days)), output_field=IntegerField())
+    )
+    every = Func(
+        F("due_every"),
+        template="make_interval(days => %(expressions)s)",
+        output_field=DurationField(),
+    )
+    return (
+        Person.objects.filter(area_path=grid_path)
+        .annotate(
+            due_tag=Subquery(strictest.values("tag")[:1]),
+            tag_every=Subquery(strictest.values("visit_every_days")[:1]),
+            last_visit=Subquery(last),
+        )
+        .filter(tag_every__isnull=False)
+        .annotate(due_every=due_every)
+        .filter(
+            Q(last_visit__isnull=True)
+            | Q(
+                last_visit__lt=ExpressionWrapper(
+                    Value(now, output_field=DateTimeField()) - every, output_field=DateTimeField()
+                )
+            )
+        )
+        .order_by(F("last_visit").asc(nulls_first=True), "name", "pk")
+    )

@@ -60,43 +60,96 @@ EXPORT_TASK = "collection.tasks.export_dataset_task"
 def _protected(user, obj, field: str):
     return policy.present(user, field, getattr(obj, field), area_path=obj.area_path) or ""
 
-EXPORTS = {spec.dataset: spec for spec in (
-    ExportSpec("people", "实有人口", "person.export", "collection.person",
-               ("q", "id_number", "tag", "kind", "grid"), selectors.person_list, (
-                   ("姓名", lambda u, p: p.name),
-                   ("证件号码", lambda u, p: _protected(u, p, "id_number")),
-                   ("性别", lambda u, p: GENDERS.get(p.gender, "")),
-                   ("出生日期", lambda u, p: _date(_protected(u, p, "birth_date"))),
-                   ("联系电话", lambda u, p: _protected(u, p, "phone")),
-                   ("人口类型", lambda u, p: p.get_kind_display()),
-                   ("居住地址", lambda u, p: p.residence_address),
-                   ("所属网格", lambda u, p: p.grid.code))),
-    ExportSpec("houses", "实有房屋", "house.export", "collection.house", ("q", "use", "grid"),
-               selectors.house_list, (
-                   ("地址", lambda u, h: h.address), ("用途", lambda u, h: h.get_use_display()),
-                   ("产权人", lambda u, h: h.owner_name),
-                   ("居住人数", lambda u, h: h.resident_count),
-                   ("经纬度", lambda u, h: _point(h)), ("所属网格", lambda u, h: h.grid.code))),
-    ExportSpec("organisations", "组织", "organisation.export", "collection.organisation",
-               ("q", "kind", "grid"), selectors.organisation_list, (
-                   ("名称", lambda u, o: o.name),
-                   ("统一社会信用代码", lambda u, o: o.credit_code),
-                   ("类型", lambda u, o: o.get_kind_display()),
-                   ("法定代表人", lambda u, o: o.legal_person), ("地址", lambda u, o: o.address),
-                   ("经纬度", lambda u, o: _point(o)), ("所属网格", lambda u, o: o.grid.code))),
-    ExportSpec("places", "重点场所", "place.export", "collection.place", (),
-               selectors.place_list, (
-                   ("名称", lambda u, p: p.name), ("类型", lambda u, p: p.get_kind_display()),
-                   ("地址", lambda u, p: p.address), ("经纬度", lambda u, p: _point(p)),
-                   ("所属网格", lambda u, p: p.grid.code))),
-    ExportSpec("visits", "走访记录", "visit.export", "collection.visit", (),
-               selectors.visit_list, (
-                   ("走访时间", lambda u, v: timezone.localtime(v.visited_at).strftime(
-                       "%Y-%m-%d %H:%M")),
-                   ("地点", lambda u, v: v.place), ("走访情况", lambda u, v: v.findings),
-                   ("走访人", lambda u, v: v.visitor.get_full_name() or v.visitor.username),
-                   ("所属网格", lambda u, v: v.grid.code))),
-)}
+
+EXPORTS = {
+    spec.dataset: spec
+    for spec in (
+        ExportSpec(
+            "people",
+            "实有人口",
+            "person.export",
+            "collection.person",
+            ("q", "id_number", "tag", "kind", "grid"),
+            selectors.person_list,
+            (
+                ("姓名", lambda u, p: p.name),
+                ("证件号码", lambda u, p: _protected(u, p, "id_number")),
+                ("性别", lambda u, p: GENDERS.get(p.gender, "")),
+                ("出生日期", lambda u, p: _date(_protected(u, p, "birth_date"))),
+                ("联系电话", lambda u, p: _protected(u, p, "phone")),
+                ("人口类型", lambda u, p: p.get_kind_display()),
+                ("居住地址", lambda u, p: p.residence_address),
+                ("所属网格", lambda u, p: p.grid.code),
+            ),
+        ),
+        ExportSpec(
+            "houses",
+            "实有房屋",
+            "house.export",
+            "collection.house",
+            ("q", "use", "grid"),
+            selectors.house_list,
+            (
+                ("地址", lambda u, h: h.address),
+                ("用途", lambda u, h: h.get_use_display()),
+                ("产权人", lambda u, h: h.owner_name),
+                ("居住人数", lambda u, h: h.resident_count),
+                ("经纬度", lambda u, h: _point(h)),
+                ("所属网格", lambda u, h: h.grid.code),
+            ),
+        ),
+        ExportSpec(
+            "organisations",
+            "组织",
+            "organisation.export",
+            "collection.organisation",
+            ("q", "kind", "grid"),
+            selectors.organisation_list,
+            (
+                ("名称", lambda u, o: o.name),
+                ("统一社会信用代码", lambda u, o: o.credit_code),
+                ("类型", lambda u, o: o.get_kind_display()),
+                ("法定代表人", lambda u, o: o.legal_person),
+                ("地址", lambda u, o: o.address),
+                ("经纬度", lambda u, o: _point(o)),
+                ("所属网格", lambda u, o: o.grid.code),
+            ),
+        ),
+        ExportSpec(
+            "places",
+            "重点场所",
+            "place.export",
+            "collection.place",
+            (),
+            selectors.place_list,
+            (
+                ("名称", lambda u, p: p.name),
+                ("类型", lambda u, p: p.get_kind_display()),
+                ("地址", lambda u, p: p.address),
+                ("经纬度", lambda u, p: _point(p)),
+                ("所属网格", lambda u, p: p.grid.code),
+            ),
+        ),
+        ExportSpec(
+            "visits",
+            "走访记录",
+            "visit.export",
+            "collection.visit",
+            (),
+            selectors.visit_list,
+            (
+                (
+                    "走访时间",
+                    lambda u, v: timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                ),
+                ("地点", lambda u, v: v.place),
+                ("走访情况", lambda u, v: v.findings),
+                ("走访人", lambda u, v: v.visitor.get_full_name() or v.visitor.username),
+                ("所属网格", lambda u, v: v.grid.code),
+            ),
+        ),
+    )
+}
 
 
 def _queryset(user, spec: ExportSpec, filters: dict):
@@ -120,8 +173,9 @@ def _as_text(ws, value):
     return value
 
 
-def dataset_export(*, user, dataset: str, fmt: str = "xlsx",
-                   filters: dict | None = None) -> tuple[bytes, int]:
+def dataset_export(
+    *, user, dataset: str, fmt: str = "xlsx", filters: dict | None = None
+) -> tuple[bytes, int]:
     """The export file's bytes and its row count; audited as a read of the data."""
     spec, filters = EXPORTS[dataset], filters or {}
     headers = [h for h, _get in spec.columns]
@@ -132,8 +186,12 @@ def dataset_export(*, user, dataset: str, fmt: str = "xlsx",
         writer = csv.writer(buf)
         writer.writerow(headers)
         # The same protection for CSV: a leading apostrophe keeps it text in Excel.
-        writer.writerows([[f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v
-                           for v in row] for row in rows])
+        writer.writerows(
+            [
+                [f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row]
+                for row in rows
+            ]
+        )
         data = buf.getvalue().encode("utf-8")
     else:
         from openpyxl import Workbook
@@ -147,10 +205,13 @@ def dataset_export(*, user, dataset: str, fmt: str = "xlsx",
         wb.save(out)
         data = out.getvalue()
     paths = jurisdiction_paths(user)
-    audit_record(actor=user, action=spec.action, object_type=spec.object_type,
-                 changes={"rows": [None, len(rows)], "format": [None, fmt],
-                          "filters": [None, filters]},
-                 area_path=paths[0] if paths else "")
+    audit_record(
+        actor=user,
+        action=spec.action,
+        object_type=spec.object_type,
+        changes={"rows": [None, len(rows)], "format": [None, fmt], "filters": [None, filters]},
+        area_path=paths[0] if paths else "",
+    )
     return data, len(rows)
 
 
@@ -178,11 +239,14 @@ def dataset_export_request(*, user, dataset: str, fmt: str, filters: dict) -> Ex
     """Export a scoped, filtered list: at once when it is small, otherwise queued for
     Celery on commit (the user is notified with a download link). The one decision for
     the API and the pages (which link to the API's export)."""
-    if dataset_export_count(user=user, dataset=dataset,
-                            filters=filters) > settings.EXPORT_SYNC_LIMIT:
+    if (
+        dataset_export_count(user=user, dataset=dataset, filters=filters)
+        > settings.EXPORT_SYNC_LIMIT
+    ):
         user_id = user.pk
-        transaction.on_commit(lambda: current_app.tasks[EXPORT_TASK].delay(
-            user_id, dataset, fmt, filters))
+        transaction.on_commit(
+            lambda: current_app.tasks[EXPORT_TASK].delay(user_id, dataset, fmt, filters)
+        )
         return ExportAnswer(queued=True)
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
     return ExportAnswer(queued=False, data=data, rows=count)
@@ -201,12 +265,20 @@ def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> st
     name = f"{uuid.uuid4().hex}.{fmt}"
     (export_dir() / name).write_bytes(data)
     export = ExportFile.objects.create(
-        user=user, dataset=dataset, fmt=fmt, rows=count, file_name=name,
-        expires_at=timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS))
+        user=user,
+        dataset=dataset,
+        fmt=fmt,
+        rows=count,
+        file_name=name,
+        expires_at=timezone.now() + timedelta(hours=settings.EXPORT_FILE_HOURS),
+    )
     url = reverse("collection:export-download", args=[export.pk])
-    notify(users=[user], kind="export.ready", url=url,
-           title=_("导出已完成:%(label)s %(n)d 条") % {"label": EXPORTS[dataset].label,
-                                                     "n": count})
+    notify(
+        users=[user],
+        kind="export.ready",
+        url=url,
+        title=_("导出已完成:%(label)s %(n)d 条") % {"label": EXPORTS[dataset].label, "n": count},
+    )
     return url
 
 

@@ -26,8 +26,10 @@ from .models import Dataset, ExtraFieldSchema
 
 def extra_schema(dataset: str) -> dict:
     """The administrator's extra-field schema of a data class ({} if none)."""
-    return ExtraFieldSchema.objects.filter(dataset=dataset).values_list(
-        "schema", flat=True).first() or {}
+    return (
+        ExtraFieldSchema.objects.filter(dataset=dataset).values_list("schema", flat=True).first()
+        or {}
+    )
 
 
 def validate_extra(dataset: str, extra: dict | None) -> None:
@@ -44,16 +46,18 @@ def validate_extra(dataset: str, extra: dict | None) -> None:
 
 
 def _require_province_admin(actor) -> None:
-    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
-            message=_("只有省级管理员可以配置扩展字段。"))
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以配置扩展字段。"))
 
 
 def extra_schemas() -> list[dict]:
     """Each data class with its schema ({} if none), in the order of Dataset."""
-    stored = dict(ExtraFieldSchema.objects.filter(dataset__in=Dataset.values)
-                  .values_list("dataset", "schema"))
-    return [{"dataset": d, "label": str(label), "schema": stored.get(d) or {}}
-            for d, label in Dataset.choices]
+    stored = dict(
+        ExtraFieldSchema.objects.filter(dataset__in=Dataset.values).values_list("dataset", "schema")
+    )
+    return [
+        {"dataset": d, "label": str(label), "schema": stored.get(d) or {}}
+        for d, label in Dataset.choices
+    ]
 
 
 @transaction.atomic
@@ -63,20 +67,28 @@ def extra_schema_set(*, actor, dataset: str, schema: dict) -> ExtraFieldSchema:
         raise ValidationError(_("未知的数据类。"), code="invalid")
     # Extra information is always a JSON object: a schema of another type would reject
     # every record of the class.
-    if not isinstance(schema, dict) or schema.get("type") != "object" or not isinstance(
-            schema.get("properties"), dict):
-        raise ValidationError(_("扩展字段的 Schema 须为含 properties 的 object。"),
-                              code="invalid")
+    if (
+        not isinstance(schema, dict)
+        or schema.get("type") != "object"
+        or not isinstance(schema.get("properties"), dict)
+    ):
+        raise ValidationError(_("扩展字段的 Schema 须为含 properties 的 object。"), code="invalid")
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise ValidationError(_("JSON Schema 无效:%(m)s") % {"m": exc.message},
-                              code="invalid") from None
+        raise ValidationError(
+            _("JSON Schema 无效:%(m)s") % {"m": exc.message}, code="invalid"
+        ) from None
     before = extra_schema(dataset) or None
-    obj, _created = ExtraFieldSchema.objects.update_or_create(dataset=dataset,
-                                                             defaults={"schema": schema})
-    audit_record(actor=actor, action="extra_schema.set", obj=obj,
-                 changes={"dataset": [None, dataset], "schema": [before, schema]})
+    obj, _created = ExtraFieldSchema.objects.update_or_create(
+        dataset=dataset, defaults={"schema": schema}
+    )
+    audit_record(
+        actor=actor,
+        action="extra_schema.set",
+        obj=obj,
+        changes={"dataset": [None, dataset], "schema": [before, schema]},
+    )
     return obj
 
 
@@ -88,8 +100,12 @@ def extra_schema_delete(*, actor, dataset: str) -> bool:
     obj = ExtraFieldSchema.objects.select_for_update().filter(dataset=dataset).first()
     if obj is None:
         return False
-    audit_record(actor=actor, action="extra_schema.delete", obj=obj,
-                 changes={"dataset": [dataset, None], "schema": [obj.schema, None]})
+    audit_record(
+        actor=actor,
+        action="extra_schema.delete",
+        obj=obj,
+        changes={"dataset": [dataset, None], "schema": [obj.schema, None]},
+    )
     obj.delete()
     return True
 
@@ -131,14 +147,22 @@ def schema_fields(schema: dict) -> list[dict]:
             widget = "textarea"
         else:
             widget = "text"
-        fields.append({
-            "key": key, "title": prop.get("title") or key, "widget": widget,
-            "required": key in required, "choices": choices or [],
-            "description": prop.get("description", ""),
-            "minimum": prop.get("minimum"), "maximum": prop.get("maximum"),
-            "max_length": prop.get("maxLength"), "mask": prop.get("x-mask", ""),
-            "protected": bool(prop.get("x-protected")), "after": prop.get("x-after", ""),
-        })
+        fields.append(
+            {
+                "key": key,
+                "title": prop.get("title") or key,
+                "widget": widget,
+                "required": key in required,
+                "choices": choices or [],
+                "description": prop.get("description", ""),
+                "minimum": prop.get("minimum"),
+                "maximum": prop.get("maximum"),
+                "max_length": prop.get("maxLength"),
+                "mask": prop.get("x-mask", ""),
+                "protected": bool(prop.get("x-protected")),
+                "after": prop.get("x-after", ""),
+            }
+        )
     return fields
 
 
@@ -150,8 +174,14 @@ def _message(error: jsonschema.ValidationError, title: str) -> str:
     if v in ("enum", "oneOf", "anyOf", "const"):
         return _("请从列表中选择%(t)s。") % {"t": title}
     if v == "type":
-        kinds = {"integer": _("整数"), "number": _("数字"), "boolean": _("是或否"),
-                 "string": _("文字"), "array": _("列表"), "object": _("对象")}
+        kinds = {
+            "integer": _("整数"),
+            "number": _("数字"),
+            "boolean": _("是或否"),
+            "string": _("文字"),
+            "array": _("列表"),
+            "object": _("对象"),
+        }
         return _("%(t)s须为%(k)s。") % {"t": title, "k": kinds.get(str(arg), str(arg))}
     if v == "format" and arg == "date":
         return _("%(t)s须为有效日期(如 2024-05-01)。") % {"t": title}
@@ -174,7 +204,8 @@ def extra_errors(schema: dict, extra: dict) -> dict[str, str]:
     """Field key → Chinese message, the first problem of each field; "" for the object."""
     fields = {f["key"]: f for f in schema_fields(schema)}
     validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     errors: dict[str, str] = {}
     for error in validator.iter_errors(extra):
         if not error.path and error.validator == "required":
@@ -187,17 +218,21 @@ def extra_errors(schema: dict, extra: dict) -> dict[str, str]:
                 errors.setdefault(key, _("“%(f)s”不是该类别的字段。") % {"f": key})
         elif error.path:
             key = str(error.path[0])
-            errors.setdefault(key, _message(error, fields[key]["title"] if key in fields
-                                            else key))
+            errors.setdefault(key, _message(error, fields[key]["title"] if key in fields else key))
         else:
             errors.setdefault("", _message(error, _("专项信息")))
     for f in fields.values():  # x-after: a date not before another (ISO dates sort)
         other = fields.get(f["after"])
         a, b = extra.get(f["key"]), extra.get(f["after"])
-        if other and isinstance(a, str) and isinstance(b, str) and f["key"] not in errors \
-                and f["after"] not in errors and a < b:
-            errors[f["key"]] = _("%(t)s不能早于%(o)s。") % {"t": f["title"],
-                                                       "o": other["title"]}
+        if (
+            other
+            and isinstance(a, str)
+            and isinstance(b, str)
+            and f["key"] not in errors
+            and f["after"] not in errors
+            and a < b
+        ):
+            errors[f["key"]] = _("%(t)s不能早于%(o)s。") % {"t": f["title"], "o": other["title"]}
     return errors
 
 
@@ -207,21 +242,24 @@ def extra_errors(schema: dict, extra: dict) -> dict[str, str]:
 def present_extra(user, schema: dict, extra: dict, *, area_path: str) -> dict:
     """Extra as this user may see it for a record of this area: fields marked x-mask go
     through the field policy."""
-    masked = {f["key"]: f["mask"] for f in schema_fields(schema)
-              if f["mask"] in policy.FIELD_POLICY}
+    masked = {
+        f["key"]: f["mask"] for f in schema_fields(schema) if f["mask"] in policy.FIELD_POLICY
+    }
     out = {}
     for key, value in (extra or {}).items():
         if key in masked and isinstance(value, str):
-            value = policy.present(user, masked[key], value, area_path=area_path) \
-                if user is not None else None
+            value = (
+                policy.present(user, masked[key], value, area_path=area_path)
+                if user is not None
+                else None
+            )
             if value is None:
                 continue  # hidden for this user
         out[key] = value
     return out
 
 
-def extra_display(user, schema: dict, extra: dict, *,
-                  area_path: str) -> list[tuple[str, str]]:
+def extra_display(user, schema: dict, extra: dict, *, area_path: str) -> list[tuple[str, str]]:
     """(title, shown value) of the filled-in fields, for pages."""
     shown = present_extra(user, schema, extra, area_path=area_path)
     rows = []

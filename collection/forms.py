@@ -15,17 +15,31 @@ class PersonForm(forms.Form):
     if entered anyway, must agree with it)."""
 
     name = forms.CharField(label=_("姓名"), max_length=50)
-    doc_type = forms.ChoiceField(label=_("证件类型"), choices=Person.DocType.choices,
-                                 initial=Person.DocType.ID_CARD, required=False)
-    id_number = forms.CharField(label=_("证件号码"), max_length=30,
-                                widget=forms.TextInput(attrs={"inputmode": "text",
-                                                              "autocomplete": "off"}))
-    gender = forms.ChoiceField(label=_("性别(外籍人员填写)"), required=False,
-                               choices=[("", "—"), *Gender.choices])
-    birth_date = forms.DateField(label=_("出生日期(外籍人员填写)"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    doc_type = forms.ChoiceField(
+        label=_("证件类型"),
+        choices=Person.DocType.choices,
+        initial=Person.DocType.ID_CARD,
+        required=False,
+    )
+    id_number = forms.CharField(
+        label=_("证件号码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
+    )
+    gender = forms.ChoiceField(
+        label=_("性别(外籍人员填写)"), required=False, choices=[("", "—"), *Gender.choices]
+    )
+    birth_date = forms.DateField(
+        label=_("出生日期(外籍人员填写)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     kind = forms.ChoiceField(label=_("人口类型"), choices=Person.Kind.choices)
     residence_address = forms.CharField(label=_("居住地址"), max_length=300, required=False)
     relation = forms.CharField(label=_("与户主关系"), max_length=20, required=False)
@@ -40,11 +54,13 @@ class PersonForm(forms.Form):
             if data.get("doc_type") == Person.DocType.FOREIGN:
                 validate_passport_like(number)
             else:
-                validate_id_matches(number, birth_date=data.get("birth_date"),
-                                    gender=data.get("gender") or None)
+                validate_id_matches(
+                    number, birth_date=data.get("birth_date"), gender=data.get("gender") or None
+                )
         except ValidationError as exc:
-            field = {"id_birth_date_mismatch": "birth_date",
-                     "id_gender_mismatch": "gender"}.get(exc.code, "id_number")
+            field = {"id_birth_date_mismatch": "birth_date", "id_gender_mismatch": "gender"}.get(
+                exc.code, "id_number"
+            )
             self.add_error(field, exc.messages)
         return data
 
@@ -78,15 +94,19 @@ def _schema_form_field(f: dict) -> forms.Field:
         choices = [(str(v), label) for v, label in f["choices"]]
         if widget == "multi":
             field = forms.TypedMultipleChoiceField(
-                choices=choices, coerce=lookup.get, widget=forms.CheckboxSelectMultiple,
-                **common)
+                choices=choices, coerce=lookup.get, widget=forms.CheckboxSelectMultiple, **common
+            )
         else:
-            field = forms.TypedChoiceField(choices=[("", "—"), *choices], coerce=lookup.get,
-                                           empty_value=None, **common)
+            field = forms.TypedChoiceField(
+                choices=[("", "—"), *choices], coerce=lookup.get, empty_value=None, **common
+            )
     elif widget == "boolean":
         field = forms.TypedChoiceField(
             choices=[("", "—"), ("true", gettext_now("是")), ("false", gettext_now("否"))],
-            coerce=lambda v: v == "true", empty_value=None, **common)
+            coerce=lambda v: v == "true",
+            empty_value=None,
+            **common,
+        )
     elif widget in ("integer", "number"):
         attrs = {"type": "text", "inputmode": "numeric" if widget == "integer" else "decimal"}
         cls = forms.IntegerField if widget == "integer" else forms.FloatField
@@ -95,15 +115,19 @@ def _schema_form_field(f: dict) -> forms.Field:
         field = forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     else:
         attrs = {"maxlength": f["max_length"]} if f["max_length"] else {}
-        w = forms.Textarea(attrs={"rows": 3, **attrs}) if widget == "textarea" \
+        w = (
+            forms.Textarea(attrs={"rows": 3, **attrs})
+            if widget == "textarea"
             else forms.TextInput(attrs=attrs)
+        )
         field = forms.CharField(widget=w, strip=True, **common)
     field.schema_required, field.kind = f["required"], widget
     return field
 
 
-def schema_form(schema: dict, data=None, initial: dict | None = None,
-                prefix: str = "x") -> forms.Form:
+def schema_form(
+    schema: dict, data=None, initial: dict | None = None, prefix: str = "x"
+) -> forms.Form:
     """A form for the properties of a JSON Schema (a tag's 专项信息, a class's extra
     fields). It only turns text into JSON types; the service validates against the
     schema and its per-field messages are put back on the fields."""

@@ -55,8 +55,12 @@ EXTENSIONS = (".csv", ".xlsx")
 PREVIEW_ROWS = 20
 TASKS = "collection.tasks"  # where the import's tasks live (queued by name)
 
-ACTIVE = (ImportJob.Status.PENDING, ImportJob.Status.VALIDATING, ImportJob.Status.READY,
-          ImportJob.Status.APPLYING)
+ACTIVE = (
+    ImportJob.Status.PENDING,
+    ImportJob.Status.VALIDATING,
+    ImportJob.Status.READY,
+    ImportJob.Status.APPLYING,
+)
 
 
 class _Cancelled(Exception):
@@ -129,10 +133,12 @@ def _verdict(job: ImportJob) -> str:
     if job.valid == 0:
         return "没有可导入的有效行,未写入任何数据 / No valid rows; nothing was written."
     if job.invalid and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        return (f"有 {job.invalid} 行未通过校验;按“全部通过才导入”方式,未写入任何数据。"
-                f"请下载错误报告,修正后重新上传 / {job.invalid} rows were rejected; in "
-                "all-or-nothing mode nothing was written. Download the report, fix the rows "
-                "and upload again.")
+        return (
+            f"有 {job.invalid} 行未通过校验;按“全部通过才导入”方式,未写入任何数据。"
+            f"请下载错误报告,修正后重新上传 / {job.invalid} rows were rejected; in "
+            "all-or-nothing mode nothing was written. Download the report, fix the rows "
+            "and upload again."
+        )
     return ""
 
 
@@ -142,18 +148,31 @@ def _verdict(job: ImportJob) -> str:
 def _check_file(job: ImportJob) -> Checked:
     spec, schema = spec_for(job.dataset), extra_schema(job.dataset)
     extra = tuple(h for h in extra_columns(schema) if h not in spec.headers)
-    table = read_table(_file_bytes(job), job.original_name,
-                       columns=spec.headers + extra, required=required_headers(spec, schema))
-    return check_rows(spec, table, actor=job.created_by, schema=schema,
-                      progress=_progress_writer(job, 5, 40))
+    table = read_table(
+        _file_bytes(job),
+        job.original_name,
+        columns=spec.headers + extra,
+        required=required_headers(spec, schema),
+    )
+    return check_rows(
+        spec, table, actor=job.created_by, schema=schema, progress=_progress_writer(job, 5, 40)
+    )
 
 
 def _store_rejected(job: ImportJob, checked: Checked) -> None:
     job.rows.all().delete()
     ImportRow.objects.bulk_create(
-        [ImportRow(job=job, row_number=number, errors=reasons,
-                   data=json.dumps(cells, ensure_ascii=False))
-         for number, cells, reasons in checked.rejected_rows()], batch_size=1000)
+        [
+            ImportRow(
+                job=job,
+                row_number=number,
+                errors=reasons,
+                data=json.dumps(cells, ensure_ascii=False),
+            )
+            for number, cells, reasons in checked.rejected_rows()
+        ],
+        batch_size=1000,
+    )
 
 
 def _stage(job: ImportJob, checked: Checked) -> set[int]:
@@ -161,14 +180,16 @@ def _stage(job: ImportJob, checked: Checked) -> set[int]:
     jurisdiction. Returns the row numbers that update a stored record."""
     spec = checked.spec
     staging.stage_create(spec, job.pk)
-    staging.stage_copy(spec, job.pk, checked.values[checked.valid],
-                       _progress_writer(job, 40, 90))
-    existing = staging.stage_existing(spec, job.pk,
-                                      _prefixes(job.created_by))
+    staging.stage_copy(spec, job.pk, checked.values[checked.valid], _progress_writer(job, 40, 90))
+    existing = staging.stage_existing(spec, job.pk, _prefixes(job.created_by))
     outside = [n for n, mine in existing.items() if not mine]
     if outside:
-        checked.reject(spec.key_header, pd.Series(
-            _("该记录已在您的管辖范围以外登记,不能通过导入修改。"), index=outside, dtype=object))
+        checked.reject(
+            spec.key_header,
+            pd.Series(
+                _("该记录已在您的管辖范围以外登记,不能通过导入修改。"), index=outside, dtype=object
+            ),
+        )
         staging.stage_delete(job.pk, outside)
     return {n for n, mine in existing.items() if mine}
 
@@ -188,9 +209,15 @@ def _plan(checked: Checked, updating: set[int]) -> list[dict]:
     for op, rows in (("create", values[~is_update]), ("update", values[is_update])):
         for number, row in rows.head(PREVIEW_ROWS // 2).iterrows():
             shown = _text_or_empty(row.get(key))
-            out.append({"row": int(number), "op": op, "label": _text_or_empty(row.get(label)),
-                        "key": mask(shown) if mask and shown else shown,
-                        "grid": _text_or_empty(row.get("grid_code"))})
+            out.append(
+                {
+                    "row": int(number),
+                    "op": op,
+                    "label": _text_or_empty(row.get(label)),
+                    "key": mask(shown) if mask and shown else shown,
+                    "grid": _text_or_empty(row.get("grid_code")),
+                }
+            )
     return sorted(out, key=lambda r: r["row"])
 
 
@@ -214,8 +241,12 @@ def import_job_validate(*, job_id: int) -> ImportJob | None:
     except Exception:
         # Never left "validating" with the plain-text upload on disk.
         logger.exception("import job %s failed while validating", job.pk)
-        _end(job, ImportJob.Status.FAILED, "校验出错,未写入任何数据,请检查文件后重新上传 / "
-             "The check failed; nothing was written. Check the file and upload again.")
+        _end(
+            job,
+            ImportJob.Status.FAILED,
+            "校验出错,未写入任何数据,请检查文件后重新上传 / "
+            "The check failed; nothing was written. Check the file and upload again.",
+        )
         raise
 
 
@@ -255,17 +286,30 @@ def _announce(job: ImportJob, first_seq: int | None, last_seq: int | None) -> No
 
     if first_seq is None:
         return
-    paths = (Change.objects.filter(seq__range=(first_seq, last_seq), dataset=job.dataset)
-             .order_by().values_list("area_path", flat=True).distinct())
+    paths = (
+        Change.objects.filter(seq__range=(first_seq, last_seq), dataset=job.dataset)
+        .order_by()
+        .values_list("area_path", flat=True)
+        .distinct()
+    )
     areas = set()
     for path in paths:  # one per grid written, not per record
         areas.update(ancestor_paths(path))
     departments = list(Department.objects.filter(area__path__in=areas))
-    outbox_emit(topic=f"change.{job.dataset}", area_path=job.area_path,
-                departments=departments,
-                payload={"dataset": job.dataset, "op": "import", "import_job": job.pk,
-                         "creates": job.creates, "updates": job.updates,
-                         "seq_from": first_seq, "seq_to": last_seq})
+    outbox_emit(
+        topic=f"change.{job.dataset}",
+        area_path=job.area_path,
+        departments=departments,
+        payload={
+            "dataset": job.dataset,
+            "op": "import",
+            "import_job": job.pk,
+            "creates": job.creates,
+            "updates": job.updates,
+            "seq_from": first_seq,
+            "seq_to": last_seq,
+        },
+    )
 
 
 @transaction.atomic
@@ -275,25 +319,43 @@ def _write(job: ImportJob) -> ImportJob | None:
     spec = spec_for(job.dataset)
     actor = job.applied_by
     creates, written, first_seq, last_seq = staging.merge(
-        spec, job.pk, actor=actor, prefixes=_prefixes(actor),
-        source=f"导入 #{job.pk} {job.original_name}")
+        spec,
+        job.pk,
+        actor=actor,
+        prefixes=_prefixes(actor),
+        source=f"导入 #{job.pk} {job.original_name}",
+    )
     if written != job.valid:
-        raise ImportFailed("校验之后数据发生了变化(网格被撤销、记录或网格已不在您的管辖范围内),"
-                           "未写入任何数据,请重新上传 / The data changed since the check (a "
-                           "grid was removed, or a record or grid is outside your "
-                           "jurisdiction); nothing was written, please upload again.")
+        raise ImportFailed(
+            "校验之后数据发生了变化(网格被撤销、记录或网格已不在您的管辖范围内),"
+            "未写入任何数据,请重新上传 / The data changed since the check (a "
+            "grid was removed, or a record or grid is outside your "
+            "jurisdiction); nothing was written, please upload again."
+        )
     job.creates, job.updates = creates, written - creates
     _announce(job, first_seq, last_seq)
-    audit_record(actor=actor, action=f"{spec.action}.import", obj=job, area_path=job.area_path,
-                 changes={"creates": [None, job.creates], "updates": [None, job.updates],
-                          "rejected": [None, job.invalid], "mode": [None, job.mode]})
+    audit_record(
+        actor=actor,
+        action=f"{spec.action}.import",
+        obj=job,
+        area_path=job.area_path,
+        changes={
+            "creates": [None, job.creates],
+            "updates": [None, job.updates],
+            "rejected": [None, job.invalid],
+            "mode": [None, job.mode],
+        },
+    )
     return _end(job, ImportJob.Status.DONE)
 
 
 def import_job_apply(*, job_id: int) -> ImportJob | None:
     """Merge the staged rows, all in one transaction."""
-    job = ImportJob.objects.select_related("applied_by").filter(
-        pk=job_id, status=ImportJob.Status.APPLYING).first()
+    job = (
+        ImportJob.objects.select_related("applied_by")
+        .filter(pk=job_id, status=ImportJob.Status.APPLYING)
+        .first()
+    )
     if job is None:
         return None
     ImportJob.objects.filter(pk=job.pk, status=job.status).update(progress=50)
@@ -304,8 +366,11 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
         return _end(job, ImportJob.Status.FAILED, str(exc))
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        _end(job, ImportJob.Status.FAILED, "导入出错,未写入任何数据 / The import failed; "
-             "nothing was written.")
+        _end(
+            job,
+            ImportJob.Status.FAILED,
+            "导入出错,未写入任何数据 / The import failed; nothing was written.",
+        )
         raise
 
 
@@ -319,38 +384,62 @@ def _queue(task_name: str, job_id: int) -> None:
 
 def _check_upload(file, mode: str, dataset: str) -> None:
     if dataset not in SPECS:
-        raise ValidationError(f"数据类应为 {'、'.join(SPECS)} 之一 / dataset must be one of "
-                              f"{', '.join(SPECS)}.", code="invalid")
+        raise ValidationError(
+            f"数据类应为 {'、'.join(SPECS)} 之一 / dataset must be one of {', '.join(SPECS)}.",
+            code="invalid",
+        )
     if mode not in ImportJob.Mode.values:
-        raise ValidationError("导入方式应为 all_or_nothing 或 valid_only / mode must be "
-                              "all_or_nothing or valid_only.", code="invalid")
+        raise ValidationError(
+            "导入方式应为 all_or_nothing 或 valid_only / mode must be "
+            "all_or_nothing or valid_only.",
+            code="invalid",
+        )
     if file is None:
         raise ValidationError("请选择要上传的文件 / Choose a file to upload.", code="required")
     suffix = PurePath(file.name or "").suffix.lower()
     if suffix not in EXTENSIONS:
         hint = ",请在 Excel 中另存为 .xlsx" if suffix == ".xls" else ""
-        raise ValidationError(f"只支持 CSV 和 XLSX 文件{hint} / Only CSV and XLSX files are "
-                              "accepted.", code="file_type")
+        raise ValidationError(
+            f"只支持 CSV 和 XLSX 文件{hint} / Only CSV and XLSX files are accepted.",
+            code="file_type",
+        )
     if file.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"文件超过 {MAX_UPLOAD_BYTES // 2**20} MB / The file is larger "
-                              f"than {MAX_UPLOAD_BYTES // 2**20} MB.", code="too_large")
+        raise ValidationError(
+            f"文件超过 {MAX_UPLOAD_BYTES // 2**20} MB / The file is larger "
+            f"than {MAX_UPLOAD_BYTES // 2**20} MB.",
+            code="too_large",
+        )
 
 
 @transaction.atomic
-def import_job_create(*, actor, file, mode: str = ImportJob.Mode.ALL_OR_NOTHING,
-                      dataset: str = "people") -> ImportJob:
+def import_job_create(
+    *, actor, file, mode: str = ImportJob.Mode.ALL_OR_NOTHING, dataset: str = "people"
+) -> ImportJob:
     """Store the upload and queue its validation."""
     paths = jurisdiction_paths(actor, Action.CHANGE)
     if not paths:
-        raise ValidationError("您没有可以修改数据的管辖范围,不能导入 / You have no "
-                              "jurisdiction in which you may change data.", code="forbidden")
+        raise ValidationError(
+            "您没有可以修改数据的管辖范围,不能导入 / You have no "
+            "jurisdiction in which you may change data.",
+            code="forbidden",
+        )
     _check_upload(file, mode, dataset)
     widest = min(paths, key=lambda p: p.count("/"))
-    job = ImportJob.objects.create(created_by=actor, file=file, mode=mode, area_path=widest,
-                                   dataset=dataset,
-                                   original_name=PurePath(file.name).name[:255])
-    audit_record(actor=actor, action=f"{spec_for(dataset).action}_import.create", obj=job,
-                 area_path=widest, changes={"mode": [None, mode]})
+    job = ImportJob.objects.create(
+        created_by=actor,
+        file=file,
+        mode=mode,
+        area_path=widest,
+        dataset=dataset,
+        original_name=PurePath(file.name).name[:255],
+    )
+    audit_record(
+        actor=actor,
+        action=f"{spec_for(dataset).action}_import.create",
+        obj=job,
+        area_path=widest,
+        changes={"mode": [None, mode]},
+    )
     transaction.on_commit(partial(_queue, "validate_import_task", job.pk))
     return job
 
@@ -359,15 +448,18 @@ def may_control_import_job(user, job: ImportJob) -> bool:
     """Who confirms or cancels a job: its uploader, or the unit staff whose jurisdiction
     covers it (`basedata.change` on the job's area). Another department of the county,
     which sees the job (VIEW), decides nothing about someone else's upload."""
-    return job.created_by_id == getattr(user, "pk", None) or allowed(user, job,
-                                                                      BASEDATA_CHANGE)
+    return job.created_by_id == getattr(user, "pk", None) or allowed(user, job, BASEDATA_CHANGE)
 
 
 def _require_control(actor, job: ImportJob) -> None:
     if actor is not None and job.created_by_id == actor.pk:
         return
-    require(actor, job, BASEDATA_CHANGE,
-            message=_("只有上传人或管辖该范围的工作人员可以确认或取消该导入任务。"))
+    require(
+        actor,
+        job,
+        BASEDATA_CHANGE,
+        message=_("只有上传人或管辖该范围的工作人员可以确认或取消该导入任务。"),
+    )
 
 
 @transaction.atomic
@@ -375,9 +467,12 @@ def import_job_apply_request(*, actor, job: ImportJob) -> ImportJob:
     """The user confirmed the preview: queue the apply step."""
     _require_control(actor, job)
     if not ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.READY).update(
-            status=ImportJob.Status.APPLYING, applied_by=actor, progress=0):
-        raise ValidationError("只有“待确认”的任务可以导入 / Only a job whose preview is ready "
-                              "can be applied.", code="conflict")
+        status=ImportJob.Status.APPLYING, applied_by=actor, progress=0
+    ):
+        raise ValidationError(
+            "只有“待确认”的任务可以导入 / Only a job whose preview is ready can be applied.",
+            code="conflict",
+        )
     transaction.on_commit(partial(_queue, "apply_import_task", job.pk))
     job.refresh_from_db()
     return job
@@ -388,15 +483,19 @@ def import_job_cancel(*, actor, job: ImportJob) -> ImportJob:
     """Waits for a running merge's lock, so a job is either cancelled or done."""
     _require_control(actor, job)
     if not ImportJob.objects.filter(pk=job.pk, status__in=ACTIVE).update(
-            status=ImportJob.Status.CANCELLED, finished_at=timezone.now()):
-        raise ValidationError("该任务已结束,不能取消 / The job has already ended.",
-                              code="conflict")
+        status=ImportJob.Status.CANCELLED, finished_at=timezone.now()
+    ):
+        raise ValidationError("该任务已结束,不能取消 / The job has already ended.", code="conflict")
     job.refresh_from_db()
     _discard_upload(job)
     staging.stage_drop(job.pk)
     job.save(update_fields=["file"])
-    audit_record(actor=actor, action=f"{spec_for(job.dataset).action}_import.cancel", obj=job,
-                 area_path=job.area_path)
+    audit_record(
+        actor=actor,
+        action=f"{spec_for(job.dataset).action}_import.cancel",
+        obj=job,
+        area_path=job.area_path,
+    )
     return job
 
 
@@ -412,15 +511,20 @@ def import_jobs_expire(*, now=None) -> int:
     for job in ImportJob.objects.filter(status__in=ACTIVE, created_at__lt=cutoff):
         with transaction.atomic():
             if not ImportJob.objects.filter(pk=job.pk, status=job.status).update(
-                    status=ImportJob.Status.CANCELLED, finished_at=timezone.now(),
-                    error_message="预览超过期限未确认,已自动取消 / Not confirmed in time; "
-                                  "cancelled."):
+                status=ImportJob.Status.CANCELLED,
+                finished_at=timezone.now(),
+                error_message="预览超过期限未确认,已自动取消 / Not confirmed in time; cancelled.",
+            ):
                 continue  # handled meanwhile
             _discard_upload(job)
             staging.stage_drop(job.pk)
             job.save(update_fields=["file"])
-            audit_record(actor=None, action=f"{spec_for(job.dataset).action}_import.expire",
-                         obj=job, area_path=job.area_path)
+            audit_record(
+                actor=None,
+                action=f"{spec_for(job.dataset).action}_import.expire",
+                obj=job,
+                area_path=job.area_path,
+            )
             expired += 1
     return expired
 
@@ -438,5 +542,7 @@ def import_job_get(*, user, pk, action: str = Action.VIEW) -> ImportJob:
 
 def import_job_preview(*, job: ImportJob) -> list[dict]:
     """The first rejected rows, reasons only (no cell values)."""
-    return [{"row": n, "errors": e}
-            for n, e in job.rows.values_list("row_number", "errors")[:PREVIEW_ROWS]]
+    return [
+        {"row": n, "errors": e}
+        for n, e in job.rows.values_list("row_number", "errors")[:PREVIEW_ROWS]
+    ]

@@ -15,10 +15,20 @@ _WORKERS = {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUN
 
 # field → role → how the value is shown. Roles not listed: hidden.
 FIELD_POLICY: dict[str, dict[str, str]] = {
-    "id_number": {**{r: MASKED for r in _WORKERS}, Role.ADMIN: MASKED, Role.AUDITOR: MASKED,
-                  Role.CITY_LEADER: MASKED, Role.PROVINCE_LEADER: MASKED},
-    "phone": {**{r: VISIBLE for r in _WORKERS}, Role.ADMIN: MASKED, Role.AUDITOR: MASKED,
-              Role.CITY_LEADER: MASKED, Role.PROVINCE_LEADER: MASKED},
+    "id_number": {
+        **{r: MASKED for r in _WORKERS},
+        Role.ADMIN: MASKED,
+        Role.AUDITOR: MASKED,
+        Role.CITY_LEADER: MASKED,
+        Role.PROVINCE_LEADER: MASKED,
+    },
+    "phone": {
+        **{r: VISIBLE for r in _WORKERS},
+        Role.ADMIN: MASKED,
+        Role.AUDITOR: MASKED,
+        Role.CITY_LEADER: MASKED,
+        Role.PROVINCE_LEADER: MASKED,
+    },
     # Health data of special groups (diagnosis, HIV status and route): only the staff who
     # manage and visit the person; leaders, administrators, auditors and departments
     # see that the field exists, not its value.
@@ -29,8 +39,12 @@ REVEAL_ROLES: dict[str, set[str]] = {
     "id_number": set(_WORKERS),
     "phone": set(_WORKERS) | {Role.ADMIN},
 }
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "health": lambda value: "***",
-           "birth_date": mask_birth_date}
+MASKERS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "health": lambda value: "***",
+    "birth_date": mask_birth_date,
+}
 # Fields computed from the digits of another field take that field's treatment, so a mask
 # is never undone by what stands beside it. The birth date is digits 7-14 of an 18-digit ID
 # number (7-12 of a 15-digit one): exactly the digits its mask hides. Gender comes from

@@ -12,8 +12,9 @@ from .services import id_lookup_index, id_masked_index
 _FULL_ID = re.compile(r"\d{17}[\dXx]")
 
 
-def person_list(*, user, q: str = "", id_number: str = "", tag: str = "", kind: str = "",
-                grid: str = ""):
+def person_list(
+    *, user, q: str = "", id_number: str = "", tag: str = "", kind: str = "", grid: str = ""
+):
     qs = Person.objects.restrict(user).select_related("grid", "house")
     q = (q or "").strip()
     if _FULL_ID.fullmatch(q):  # a whole number typed into the search box
@@ -38,8 +39,11 @@ def person_get(*, user, pk) -> Person:
 
 
 def house_list(*, user, q: str = "", use: str = "", grid: str = ""):
-    qs = House.objects.restrict(user).select_related("grid").annotate(
-        resident_count=Count("residents"))
+    qs = (
+        House.objects.restrict(user)
+        .select_related("grid")
+        .annotate(resident_count=Count("residents"))
+    )
     if q:
         qs = qs.filter(address__icontains=q)
     if use:
@@ -74,8 +78,9 @@ def grid_summary(*, user, grid) -> dict:
     return {
         "people": Person.objects.restrict(user).filter(area_path=path).count(),
         "houses": House.objects.restrict(user).filter(area_path=path).count(),
-        "rentals": House.objects.restrict(user).filter(area_path=path,
-                                                       use=House.Use.RENTAL).count(),
+        "rentals": House.objects.restrict(user)
+        .filter(area_path=path, use=House.Use.RENTAL)
+        .count(),
         "organisations": Organisation.objects.restrict(user).filter(area_path=path).count(),
         "places": Place.objects.restrict(user).filter(area_path=path).count(),
         "visits": Visit.objects.restrict(user).filter(area_path=path).count(),

@@ -35,8 +35,18 @@ from .validators import (
 )
 
 # Fields worth a before/after in the trail. Protected values are never written into it.
-PERSON_AUDITED = ["name", "gender", "birth_date", "ethnicity", "kind", "household_address",
-                  "residence_address", "house_id", "relation", "grid_id"]
+PERSON_AUDITED = [
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "kind",
+    "household_address",
+    "residence_address",
+    "house_id",
+    "relation",
+    "grid_id",
+]
 
 
 def _check_extra(dataset: str, extra) -> dict:
@@ -52,16 +62,20 @@ def _text(value, label, max_length: int, *, required: bool = False) -> str:
     if required and not text:
         raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
     if len(text) > max_length:
-        raise ValidationError(_("%(label)s不能超过 %(n)d 个字。") % {"label": label,
-                                                                "n": max_length},
-                              code="invalid")
+        raise ValidationError(
+            _("%(label)s不能超过 %(n)d 个字。") % {"label": label, "n": max_length}, code="invalid"
+        )
     return text
 
 
 # What each kind of base data is called in the audit trail and in the change feed.
-_RECORDED = {Person: ("person", "people"), House: ("house", "houses"),
-             Organisation: ("organisation", "organisations"), Place: ("place", "places"),
-             Visit: ("visit", "visits")}
+_RECORDED = {
+    Person: ("person", "people"),
+    House: ("house", "houses"),
+    Organisation: ("organisation", "organisations"),
+    Place: ("place", "places"),
+    Visit: ("visit", "visits"),
+}
 
 
 def _save(actor, obj, *, op: str, changes: dict) -> None:
@@ -69,16 +83,21 @@ def _save(actor, obj, *, op: str, changes: dict) -> None:
     audit entry (`<kind>.<op>` with `changes`) and its change-feed entry."""
     obj.save()
     name, dataset = _RECORDED[type(obj)]
-    audit_record(actor=actor, action=f"{name}.{op}", obj=obj, area_path=obj.area_path,
-                 changes=changes)
+    audit_record(
+        actor=actor, action=f"{name}.{op}", obj=obj, area_path=obj.area_path, changes=changes
+    )
     record_change(dataset=dataset, obj=obj, op=op, area_path=obj.area_path)
 
 
 def _require_change(actor, grid) -> None:
     if grid is None or grid.level != 6:
         raise ValidationError(_("请选择所属网格。"), code="required")
-    require(actor, grid, BASEDATA_CHANGE,
-            message=_("您无权登记或修改该网格的基础信息(不在管辖范围内,或您的角色只能查看)。"))
+    require(
+        actor,
+        grid,
+        BASEDATA_CHANGE,
+        message=_("您无权登记或修改该网格的基础信息(不在管辖范围内,或您的角色只能查看)。"),
+    )
 
 
 def id_lookup_index(value: str) -> str:
@@ -88,13 +107,21 @@ def id_lookup_index(value: str) -> str:
 def id_masked_index(value: str) -> str:
     """The index of a number's masked form; `value` is a number or its masked form."""
     value = value.strip().upper()
-    return blind_index(value if "*" in value else mask_id_number(value),
-                       context=ID_MASKED_CONTEXT)
+    return blind_index(value if "*" in value else mask_id_number(value), context=ID_MASKED_CONTEXT)
 
 
 def _apply_person_fields(person: Person, data: dict) -> None:
-    for field in ("name", "doc_type", "ethnicity", "kind", "household_address",
-                  "residence_address", "relation", "house", "extra"):
+    for field in (
+        "name",
+        "doc_type",
+        "ethnicity",
+        "kind",
+        "household_address",
+        "residence_address",
+        "relation",
+        "house",
+        "extra",
+    ):
         if field in data:
             setattr(person, field, data[field])
     if "id_number" in data:
@@ -155,9 +182,14 @@ def _person_create(*, actor, grid, **data):
             raise ValidationError(_("该证件号码已登记。"), code="duplicate")
         from .transfers import person_transfer_request
 
-        return person_transfer_request(actor=actor, grid=grid, person=held, name=person.name,
-                                       id_number=person.id_number,
-                                       residence_address=person.residence_address)
+        return person_transfer_request(
+            actor=actor,
+            grid=grid,
+            person=held,
+            name=person.name,
+            id_number=person.id_number,
+            residence_address=person.residence_address,
+        )
     _check_house(person)
     _save(actor, person, op="create", changes=diff({}, snapshot(person, PERSON_AUDITED)))
     return person
@@ -172,13 +204,20 @@ def person_update(*, actor, person: Person, grid=None, **data) -> Person:
         person.grid, person.area_path = grid, grid.path
     old_index = person.id_number_index
     _apply_person_fields(person, data)
-    held = Person.objects.filter(id_number_index=person.id_number_index).exclude(
-        pk=person.pk).first() if person.id_number_index != old_index else None
+    held = (
+        Person.objects.filter(id_number_index=person.id_number_index).exclude(pk=person.pk).first()
+        if person.id_number_index != old_index
+        else None
+    )
     if held is not None:
         if _held_elsewhere(actor, held):  # neither the record nor where it is
-            raise ValidationError(_("该证件号码不能用于修改现有人员;如该人员从外地迁入,请重新"
-                                    "登记,系统将向原登记地提交迁入申请。"),
-                                  code="transfer_required")
+            raise ValidationError(
+                _(
+                    "该证件号码不能用于修改现有人员;如该人员从外地迁入,请重新"
+                    "登记,系统将向原登记地提交迁入申请。"
+                ),
+                code="transfer_required",
+            )
         raise ValidationError(_("该证件号码已登记。"), code="duplicate")
     _check_house(person)
     changes = diff(before, snapshot(person, PERSON_AUDITED))
@@ -199,16 +238,30 @@ def person_reveal(*, actor, person: Person, field: str) -> str:
     if field not in policy.REVEAL_ROLES:
         raise ValidationError(_("该字段无需或不能查看明文。"), code="invalid")
     if not policy.can_reveal(actor, field, area_path=person.area_path) or not path_in_jurisdiction(
-            actor, person.area_path, Action.VIEW):
+        actor, person.area_path, Action.VIEW
+    ):
         raise ValidationError(_("您无权查看该字段的完整内容。"), code="forbidden")
-    audit_record(actor=actor, action="person.reveal", obj=person, area_path=person.area_path,
-                 changes={"field": [None, field]})
+    audit_record(
+        actor=actor,
+        action="person.reveal",
+        obj=person,
+        area_path=person.area_path,
+        changes={"field": [None, field]},
+    )
     return getattr(person, field)
 
 
 @transaction.atomic
-def house_create(*, actor, grid, address: str = "", use: str = House.Use.SELF,
-                 owner_name: str = "", location=None, extra=None) -> House:
+def house_create(
+    *,
+    actor,
+    grid,
+    address: str = "",
+    use: str = House.Use.SELF,
+    owner_name: str = "",
+    location=None,
+    extra=None,
+) -> House:
     _require_change(actor, grid)
     address = _text(address, _("地址"), 300, required=True)
     _require_choice(use or House.Use.SELF, House.Use, _("用途"))
@@ -216,10 +269,21 @@ def house_create(*, actor, grid, address: str = "", use: str = House.Use.SELF,
     extra = _check_extra("houses", extra)
     if House.objects.filter(grid=grid, address=address).exists():
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
-    house = House(grid=grid, area_path=grid.path, address=address, use=use or House.Use.SELF,
-                  owner_name=owner_name, location=location, extra=extra)
-    _save(actor, house, op="create",
-          changes=diff({}, snapshot(house, ["address", "use", "owner_name"])))
+    house = House(
+        grid=grid,
+        area_path=grid.path,
+        address=address,
+        use=use or House.Use.SELF,
+        owner_name=owner_name,
+        location=location,
+        extra=extra,
+    )
+    _save(
+        actor,
+        house,
+        op="create",
+        changes=diff({}, snapshot(house, ["address", "use", "owner_name"])),
+    )
     return house
 
 
@@ -246,8 +310,11 @@ def house_update(*, actor, house: House, **data) -> House:
     house.address = _text(data.get("address", house.address), _("地址"), 300, required=True)
     house.owner_name = _text(data.get("owner_name", house.owner_name), _("产权人"), 50)
     _require_choice(house.use, House.Use, _("用途"))
-    if House.objects.filter(grid_id=house.grid_id, address=house.address).exclude(
-            pk=house.pk).exists():
+    if (
+        House.objects.filter(grid_id=house.grid_id, address=house.address)
+        .exclude(pk=house.pk)
+        .exists()
+    ):
         raise ValidationError(_("该网格内已登记这个地址的房屋。"), code="duplicate")
     if "extra" in data:
         house.extra = _check_extra("houses", data["extra"])
@@ -276,34 +343,54 @@ def organisation_update(*, actor, organisation: Organisation, **data) -> Organis
 
 
 @transaction.atomic
-def organisation_create(*, actor, grid, name: str = "", kind: str = "", credit_code: str = "",
-                        legal_person: str = "", address: str = "", location=None,
-                        extra=None) -> Organisation:
+def organisation_create(
+    *,
+    actor,
+    grid,
+    name: str = "",
+    kind: str = "",
+    credit_code: str = "",
+    legal_person: str = "",
+    address: str = "",
+    location=None,
+    extra=None,
+) -> Organisation:
     _require_change(actor, grid)
     name = _text(name, _("名称"), 200, required=True)
     if not (credit_code or "").strip():
         raise ValidationError(_("请填写统一社会信用代码。"), code="required")
     info = validate_credit_code(credit_code)
     # 登记管理机关 5 (民政) registers social organisations (GB 32100).
-    kind = kind or (Organisation.Kind.SOCIAL if info.registration_authority == "5"
-                    else Organisation.Kind.NON_PUBLIC)
+    kind = kind or (
+        Organisation.Kind.SOCIAL
+        if info.registration_authority == "5"
+        else Organisation.Kind.NON_PUBLIC
+    )
     _require_choice(kind, Organisation.Kind, _("类型"))
     legal_person = _text(legal_person, _("法定代表人"), 50)
     address = _text(address, _("地址"), 300)
     extra = _check_extra("organisations", extra)
     if Organisation.objects.filter(credit_code=info.code).exists():
         raise ValidationError(_("该统一社会信用代码已登记。"), code="duplicate")
-    org = Organisation(grid=grid, area_path=grid.path, name=name, kind=kind,
-                       credit_code=info.code, legal_person=legal_person, address=address,
-                       location=location, extra=extra)
-    _save(actor, org, op="create",
-          changes=diff({}, snapshot(org, ["name", "kind", "credit_code"])))
+    org = Organisation(
+        grid=grid,
+        area_path=grid.path,
+        name=name,
+        kind=kind,
+        credit_code=info.code,
+        legal_person=legal_person,
+        address=address,
+        location=location,
+        extra=extra,
+    )
+    _save(actor, org, op="create", changes=diff({}, snapshot(org, ["name", "kind", "credit_code"])))
     return org
 
 
 @transaction.atomic
-def place_create(*, actor, grid, name: str = "", kind: str = "", address: str = "",
-                 location=None, extra=None) -> Place:
+def place_create(
+    *, actor, grid, name: str = "", kind: str = "", address: str = "", location=None, extra=None
+) -> Place:
     _require_change(actor, grid)
     name = _text(name, _("名称"), 200, required=True)
     if not kind:
@@ -311,15 +398,32 @@ def place_create(*, actor, grid, name: str = "", kind: str = "", address: str = 
     _require_choice(kind, Place.Kind, _("类型"))
     address = _text(address, _("地址"), 300)
     extra = _check_extra("places", extra)
-    place = Place(grid=grid, area_path=grid.path, name=name, kind=kind, address=address,
-                  location=location, extra=extra)
+    place = Place(
+        grid=grid,
+        area_path=grid.path,
+        name=name,
+        kind=kind,
+        address=address,
+        location=location,
+        extra=extra,
+    )
     _save(actor, place, op="create", changes=diff({}, snapshot(place, ["name", "kind"])))
     return place
 
 
 @transaction.atomic
-def visit_create(*, actor, grid, visited_at, place: str, findings: str, people=(),
-                 event=None, report_category: str = "", report_title: str = "") -> Visit:
+def visit_create(
+    *,
+    actor,
+    grid,
+    visited_at,
+    place: str,
+    findings: str,
+    people=(),
+    event=None,
+    report_category: str = "",
+    report_title: str = "",
+) -> Visit:
     """A visit; with `report_category` (an event category code) the problem found is
     reported as an event in the same transaction, linked to the visit."""
     _require_change(actor, grid)
@@ -329,18 +433,27 @@ def visit_create(*, actor, grid, visited_at, place: str, findings: str, people=(
     if any(p.grid_id != grid.pk for p in people):
         raise ValidationError(_("走访对象须在同一网格内。"), code="invalid")
     if report_category:
-        event = _report_from_visit(actor, grid, place, findings, report_category,
-                                   report_title)
-    visit = Visit(grid=grid, area_path=grid.path, visitor=actor, visited_at=visited_at,
-                  place=place, findings=findings, event=event)
-    _save(actor, visit, op="create", changes={
-        "people": [None, len(people)], "event": [None, event.number if event else None]})
+        event = _report_from_visit(actor, grid, place, findings, report_category, report_title)
+    visit = Visit(
+        grid=grid,
+        area_path=grid.path,
+        visitor=actor,
+        visited_at=visited_at,
+        place=place,
+        findings=findings,
+        event=event,
+    )
+    _save(
+        actor,
+        visit,
+        op="create",
+        changes={"people": [None, len(people)], "event": [None, event.number if event else None]},
+    )
     visit.people.set(people)
     return visit
 
 
-def _report_from_visit(actor, grid, place: str, findings: str, category_code: str,
-                       title: str):
+def _report_from_visit(actor, grid, place: str, findings: str, category_code: str, title: str):
     from events.models import EventCategory
     from events.services import event_report
 
@@ -348,5 +461,6 @@ def _report_from_visit(actor, grid, place: str, findings: str, category_code: st
     if category is None:
         raise ValidationError(_("请选择有效的事件分类。"), code="invalid")
     title = (title or "").strip() or findings.strip().splitlines()[0][:60]
-    return event_report(actor=actor, title=title, category=category, description=findings,
-                        grid=grid, address=place)
+    return event_report(
+        actor=actor, title=title, category=category, description=findings, grid=grid, address=place
+    )

@@ -43,13 +43,23 @@ UNSET: Any = object()  # "not given": keep the current value on update, default 
 
 # Who may be made responsible for a tagged person: the staff doing the work on the
 # ground in an area containing the person's grid (not leaders, auditors or admins).
-RESPONSIBLE_ROLES = (Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
-                     Role.COUNTY_DISPATCHER, Role.DEPARTMENT_HANDLER)
+RESPONSIBLE_ROLES = (
+    Role.GRID_WORKER,
+    Role.VILLAGE_STAFF,
+    Role.TOWNSHIP_STAFF,
+    Role.COUNTY_DISPATCHER,
+    Role.DEPARTMENT_HANDLER,
+)
 
 # Fields of the tag itself worth a before/after in the trail.
-TAG_AUDITED = ["tag", "start_date", "responsible_id", "visit_every_days", "end_date",
-               "ended_reason"]
-
+TAG_AUDITED = [
+    "tag",
+    "start_date",
+    "responsible_id",
+    "visit_every_days",
+    "end_date",
+    "ended_reason",
+]
 
 
 # -- validation -------------------------------------------------------------------------
@@ -96,10 +106,16 @@ def validate_tag_extra(tag: str, extra: dict | None, schema: dict | None = None)
 
 def tag_responsible_candidates(person: Person):
     """Active users holding a work role in the person's grid or an area above it."""
-    return (get_user_model().objects.filter(
-        is_active=True, role_assignments__role__in=RESPONSIBLE_ROLES,
-        role_assignments__area__path__in=ancestor_paths(person.area_path))
-        .distinct().order_by("full_name", "username"))
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            role_assignments__role__in=RESPONSIBLE_ROLES,
+            role_assignments__area__path__in=ancestor_paths(person.area_path),
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
 
 
 def person_tag_list(*, user, person_pk, include_ended: bool = False):
@@ -115,17 +131,23 @@ def person_tag_get(*, user, person_pk, tag: str) -> PersonTag:
     """The active tag of a kind (PersonTag.DoesNotExist if none or out of reach)."""
     if tag not in PersonTag.Tag.values:
         raise PersonTag.DoesNotExist
-    return (PersonTag.objects.select_related("person", "person__grid", "responsible")
-            .filter(person__in=Person.objects.restrict(user), person_id=person_pk, tag=tag,
-                    end_date__isnull=True).get())
+    return (
+        PersonTag.objects.select_related("person", "person__grid", "responsible")
+        .filter(
+            person__in=Person.objects.restrict(user),
+            person_id=person_pk,
+            tag=tag,
+            end_date__isnull=True,
+        )
+        .get()
+    )
 
 
 # -- writes -----------------------------------------------------------------------------
 
 
 def _require_change(actor, person: Person) -> None:
-    require(actor, person.area_path, BASEDATA_CHANGE,
-            message=_("该人员不在您的管辖范围内。"))
+    require(actor, person.area_path, BASEDATA_CHANGE, message=_("该人员不在您的管辖范围内。"))
 
 
 def _audit_state(tag_obj: PersonTag, schema: dict) -> tuple[dict, set[str]]:
@@ -142,14 +164,25 @@ def _audit_changes(before: dict, after: dict, protected: set[str]) -> dict:
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
         if old != new:
-            changes[key] = ([None if old is None else "***", None if new is None else "***"]
-                            if key in protected else [old, new])
+            changes[key] = (
+                [None if old is None else "***", None if new is None else "***"]
+                if key in protected
+                else [old, new]
+            )
     return changes
 
 
 @transaction.atomic
-def person_tag_set(*, actor, person: Person, tag: str, start_date=UNSET, responsible=UNSET,
-                   visit_every_days=UNSET, extra=UNSET) -> tuple[PersonTag, bool]:
+def person_tag_set(
+    *,
+    actor,
+    person: Person,
+    tag: str,
+    start_date=UNSET,
+    responsible=UNSET,
+    visit_every_days=UNSET,
+    extra=UNSET,
+) -> tuple[PersonTag, bool]:
     """Create the person's active tag of this kind, or update it; (tag, created).
 
     Arguments left UNSET keep their value on update and take the default on create;
@@ -164,44 +197,58 @@ def person_tag_set(*, actor, person: Person, tag: str, start_date=UNSET, respons
     tag_obj = PersonTag.objects.filter(person=person, tag=tag, end_date__isnull=True).first()
     created = tag_obj is None
     if created:
-        tag_obj = PersonTag(person=person, tag=tag,
-                            visit_every_days=default_visit_every_days(tag, schema))
+        tag_obj = PersonTag(
+            person=person, tag=tag, visit_every_days=default_visit_every_days(tag, schema)
+        )
         before, protected = {}, set()
     else:
         before, protected = _audit_state(tag_obj, schema)
     if start_date is not UNSET:
         if isinstance(start_date, datetime.datetime) or (
-                start_date is not None and not isinstance(start_date, datetime.date)):
+            start_date is not None and not isinstance(start_date, datetime.date)
+        ):
             raise ValidationError(_("起始日期无效。"), code="invalid")
         if start_date and start_date > timezone.localdate():
             raise ValidationError(_("起始日期不能晚于今天。"), code="invalid")
         tag_obj.start_date = start_date
     if visit_every_days is not UNSET:
-        if isinstance(visit_every_days, bool) or not isinstance(visit_every_days, int) or \
-                not 1 <= visit_every_days <= MAX_VISIT_EVERY_DAYS:
-            raise ValidationError(_("走访周期须为 1 至 %(n)s 天。") % {
-                "n": MAX_VISIT_EVERY_DAYS}, code="invalid")
+        if (
+            isinstance(visit_every_days, bool)
+            or not isinstance(visit_every_days, int)
+            or not 1 <= visit_every_days <= MAX_VISIT_EVERY_DAYS
+        ):
+            raise ValidationError(
+                _("走访周期须为 1 至 %(n)s 天。") % {"n": MAX_VISIT_EVERY_DAYS}, code="invalid"
+            )
         tag_obj.visit_every_days = visit_every_days
     if responsible is not UNSET:
-        if responsible is not None and not tag_responsible_candidates(person).filter(
-                pk=responsible.pk).exists():
-            raise ValidationError(_("责任人须在该人员所在网格或其上级区域任职。"),
-                                  code="invalid_responsible")
+        if (
+            responsible is not None
+            and not tag_responsible_candidates(person).filter(pk=responsible.pk).exists()
+        ):
+            raise ValidationError(
+                _("责任人须在该人员所在网格或其上级区域任职。"), code="invalid_responsible"
+            )
         tag_obj.responsible = responsible
     if created or extra is not UNSET:
         tag_obj.extra = validate_tag_extra(tag, None if extra is UNSET else extra, schema)
     tag_obj.save()
     after, protected_after = _audit_state(tag_obj, schema)
-    audit_record(actor=actor, action="person_tag.create" if created else "person_tag.update",
-                 obj=tag_obj, area_path=person.area_path,
-                 changes=_audit_changes(before, after, protected | protected_after))
+    audit_record(
+        actor=actor,
+        action="person_tag.create" if created else "person_tag.update",
+        obj=tag_obj,
+        area_path=person.area_path,
+        changes=_audit_changes(before, after, protected | protected_after),
+    )
     record_change(dataset="people", obj=person, op="update", area_path=person.area_path)
     return tag_obj, created
 
 
 @transaction.atomic
-def person_tag_end(*, actor, tag_obj: PersonTag, end_date: datetime.date | None = None,
-                   reason: str) -> PersonTag:
+def person_tag_end(
+    *, actor, tag_obj: PersonTag, end_date: datetime.date | None = None, reason: str
+) -> PersonTag:
     """End an active tag (解除矫正, 帮教期满, 登记有误 …); the record stays as history."""
     person = tag_obj.person
     _require_change(actor, person)
@@ -221,26 +268,32 @@ def person_tag_end(*, actor, tag_obj: PersonTag, end_date: datetime.date | None 
         raise ValidationError(_("结束日期不能早于起始日期。"), code="invalid")
     tag_obj.end_date, tag_obj.ended_reason = end_date, reason
     tag_obj.save(update_fields=["end_date", "ended_reason"])
-    audit_record(actor=actor, action="person_tag.end", obj=tag_obj, area_path=person.area_path,
-                 changes={"end_date": [None, end_date.isoformat()],
-                          "ended_reason": [None, reason]})
+    audit_record(
+        actor=actor,
+        action="person_tag.end",
+        obj=tag_obj,
+        area_path=person.area_path,
+        changes={"end_date": [None, end_date.isoformat()], "ended_reason": [None, reason]},
+    )
     record_change(dataset="people", obj=person, op="update", area_path=person.area_path)
     return tag_obj
 
 
 def _require_configure(actor) -> None:
-    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
-            message=_("只有省级管理员可以配置扩展字段。"))
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以配置扩展字段。"))
 
 
 def tag_schema_override(*, actor, tag: str, schema: dict):
     """An administrator's schema for a tag (stored as ExtraFieldSchema "tag:<tag>")."""
     _check_tag(tag)
     _require_configure(actor)
-    if not isinstance(schema, dict) or schema.get("type") != "object" or not isinstance(
-            schema.get("properties"), dict) or not schema["properties"]:
-        raise ValidationError(_("专项信息的 Schema 须为含 properties 的 object。"),
-                              code="invalid")
+    if (
+        not isinstance(schema, dict)
+        or schema.get("type") != "object"
+        or not isinstance(schema.get("properties"), dict)
+        or not schema["properties"]
+    ):
+        raise ValidationError(_("专项信息的 Schema 须为含 properties 的 object。"), code="invalid")
     if any(not isinstance(p, dict) for p in schema["properties"].values()):
         raise ValidationError(_("每个字段须为对象。"), code="invalid")
     return extra_schema_set(actor=actor, dataset=SCHEMA_PREFIX + tag, schema=schema)
@@ -254,7 +307,8 @@ def tag_schema_reset(*, actor, tag: str) -> bool:
     obj = ExtraFieldSchema.objects.filter(dataset=SCHEMA_PREFIX + tag).first()
     if obj is None:
         return False
-    audit_record(actor=actor, action="extra_schema.reset", obj=obj,
-                 changes={"dataset": [obj.dataset, None]})
+    audit_record(
+        actor=actor, action="extra_schema.reset", obj=obj, changes={"dataset": [obj.dataset, None]}
+    )
     obj.delete()
     return True

@@ -26,8 +26,7 @@ from .actions import BASEDATA_CHANGE
 from .models import Person, PersonTransfer
 
 # Who runs base data on the ground and so decides whether a person moves out.
-DECIDING_ROLES = {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
-                  Role.COUNTY_DISPATCHER}
+DECIDING_ROLES = {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_DISPATCHER}
 
 
 class PersonTransferRequested(ValidationError):
@@ -35,8 +34,10 @@ class PersonTransferRequested(ValidationError):
     here; a transfer request went to the holding side. Carries the request."""
 
     def __init__(self, transfer: PersonTransfer):
-        super().__init__(_("该证件号码须经原登记地确认后才能登记到本网格,已提交迁入申请,"
-                           "处理结果将通知您。"), code="transfer_requested")
+        super().__init__(
+            _("该证件号码须经原登记地确认后才能登记到本网格,已提交迁入申请,处理结果将通知您。"),
+            code="transfer_requested",
+        )
         self.transfer = transfer
 
 
@@ -47,8 +48,9 @@ def _deciders(area_path: str):
     from governance.models import RoleAssignment
     from grids.models import ancestor_paths
 
-    q = RoleAssignment.objects.filter(role__in=DECIDING_ROLES, area__level__gte=3,
-                                      area__path__in=ancestor_paths(area_path))
+    q = RoleAssignment.objects.filter(
+        role__in=DECIDING_ROLES, area__level__gte=3, area__path__in=ancestor_paths(area_path)
+    )
     return get_user_model().objects.filter(pk__in=q.values("user_id"), is_active=True)
 
 
@@ -57,37 +59,62 @@ def _may_decide(actor, area_path: str) -> bool:
 
     return path_in_jurisdiction(actor, area_path, BASEDATA_CHANGE) and any(
         role in DECIDING_ROLES and path and area_path.startswith(path)
-        for role, path in user_roles(actor))
+        for role, path in user_roles(actor)
+    )
 
 
 @transaction.atomic
-def person_transfer_request(*, actor, grid, person: Person, name: str, id_number: str,
-                            residence_address: str = "", note: str = "") -> PersonTransfer:
+def person_transfer_request(
+    *,
+    actor,
+    grid,
+    person: Person,
+    name: str,
+    id_number: str,
+    residence_address: str = "",
+    note: str = "",
+) -> PersonTransfer:
     """Ask the holding side to hand `person` over to `grid`. Called inside
     `person_create`'s transaction once the number is found held elsewhere; asking again for
     the same person and grid returns the open request."""
-    existing = PersonTransfer.objects.filter(person=person, to_grid=grid,
-                                             status=PersonTransfer.Status.PENDING).first()
+    existing = PersonTransfer.objects.filter(
+        person=person, to_grid=grid, status=PersonTransfer.Status.PENDING
+    ).first()
     if existing is not None:
         return existing
     transfer = PersonTransfer.objects.create(
-        person=person, from_area_path=person.area_path, to_grid=grid, area_path=grid.path,
-        name=(name or "").strip()[:50], id_number_masked=mask_id_number(id_number),
+        person=person,
+        from_area_path=person.area_path,
+        to_grid=grid,
+        area_path=grid.path,
+        name=(name or "").strip()[:50],
+        id_number_masked=mask_id_number(id_number),
         residence_address=(residence_address or "").strip()[:300],
-        note=(note or "").strip()[:300], requested_by=actor)
+        note=(note or "").strip()[:300],
+        requested_by=actor,
+    )
     # The requesting side's trail: who asked, for which grid. Nothing about the holder.
-    audit_record(actor=actor, action="person_transfer.request", obj=transfer,
-                 area_path=grid.path, changes={"to_grid": [None, grid.code]})
-    notify(users=list(_deciders(person.area_path)), kind="person.transfer",
-           title=_("迁入申请:%(name)s 申请迁入 %(grid)s") % {"name": person.name,
-                                                          "grid": grid.name},
-           body=str(actor), url=reverse("collection:transfers"))
+    audit_record(
+        actor=actor,
+        action="person_transfer.request",
+        obj=transfer,
+        area_path=grid.path,
+        changes={"to_grid": [None, grid.code]},
+    )
+    notify(
+        users=list(_deciders(person.area_path)),
+        kind="person.transfer",
+        title=_("迁入申请:%(name)s 申请迁入 %(grid)s") % {"name": person.name, "grid": grid.name},
+        body=str(actor),
+        url=reverse("collection:transfers"),
+    )
     return transfer
 
 
 @transaction.atomic
-def person_transfer_decide(*, actor, transfer: PersonTransfer, accept: bool,
-                           reason: str = "") -> PersonTransfer:
+def person_transfer_decide(
+    *, actor, transfer: PersonTransfer, accept: bool, reason: str = ""
+) -> PersonTransfer:
     """The holding side accepts (the record moves to the requesting grid) or refuses."""
     transfer = PersonTransfer.objects.select_for_update().get(pk=transfer.pk)
     person = Person.objects.select_for_update().get(pk=transfer.person_id)
@@ -101,13 +128,16 @@ def person_transfer_decide(*, actor, transfer: PersonTransfer, accept: bool,
     if not accept and not reason:
         raise ValidationError(_("不同意迁入时请填写理由。"), code="required")
     old_grid, old_path = person.grid, person.area_path
-    transfer.status = (PersonTransfer.Status.ACCEPTED if accept
-                       else PersonTransfer.Status.REFUSED)
+    transfer.status = PersonTransfer.Status.ACCEPTED if accept else PersonTransfer.Status.REFUSED
     transfer.decided_by, transfer.decided_at, transfer.reason = actor, timezone.now(), reason
     transfer.save(update_fields=["status", "decided_by", "decided_at", "reason"])
-    audit_record(actor=actor, action=f"person_transfer.{transfer.status}", obj=transfer,
-                 area_path=old_path, changes={"status": ["pending", transfer.status],
-                                              "to_grid": [None, transfer.to_grid.code]})
+    audit_record(
+        actor=actor,
+        action=f"person_transfer.{transfer.status}",
+        obj=transfer,
+        area_path=old_path,
+        changes={"status": ["pending", transfer.status], "to_grid": [None, transfer.to_grid.code]},
+    )
     if accept:
         new_grid = transfer.to_grid
         person.grid, person.area_path, person.house = new_grid, new_grid.path, None
@@ -116,21 +146,33 @@ def person_transfer_decide(*, actor, transfer: PersonTransfer, accept: bool,
         person.save()
         # The move on the person's own trail, readable on both sides.
         for path in (old_path, new_grid.path):
-            audit_record(actor=actor, action="person.transfer", obj=person, area_path=path,
-                         changes={"grid_id": [old_grid.pk, new_grid.pk],
-                                  "transfer": [None, transfer.pk]})
+            audit_record(
+                actor=actor,
+                action="person.transfer",
+                obj=person,
+                area_path=path,
+                changes={"grid_id": [old_grid.pk, new_grid.pk], "transfer": [None, transfer.pk]},
+            )
         record_change(dataset="people", obj=person, op="update", area_path=person.area_path)
         # Other open requests for this person are moot now.
-        PersonTransfer.objects.filter(person=person, status=PersonTransfer.Status.PENDING) \
-            .exclude(pk=transfer.pk).update(status=PersonTransfer.Status.CANCELLED,
-                                            decided_at=timezone.now())
+        PersonTransfer.objects.filter(person=person, status=PersonTransfer.Status.PENDING).exclude(
+            pk=transfer.pk
+        ).update(status=PersonTransfer.Status.CANCELLED, decided_at=timezone.now())
         title = _("迁入申请已同意:%(name)s 已迁入 %(grid)s") % {
-            "name": transfer.name, "grid": new_grid.name}
+            "name": transfer.name,
+            "grid": new_grid.name,
+        }
     else:
-        title = _("迁入申请未获同意:%(name)s(%(reason)s)") % {"name": transfer.name,
-                                                              "reason": reason}
-    notify(users=[transfer.requested_by], kind="person.transfer", title=title,
-           url=reverse("collection:transfers"))
+        title = _("迁入申请未获同意:%(name)s(%(reason)s)") % {
+            "name": transfer.name,
+            "reason": reason,
+        }
+    notify(
+        users=[transfer.requested_by],
+        kind="person.transfer",
+        title=title,
+        url=reverse("collection:transfers"),
+    )
     return transfer
 
 
@@ -146,8 +188,13 @@ def person_transfer_cancel(*, actor, transfer: PersonTransfer) -> PersonTransfer
     transfer.status, transfer.decided_by = PersonTransfer.Status.CANCELLED, actor
     transfer.decided_at = timezone.now()
     transfer.save(update_fields=["status", "decided_by", "decided_at"])
-    audit_record(actor=actor, action="person_transfer.cancel", obj=transfer,
-                 area_path=transfer.area_path, changes={"status": ["pending", "cancelled"]})
+    audit_record(
+        actor=actor,
+        action="person_transfer.cancel",
+        obj=transfer,
+        area_path=transfer.area_path,
+        changes={"status": ["pending", "cancelled"]},
+    )
     return transfer
 
 
@@ -156,9 +203,9 @@ def person_transfer_list(*, user):
     area), each within the user's jurisdiction. The holding side is its staff who
     decide (`basedata.change`): a department of the holding county is no party to it."""
     q = jurisdiction_q(user, Action.VIEW, "area_path") | jurisdiction_q(
-        user, BASEDATA_CHANGE, "from_area_path")
-    return PersonTransfer.objects.filter(q).select_related("to_grid", "requested_by",
-                                                           "decided_by")
+        user, BASEDATA_CHANGE, "from_area_path"
+    )
+    return PersonTransfer.objects.filter(q).select_related("to_grid", "requested_by", "decided_by")
 
 
 def person_transfer_side(user, transfer: PersonTransfer) -> str:

@@ -17,12 +17,18 @@ from grids.models import Area
 from .models import House, Person, VerificationTask
 
 
-def verification_tasks_create(*, dataset: str, rows: list[tuple[str, int, str]],
-                              source: str) -> int:
+def verification_tasks_create(
+    *, dataset: str, rows: list[tuple[str, int, str]], source: str
+) -> int:
     """(object id, grid id, area path) for each record pushed down; set-based."""
-    VerificationTask.objects.bulk_create([
-        VerificationTask(dataset=dataset, object_id=str(i), grid_id=g, area_path=p,
-                         source=source) for i, g, p in rows])
+    VerificationTask.objects.bulk_create(
+        [
+            VerificationTask(
+                dataset=dataset, object_id=str(i), grid_id=g, area_path=p, source=source
+            )
+            for i, g, p in rows
+        ]
+    )
     return len(rows)
 
 
@@ -39,8 +45,7 @@ def _correct(actor, task: VerificationTask, corrections: dict) -> None:
     from .models import Organisation
     from .services import house_update, organisation_update, person_update
 
-    allowed = {k: v for k, v in corrections.items()
-               if k in CORRECTABLE.get(task.dataset, ())}
+    allowed = {k: v for k, v in corrections.items() if k in CORRECTABLE.get(task.dataset, ())}
     if not allowed:
         raise ValidationError(_("请填写更正内容。"), code="required")
     if task.dataset == "people":
@@ -48,13 +53,15 @@ def _correct(actor, task: VerificationTask, corrections: dict) -> None:
     elif task.dataset == "houses":
         house_update(actor=actor, house=House.objects.get(pk=task.object_id), **allowed)
     else:
-        organisation_update(actor=actor, organisation=Organisation.objects.get(
-            pk=task.object_id), **allowed)
+        organisation_update(
+            actor=actor, organisation=Organisation.objects.get(pk=task.object_id), **allowed
+        )
 
 
 @transaction.atomic
-def verification_decide(*, actor, task: VerificationTask, decision: str, note: str = "",
-                        corrections: dict | None = None) -> VerificationTask:
+def verification_decide(
+    *, actor, task: VerificationTask, decision: str, note: str = "", corrections: dict | None = None
+) -> VerificationTask:
     """The grid worker confirms, corrects (changes applied through the normal service)
     or rejects a pushed-down record."""
     task = VerificationTask.objects.select_for_update().get(pk=task.pk)
@@ -73,8 +80,13 @@ def verification_decide(*, actor, task: VerificationTask, decision: str, note: s
     task.status, task.note = decision, note
     task.decided_by, task.decided_at = actor, timezone.now()
     task.save()
-    audit_record(actor=actor, action=f"verification.{decision}", obj=task,
-                 area_path=task.area_path, changes={"status": ["pending", decision]})
+    audit_record(
+        actor=actor,
+        action=f"verification.{decision}",
+        obj=task,
+        area_path=task.area_path,
+        changes={"status": ["pending", decision]},
+    )
     return task
 
 
@@ -95,32 +107,55 @@ def verification_progress(*, user, level: int = 6) -> list[dict]:
     areas of `level` containing the grids (3 county … 6 grid), in one grouped query
     (plus one for the names of the areas above grids)."""
     if level not in PROGRESS_LEVELS:
-        raise ValidationError(_("层级须为 3(县区)、4(乡镇)、5(村社区)或 6(网格)。"),
-                              code="invalid")
-    counts = {"total": Count("id"), "pending": Count("id", filter=Q(status="pending")),
-              "confirmed": Count("id", filter=Q(status="confirmed")),
-              "corrected": Count("id", filter=Q(status="corrected")),
-              "rejected": Count("id", filter=Q(status="rejected"))}
+        raise ValidationError(_("层级须为 3(县区)、4(乡镇)、5(村社区)或 6(网格)。"), code="invalid")
+    counts = {
+        "total": Count("id"),
+        "pending": Count("id", filter=Q(status="pending")),
+        "confirmed": Count("id", filter=Q(status="confirmed")),
+        "corrected": Count("id", filter=Q(status="corrected")),
+        "rejected": Count("id", filter=Q(status="rejected")),
+    }
     tasks = VerificationTask.objects.restrict(user)
     if level == 6:
-        rows = (tasks.values("grid__code", "grid__name").annotate(**counts)
-                .order_by("grid__code"))
-        return [{"grid": r["grid__code"], "name": r["grid__name"], **_progress_counts(r)}
-                for r in rows]
+        rows = tasks.values("grid__code", "grid__name").annotate(**counts).order_by("grid__code")
+        return [
+            {"grid": r["grid__code"], "name": r["grid__name"], **_progress_counts(r)} for r in rows
+        ]
     # The ancestor's path is the first `level` segments of the task's path
     # ("22…/2201…/220102…/" for a county).
-    ancestor = Func(F("area_path"), Value(rf"^((?:[^/]+/){{{level}}})"),
-                    function="substring", output_field=CharField())
-    rows = list(tasks.annotate(ancestor=ancestor).values("ancestor").annotate(**counts)
-                .order_by("ancestor"))
-    areas = {a["path"]: a for a in Area.objects.filter(
-        path__in=[r["ancestor"] for r in rows]).values("path", "code", "name")}
-    return [{"area": areas.get(r["ancestor"], {}).get("code", ""),
-             "name": areas.get(r["ancestor"], {}).get("name", ""), "level": level,
-             **_progress_counts(r)} for r in rows if r["ancestor"]]
+    ancestor = Func(
+        F("area_path"),
+        Value(rf"^((?:[^/]+/){{{level}}})"),
+        function="substring",
+        output_field=CharField(),
+    )
+    rows = list(
+        tasks.annotate(ancestor=ancestor).values("ancestor").annotate(**counts).order_by("ancestor")
+    )
+    areas = {
+        a["path"]: a
+        for a in Area.objects.filter(path__in=[r["ancestor"] for r in rows]).values(
+            "path", "code", "name"
+        )
+    }
+    return [
+        {
+            "area": areas.get(r["ancestor"], {}).get("code", ""),
+            "name": areas.get(r["ancestor"], {}).get("name", ""),
+            "level": level,
+            **_progress_counts(r),
+        }
+        for r in rows
+        if r["ancestor"]
+    ]
 
 
 def _progress_counts(r: dict) -> dict:
-    return {"total": r["total"], "pending": r["pending"], "confirmed": r["confirmed"],
-            "corrected": r["corrected"], "rejected": r["rejected"],
-            "done_percent": round(100 * (r["total"] - r["pending"]) / r["total"], 1)}
+    return {
+        "total": r["total"],
+        "pending": r["pending"],
+        "confirmed": r["confirmed"],
+        "corrected": r["corrected"],
+        "rejected": r["rejected"],
+        "done_percent": round(100 * (r["total"] - r["pending"]) / r["total"], 1),
+    }

@@ -39,28 +39,44 @@ def ensure_demo_events() -> int:
     }
     handler = User.objects.get(username="dept_handler")
     if dept is not None:
-        routing_rule_set(actor=None, category=EventCategory.objects.get(code="06"), area=county,
-                         department=dept)
+        routing_rule_set(
+            actor=None, category=EventCategory.objects.get(code="06"), area=county, department=dept
+        )
     made = 0
     for code, title, description, steps in SAMPLES:
         category = EventCategory.objects.get(code=code)
-        e = event_report(actor=worker, title=title, description=description,
-                         category=category, grid=grid, address=grid.name)
+        e = event_report(
+            actor=worker,
+            title=title,
+            description=description,
+            category=category,
+            grid=grid,
+            address=grid.name,
+        )
         for step in steps:
             unit_staff = staff.get(e.current_area.level)
             if step == "dispatch":
-                e = event_transition(actor=unit_staff, event=e, action="dispatch",
-                                     department=dept, note="请依职责办理")
+                e = event_transition(
+                    actor=unit_staff,
+                    event=e,
+                    action="dispatch",
+                    department=dept,
+                    note="请依职责办理",
+                )
             elif step == "sign":
                 e = event_transition(actor=handler, event=e, action="sign")
             elif step == "close":
-                e = event_transition(actor=unit_staff, event=e, action="close",
-                                     note="已联系社区志愿者每周探访两次")
+                e = event_transition(
+                    actor=unit_staff, event=e, action="close", note="已联系社区志愿者每周探访两次"
+                )
             else:
-                e = event_transition(actor=unit_staff, event=e, action=step,
-                                     note="演示数据")
+                e = event_transition(actor=unit_staff, event=e, action=step, note="演示数据")
         made += 1
     noisy = Event.objects.get(title="饭店夜间噪音扰民")
-    event_supervise(actor=User.objects.get(username="city_leader"), event=noisy,
-                    colour="yellow", message="群众多次反映,请区里尽快协调处理")
+    event_supervise(
+        actor=User.objects.get(username="city_leader"),
+        event=noisy,
+        colour="yellow",
+        message="群众多次反映,请区里尽快协调处理",
+    )
     return made

@@ -26,8 +26,9 @@ def demo_totp_enrol(user) -> bool:
 
     if not two_factor_required(user) or TOTPDevice.objects.filter(user=user).exists():
         return False
-    TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True,
-                              key=b32decode(DEMO_TOTP_SECRET).hex())
+    TOTPDevice.objects.create(
+        user=user, name=DEVICE_NAME, confirmed=True, key=b32decode(DEMO_TOTP_SECRET).hex()
+    )
     return True
 
 
@@ -52,8 +53,9 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
     grid = _first(6, village)
     other_county = _first(3, skip=county)
     dept = Department.objects.filter(code=f"{county.code[:6]}-CGJ").first() or (
-        department_create(actor=None, code=f"{county.code[:6]}-CGJ",
-                          name=f"{county.name}城市管理局", area=county)
+        department_create(
+            actor=None, code=f"{county.code[:6]}-CGJ", name=f"{county.name}城市管理局", area=county
+        )
     )
     plan = [
         ("province_leader", "省级领导", Role.PROVINCE_LEADER, province, None),
@@ -67,14 +69,18 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         ("auditor", "审计员", Role.AUDITOR, province, None),
     ]
     if other_county is not None:
-        plan.append(("other_dispatcher", "另一县区调度员", Role.COUNTY_DISPATCHER,
-                     other_county, None))
+        plan.append(
+            ("other_dispatcher", "另一县区调度员", Role.COUNTY_DISPATCHER, other_county, None)
+        )
     User = get_user_model()
     out = []
     for username, label, role, area, department in plan:
         user = User.objects.filter(username=username).first() or user_create(
-            actor=None, username=username, password=DEMO_PASSWORD,
-            full_name=f"演示{label}", department=department,
+            actor=None,
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=f"演示{label}",
+            department=department,
         )
         role_assign(actor=None, user=user, role=role, area=area, department=department)
         demo_totp_enrol(user)

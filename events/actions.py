@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from governance.roles import UNIT_ROLES, Role, action_register
 
 EVENT_REPORT = action_register(
-    "event.report", label=_("上报事件"), write=True,
+    "event.report",
+    label=_("上报事件"),
+    write=True,
     # Grid, village, township and county staff report what they find; a department
     # handler reports what its own system or inspectors found (source "部门系统").
     roles=UNIT_ROLES | {Role.DEPARTMENT_HANDLER},

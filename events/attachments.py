@@ -117,18 +117,21 @@ def _check_image(upload, content_type: str) -> None:
     except Image.DecompressionBombError:
         pass  # Pillow's own limit (twice MAX_IMAGE_PIXELS): certainly too large
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(_("图片无法识别:%(name)s") % {"name": display_name(upload)},
-                              code="file_content") from None
+        raise ValidationError(
+            _("图片无法识别:%(name)s") % {"name": display_name(upload)}, code="file_content"
+        ) from None
     finally:
         upload.seek(0)
     if too_large:
         raise ValidationError(
-            _("图片像素过多(上限 %(m)d 万像素):%(name)s") % {
-                "m": settings.EVENT_IMAGE_MAX_PIXELS // 10_000, "name": display_name(upload)},
-            code="image_too_large")
+            _("图片像素过多(上限 %(m)d 万像素):%(name)s")
+            % {"m": settings.EVENT_IMAGE_MAX_PIXELS // 10_000, "name": display_name(upload)},
+            code="image_too_large",
+        )
     if {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}.get(fmt) != content_type:
-        raise ValidationError(_("图片无法识别:%(name)s") % {"name": display_name(upload)},
-                              code="file_content")
+        raise ValidationError(
+            _("图片无法识别:%(name)s") % {"name": display_name(upload)}, code="file_content"
+        )
 
 
 def display_name(upload) -> str:
@@ -145,16 +148,19 @@ def check_upload(upload) -> str:
     if declared not in UNDECLARED and declared not in accepted:
         raise ValidationError(
             _("不支持的文件类型:%(t)s(允许图片、PDF、音视频)") % {"t": declared[:100]},
-            code="file_type")
+            code="file_type",
+        )
     if upload.size > settings.EVENT_ATTACHMENT_MAX_BYTES:
         raise ValidationError(
-            _("文件过大:%(n).1f MB,上限 %(m)d MB") % {
-                "n": upload.size / 1e6, "m": settings.EVENT_ATTACHMENT_MAX_BYTES // 2**20},
-            code="file_size")
+            _("文件过大:%(n).1f MB,上限 %(m)d MB")
+            % {"n": upload.size / 1e6, "m": settings.EVENT_ATTACHMENT_MAX_BYTES // 2**20},
+            code="file_size",
+        )
     content_type = sniff(upload)
     if content_type is None or content_type not in accepted:
-        raise ValidationError(_("文件内容与类型不符:%(name)s") % {"name": display_name(upload)},
-                              code="file_content")
+        raise ValidationError(
+            _("文件内容与类型不符:%(name)s") % {"name": display_name(upload)}, code="file_content"
+        )
     if content_type.startswith("image/"):
         _check_image(upload, content_type)
     return content_type
@@ -179,8 +185,9 @@ def make_thumbnail(upload, content_type: str) -> ContentFile | None:
             out = io.BytesIO()
             img.save(out, "JPEG", quality=80)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise ValidationError(_("图片无法识别:%(name)s") % {"name": display_name(upload)},
-                              code="file_content") from None
+        raise ValidationError(
+            _("图片无法识别:%(name)s") % {"name": display_name(upload)}, code="file_content"
+        ) from None
     finally:
         upload.seek(0)
     return ContentFile(out.getvalue(), name=stored_name("image/jpeg"))
@@ -196,7 +203,7 @@ def serve_headers(content_type: str) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         # Even opened directly, the file is a sandboxed document that can run nothing.
         "Content-Security-Policy": "default-src 'none'; media-src 'self'; img-src 'self'; "
-                                   "style-src 'unsafe-inline'; sandbox",
+        "style-src 'unsafe-inline'; sandbox",
         "Cache-Control": "private, no-store",
         "Cross-Origin-Resource-Policy": "same-origin",
     }

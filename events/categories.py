@@ -46,7 +46,13 @@ def categories_seed(Category=None) -> int:
     for code, name, level, hours, days, evidence in DEFAULT_CATEGORIES:
         if code not in by_code:
             by_code[code] = Category.objects.create(
-                code=code, name=name, parent=by_code.get(code[:-2]), accept_level=level,
-                accept_hours=hours, handle_days=days, evidence_required=evidence)
+                code=code,
+                name=name,
+                parent=by_code.get(code[:-2]),
+                accept_level=level,
+                accept_hours=hours,
+                handle_days=days,
+                evidence_required=evidence,
+            )
             created += 1
     return created

@@ -10,8 +10,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf",
-                                                              "capture": "environment"}))
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(
+                attrs={"accept": "image/*,application/pdf", "capture": "environment"}
+            ),
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -23,14 +27,18 @@ class MultipleFileField(forms.FileField):
 
 class ReportForm(forms.Form):
     category = forms.ModelChoiceField(
-        label=_("事件分类"), queryset=EventCategory.objects.filter(active=True,
-                                                               parent__isnull=False),
-        empty_label=_("请选择分类"), to_field_name="code")
+        label=_("事件分类"),
+        queryset=EventCategory.objects.filter(active=True, parent__isnull=False),
+        empty_label=_("请选择分类"),
+        to_field_name="code",
+    )
     title = forms.CharField(label=_("标题"), max_length=200)
-    description = forms.CharField(label=_("描述"), widget=forms.Textarea(attrs={"rows": 3}),
-                                  required=False)
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices,
-                                initial=Urgency.NORMAL)
+    description = forms.CharField(
+        label=_("描述"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
     lng = forms.FloatField(widget=forms.HiddenInput, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
@@ -45,8 +53,9 @@ class ReportForm(forms.Form):
 
 class ActionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(label=_("意见/说明"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("意见/说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     department = forms.CharField(required=False)
     unit = forms.CharField(required=False)
     rating = forms.IntegerField(required=False, min_value=1, max_value=5)
@@ -57,5 +66,4 @@ class ActionForm(forms.Form):
 class SuperviseForm(forms.Form):
     colour = forms.ChoiceField(label=_("督办等级"), choices=SupervisionCard.Colour.choices)
     message = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 2}))
-    days = forms.IntegerField(label=_("反馈期限(工作日)"), min_value=1, max_value=30,
-                              initial=2)
+    days = forms.IntegerField(label=_("反馈期限(工作日)"), min_value=1, max_value=30, initial=2)

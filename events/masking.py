@@ -6,8 +6,12 @@ from governance.scoping import user_role_rows
 
 from . import permissions as perm
 
-FULL_PHONE_ROLES = {Role.COUNTY_DISPATCHER, Role.TOWNSHIP_STAFF, Role.VILLAGE_STAFF,
-                    Role.GRID_WORKER}
+FULL_PHONE_ROLES = {
+    Role.COUNTY_DISPATCHER,
+    Role.TOWNSHIP_STAFF,
+    Role.VILLAGE_STAFF,
+    Role.GRID_WORKER,
+}
 
 
 def mask_phone(phone: str) -> str:
@@ -28,8 +32,9 @@ def phone_for(user, event) -> str:
 
 def _may_contact(user, event) -> bool:
     roles = {r for r, _a, _p, _d in user_role_rows(user)}
-    return bool(roles & FULL_PHONE_ROLES) and (perm.holds_case(user, event)
-                                               or perm.can_verify(user, event))
+    return bool(roles & FULL_PHONE_ROLES) and (
+        perm.holds_case(user, event) or perm.can_verify(user, event)
+    )
 
 
 def reporter_name_for(user, event) -> str:

@@ -18,8 +18,14 @@ class EventCategory(models.Model):
 
     code = models.CharField(_("分类编码"), max_length=32, unique=True)
     name = models.CharField(_("分类名称"), max_length=100)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("上级分类"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级分类"),
+    )
     # Level (1 province … 6 grid) of the unit that accepts a new report of this category.
     accept_level = models.PositiveSmallIntegerField(_("受理层级"), default=5)
     accept_hours = models.PositiveSmallIntegerField(_("受理时限(工作小时)"), default=4)
@@ -43,11 +49,16 @@ class RoutingRule(models.Model):
     The rule whose area is deepest (most specific) among the event's ancestors wins.
     """
 
-    category = models.ForeignKey(EventCategory, on_delete=models.CASCADE,
-                                 related_name="routing_rules", verbose_name=_("分类"))
+    category = models.ForeignKey(
+        EventCategory,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        verbose_name=_("分类"),
+    )
     area = models.ForeignKey("grids.Area", on_delete=models.CASCADE, verbose_name=_("适用区域"))
-    department = models.ForeignKey("governance.Department", on_delete=models.CASCADE,
-                                   verbose_name=_("承办部门"))
+    department = models.ForeignKey(
+        "governance.Department", on_delete=models.CASCADE, verbose_name=_("承办部门")
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -56,8 +67,9 @@ class RoutingRule(models.Model):
     class Meta:
         verbose_name = _("分派规则")
         verbose_name_plural = _("分派规则")
-        constraints = [models.UniqueConstraint(fields=["category", "area"],
-                                               name="uniq_route_category_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="uniq_route_category_area")
+        ]
 
     def __str__(self):
         return f"{self.category} @ {self.area_id} → {self.department}"
@@ -76,8 +88,13 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("不予受理")
 
 
-OPEN_STATUSES = [Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING,
-                 Status.CLOSED]
+OPEN_STATUSES = [
+    Status.REPORTED,
+    Status.ACCEPTED,
+    Status.DISPATCHED,
+    Status.HANDLING,
+    Status.CLOSED,
+]
 
 
 class Source(models.TextChoices):
@@ -108,59 +125,100 @@ class Event(models.Model):
     description = models.TextField(_("描述"), blank=True)
     category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, verbose_name=_("分类"))
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
-    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices,
-                               default=Urgency.NORMAL)
+    urgency = models.CharField(
+        _("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     location = models.PointField(_("位置"), srid=4326, null=True, blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)
     # Empty only while a request known by its address alone waits for moderation
     # (Open311): the moderators set it before approving (events.services.event_locate).
-    grid = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
-                             null=True, blank=True, verbose_name=_("所属网格"))
+    grid = models.ForeignKey(
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("所属网格"),
+    )
     # The grid's path (or, without a grid, the path of the area the case is held at),
     # denormalised so jurisdiction filters need no join (hot table).
     area_path = models.CharField(max_length=120, db_index=True)
     # Every department the case was dispatched or transferred to: a department sees
     # those cases (and only those) — see governance.scoping.
     departments = ArrayField(models.BigIntegerField(), default=list, blank=True)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("上报人"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上报人"),
+    )
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
     # Encrypted at rest like people's numbers (governance.crypto); shown through
     # events.masking.phone_for. Never searched, so no blind index.
-    reporter_phone = EncryptedTextField(_("联系电话"), context=REPORTER_PHONE_CONTEXT,
-                                        blank=True)
+    reporter_phone = EncryptedTextField(_("联系电话"), context=REPORTER_PHONE_CONTEXT, blank=True)
     tracking_code = models.CharField(_("查询码"), max_length=12, blank=True, db_index=True)
-    open311_client = models.ForeignKey("events.Open311Client", null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="events")
+    open311_client = models.ForeignKey(
+        "events.Open311Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
 
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices,
-                              default=Status.REPORTED, db_index=True)
-    current_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("当前处置单位"))
-    current_department = models.ForeignKey("governance.Department", null=True, blank=True,
-                                           on_delete=models.PROTECT, related_name="+",
-                                           verbose_name=_("当前承办部门"))
-    previous_area = models.ForeignKey("grids.Area", null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
-    dispatched_by_area = models.ForeignKey("grids.Area", null=True, blank=True,
-                                           on_delete=models.PROTECT, related_name="+")
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("当前办理人"))
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.REPORTED, db_index=True
+    )
+    current_area = models.ForeignKey(
+        "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("当前处置单位")
+    )
+    current_department = models.ForeignKey(
+        "governance.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("当前承办部门"),
+    )
+    previous_area = models.ForeignKey(
+        "grids.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dispatched_by_area = models.ForeignKey(
+        "grids.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("当前办理人"),
+    )
 
     step_started_at = models.DateTimeField(_("本环节开始"), null=True, blank=True)
     step_deadline = models.DateTimeField(_("本环节时限"), null=True, blank=True, db_index=True)
     deadline = models.DateTimeField(_("办结时限"), null=True, blank=True)
-    due_state = models.CharField(_("时限状态"), max_length=10, choices=DueState.choices,
-                                 default=DueState.ON_TIME, db_index=True)
+    due_state = models.CharField(
+        _("时限状态"),
+        max_length=10,
+        choices=DueState.choices,
+        default=DueState.ON_TIME,
+        db_index=True,
+    )
     suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     suspend_reason = models.CharField(_("挂起原因"), max_length=200, blank=True)
 
     result = models.TextField(_("办理结果"), blank=True)
     rating = models.PositiveSmallIntegerField(_("满意度评价"), null=True, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="duplicates", verbose_name=_("合并至"))
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("合并至"),
+    )
     reported_at = models.DateTimeField(_("上报时间"), auto_now_add=True, db_index=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -194,8 +252,9 @@ class Trace(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="traces")
     action = models.CharField(_("操作"), max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_name = models.CharField(_("操作人"), max_length=150)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
@@ -226,16 +285,18 @@ def attachment_path(instance, filename):
 
 class Attachment(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attachments")
-    trace = models.ForeignKey(Trace, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="attachments")
+    trace = models.ForeignKey(
+        Trace, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
     file = models.FileField(_("文件"), upload_to=attachment_path)
     thumbnail = models.ImageField(_("缩略图"), upload_to=attachment_path, blank=True)
     content_type = models.CharField(max_length=100)
     # The uploader's file name, shown as text only; the stored name is random.
     original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -257,8 +318,9 @@ class SupervisionCard(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="supervisions")
     colour = models.CharField(_("督办等级"), max_length=10, choices=Colour.choices)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     issued_by_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+")
     message = models.TextField(_("督办意见"))
     deadline = models.DateTimeField(_("反馈期限"))

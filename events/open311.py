@@ -49,9 +49,15 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-30T00:00:00Z"  # when this endpoint's behaviour last changed
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json"}
 # XML element of one item of a list, by the list's element (the specification's names).
-ITEM_TAGS = {"services": "service", "service_requests": "request", "errors": "error",
-             "endpoints": "endpoint", "formats": "format", "attributes": "attribute",
-             "values": "value"}
+ITEM_TAGS = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "attributes": "attribute",
+    "values": "value",
+}
 
 
 def _hash(key: str) -> str:
@@ -124,10 +130,15 @@ def open311_endpoint(*methods):
 
 
 def _service(c: EventCategory) -> dict:
-    return {"service_code": c.code, "service_name": c.name,
-            "description": f"{c.parent.name} · {c.name}" if c.parent_id else c.name,
-            "metadata": False, "type": "realtime", "keywords": "",
-            "group": c.parent.name if c.parent_id else c.name}
+    return {
+        "service_code": c.code,
+        "service_name": c.name,
+        "description": f"{c.parent.name} · {c.name}" if c.parent_id else c.name,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "",
+        "group": c.parent.name if c.parent_id else c.name,
+    }
 
 
 def _request(e) -> dict:
@@ -135,35 +146,55 @@ def _request(e) -> dict:
         "service_request_id": e.number,
         "status": "closed" if e.status in CLOSED else "open",
         "status_notes": e.get_status_display() + (f":{e.result}" if e.result else ""),
-        "service_name": e.category.name, "service_code": e.category.code,
-        "description": e.description, "agency_responsible":
-            e.current_department.name if e.current_department_id else e.current_area.name,
-        "service_notice": "", "requested_datetime": e.reported_at.isoformat(),
+        "service_name": e.category.name,
+        "service_code": e.category.code,
+        "description": e.description,
+        "agency_responsible": e.current_department.name
+        if e.current_department_id
+        else e.current_area.name,
+        "service_notice": "",
+        "requested_datetime": e.reported_at.isoformat(),
         "updated_datetime": e.updated_at.isoformat(),
         "expected_datetime": e.deadline.isoformat() if e.deadline else None,
-        "address": e.address, "address_id": "", "zipcode": "",
+        "address": e.address,
+        "address_id": "",
+        "zipcode": "",
         "lat": e.location.y if e.location else None,
-        "long": e.location.x if e.location else None, "media_url": "",
+        "long": e.location.x if e.location else None,
+        "media_url": "",
     }
 
 
 @open311_endpoint("GET")
 def discovery(request, fmt):
     root = request.build_absolute_uri("/open311/v2").rstrip("/")
-    return _render(fmt, "discovery", {
-        "changeset": CHANGESET,
-        "contact": _("GridGov 平台管理员(社会治理综合指挥中心)"),
-        "key_service": _("向平台管理员申请 api_key,提交请求时附上。"),
-        "endpoints": [{"specification": SPECIFICATION, "url": root, "changeset": CHANGESET,
-                       "type": "production",
-                       "formats": ["text/xml", "application/json"]}],
-    })
+    return _render(
+        fmt,
+        "discovery",
+        {
+            "changeset": CHANGESET,
+            "contact": _("GridGov 平台管理员(社会治理综合指挥中心)"),
+            "key_service": _("向平台管理员申请 api_key,提交请求时附上。"),
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": root,
+                    "changeset": CHANGESET,
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
 
 
 @open311_endpoint("GET")
 def services(request, fmt):
-    cats = EventCategory.objects.filter(active=True, parent__isnull=False).select_related(
-        "parent").order_by("code")
+    cats = (
+        EventCategory.objects.filter(active=True, parent__isnull=False)
+        .select_related("parent")
+        .order_by("code")
+    )
     return _render(fmt, "services", [_service(c) for c in cats])
 
 
@@ -184,8 +215,7 @@ def _client(request) -> Open311Client | None:
 def _readable(request):
     """Requests a reader may see: a keyed client its own, anyone the Open311 ones."""
     client = _client(request)
-    qs = client.events.all() if client is not None else Event.objects.filter(
-        source=Source.OPEN311)
+    qs = client.events.all() if client is not None else Event.objects.filter(source=Source.OPEN311)
     return qs.select_related("category", "current_area", "current_department")
 
 
@@ -209,8 +239,9 @@ def requests_view(request, fmt):
         try:
             start, end = _date(request.GET.get("start_date")), _date(request.GET.get("end_date"))
         except ValueError:
-            return _error(fmt, 400, _("start_date 与 end_date 须为 W3C 日期时间,"
-                                      "如 2026-01-01T00:00:00Z。"))
+            return _error(
+                fmt, 400, _("start_date 与 end_date 须为 W3C 日期时间,如 2026-01-01T00:00:00Z。")
+            )
         end = end or timezone.now()
         start = start or end - timedelta(days=90)
         qs = qs.filter(reported_at__gte=start, reported_at__lte=end)
@@ -221,8 +252,9 @@ def requests_view(request, fmt):
             qs = qs.exclude(status__in=CLOSED)
         elif wanted == {"closed"}:
             qs = qs.filter(status__in=CLOSED)
-    return _render(fmt, "service_requests",
-                   [_request(e) for e in qs.order_by("-reported_at")[:1000]])
+    return _render(
+        fmt, "service_requests", [_request(e) for e in qs.order_by("-reported_at")[:1000]]
+    )
 
 
 @open311_endpoint("GET")
@@ -258,8 +290,10 @@ def _place(p) -> tuple[dict, str | None]:
     if address:
         # The deepest area the address names, or the whole tree (its root) when it
         # names none: held there for moderation (module docstring).
-        area = area_for_address(address) or Area.objects.filter(
-            parent__isnull=True).order_by("code").first()
+        area = (
+            area_for_address(address)
+            or Area.objects.filter(parent__isnull=True).order_by("code").first()
+        )
         if area is None:
             return {}, _("无法确定该地址的位置,请提供 lat 与 long。")
         return {"area": area}, None
@@ -270,8 +304,9 @@ def _place(p) -> tuple[dict, str | None]:
 
 def _create(request, fmt: str, client: Open311Client) -> HttpResponse:
     p = request.POST
-    category = EventCategory.objects.filter(code=p.get("service_code", ""), active=True,
-                                            parent__isnull=False).first()
+    category = EventCategory.objects.filter(
+        code=p.get("service_code", ""), active=True, parent__isnull=False
+    ).first()
     if category is None:
         return _error(fmt, 400, _("service_code 缺失或未知。"))
     place, problem = _place(p)
@@ -280,16 +315,29 @@ def _create(request, fmt: str, client: Open311Client) -> HttpResponse:
     try:
         with transaction.atomic():
             event = event_report(
-                actor=None, title=(p.get("description") or category.name)[:60],
-                description=p.get("description", ""), category=category,
-                source=Source.OPEN311, address=p.get("address_string", ""),
+                actor=None,
+                title=(p.get("description") or category.name)[:60],
+                description=p.get("description", ""),
+                category=category,
+                source=Source.OPEN311,
+                address=p.get("address_string", ""),
                 reporter_name=" ".join(filter(None, [p.get("last_name"), p.get("first_name")])),
-                reporter_phone=p.get("phone", ""), **place)
+                reporter_phone=p.get("phone", ""),
+                **place,
+            )
             event.open311_client = client
             event.save(update_fields=["open311_client"])
     except (ValidationError, ValueError) as exc:
         return _error(fmt, 400, " ".join(getattr(exc, "messages", [str(exc)])))
-    return _render(fmt, "service_requests", [{
-        "service_request_id": event.number,
-        "service_notice": _("已受理登记,待审核。"),
-        "account_id": None}], status=201)
+    return _render(
+        fmt,
+        "service_requests",
+        [
+            {
+                "service_request_id": event.number,
+                "service_notice": _("已受理登记,待审核。"),
+                "account_id": None,
+            }
+        ],
+        status=201,
+    )

@@ -21,7 +21,8 @@ def event_payload(event: Event) -> dict:
         "location": [event.location.x, event.location.y] if event.location else None,
         "current_unit": {"code": event.current_area.code, "name": event.current_area.name},
         "current_department": event.current_department.code
-        if event.current_department_id else None,
+        if event.current_department_id
+        else None,
         "step_deadline": event.step_deadline.isoformat() if event.step_deadline else None,
         "deadline": event.deadline.isoformat() if event.deadline else None,
         "due_state": event.due_state,

@@ -9,8 +9,9 @@ from governance.scoping import user_role_rows
 
 def is_unit_staff(user, area) -> bool:
     """Does the user work for the unit (area) itself?"""
-    return any(role in UNIT_ROLES and area_id == area.id
-               for role, area_id, _p, _d in user_role_rows(user))
+    return any(
+        role in UNIT_ROLES and area_id == area.id for role, area_id, _p, _d in user_role_rows(user)
+    )
 
 
 def is_department_handler(user, department) -> bool:
@@ -43,5 +44,7 @@ def can_verify(user, event) -> bool:
         return False
     if event.reporter_id and event.reporter_id == user.pk:
         return True
-    return any(role == Role.GRID_WORKER and area_id == event.grid_id
-               for role, area_id, _p, _d in user_role_rows(user))
+    return any(
+        role == Role.GRID_WORKER and area_id == event.grid_id
+        for role, area_id, _p, _d in user_role_rows(user)
+    )

@@ -43,8 +43,11 @@ def new_challenge() -> tuple[str, str]:
     """(question shown to the citizen, opaque token for the hidden field)."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
     challenge_id = secrets.token_urlsafe(18)
-    cache.set(_challenge_key(challenge_id), {"sum": a + b, "t": time.time()},
-              timeout=CHALLENGE_MAX_SECONDS)
+    cache.set(
+        _challenge_key(challenge_id),
+        {"sum": a + b, "t": time.time()},
+        timeout=CHALLENGE_MAX_SECONDS,
+    )
     # Signed so forged ids are refused without a cache look-up; the id reveals nothing.
     return f"{a} + {b} = ?", signing.dumps(challenge_id, salt=CHALLENGE_SALT)
 
@@ -71,16 +74,21 @@ def check_challenge(token: str, answer: str) -> None:
 
 class PublicReportForm(forms.Form):
     category = forms.ModelChoiceField(
-        label=_l("问题类型"), queryset=EventCategory.objects.filter(active=True,
-                                                               parent__isnull=False),
-        empty_label=_l("请选择"))
-    description = forms.CharField(label=_l("问题描述"), max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+        label=_l("问题类型"),
+        queryset=EventCategory.objects.filter(active=True, parent__isnull=False),
+        empty_label=_l("请选择"),
+    )
+    description = forms.CharField(
+        label=_l("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     lng = forms.FloatField(widget=forms.HiddenInput, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False)
     address = forms.CharField(label=_l("地址"), max_length=300, required=False)
-    phone = forms.RegexField(label=_l("手机号"), regex=r"^1\d{10}$",
-                             error_messages={"invalid": _l("请输入 11 位手机号。")})
+    phone = forms.RegexField(
+        label=_l("手机号"),
+        regex=r"^1\d{10}$",
+        error_messages={"invalid": _l("请输入 11 位手机号。")},
+    )
     photos = MultipleFileField(label=_l("照片"), required=False)
     challenge = forms.CharField(widget=forms.HiddenInput)
     answer = forms.CharField(label=_l("验证"), max_length=4)
@@ -112,10 +120,17 @@ def report(request):
                 d = form.cleaned_data
                 try:
                     event = event_report(
-                        actor=None, source=Source.CITIZEN, title=d["description"][:40],
-                        description=d["description"], category=d["category"], lng=d["lng"],
-                        lat=d["lat"], address=d["address"], reporter_phone=d["phone"],
-                        files=d["photos"])
+                        actor=None,
+                        source=Source.CITIZEN,
+                        title=d["description"][:40],
+                        description=d["description"],
+                        category=d["category"],
+                        lng=d["lng"],
+                        lat=d["lat"],
+                        address=d["address"],
+                        reporter_phone=d["phone"],
+                        files=d["photos"],
+                    )
                 except (ValidationError, ValueError) as exc:
                     form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
                     status = 400
@@ -132,12 +147,28 @@ def report(request):
         form.data["answer"] = ""
     else:
         form.initial["challenge"] = token
-    return render(request, "events/public_report.html",
-                  {"form": form, "question": question}, status=status)
+    return render(
+        request, "events/public_report.html", {"form": form, "question": question}, status=status
+    )
 
 
-PUBLIC_ACTIONS = {"report", "approve", "accept", "escalate", "dispatch", "sign", "handle",
-                  "close", "verify", "reopen", "rate", "merge", "reject", "transfer", "return"}
+PUBLIC_ACTIONS = {
+    "report",
+    "approve",
+    "accept",
+    "escalate",
+    "dispatch",
+    "sign",
+    "handle",
+    "close",
+    "verify",
+    "reopen",
+    "rate",
+    "merge",
+    "reject",
+    "transfer",
+    "return",
+}
 
 
 def _track_key(request) -> str:
@@ -164,27 +195,42 @@ def track(request):
         # Guessing 32-bit tracking codes: after a few wrong ones, answer nothing for a while.
         error, status = _("查询失败次数过多,请一小时后再试。"), 429
     elif number and code:
-        event = Event.objects.select_related("category").filter(
-            number=number, tracking_code=code).first()
+        event = (
+            Event.objects.select_related("category")
+            .filter(number=number, tracking_code=code)
+            .first()
+        )
         if event is None:
             _track_failed(request)
             error, status = _("事件编号或查询码不正确。"), 404
         elif "rating" in request.POST:
             try:
-                event = event_citizen_rate(number=number, tracking_code=code,
-                                           rating=int(request.POST.get("rating", "0") or 0),
-                                           note=request.POST.get("comment", ""))
+                event = event_citizen_rate(
+                    number=number,
+                    tracking_code=code,
+                    rating=int(request.POST.get("rating", "0") or 0),
+                    note=request.POST.get("comment", ""),
+                )
             except (ValidationError, ValueError) as exc:
                 error, status = " ".join(getattr(exc, "messages", [str(exc)])), 400
     timeline = []
     if event is not None:
         # Citizens see what happened and when, not who.
         timeline = event.traces.filter(action__in=PUBLIC_ACTIONS).values("action", "at", "unit")
-    response = render(request, "events/public_track.html", {
-        "event": event, "timeline": timeline, "error": error, "number": number, "code": code,
-        "masked_phone": mask_phone(event.reporter_phone) if event else "",
-        "can_rate": event is not None and event.status == Status.VERIFIED,
-    }, status=status)
+    response = render(
+        request,
+        "events/public_track.html",
+        {
+            "event": event,
+            "timeline": timeline,
+            "error": error,
+            "number": number,
+            "code": code,
+            "masked_phone": mask_phone(event.reporter_phone) if event else "",
+            "can_rate": event is not None and event.status == Status.VERIFIED,
+        },
+        status=status,
+    )
     if status == 429:
         response["Retry-After"] = str(TRACK_WINDOW_SECONDS)
     response["Cache-Control"] = "no-store"  # the case and its masked phone, per citizen

@@ -12,8 +12,11 @@ def suggested_department(event: Event):
     nearest parent category) among the rules of the case's area and its ancestors."""
     paths = ancestor_paths(event.area_path)
     codes = [event.category.code[:i] for i in range(len(event.category.code), 0, -2)]
-    rule = (RoutingRule.objects.filter(category__code__in=codes, area__path__in=paths)
-            .select_related("department", "category", "area")
-            # Deepest area first; then the most specific category ("0601" > "06").
-            .order_by("-area__level", "-category__code").first())
+    rule = (
+        RoutingRule.objects.filter(category__code__in=codes, area__path__in=paths)
+        .select_related("department", "category", "area")
+        # Deepest area first; then the most specific category ("0601" > "06").
+        .order_by("-area__level", "-category__code")
+        .first()
+    )
     return rule.department if rule else None

@@ -24,13 +24,17 @@ INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
 
 
 # Areas come along for their names; their boundaries (tens of kB each) must not.
-_AREA_GEOMETRY = [f"{rel}__{f}" for rel in ("current_area", "grid")
-                  for f in ("boundary", "boundary_simple")]
+_AREA_GEOMETRY = [
+    f"{rel}__{f}" for rel in ("current_area", "grid") for f in ("boundary", "boundary_simple")
+]
 
 
 def event_list(*, user):
-    return Event.objects.restrict(user).select_related(
-        "category", "current_area", "current_department", "grid").defer(*_AREA_GEOMETRY)
+    return (
+        Event.objects.restrict(user)
+        .select_related("category", "current_area", "current_department", "grid")
+        .defer(*_AREA_GEOMETRY)
+    )
 
 
 def event_get(*, user, number: str) -> Event:
@@ -40,7 +44,8 @@ def event_get(*, user, number: str) -> Event:
 def attachment_get(*, user, pk: int) -> Attachment:
     """An attachment of a case the user may see (404 otherwise, like the case itself)."""
     return Attachment.objects.select_related("event").get(
-        pk=pk, event__in=Event.objects.restrict(user).values("pk"))
+        pk=pk, event__in=Event.objects.restrict(user).values("pk")
+    )
 
 
 def _held_by_user_q(user) -> Q:
@@ -49,13 +54,19 @@ def _held_by_user_q(user) -> Q:
     The ids are resolved first and passed as literal lists: with sub-selects in an OR
     the planner cannot use the (current_area, status) index and reads every case.
     """
-    units = list(RoleAssignment.objects.filter(user=user, role__in=UNIT_ROLES)
-                 .values_list("area_id", flat=True))
-    depts = list(RoleAssignment.objects.filter(user=user, role=Role.DEPARTMENT_HANDLER,
-                                               department__isnull=False)
-                 .values_list("department_id", flat=True))
-    return (Q(current_department__isnull=True, current_area_id__in=units)
-            | Q(current_department_id__in=depts))
+    units = list(
+        RoleAssignment.objects.filter(user=user, role__in=UNIT_ROLES).values_list(
+            "area_id", flat=True
+        )
+    )
+    depts = list(
+        RoleAssignment.objects.filter(
+            user=user, role=Role.DEPARTMENT_HANDLER, department__isnull=False
+        ).values_list("department_id", flat=True)
+    )
+    return Q(current_department__isnull=True, current_area_id__in=units) | Q(
+        current_department_id__in=depts
+    )
 
 
 def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: str = ""):
@@ -63,16 +74,20 @@ def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: s
     mine), 督办 (open supervision cards), 超期 (mine and overdue)."""
     qs = event_list(user=user)
     held = _held_by_user_q(user)
-    waiting = [Status.PENDING_REVIEW, Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
-               Status.HANDLING]
+    waiting = [
+        Status.PENDING_REVIEW,
+        Status.REPORTED,
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.HANDLING,
+    ]
     if box == "todo":
         qs = qs.filter(held, status__in=waiting)
     elif box == "done":
         acted = Trace.objects.filter(event=OuterRef("pk"), actor=user)
         qs = qs.filter(Exists(acted)).exclude(held & Q(status__in=waiting))
     elif box == "supervised":
-        open_cards = SupervisionCard.objects.filter(event=OuterRef("pk"),
-                                                    answered_at__isnull=True)
+        open_cards = SupervisionCard.objects.filter(event=OuterRef("pk"), answered_at__isnull=True)
         qs = qs.filter(Exists(open_cards))
     elif box == "overdue":
         qs = qs.filter(held, due_state=DueState.OVERDUE, status__in=OPEN_STATUSES)
@@ -102,19 +117,23 @@ def dispatch_departments(*, event: Event):
     """The departments a case may be dispatched or transferred to: those of the area
     where it happened and of the areas above it — never another county's (issue 8,
     item 2). The page offers exactly these; the services accept nothing else."""
-    return (Department.objects.filter(area__path__in=ancestor_paths(event.area_path))
-            .select_related("area").order_by("area__level", "name"))
+    return (
+        Department.objects.filter(area__path__in=ancestor_paths(event.area_path))
+        .select_related("area")
+        .order_by("area__level", "name")
+    )
 
 
 def dispatch_units(*, event: Event):
     """The unit a case may be dispatched down to: the area directly below the one holding
     it, on the way to where it happened (the rule `_validate_arguments` enforces)."""
-    return Area.objects.filter(parent=event.current_area,
-                               path__in=ancestor_paths(event.area_path)).defer(
-        "boundary", "boundary_simple")
+    return Area.objects.filter(
+        parent=event.current_area, path__in=ancestor_paths(event.area_path)
+    ).defer("boundary", "boundary_simple")
 
 
 # -- codes to objects: the one lookup of each, for the page and the API alike ---------
+
 
 class UnknownTarget(ServiceError):
     """A code or number named by a step that is not one the step may name (400)."""
@@ -154,8 +173,9 @@ def merge_target(*, user, number: str) -> Event:
         raise UnknownTarget() from None
 
 
-def transition_targets(*, user, event: Event, department: str = "", unit: str = "",
-                       into: str = "") -> dict:
+def transition_targets(
+    *, user, event: Event, department: str = "", unit: str = "", into: str = ""
+) -> dict:
     """The objects a step names by code (department, unit, case to merge into), as the
     keyword arguments of `services.event_transition`."""
     kwargs = {}

@@ -64,9 +64,14 @@ def _accepting_unit(grid: Area, level: int) -> Area:
 
 def _trace(event: Event, actor, step: Step, from_status: str) -> Trace:
     return Trace.objects.create(
-        event=event, action=step.action, actor=actor if _real(actor) else None,
-        actor_name=_actor_name(actor), from_status=from_status, to_status=event.status,
-        unit=str(step.unit)[:200], note=step.note or "",
+        event=event,
+        action=step.action,
+        actor=actor if _real(actor) else None,
+        actor_name=_actor_name(actor),
+        from_status=from_status,
+        to_status=event.status,
+        unit=str(step.unit)[:200],
+        note=step.note or "",
     )
 
 
@@ -84,16 +89,22 @@ def _holders(event: Event):
 
     User = get_user_model()
     if event.current_department_id:
-        q = RoleAssignment.objects.filter(role=Role.DEPARTMENT_HANDLER,
-                                          department_id=event.current_department_id)
+        q = RoleAssignment.objects.filter(
+            role=Role.DEPARTMENT_HANDLER, department_id=event.current_department_id
+        )
     else:
         q = RoleAssignment.objects.filter(role__in=UNIT_ROLES, area_id=event.current_area_id)
     return User.objects.filter(pk__in=q.values("user_id"), is_active=True)
 
 
 def _notify_holders(event: Event, kind: str, title: str) -> None:
-    notify(users=list(_holders(event)), kind=kind, title=title,
-           body=f"{event.number} {event.title}", url=event.get_absolute_url())
+    notify(
+        users=list(_holders(event)),
+        kind=kind,
+        title=title,
+        body=f"{event.number} {event.title}",
+        url=event.get_absolute_url(),
+    )
 
 
 def _publish(event: Event, action: str) -> None:
@@ -103,8 +114,12 @@ def _publish(event: Event, action: str) -> None:
 
     # Addressed only to the departments that hold or held the case (the rule of its
     # `restrict`); a case no department has been given yet goes to none.
-    outbox_emit(topic=f"event.{action}", payload=event_payload(event),
-                area_path=event.area_path, departments=list(event.departments))
+    outbox_emit(
+        topic=f"event.{action}",
+        payload=event_payload(event),
+        area_path=event.area_path,
+        departments=list(event.departments),
+    )
 
 
 def attachments_save(*, event, actor, files, trace=None) -> list[Attachment]:
@@ -115,9 +130,14 @@ def attachments_save(*, event, actor, files, trace=None) -> list[Attachment]:
     out, written = [], []
     try:
         for (upload, content_type), thumb in zip(checked, thumbs, strict=True):
-            att = Attachment(event=event, trace=trace, content_type=content_type,
-                             size=upload.size, uploaded_by=actor,
-                             original_name=display_name(upload))
+            att = Attachment(
+                event=event,
+                trace=trace,
+                content_type=content_type,
+                size=upload.size,
+                uploaded_by=actor,
+                original_name=display_name(upload),
+            )
             att.file.save(stored_name(content_type), upload, save=False)
             written.append(att.file)
             if thumb is not None:
@@ -134,8 +154,9 @@ def attachments_save(*, event, actor, files, trace=None) -> list[Attachment]:
 
 def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Attachment]:
     # Verified type, random stored name, nothing kept when a file is refused: attachments.py.
-    return attachments_save(event=event, actor=actor if _real(actor) else None, files=files,
-                            trace=trace)
+    return attachments_save(
+        event=event, actor=actor if _real(actor) else None, files=files, trace=trace
+    )
 
 
 # -- report -------------------------------------------------------------------
@@ -143,10 +164,22 @@ def _attach(event: Event, actor, files, trace: Trace | None = None) -> list[Atta
 
 @transaction.atomic
 def event_report(
-    *, actor, title: str, category: EventCategory, source: str = Source.GRID_WORKER,
-    description: str = "", lng=None, lat=None, crs: str = "wgs84", grid: Area | None = None,
-    address: str = "", urgency: str = Urgency.NORMAL, reporter_name: str = "",
-    reporter_phone: str = "", files=None, area: Area | None = None,
+    *,
+    actor,
+    title: str,
+    category: EventCategory,
+    source: str = Source.GRID_WORKER,
+    description: str = "",
+    lng=None,
+    lat=None,
+    crs: str = "wgs84",
+    grid: Area | None = None,
+    address: str = "",
+    urgency: str = Urgency.NORMAL,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    files=None,
+    area: Area | None = None,
 ) -> Event:
     """Report a case. Staff report inside their jurisdiction; citizens (actor=None,
     source=citizen) report anywhere and wait for moderation.
@@ -165,8 +198,9 @@ def event_report(
         x, y, crs = parse_point(lng, lat, crs)  # LocateError is a ValueError
         found = locate(x, y, crs)
         if found is None:
-            raise ValidationError(_("该位置不在任何网格内,请在地图上重新选择。"),
-                                  code="outside_grids")
+            raise ValidationError(
+                _("该位置不在任何网格内,请在地图上重新选择。"), code="outside_grids"
+            )
         point = Point(found.lng, found.lat, srid=4326)
         if grid is None:
             grid = Area.objects.get(code=found.code)
@@ -183,12 +217,23 @@ def event_report(
     if not citizen:
         if not _real(actor):
             raise EventActionError(_("请先登录再上报事件。"), code="forbidden")
-        require(actor, grid, EVENT_REPORT,
-                message=_("您无权在该网格上报事件(不在管辖范围内,或您的角色只能查看)。"))
+        require(
+            actor,
+            grid,
+            EVENT_REPORT,
+            message=_("您无权在该网格上报事件(不在管辖范围内,或您的角色只能查看)。"),
+        )
     event = Event(
-        number=_next_number(), title=title[:200], description=description,
-        category=category, source=source, urgency=urgency, location=point,
-        address=address[:300], grid=grid, area_path=place.path,
+        number=_next_number(),
+        title=title[:200],
+        description=description,
+        category=category,
+        source=source,
+        urgency=urgency,
+        location=point,
+        address=address[:300],
+        grid=grid,
+        area_path=place.path,
         reporter=actor if _real(actor) else None,
         reporter_name=reporter_name or (str(actor) if _real(actor) else ""),
         reporter_phone=reporter_phone or (getattr(actor, "phone", "") if _real(actor) else ""),
@@ -201,12 +246,20 @@ def event_report(
     event.save()
     trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
     _attach(event, actor, files, trace)
-    audit_record(actor=actor if _real(actor) else None, action="event.report", obj=event,
-                 changes={"status": [None, event.status],
-                          "grid": [None, grid.code if grid else None]},
-                 area_path=event.area_path)
-    _notify_holders(event, "event.new", _("新事件待受理:%(t)s") % {"t": event.title}
-                    if not citizen else _("群众上报待审核:%(t)s") % {"t": event.title})
+    audit_record(
+        actor=actor if _real(actor) else None,
+        action="event.report",
+        obj=event,
+        changes={"status": [None, event.status], "grid": [None, grid.code if grid else None]},
+        area_path=event.area_path,
+    )
+    _notify_holders(
+        event,
+        "event.new",
+        _("新事件待受理:%(t)s") % {"t": event.title}
+        if not citizen
+        else _("群众上报待审核:%(t)s") % {"t": event.title},
+    )
     _publish(event, "reported")
     return event
 
@@ -228,20 +281,31 @@ def event_locate(*, actor, event: Event, grid: Area) -> Event:
     event.current_area = _accepting_unit(grid, event.category.accept_level)
     event.save(update_fields=["grid", "area_path", "current_area", "updated_at"])
     _trace(event, actor, Step("locate", event.current_area.name, grid.name), event.status)
-    audit_record(actor=actor, action="event.locate", obj=event, area_path=event.area_path,
-                 changes={"grid": [None, grid.code],
-                          "current_area": [before.code, event.current_area.code]})
+    audit_record(
+        actor=actor,
+        action="event.locate",
+        obj=event,
+        area_path=event.area_path,
+        changes={"grid": [None, grid.code], "current_area": [before.code, event.current_area.code]},
+    )
     return event
 
 
-def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
-                       exclude: Event | None = None):
+def duplicates_suggest(
+    *, user, category: EventCategory, lng: float, lat: float, exclude: Event | None = None
+):
     """Open cases of the same category within 50 m reported in the last 7 days."""
     from django.contrib.gis.measure import D
 
     qs = Event.objects.restrict(user).filter(
-        category=category, status__in=[Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
-                                       Status.HANDLING, Status.PENDING_REVIEW],
+        category=category,
+        status__in=[
+            Status.REPORTED,
+            Status.ACCEPTED,
+            Status.DISPATCHED,
+            Status.HANDLING,
+            Status.PENDING_REVIEW,
+        ],
         reported_at__gte=timezone.now() - timedelta(days=DUPLICATE_DAYS),
         # Degrees prefilter (uses the GiST index; 0.0009° ≥ 50 m in Jilin's latitudes),
         # then the exact spheroid distance.
@@ -258,25 +322,32 @@ def duplicates_suggest(*, user, category: EventCategory, lng: float, lat: float,
 # Every field a step may change is recorded in its audit row (issue 8, item 16), except
 # what identifies the citizen who reported (personal data stays out of the trail), the
 # tracking code (a secret) and bookkeeping.
-_NOT_AUDITED = {"id", "reporter_name", "reporter_phone", "tracking_code", "updated_at",
-                "location"}
-AUDITED_FIELDS = [f.attname for f in Event._meta.concrete_fields
-                  if f.name not in _NOT_AUDITED]
+_NOT_AUDITED = {"id", "reporter_name", "reporter_phone", "tracking_code", "updated_at", "location"}
+AUDITED_FIELDS = [f.attname for f in Event._meta.concrete_fields if f.name not in _NOT_AUDITED]
 
 NOTE_REQUIRED = {"reject", "send_back", "send_down", "reopen", "close"}
 
 
 @transaction.atomic
-def event_transition(*, actor, event: Event, action: str, note: str = "", files=None,
-                     **kwargs) -> Event:
+def event_transition(
+    *, actor, event: Event, action: str, note: str = "", files=None, **kwargs
+) -> Event:
     """Perform one step of the process, or refuse it with a clear error."""
     if action not in TRANSITIONS:
         raise EventActionError(_("未知操作:%(a)s") % {"a": action}, code="invalid")
     # Lock the row: two people acting on one case at once are serialised.
-    event = (Event.objects.select_for_update(of=("self",))
-             .select_related("category", "current_area", "current_department",
-                             "dispatched_by_area", "previous_area", "grid")
-             .get(pk=event.pk))
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related(
+            "category",
+            "current_area",
+            "current_department",
+            "dispatched_by_area",
+            "previous_area",
+            "grid",
+        )
+        .get(pk=event.pk)
+    )
     if action in NOTE_REQUIRED and not (note or "").strip():
         raise EventActionError(_("请填写原因。"), code="required")
     _validate_arguments(actor, event, action, kwargs)
@@ -286,29 +357,39 @@ def event_transition(*, actor, event: Event, action: str, note: str = "", files=
     if not method.can_proceed(check_conditions=False):
         raise EventActionError(
             _("事件当前状态为“%(s)s”,不能执行“%(a)s”。")
-            % {"s": event.get_status_display(), "a": label}, code="invalid_state")
+            % {"s": event.get_status_display(), "a": label},
+            code="invalid_state",
+        )
     if not method.has_perm(actor):
-        raise EventActionError(_("您无权对该事件执行“%(a)s”。") % {"a": label},
-                               code="forbidden")
+        raise EventActionError(_("您无权对该事件执行“%(a)s”。") % {"a": label}, code="forbidden")
     before = event.status
     before_fields = snapshot(event, AUDITED_FIELDS)
     before_unit = (event.current_area_id, event.current_department_id)
     try:
         step = method(actor=actor, note=note, **kwargs)
     except TransitionNotAllowed as exc:
-        raise EventActionError(getattr(exc, "unmet_message", "") or str(exc),
-                               code="condition") from None
+        raise EventActionError(
+            getattr(exc, "unmet_message", "") or str(exc), code="condition"
+        ) from None
     event.save()
     trace = _trace(event, actor, step, before)
     _attach(event, actor, files, trace)
-    audit_record(actor=actor, action=f"event.{action}", obj=event,
-                 changes=diff(before_fields, snapshot(event, AUDITED_FIELDS)),
-                 area_path=event.area_path)
-    if (event.current_area_id, event.current_department_id) != before_unit or \
-            event.status in (Status.REPORTED, Status.DISPATCHED):
-        _notify_holders(event, f"event.{action}",
-                        _("%(a)s:%(t)s") % {"a": ACTION_LABELS.get(step.action, label),
-                                             "t": event.title})
+    audit_record(
+        actor=actor,
+        action=f"event.{action}",
+        obj=event,
+        changes=diff(before_fields, snapshot(event, AUDITED_FIELDS)),
+        area_path=event.area_path,
+    )
+    if (event.current_area_id, event.current_department_id) != before_unit or event.status in (
+        Status.REPORTED,
+        Status.DISPATCHED,
+    ):
+        _notify_holders(
+            event,
+            f"event.{action}",
+            _("%(a)s:%(t)s") % {"a": ACTION_LABELS.get(step.action, label), "t": event.title},
+        )
     _publish(event, step.action)
     return event
 
@@ -331,8 +412,9 @@ def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
             raise EventActionError(_("请选择一个承办部门或一个下级单位。"), code="required")
         if department is not None:
             _check_department_target(event, department)
-        if unit is not None and not (unit.parent_id == event.current_area_id
-                                     and event.area_path.startswith(unit.path)):
+        if unit is not None and not (
+            unit.parent_id == event.current_area_id and event.area_path.startswith(unit.path)
+        ):
             raise EventActionError(_("只能分派给事发地所在的直接下级单位。"), code="invalid")
     if action == "transfer":
         if not isinstance(kwargs.get("department"), Department):
@@ -351,12 +433,14 @@ def _validate_arguments(actor, event: Event, action: str, kwargs: dict) -> None:
 
 
 @transaction.atomic
-def event_citizen_rate(*, number: str, tracking_code: str, rating: int,
-                       note: str = "") -> Event:
+def event_citizen_rate(*, number: str, tracking_code: str, rating: int, note: str = "") -> Event:
     """A citizen rates their own closed and verified report (proved by tracking code)."""
-    event = (Event.objects.select_for_update(of=("self",))
-             .select_related("category", "current_area", "current_department", "grid")
-             .filter(number=number, tracking_code=tracking_code.strip().upper()).first())
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("category", "current_area", "current_department", "grid")
+        .filter(number=number, tracking_code=tracking_code.strip().upper())
+        .first()
+    )
     if event is None or not tracking_code:
         raise EventActionError(_("事件编号或查询码不正确。"), code="not_found")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -368,8 +452,13 @@ def event_citizen_rate(*, number: str, tracking_code: str, rating: int,
     step = process.rate(actor=None, rating=rating, note=note)
     event.save()
     _trace(event, None, step, before)
-    audit_record(actor=None, action="event.rate", obj=event,
-                 changes={"rating": [None, rating]}, area_path=event.area_path)
+    audit_record(
+        actor=None,
+        action="event.rate",
+        obj=event,
+        changes={"rating": [None, rating]},
+        area_path=event.area_path,
+    )
     _publish(event, "rate")
     return event
 
@@ -378,8 +467,9 @@ def event_citizen_rate(*, number: str, tracking_code: str, rating: int,
 
 
 @transaction.atomic
-def event_supervise(*, actor, event: Event, colour: str, message: str,
-                    days: int = 2) -> SupervisionCard:
+def event_supervise(
+    *, actor, event: Event, colour: str, message: str, days: int = 2
+) -> SupervisionCard:
     if event.status not in OPEN_STATUSES:
         raise EventActionError(_("只能督办未办结的事件。"), code="invalid_state")
     if not perm.is_upper_level(actor, event):
@@ -388,16 +478,34 @@ def event_supervise(*, actor, event: Event, colour: str, message: str,
         raise EventActionError(_("请选择督办等级并填写督办意见。"), code="required")
     from workcalendar.workdays import get_calendar
 
-    role_area = (RoleAssignment.objects.filter(user=actor).select_related("area")
-                 .order_by("area__level").first().area)
+    role_area = (
+        RoleAssignment.objects.filter(user=actor)
+        .select_related("area")
+        .order_by("area__level")
+        .first()
+        .area
+    )
     card = SupervisionCard.objects.create(
-        event=event, colour=colour, issued_by=actor, issued_by_area=role_area,
-        message=message, deadline=get_calendar().add_workdays(timezone.now(), days))
+        event=event,
+        colour=colour,
+        issued_by=actor,
+        issued_by_area=role_area,
+        message=message,
+        deadline=get_calendar().add_workdays(timezone.now(), days),
+    )
     _trace(event, actor, Step("supervise", role_area.name, message), event.status)
-    audit_record(actor=actor, action="event.supervise", obj=event,
-                 changes={"supervision": [None, colour]}, area_path=event.area_path)
-    _notify_holders(event, "event.supervise",
-                    _("%(c)s:%(t)s") % {"c": card.get_colour_display(), "t": event.title})
+    audit_record(
+        actor=actor,
+        action="event.supervise",
+        obj=event,
+        changes={"supervision": [None, colour]},
+        area_path=event.area_path,
+    )
+    _notify_holders(
+        event,
+        "event.supervise",
+        _("%(c)s:%(t)s") % {"c": card.get_colour_display(), "t": event.title},
+    )
     return card
 
 
@@ -410,18 +518,28 @@ def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> Supervis
     card.answer, card.answered_at = answer, timezone.now()
     card.save(update_fields=["answer", "answered_at"])
     _trace(card.event, actor, Step("supervision_answer", "", answer), card.event.status)
-    audit_record(actor=actor, action="event.supervision_answer", obj=card.event,
-                 changes={"supervision": [card.colour, "answered"]},
-                 area_path=card.event.area_path)
+    audit_record(
+        actor=actor,
+        action="event.supervision_answer",
+        obj=card.event,
+        changes={"supervision": [card.colour, "answered"]},
+        area_path=card.event.area_path,
+    )
     return card
 
 
 @transaction.atomic
 def event_suspend(*, actor, event: Event, reason: str) -> Event:
-    event = Event.objects.select_for_update(of=("self",)).select_related(
-        "current_area", "current_department").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("current_area", "current_department")
+        .get(pk=event.pk)
+    )
     if not perm.holds_case(actor, event) or event.status not in (
-            Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING):
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.HANDLING,
+    ):
         raise EventActionError(_("只有承办单位可以挂起办理中的事件。"), code="forbidden")
     if event.suspended_at or not (reason or "").strip():
         raise EventActionError(_("请填写挂起原因(已挂起的事件不能重复挂起)。"), code="invalid")
@@ -429,15 +547,23 @@ def event_suspend(*, actor, event: Event, reason: str) -> Event:
     event.suspend_reason = reason[:200]
     event.save()
     _trace(event, actor, Step("suspend", "", reason), event.status)
-    audit_record(actor=actor, action="event.suspend", obj=event,
-                 changes={"suspended": [False, True]}, area_path=event.area_path)
+    audit_record(
+        actor=actor,
+        action="event.suspend",
+        obj=event,
+        changes={"suspended": [False, True]},
+        area_path=event.area_path,
+    )
     return event
 
 
 @transaction.atomic
 def event_resume(*, actor, event: Event) -> Event:
-    event = Event.objects.select_for_update(of=("self",)).select_related(
-        "current_area", "current_department").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("current_area", "current_department")
+        .get(pk=event.pk)
+    )
     # Who asks first, then the state: a caller without the right learns nothing more
     # and gets 403 like every other refused write.
     if not perm.holds_case(actor, event):
@@ -447,8 +573,13 @@ def event_resume(*, actor, event: Event) -> Event:
     sla.resume(event)
     event.save()
     _trace(event, actor, Step("resume", "", ""), event.status)
-    audit_record(actor=actor, action="event.resume", obj=event,
-                 changes={"suspended": [True, False]}, area_path=event.area_path)
+    audit_record(
+        actor=actor,
+        action="event.resume",
+        obj=event,
+        changes={"suspended": [True, False]},
+        area_path=event.area_path,
+    )
     return event
 
 
@@ -458,8 +589,13 @@ def event_attach(*, actor, event: Event, files, note: str = "") -> list[Attachme
         raise EventActionError(_("您无权为该事件补充材料。"), code="forbidden")
     trace = _trace(event, actor, Step("attach", "", note), event.status)
     out = _attach(event, actor, files, trace)
-    audit_record(actor=actor, action="event.attach", obj=event,
-                 changes={"attachments": [None, len(out)]}, area_path=event.area_path)
+    audit_record(
+        actor=actor,
+        action="event.attach",
+        obj=event,
+        changes={"attachments": [None, len(out)]},
+        area_path=event.area_path,
+    )
     return out
 
 
@@ -475,12 +611,31 @@ def events_mark_due() -> dict[str, int]:
             continue
         action = "overdue" if state == "overdue" else "near_due"
         events = list(Event.objects.filter(id__in=ids).select_related("current_area"))
-        Trace.objects.bulk_create([
-            Trace(event=e, action=action, actor_name=_("系统"), from_status=e.status,
-                  to_status=e.status, unit=e.current_area.name) for e in events])
-        audit_records([
-            audit_entry(actor=None, action=f"event.{action}", obj=e, area_path=e.area_path,
-                        changes={"due_state": [None, state]}) for e in events])
+        Trace.objects.bulk_create(
+            [
+                Trace(
+                    event=e,
+                    action=action,
+                    actor_name=_("系统"),
+                    from_status=e.status,
+                    to_status=e.status,
+                    unit=e.current_area.name,
+                )
+                for e in events
+            ]
+        )
+        audit_records(
+            [
+                audit_entry(
+                    actor=None,
+                    action=f"event.{action}",
+                    obj=e,
+                    area_path=e.area_path,
+                    changes={"due_state": [None, state]},
+                )
+                for e in events
+            ]
+        )
         # One holder lookup per holding unit, not per case.
         by_holder: dict[tuple, list[Event]] = {}
         for e in events:
@@ -488,7 +643,11 @@ def events_mark_due() -> dict[str, int]:
         for group in by_holder.values():
             users = list(_holders(group[0]))
             for e in group:
-                notify(users=users, kind=f"event.{action}",
-                       title=_("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title},
-                       body=f"{e.number} {e.title}", url=e.get_absolute_url())
+                notify(
+                    users=users,
+                    kind=f"event.{action}",
+                    title=_("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title},
+                    body=f"{e.number} {e.title}",
+                    url=e.get_absolute_url(),
+                )
     return {k: len(v) for k, v in flagged.items()}

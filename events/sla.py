@@ -118,5 +118,3 @@ def mark_due_states(now=None) -> dict[str, list[int]]:
         )
         out[DueState.NEAR_DUE] = [r[0] for r in cur.fetchall()]
     return out
-
-

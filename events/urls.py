@@ -8,6 +8,10 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("<str:number>/", views.detail, name="detail"),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
-    path("files/<int:pk>/thumbnail/", views.attachment_download,
-         {"thumbnail": True}, name="attachment-thumbnail"),
+    path(
+        "files/<int:pk>/thumbnail/",
+        views.attachment_download,
+        {"thumbnail": True},
+        name="attachment-thumbnail",
+    ),
 ]

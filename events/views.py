@@ -24,13 +24,20 @@ def inbox(request):
     box = request.GET.get("box", "todo")
     if box not in selectors.INBOX_BOXES:
         box = "todo"
-    qs = selectors.inbox(user=request.user, box=box, q=request.GET.get("q", ""),
-                         status=request.GET.get("status", ""))
+    qs = selectors.inbox(
+        user=request.user, box=box, q=request.GET.get("q", ""), status=request.GET.get("status", "")
+    )
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    return render(request, "events/inbox.html", {
-        "box": box, "page": page, "counts": selectors.inbox_counts(user=request.user),
-        "statuses": Status.choices,
-    })
+    return render(
+        request,
+        "events/inbox.html",
+        {
+            "box": box,
+            "page": page,
+            "counts": selectors.inbox_counts(user=request.user),
+            "statuses": Status.choices,
+        },
+    )
 
 
 @login_required
@@ -54,8 +61,7 @@ def attachment_download(request, pk, thumbnail=False):
         fh = field.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(fh, content_type=content_type, as_attachment=not inline,
-                            filename=name)
+    response = FileResponse(fh, content_type=content_type, as_attachment=not inline, filename=name)
     for header, value in serve_headers(content_type).items():
         response[header] = value
     return response
@@ -76,20 +82,23 @@ def detail(request, number):
     if "dispatch" in allowed or "transfer" in allowed:
         departments = selectors.dispatch_departments(event=event)
         units = selectors.dispatch_units(event=event).only("code", "name")
-    return render(request, "events/detail.html", {
-        "event": event,
-        "timeline": selectors.event_timeline(event=event),
-        "actions": [(name, getattr(process, name).label) for name in allowed],
-        "departments": departments, "units": units,
-        "phone": phone_for(request.user, event),
-        "reporter_name": reporter_name_for(request.user, event),
-        "supervise_form": SuperviseForm(),
-        "action_labels": ACTION_LABELS,
-        "can_supervise": services.perm.is_upper_level(request.user, event),
-        "suggested": suggested_department(event) if departments else None,
-    })
-
-
+    return render(
+        request,
+        "events/detail.html",
+        {
+            "event": event,
+            "timeline": selectors.event_timeline(event=event),
+            "actions": [(name, getattr(process, name).label) for name in allowed],
+            "departments": departments,
+            "units": units,
+            "phone": phone_for(request.user, event),
+            "reporter_name": reporter_name_for(request.user, event),
+            "supervise_form": SuperviseForm(),
+            "action_labels": ACTION_LABELS,
+            "can_supervise": services.perm.is_upper_level(request.user, event),
+            "suggested": suggested_department(event) if departments else None,
+        },
+    )
 
 
 def _act(request, event):
@@ -102,12 +111,14 @@ def _act(request, event):
             services.event_supervise(actor=request.user, event=event, **form.cleaned_data)
         elif kind == "answer":
             card = event.supervisions.get(pk=request.POST.get("card"))
-            services.supervision_answer(actor=request.user, card=card,
-                                        answer=request.POST.get("answer", ""))
+            services.supervision_answer(
+                actor=request.user, card=card, answer=request.POST.get("answer", "")
+            )
         elif kind in ("suspend", "resume"):
             if kind == "suspend":
-                services.event_suspend(actor=request.user, event=event,
-                                       reason=request.POST.get("reason", ""))
+                services.event_suspend(
+                    actor=request.user, event=event, reason=request.POST.get("reason", "")
+                )
             else:
                 services.event_resume(actor=request.user, event=event)
         else:
@@ -116,12 +127,22 @@ def _act(request, event):
                 raise ValidationError(" ".join(str(e) for e in form.errors.values()))
             d = form.cleaned_data
             kwargs = selectors.transition_targets(
-                user=request.user, event=event, department=d["department"], unit=d["unit"],
-                into=d["into"])
+                user=request.user,
+                event=event,
+                department=d["department"],
+                unit=d["unit"],
+                into=d["into"],
+            )
             if d["rating"]:
                 kwargs["rating"] = d["rating"]
-            services.event_transition(actor=request.user, event=event, action=d["action"],
-                                      note=d["note"], files=d["files"], **kwargs)
+            services.event_transition(
+                actor=request.user,
+                event=event,
+                action=d["action"],
+                note=d["note"],
+                files=d["files"],
+                **kwargs,
+            )
         messages.success(request, _("操作成功。"))
     except ValidationError as exc:
         text = " ".join(getattr(exc, "messages", [])) or _("操作对象不存在。")
@@ -136,10 +157,17 @@ def report(request):
         d = form.cleaned_data
         try:
             event = services.event_report(
-                actor=request.user, title=d["title"], description=d["description"],
-                category=d["category"], source=report_source(actor=request.user, channel=PAGE),
-                lng=d["lng"], lat=d["lat"], address=d["address"],
-                urgency=d["urgency"], files=d["photos"])
+                actor=request.user,
+                title=d["title"],
+                description=d["description"],
+                category=d["category"],
+                source=report_source(actor=request.user, channel=PAGE),
+                lng=d["lng"],
+                lat=d["lat"],
+                address=d["address"],
+                urgency=d["urgency"],
+                files=d["photos"],
+            )
         except (ValidationError, ValueError) as exc:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -148,6 +176,9 @@ def report(request):
     from grids.selectors import area_roots
 
     roots = area_roots(user=request.user)
-    center = (roots[0].centroid.x, roots[0].centroid.y) if roots and roots[0].centroid else \
-        (125.32, 43.88)
+    center = (
+        (roots[0].centroid.x, roots[0].centroid.y)
+        if roots and roots[0].centroid
+        else (125.32, 43.88)
+    )
     return render(request, "events/report.html", {"form": form, "center": center})

@@ -33,8 +33,11 @@ def allowed(actor, target, action: str) -> bool:
     """May `actor` perform `action` on `target` (a scoped model instance, an Area or
     an area path)? Scoped instances are checked through `restrict`, so department
     cases, guardian shares and every other rule of the scoping apply unchanged."""
-    if actor is None or not getattr(actor, "is_authenticated", False) \
-            or not getattr(actor, "is_active", False):
+    if (
+        actor is None
+        or not getattr(actor, "is_authenticated", False)
+        or not getattr(actor, "is_active", False)
+    ):
         return False
     if target is WHOLE_PROVINCE:
         return any(p.count("/") == 1 for p in jurisdiction_paths(actor, action))
@@ -49,8 +52,10 @@ def allowed(actor, target, action: str) -> bool:
             if restrict is None:
                 raise ImproperlyConfigured(f"{model.__name__} is not a scoped model")
             return restrict(actor, action).filter(pk=target.pk).exists()
-        return path_in_jurisdiction(actor, object_area_path(target), action) or \
-            model.objects.restrict(actor, action).filter(pk=target.pk).exists()
+        return (
+            path_in_jurisdiction(actor, object_area_path(target), action)
+            or model.objects.restrict(actor, action).filter(pk=target.pk).exists()
+        )
     raise ImproperlyConfigured(f"require() cannot check a {type(target).__name__}")
 
 
@@ -60,7 +65,8 @@ def require(actor, target, action: str, *, message=None) -> None:
     spec = action_spec(action)
     if not spec.write:
         raise ImproperlyConfigured(
-            f"require() checks writes; {action!r} is a read (use restrict())")
+            f"require() checks writes; {action!r} is a read (use restrict())"
+        )
     if actor is None:
         return
     if not allowed(actor, target, action):

@@ -34,8 +34,11 @@ def _plain(value: Any) -> Any:
     """JSON-safe form of a field value for the changes column."""
     if isinstance(value, GEOSGeometry):
         # Whole boundaries would bloat the trail; keep a fingerprint a reader can compare.
-        return {"geom_type": value.geom_type, "num_points": value.num_points,
-                "extent": [round(v, 6) for v in value.extent]}
+        return {
+            "geom_type": value.geom_type,
+            "num_points": value.num_points,
+            "extent": [round(v, 6) for v in value.extent],
+        }
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -51,8 +54,10 @@ _PERSONAL_KEYS: dict[str, Callable[[Any], Any]] = {}
 # 18-digit ID numbers (with a plausible birth date) and 11-digit mobiles not glued to other
 # digits or letters: event numbers (SJ20261130000123) and 15-digit grid codes stay readable.
 # Old 15-digit ID numbers cannot be told from grid codes by shape; they are caught by key.
-_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{6})(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
-                   r"(?:0[1-9]|[12]\d|3[01])(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_ID18 = re.compile(
+    r"(?<![0-9A-Za-z])(\d{6})(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
+    r"(?:0[1-9]|[12]\d|3[01])(\d{3}[0-9Xx])(?![0-9A-Za-z])"
+)
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
 
 
@@ -146,14 +151,16 @@ def audit_entry(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     actor_ok = actor is not None and getattr(actor, "is_authenticated", False)
-    return _scrub_entry(AuditLog(
-        actor=actor if actor_ok else None,
-        actor_name=(actor.get_username() if actor_ok else "system"),
-        action=action,
-        object_type=object_type or "",
-        object_id=object_id,
-        object_repr=object_repr,
-        changes=changes or {},
-        area_path=area_path,
-        ip=current_client_ip(),
-    ))
+    return _scrub_entry(
+        AuditLog(
+            actor=actor if actor_ok else None,
+            actor_name=(actor.get_username() if actor_ok else "system"),
+            action=action,
+            object_type=object_type or "",
+            object_id=object_id,
+            object_repr=object_repr,
+            changes=changes or {},
+            area_path=area_path,
+            ip=current_client_ip(),
+        )
+    )

@@ -118,8 +118,12 @@ class LockoutModelBackend(ModelBackend):
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
             from .audit import audit_record
 
-            audit_record(actor=None, action="user.locked", obj=user,
-                         changes={"locked_until": [None, until.isoformat()]})
+            audit_record(
+                actor=None,
+                action="user.locked",
+                obj=user,
+                changes={"locked_until": [None, until.isoformat()]},
+            )
 
 
 class CharacterClassValidator:
@@ -144,8 +148,5 @@ class CharacterClassValidator:
 
 
 def locked_message(user_or_until) -> str:
-    until = (user_or_until if isinstance(user_or_until, datetime)
-             else user_or_until.locked_until)
-    return _("该账户因连续登录失败已被锁定,请 %(m)d 分钟后再试。") % {
-        "m": _minutes_left(until)
-    }
+    until = user_or_until if isinstance(user_or_until, datetime) else user_or_until.locked_until
+    return _("该账户因连续登录失败已被锁定,请 %(m)d 分钟后再试。") % {"m": _minutes_left(until)}

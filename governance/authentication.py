@@ -30,5 +30,6 @@ class AccountTokenAuthentication(authentication.TokenAuthentication):
         refuse_if_barred(token.user)
         if two_factor_required(token.user):
             raise exceptions.AuthenticationFailed(
-                _("该角色须使用双因素登录,不能使用个人 API 令牌。"), code="otp_required")
+                _("该角色须使用双因素登录,不能使用个人 API 令牌。"), code="otp_required"
+            )
         return token.user, token

@@ -67,8 +67,10 @@ def change_writer_register() -> None:
     row (the trigger does it anyway; callers that want the readers to wait from an
     earlier point, like the import merge, call it first). Idempotent."""
     with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock_shared(%s + last_value) FROM "
-                    "governance_change_seq_seq", [FEED_LOCK_BASE])
+        cur.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s + last_value) FROM governance_change_seq_seq",
+            [FEED_LOCK_BASE],
+        )
 
 
 def _feed_horizon() -> tuple[int, int | None]:
@@ -77,14 +79,17 @@ def _feed_horizon() -> tuple[int, int | None]:
     with connection.cursor() as cur:
         cur.execute("SELECT last_value FROM governance_change_seq_seq")
         last_value = cur.fetchone()[0]
-        cur.execute("""
+        cur.execute(
+            """
             SELECT min(((classid::bigint << 32) | objid::bigint) - %(base)s),
                    current_setting('transaction_isolation')
             FROM pg_locks
             WHERE locktype = 'advisory' AND objsubid = 1 AND pid <> pg_backend_pid()
               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND classid::bigint >= %(base)s >> 32 AND classid::bigint < (%(base)s >> 32) + 65536
-            """, {"base": FEED_LOCK_BASE})
+            """,
+            {"base": FEED_LOCK_BASE},
+        )
         floor, isolation = cur.fetchone()
     if isolation != "read committed":
         raise FeedIsolationError("the change feed must be read under READ COMMITTED")
@@ -92,17 +97,24 @@ def _feed_horizon() -> tuple[int, int | None]:
 
 
 def _previous_area(dataset: str, object_id: str) -> str | None:
-    row = (Change.objects.filter(dataset=dataset, object_id=object_id).exclude(op=REMOVED)
-           .order_by("-seq").values_list("area_path", flat=True).first())
+    row = (
+        Change.objects.filter(dataset=dataset, object_id=object_id)
+        .exclude(op=REMOVED)
+        .order_by("-seq")
+        .values_list("area_path", flat=True)
+        .first()
+    )
     return row
 
 
 def _announce(dataset: str, change: Change) -> None:
     # Subscribers (the webhooks of integrations/subscribers.py) learn of it after commit;
     # the payload carries no personal data.
-    outbox_emit(topic=f"change.{dataset}", area_path=change.area_path,
-                payload={"dataset": dataset, "id": change.object_id, "op": change.op,
-                         "seq": change.seq})
+    outbox_emit(
+        topic=f"change.{dataset}",
+        area_path=change.area_path,
+        payload={"dataset": dataset, "id": change.object_id, "op": change.op, "seq": change.seq},
+    )
 
 
 def record_change(*, dataset: str, obj, op: str, area_path: str) -> Change:
@@ -113,10 +125,13 @@ def record_change(*, dataset: str, obj, op: str, area_path: str) -> Change:
     object_id = str(obj.pk)
     previous = _previous_area(dataset, object_id) if op != "create" else None
     if previous is not None and previous != area_path:
-        _announce(dataset, Change.objects.create(dataset=dataset, object_id=object_id,
-                                                 op=REMOVED, area_path=previous))
-    change = Change.objects.create(dataset=dataset, object_id=object_id, op=op,
-                                   area_path=area_path)
+        _announce(
+            dataset,
+            Change.objects.create(
+                dataset=dataset, object_id=object_id, op=REMOVED, area_path=previous
+            ),
+        )
+    change = Change.objects.create(dataset=dataset, object_id=object_id, op=op, area_path=area_path)
     _announce(dataset, change)
     return change
 
@@ -125,8 +140,7 @@ def changes_since(*, user, dataset: str, since: int = 0, limit: int = 500):
     """Committed changes after `since`, never beyond a change a running transaction may
     still commit before them (see the module docstring)."""
     last_value, floor = _feed_horizon()
-    qs = Change.objects.restrict(user).filter(dataset=dataset, seq__gt=since,
-                                              seq__lte=last_value)
+    qs = Change.objects.restrict(user).filter(dataset=dataset, seq__gt=since, seq__lte=last_value)
     if floor is not None:
         qs = qs.filter(seq__lt=floor)
     return qs.order_by("seq")[:limit]

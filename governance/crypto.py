@@ -268,8 +268,10 @@ def encrypt_many(plaintexts, *, context: str) -> list[str]:
     if ring.algorithm == AES256GCM:
         seal = AESGCM(key).encrypt
     else:
+
         def seal(nonce, data, aad_):
             return _seal(ring.algorithm, key, nonce, data, aad_)
+
     urandom, b64 = os.urandom, base64.urlsafe_b64encode
     out = []
     for text in plaintexts:
@@ -338,8 +340,7 @@ def blind_index_many(values, *, context: str) -> list[str]:
     prefix = _require_context(context) + b"\x00"
     key = _hash_key(_setting("FIELD_HASH_KEY"))
     new, sha256 = hmac.new, hashlib.sha256
-    return [new(key, prefix + normalise_for_index(v).encode(), sha256).hexdigest()
-            for v in values]
+    return [new(key, prefix + normalise_for_index(v).encode(), sha256).hexdigest() for v in values]
 
 
 @lru_cache(maxsize=4)

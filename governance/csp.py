@@ -46,8 +46,9 @@ def policies() -> list[tuple[str, str]]:
     if origin:
         base.setdefault("img-src", ["'self'"]).append(origin)
     out = []
-    for prefix, extra in sorted(getattr(settings, "CONTENT_SECURITY_POLICY_RELAXED", {}).items(),
-                                key=lambda kv: -len(kv[0])):
+    for prefix, extra in sorted(
+        getattr(settings, "CONTENT_SECURITY_POLICY_RELAXED", {}).items(), key=lambda kv: -len(kv[0])
+    ):
         merged = {k: list(v) for k, v in base.items()}
         for k, v in extra.items():
             merged[k] = merged.get(k, []) + [x for x in v if x not in merged.get(k, [])]

@@ -56,8 +56,10 @@ def _switch(alias: str, credentials: dict) -> dict:
 
 def connect_as_owner(alias: str = "default") -> dict | None:
     """Switch `alias` to the owner role (no-op with one role); returns what to restore."""
-    if not owner_configured() or connections[alias].settings_dict["USER"] == (
-            settings.DATABASE_OWNER["USER"]):
+    if (
+        not owner_configured()
+        or connections[alias].settings_dict["USER"] == (settings.DATABASE_OWNER["USER"])
+    ):
         return None
     return _switch(alias, settings.DATABASE_OWNER)
 
@@ -110,14 +112,14 @@ def app_role_grant(cur, schema: str = "public") -> list[str]:
     psycopg's). Returns the statements run (none when one role does everything)."""
     app = settings.DATABASE_APP_ROLE
     statements: list[str] = []
-    cur.execute("SELECT current_user, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)",
-                [app])
+    cur.execute("SELECT current_user, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", [app])
     me, app_exists = cur.fetchone()
     if me == app:
         return statements
     if not app_exists:
-        logger.warning("database role %s does not exist: no privileges granted "
-                       "(run scripts/setup-db.sh)", app)
+        logger.warning(
+            "database role %s does not exist: no privileges granted (run scripts/setup-db.sh)", app
+        )
         return statements
     role = _qn(app)
     append_only = {apps.get_model(label)._meta.db_table for label in APPEND_ONLY_MODELS}
@@ -132,19 +134,19 @@ def app_role_grant(cur, schema: str = "public") -> list[str]:
 
     statements += [
         # Whatever the owner creates from now on is usable by the application at once.
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_qn(schema)} "
-        f"GRANT {TABLE_DML} ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_qn(schema)} GRANT {TABLE_DML} ON TABLES TO {role}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_qn(schema)} "
         f"GRANT USAGE, SELECT ON SEQUENCES TO {role}",
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_qn(schema)} "
-        f"GRANT EXECUTE ON FUNCTIONS TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {_qn(schema)} GRANT EXECUTE ON FUNCTIONS TO {role}",
     ]
     # REVOKE ALL first: exactly these privileges, whatever was granted before (no
     # TRUNCATE, REFERENCES or TRIGGER anywhere).
-    for kind, names, privileges in (("TABLE", ordinary, TABLE_DML),
-                                    ("TABLE", kept, "SELECT, INSERT"),
-                                    ("TABLE", read_only, "SELECT"),
-                                    ("SEQUENCE", sequences, "USAGE, SELECT")):
+    for kind, names, privileges in (
+        ("TABLE", ordinary, TABLE_DML),
+        ("TABLE", kept, "SELECT, INSERT"),
+        ("TABLE", read_only, "SELECT"),
+        ("SEQUENCE", sequences, "USAGE, SELECT"),
+    ):
         if names:
             listed = ", ".join(names)
             statements.append(f"REVOKE ALL ON {kind} {listed} FROM {role}")
@@ -156,7 +158,8 @@ def app_role_grant(cur, schema: str = "public") -> list[str]:
     cur.execute(
         "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s) "
         "AND pg_has_role(current_user, nspowner, 'USAGE')",
-        [[schema, SCRATCH_SCHEMA]])
+        [[schema, SCRATCH_SCHEMA]],
+    )
     owned_schemas = {row[0] for row in cur.fetchall()}
     if schema in owned_schemas:
         statements.append(f"GRANT USAGE ON SCHEMA {_qn(schema)} TO {role}")

@@ -50,8 +50,9 @@ class ServiceError(ValidationError):
     default_message = gettext_lazy("输入有误。")
 
     def __init__(self, message=None, code=None, params=None):
-        super().__init__(message or self.default_message, code=code or self.default_code,
-                         params=params)
+        super().__init__(
+            message or self.default_message, code=code or self.default_code, params=params
+        )
 
 
 class Forbidden(ServiceError):
@@ -101,7 +102,8 @@ def describe(exc: BaseException) -> tuple[int, str, str, dict | None] | None:
             status = STATUS_FOR_CODE.get(code, 400)
         detail = " ".join(str(m) for m in exc.messages) or _("输入有误。")
         fields = getattr(exc, "field_errors", None) or (
-            exc.message_dict if hasattr(exc, "error_dict") else None)
+            exc.message_dict if hasattr(exc, "error_dict") else None
+        )
         return status, code, detail, fields
     if isinstance(exc, ValueError) and (hasattr(exc, "code") or _from_orm_conversion(exc)):
         # Input that could not be parsed: a ValueError that says why (`code`, e.g. a bad

@@ -32,10 +32,12 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作人"), required=False)
     action = forms.CharField(label=_("操作"), required=False)
     object_type = forms.CharField(label=_("对象类型"), required=False)
-    since = forms.DateField(label=_("起始日期"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("截止日期"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def filter(self, qs):
         d = self.cleaned_data
@@ -50,5 +52,3 @@ class AuditFilterForm(forms.Form):
         if d.get("until"):
             qs = qs.filter(at__date__lte=d["until"])
         return qs
-
-

@@ -32,8 +32,10 @@ class AccountGuardMiddleware:
 
     def _open(self, path: str) -> bool:
         if self._open_paths is None:
-            self._open_paths = (*(reverse(n) for n in OPEN_URL_NAMES),
-                                "/" + settings.STATIC_URL.lstrip("/"))
+            self._open_paths = (
+                *(reverse(n) for n in OPEN_URL_NAMES),
+                "/" + settings.STATIC_URL.lstrip("/"),
+            )
         return path.startswith(self._open_paths)
 
     def __call__(self, request):
@@ -50,7 +52,8 @@ class AccountGuardMiddleware:
         if not two_factor_required(user) or user.is_verified() or self._open(request.path):
             return self.get_response(request)
         if api:
-            return JsonResponse({"detail": _("请先完成双因素登录(动态口令)。"),
-                                 "code": "otp_required"}, status=403)
+            return JsonResponse(
+                {"detail": _("请先完成双因素登录(动态口令)。"), "code": "otp_required"}, status=403
+            )
         target = "two-factor-verify" if is_enrolled(user) else "two-factor-setup"
         return redirect(reverse(target) + "?" + urlencode({"next": request.get_full_path()}))

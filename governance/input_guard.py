@@ -36,14 +36,16 @@ class InputGuardMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         drf = _is_drf(view_func)
         request.wants_json = drf or request.path_info.startswith(JSON_PREFIXES)
-        suspects = [*_form_strings(request.GET), *(a for a in view_args if isinstance(a, str)),
-                    *(v for v in view_kwargs.values() if isinstance(v, str))]
+        suspects = [
+            *_form_strings(request.GET),
+            *(a for a in view_args if isinstance(a, str)),
+            *(v for v in view_kwargs.values() if isinstance(v, str)),
+        ]
         if not drf and request.method == "POST" and request.content_type in FORM_TYPES:
             suspects += _form_strings(request.POST)
             suspects += [f.name or "" for f in request.FILES.values()] + list(request.FILES)
         if any("\x00" in s for s in suspects):
-            return _refuse(request, 400, "nul_character",
-                           _("输入中含有空字符(NUL),无法处理。"))
+            return _refuse(request, 400, "nul_character", _("输入中含有空字符(NUL),无法处理。"))
         return None
 
     def process_exception(self, request, exception):
@@ -64,15 +66,15 @@ def _is_drf(view_func) -> bool:
 
 
 def _form_strings(query_dict) -> list[str]:
-    return [s for key, values in query_dict.lists() for s in (key, *values)
-            if isinstance(s, str)]
+    return [s for key, values in query_dict.lists() for s in (key, *values) if isinstance(s, str)]
 
 
 def _refuse(request, status: int, code: str, detail: str):
     if getattr(request, "wants_json", request.path_info.startswith(JSON_PREFIXES)):
         return _json(status, code, detail)
-    return render(request, "error.html", {"status": status, "detail": detail, "code": code},
-                  status=status)
+    return render(
+        request, "error.html", {"status": status, "detail": detail, "code": code}, status=status
+    )
 
 
 # Django's error views for what never reached a view (an unknown URL, a bad Host, a crash):
@@ -104,5 +106,8 @@ def server_error(request):
 
 
 def _json(status: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": str(detail), "code": code}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"detail": str(detail), "code": code},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -36,13 +36,16 @@ class Department(models.Model):
     code = models.CharField(_("部门编码"), max_length=32, unique=True)
     name = models.CharField(_("部门名称"), max_length=100)
     area = models.ForeignKey(
-        "grids.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT,
+        "grids.Area",
+        verbose_name=_("所属区域"),
+        on_delete=models.PROTECT,
         related_name="departments",
     )
     # Members belong to this group, so an object shared with the department through
     # django-guardian is visible to each of them.
-    group = models.OneToOneField("auth.Group", null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="department")
+    group = models.OneToOneField(
+        "auth.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="department"
+    )
 
     class Meta:
         verbose_name = _("职能部门")
@@ -61,7 +64,9 @@ class RoleAssignment(models.Model):
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     area = models.ForeignKey(
-        "grids.Area", verbose_name=_("管辖区域"), on_delete=models.PROTECT,
+        "grids.Area",
+        verbose_name=_("管辖区域"),
+        on_delete=models.PROTECT,
         related_name="role_assignments",
     )
     department = models.ForeignKey(
@@ -90,9 +95,14 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
         # The trail must outlive users and never be rewritten: keep the id as it was.
-        on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=64, db_index=True)
@@ -121,8 +131,9 @@ class AuditLog(models.Model):
 class Notification(models.Model):
     """An in-platform message (站内通知); e-mailed too where e-mail is configured."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("类型"), max_length=32)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
@@ -162,10 +173,11 @@ class Change(models.Model):
     class Meta:
         verbose_name = _("数据变更")
         verbose_name_plural = _("数据变更")
-        indexes = [models.Index(fields=["dataset", "seq"]),
-                   # the previous announcement of a record (removals, governance.changes)
-                   models.Index(fields=["dataset", "object_id", "seq"],
-                                name="governance_change_object")]
+        indexes = [
+            models.Index(fields=["dataset", "seq"]),
+            # the previous announcement of a record (removals, governance.changes)
+            models.Index(fields=["dataset", "object_id", "seq"], name="governance_change_object"),
+        ]
 
     def __str__(self):
         return f"{self.seq} {self.dataset}#{self.object_id} {self.op}"
@@ -195,8 +207,13 @@ class OutboxMessage(models.Model):
     class Meta:
         verbose_name = _("待发消息")
         verbose_name_plural = _("待发消息")
-        indexes = [models.Index(fields=["id"], name="governance_outbox_pending",
-                                condition=models.Q(processed_at__isnull=True))]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="governance_outbox_pending",
+                condition=models.Q(processed_at__isnull=True),
+            )
+        ]
 
     def __str__(self):
         return f"{self.pk} {self.topic}"

@@ -11,8 +11,10 @@ from .models import Notification
 def notify(*, users, kind: str, title: str, body: str = "", url: str = "") -> int:
     """One notification per user, in one statement; e-mail queued after commit."""
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, kind=kind, title=title[:200], body=body, url=url)
-         for u in {u.pk: u for u in users}.values()]
+        [
+            Notification(user=u, kind=kind, title=title[:200], body=body, url=url)
+            for u in {u.pk: u for u in users}.values()
+        ]
     )
     if rows and getattr(settings, "EMAIL_NOTIFICATIONS", False):
         from .tasks import send_notification_email_task

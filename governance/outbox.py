@@ -73,8 +73,11 @@ def subscribe(topic_or_prefix: str, handler: Handler, *, name: str | None = None
 
 
 def subscribers_for(topic: str) -> list[tuple[str, Handler]]:
-    return [(name, handler) for prefix, name, handler in _subscribers
-            if topic == prefix or topic.startswith(prefix + ".")]
+    return [
+        (name, handler)
+        for prefix, name, handler in _subscribers
+        if topic == prefix or topic.startswith(prefix + ".")
+    ]
 
 
 # Emitting ------------------------------------------------------------------------
@@ -97,8 +100,9 @@ def outbox_emit(
         raise TypeError("outbox payload must be a dict")
     if departments is not None:
         departments = [getattr(d, "pk", d) for d in departments]
-    message = OutboxMessage.objects.create(topic=topic, payload=payload, area_path=area_path,
-                                           departments=departments)
+    message = OutboxMessage.objects.create(
+        topic=topic, payload=payload, area_path=area_path, departments=departments
+    )
     if getattr(settings, "OUTBOX_DRAIN_EAGER", False):
         _deliver(message, blocked=set(), now=timezone.now())
     elif not _drain_scheduled():
@@ -143,10 +147,12 @@ def _deliver(message: OutboxMessage, *, blocked: set[tuple[str, str]], now: date
                 handler(message)
                 message.delivered_to = [*message.delivered_to, name]
                 OutboxMessage.objects.filter(pk=message.pk).update(
-                    delivered_to=message.delivered_to)
+                    delivered_to=message.delivered_to
+                )
         except Exception as exc:  # one subscriber's failure must not stop the others
-            logger.exception("outbox message %s (%s): subscriber %s failed",
-                             message.pk, topic, name)
+            logger.exception(
+                "outbox message %s (%s): subscriber %s failed", message.pk, topic, name
+            )
             blocked.add((name, topic))
             errors.append(f"{name}: {exc!r}"[:500])
     if errors:
@@ -206,5 +212,6 @@ def outbox_drain(*, batch: int = 500, now: datetime | None = None) -> int:
 def outbox_purge(*, older_than: timedelta = PURGE_AFTER) -> int:
     """Delete messages processed longer than `older_than` ago; returns how many."""
     deleted, _detail = OutboxMessage.objects.filter(
-        processed_at__lt=timezone.now() - older_than).delete()
+        processed_at__lt=timezone.now() - older_than
+    ).delete()
     return deleted

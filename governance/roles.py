@@ -33,8 +33,16 @@ class Action(models.TextChoices):
 
 
 _ALL_ROLES = frozenset(Role.values)
-_WORK_ROLES = frozenset({Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
-                         Role.COUNTY_DISPATCHER, Role.DEPARTMENT_HANDLER, Role.ADMIN})
+_WORK_ROLES = frozenset(
+    {
+        Role.GRID_WORKER,
+        Role.VILLAGE_STAFF,
+        Role.TOWNSHIP_STAFF,
+        Role.COUNTY_DISPATCHER,
+        Role.DEPARTMENT_HANDLER,
+        Role.ADMIN,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -106,5 +114,6 @@ ROLE_LEVEL: dict[str, frozenset[int] | None] = {
 
 # The roles that make a user staff of the unit (area) where the role is held: they
 # accept, handle, dispatch and escalate the cases held by that unit.
-UNIT_ROLES = frozenset({Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF,
-                        Role.COUNTY_DISPATCHER})
+UNIT_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_DISPATCHER}
+)

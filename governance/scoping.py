@@ -40,9 +40,7 @@ def user_role_rows(user) -> list[RoleRow]:
         # Through the user's reverse relation: models.py imports this module, so this
         # one does not import models.py.
         rows = user.__dict__["_role_rows"] = list(
-            user.role_assignments.values_list(
-                "role", "area_id", "area__path", "department_id"
-            )
+            user.role_assignments.values_list("role", "area_id", "area__path", "department_id")
         )
     return rows
 
@@ -81,9 +79,13 @@ def clear_role_cache(user) -> None:
     user.__dict__.pop("_shared_pks_cache", None)
 
 
-def jurisdiction_q(user, action: str, path_field: str,
-                   department_field: str | None = None,
-                   department_lookup: str = "overlap") -> models.Q:
+def jurisdiction_q(
+    user,
+    action: str,
+    path_field: str,
+    department_field: str | None = None,
+    department_lookup: str = "overlap",
+) -> models.Q:
     """Q object matching rows whose `path_field` lies in one of the user's subtrees
     (or, with `department_field`, rows their department was involved in: `overlap` for
     an array of department ids, `in` for a foreign key to the owning department)."""
@@ -121,8 +123,13 @@ class ScopedQuerySet(models.QuerySet):
         if path_field is None:  # a model that forgot to declare its scope sees nothing
             return self.none()
         department_field = getattr(self.model, "scope_department_field", None)
-        q = jurisdiction_q(user, action, path_field, department_field,
-                           _department_lookup(self.model, department_field))
+        q = jurisdiction_q(
+            user,
+            action,
+            path_field,
+            department_field,
+            _department_lookup(self.model, department_field),
+        )
         shared = _guardian_shared_pks(self.model, user, action)
         if shared is not None:
             q |= models.Q(pk__in=shared)
@@ -150,8 +157,7 @@ def _guardian_shared_pks(model, user, action):
     at a million cases turns into re-scanning it for every row (bench/events.py).
     Returns None when nothing is shared, so the common case adds nothing to the SQL.
     """
-    if user is None or not user.is_authenticated or action not in (Action.VIEW,
-                                                                     Action.CHANGE):
+    if user is None or not user.is_authenticated or action not in (Action.VIEW, Action.CHANGE):
         return None
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -161,12 +167,16 @@ def _guardian_shared_pks(model, user, action):
     if key not in cache:
         ct = ContentType.objects.get_for_model(model)
         codename = f"{action}_{model._meta.model_name}"
-        pks = set(UserObjectPermission.objects.filter(
-            user=user, content_type=ct, permission__codename=codename
-        ).values_list("object_pk", flat=True))
-        pks |= set(GroupObjectPermission.objects.filter(
-            group__user=user, content_type=ct, permission__codename=codename
-        ).values_list("object_pk", flat=True))
+        pks = set(
+            UserObjectPermission.objects.filter(
+                user=user, content_type=ct, permission__codename=codename
+            ).values_list("object_pk", flat=True)
+        )
+        pks |= set(
+            GroupObjectPermission.objects.filter(
+                group__user=user, content_type=ct, permission__codename=codename
+            ).values_list("object_pk", flat=True)
+        )
         pk_field = model._meta.pk
         cache[key] = [pk_field.to_python(pk) for pk in pks] or None
     return cache[key]

@@ -33,8 +33,14 @@ def user_audit_path(user) -> str:
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, password: str, full_name: str = "", phone: str = "",
-    department: Department | None = None, check_password: bool = True,
+    *,
+    actor,
+    username: str,
+    password: str,
+    full_name: str = "",
+    phone: str = "",
+    department: Department | None = None,
+    check_password: bool = True,
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("用户名 %(u)s 已存在。") % {"u": username}, code="duplicate")
@@ -45,9 +51,13 @@ def user_create(
     user.save()
     if department is not None and department.group_id:
         user.groups.add(department.group_id)
-    audit_record(actor=actor, action="user.create", obj=user,
-                 changes=diff({}, snapshot(user, ["username", "full_name", "department_id"])),
-                 area_path=department.area.path if department else "")
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        changes=diff({}, snapshot(user, ["username", "full_name", "department_id"])),
+        area_path=department.area.path if department else "",
+    )
     return user
 
 
@@ -56,9 +66,13 @@ def department_create(*, actor, code: str, name: str, area) -> Department:
     _require_configure(actor, area)
     group = Group.objects.create(name=f"department:{code}")
     dept = Department.objects.create(code=code, name=name, area=area, group=group)
-    audit_record(actor=actor, action="department.create", obj=dept,
-                 changes=diff({}, snapshot(dept, ["code", "name", "area_id"])),
-                 area_path=area.path)
+    audit_record(
+        actor=actor,
+        action="department.create",
+        obj=dept,
+        changes=diff({}, snapshot(dept, ["code", "name", "area_id"])),
+        area_path=area.path,
+    )
     return dept
 
 
@@ -80,9 +94,13 @@ def role_assign(*, actor, user, role: str, area, department: Department | None =
         user=user, role=role, area=area, defaults={"department": department}
     )
     if created:
-        audit_record(actor=actor, action="role.assign", obj=assignment,
-                     changes={"role": [None, role], "area": [None, area.code]},
-                     area_path=area.path)
+        audit_record(
+            actor=actor,
+            action="role.assign",
+            obj=assignment,
+            changes={"role": [None, role], "area": [None, area.code]},
+            area_path=area.path,
+        )
     clear_role_cache(user)
     return assignment
 
@@ -90,16 +108,21 @@ def role_assign(*, actor, user, role: str, area, department: Department | None =
 @transaction.atomic
 def role_revoke(*, actor, assignment: RoleAssignment) -> None:
     _require_configure(actor, assignment.area)
-    audit_record(actor=actor, action="role.revoke", obj=assignment,
-                 changes={"role": [assignment.role, None], "area": [assignment.area.code, None]},
-                 area_path=assignment.area.path)
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        obj=assignment,
+        changes={"role": [assignment.role, None], "area": [assignment.area.code, None]},
+        area_path=assignment.area.path,
+    )
     assignment.delete()
     clear_role_cache(assignment.user)
 
 
 @transaction.atomic
-def object_share(*, actor, obj, user=None, department: Department | None = None,
-                 action: str = Action.VIEW) -> None:
+def object_share(
+    *, actor, obj, user=None, department: Department | None = None, action: str = Action.VIEW
+) -> None:
     """Share one object with one user or one department (django-guardian), on top of
     jurisdiction. Only someone who may change the object can share it."""
     from guardian.shortcuts import assign_perm
@@ -114,8 +137,13 @@ def object_share(*, actor, obj, user=None, department: Department | None = None,
     assign_perm(codename, target, obj)
     if user is not None:
         clear_role_cache(user)
-    audit_record(actor=actor, action="object.share", obj=obj,
-                 changes={"shared_with": [None, f"user:{user.pk}" if user else
-                                          f"department:{department.code}"],
-                          "permission": [None, action]},
-                 area_path=object_area_path(obj))
+    audit_record(
+        actor=actor,
+        action="object.share",
+        obj=obj,
+        changes={
+            "shared_with": [None, f"user:{user.pk}" if user else f"department:{department.code}"],
+            "permission": [None, action],
+        },
+        area_path=object_area_path(obj),
+    )

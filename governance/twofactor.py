@@ -26,8 +26,7 @@ from .audit import audit_record
 from .roles import Action, Role
 from .scoping import _assignments, path_in_jurisdiction
 
-TWO_FACTOR_ROLES = frozenset({Role.CITY_LEADER, Role.PROVINCE_LEADER, Role.ADMIN,
-                              Role.AUDITOR})
+TWO_FACTOR_ROLES = frozenset({Role.CITY_LEADER, Role.PROVINCE_LEADER, Role.ADMIN, Role.AUDITOR})
 DEVICE_NAME = "default"
 
 
@@ -89,9 +88,13 @@ def totp_enrol_confirm(*, actor, request, code: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_issue(actor)
-        audit_record(actor=actor, action="user.2fa_enrol", obj=actor,
-                     changes={"device": [None, "totp"], "recovery_codes": [None, len(codes)]},
-                     area_path=_audit_path(actor))
+        audit_record(
+            actor=actor,
+            action="user.2fa_enrol",
+            obj=actor,
+            changes={"device": [None, "totp"], "recovery_codes": [None, len(codes)]},
+            area_path=_audit_path(actor),
+        )
     django_otp.login(request, device)
     return codes
 
@@ -124,10 +127,13 @@ def two_factor_verify(*, actor, request, code: str) -> None:
         with transaction.atomic():
             used = static.verify_token(code.lower())
             if used:
-                audit_record(actor=actor, action="user.2fa_recovery_used", obj=actor,
-                             changes={"recovery_codes_left":
-                                      [None, static.token_set.count()]},
-                             area_path=_audit_path(actor))
+                audit_record(
+                    actor=actor,
+                    action="user.2fa_recovery_used",
+                    obj=actor,
+                    changes={"recovery_codes_left": [None, static.token_set.count()]},
+                    area_path=_audit_path(actor),
+                )
         if used:
             django_otp.login(request, static)
             return
@@ -144,12 +150,18 @@ def two_factor_reset(*, actor, user) -> None:
         raise ValidationError(_("不能重置自己的动态口令。"), code="forbidden")
     paths = list(user.role_assignments.values_list("area__path", flat=True))
     allowed = actor.is_superuser or any(
-        path_in_jurisdiction(actor, p, Action.CONFIGURE) for p in paths)
+        path_in_jurisdiction(actor, p, Action.CONFIGURE) for p in paths
+    )
     if not allowed:
         # The same answer as for a name that does not exist: an administrator of another
         # county must not learn which usernames exist there.
         raise ValidationError(_("用户不存在或不在您的管辖范围内。"), code="not_found")
     removed = TOTPDevice.objects.filter(user=user).delete()[0]
     StaticDevice.objects.filter(user=user).delete()
-    audit_record(actor=actor, action="user.2fa_reset", obj=user,
-                 changes={"devices": [removed, 0]}, area_path=_audit_path(user))
+    audit_record(
+        actor=actor,
+        action="user.2fa_reset",
+        obj=user,
+        changes={"devices": [removed, 0]},
+        area_path=_audit_path(user),
+    )

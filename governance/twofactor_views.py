@@ -31,10 +31,14 @@ from .twofactor import (
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_l("动态口令"), max_length=16, strip=True,
-                           widget=forms.TextInput(attrs={
-                               "autocomplete": "one-time-code", "inputmode": "numeric",
-                               "autofocus": True}))
+    code = forms.CharField(
+        label=_l("动态口令"),
+        max_length=16,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
 
 
 class ResetForm(forms.Form):
@@ -43,14 +47,15 @@ class ResetForm(forms.Form):
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
 
 def _grouped(secret: str) -> str:
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @never_cache
@@ -67,22 +72,35 @@ def setup(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            codes = totp_enrol_confirm(actor=request.user, request=request,
-                                       code=form.cleaned_data["code"])
+            codes = totp_enrol_confirm(
+                actor=request.user, request=request, code=form.cleaned_data["code"]
+            )
         except ValidationError as exc:
             form.add_error("code", exc)
         else:
             # Shown this once: the page is not cached and the codes are not kept in the
             # session.
-            return render(request, "governance/two_factor_codes.html",
-                          {"codes": codes, "next": _next(request)})
+            return render(
+                request,
+                "governance/two_factor_codes.html",
+                {"codes": codes, "next": _next(request)},
+            )
     secret = b32encode(device.bin_key).decode()
     # segno draws the otpauth URI as SVG paths: nothing user-typed reaches the markup.
-    qr = mark_safe(segno.make(device.config_url, error="m").svg_inline(
-        scale=5, title=_("动态口令绑定二维码")))
-    return render(request, "governance/two_factor_setup.html", {
-        "form": form, "qr": qr, "secret": _grouped(secret), "next": _next(request),
-    }, status=400 if form.is_bound and form.errors else 200)
+    qr = mark_safe(
+        segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("动态口令绑定二维码"))
+    )
+    return render(
+        request,
+        "governance/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": qr,
+            "secret": _grouped(secret),
+            "next": _next(request),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @never_cache
@@ -98,8 +116,7 @@ def verify(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            two_factor_verify(actor=request.user, request=request,
-                              code=form.cleaned_data["code"])
+            two_factor_verify(actor=request.user, request=request, code=form.cleaned_data["code"])
         except ValidationError as exc:
             request.user.refresh_from_db(fields=["locked_until", "failed_logins"])
             refusal = account_refusal(request.user)
@@ -110,9 +127,12 @@ def verify(request):
             form.add_error("code", exc)
         else:
             return redirect(_next(request))
-    return render(request, "governance/two_factor_verify.html",
-                  {"form": form, "next": _next(request)},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "governance/two_factor_verify.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @never_cache
@@ -125,8 +145,7 @@ def reset(request):
         raise Http404
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = get_user_model().objects.filter(
-            username=form.cleaned_data["username"]).first()
+        target = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
         try:
             if target is None:
                 raise ValidationError(_("用户不存在或不在您的管辖范围内。"), code="not_found")
@@ -134,8 +153,14 @@ def reset(request):
         except ValidationError as exc:
             form.add_error("username", exc)
         else:
-            messages.success(request, _("已重置 %(u)s 的动态口令,该用户下次登录时须重新绑定。")
-                             % {"u": target.username})
+            messages.success(
+                request,
+                _("已重置 %(u)s 的动态口令,该用户下次登录时须重新绑定。") % {"u": target.username},
+            )
             return redirect("two-factor-reset")
-    return render(request, "governance/two_factor_reset.html", {"form": form},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "governance/two_factor_reset.html",
+        {"form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )

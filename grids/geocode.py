@@ -31,10 +31,11 @@ def area_for_address(text: str) -> Area | None:
     text = (text or "").strip()[:MAX_ADDRESS_LENGTH]
     if len(text) < MIN_NAME_LENGTH:
         return None
-    matches = list(Area.objects.only("id", "code", "name", "level", "path", "parent_id")
-                   .annotate(name_length=Length("name"),
-                             at=StrIndex(Value(text), F("name")))
-                   .filter(name_length__gte=MIN_NAME_LENGTH, at__gt=0))
+    matches = list(
+        Area.objects.only("id", "code", "name", "level", "path", "parent_id")
+        .annotate(name_length=Length("name"), at=StrIndex(Value(text), F("name")))
+        .filter(name_length__gte=MIN_NAME_LENGTH, at__gt=0)
+    )
     if not matches:
         return None
     matched_paths = {a.path for a in matches}

@@ -51,8 +51,9 @@ class Scope:
         return sorted({c[:4] + "0" * 8 for c in self.counties})
 
 
-def resolve_scope(divisions: list[dict], *, city: str | None, counties: list[str],
-                  province: bool) -> Scope:
+def resolve_scope(
+    divisions: list[dict], *, city: str | None, counties: list[str], province: bool
+) -> Scope:
     prov = next(r["code"] for r in divisions if r["level"] == "1")
     all_counties = [r["code"] for r in divisions if r["level"] == "3"]
     if province:
@@ -147,8 +148,10 @@ class DemoLoader:
                     node = by_code[node["parent_code"]]
                     if node["level"] == "3":
                         county = node["code"]
-            if lv == 1 or (lv == 2 and r["code"] in self.scope.cities) or (
-                county in wanted_counties
+            if (
+                lv == 1
+                or (lv == 2 and r["code"] in self.scope.cities)
+                or (county in wanted_counties)
             ):
                 zone = bool(county and is_functional_zone(county))
                 keep.append((r["code"], r["name"], lv, r["parent_code"] or None, not zone))
@@ -281,4 +284,3 @@ class DemoLoader:
     def _level_of(self, code: str) -> int:
         self.cur.execute("SELECT level FROM grids_area WHERE code = %s", [code])
         return self.cur.fetchone()[0]
-

@@ -43,16 +43,19 @@ def parse_point(lng, lat, crs="wgs84") -> tuple[float, float, str]:
         x, y = float(lng), float(lat)
     except (TypeError, ValueError):
         raise LocateError("经纬度必须是数字 lng/lat must be numbers", "invalid") from None
-    if not (math.isfinite(x) and math.isfinite(y)) or not (-180 <= x <= 180) or not (
-        -90 <= y <= 90
+    if (
+        not (math.isfinite(x) and math.isfinite(y))
+        or not (-180 <= x <= 180)
+        or not (-90 <= y <= 90)
     ):
         raise LocateError(
             "经纬度超出范围(经度 -180~180,纬度 -90~90) lng/lat out of range", "out_of_range"
         )
     crs = (crs or "wgs84").lower()
     if crs not in CRS_CHOICES:
-        raise LocateError("坐标系须为 wgs84、gcj02 或 bd09 crs must be wgs84|gcj02|bd09",
-                          "invalid_crs")
+        raise LocateError(
+            "坐标系须为 wgs84、gcj02 或 bd09 crs must be wgs84|gcj02|bd09", "invalid_crs"
+        )
     return x, y, crs
 
 
@@ -67,5 +70,6 @@ def locate(lng: float, lat: float, crs: str = "wgs84") -> LocateResult | None:
     code, name, level, path, ancestors = row
     if isinstance(ancestors, str):
         ancestors = json.loads(ancestors)
-    return LocateResult(code=code, name=name, level=level, path=ancestors, area_path=path,
-                        lng=x, lat=y)
+    return LocateResult(
+        code=code, name=name, level=level, path=ancestors, area_path=path, lng=x, lat=y
+    )

@@ -35,7 +35,11 @@ class Area(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(_("路径"), max_length=120, unique=True)
@@ -46,8 +50,7 @@ class Area(models.Model):
     boundary_simple = models.MultiPolygonField(
         _("简化边界"), srid=4326, null=True, blank=True, spatial_index=False
     )
-    centroid = models.PointField(_("中心点"), srid=4326, null=True, blank=True,
-                                 spatial_index=False)
+    centroid = models.PointField(_("中心点"), srid=4326, null=True, blank=True, spatial_index=False)
     area_m2 = models.FloatField(_("面积(平方米)"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

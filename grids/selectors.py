@@ -14,8 +14,14 @@ from governance.scoping import jurisdiction_paths
 from .models import Area
 
 
-def area_list(*, user, level: int | None = None, parent: Area | None = None,
-              search: str = "", action: str = Action.VIEW):
+def area_list(
+    *,
+    user,
+    level: int | None = None,
+    parent: Area | None = None,
+    search: str = "",
+    action: str = Action.VIEW,
+):
     qs = Area.objects.restrict(user, action).defer("boundary", "boundary_simple")
     if level is not None:
         qs = qs.filter(level=level)
@@ -55,9 +61,7 @@ def area_staff(*, user, area: Area):
 
 
 def grid_workers(*, area: Area):
-    return RoleAssignment.objects.filter(area=area, role=Role.GRID_WORKER).select_related(
-        "user"
-    )
+    return RoleAssignment.objects.filter(area=area, role=Role.GRID_WORKER).select_related("user")
 
 
 def zoom_tolerance(zoom: int | None) -> float:

@@ -30,8 +30,13 @@ def area_rename(*, actor, area: Area, name: str) -> Area:
     before = snapshot(area, ["name"])
     area.name = name
     area.save(update_fields=["name", "updated_at"])
-    audit_record(actor=actor, action="area.rename", obj=area,
-                 changes=diff(before, snapshot(area, ["name"])), area_path=area.path)
+    audit_record(
+        actor=actor,
+        action="area.rename",
+        obj=area,
+        changes=diff(before, snapshot(area, ["name"])),
+        area_path=area.path,
+    )
     return area
 
 
@@ -55,8 +60,9 @@ class BoundaryImportResult:
 
 
 @transaction.atomic
-def boundaries_import(*, actor, features: list[tuple[str, str]], source: str = "",
-                      min_area_m2: float = 1.0) -> BoundaryImportResult:
+def boundaries_import(
+    *, actor, features: list[tuple[str, str]], source: str = "", min_area_m2: float = 1.0
+) -> BoundaryImportResult:
     """Replace the boundaries of the areas named by `features` ((code, WKB hex, WGS84)).
 
     The new boundaries are written, the topology of every parent touched is checked
@@ -77,8 +83,9 @@ def boundaries_import(*, actor, features: list[tuple[str, str]], source: str = "
         except ValidationError as exc:
             errors.append(exc.messages[0])
     if errors:
-        raise BoundaryImportRejected(_("边界文件被拒绝,未写入任何数据。"), errors=errors,
-                                     problems=[])
+        raise BoundaryImportRejected(
+            _("边界文件被拒绝,未写入任何数据。"), errors=errors, problems=[]
+        )
 
     with connection.cursor() as cur:
         cur.execute(
@@ -99,7 +106,8 @@ def boundaries_import(*, actor, features: list[tuple[str, str]], source: str = "
             raise BoundaryImportRejected(
                 _("边界文件被拒绝,未写入任何数据。"),
                 errors=[_("几何图形无效或不是面:%(c)s") % {"c": ", ".join(invalid)}],
-                problems=[])
+                problems=[],
+            )
         cur.execute(
             """
             UPDATE grids_area a SET updated_at = now(),
@@ -113,8 +121,9 @@ def boundaries_import(*, actor, features: list[tuple[str, str]], source: str = "
     parent_ids = {a.parent_id for a in touched if a.parent_id} | {a.id for a in touched}
     problems = check_topology(parent_ids=parent_ids, min_area_m2=min_area_m2)
     if problems:
-        raise BoundaryImportRejected(_("边界不符合拓扑规则,未写入任何数据。"), errors=[],
-                                     problems=problems)
+        raise BoundaryImportRejected(
+            _("边界不符合拓扑规则,未写入任何数据。"), errors=[], problems=problems
+        )
 
     ids = [a.id for a in touched]
     refresh_derived(path_prefix="", ids=ids)
@@ -123,14 +132,19 @@ def boundaries_import(*, actor, features: list[tuple[str, str]], source: str = "
         path_prefix="", ids=[a.id for a in touched if a.level == Level.GRID]
     )
     fresh = {a.code: a for a in Area.objects.filter(id__in=ids).only("code", "boundary")}
-    audit_records([
-        audit_entry(
-            actor=actor, action="area.boundary_import", obj=a, area_path=a.path,
-            changes={**diff(snapshot(a, ["boundary"]), snapshot(fresh[a.code], ["boundary"])),
-                     "source": [None, source]},
-        )
-        for a in touched
-    ])
+    audit_records(
+        [
+            audit_entry(
+                actor=actor,
+                action="area.boundary_import",
+                obj=a,
+                area_path=a.path,
+                changes={
+                    **diff(snapshot(a, ["boundary"]), snapshot(fresh[a.code], ["boundary"])),
+                    "source": [None, source],
+                },
+            )
+            for a in touched
+        ]
+    )
     return result
-
-

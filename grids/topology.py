@@ -38,8 +38,11 @@ class Problem:
 
     def describe(self) -> str:
         label = str(KIND_LABELS[self.kind])
-        other = f" ↔ {self.other_code}" if self.kind == "overlap" else (
-            f" ⊄ {self.other_code}" if self.kind == "outside" else "")
+        other = (
+            f" ↔ {self.other_code}"
+            if self.kind == "overlap"
+            else (f" ⊄ {self.other_code}" if self.kind == "outside" else "")
+        )
         return f"{label} [{self.kind}] {self.name}({self.code}){other}: {self.area_m2:,.1f} m²"
 
 
@@ -49,8 +52,9 @@ def _parent_filter(path_prefix: str | None, parent_ids) -> tuple[str, dict]:
     return "p.path LIKE %(prefix)s", {"prefix": (path_prefix or "") + "%"}
 
 
-def check_topology(*, path_prefix: str | None = None, parent_ids=None,
-                   min_area_m2: float = DEFAULT_MIN_AREA_M2) -> list[Problem]:
+def check_topology(
+    *, path_prefix: str | None = None, parent_ids=None, min_area_m2: float = DEFAULT_MIN_AREA_M2
+) -> list[Problem]:
     """Problems among the children of every parent under `path_prefix` (inclusive),
     or of the parents in `parent_ids`."""
     where, params = _parent_filter(path_prefix, parent_ids)

@@ -12,9 +12,14 @@ def home(request):
     roles = request.user.role_assignments.select_related("area", "department").order_by(
         "area__level"
     )
-    return render(request, "grids/home.html", {
-        "roles": roles, "roots": selectors.area_roots(user=request.user),
-    })
+    return render(
+        request,
+        "grids/home.html",
+        {
+            "roles": roles,
+            "roots": selectors.area_roots(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -34,9 +39,13 @@ def area_detail(request, code):
     children = selectors.area_list(user=request.user, parent=area).only(
         "code", "name", "level", "area_m2", "has_territory"
     )
-    return render(request, "grids/area_detail.html", {
-        "area": area,
-        "ancestors": selectors.area_ancestors(user=request.user, area=area),
-        "children": children,
-        "staff": selectors.area_staff(user=request.user, area=area),
-    })
+    return render(
+        request,
+        "grids/area_detail.html",
+        {
+            "area": area,
+            "ancestors": selectors.area_ancestors(user=request.user, area=area),
+            "children": children,
+            "staff": selectors.area_staff(user=request.user, area=area),
+        },
+    )

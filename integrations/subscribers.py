@@ -29,10 +29,18 @@ def _audience(message: OutboxMessage) -> list[Department]:
 
 def webhooks_for_change(message: OutboxMessage) -> None:
     dataset = message.topic.removeprefix("change.")
-    webhook_publish(event_type=f"{dataset}.changed", payload=message.payload,
-                    area_path=message.area_path, departments=_audience(message))
+    webhook_publish(
+        event_type=f"{dataset}.changed",
+        payload=message.payload,
+        area_path=message.area_path,
+        departments=_audience(message),
+    )
 
 
 def webhooks_for_event(message: OutboxMessage) -> None:
-    webhook_publish(event_type=message.topic, payload=message.payload,
-                    area_path=message.area_path, departments=_audience(message))
+    webhook_publish(
+        event_type=message.topic,
+        payload=message.payload,
+        area_path=message.area_path,
+        departments=_audience(message),
+    )

@@ -25,8 +25,9 @@ def area():
 @pytest.fixture
 def first_grid():
     def get(county_code: str) -> Area:
-        return (Area.objects.filter(level=6, code__startswith=county_code[:6])
-                .order_by("code").first())
+        return (
+            Area.objects.filter(level=6, code__startswith=county_code[:6]).order_by("code").first()
+        )
 
     return get
 
@@ -39,11 +40,13 @@ def make_user(db):
         counter["n"] += 1
         area_obj = Area.objects.get(code=area_code)
         name = username or f"{role}_{counter['n']}"
-        user = user_create(actor=None, username=name, password=PASSWORD, full_name=name,
-                           department=department)
+        user = user_create(
+            actor=None, username=name, password=PASSWORD, full_name=name, department=department
+        )
         if role == Role.DEPARTMENT_HANDLER and department is None:
-            department = department_create(actor=None, code=f"D{counter['n']}",
-                                           name="测试城管局", area=area_obj)
+            department = department_create(
+                actor=None, code=f"D{counter['n']}", name="测试城管局", area=area_obj
+            )
         role_assign(actor=None, user=user, role=role, area=area_obj, department=department)
         return user
 
@@ -82,8 +85,9 @@ def otp_verify_session(client, user) -> None:
 
     if not two_factor_required(user):
         return
-    device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
-              or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True))
+    device = TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first() or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -56,11 +56,20 @@ from governance.wsgi import application
 from tests.fixtures import OTPClient
 
 MAX_EXAMPLES = int(os.environ.get("GRIDGOV_FUZZ_EXAMPLES", "5"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
-FUZZ_SETTINGS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                         derandomize=True, suppress_health_check=list(HealthCheck),
-                         print_blob=False)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    print_blob=False,
+)
 
 
 def _schema(*, coverage: bool):
@@ -77,18 +86,36 @@ def world(db, settings, tmp_path, django_capture_on_commit_callbacks, server_exc
         ensure_demo_collection()
     ensure_demo_events()
     person = PersonTag.objects.filter(end_date__isnull=True).select_related("person").first()
-    first = {model: model.objects.order_by("pk").values_list("pk", flat=True).first()
-             for model in (House, Organisation, Place, Visit, VerificationTask, TaskItem,
-                           ImportJob, AuditLog, RoutingRule)}
+    first = {
+        model: model.objects.order_by("pk").values_list("pk", flat=True).first()
+        for model in (
+            House,
+            Organisation,
+            Place,
+            Visit,
+            VerificationTask,
+            TaskItem,
+            ImportJob,
+            AuditLog,
+            RoutingRule,
+        )
+    }
     ids = {
-        "people": person.person_id, "houses": first[House],
-        "organisations": first[Organisation], "places": first[Place],
-        "visits": first[Visit], "verifications": first[VerificationTask],
-        "task-items": first[TaskItem], "imports": first[ImportJob],
-        "audit-logs": first[AuditLog], "routing-rules": first[RoutingRule],
+        "people": person.person_id,
+        "houses": first[House],
+        "organisations": first[Organisation],
+        "places": first[Place],
+        "visits": first[Visit],
+        "verifications": first[VerificationTask],
+        "task-items": first[TaskItem],
+        "imports": first[ImportJob],
+        "audit-logs": first[AuditLog],
+        "routing-rules": first[RoutingRule],
         "events": Event.objects.order_by("pk").first().number,
-        "areas": person.person.grid.code, "event-categories": "0101",
-        "extra-schemas": "people", "tag-schemas": person.tag,
+        "areas": person.person.grid.code,
+        "event-categories": "0101",
+        "extra-schemas": "people",
+        "tag-schemas": person.tag,
     }
     dispatcher = User.objects.get(username="county_dispatcher")
     # The administrator is a two-factor role: no personal API token, a verified session
@@ -100,11 +127,13 @@ def world(db, settings, tmp_path, django_capture_on_commit_callbacks, server_exc
     class World:
         examples = itertools.count()
         auth = {
-            "admin": {"headers": {"Authorization": "", "X-CSRFToken": csrf},
-                      "cookies": {"sessionid": browser.cookies["sessionid"].value,
-                                  "csrftoken": csrf}},
-            "county_dispatcher": {"headers": {
-                "Authorization": f"Token {Token.objects.create(user=dispatcher).key}"}},
+            "admin": {
+                "headers": {"Authorization": "", "X-CSRFToken": csrf},
+                "cookies": {"sessionid": browser.cookies["sessionid"].value, "csrftoken": csrf},
+            },
+            "county_dispatcher": {
+                "headers": {"Authorization": f"Token {Token.objects.create(user=dispatcher).key}"}
+            },
         }
 
         @staticmethod
@@ -154,7 +183,9 @@ def _call_and_check(case, world, user, server_exceptions):
     assert not server_exceptions, server_exceptions[-1]
     if response.status_code in (401, 403):
         assert response.json()["code"] not in ("otp_required", "not_authenticated"), (
-            "the fuzzing user must be let in", response.json())
+            "the fuzzing user must be let in",
+            response.json(),
+        )
     case.validate_response(response, checks=CHECKS, headers=auth["headers"])
 
 

@@ -44,18 +44,34 @@ def targets(admin):
     from collection.validators import id_check_digit
 
     grid = Area.objects.get(code=GRID)
-    person = person_create(actor=None, grid=grid, name="边界",
-                           id_number=ID_NUMBER[:17] + id_check_digit(ID_NUMBER[:17]))
-    verification_tasks_create(dataset="people", source="edge",
-                              rows=[(person.pk, grid.pk, grid.path)])
+    person = person_create(
+        actor=None,
+        grid=grid,
+        name="边界",
+        id_number=ID_NUMBER[:17] + id_check_digit(ID_NUMBER[:17]),
+    )
+    verification_tasks_create(
+        dataset="people", source="edge", rows=[(person.pk, grid.pk, grid.path)]
+    )
     return {"person": person.pk, "task": VerificationTask.objects.get(source="edge").pk}
 
 
 def _written():
     """Everything a refused request must leave as it was (every write is audited)."""
-    return [m.objects.count() for m in (AuditLog, House, Organisation, Place, Visit, Person,
-                                        RoutingRule, TaskItem, Notification)] + [
-        VerificationTask.objects.filter(status="pending").count()]
+    return [
+        m.objects.count()
+        for m in (
+            AuditLog,
+            House,
+            Organisation,
+            Place,
+            Visit,
+            Person,
+            RoutingRule,
+            TaskItem,
+            Notification,
+        )
+    ] + [VerificationTask.objects.filter(status="pending").count()]
 
 
 def _assert_refused(r, status=400, code=None):
@@ -66,9 +82,17 @@ def _assert_refused(r, status=400, code=None):
         assert body["code"] == code, body
 
 
-POSTS = ["/api/v1/houses/", "/api/v1/organisations/", "/api/v1/places/", "/api/v1/visits/",
-         "/api/v1/routing-rules/", "/api/v1/task-items/", "/api/v1/notifications/read/",
-         "/api/v1/people/{person}/reveal/", "/api/v1/verifications/{task}/decide/"]
+POSTS = [
+    "/api/v1/houses/",
+    "/api/v1/organisations/",
+    "/api/v1/places/",
+    "/api/v1/visits/",
+    "/api/v1/routing-rules/",
+    "/api/v1/task-items/",
+    "/api/v1/notifications/read/",
+    "/api/v1/people/{person}/reveal/",
+    "/api/v1/verifications/{task}/decide/",
+]
 
 # The bodies that reached the views and broke them, and their neighbours.
 BAD_BODIES = [
@@ -77,11 +101,12 @@ BAD_BODIES = [
     ('"text"', "not_an_object"),
     ("42", "not_an_object"),
     ("null", "not_an_object"),
-    ('{"name": "a\\u0000b", "address": "a\\u0000b", "field": "id_number\\u0000"}',
-     "nul_character"),
+    ('{"name": "a\\u0000b", "address": "a\\u0000b", "field": "id_number\\u0000"}', "nul_character"),
     ('{"na\\u0000me": "x"}', "nul_character"),
-    ('{"grid": 100000000000000000000000000000, "ids": [100000000000000000000000000]}',
-     "number_out_of_range"),
+    (
+        '{"grid": 100000000000000000000000000000, "ids": [100000000000000000000000000]}',
+        "number_out_of_range",
+    ),
     ('{"lng": 1e999}', "number_out_of_range"),
     ('{"lng": NaN}', "parse_error"),
     ("[" * 5000 + "]" * 5000, None),
@@ -102,25 +127,29 @@ def test_nul_in_form_fields_is_refused(token_client, targets, path):
     before = _written()
     r = token_client.post(path.format(**targets), {"name": "a\x00", "field": "phone\x00"})
     _assert_refused(r, 400, "nul_character")
-    r = token_client.post(path.format(**targets), {"name": "x", "field\x00": "phone"},
-                          format="multipart")
+    r = token_client.post(
+        path.format(**targets), {"name": "x", "field\x00": "phone"}, format="multipart"
+    )
     _assert_refused(r, 400, "nul_character")
     assert _written() == before
 
 
-@pytest.mark.parametrize("path, params, code", [
-    ("/api/v1/people/export/", {"q": "\x00"}, "nul_character"),
-    ("/api/v1/people/export/", {"id_number": "2201\x00", "fmt": "csv"}, "nul_character"),
-    ("/api/v1/people/", {"q": "张\x00"}, "nul_character"),
-    ("/api/v1/places/", {"limit": "1" + "0" * 30}, "invalid_pagination"),
-    ("/api/v1/places/", {"limit": "0"}, "invalid_pagination"),
-    ("/api/v1/places/", {"offset": "-1"}, "invalid_pagination"),
-    ("/api/v1/places/", {"offset": "9" * 5000}, "invalid_pagination"),
-    ("/api/v1/task-items/", {"limit": "abc"}, "invalid_pagination"),
-    ("/api/v1/task-items/", {"limit": "99999999999999999999"}, "invalid_pagination"),
-    ("/api/v1/task-items/", {"grid": "\x00"}, "nul_character"),
-    ("/api/v1/areas/", {"search": "\x00"}, "nul_character"),
-])
+@pytest.mark.parametrize(
+    "path, params, code",
+    [
+        ("/api/v1/people/export/", {"q": "\x00"}, "nul_character"),
+        ("/api/v1/people/export/", {"id_number": "2201\x00", "fmt": "csv"}, "nul_character"),
+        ("/api/v1/people/", {"q": "张\x00"}, "nul_character"),
+        ("/api/v1/places/", {"limit": "1" + "0" * 30}, "invalid_pagination"),
+        ("/api/v1/places/", {"limit": "0"}, "invalid_pagination"),
+        ("/api/v1/places/", {"offset": "-1"}, "invalid_pagination"),
+        ("/api/v1/places/", {"offset": "9" * 5000}, "invalid_pagination"),
+        ("/api/v1/task-items/", {"limit": "abc"}, "invalid_pagination"),
+        ("/api/v1/task-items/", {"limit": "99999999999999999999"}, "invalid_pagination"),
+        ("/api/v1/task-items/", {"grid": "\x00"}, "nul_character"),
+        ("/api/v1/areas/", {"search": "\x00"}, "nul_character"),
+    ],
+)
 def test_bad_query_strings_are_refused(token_client, path, params, code):
     before = _written()
     _assert_refused(token_client.get(path, params), 400, code)
@@ -157,8 +186,9 @@ def test_reveal_takes_a_field_name_not_any_json_value(token_client, targets):
     (TypeError: unhashable type)."""
     before = _written()
     for field in ({"a": 1}, ["id_number"], 1, None):
-        r = token_client.post(f"/api/v1/people/{targets['person']}/reveal/", {"field": field},
-                              format="json")
+        r = token_client.post(
+            f"/api/v1/people/{targets['person']}/reveal/", {"field": field}, format="json"
+        )
         _assert_refused(r, 400, "invalid")
         assert "field" in r.json()["errors"]
     assert _written() == before
@@ -178,11 +208,15 @@ def test_absurd_numbers_in_any_query_parameter_are_never_a_server_error(token_cl
     for path, operations in schema["paths"].items():
         if "get" not in operations:
             continue
-        url = (path.replace("{code}", GRID).replace("{dataset}", "people")
-               .replace("{tag}", "x").replace("{number}", "SJ1").replace("{person_pk}", "1")
-               .replace("{id}", "1"))
-        names = {p["name"] for p in operations["get"].get("parameters", [])
-                 if p["in"] == "query"}
+        url = (
+            path.replace("{code}", GRID)
+            .replace("{dataset}", "people")
+            .replace("{tag}", "x")
+            .replace("{number}", "SJ1")
+            .replace("{person_pk}", "1")
+            .replace("{id}", "1")
+        )
+        names = {p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"}
         for name in names:
             for value in ABSURD:
                 params = {"dataset": "people", name: value}
@@ -200,18 +234,21 @@ def _answer(exc):
     return response.status_code, response.data
 
 
-@pytest.mark.parametrize("exc, status, code", [
-    (errors.Forbidden(), 403, "forbidden"),
-    (errors.NotFound(), 404, "not_found"),
-    (errors.Conflict(), 409, "conflict"),
-    (errors.Conflict("已被他人修改", code="concurrent_change"), 409, "concurrent_change"),
-    (errors.ServiceError("坏", code="invalid_state"), 400, "invalid_state"),
-    (EventActionError("您无权对该事件执行“受理”。", code="forbidden"), 403, "forbidden"),
-    (EventActionError("只能督办未办结的事件。", code="invalid_state"), 400, "invalid_state"),
-    (EventActionError("事件编号或查询码不正确。", code="not_found"), 404, "not_found"),
-    (LocateError("经纬度超出范围。", code="out_of_range"), 400, "out_of_range"),
-    (Person.DoesNotExist(), 404, "not_found"),
-])
+@pytest.mark.parametrize(
+    "exc, status, code",
+    [
+        (errors.Forbidden(), 403, "forbidden"),
+        (errors.NotFound(), 404, "not_found"),
+        (errors.Conflict(), 409, "conflict"),
+        (errors.Conflict("已被他人修改", code="concurrent_change"), 409, "concurrent_change"),
+        (errors.ServiceError("坏", code="invalid_state"), 400, "invalid_state"),
+        (EventActionError("您无权对该事件执行“受理”。", code="forbidden"), 403, "forbidden"),
+        (EventActionError("只能督办未办结的事件。", code="invalid_state"), 400, "invalid_state"),
+        (EventActionError("事件编号或查询码不正确。", code="not_found"), 404, "not_found"),
+        (LocateError("经纬度超出范围。", code="out_of_range"), 400, "out_of_range"),
+        (Person.DoesNotExist(), 404, "not_found"),
+    ],
+)
 def test_the_handler_maps_service_errors(exc, status, code):
     got_status, data = _answer(exc)
     assert (got_status, data["code"]) == (status, code)
@@ -235,8 +272,9 @@ def test_a_unique_violation_is_a_409_conflict(admin):
 
 
 def test_english_clients_read_english(token_client):
-    r = token_client.post("/api/v1/houses/", data="[]", content_type="application/json",
-                          HTTP_ACCEPT_LANGUAGE="en")
+    r = token_client.post(
+        "/api/v1/houses/", data="[]", content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert r.status_code == 400 and "JSON object" in r.json()["detail"]
     r = token_client.get("/api/v1/places/", {"limit": "0"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "whole number" in r.json()["detail"]
@@ -281,8 +319,11 @@ def _routes():
 
 def _pages_without_arguments():
     """Every named page of the URL conf that takes no argument (the API is fuzzed)."""
-    found = ["/" + route.lstrip("^").rstrip("$") for route in _routes()
-             if "<" not in route and "(" not in route]
+    found = [
+        "/" + route.lstrip("^").rstrip("$")
+        for route in _routes()
+        if "<" not in route and "(" not in route
+    ]
     skip = ("api/", "django-admin", "i18n/", "accounts/logout")
     return sorted({p for p in found if not p.lstrip("/").startswith(skip)})
 
@@ -312,8 +353,11 @@ def test_a_nul_in_a_posted_form_is_a_400_page(client, admin):
 
 
 def _pages_with_arguments():
-    return [route for route in _routes()
-            if "<" in route and not route.startswith(("api/", "django-admin"))]
+    return [
+        route
+        for route in _routes()
+        if "<" in route and not route.startswith(("api/", "django-admin"))
+    ]
 
 
 @pytest.mark.parametrize("garbage", ["99999999999999999999", "abc", "0", "-1"])
@@ -340,9 +384,14 @@ def test_garbage_ids_on_a_page_are_a_4xx_page(client, make_user):
 
     worker = make_user(Role.GRID_WORKER, GRID, "edge_worker")
     grid = Area.objects.get(code=GRID)
-    event = event_report(actor=worker, title="边界测试", description="x",
-                         category=EventCategory.objects.get(code="0101"),
-                         lng=grid.centroid.x, lat=grid.centroid.y)
+    event = event_report(
+        actor=worker,
+        title="边界测试",
+        description="x",
+        category=EventCategory.objects.get(code="0101"),
+        lng=grid.centroid.x,
+        lat=grid.centroid.y,
+    )
     client.force_login(worker)
     before = _written()
     r = client.post(f"/events/{event.number}/", {"kind": "answer", "card": "abc"})
@@ -350,4 +399,3 @@ def test_garbage_ids_on_a_page_are_a_4xx_page(client, make_user):
     r = client.post(f"/events/{event.number}/", {"kind": "answer", "card": "987654"})
     assert r.status_code == 404 and "未找到" in r.content.decode()
     assert _written() == before
-

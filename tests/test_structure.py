@@ -25,7 +25,7 @@ def _imported_modules(path: Path, root: Path = ROOT):
             for alias in node.names:
                 yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
+            base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join(base + (node.module.split(".") if node.module else []))
             yield node.lineno, module
             for alias in node.names:
@@ -53,13 +53,19 @@ def test_no_test_module_imports_another_test_module():
 def test_the_check_sees_each_way_of_importing_a_test_module(tmp_path):
     tests = tmp_path / "app" / "tests"
     tests.mkdir(parents=True)
-    for source in ["from .test_a import helper", "from . import test_a",
-                   "from app.tests.test_a import helper", "import app.tests.test_a",
-                   "from ..tests.test_a import helper"]:
+    for source in [
+        "from .test_a import helper",
+        "from . import test_a",
+        "from app.tests.test_a import helper",
+        "import app.tests.test_a",
+        "from ..tests.test_a import helper",
+    ]:
         (tests / "test_b.py").write_text(source + "\n")
-        found = [m for _, m in _imported_modules(tests / "test_b.py", tmp_path)
-                 if _is_test_module(m)]
+        found = [
+            m for _, m in _imported_modules(tests / "test_b.py", tmp_path) if _is_test_module(m)
+        ]
         assert found and found[0] == "app.tests.test_a", source
     (tests / "test_b.py").write_text("from .factories import helper\nfrom . import conftest\n")
-    assert not [m for _, m in _imported_modules(tests / "test_b.py", tmp_path)
-                if _is_test_module(m)]
+    assert not [
+        m for _, m in _imported_modules(tests / "test_b.py", tmp_path) if _is_test_module(m)
+    ]

@@ -118,8 +118,9 @@ def calendar_seed(*, years: list[int], actor=None) -> int:
 def _require_calendar_admin(actor) -> None:
     # The calendar is national: only a province-level administrator (or the system) edits
     # it. Province paths have one segment, as in governance.selectors.audit_log_list.
-    require(actor, WHOLE_PROVINCE, Action.CONFIGURE,
-            message=_("只有省级系统管理员可以维护工作日历。"))
+    require(
+        actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级系统管理员可以维护工作日历。")
+    )
 
 
 @transaction.atomic

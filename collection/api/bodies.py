@@ -46,10 +46,14 @@ class VisitCreateSerializer(serializers.Serializer):
     visited_at = serializers.DateTimeField()
     place = serializers.CharField(required=False, allow_blank=True)
     findings = serializers.CharField(required=False, allow_blank=True)
-    people = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
-                                   help_text="走访对象的人员编号 ids of the people visited")
-    report_category = serializers.CharField(required=False, allow_blank=True,
-                                            help_text="发现问题时上报事件的分类编码")
+    people = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="走访对象的人员编号 ids of the people visited",
+    )
+    report_category = serializers.CharField(
+        required=False, allow_blank=True, help_text="发现问题时上报事件的分类编码"
+    )
     report_title = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -64,7 +68,9 @@ class RevealedSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["confirmed", "corrected", "rejected"])
-    note = serializers.CharField(required=False, allow_blank=True,
-                                 help_text="驳回须说明原因 required when rejected")
-    corrections = serializers.DictField(required=False,
-                                        help_text="更正的字段及新值 (decision=corrected)")
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="驳回须说明原因 required when rejected"
+    )
+    corrections = serializers.DictField(
+        required=False, help_text="更正的字段及新值 (decision=corrected)"
+    )

@@ -28,8 +28,10 @@ class CatalogueView(APIView):
 
 
 FEED_SERIALIZERS = {
-    "people": (Person, PersonSerializer), "houses": (House, HouseSerializer),
-    "organisations": (Organisation, OrganisationSerializer), "places": (Place, PlaceSerializer),
+    "people": (Person, PersonSerializer),
+    "houses": (House, HouseSerializer),
+    "organisations": (Organisation, OrganisationSerializer),
+    "places": (Place, PlaceSerializer),
     "visits": (Visit, VisitSerializer),
 }
 
@@ -43,31 +45,51 @@ class ChangeFeedView(APIView):
     record is no longer visible to the reader: a removal follows).
     """
 
-    @extend_schema(parameters=[OpenApiParameter("dataset", str, required=True,
-                                                enum=list(FEED_SERIALIZERS)),
-                               OpenApiParameter("since", int), OpenApiParameter("limit", int)],
-                   responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dataset", str, required=True, enum=list(FEED_SERIALIZERS)),
+            OpenApiParameter("since", int),
+            OpenApiParameter("limit", int),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         dataset = request.query_params.get("dataset", "")
         if dataset not in FEED_SERIALIZERS:
-            return Response({"detail": "未知数据集 Unknown dataset.", "code": "invalid"},
-                            status=400)
+            return Response(
+                {"detail": "未知数据集 Unknown dataset.", "code": "invalid"}, status=400
+            )
         try:
             since = int(request.query_params.get("since", 0))
             limit = min(max(int(request.query_params.get("limit", 500)), 1), 1000)
         except ValueError:
-            return Response({"detail": "since 与 limit 须为整数 since/limit must be integers.",
-                             "code": "invalid"}, status=400)
-        changes = list(changes_since(user=request.user, dataset=dataset, since=since,
-                                     limit=limit))
+            return Response(
+                {
+                    "detail": "since 与 limit 须为整数 since/limit must be integers.",
+                    "code": "invalid",
+                },
+                status=400,
+            )
+        changes = list(changes_since(user=request.user, dataset=dataset, since=since, limit=limit))
         model, serializer = FEED_SERIALIZERS[dataset]
-        current = {str(o.pk): o for o in model.objects.restrict(request.user).filter(
-            pk__in=[c.object_id for c in changes])}
-        results = [{
-            "seq": c.seq, "op": c.op, "id": c.object_id, "at": c.at,
-            # A removal carries only the id: the record left this reader's area (it may
-            # come back in a later entry if the reader also sees where it went).
-            "data": serializer(current[c.object_id], context={"request": request}).data
-            if c.object_id in current and c.op != REMOVED else None,
-        } for c in changes]
+        current = {
+            str(o.pk): o
+            for o in model.objects.restrict(request.user).filter(
+                pk__in=[c.object_id for c in changes]
+            )
+        }
+        results = [
+            {
+                "seq": c.seq,
+                "op": c.op,
+                "id": c.object_id,
+                "at": c.at,
+                # A removal carries only the id: the record left this reader's area (it may
+                # come back in a later entry if the reader also sees where it went).
+                "data": serializer(current[c.object_id], context={"request": request}).data
+                if c.object_id in current and c.op != REMOVED
+                else None,
+            }
+            for c in changes
+        ]
         return Response({"next": changes[-1].seq if changes else since, "results": results})

@@ -24,8 +24,9 @@ def request_grid(request, code):
     return grid
 
 
-class GridRecordViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         ScopedViewSet):
+class GridRecordViewSet(
+    ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
     create_service = None
     fields = ()
 

@@ -45,15 +45,16 @@ class ExtraSchemaDetailView(APIView):
         self._check(dataset)
         return Response(_schema_row(dataset))
 
-    @extend_schema(request=OpenApiTypes.OBJECT,
-                   responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: ExtraSchemaSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
     def put(self, request, dataset):
         self._check(dataset)
         extra_fields.extra_schema_set(actor=request.user, dataset=dataset, schema=request.data)
         return Response(_schema_row(dataset))
 
-    @extend_schema(request=None,
-                   responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
+    @extend_schema(request=None, responses={200: ExtraSchemaSerializer, 403: ERROR, 404: ERROR})
     def delete(self, request, dataset):
         self._check(dataset)
         extra_fields.extra_schema_delete(actor=request.user, dataset=dataset)

@@ -15,8 +15,9 @@ from .common import GridRecordViewSet
 from .serializers import HouseSerializer, PersonSerializer
 
 
-@extend_schema_view(create=extend_schema(request=HouseCreateSerializer,
-                                         responses={201: HouseSerializer}))
+@extend_schema_view(
+    create=extend_schema(request=HouseCreateSerializer, responses={201: HouseSerializer})
+)
 class HouseViewSet(GridRecordViewSet):
     """实有房屋(含出租房)。"""
 
@@ -28,8 +29,9 @@ class HouseViewSet(GridRecordViewSet):
 
     def scoped_queryset(self):
         p = self.request.query_params
-        return selectors.house_list(user=self.request.user, q=p.get("q", ""),
-                                    use=p.get("use", ""), grid=p.get("grid", ""))
+        return selectors.house_list(
+            user=self.request.user, q=p.get("q", ""), use=p.get("use", ""), grid=p.get("grid", "")
+        )
 
     @extend_schema(responses={200: PersonSerializer(many=True)})
     @action(detail=True, pagination_class=None)
@@ -46,12 +48,23 @@ class PointsView(APIView):
     def get(self, request):
         features = []
         for h in selectors.house_list(user=request.user).filter(location__isnull=False)[:5000]:
-            features.append({"type": "Feature", "geometry": {
-                "type": "Point", "coordinates": [h.location.x, h.location.y]},
-                "properties": {"kind": "house", "label": h.address,
-                               "rental": h.use == House.Use.RENTAL}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [h.location.x, h.location.y]},
+                    "properties": {
+                        "kind": "house",
+                        "label": h.address,
+                        "rental": h.use == House.Use.RENTAL,
+                    },
+                }
+            )
         for p in selectors.place_list(user=request.user).filter(location__isnull=False)[:5000]:
-            features.append({"type": "Feature", "geometry": {
-                "type": "Point", "coordinates": [p.location.x, p.location.y]},
-                "properties": {"kind": "place", "label": p.name, "rental": False}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [p.location.x, p.location.y]},
+                    "properties": {"kind": "place", "label": p.name, "rental": False},
+                }
+            )
         return Response({"type": "FeatureCollection", "features": features})

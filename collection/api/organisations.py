@@ -10,8 +10,11 @@ from .common import GridRecordViewSet
 from .serializers import OrganisationSerializer, PlaceSerializer
 
 
-@extend_schema_view(create=extend_schema(request=OrganisationCreateSerializer,
-                                         responses={201: OrganisationSerializer}))
+@extend_schema_view(
+    create=extend_schema(
+        request=OrganisationCreateSerializer, responses={201: OrganisationSerializer}
+    )
+)
 class OrganisationViewSet(GridRecordViewSet):
     """非公有制经济组织与社会组织(统一社会信用代码按 GB 32100 校验)。"""
 
@@ -23,12 +26,14 @@ class OrganisationViewSet(GridRecordViewSet):
 
     def scoped_queryset(self):
         p = self.request.query_params
-        return selectors.organisation_list(user=self.request.user, q=p.get("q", ""),
-                                           kind=p.get("kind", ""), grid=p.get("grid", ""))
+        return selectors.organisation_list(
+            user=self.request.user, q=p.get("q", ""), kind=p.get("kind", ""), grid=p.get("grid", "")
+        )
 
 
-@extend_schema_view(create=extend_schema(request=PlaceCreateSerializer,
-                                         responses={201: PlaceSerializer}))
+@extend_schema_view(
+    create=extend_schema(request=PlaceCreateSerializer, responses={201: PlaceSerializer})
+)
 class PlaceViewSet(GridRecordViewSet):
     """重点场所与校园周边。"""
 

@@ -17,8 +17,7 @@ from .exports import ExportMixin
 from .serializers import PersonSerializer, PersonWriteSerializer
 
 
-class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                    ScopedViewSet):
+class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """实有人口:按管辖范围列出、查看、登记、修改;证件号码与电话按角色脱敏。"""
 
     serializer_class = PersonSerializer
@@ -27,14 +26,24 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     def scoped_queryset(self):
         p = self.request.query_params
-        return selectors.person_list(user=self.request.user, q=p.get("q", ""),
-                                     id_number=p.get("id_number", ""), tag=p.get("tag", ""),
-                                     kind=p.get("kind", ""), grid=p.get("grid", "")
-                                     ).prefetch_related("tags")
+        return selectors.person_list(
+            user=self.request.user,
+            q=p.get("q", ""),
+            id_number=p.get("id_number", ""),
+            tag=p.get("tag", ""),
+            kind=p.get("kind", ""),
+            grid=p.get("grid", ""),
+        ).prefetch_related("tags")
 
-    @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("id_number", str),
-                               OpenApiParameter("tag", str), OpenApiParameter("kind", str),
-                               OpenApiParameter("grid", str)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str),
+            OpenApiParameter("id_number", str),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("grid", str),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -43,12 +52,16 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         if "house" in data:
-            data["house"] = House.objects.restrict(request.user).filter(
-                pk=data["house"]).first() if data["house"] else None
+            data["house"] = (
+                House.objects.restrict(request.user).filter(pk=data["house"]).first()
+                if data["house"]
+                else None
+            )
         return data
 
-    @extend_schema(request=PersonWriteSerializer,
-                   responses={201: PersonSerializer, 202: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=PersonWriteSerializer, responses={201: PersonSerializer, 202: OpenApiTypes.OBJECT}
+    )
     def create(self, request):
         """登记;证件号码已在管辖范围外登记的,不透露该记录,改为向原登记地提交迁入申请(202)。
         A number held outside the caller's jurisdiction is not disclosed: a transfer request
@@ -58,18 +71,18 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
             grid = request_grid(request, data.pop("grid", None))
             person = services.person_create(actor=request.user, grid=grid, **data)
         except PersonTransferRequested as exc:
-            return Response({"detail": " ".join(exc.messages), "code": exc.code,
-                             "transfer": exc.transfer.pk}, status=202)
-        return Response(PersonSerializer(person, context={"request": request}).data,
-                        status=201)
+            return Response(
+                {"detail": " ".join(exc.messages), "code": exc.code, "transfer": exc.transfer.pk},
+                status=202,
+            )
+        return Response(PersonSerializer(person, context={"request": request}).data, status=201)
 
     @extend_schema(request=PersonWriteSerializer, responses={200: PersonSerializer})
     def partial_update(self, request, pk=None):
         person = self.get_object()
         data = self._data(request)
         grid = request_grid(request, data.pop("grid")) if "grid" in data else None
-        person = services.person_update(actor=request.user, person=person, grid=grid,
-                                        **data)
+        person = services.person_update(actor=request.user, person=person, grid=grid, **data)
         return Response(PersonSerializer(person, context={"request": request}).data)
 
     @extend_schema(request=RevealSerializer, responses={200: RevealedSerializer})

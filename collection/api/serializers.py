@@ -18,8 +18,12 @@ class ProtectedField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, obj):
-        return policy.present(self.context["request"].user, self.policy_field,
-                              getattr(obj, self.policy_field), area_path=obj.area_path)
+        return policy.present(
+            self.context["request"].user,
+            self.policy_field,
+            getattr(obj, self.policy_field),
+            area_path=obj.area_path,
+        )
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -32,8 +36,17 @@ class TagSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PersonTag
-        fields = ["tag", "tag_label", "active", "start_date", "end_date", "ended_reason",
-                  "responsible", "visit_every_days", "extra"]
+        fields = [
+            "tag",
+            "tag_label",
+            "active",
+            "start_date",
+            "end_date",
+            "ended_reason",
+            "responsible",
+            "visit_every_days",
+            "extra",
+        ]
 
     def get_active(self, obj) -> bool:
         return obj.end_date is None
@@ -50,8 +63,12 @@ class TagSerializer(serializers.ModelSerializer):
         if schemas is None:
             schemas = self.context["_tag_schemas"] = tag_schemas()
         request = self.context.get("request")
-        return present_extra(getattr(request, "user", None), schemas[obj.tag], obj.extra,
-                             area_path=obj.person.area_path)
+        return present_extra(
+            getattr(request, "user", None),
+            schemas[obj.tag],
+            obj.extra,
+            area_path=obj.person.area_path,
+        )
 
 
 class PersonTagSerializer(TagSerializer):
@@ -108,9 +125,25 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "doc_type", "id_number", "gender", "birth_date", "ethnicity",
-                  "phone", "kind", "household_address", "residence_address", "house",
-                  "relation", "grid", "tags", "extra", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "doc_type",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "phone",
+            "kind",
+            "household_address",
+            "residence_address",
+            "house",
+            "relation",
+            "grid",
+            "tags",
+            "extra",
+            "updated_at",
+        ]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_extra(self, obj):
@@ -124,8 +157,9 @@ class PersonSerializer(serializers.ModelSerializer):
         if schema is None:
             schema = self.context["_people_schema"] = extra_schema("people")
         request = self.context.get("request")
-        return present_extra(getattr(request, "user", None), schema, obj.extra,
-                             area_path=obj.area_path)
+        return present_extra(
+            getattr(request, "user", None), schema, obj.extra, area_path=obj.area_path
+        )
 
 
 class PersonWriteSerializer(serializers.Serializer):
@@ -171,10 +205,10 @@ class PlaceSerializer(serializers.ModelSerializer):
 class VisitSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="grid.code", read_only=True)
     visitor = serializers.CharField(source="visitor.username", read_only=True)
-    event = serializers.CharField(source="event.number", read_only=True, default=None,
-                                  allow_null=True)
+    event = serializers.CharField(
+        source="event.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Visit
-        fields = ["id", "visited_at", "place", "findings", "grid", "visitor", "people",
-                  "event"]
+        fields = ["id", "visited_at", "place", "findings", "grid", "visitor", "people", "event"]

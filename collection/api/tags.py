@@ -48,8 +48,9 @@ def _service_kwargs(data: dict) -> dict:
         pk = data["responsible"]
         user = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
         if pk is not None and user is None:
-            raise ValidationError(_("责任人须在该人员所在网格或其上级区域任职。"),
-                                  code="invalid_responsible")
+            raise ValidationError(
+                _("责任人须在该人员所在网格或其上级区域任职。"), code="invalid_responsible"
+            )
         kwargs["responsible"] = user
     return kwargs
 
@@ -65,22 +66,30 @@ class PersonTagListView(APIView):
     (201 / 200). `extra` is validated against the tag's schema (see tag-schemas/);
     on failure `errors` maps each field to its message."""
 
-    @extend_schema(parameters=[OpenApiParameter("include_ended", bool,
-                                                description="也列出已结束的标签")],
-                   responses={200: PersonTagSerializer(many=True), 404: ERROR})
+    @extend_schema(
+        parameters=[OpenApiParameter("include_ended", bool, description="也列出已结束的标签")],
+        responses={200: PersonTagSerializer(many=True), 404: ERROR},
+    )
     def get(self, request, person_pk):
         include = request.query_params.get("include_ended", "") in ("1", "true", "True")
         try:
-            rows = tag_services.person_tag_list(user=request.user, person_pk=person_pk,
-                                                include_ended=include)
+            rows = tag_services.person_tag_list(
+                user=request.user, person_pk=person_pk, include_ended=include
+            )
         except Person.DoesNotExist:
             raise _not_found() from None
-        return Response(PersonTagSerializer(rows, many=True,
-                                            context={"request": request}).data)
+        return Response(PersonTagSerializer(rows, many=True, context={"request": request}).data)
 
-    @extend_schema(request=TagWriteSerializer,
-                   responses={201: PersonTagSerializer, 200: PersonTagSerializer,
-                              400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=TagWriteSerializer,
+        responses={
+            201: PersonTagSerializer,
+            200: PersonTagSerializer,
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+        },
+    )
     def post(self, request, person_pk):
         person = _person(request, person_pk)
         s = TagWriteSerializer(data=request.data)
@@ -89,8 +98,8 @@ class PersonTagListView(APIView):
         if not data.get("tag"):
             return Response({"detail": _("请选择人员类别。"), "code": "required"}, status=400)
         tag_obj, created = tag_services.person_tag_set(
-            actor=request.user, person=person, tag=data.pop("tag"),
-            **_service_kwargs(data))
+            actor=request.user, person=person, tag=data.pop("tag"), **_service_kwargs(data)
+        )
         return _out(request, tag_obj, status=201 if created else 200)
 
 
@@ -104,41 +113,59 @@ class PersonTagDetailView(APIView):
     def get(self, request, person_pk, tag):
         return _out(request, _tag(request, person_pk, tag))
 
-    @extend_schema(request=TagWriteSerializer,
-                   responses={200: PersonTagSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=TagWriteSerializer,
+        responses={200: PersonTagSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
     def patch(self, request, person_pk, tag):
         tag_obj = _tag(request, person_pk, tag)
         s = TagWriteSerializer(data=request.data, partial=True)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         if data.pop("tag", tag) != tag:
-            return Response({"detail": _("不能修改人员类别,请结束后重新登记。"),
-                             "code": "invalid"}, status=400)
+            return Response(
+                {"detail": _("不能修改人员类别,请结束后重新登记。"), "code": "invalid"}, status=400
+            )
         tag_obj, _created = tag_services.person_tag_set(
-            actor=request.user, person=tag_obj.person, tag=tag, **_service_kwargs(data))
+            actor=request.user, person=tag_obj.person, tag=tag, **_service_kwargs(data)
+        )
         return _out(request, tag_obj)
 
-    @extend_schema(request=TagEndSerializer,
-                   parameters=[OpenApiParameter("reason", str), OpenApiParameter(
-                       "end_date", OpenApiTypes.DATE)],
-                   responses={200: PersonTagSerializer, 400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=TagEndSerializer,
+        parameters=[
+            OpenApiParameter("reason", str),
+            OpenApiParameter("end_date", OpenApiTypes.DATE),
+        ],
+        responses={200: PersonTagSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
     def delete(self, request, person_pk, tag):
         tag_obj = _tag(request, person_pk, tag)
         s = TagEndSerializer(data=request.data or request.query_params)
         s.is_valid(raise_exception=True)
         tag_obj = tag_services.person_tag_end(
-            actor=request.user, tag_obj=tag_obj, end_date=s.validated_data.get("end_date"),
-            reason=s.validated_data["reason"])
+            actor=request.user,
+            tag_obj=tag_obj,
+            end_date=s.validated_data.get("end_date"),
+            reason=s.validated_data["reason"],
+        )
         return _out(request, tag_obj)
 
 
 def _schema_rows(tags=None) -> list[dict]:
     schemas = tag_services.tag_schemas()
     overridden = tag_services.tag_schema_overridden()
-    return [{"tag": t, "label": str(label), "overridden": t in overridden,
-             "visit_every_days": tag_services.default_visit_every_days(t, schemas[t]),
-             "schema": schemas[t]}
-            for t, label in PersonTag.Tag.choices if tags is None or t in tags]
+    return [
+        {
+            "tag": t,
+            "label": str(label),
+            "overridden": t in overridden,
+            "visit_every_days": tag_services.default_visit_every_days(t, schemas[t]),
+            "schema": schemas[t],
+        }
+        for t, label in PersonTag.Tag.choices
+        if tags is None or t in tags
+    ]
 
 
 class TagSchemaListView(APIView):
@@ -161,8 +188,9 @@ class TagSchemaDetailView(APIView):
         self._check(tag)
         return Response(_schema_rows({tag})[0])
 
-    @extend_schema(request=OpenApiTypes.OBJECT,
-                   responses={200: TagSchemaSerializer, 400: ERROR, 403: ERROR})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses={200: TagSchemaSerializer, 400: ERROR, 403: ERROR}
+    )
     def put(self, request, tag):
         self._check(tag)
         tag_services.tag_schema_override(actor=request.user, tag=tag, schema=request.data)

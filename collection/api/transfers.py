@@ -21,9 +21,22 @@ class PersonTransferSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PersonTransfer
-        fields = ["id", "name", "id_number_masked", "to_grid", "to_grid_name",
-                  "residence_address", "note", "status", "requested_by", "requested_at",
-                  "decided_at", "reason", "side", "person"]
+        fields = [
+            "id",
+            "name",
+            "id_number_masked",
+            "to_grid",
+            "to_grid_name",
+            "residence_address",
+            "note",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_at",
+            "reason",
+            "side",
+            "person",
+        ]
 
     def get_side(self, obj) -> str:
         return transfers.person_transfer_side(self.context["request"].user, obj)
@@ -35,12 +48,10 @@ class PersonTransferSerializer(serializers.ModelSerializer):
 
 class TransferDecisionSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True,
-                                   default="")
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            ScopedViewSet):
+class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """迁入申请:本辖区提出的和待本辖区确认的。Transfer requests made or to decide."""
 
     serializer_class = PersonTransferSerializer
@@ -60,13 +71,18 @@ class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         transfer = self.get_object()
         s = TransferDecisionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        return self._answer(request, lambda: transfers.person_transfer_decide(
-            actor=request.user, transfer=transfer, **s.validated_data))
+        return self._answer(
+            request,
+            lambda: transfers.person_transfer_decide(
+                actor=request.user, transfer=transfer, **s.validated_data
+            ),
+        )
 
     @extend_schema(request=None, responses={200: PersonTransferSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """申请方撤回。The requesting side withdraws its request."""
         transfer = self.get_object()
-        return self._answer(request, lambda: transfers.person_transfer_cancel(
-            actor=request.user, transfer=transfer))
+        return self._answer(
+            request, lambda: transfers.person_transfer_cancel(actor=request.user, transfer=transfer)
+        )

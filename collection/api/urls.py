@@ -34,11 +34,11 @@ urlpatterns = [
     path("grid-duties/", GridDutiesView.as_view(), name="grid-duties"),
     path("collection-points/", PointsView.as_view(), name="collection-points"),
     path("people/<int:person_pk>/tags/", PersonTagListView.as_view(), name="person-tags"),
-    path("people/<int:person_pk>/tags/<str:tag>/", PersonTagDetailView.as_view(),
-         name="person-tag"),
+    path(
+        "people/<int:person_pk>/tags/<str:tag>/", PersonTagDetailView.as_view(), name="person-tag"
+    ),
     path("tag-schemas/", TagSchemaListView.as_view(), name="tag-schemas"),
     path("tag-schemas/<str:tag>/", TagSchemaDetailView.as_view(), name="tag-schema"),
     path("extra-schemas/", ExtraSchemaListView.as_view(), name="extra-schemas"),
-    path("extra-schemas/<str:dataset>/", ExtraSchemaDetailView.as_view(),
-         name="extra-schema"),
+    path("extra-schemas/<str:dataset>/", ExtraSchemaDetailView.as_view(), name="extra-schema"),
 ] + router.urls

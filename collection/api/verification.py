@@ -18,14 +18,25 @@ class VerificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VerificationTask
-        fields = ["id", "dataset", "object_id", "grid", "source", "status", "note",
-                  "decided_at", "created_at"]
+        fields = [
+            "id",
+            "dataset",
+            "object_id",
+            "grid",
+            "source",
+            "status",
+            "note",
+            "decided_at",
+            "created_at",
+        ]
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
-    "status", str, enum=list(VerificationTask.Status.values))]))
-class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          ScopedViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=list(VerificationTask.Status.values))]
+    )
+)
+class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """核准任务:部门下推的数据由网格员确认、更正或驳回。"""
 
     serializer_class = VerificationSerializer
@@ -33,25 +44,41 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def scoped_queryset(self):
         return verification.verification_task_list(
-            user=self.request.user, status=self.request.query_params.get("status") or "")
+            user=self.request.user, status=self.request.query_params.get("status") or ""
+        )
 
-    @extend_schema(request=DecideSerializer, responses={200: VerificationSerializer, 400: ERROR,
-                                                        403: ERROR, 404: ERROR})
+    @extend_schema(
+        request=DecideSerializer,
+        responses={200: VerificationSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         task = verification.verification_decide(
-            actor=request.user, task=self.get_object(),
-            decision=request.data.get("decision", ""), note=request.data.get("note", ""),
-            corrections=request.data.get("corrections") or None)
+            actor=request.user,
+            task=self.get_object(),
+            decision=request.data.get("decision", ""),
+            note=request.data.get("note", ""),
+            corrections=request.data.get("corrections") or None,
+        )
         return Response(VerificationSerializer(task).data)
 
-    @extend_schema(parameters=[OpenApiParameter(
-        "level", int, enum=list(verification.PROGRESS_LEVELS),
-        description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)")],
-        responses={200: LIST_OF_OBJECTS, 400: ERROR})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "level",
+                int,
+                enum=list(verification.PROGRESS_LEVELS),
+                description="汇总层级:3 县区、4 乡镇、5 村社区、6 网格(默认)",
+            )
+        ],
+        responses={200: LIST_OF_OBJECTS, 400: ERROR},
+    )
     @action(detail=False)
     def progress(self, request):
         """核准进度:按网格,或按 ?level= 汇总到县区、乡镇、村社区。"""
         raw = request.query_params.get("level", "6")
-        return Response(verification.verification_progress(
-            user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1))
+        return Response(
+            verification.verification_progress(
+                user=request.user, level=int(raw) if raw.isdigit() and len(raw) < 3 else -1
+            )
+        )

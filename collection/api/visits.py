@@ -15,8 +15,7 @@ from .exports import ExportMixin
 from .serializers import VisitSerializer
 
 
-class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                   ScopedViewSet):
+class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """走访记录。"""
 
     serializer_class = VisitSerializer
@@ -33,18 +32,32 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         except ValueError:  # well formed but not a real time, e.g. month 13
             visited_at = None
         if visited_at is None:
-            return Response({"detail": "请填写有效的走访时间(ISO 8601) / visited_at is "
-                                       "required (ISO 8601).", "code": "required"}, status=400)
+            return Response(
+                {
+                    "detail": "请填写有效的走访时间(ISO 8601) / visited_at is required (ISO 8601).",
+                    "code": "required",
+                },
+                status=400,
+            )
         ids = request.data.get("people") or []
         if not isinstance(ids, list) or not all(str(i).isdigit() for i in ids):
-            return Response({"detail": "people 须为人员编号列表 / people must be a list of "
-                                       "ids.", "code": "invalid"}, status=400)
+            return Response(
+                {
+                    "detail": "people 须为人员编号列表 / people must be a list of ids.",
+                    "code": "invalid",
+                },
+                status=400,
+            )
         grid = request_grid(request, request.data.get("grid"))
-        people = selectors.person_list(user=request.user).filter(
-            pk__in=[int(i) for i in ids])
+        people = selectors.person_list(user=request.user).filter(pk__in=[int(i) for i in ids])
         visit = services.visit_create(
-            actor=request.user, grid=grid, visited_at=visited_at,
-            place=request.data.get("place", ""), findings=request.data.get("findings", ""),
-            people=people, report_category=request.data.get("report_category") or "",
-            report_title=request.data.get("report_title") or "")
+            actor=request.user,
+            grid=grid,
+            visited_at=visited_at,
+            place=request.data.get("place", ""),
+            findings=request.data.get("findings", ""),
+            people=people,
+            report_category=request.data.get("report_category") or "",
+            report_title=request.data.get("report_title") or "",
+        )
         return Response(VisitSerializer(visit).data, status=201)

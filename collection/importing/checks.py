@@ -61,8 +61,9 @@ def _where(mask: pd.Series, message: str, errors: pd.Series) -> pd.Series:
     return errors.mask(mask & (errors == ""), message)
 
 
-def _per_cell(cells: pd.Series, mask: pd.Series, validate: Callable[[str], object],
-              errors: pd.Series) -> pd.Series:
+def _per_cell(
+    cells: pd.Series, mask: pd.Series, validate: Callable[[str], object], errors: pd.Series
+) -> pd.Series:
     """The validator's own message for each cell of `mask` (a few cells: the bad ones)."""
     for number in cells.index[mask & (errors == "")]:
         try:
@@ -82,9 +83,11 @@ def text(name: str, header: str, *, max_length: int, required: bool = False) -> 
         errors = no_errors(cells)
         if required:
             errors = _where(cells == "", _("请填写%(label)s。") % {"label": header}, errors)
-        errors = _where(cells.str.len() > max_length,
-                        _("%(label)s不能超过 %(n)d 个字。") % {"label": header, "n": max_length},
-                        errors)
+        errors = _where(
+            cells.str.len() > max_length,
+            _("%(label)s不能超过 %(n)d 个字。") % {"label": header, "n": max_length},
+            errors,
+        )
         return Result({name: _optional(cells)}, {header: errors})
 
     return check
@@ -103,9 +106,11 @@ def choice(name: str, header: str, labels: dict[str, str], *, required: bool = F
         bad = (cells != "") & ~cells.isin(list(lookup))
         for number in cells.index[bad & (errors == "")]:
             errors[number] = _("%(label)s“%(value)s”无效,应为 %(choices)s 之一。") % {
-                "label": header, "value": cells[number], "choices": "、".join(labels)}
-        return Result({name: _optional(cells).map(lookup, na_action="ignore")},
-                      {header: errors})
+                "label": header,
+                "value": cells[number],
+                "choices": "、".join(labels),
+            }
+        return Result({name: _optional(cells).map(lookup, na_action="ignore")}, {header: errors})
 
     return check
 
@@ -138,14 +143,18 @@ def id_numbers(header: str, doc_header: str, doc_labels: dict[str, str]) -> Chec
         bad_doc = (doc_cells != "") & ~doc_cells.isin(list(lookup))
         for number in cells.index[bad_doc]:
             doc_errors[number] = _("%(label)s“%(value)s”无效,应为 %(choices)s 之一。") % {
-                "label": doc_header, "value": doc_cells[number],
-                "choices": "、".join(doc_labels)}
+                "label": doc_header,
+                "value": doc_cells[number],
+                "choices": "、".join(doc_labels),
+            }
         doc = doc_cells.map(lookup).fillna(ID_CARD)
         numbers = cells.str.upper()
         errors = _where(numbers == "", _("请填写证件号码。"), no_errors(cells))
-        errors = _where(numbers.str.fullmatch(_SCIENTIFIC, case=False),
-                        _("证件号码被存成了数字(科学计数法),后几位可能已丢失;"
-                          "请把该列设为文本后重新填写。"), errors)
+        errors = _where(
+            numbers.str.fullmatch(_SCIENTIFIC, case=False),
+            _("证件号码被存成了数字(科学计数法),后几位可能已丢失;请把该列设为文本后重新填写。"),
+            errors,
+        )
         cards = doc == ID_CARD
         good, born = _valid_id_cards(numbers)
         errors = _per_cell(numbers, cards & ~good, validate_id_number, errors)
@@ -171,10 +180,15 @@ def _valid_id_cards(numbers: pd.Series) -> tuple[pd.Series, pd.Series]:
     good = shaped & born.notna() & (born >= pd.Timestamp(EARLIEST_BIRTH_DATE)) & (born <= today)
     if good.any():
         chosen = numbers[good]
-        digits = (np.frombuffer("".join(chosen).encode("ascii"), dtype=np.uint8)
-                  .reshape(-1, 18).astype(np.int64) - 48)
+        digits = (
+            np.frombuffer("".join(chosen).encode("ascii"), dtype=np.uint8)
+            .reshape(-1, 18)
+            .astype(np.int64)
+            - 48
+        )
         expected = np.frombuffer(ID_CHECK_CHARS.encode(), dtype=np.uint8)[
-            (digits[:, :17] @ np.array(ID_WEIGHTS, dtype=np.int64)) % 11]
+            (digits[:, :17] @ np.array(ID_WEIGHTS, dtype=np.int64)) % 11
+        ]
         actual = np.frombuffer("".join(chosen.str[17]).encode("ascii"), dtype=np.uint8)
         good.loc[chosen.index] = expected == actual
     return good, born.dt.strftime("%Y-%m-%d").where(good, None)
@@ -189,10 +203,12 @@ def mobiles(name: str, header: str) -> Check:
 
     def check(frame: pd.DataFrame) -> Result:
         cells = column(frame, header)
-        numbers = (cells.str.replace(_MOBILE_NOISE, "", regex=True)
-                   .str.replace(r"^(\+86|0086)", "", regex=True))
-        numbers = numbers.where(~((numbers.str.len() == 13) & numbers.str.startswith("86")),
-                                numbers.str[2:])
+        numbers = cells.str.replace(_MOBILE_NOISE, "", regex=True).str.replace(
+            r"^(\+86|0086)", "", regex=True
+        )
+        numbers = numbers.where(
+            ~((numbers.str.len() == 13) & numbers.str.startswith("86")), numbers.str[2:]
+        )
         bad = (cells != "") & ~numbers.str.fullmatch(r"1[3-9]\d{9}")
         errors = _where(bad, _("手机号码应为以 13 到 19 开头的 11 位数字。"), no_errors(cells))
         return Result({name: numbers.where(cells != "", None)}, {header: errors})
@@ -218,8 +234,15 @@ def credit_codes(name: str, header: str) -> Check:
 
 # -- locations ----------------------------------------------------------------------------
 
-CRS_LABELS = {"WGS84": "wgs84", "GPS": "wgs84", "GCJ02": "gcj02", "高德": "gcj02",
-              "腾讯": "gcj02", "BD09": "bd09", "百度": "bd09"}
+CRS_LABELS = {
+    "WGS84": "wgs84",
+    "GPS": "wgs84",
+    "GCJ02": "gcj02",
+    "高德": "gcj02",
+    "腾讯": "gcj02",
+    "BD09": "bd09",
+    "百度": "bd09",
+}
 # Generous bounds of China: a swapped or mistyped coordinate falls outside.
 LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
 
@@ -240,12 +263,19 @@ def coordinates(lon_header: str, lat_header: str, crs_header: str) -> Check:
         only_one = (cells == "") != (lat_cells == "")
         lon_err = _where(only_one & (cells == ""), _("填写了纬度,请同时填写经度。"), lon_err)
         lat_err = _where(only_one & (lat_cells == ""), _("填写了经度,请同时填写纬度。"), lat_err)
-        lon_err = _where(lon.notna() & ~lon.between(*LON_RANGE),
-                         _("经度应在 73 到 136 之间(中国境内)。"), lon_err)
-        lat_err = _where(lat.notna() & ~lat.between(*LAT_RANGE),
-                         _("纬度应在 3 到 54 之间(中国境内)。"), lat_err)
-        crs_err = _where((crs_cells != "") & ~crs_cells.isin(list(CRS_LABELS)),
-                         _("坐标系应为 WGS84、GCJ-02(高德)或 BD-09(百度)。"), crs_err)
+        lon_err = _where(
+            lon.notna() & ~lon.between(*LON_RANGE),
+            _("经度应在 73 到 136 之间(中国境内)。"),
+            lon_err,
+        )
+        lat_err = _where(
+            lat.notna() & ~lat.between(*LAT_RANGE), _("纬度应在 3 到 54 之间(中国境内)。"), lat_err
+        )
+        crs_err = _where(
+            (crs_cells != "") & ~crs_cells.isin(list(CRS_LABELS)),
+            _("坐标系应为 WGS84、GCJ-02(高德)或 BD-09(百度)。"),
+            crs_err,
+        )
         system = crs_cells.map(CRS_LABELS).fillna("wgs84")
         located = lon.notna() & lat.notna()
         for name in ("gcj02", "bd09"):
@@ -255,8 +285,10 @@ def coordinates(lon_header: str, lat_header: str, crs_header: str) -> Check:
                 x, y = convert(lon[rows].to_numpy(), lat[rows].to_numpy())
                 lon[rows], lat[rows] = x, y
         keep = located & (lon_err == "") & (lat_err == "")
-        return Result({"lon": lon.where(keep, None), "lat": lat.where(keep, None)},
-                      {lon_header: lon_err, lat_header: lat_err, crs_header: crs_err})
+        return Result(
+            {"lon": lon.where(keep, None), "lat": lat.where(keep, None)},
+            {lon_header: lon_err, lat_header: lat_err, crs_header: crs_err},
+        )
 
     return check
 
@@ -293,8 +325,9 @@ def _typed(value: str, prop: dict):
     except ValueError:
         return value
     if kind == "boolean":
-        return {"是": True, "否": False, "true": True, "false": False,
-                "1": True, "0": False}.get(value.lower(), value)
+        return {"是": True, "否": False, "true": True, "false": False, "1": True, "0": False}.get(
+            value.lower(), value
+        )
     return value
 
 
@@ -312,8 +345,11 @@ def extras(schema: dict, columns: dict[str, str]) -> Check:
         objects, errors = [], {h: no_errors(cells) for h in given}
         header_of = {columns[h]: h for h in given}
         for number in frame.index:
-            obj = {columns[h]: _typed(frame.at[number, h], props.get(columns[h], {}))
-                   for h in given if frame.at[number, h] != ""}
+            obj = {
+                columns[h]: _typed(frame.at[number, h], props.get(columns[h], {}))
+                for h in given
+                if frame.at[number, h] != ""
+            }
             for key, message in extra_errors(schema, obj).items():
                 header = header_of.get(key) or (given[0] if given else "")
                 if header and errors[header][number] == "":

@@ -33,8 +33,10 @@ def _decode(data: bytes) -> str:
             continue
         if "\x00" not in text:
             return text
-    raise ImportFailed("无法识别文件编码,请将 CSV 另存为 UTF-8 或 GBK 编码 / "
-                       "Unrecognised encoding: save the CSV as UTF-8 or GBK.")
+    raise ImportFailed(
+        "无法识别文件编码,请将 CSV 另存为 UTF-8 或 GBK 编码 / "
+        "Unrecognised encoding: save the CSV as UTF-8 or GBK."
+    )
 
 
 def _cell_text(value) -> str:
@@ -57,8 +59,13 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
 
 def _read_csv(data: bytes) -> pd.DataFrame:
     try:
-        return pd.read_csv(io.StringIO(_decode(data)), header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False)
+        return pd.read_csv(
+            io.StringIO(_decode(data)),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
     except pd.errors.EmptyDataError:
         raise ImportFailed("文件为空 / The file is empty.") from None
     except pd.errors.ParserError as exc:
@@ -82,12 +89,14 @@ class Table:
 
 def _text(series: pd.Series) -> pd.Series:
     """Full-width to half-width (NFKC, as the validators normalise), blanks collapsed."""
-    return (series.astype(str).str.normalize("NFKC")
-            .str.replace(_BLANKS, " ", regex=True).str.strip())
+    return (
+        series.astype(str).str.normalize("NFKC").str.replace(_BLANKS, " ", regex=True).str.strip()
+    )
 
 
-def read_table(data: bytes, name: str, *, columns: tuple[str, ...],
-               required: tuple[str, ...]) -> Table:
+def read_table(
+    data: bytes, name: str, *, columns: tuple[str, ...], required: tuple[str, ...]
+) -> Table:
     """One read with pandas, every cell as text; rows that are blank throughout dropped."""
     raw = _read_frame(data, name).fillna("").astype(str)
     raw.index = raw.index + 1  # spreadsheet row numbers
@@ -105,12 +114,16 @@ def read_table(data: bytes, name: str, *, columns: tuple[str, ...],
     names = [headers[i] for i in keep]
     raw, clean = (f.iloc[1:, keep].set_axis(names, axis=1) for f in (raw, clean))
     dropped = [c for c in IGNORED if c in names]
-    return Table(columns=[c for c in names if c not in IGNORED],
-                 raw=raw.drop(columns=dropped), clean=clean.drop(columns=dropped))
+    return Table(
+        columns=[c for c in names if c not in IGNORED],
+        raw=raw.drop(columns=dropped),
+        clean=clean.drop(columns=dropped),
+    )
 
 
-def _check_headers(headers: list[str], body: pd.DataFrame, columns: tuple[str, ...],
-                   required: tuple[str, ...]) -> list[int]:
+def _check_headers(
+    headers: list[str], body: pd.DataFrame, columns: tuple[str, ...], required: tuple[str, ...]
+) -> list[int]:
     """Positions of the columns to read; raises on unknown, duplicate or missing ones."""
     keep, unknown = [], []
     for i, header in enumerate(headers):
@@ -122,15 +135,19 @@ def _check_headers(headers: list[str], body: pd.DataFrame, columns: tuple[str, .
             unknown.append(header)
         keep.append(i)
     if unknown:
-        raise ImportFailed(f"未知的列:{'、'.join(unknown)};可用的列:{'、'.join(columns)} / "
-                           f"Unknown columns: {', '.join(unknown)}")
+        raise ImportFailed(
+            f"未知的列:{'、'.join(unknown)};可用的列:{'、'.join(columns)} / "
+            f"Unknown columns: {', '.join(unknown)}"
+        )
     names = [headers[i] for i in keep]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise ImportFailed(f"列名重复:{'、'.join(repeated)} / Repeated columns: "
-                           f"{', '.join(repeated)}")
+        raise ImportFailed(
+            f"列名重复:{'、'.join(repeated)} / Repeated columns: {', '.join(repeated)}"
+        )
     missing = [c for c in required if c not in names]
     if missing:
-        raise ImportFailed(f"缺少必填列:{'、'.join(missing)} / Missing required columns: "
-                           f"{', '.join(missing)}")
+        raise ImportFailed(
+            f"缺少必填列:{'、'.join(missing)} / Missing required columns: {', '.join(missing)}"
+        )
     return keep

@@ -42,15 +42,16 @@ class Checked:
         bad = ~self.valid
         raw = self.raw.loc[bad, self.columns]
         out = []
-        for (number, cells), (_n, reasons) in zip(raw.iterrows(),
-                                                  self.errors.loc[bad].iterrows(), strict=True):
-            out.append((int(number), cells.to_dict(),
-                        {h: r for h, r in reasons.items() if r}))
+        for (number, cells), (_n, reasons) in zip(
+            raw.iterrows(), self.errors.loc[bad].iterrows(), strict=True
+        ):
+            out.append((int(number), cells.to_dict(), {h: r for h, r in reasons.items() if r}))
         return out
 
 
-def check_rows(spec: Spec, table: Table, *, actor, schema: dict | None,
-               progress: Callable[[float], None]) -> Checked:
+def check_rows(
+    spec: Spec, table: Table, *, actor, schema: dict | None, progress: Callable[[float], None]
+) -> Checked:
     frame = table.clean
     extra_headers = checks.extra_columns(schema)
     all_checks = list(spec.checks)
@@ -67,8 +68,13 @@ def check_rows(spec: Spec, table: Table, *, actor, schema: dict | None,
                 first = errors[header]
                 errors[header] = first.where(first != "", reasons)
         progress(i / len(all_checks))
-    checked = Checked(spec=spec, columns=table.columns, raw=table.raw,
-                      values=pd.DataFrame(values, index=frame.index), errors=errors)
+    checked = Checked(
+        spec=spec,
+        columns=table.columns,
+        raw=table.raw,
+        values=pd.DataFrame(values, index=frame.index),
+        errors=errors,
+    )
     _reject_duplicates(checked)
     _check_grids(checked, actor)
     return checked
@@ -100,8 +106,10 @@ def _check_grids(checked: Checked, actor) -> None:
     codes = checked.values["grid_code"].where(checked.errors[GRID] == "")
     wanted = sorted(set(codes.dropna()))
     with connection.cursor() as cur:
-        cur.execute(f"SELECT code, path FROM {Area._meta.db_table} "
-                    "WHERE level = 6 AND code = ANY(%s)", [wanted])
+        cur.execute(
+            f"SELECT code, path FROM {Area._meta.db_table} WHERE level = 6 AND code = ANY(%s)",
+            [wanted],
+        )
         paths = dict(cur.fetchall())
     prefixes = tuple(jurisdiction_paths(actor, Action.CHANGE))
     bad = {}

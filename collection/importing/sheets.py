@@ -53,8 +53,9 @@ def import_report(*, user, job: ImportJob) -> bytes | None:
     for r in rows:
         data = json.loads(r.data)
         reason = ";".join(f"{c}:{r.errors[c]}" for c in order if c in r.errors)
-        ws.append([r.row_number, *(_shown(user, job, spec, c, data.get(c, ""))
-                                   for c in columns), reason])
+        ws.append(
+            [r.row_number, *(_shown(user, job, spec, c, data.get(c, "")) for c in columns), reason]
+        )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     _text_cells(ws, 2, len(columns) + 1)

@@ -84,14 +84,17 @@ LOCATION_COLUMNS = (
 )
 LOCATION_CHECK = checks.coordinates("经度", "纬度", "坐标系")
 GRID_CHECK = checks.digits_code("grid_code", GRID, 15, _("网格编码应为 15 位数字。"))
-LOCATION_SQL = ("CASE WHEN s.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), "
-                "4326) ELSE old.location END")
+LOCATION_SQL = (
+    "CASE WHEN s.lon IS NOT NULL THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), "
+    "4326) ELSE old.location END"
+)
 
 AREA = Area._meta.db_table
 # The grids the merge may write into: existing level-6 grids within the applying user's
 # jurisdiction, checked again at apply time.
-_GRID_JOIN = (f"JOIN {AREA} a ON a.code = s.grid_code AND a.level = 6 "
-              "AND a.path LIKE ANY(%(prefixes)s)")
+_GRID_JOIN = (
+    f"JOIN {AREA} a ON a.code = s.grid_code AND a.level = 6 AND a.path LIKE ANY(%(prefixes)s)"
+)
 
 
 def _label_map(choices) -> dict[str, str]:
@@ -101,16 +104,27 @@ def _label_map(choices) -> dict[str, str]:
 # -- people ---------------------------------------------------------------------------------
 
 PERSON = Person._meta.db_table
-DOC_LABELS = {"居民身份证": "id_card", "身份证": "id_card", "外国人居留证件/护照": "foreign",
-              "护照": "foreign", "外国人永久居留身份证": "foreign"}
+DOC_LABELS = {
+    "居民身份证": "id_card",
+    "身份证": "id_card",
+    "外国人居留证件/护照": "foreign",
+    "护照": "foreign",
+    "外国人永久居留身份证": "foreign",
+}
 
 PEOPLE = Spec(
-    dataset=Dataset.PEOPLE, label=_("实有人口"), model=Person,
+    dataset=Dataset.PEOPLE,
+    label=_("实有人口"),
+    model=Person,
     columns=(
         Column("姓名", True, _("不超过 50 个字"), "张三"),
         Column("证件类型", False, _("居民身份证(默认)或 外国人居留证件/护照"), "居民身份证"),
-        Column("证件号码", True, _("18 位身份证号码(设为文本,避免变成科学计数法)"),
-               "220102199003070011"),
+        Column(
+            "证件号码",
+            True,
+            _("18 位身份证号码(设为文本,避免变成科学计数法)"),
+            "220102199003070011",
+        ),
         Column("民族", False, "", "汉族"),
         Column("联系电话", False, _("11 位手机号码"), "13812345678"),
         Column("人口类型", False, _("户籍人口、流动人口、境外人员或留守人员"), "户籍人口"),
@@ -128,17 +142,31 @@ PEOPLE = Spec(
         checks.text("residence_address", "居住地址", max_length=300),
         GRID_CHECK,
     ),
-    key=("id_number",), key_header="证件号码",
-    staged=(("name", "text"), ("doc_type", "text"), ("id_number", "text"),
-            ("id_number_index", "text"), ("id_masked_index", "text"), ("gender", "text"),
-            ("birth_date", "date"),
-            ("ethnicity", "text"), ("phone", "text"), ("phone_index", "text"),
-            ("kind", "text"), ("household_address", "text"), ("residence_address", "text"),
-            ("grid_code", "text"), ("extra", "jsonb")),
+    key=("id_number",),
+    key_header="证件号码",
+    staged=(
+        ("name", "text"),
+        ("doc_type", "text"),
+        ("id_number", "text"),
+        ("id_number_index", "text"),
+        ("id_masked_index", "text"),
+        ("gender", "text"),
+        ("birth_date", "date"),
+        ("ethnicity", "text"),
+        ("phone", "text"),
+        ("phone_index", "text"),
+        ("kind", "text"),
+        ("household_address", "text"),
+        ("residence_address", "text"),
+        ("grid_code", "text"),
+        ("extra", "jsonb"),
+    ),
     encrypted={"id_number": ID_CONTEXT, "phone": PHONE_CONTEXT},
-    indexed={"id_number_index": ("id_number", ID_CONTEXT),
-             "id_masked_index": ("id_number", ID_MASKED_CONTEXT, mask_id_number),
-             "phone_index": ("phone", PHONE_CONTEXT)},
+    indexed={
+        "id_number_index": ("id_number", ID_CONTEXT),
+        "id_masked_index": ("id_number", ID_MASKED_CONTEXT, mask_id_number),
+        "phone_index": ("phone", PHONE_CONTEXT),
+    },
     protected={"证件号码": "id_number", "联系电话": "phone"},
     preview=("name", "id_number", mask_id_number),
     existing_sql=f"""
@@ -178,7 +206,9 @@ RETURNING p.id, p.name, p.area_path, p.grid_id, (p.xmax = 0)""",
 HOUSE = House._meta.db_table
 
 HOUSES = Spec(
-    dataset=Dataset.HOUSES, label=_("实有房屋"), model=House,
+    dataset=Dataset.HOUSES,
+    label=_("实有房屋"),
+    model=House,
     columns=(
         Column("地址", True, _("同一网格内地址相同即为同一房屋(更新)"), "幸福小区 3 栋 101"),
         Column("用途", False, _("自住、出租、经营、空置或其他"), "出租"),
@@ -193,11 +223,18 @@ HOUSES = Spec(
         LOCATION_CHECK,
         GRID_CHECK,
     ),
-    key=("grid_code", "address"), key_header="地址",
+    key=("grid_code", "address"),
+    key_header="地址",
     preview=("address", "owner_name", None),
-    staged=(("address", "text"), ("use", "text"), ("owner_name", "text"),
-            ("lon", "double precision"), ("lat", "double precision"),
-            ("grid_code", "text"), ("extra", "jsonb")),
+    staged=(
+        ("address", "text"),
+        ("use", "text"),
+        ("owner_name", "text"),
+        ("lon", "double precision"),
+        ("lat", "double precision"),
+        ("grid_code", "text"),
+        ("extra", "jsonb"),
+    ),
     existing_sql=f"""
 SELECT s.row_number, true
 FROM {{stage}} s JOIN {AREA} a ON a.code = s.grid_code AND a.level = 6
@@ -222,12 +259,15 @@ RETURNING h.id, h.address, h.area_path, h.grid_id, (h.xmax = 0)""",
 ORGANISATION = Organisation._meta.db_table
 
 ORGANISATIONS = Spec(
-    dataset=Dataset.ORGANISATIONS, label=_("组织"), model=Organisation,
+    dataset=Dataset.ORGANISATIONS,
+    label=_("组织"),
+    model=Organisation,
     columns=(
         Column("名称", True, _("不超过 200 个字"), "长春市某某科技有限公司"),
         Column("统一社会信用代码", True, _("18 位,按 GB 32100 校验"), "91220101MA0Y3K5X2E"),
-        Column("类型", False, _("非公有制经济组织或社会组织;不填则按信用代码判断"),
-               "非公有制经济组织"),
+        Column(
+            "类型", False, _("非公有制经济组织或社会组织;不填则按信用代码判断"), "非公有制经济组织"
+        ),
         Column("法定代表人", False, "", "王五"),
         Column("地址", False, "", "人民大街 100 号"),
         *LOCATION_COLUMNS,
@@ -242,11 +282,20 @@ ORGANISATIONS = Spec(
         LOCATION_CHECK,
         GRID_CHECK,
     ),
-    key=("credit_code",), key_header="统一社会信用代码",
+    key=("credit_code",),
+    key_header="统一社会信用代码",
     preview=("name", "credit_code", None),
-    staged=(("name", "text"), ("credit_code", "text"), ("kind", "text"),
-            ("legal_person", "text"), ("address", "text"), ("lon", "double precision"),
-            ("lat", "double precision"), ("grid_code", "text"), ("extra", "jsonb")),
+    staged=(
+        ("name", "text"),
+        ("credit_code", "text"),
+        ("kind", "text"),
+        ("legal_person", "text"),
+        ("address", "text"),
+        ("lon", "double precision"),
+        ("lat", "double precision"),
+        ("grid_code", "text"),
+        ("extra", "jsonb"),
+    ),
     existing_sql=f"""
 SELECT s.row_number, o.area_path LIKE ANY(%(prefixes)s)
 FROM {{stage}} s JOIN {ORGANISATION} o ON o.credit_code = s.credit_code""",

@@ -42,8 +42,9 @@ def stage_create(spec: Spec, job_id: int) -> None:
     columns = ", ".join(f"{name} {kind}" for name, kind in spec.staged)
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {stage_name(job_id)}")
-        cur.execute(f"CREATE UNLOGGED TABLE {stage_name(job_id)} "
-                    f"(row_number integer NOT NULL, {columns})")
+        cur.execute(
+            f"CREATE UNLOGGED TABLE {stage_name(job_id)} (row_number integer NOT NULL, {columns})"
+        )
 
 
 def stage_drop(job_id: int) -> None:
@@ -77,33 +78,36 @@ def _staging_frame(spec: Spec, values: pd.DataFrame) -> pd.DataFrame:
             plain = values[name]
             given = plain.notna()
             out[name] = pd.Series(None, index=values.index, dtype=object)
-            out.loc[given, name] = encrypt_many(plain[given].tolist(),
-                                                context=spec.encrypted[name])
+            out.loc[given, name] = encrypt_many(plain[given].tolist(), context=spec.encrypted[name])
         elif name == "extra":
             extra = values["extra"] if "extra" in values else None
-            out[name] = (None if extra is None else
-                         extra.map(lambda o: json.dumps(o, ensure_ascii=False) if o else None))
+            out[name] = (
+                None
+                if extra is None
+                else extra.map(lambda o: json.dumps(o, ensure_ascii=False) if o else None)
+            )
         else:
             out[name] = values[name]
     return out
 
 
-def stage_copy(spec: Spec, job_id: int, values: pd.DataFrame,
-               progress: Callable[[float], None]) -> int:
+def stage_copy(
+    spec: Spec, job_id: int, values: pd.DataFrame, progress: Callable[[float], None]
+) -> int:
     """Encrypt the valid rows in chunks (progress between them: the connection is free),
     then COPY them in one go."""
     parts = []
     for start in range(0, len(values), COPY_CHUNK):
         buf = io.StringIO()
         # An empty unquoted field is NULL in CSV COPY: "not given" cells.
-        _staging_frame(spec, values.iloc[start:start + COPY_CHUNK]).to_csv(
-            buf, header=False, index=False)
+        _staging_frame(spec, values.iloc[start : start + COPY_CHUNK]).to_csv(
+            buf, header=False, index=False
+        )
         parts.append(buf.getvalue())
         progress(min(1.0, (start + COPY_CHUNK) / max(1, len(values))))
     columns = ", ".join(["row_number", *(n for n, _k in spec.staged)])
     with connection.cursor() as cur:
-        with cur.copy(f"COPY {stage_name(job_id)} ({columns}) FROM STDIN "
-                      "(FORMAT csv)") as copy:
+        with cur.copy(f"COPY {stage_name(job_id)} ({columns}) FROM STDIN (FORMAT csv)") as copy:
             for part in parts:
                 copy.write(part)
     return len(values)
@@ -112,16 +116,18 @@ def stage_copy(spec: Spec, job_id: int, values: pd.DataFrame,
 def stage_existing(spec: Spec, job_id: int, prefixes: list[str]) -> dict[int, bool]:
     """Rows that update a stored record: row number -> within the jurisdiction."""
     with connection.cursor() as cur:
-        cur.execute(spec.existing_sql.replace("{stage}", stage_name(job_id)),
-                    {"prefixes": prefixes})
+        cur.execute(
+            spec.existing_sql.replace("{stage}", stage_name(job_id)), {"prefixes": prefixes}
+        )
         return dict(cur.fetchall())
 
 
 def stage_delete(job_id: int, row_numbers: list[int]) -> None:
     if row_numbers:
         with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {stage_name(job_id)} WHERE row_number = ANY(%s)",
-                        [row_numbers])
+            cur.execute(
+                f"DELETE FROM {stage_name(job_id)} WHERE row_number = ANY(%s)", [row_numbers]
+            )
 
 
 _TRACE = f"""
@@ -158,17 +164,27 @@ SELECT (SELECT count(*) FILTER (WHERE created) FROM merged), (SELECT count(*) FR
     (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed)"""
 
 
-def merge(spec: Spec, job_id: int, *, actor, prefixes: list[str],
-          source: str) -> tuple[int, int, int | None, int | None]:
+def merge(
+    spec: Spec, job_id: int, *, actor, prefixes: list[str], source: str
+) -> tuple[int, int, int | None, int | None]:
     """Write the staged rows and their trail. Returns (creates, written, first and last
     change-feed seq)."""
     entry = audit_entry(actor=actor, action=spec.action)  # who and from where, as usual
     change_writer_register()  # readers of the feed wait for this transaction
     sql = _TRACE.replace("{merge}", spec.merge_sql).replace("{stage}", stage_name(job_id))
     with connection.cursor() as cur:
-        cur.execute(sql, {
-            "prefixes": prefixes, "actor_id": entry.actor_id, "actor_name": entry.actor_name,
-            "action": spec.action, "object_type": spec.object_type, "ip": entry.ip,
-            "changes": json.dumps({"import_job": [None, job_id]}),
-            "dataset": spec.dataset, "source": source[:100]})
+        cur.execute(
+            sql,
+            {
+                "prefixes": prefixes,
+                "actor_id": entry.actor_id,
+                "actor_name": entry.actor_name,
+                "action": spec.action,
+                "object_type": spec.object_type,
+                "ip": entry.ip,
+                "changes": json.dumps({"import_job": [None, job_id]}),
+                "dataset": spec.dataset,
+                "source": source[:100],
+            },
+        )
         return cur.fetchone()

@@ -19,8 +19,24 @@ from .extra_fields import ExtraFieldSchema
 from .verification import VerificationTask
 
 __all__ = [
-    "ID_CONTEXT", "ID_MASKED_CONTEXT", "IMPORT_ROW_CONTEXT", "PHONE_CONTEXT",
-    "Dataset", "ExportFile", "ExtraFieldSchema", "GridRecord", "House", "ImportJob",
-    "ImportRow", "Organisation", "Person", "PersonTag", "PersonTransfer", "Place",
-    "TaskItem", "VerificationTask", "Visit", "import_upload_path",
+    "ID_CONTEXT",
+    "ID_MASKED_CONTEXT",
+    "IMPORT_ROW_CONTEXT",
+    "PHONE_CONTEXT",
+    "Dataset",
+    "ExportFile",
+    "ExtraFieldSchema",
+    "GridRecord",
+    "House",
+    "ImportJob",
+    "ImportRow",
+    "Organisation",
+    "Person",
+    "PersonTag",
+    "PersonTransfer",
+    "Place",
+    "TaskItem",
+    "VerificationTask",
+    "Visit",
+    "import_upload_path",
 ]

@@ -17,8 +17,9 @@ class Dataset(models.TextChoices):
 class GridRecord(models.Model):
     """Common columns: the grid, its path (denormalised for scoping) and timestamps."""
 
-    grid = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("所属网格"))
+    grid = models.ForeignKey(
+        "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属网格")
+    )
     area_path = models.CharField(max_length=120, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -18,14 +18,16 @@ class TaskItem(models.Model):
         HOUSE_LOCATION = "house_location", _("房屋须标注位置")
         RENTAL_VISIT = "rental_visit", _("出租房按周期走访")
 
-    area = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+",
-                             verbose_name=_("设定单位"))
+    area = models.ForeignKey(
+        "grids.Area", on_delete=models.CASCADE, related_name="+", verbose_name=_("设定单位")
+    )
     area_path = models.CharField(max_length=120, db_index=True)
     title = models.CharField(_("事项"), max_length=200)
     rule = models.CharField(_("核查规则"), max_length=20, choices=Rule.choices)
     every_days = models.PositiveSmallIntegerField(_("周期(天)"), default=30)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -16,8 +16,9 @@ class ExportFile(models.Model):
     own logged-in session, so a link read from a proxy or server log gives nothing."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="export_files")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_files"
+    )
     dataset = models.CharField(_("数据集"), max_length=32)
     fmt = models.CharField(_("格式"), max_length=8)
     rows = models.PositiveIntegerField(_("行数"), default=0)

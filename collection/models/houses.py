@@ -24,8 +24,9 @@ class House(GridRecord):
         verbose_name_plural = _("实有房屋")
         ordering = ["address"]
         # One house per address within a grid: the key imports merge on.
-        constraints = [models.UniqueConstraint(fields=["grid", "address"],
-                                               name="uniq_house_grid_address")]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "address"], name="uniq_house_grid_address")
+        ]
 
     def __str__(self):
         return self.address

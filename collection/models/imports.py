@@ -35,20 +35,32 @@ class ImportJob(models.Model):
         FAILED = "failed", _("失败")
         CANCELLED = "cancelled", _("已取消")
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("上传人"))
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("确认人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
     # Removed once the job ends: the upload holds ID numbers in plain text.
     file = models.FileField(_("文件"), upload_to=import_upload_path, blank=True)
     original_name = models.CharField(_("文件名"), max_length=255)
-    dataset = models.CharField(_("数据类"), max_length=16, choices=Dataset.choices,
-                               default=Dataset.PEOPLE)
-    mode = models.CharField(_("导入方式"), max_length=16, choices=Mode.choices,
-                            default=Mode.ALL_OR_NOTHING)
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices,
-                              default=Status.PENDING, db_index=True)
+    dataset = models.CharField(
+        _("数据类"), max_length=16, choices=Dataset.choices, default=Dataset.PEOPLE
+    )
+    mode = models.CharField(
+        _("导入方式"), max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     total = models.PositiveIntegerField(_("总行数"), default=0)
     valid = models.PositiveIntegerField(_("有效行数"), default=0)
     invalid = models.PositiveIntegerField(_("错误行数"), default=0)

@@ -26,25 +26,32 @@ class Person(GridRecord):
         FOREIGN = "foreign", _("外国人居留证件/护照")
 
     name = models.CharField(_("姓名"), max_length=50)
-    doc_type = models.CharField(_("证件类型"), max_length=10, choices=DocType.choices,
-                                default=DocType.ID_CARD)
+    doc_type = models.CharField(
+        _("证件类型"), max_length=10, choices=DocType.choices, default=DocType.ID_CARD
+    )
     id_number = EncryptedTextField(_("证件号码"), context=ID_CONTEXT)
     id_number_index = models.CharField(max_length=64, unique=True, editable=False)
     # Keyed hash of the masked form ("220102********1234"): staff who only ever see masked
     # numbers can search by what they see.
-    id_masked_index = models.CharField(max_length=64, blank=True, db_index=True,
-                                       editable=False)
+    id_masked_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     gender = models.CharField(_("性别"), max_length=6, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
     phone = EncryptedTextField(_("联系电话"), context=PHONE_CONTEXT, blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    kind = models.CharField(_("人口类型"), max_length=12, choices=Kind.choices,
-                            default=Kind.REGISTERED)
+    kind = models.CharField(
+        _("人口类型"), max_length=12, choices=Kind.choices, default=Kind.REGISTERED
+    )
     household_address = models.CharField(_("户籍地址"), max_length=300, blank=True)
     residence_address = models.CharField(_("居住地址"), max_length=300, blank=True)
-    house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="residents", verbose_name=_("居住房屋"))
+    house = models.ForeignKey(
+        House,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+        verbose_name=_("居住房屋"),
+    )
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
 
     class Meta:

@@ -22,9 +22,14 @@ class PersonTag(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags")
     tag = models.CharField(_("类别"), max_length=16, choices=Tag.choices)
     start_date = models.DateField(_("起始日期"), null=True, blank=True)
-    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name=_("责任人"))
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
     visit_every_days = models.PositiveSmallIntegerField(_("走访周期(天)"), default=30)
     extra = models.JSONField(_("专项信息"), default=dict, blank=True)
     # A tag is ended, not deleted (解除矫正, 帮教期满 …): the record stays as history.
@@ -35,9 +40,13 @@ class PersonTag(models.Model):
         verbose_name = _("人员标签")
         verbose_name_plural = _("人员标签")
         # One active tag of a kind per person; ended ones are kept beside it.
-        constraints = [models.UniqueConstraint(fields=["person", "tag"],
-                                               condition=models.Q(end_date__isnull=True),
-                                               name="uniq_active_person_tag")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "tag"],
+                condition=models.Q(end_date__isnull=True),
+                name="uniq_active_person_tag",
+            )
+        ]
 
     def __str__(self):
         return f"{self.person} · {self.get_tag_display()}"

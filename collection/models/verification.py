@@ -22,11 +22,13 @@ class VerificationTask(models.Model):
     grid = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+")
     area_path = models.CharField(max_length=120, db_index=True)
     source = models.CharField(_("来源"), max_length=100)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
-                              default=Status.PENDING, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     note = models.TextField(_("说明"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

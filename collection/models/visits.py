@@ -11,15 +11,26 @@ from .people import Person
 class Visit(GridRecord):
     """A grid worker's visit (走访)."""
 
-    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                related_name="+", verbose_name=_("走访人"))
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("走访人"),
+    )
     visited_at = models.DateTimeField(_("走访时间"))
     place = models.CharField(_("地点"), max_length=300)
-    people = models.ManyToManyField(Person, blank=True, related_name="visits",
-                                    verbose_name=_("走访对象"))
+    people = models.ManyToManyField(
+        Person, blank=True, related_name="visits", verbose_name=_("走访对象")
+    )
     findings = models.TextField(_("走访情况"))
-    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("上报事件"))
+    event = models.ForeignKey(
+        "events.Event",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("上报事件"),
+    )
 
     class Meta:
         verbose_name = _("走访记录")

@@ -56,8 +56,9 @@ def person(worker, grid):
     """李四, registered in GRID by its grid worker, with an ID and a mobile number."""
     from collection.services import person_create
 
-    return person_create(actor=worker, grid=grid, name="李四", id_number=valid_id(),
-                         phone=PHONE, kind="registered")
+    return person_create(
+        actor=worker, grid=grid, name="李四", id_number=valid_id(), phone=PHONE, kind="registered"
+    )
 
 
 @pytest.fixture
@@ -87,5 +88,9 @@ def second_grid():
     """Another grid of 南关区 than GRID."""
     from grids.models import Area
 
-    return Area.objects.filter(level=6, code__startswith="220102").exclude(
-        code=GRID).order_by("code").first()
+    return (
+        Area.objects.filter(level=6, code__startswith="220102")
+        .exclude(code=GRID)
+        .order_by("code")
+        .first()
+    )

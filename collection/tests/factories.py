@@ -42,15 +42,19 @@ def xlsx_bytes(rows, header=HEADER) -> bytes:
 
 
 def good_rows(n=3, grid=GRID):
-    return [[f"居民{i}", numbered_id(i), "1381234567" + str(i), "户籍人口", f"幸福小区{i}栋", grid]
-            for i in range(n)]
+    return [
+        [f"居民{i}", numbered_id(i), "1381234567" + str(i), "户籍人口", f"幸福小区{i}栋", grid]
+        for i in range(n)
+    ]
 
 
-def upload(user, data: bytes, name="people.csv", mode=ImportJob.Mode.ALL_OR_NOTHING,
-           dataset="people"):
+def upload(
+    user, data: bytes, name="people.csv", mode=ImportJob.Mode.ALL_OR_NOTHING, dataset="people"
+):
     """An import job created and validated (the preview), as the upload task would."""
-    job = imports.import_job_create(actor=user, file=SimpleUploadedFile(name, data), mode=mode,
-                                    dataset=dataset)
+    job = imports.import_job_create(
+        actor=user, file=SimpleUploadedFile(name, data), mode=mode, dataset=dataset
+    )
     imports.import_job_validate(job_id=job.pk)
     job.refresh_from_db()
     return job

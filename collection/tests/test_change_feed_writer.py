@@ -24,9 +24,11 @@ def test_readers_stop_below_a_running_writer(make_user):
     try:
         # A long transaction (an import, say) writes a change, uncommitted.
         with slow.cursor() as cur:
-            cur.execute("INSERT INTO governance_change (dataset, object_id, op, area_path, at)"
-                        " VALUES ('houses', '0', 'create', %s, now()) RETURNING seq",
-                        [grid.path])
+            cur.execute(
+                "INSERT INTO governance_change (dataset, object_id, op, area_path, at)"
+                " VALUES ('houses', '0', 'create', %s, now()) RETURNING seq",
+                [grid.path],
+            )
             slow_seq = cur.fetchone()[0]
         # A quick edit after it gets a higher seq and is visible at once ...
         house_create(actor=worker, grid=grid, address="游标 1 号")
@@ -38,5 +40,4 @@ def test_readers_stop_below_a_running_writer(make_user):
     finally:
         slow.rollback()
         slow.close()
-    assert [c.object_id for c in changes_since(user=worker, dataset="houses")] == [
-        str(quick.pk)]
+    assert [c.object_id for c in changes_since(user=worker, dataset="houses")] == [str(quick.pk)]

@@ -16,8 +16,9 @@ def test_change_feed_with_cursor_masking_and_scoping(api_client, make_user):
     worker = make_user(Role.GRID_WORKER, GRID, "f_worker")
     county = Area.objects.get(code="220102000000")
     dept = department_create(actor=None, code="220102-GA-F", name="公安分局", area=county)
-    webhook_subscription_create(actor=None, department=dept, url="http://127.0.0.1:9/",
-                                event_types=["people.changed"])
+    webhook_subscription_create(
+        actor=None, department=dept, url="http://127.0.0.1:9/", event_types=["people.changed"]
+    )
     grid = Area.objects.get(code=GRID)
     p = person_create(actor=worker, grid=grid, name="甲", id_number=valid_id(), phone=PHONE)
     house_create(actor=worker, grid=grid, address="1栋")
@@ -35,8 +36,9 @@ def test_change_feed_with_cursor_masking_and_scoping(api_client, make_user):
     assert again["results"] == [] and again["next"] == rest["next"]
 
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
-    assert api_client(outsider).get("/api/v1/changes/", {"dataset": "people"}
-                                    ).json()["results"] == []
+    assert (
+        api_client(outsider).get("/api/v1/changes/", {"dataset": "people"}).json()["results"] == []
+    )
     assert c.get("/api/v1/changes/", {"dataset": "secrets"}).status_code == 400
 
     # Webhooks announce the change without any personal data.
@@ -51,7 +53,8 @@ def _feed(client, since=0):
 
 
 def test_a_record_moved_out_of_a_readers_area_reaches_it_as_a_removal(
-        api_client, make_user, first_grid):
+    api_client, make_user, first_grid
+):
     """A person moved from 南关区 to 宽城区: the 南关区 reader gets a removal carrying only
     the id (its copy would otherwise go stale), the 宽城区 reader gets the record, and a
     reader of both gets the removal followed by the record."""
@@ -66,13 +69,16 @@ def test_a_record_moved_out_of_a_readers_area_reaches_it_as_a_removal(
     city_reader = api_client(make_user(Role.CITY_LEADER, "220100000000"))
     from governance.services import department_create
 
-    ng_dept = department_create(actor=None, code="NG-GA-M", name="南关公安分局",
-                                area=Area.objects.get(code=NANGUAN))
-    kc_dept = department_create(actor=None, code="KC-GA-M", name="宽城公安分局",
-                                area=Area.objects.get(code=KUANCHENG))
+    ng_dept = department_create(
+        actor=None, code="NG-GA-M", name="南关公安分局", area=Area.objects.get(code=NANGUAN)
+    )
+    kc_dept = department_create(
+        actor=None, code="KC-GA-M", name="宽城公安分局", area=Area.objects.get(code=KUANCHENG)
+    )
     for dept in (ng_dept, kc_dept):
-        webhook_subscription_create(actor=None, department=dept, url="http://127.0.0.1:9/",
-                                    event_types=["people.changed"])
+        webhook_subscription_create(
+            actor=None, department=dept, url="http://127.0.0.1:9/", event_types=["people.changed"]
+        )
     p = person_create(actor=admin, grid=ng, name="迁出人", id_number=valid_id(), phone=PHONE)
     ng_next, rows = _feed(ng_reader)
     assert [(op, i) for op, i, _d in rows] == [("create", str(p.pk))]
@@ -93,9 +99,13 @@ def test_a_record_moved_out_of_a_readers_area_reaches_it_as_a_removal(
     person_update(actor=admin, person=p, name="迁出人二")
     assert _feed(ng_reader, ng_next)[1] == [("removed", str(p.pk), None)]
     # The removal is announced to the old county's departments, without content.
-    removal = WebhookDelivery.objects.get(subscription__department=ng_dept,
-                                          payload__op="removed")
-    assert removal.payload == {"dataset": "people", "id": str(p.pk), "op": "removed",
-                               "seq": removal.payload["seq"]}
-    assert not WebhookDelivery.objects.filter(subscription__department=kc_dept,
-                                              payload__op="removed").exists()
+    removal = WebhookDelivery.objects.get(subscription__department=ng_dept, payload__op="removed")
+    assert removal.payload == {
+        "dataset": "people",
+        "id": str(p.pk),
+        "op": "removed",
+        "seq": removal.payload["seq"],
+    }
+    assert not WebhookDelivery.objects.filter(
+        subscription__department=kc_dept, payload__op="removed"
+    ).exists()

@@ -22,8 +22,11 @@ pytestmark = pytest.mark.django_db
 
 def _table_owner(name: str):
     with connection.cursor() as cur:
-        cur.execute("SELECT current_user, (SELECT pg_get_userbyid(relowner) FROM pg_class "
-                    "WHERE oid = to_regclass(%s))", [name])
+        cur.execute(
+            "SELECT current_user, (SELECT pg_get_userbyid(relowner) FROM pg_class "
+            "WHERE oid = to_regclass(%s))",
+            [name],
+        )
         return cur.fetchone()
 
 
@@ -38,16 +41,23 @@ def test_an_import_stages_in_the_scratch_schema_and_writes_as_the_app_role(impor
     job = apply(importer, job)
     assert (job.status, job.creates) == (ImportJob.Status.DONE, 3)
     assert Person.objects.filter(name__startswith="居民").count() == 3
-    assert AuditLog.objects.filter(action="person.create",
-                                   changes__import_job=[None, job.pk]).count() == 3
+    assert (
+        AuditLog.objects.filter(action="person.create", changes__import_job=[None, job.pk]).count()
+        == 3
+    )
     assert _table_owner(stage_name(job.pk))[1] is None  # dropped
 
 
 def test_a_case_report_writes_under_the_app_role(make_user):
     grid = Area.objects.get(code=GRID)
     worker = make_user(Role.GRID_WORKER, GRID, "dbrole_worker")
-    event = event_report(actor=worker, title="井盖缺失", category=EventCategory.objects.get(
-        code="0101"), grid=grid, reporter_phone="13812345678")
+    event = event_report(
+        actor=worker,
+        title="井盖缺失",
+        category=EventCategory.objects.get(code="0101"),
+        grid=grid,
+        reporter_phone="13812345678",
+    )
     assert event.number  # from events_event_number_seq: USAGE on sequences
     assert AuditLog.objects.filter(action="event.report", object_id=str(event.pk)).exists()
     with connection.cursor() as cur:

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def person(make_user):
     worker = make_user(Role.GRID_WORKER, GRID, "dw_worker")
-    return person_create(actor=worker, grid=Area.objects.get(code=GRID), name="李四",
-                         id_number=valid_id(), phone="13812345678", kind="registered")
+    return person_create(
+        actor=worker,
+        grid=Area.objects.get(code=GRID),
+        name="李四",
+        id_number=valid_id(),
+        phone="13812345678",
+        kind="registered",
+    )
 
 
 def test_department_handler_cannot_edit_or_register_people(api_client, make_user, person):
@@ -27,8 +33,16 @@ def test_department_handler_cannot_edit_or_register_people(api_client, make_user
     r = c.patch(f"/api/v1/people/{person.pk}/", {"name": "改名"}, format="json")
     assert r.status_code == 403, r.content
     assert Person.objects.get(pk=person.pk).name == "李四"
-    r = c.post("/api/v1/people/", {"name": "王五", "id_number": valid_id("22010219850101123"),
-                                   "kind": "registered", "grid": GRID}, format="json")
+    r = c.post(
+        "/api/v1/people/",
+        {
+            "name": "王五",
+            "id_number": valid_id("22010219850101123"),
+            "kind": "registered",
+            "grid": GRID,
+        },
+        format="json",
+    )
     assert r.status_code == 403, r.content
     assert not Person.objects.filter(name="王五").exists()
     assert AuditLog.objects.count() == audit_before

@@ -44,18 +44,25 @@ def test_policy_treats_the_birth_date_as_its_id_number(person, worker, make_user
     leader = make_user(Role.CITY_LEADER, "220100000000", "dm_leader")
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000", "dm_outsider")
     for user in (worker, leader):
-        assert present(user, "birth_date", person.birth_date,
-                       area_path=person.area_path) == "199*-**-**"
-    assert present(outsider, "birth_date", person.birth_date, area_path=person.area_path) \
-        is None
+        assert (
+            present(user, "birth_date", person.birth_date, area_path=person.area_path)
+            == "199*-**-**"
+        )
+    assert present(outsider, "birth_date", person.birth_date, area_path=person.area_path) is None
 
 
-@pytest.mark.parametrize("role,area", [(Role.GRID_WORKER, GRID),
-                                       (Role.COUNTY_DISPATCHER, "220102000000"),
-                                       (Role.CITY_LEADER, "220100000000"),
-                                       (Role.AUDITOR, "220100000000")])
-def test_api_detail_list_and_change_feed_coarsen_the_birth_date(api_client, person, make_user,
-                                                                 role, area):
+@pytest.mark.parametrize(
+    "role,area",
+    [
+        (Role.GRID_WORKER, GRID),
+        (Role.COUNTY_DISPATCHER, "220102000000"),
+        (Role.CITY_LEADER, "220100000000"),
+        (Role.AUDITOR, "220100000000"),
+    ],
+)
+def test_api_detail_list_and_change_feed_coarsen_the_birth_date(
+    api_client, person, make_user, role, area
+):
     c = api_client(make_user(role, area, f"dm_{role}"))
     detail = c.get(f"/api/v1/people/{person.pk}/")
     assert detail.status_code == 200
@@ -73,8 +80,11 @@ def test_exports_coarsen_the_birth_date(api_client, person, worker):
     assert rows[0][3] == "出生日期" and rows[1][3] == "199*-**-**"
     assert not _leaks(r.content.decode("utf-8-sig"))
     r = api_client(worker).get("/api/v1/people/export/")
-    values = [v for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(
-        values_only=True) for v in row]
+    values = [
+        v
+        for row in load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True)
+        for v in row
+    ]
     assert "199*-**-**" in values and not _leaks(" ".join(str(v) for v in values))
 
 
@@ -92,8 +102,7 @@ def test_audit_rows_of_person_create_and_update_hold_no_birth_date(person, worke
     from collection.services import person_update
 
     person_update(actor=worker, person=person, id_number=valid_id("22010219851111002"))
-    for log in AuditLog.objects.filter(object_type="collection.person",
-                                       object_id=str(person.pk)):
+    for log in AuditLog.objects.filter(object_type="collection.person", object_id=str(person.pk)):
         text = str(log.changes) + log.object_repr
         assert not _leaks(text) and "1985-11-11" not in text, (log.action, log.changes)
     create = AuditLog.objects.get(action="person.create", object_id=str(person.pk))

@@ -26,8 +26,13 @@ def people(make_user):
     worker = make_user(Role.GRID_WORKER, GRID, "e_worker")
     grid = Area.objects.get(code=GRID)
     for i, name in enumerate(["甲", "乙", "丙"]):
-        person_create(actor=worker, grid=grid, name=name, phone=PHONE,
-                      id_number=valid_id(f"2201021990010100{i}"))
+        person_create(
+            actor=worker,
+            grid=grid,
+            name=name,
+            phone=PHONE,
+            id_number=valid_id(f"2201021990010100{i}"),
+        )
     return worker
 
 
@@ -59,7 +64,8 @@ def test_outsider_exports_nothing(api_client, people, make_user):
 
 
 def test_large_export_goes_to_the_background_with_a_personal_link(
-        api_client, client, people, settings, tmp_path, make_user):
+    api_client, client, people, settings, tmp_path, make_user
+):
     settings.MEDIA_ROOT = str(tmp_path)
     settings.EXPORT_SYNC_LIMIT = 1
     r = api_client(people).get("/api/v1/people/export/")
@@ -114,8 +120,7 @@ def test_expired_export_files_and_rows_are_deleted(people, settings, tmp_path):
 
     purge_expired_exports_task.apply()
 
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [fresh.file_name, young_orphan.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([fresh.file_name, young_orphan.name])
     assert list(ExportFile.objects.values_list("pk", flat=True)) == [fresh.pk]
     # Run again: nothing left to do, nothing fails.
     assert export_files_purge() == 0
@@ -132,9 +137,17 @@ def test_catalogue_lists_datasets_with_scoped_counts(api_client, people, make_us
     from collection.models import Person
     from collection.tags import person_tag_set
 
-    person_tag_set(actor=people, person=Person.objects.get(name="甲"), tag="petition",
-                   extra={"reason": "征地补偿", "petition_count": 2,
-                          "last_date": "2026-10-01", "measures": "包案化解"})
+    person_tag_set(
+        actor=people,
+        person=Person.objects.get(name="甲"),
+        tag="petition",
+        extra={
+            "reason": "征地补偿",
+            "petition_count": 2,
+            "last_date": "2026-10-01",
+            "measures": "包案化解",
+        },
+    )
     rows = {d["code"]: d for d in api_client(people).get("/api/v1/catalogue/").json()}
     assert rows["people"]["records"] == 3 and rows["people"]["sharing"]
     assert rows["special_groups"]["records"] == 1
@@ -147,8 +160,12 @@ def test_catalogue_lists_datasets_with_scoped_counts(api_client, people, make_us
 
 def test_formula_like_values_stay_text(api_client, make_user):
     worker = make_user(Role.GRID_WORKER, GRID, "e_formula")
-    person_create(actor=worker, grid=Area.objects.get(code=GRID), name='=HYPERLINK("x")',
-                  id_number=valid_id("22010219950505005"))
+    person_create(
+        actor=worker,
+        grid=Area.objects.get(code=GRID),
+        name='=HYPERLINK("x")',
+        id_number=valid_id("22010219950505005"),
+    )
     r = api_client(worker).get("/api/v1/people/export/")
     ws = load_workbook(io.BytesIO(r.content)).active
     cell = next(c for c in ws["A"] if c.value and "HYPERLINK" in str(c.value))
@@ -157,10 +174,13 @@ def test_formula_like_values_stay_text(api_client, make_user):
     assert "'=HYPERLINK" in text
 
 
-@pytest.mark.parametrize("dataset, first_header", [
-    ("houses", "地址"), ("organisations", "名称"), ("places", "名称"), ("visits", "走访时间")])
-def test_every_base_data_list_exports_within_the_jurisdiction(api_client, make_user,
-                                                               dataset, first_header):
+@pytest.mark.parametrize(
+    "dataset, first_header",
+    [("houses", "地址"), ("organisations", "名称"), ("places", "名称"), ("visits", "走访时间")],
+)
+def test_every_base_data_list_exports_within_the_jurisdiction(
+    api_client, make_user, dataset, first_header
+):
     from django.utils import timezone
 
     from collection.services import (
@@ -174,11 +194,11 @@ def test_every_base_data_list_exports_within_the_jurisdiction(api_client, make_u
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000", f"xo_{dataset}")
     grid = Area.objects.get(code=GRID)
     house_create(actor=worker, grid=grid, address="=HYPERLINK(1)", use="rental")
-    organisation_create(actor=worker, grid=grid, name="导出公司", kind="social",
-                        credit_code="91350100M000100Y43")
+    organisation_create(
+        actor=worker, grid=grid, name="导出公司", kind="social", credit_code="91350100M000100Y43"
+    )
     place_create(actor=worker, grid=grid, name="校门口", kind="school_area")
-    visit_create(actor=worker, grid=grid, visited_at=timezone.now(), place="1 栋",
-                 findings="正常")
+    visit_create(actor=worker, grid=grid, visited_at=timezone.now(), place="1 栋", findings="正常")
     r = api_client(worker).get(f"/api/v1/{dataset}/export/")
     assert r.status_code == 200 and r["Content-Disposition"].endswith(f'{dataset}.xlsx"')
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
@@ -186,6 +206,13 @@ def test_every_base_data_list_exports_within_the_jurisdiction(api_client, make_u
     if dataset == "houses":
         assert rows[1][:2] == ("=HYPERLINK(1)", "出租")  # text, not a live formula
     assert AuditLog.objects.filter(action__endswith=".export", actor=worker).exists()
-    csv_rows = list(csv.reader(io.StringIO(api_client(outsider).get(
-        f"/api/v1/{dataset}/export/", {"fmt": "csv"}).content.decode("utf-8-sig"))))
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                api_client(outsider)
+                .get(f"/api/v1/{dataset}/export/", {"fmt": "csv"})
+                .content.decode("utf-8-sig")
+            )
+        )
+    )
     assert csv_rows == [[h for h in csv_rows[0]]] and csv_rows[0][0] == first_header

@@ -14,13 +14,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def worker(make_user):
     admin = make_user(Role.ADMIN, "220000000000", "xf_admin")
-    extra_schema_set(actor=admin, dataset="people", schema={
-        "type": "object", "properties": {
-            "education": {"title": "学历", "type": "string", "enum": ["初中", "高中", "本科"]},
-            "children": {"title": "子女数", "type": "integer", "minimum": 0}}})
-    extra_schema_set(actor=admin, dataset="houses", schema={
-        "type": "object", "required": ["floor"],
-        "properties": {"floor": {"title": "楼层", "type": "integer", "minimum": -3}}})
+    extra_schema_set(
+        actor=admin,
+        dataset="people",
+        schema={
+            "type": "object",
+            "properties": {
+                "education": {"title": "学历", "type": "string", "enum": ["初中", "高中", "本科"]},
+                "children": {"title": "子女数", "type": "integer", "minimum": 0},
+            },
+        },
+    )
+    extra_schema_set(
+        actor=admin,
+        dataset="houses",
+        schema={
+            "type": "object",
+            "required": ["floor"],
+            "properties": {"floor": {"title": "楼层", "type": "integer", "minimum": -3}},
+        },
+    )
     return make_user(Role.GRID_WORKER, GRID, "xf_worker")
 
 
@@ -28,8 +41,14 @@ def test_person_form_renders_and_saves_the_extra_fields(client, worker):
     client.force_login(worker)
     page = client.get("/collection/people/new/").content.decode()
     assert "扩展信息" in page and "学历" in page and 'name="extra-children"' in page
-    form = {"grid": GRID, "name": "钱七", "id_number": valid_id("22010219800101003"),
-            "kind": "registered", "extra-education": "本科", "extra-children": "-1"}
+    form = {
+        "grid": GRID,
+        "name": "钱七",
+        "id_number": valid_id("22010219800101003"),
+        "kind": "registered",
+        "extra-education": "本科",
+        "extra-children": "-1",
+    }
     r = client.post("/collection/people/new/", form)
     assert r.status_code == 200 and "子女数" in r.content.decode()  # the schema's minimum
     assert not Person.objects.filter(name="钱七").exists()
@@ -59,14 +78,27 @@ def test_masked_extra_fields_follow_the_field_policy(api_client, make_user, work
     from grids.models import Area
 
     admin = make_user(Role.ADMIN, "220000000000", "xf_admin2")
-    extra_schema_set(actor=admin, dataset="people", schema={
-        "type": "object", "properties": {
-            "contact": {"title": "紧急联系人电话", "type": "string", "x-mask": "phone"}}})
-    person = person_create(actor=worker, grid=Area.objects.get(code=GRID), name="孙八",
-                           id_number=valid_id("22010219800101013"),
-                           extra={"contact": "13712345678"})
+    extra_schema_set(
+        actor=admin,
+        dataset="people",
+        schema={
+            "type": "object",
+            "properties": {
+                "contact": {"title": "紧急联系人电话", "type": "string", "x-mask": "phone"}
+            },
+        },
+    )
+    person = person_create(
+        actor=worker,
+        grid=Area.objects.get(code=GRID),
+        name="孙八",
+        id_number=valid_id("22010219800101013"),
+        extra={"contact": "13712345678"},
+    )
     leader = make_user(Role.CITY_LEADER, "220100000000", "xf_leader")
     assert api_client(leader).get(f"/api/v1/people/{person.pk}/").json()["extra"] == {
-        "contact": "137****5678"}
+        "contact": "137****5678"
+    }
     assert api_client(worker).get(f"/api/v1/people/{person.pk}/").json()["extra"] == {
-        "contact": "13712345678"}
+        "contact": "13712345678"
+    }

@@ -29,8 +29,6 @@ ORG_HEADER = ["名称", "统一社会信用代码", "类型", "法定代表人",
 TENCENT, HUAWEI = "9144030071526726XG", "914403001922038216"
 
 
-
-
 def upload(user, data, dataset, **options):
     return upload_file(user, data, name="data.csv", dataset=dataset, **options)
 
@@ -50,9 +48,11 @@ def errors_by_row(job):
 
 def test_houses_create_then_update_by_address_within_the_grid(importer):
     gcj = crs.wgs84_to_gcj02(125.3245, 43.8868)
-    rows = [["幸福小区 1 栋 101", "出租", "李四", "125.3245", "43.8868", "", GRID],
-            ["幸福小区 1 栋 102", "", "", f"{gcj[0]:.8f}", f"{gcj[1]:.8f}", "高德", GRID],
-            ["幸福小区 1 栋 103", "自住", "", "", "", "", GRID]]
+    rows = [
+        ["幸福小区 1 栋 101", "出租", "李四", "125.3245", "43.8868", "", GRID],
+        ["幸福小区 1 栋 102", "", "", f"{gcj[0]:.8f}", f"{gcj[1]:.8f}", "高德", GRID],
+        ["幸福小区 1 栋 103", "自住", "", "", "", "", GRID],
+    ]
     job = upload(importer, csv_bytes(rows, header=HOUSE_HEADER), "houses")
     assert (job.status, job.creates, job.updates) == (S.READY, 3, 0), job.error_message
     assert staged_table_exists(job) and not job.file  # the plain upload is gone already
@@ -64,12 +64,14 @@ def test_houses_create_then_update_by_address_within_the_grid(importer):
     assert rented.location.distance(Point(125.3245, 43.8868)) < 1e-9
     # GCJ-02 converted back to WGS84 (to well under a metre).
     assert gaode.location.distance(Point(125.3245, 43.8868)) < 1e-7 and gaode.use == "self"
-    assert AuditLog.objects.filter(action="house.create", object_id=str(rented.pk),
-                                   changes__import_job=[None, job.pk]).exists()
+    assert AuditLog.objects.filter(
+        action="house.create", object_id=str(rented.pk), changes__import_job=[None, job.pk]
+    ).exists()
     assert AuditLog.objects.filter(action="house.import", object_id=str(job.pk)).exists()
     assert Change.objects.filter(dataset="houses", object_id=str(rented.pk)).exists()
-    assert VerificationTask.objects.filter(dataset="houses", object_id=str(rented.pk),
-                                           grid=rented.grid).exists()
+    assert VerificationTask.objects.filter(
+        dataset="houses", object_id=str(rented.pk), grid=rented.grid
+    ).exists()
 
     # The same address in the same grid is the same house: empty cells keep what is stored.
     again = [["幸福小区 1 栋 101", "", "王五", "", "", "", GRID]]
@@ -81,17 +83,20 @@ def test_houses_create_then_update_by_address_within_the_grid(importer):
 
 def test_house_rows_with_bad_cells_are_reported_per_cell(importer):
     other = Area.objects.filter(level=6, code__startswith="220103").order_by("code").first()
-    rows = [["", "出租", "", "", "", "", GRID],                          # row 2
-            ["甲 1 号", "仓库", "", "", "", "", GRID],                    # row 3
-            ["甲 2 号", "", "", "125.3", "", "", GRID],                  # row 4
-            ["甲 3 号", "", "", "43.8", "125.3", "", GRID],              # row 5: swapped
-            ["甲 4 号", "", "", "125.3", "43.8", "火星", GRID],          # row 6
-            ["甲 5 号", "", "", "", "", "", other.code],                 # row 7
-            ["甲 6 号", "", "", "", "", "", GRID],                       # row 8
-            ["甲 6 号", "", "", "", "", "", GRID],                       # row 9
-            ["甲 7 号", "", "", "", "", "", GRID]]                       # row 10
-    job = upload(importer, csv_bytes(rows, header=HOUSE_HEADER), "houses",
-                 mode=ImportJob.Mode.VALID_ONLY)
+    rows = [
+        ["", "出租", "", "", "", "", GRID],  # row 2
+        ["甲 1 号", "仓库", "", "", "", "", GRID],  # row 3
+        ["甲 2 号", "", "", "125.3", "", "", GRID],  # row 4
+        ["甲 3 号", "", "", "43.8", "125.3", "", GRID],  # row 5: swapped
+        ["甲 4 号", "", "", "125.3", "43.8", "火星", GRID],  # row 6
+        ["甲 5 号", "", "", "", "", "", other.code],  # row 7
+        ["甲 6 号", "", "", "", "", "", GRID],  # row 8
+        ["甲 6 号", "", "", "", "", "", GRID],  # row 9
+        ["甲 7 号", "", "", "", "", "", GRID],
+    ]  # row 10
+    job = upload(
+        importer, csv_bytes(rows, header=HOUSE_HEADER), "houses", mode=ImportJob.Mode.VALID_ONLY
+    )
     errors = errors_by_row(job)
     assert (job.status, job.valid, job.invalid) == (S.READY, 1, 8)
     assert errors[2] == {"地址": "请填写地址。"}
@@ -111,19 +116,27 @@ def test_house_rows_with_bad_cells_are_reported_per_cell(importer):
 
 def test_organisations_merge_by_credit_code(importer, make_user):
     grid = Area.objects.get(code=GRID)
-    organisation_create(actor=importer, grid=grid, name="旧名称", kind="non_public",
-                        credit_code=HUAWEI)
+    organisation_create(
+        actor=importer, grid=grid, name="旧名称", kind="non_public", credit_code=HUAWEI
+    )
     social = "51220102MJY1234567"
     social = social[:17] + __import__("collection.validators").validators.credit_check_char(
-        social[:17])
-    rows = [["某某科技有限公司", TENCENT.lower(), "", "马某", "人民大街 1 号", GRID],
-            ["新名称", HUAWEI, "", "", "", GRID],
-            ["某某协会", social, "", "", "", GRID],
-            ["错码公司", TENCENT[:17] + "0", "", "", "", GRID],
-            ["短码公司", "91220101", "", "", "", GRID],
-            ["类型不对", "91350100M000100Y43", "国有企业", "", "", GRID]]
-    job = upload(importer, csv_bytes(rows, header=ORG_HEADER), "organisations",
-                 mode=ImportJob.Mode.VALID_ONLY)
+        social[:17]
+    )
+    rows = [
+        ["某某科技有限公司", TENCENT.lower(), "", "马某", "人民大街 1 号", GRID],
+        ["新名称", HUAWEI, "", "", "", GRID],
+        ["某某协会", social, "", "", "", GRID],
+        ["错码公司", TENCENT[:17] + "0", "", "", "", GRID],
+        ["短码公司", "91220101", "", "", "", GRID],
+        ["类型不对", "91350100M000100Y43", "国有企业", "", "", GRID],
+    ]
+    job = upload(
+        importer,
+        csv_bytes(rows, header=ORG_HEADER),
+        "organisations",
+        mode=ImportJob.Mode.VALID_ONLY,
+    )
     errors = errors_by_row(job)
     assert (job.valid, job.creates, job.updates) == (3, 2, 1), errors
     assert "校验码应为" in errors[5]["统一社会信用代码"]
@@ -133,22 +146,30 @@ def test_organisations_merge_by_credit_code(importer, make_user):
     assert (job.status, job.creates, job.updates) == (S.DONE, 2, 1)
     orgs = {o.credit_code: o for o in Organisation.objects.all()}
     assert (orgs[TENCENT].name, orgs[TENCENT].kind, orgs[TENCENT].legal_person) == (
-        "某某科技有限公司", "non_public", "马某")
+        "某某科技有限公司",
+        "non_public",
+        "马某",
+    )
     assert orgs[HUAWEI].name == "新名称" and orgs[social].kind == "social"  # 5 = 民政
-    assert AuditLog.objects.filter(action="organisation.update",
-                                   object_id=str(orgs[HUAWEI].pk)).exists()
+    assert AuditLog.objects.filter(
+        action="organisation.update", object_id=str(orgs[HUAWEI].pk)
+    ).exists()
 
 
-def test_an_organisation_registered_outside_the_jurisdiction_is_not_touched(importer,
-                                                                            make_user):
+def test_an_organisation_registered_outside_the_jurisdiction_is_not_touched(importer, make_user):
     other = Area.objects.filter(level=6, code__startswith="220103").order_by("code").first()
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000", "ds_kc")
-    organisation_create(actor=outsider, grid=other, name="宽城公司", kind="non_public",
-                        credit_code=TENCENT)
-    job = upload(importer, csv_bytes([["改名", TENCENT, "", "", "", GRID]],
-                                     header=ORG_HEADER), "organisations")
-    assert job.status == S.FAILED and "管辖范围以外登记" in errors_by_row(job)[2][
-        "统一社会信用代码"]
+    organisation_create(
+        actor=outsider, grid=other, name="宽城公司", kind="non_public", credit_code=TENCENT
+    )
+    job = upload(
+        importer,
+        csv_bytes([["改名", TENCENT, "", "", "", GRID]], header=ORG_HEADER),
+        "organisations",
+    )
+    assert (
+        job.status == S.FAILED and "管辖范围以外登记" in errors_by_row(job)[2]["统一社会信用代码"]
+    )
     assert Organisation.objects.get(credit_code=TENCENT).name == "宽城公司"
 
 
@@ -157,62 +178,83 @@ def test_an_organisation_registered_outside_the_jurisdiction_is_not_touched(impo
 
 def test_foreigners_documents_and_the_document_type_column(importer):
     header = ["姓名", "证件类型", "证件号码", "所属网格"]
-    rows = [["JOHN SMITH", "护照", "E12345678", GRID],
-            ["本地人", "", numbered_id(5), GRID],
-            ["错证", "驾驶证", numbered_id(6), GRID],
-            ["短号", "护照", "E1", GRID]]
-    job = upload(importer, csv_bytes(rows, header=header), "people",
-                 mode=ImportJob.Mode.VALID_ONLY)
+    rows = [
+        ["JOHN SMITH", "护照", "E12345678", GRID],
+        ["本地人", "", numbered_id(5), GRID],
+        ["错证", "驾驶证", numbered_id(6), GRID],
+        ["短号", "护照", "E1", GRID],
+    ]
+    job = upload(importer, csv_bytes(rows, header=header), "people", mode=ImportJob.Mode.VALID_ONLY)
     errors = errors_by_row(job)
     assert "证件类型“驾驶证”无效" in errors[4]["证件类型"]
     assert "5 到 20 位" in errors[5]["证件号码"]
     apply(importer, job)
     john = Person.objects.get(name="JOHN SMITH")
     assert (john.doc_type, john.id_number, john.gender, john.birth_date) == (
-        "foreign", "E12345678", "", None)
+        "foreign",
+        "E12345678",
+        "",
+        None,
+    )
     assert Person.objects.get(name="本地人").doc_type == "id_card"
 
 
 @pytest.fixture
 def education_schema(make_user):
     admin = make_user(Role.ADMIN, "220000000000", "ds_admin")
-    return extra_schema_set(actor=admin, dataset="people", schema={
-        "type": "object",
-        "properties": {
-            "education": {"title": "学历", "enum": ["小学", "初中", "高中", "大专", "本科"]},
-            "children": {"title": "子女数", "type": "integer", "minimum": 0},
+    return extra_schema_set(
+        actor=admin,
+        dataset="people",
+        schema={
+            "type": "object",
+            "properties": {
+                "education": {"title": "学历", "enum": ["小学", "初中", "高中", "大专", "本科"]},
+                "children": {"title": "子女数", "type": "integer", "minimum": 0},
+            },
         },
-    })
+    )
 
 
 def test_extra_fields_are_columns_validated_by_the_schema(importer, education_schema):
     header = ["姓名", "证件号码", "所属网格", "学历", "子女数"]
-    rows = [["甲", numbered_id(11), GRID, "本科", "2"],
-            ["乙", numbered_id(12), GRID, "博士后", ""],
-            ["丙", numbered_id(13), GRID, "", "两个"],
-            ["丁", numbered_id(14), GRID, "", ""]]
-    job = upload(importer, csv_bytes(rows, header=header), "people",
-                 mode=ImportJob.Mode.VALID_ONLY)
+    rows = [
+        ["甲", numbered_id(11), GRID, "本科", "2"],
+        ["乙", numbered_id(12), GRID, "博士后", ""],
+        ["丙", numbered_id(13), GRID, "", "两个"],
+        ["丁", numbered_id(14), GRID, "", ""],
+    ]
+    job = upload(importer, csv_bytes(rows, header=header), "people", mode=ImportJob.Mode.VALID_ONLY)
     errors = errors_by_row(job)
     assert set(errors) == {3, 4} and "学历" in errors[3] and "子女数" in errors[4]
     apply(importer, job)
     assert Person.objects.get(name="甲").extra == {"education": "本科", "children": 2}
     assert Person.objects.get(name="丁").extra == {}
     # An update adds to the stored extra fields instead of replacing them.
-    job = apply(importer, upload(importer, csv_bytes([["甲", numbered_id(11), GRID, "", "3"]],
-                                                     header=header), "people"))
+    job = apply(
+        importer,
+        upload(
+            importer, csv_bytes([["甲", numbered_id(11), GRID, "", "3"]], header=header), "people"
+        ),
+    )
     assert Person.objects.get(name="甲").extra == {"education": "本科", "children": 3}
 
 
 def test_a_required_extra_field_is_a_required_column(importer, make_user):
     admin = make_user(Role.ADMIN, "220000000000", "ds_admin2")
-    extra_schema_set(actor=admin, dataset="houses", schema={
-        "type": "object", "required": ["floor"],
-        "properties": {"floor": {"title": "楼层", "type": "integer"}}})
+    extra_schema_set(
+        actor=admin,
+        dataset="houses",
+        schema={
+            "type": "object",
+            "required": ["floor"],
+            "properties": {"floor": {"title": "楼层", "type": "integer"}},
+        },
+    )
     job = upload(importer, csv_bytes([["乙 1 号", GRID]], header=["地址", "所属网格"]), "houses")
     assert job.status == S.FAILED and "缺少必填列:楼层" in job.error_message
-    data = csv_bytes([["乙 1 号", GRID, "6"], ["乙 2 号", GRID, ""]],
-                     header=["地址", "所属网格", "楼层"])
+    data = csv_bytes(
+        [["乙 1 号", GRID, "6"], ["乙 2 号", GRID, ""]], header=["地址", "所属网格", "楼层"]
+    )
     job = upload(importer, data, "houses", mode=ImportJob.Mode.VALID_ONLY)
     assert errors_by_row(job) == {3: {"楼层": "请填写楼层。"}}
     apply(importer, job)
@@ -222,13 +264,15 @@ def test_a_required_extra_field_is_a_required_column(importer, make_user):
 # --- the template, the webhook, the re-check ----------------------------------------
 
 
-def test_template_per_dataset_on_the_page_and_the_api(importer, education_schema,
-                                                      api_client, client):
+def test_template_per_dataset_on_the_page_and_the_api(
+    importer, education_schema, api_client, client
+):
     client.force_login(importer)
     response = client.get("/collection/imports/?template=people")
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)
-                                    if response.streaming else response.content))
+    book = load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
     sheet = book.worksheets[0]
     headers = [c.value for c in sheet[1]]
     assert headers[:3] == ["姓名", "证件类型", "证件号码"]
@@ -244,8 +288,12 @@ def test_template_per_dataset_on_the_page_and_the_api(importer, education_schema
     assert [c.value for c in book.worksheets[0][1]][:2] == ["名称", "统一社会信用代码"]
     response = api.get("/api/v1/imports/template/?dataset=cars")
     assert response.status_code == 400 and response.json()["code"] == "invalid"
-    assert api.post("/api/v1/imports/", {
-        "file": SimpleUploadedFile("a.csv", b"x"), "dataset": "cars"}).status_code == 400
+    assert (
+        api.post(
+            "/api/v1/imports/", {"file": SimpleUploadedFile("a.csv", b"x"), "dataset": "cars"}
+        ).status_code
+        == 400
+    )
 
 
 def test_one_webhook_per_job_with_the_change_feed_range(importer, make_user):
@@ -253,19 +301,30 @@ def test_one_webhook_per_job_with_the_change_feed_range(importer, make_user):
     from integrations.models import WebhookDelivery
     from integrations.services import webhook_subscription_create
 
-    department = department_create(actor=None, code="DS-GA", name="南关区公安分局",
-                                   area=Area.objects.get(code="220102000000"))
-    webhook_subscription_create(actor=None, department=department, url="http://127.0.0.1:9/",
-                                event_types=["houses.changed"], name="公安")
+    department = department_create(
+        actor=None, code="DS-GA", name="南关区公安分局", area=Area.objects.get(code="220102000000")
+    )
+    webhook_subscription_create(
+        actor=None,
+        department=department,
+        url="http://127.0.0.1:9/",
+        event_types=["houses.changed"],
+        name="公安",
+    )
     # Below the importer (a county user): the township of the grid, and another township.
     township = Area.objects.get(code=GRID).parent.parent
-    other_township = Area.objects.filter(level=4, parent=township.parent).exclude(
-        pk=township.pk).first()
+    other_township = (
+        Area.objects.filter(level=4, parent=township.parent).exclude(pk=township.pk).first()
+    )
     for code, area in (("DS-JD", township), ("DS-OTHER", other_township)):
         sub_department = department_create(actor=None, code=code, name=code, area=area)
-        webhook_subscription_create(actor=None, department=sub_department,
-                                    url="http://127.0.0.1:9/", event_types=["houses.changed"],
-                                    name=code)
+        webhook_subscription_create(
+            actor=None,
+            department=sub_department,
+            url="http://127.0.0.1:9/",
+            event_types=["houses.changed"],
+            name=code,
+        )
     rows = [[f"丙 {i} 号", "", "", "", "", "", GRID] for i in range(5)]
     job = apply(importer, upload(importer, csv_bytes(rows, header=HOUSE_HEADER), "houses"))
     deliveries = WebhookDelivery.objects.filter(event_type="houses.changed")
@@ -274,8 +333,9 @@ def test_one_webhook_per_job_with_the_change_feed_range(importer, make_user):
     payload = delivery.payload if isinstance(delivery.payload, dict) else {}
     body = payload.get("data", payload)
     assert body["import_job"] == job.pk and body["creates"] == 5
-    seqs = list(Change.objects.filter(dataset="houses").order_by("seq")
-                .values_list("seq", flat=True))
+    seqs = list(
+        Change.objects.filter(dataset="houses").order_by("seq").values_list("seq", flat=True)
+    )
     assert (body["seq_from"], body["seq_to"]) == (seqs[0], seqs[-1]) and len(seqs) == 5
     assert "丙" not in str(payload)  # no record content, only the announcement
 
@@ -290,15 +350,20 @@ def test_apply_rechecks_the_confirming_users_jurisdiction(importer, make_user):
     from governance.services import role_assign, role_revoke
 
     grid = Area.objects.get(code=GRID)
-    elsewhere = Area.objects.filter(level=6, code__startswith="220102").exclude(
-        parent=grid.parent).order_by("code").first()
-    rows = [["丁 1 号", "", "", "", "", "", GRID],
-            ["丁 2 号", "", "", "", "", "", elsewhere.code]]
+    elsewhere = (
+        Area.objects.filter(level=6, code__startswith="220102")
+        .exclude(parent=grid.parent)
+        .order_by("code")
+        .first()
+    )
+    rows = [["丁 1 号", "", "", "", "", "", GRID], ["丁 2 号", "", "", "", "", "", elsewhere.code]]
     job = upload(importer, csv_bytes(rows, header=HOUSE_HEADER), "houses")
     assert job.status == S.READY
     role_assign(actor=None, user=importer, role=Role.VILLAGE_STAFF, area=grid.parent)
-    role_revoke(actor=None, assignment=RoleAssignment.objects.get(
-        user=importer, role=Role.COUNTY_DISPATCHER))
+    role_revoke(
+        actor=None,
+        assignment=RoleAssignment.objects.get(user=importer, role=Role.COUNTY_DISPATCHER),
+    )
     clear_role_cache(importer)
     job = apply(importer, job)  # may confirm, but one row lies outside their village now
     assert job.status == S.FAILED and "未写入任何数据" in job.error_message

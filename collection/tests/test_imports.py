@@ -53,7 +53,10 @@ def test_utf8_csv_previews_then_creates_people(importer):
     assert (job.total, job.valid, job.invalid, job.creates, job.updates) == (3, 3, 0, 3, 0)
     assert Person.objects.count() == before  # the preview writes nothing
     assert [(p["row"], p["op"], p["label"]) for p in job.plan] == [
-        (2, "create", "居民0"), (3, "create", "居民1"), (4, "create", "居民2")]
+        (2, "create", "居民0"),
+        (3, "create", "居民1"),
+        (4, "create", "居民2"),
+    ]
     assert all("*" in p["key"] and p["grid"] == GRID for p in job.plan)  # masked
 
     job = apply(importer, job)
@@ -65,12 +68,18 @@ def test_utf8_csv_previews_then_creates_people(importer):
     assert people["居民2"].phone == "13812345672" and people["居民2"].kind == "floating"
     p = people["居民0"]
     assert (p.grid, p.area_path, p.kind, p.residence_address) == (
-        grid, grid.path, "registered", "幸福小区0栋")
+        grid,
+        grid.path,
+        "registered",
+        "幸福小区0栋",
+    )
     assert str(p.birth_date) == "1990-03-07" and p.gender == "female"  # 17th digit 0
     summary = AuditLog.objects.get(action="person.import", object_id=str(job.pk))
     assert summary.actor == importer and summary.changes["creates"] == [None, 3]
-    assert AuditLog.objects.filter(action="person.create",
-                                   changes__import_job=[None, job.pk]).count() == 3
+    assert (
+        AuditLog.objects.filter(action="person.create", changes__import_job=[None, job.pk]).count()
+        == 3
+    )
     assert Change.objects.filter(dataset="people", object_id=str(p.pk), op="create").exists()
 
 
@@ -94,17 +103,26 @@ def test_xlsx_with_numbers_blank_rows_and_an_empty_column(importer):
 # --- whole-file errors ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, data, expected", [
-    ("random.csv", random.Random(7).randbytes(4000), "无法识别文件编码"),
-    ("random.xlsx", random.Random(7).randbytes(4000), "无法读取该 XLSX 文件"),
-    ("empty.csv", b"", "文件为空"),
-    ("header.csv", csv_bytes([]), "没有数据行"),
-    ("missing.csv", csv_bytes([["张三", GRID]], header=["姓名", "所属网格"]),
-     "缺少必填列:证件号码"),
-    ("unknown.csv", csv_bytes([r + ["x", "y"] for r in good_rows(1)],
-                              header=HEADER + ["学历", "备注"]), "未知的列:学历、备注"),
-    ("ragged.csv", csv_bytes([["a"] * 7]), "CSV 格式有误"),
-])
+@pytest.mark.parametrize(
+    "name, data, expected",
+    [
+        ("random.csv", random.Random(7).randbytes(4000), "无法识别文件编码"),
+        ("random.xlsx", random.Random(7).randbytes(4000), "无法读取该 XLSX 文件"),
+        ("empty.csv", b"", "文件为空"),
+        ("header.csv", csv_bytes([]), "没有数据行"),
+        (
+            "missing.csv",
+            csv_bytes([["张三", GRID]], header=["姓名", "所属网格"]),
+            "缺少必填列:证件号码",
+        ),
+        (
+            "unknown.csv",
+            csv_bytes([r + ["x", "y"] for r in good_rows(1)], header=HEADER + ["学历", "备注"]),
+            "未知的列:学历、备注",
+        ),
+        ("ragged.csv", csv_bytes([["a"] * 7]), "CSV 格式有误"),
+    ],
+)
 def test_whole_file_errors_fail_the_job_and_write_nothing(importer, name, data, expected):
     before = Person.objects.count()
     job = upload(importer, data, name=name)
@@ -122,17 +140,20 @@ def test_whole_file_errors_fail_the_job_and_write_nothing(importer, name, data, 
 def mixed_file(other_grid):
     good = good_rows(2)
     bad_check = numbered_id(10)[:-1] + ("0" if numbered_id(10)[-1] != "0" else "1")
-    return csv_bytes(good + [
-        ["坏校验位", bad_check, "", "", "", GRID],                     # row 4
-        ["旧号码", "220102900307123", "", "", "", GRID],               # row 5
-        ["科学计数", "2.20102199003071E+17", "", "", "", GRID],        # row 6
-        ["坏电话", numbered_id(11), "12345", "外星人", "", GRID],          # row 7
-        ["无此网格", numbered_id(12), "", "", "", "220102999999999"],      # row 8
-        ["外区", numbered_id(13), "", "", "", other_grid.code],           # row 9
-        ["重复甲", numbered_id(14), "", "", "", GRID],                    # row 10
-        ["重复乙", numbered_id(14).lower(), "", "", "", GRID],            # row 11
-        ["", numbered_id(15), "", "", "", GRID],                        # row 12
-    ])
+    return csv_bytes(
+        good
+        + [
+            ["坏校验位", bad_check, "", "", "", GRID],  # row 4
+            ["旧号码", "220102900307123", "", "", "", GRID],  # row 5
+            ["科学计数", "2.20102199003071E+17", "", "", "", GRID],  # row 6
+            ["坏电话", numbered_id(11), "12345", "外星人", "", GRID],  # row 7
+            ["无此网格", numbered_id(12), "", "", "", "220102999999999"],  # row 8
+            ["外区", numbered_id(13), "", "", "", other_grid.code],  # row 9
+            ["重复甲", numbered_id(14), "", "", "", GRID],  # row 10
+            ["重复乙", numbered_id(14).lower(), "", "", "", GRID],  # row 11
+            ["", numbered_id(15), "", "", "", GRID],  # row 12
+        ]
+    )
 
 
 def test_all_or_nothing_rejects_the_file_with_a_report(importer, mixed_file, api_client):
@@ -167,8 +188,11 @@ def test_valid_only_applies_the_valid_rows(importer, mixed_file):
     assert (job.status, job.valid, job.invalid, job.creates) == (S.READY, 2, 9, 2)
     job = apply(importer, job)
     assert (job.status, job.creates) == (S.DONE, 2)
-    assert set(Person.objects.filter(name__in=["居民0", "居民1", "重复甲", "外区"])
-               .values_list("name", flat=True)) == {"居民0", "居民1"}
+    assert set(
+        Person.objects.filter(name__in=["居民0", "居民1", "重复甲", "外区"]).values_list(
+            "name", flat=True
+        )
+    ) == {"居民0", "居民1"}
     assert job.rows.count() == 9  # the report is still there
     assert AuditLog.objects.get(action="person.import").changes["rejected"] == [None, 9]
 
@@ -191,14 +215,20 @@ def test_a_corrected_report_can_be_uploaded_again(importer, mixed_file):
 def test_merge_updates_the_registered_person(importer, second_grid):
     grid = Area.objects.get(code=GRID)
     house = house_create(actor=importer, grid=grid, address="老房子")
-    person = person_create(actor=importer, grid=grid, name="旧名", id_number=numbered_id(1),
-                           phone="13900000000", kind="registered",
-                           residence_address="旧地址", house=house)
+    person = person_create(
+        actor=importer,
+        grid=grid,
+        name="旧名",
+        id_number=numbered_id(1),
+        phone="13900000000",
+        kind="registered",
+        residence_address="旧地址",
+        house=house,
+    )
     row = ["新名", numbered_id(1).lower(), "", "流动人口", "", second_grid.code]
     job = upload(importer, csv_bytes(good_rows(1) + [row]))
     assert (job.creates, job.updates) == (1, 1)
-    assert [(p["op"], p["label"]) for p in job.plan] == [("create", "居民0"),
-                                                          ("update", "新名")]
+    assert [(p["op"], p["label"]) for p in job.plan] == [("create", "居民0"), ("update", "新名")]
     job = apply(importer, job)
     assert (job.status, job.creates, job.updates) == (S.DONE, 1, 1)
     assert Person.objects.filter(id_number_index=person.id_number_index).count() == 1
@@ -207,16 +237,19 @@ def test_merge_updates_the_registered_person(importer, second_grid):
     assert person.area_path == second_grid.path
     assert person.phone == "13900000000" and person.residence_address == "旧地址"  # kept
     assert person.house is None  # the house is in the old grid
-    assert AuditLog.objects.filter(action="person.update", object_id=str(person.pk),
-                                   changes__import_job=[None, job.pk]).exists()
+    assert AuditLog.objects.filter(
+        action="person.update", object_id=str(person.pk), changes__import_job=[None, job.pk]
+    ).exists()
 
 
 def test_id_and_phone_stay_encrypted_at_rest(importer):
     apply(importer, upload(importer, csv_bytes(good_rows(1))))
     person = Person.objects.get(name="居民0")
     with connection.cursor() as cur:
-        cur.execute("SELECT id_number, phone, id_number_index FROM collection_person "
-                    "WHERE id = %s", [person.pk])
+        cur.execute(
+            "SELECT id_number, phone, id_number_index FROM collection_person WHERE id = %s",
+            [person.pk],
+        )
         raw_id, raw_phone, index = cur.fetchone()
         cur.execute("SELECT data FROM collection_importrow")
         assert all(numbered_id(0) not in d for (d,) in cur.fetchall())
@@ -235,12 +268,15 @@ def test_rejected_rows_are_encrypted_at_rest(importer):
 
 
 def test_a_person_registered_outside_the_jurisdiction_is_not_touched(
-        importer, make_user, other_grid):
+    importer, make_user, other_grid
+):
     outsider = make_user(Role.GRID_WORKER, other_grid.code)
-    person = person_create(actor=outsider, grid=other_grid, name="宽城人",
-                           id_number=numbered_id(5))
-    job = upload(importer, csv_bytes([["改名", numbered_id(5), "", "", "", GRID]]),
-                 mode=ImportJob.Mode.VALID_ONLY)
+    person = person_create(actor=outsider, grid=other_grid, name="宽城人", id_number=numbered_id(5))
+    job = upload(
+        importer,
+        csv_bytes([["改名", numbered_id(5), "", "", "", GRID]]),
+        mode=ImportJob.Mode.VALID_ONLY,
+    )
     assert job.status == S.FAILED and "没有可导入的有效行" in job.error_message
     assert "管辖范围以外登记" in job.rows.get().errors["证件号码"]
     person.refresh_from_db()
@@ -265,8 +301,9 @@ def test_a_failure_while_writing_leaves_nothing_half_written(importer, monkeypat
 
 
 def test_cancel(importer):
-    job = imports.import_job_create(actor=importer, file=SimpleUploadedFile(
-        "p.csv", csv_bytes(good_rows(2))))
+    job = imports.import_job_create(
+        actor=importer, file=SimpleUploadedFile("p.csv", csv_bytes(good_rows(2)))
+    )
     imports.import_job_cancel(actor=importer, job=job)
     assert imports.import_job_validate(job_id=job.pk) is None  # the queued task does nothing
     job.refresh_from_db()
@@ -300,13 +337,17 @@ def eager_celery():
     app.conf.task_always_eager = before
 
 
-def test_api_flow_and_scoping(api_client, importer, make_user, eager_celery,
-                              django_capture_on_commit_callbacks):
+def test_api_flow_and_scoping(
+    api_client, importer, make_user, eager_celery, django_capture_on_commit_callbacks
+):
     c = api_client(importer)
     data = csv_bytes(good_rows(2) + [["", numbered_id(9), "", "", "", GRID]])
     with django_capture_on_commit_callbacks(execute=True):
-        r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.csv", data),
-                                        "mode": "valid_only"}, format="multipart")
+        r = c.post(
+            "/api/v1/imports/",
+            {"file": SimpleUploadedFile("p.csv", data), "mode": "valid_only"},
+            format="multipart",
+        )
     assert r.status_code == 202 and r.json()["status"] == "pending"
     pk = r.json()["id"]
     body = c.get(f"/api/v1/imports/{pk}/").json()
@@ -317,8 +358,7 @@ def test_api_flow_and_scoping(api_client, importer, make_user, eager_celery,
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
     o = api_client(outsider)
     assert o.get("/api/v1/imports/").json()["results"] == []
-    for method, url in [("get", ""), ("post", "apply/"), ("post", "cancel/"),
-                        ("get", "report/")]:
+    for method, url in [("get", ""), ("post", "apply/"), ("post", "cancel/"), ("get", "report/")]:
         r = getattr(o, method)(f"/api/v1/imports/{pk}/{url}")
         assert r.status_code == 404, url
     leader = make_user(Role.CITY_LEADER, "220100000000")  # may view, not change
@@ -338,15 +378,20 @@ def test_api_flow_and_scoping(api_client, importer, make_user, eager_celery,
 
 def test_api_refuses_bad_uploads(api_client, importer, make_user):
     c = api_client(importer)
-    r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.xls", b"x")},
-               format="multipart")
+    r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.xls", b"x")}, format="multipart")
     assert r.status_code == 400 and ".xlsx" in r.json()["detail"]
-    r = c.post("/api/v1/imports/", {"file": SimpleUploadedFile("p.csv", b"x"),
-                                    "mode": "some"}, format="multipart")
+    r = c.post(
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile("p.csv", b"x"), "mode": "some"},
+        format="multipart",
+    )
     assert r.status_code == 400
     leader = make_user(Role.CITY_LEADER, "220100000000")
-    r = api_client(leader).post("/api/v1/imports/", {"file": SimpleUploadedFile(
-        "p.csv", csv_bytes(good_rows(1)))}, format="multipart")
+    r = api_client(leader).post(
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile("p.csv", csv_bytes(good_rows(1)))},
+        format="multipart",
+    )
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert not ImportJob.objects.exists()
 
@@ -373,8 +418,9 @@ def test_report_cells_are_text_never_formulas(importer):
     assert ws["B2"].value == '=HYPERLINK("http://x")' and ws["B2"].data_type == "s"
 
 
-def test_only_the_uploader_or_covering_unit_staff_confirm_or_cancel(api_client, make_user,
-                                                                     settings, tmp_path):
+def test_only_the_uploader_or_covering_unit_staff_confirm_or_cancel(
+    api_client, make_user, settings, tmp_path
+):
     """A department sees its county's import jobs but neither applies nor cancels another
     user's job (issue 8, item 4); the uploader, and unit staff whose jurisdiction covers the
     job, do. Refusals change nothing."""
@@ -386,8 +432,12 @@ def test_only_the_uploader_or_covering_unit_staff_confirm_or_cancel(api_client, 
     dept = department_create(actor=None, code="CTL-SCJ", name="市场监管局", area=county)
     handler = make_user(Role.DEPARTMENT_HANDLER, "220102000000", "ctl_handler", department=dept)
     village = make_user(Role.VILLAGE_STAFF, GRID[:12], "ctl_village")
-    other_grid = Area.objects.filter(level=6, code__startswith="220102").exclude(
-        code__startswith=GRID[:12]).order_by("code").first()
+    other_grid = (
+        Area.objects.filter(level=6, code__startswith="220102")
+        .exclude(code__startswith=GRID[:12])
+        .order_by("code")
+        .first()
+    )
     colleague = make_user(Role.GRID_WORKER, other_grid.code, "ctl_other_worker")
 
     job = upload(worker, csv_bytes(good_rows(1)))

@@ -9,9 +9,16 @@ pytestmark = pytest.mark.django_db
 
 def test_grid_worker_registers_a_person_from_the_phone_form(client, worker):
     client.force_login(worker)
-    r = client.post("/collection/people/new/", {
-        "grid": GRID, "name": "赵六", "id_number": valid_id("22010219700101003"),
-        "phone": "13900001111", "kind": "registered"})
+    r = client.post(
+        "/collection/people/new/",
+        {
+            "grid": GRID,
+            "name": "赵六",
+            "id_number": valid_id("22010219700101003"),
+            "phone": "13900001111",
+            "kind": "registered",
+        },
+    )
     assert r.status_code == 302
     p = Person.objects.get(name="赵六")
     assert p.grid.code == GRID and p.phone == "13900001111"
@@ -26,8 +33,10 @@ def test_inline_errors_in_chinese(client, worker):
     client.force_login(worker)
     good = valid_id("22010219700101003")
     bad = good[:-1] + ("1" if good[-1] != "1" else "2")  # wrong check digit
-    r = client.post("/collection/people/new/", {"grid": GRID, "name": "错", "kind": "registered",
-                                                "id_number": bad})
+    r = client.post(
+        "/collection/people/new/",
+        {"grid": GRID, "name": "错", "kind": "registered", "id_number": bad},
+    )
     html = r.content.decode()
     assert r.status_code == 200 and "校验" in html
     assert Person.objects.count() == 0
@@ -35,9 +44,15 @@ def test_inline_errors_in_chinese(client, worker):
 
 def test_outsider_sees_nobody(client, worker, make_user):
     client.force_login(worker)
-    client.post("/collection/people/new/", {
-        "grid": GRID, "name": "赵六", "id_number": valid_id("22010219700101003"),
-        "kind": "registered"})
+    client.post(
+        "/collection/people/new/",
+        {
+            "grid": GRID,
+            "name": "赵六",
+            "id_number": valid_id("22010219700101003"),
+            "kind": "registered",
+        },
+    )
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
     from django.test import Client
 
@@ -53,14 +68,16 @@ def test_house_page_lists_residents_and_visit_form(client, worker):
 
     grid = Area.objects.get(code=GRID)
     house = house_create(actor=worker, grid=grid, address="华阳小区3栋101", use="rental")
-    a = person_create(actor=worker, grid=grid, name="住户甲", house=house,
-                      id_number=valid_id("22010219880808001"))
+    a = person_create(
+        actor=worker, grid=grid, name="住户甲", house=house, id_number=valid_id("22010219880808001")
+    )
     client.force_login(worker)
     html = client.get(f"/collection/houses/{house.pk}/").content.decode()
     assert "住户甲" in html and "出租" in html
-    r = client.post("/collection/visits/new/", {"grid": GRID, "place": "3栋101",
-                                                "findings": "租户信息核实无误",
-                                                "people": [a.pk]})
+    r = client.post(
+        "/collection/visits/new/",
+        {"grid": GRID, "place": "3栋101", "findings": "租户信息核实无误", "people": [a.pk]},
+    )
     assert r.status_code == 302
     assert Visit.objects.get().people.get() == a
     r = client.post("/collection/visits/new/", {"grid": GRID, "place": "x", "findings": ""})
@@ -74,8 +91,13 @@ def test_staff_list_filters_masks_and_reveals_with_audit(client, worker, make_us
     from grids.models import Area
 
     grid = Area.objects.get(code=GRID)
-    a = person_create(actor=worker, grid=grid, name="标签甲", phone="13911112222",
-                      id_number=valid_id("22010219770707007"))
+    a = person_create(
+        actor=worker,
+        grid=grid,
+        name="标签甲",
+        phone="13911112222",
+        id_number=valid_id("22010219770707007"),
+    )
     PersonTag.objects.create(person=a, tag="correction")
     person_create(actor=worker, grid=grid, name="普通乙", id_number=valid_id("22010219780808008"))
     dispatcher = make_user(Role.COUNTY_DISPATCHER, "220102000000", "p_disp")
@@ -99,9 +121,16 @@ def test_house_with_location_shows_on_the_map(client, worker, make_user):
 
     grid = Area.objects.get(code=GRID)
     client.force_login(worker)
-    r = client.post("/collection/houses/new/", {
-        "grid": GRID, "address": "地图上的房屋", "use": "rental",
-        "lng": grid.centroid.x, "lat": grid.centroid.y})
+    r = client.post(
+        "/collection/houses/new/",
+        {
+            "grid": GRID,
+            "address": "地图上的房屋",
+            "use": "rental",
+            "lng": grid.centroid.x,
+            "lat": grid.centroid.y,
+        },
+    )
     assert r.status_code == 302
     fc = client.get("/api/v1/collection-points/").json()
     assert [f["properties"]["label"] for f in fc["features"]] == ["地图上的房屋"]

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def test_id_and_phone_are_encrypted_at_rest(person):
     with connection.cursor() as cur:
-        cur.execute("SELECT id_number, phone, id_number_index FROM collection_person "
-                    "WHERE id = %s", [person.pk])
+        cur.execute(
+            "SELECT id_number, phone, id_number_index FROM collection_person WHERE id = %s",
+            [person.pk],
+        )
         raw_id, raw_phone, index = cur.fetchone()
     assert valid_id() not in raw_id and PHONE not in raw_phone
     assert len(index) == 64
@@ -62,15 +64,20 @@ def test_audit_rows_never_hold_the_protected_values(person):
         assert valid_id() not in str(log.changes) and PHONE not in str(log.changes)
 
 
-@pytest.mark.parametrize("payload, code", [
-    ({"name": "王五", "id_number": "220102199003071234"}, "id_check_digit"),
-    ({"name": "王五", "id_number": "2201021990030712"}, "id_length"),
-    ({"name": "王五", "id_number": "99010219900307123X"}, "id_region"),
-    ({"name": "王五", "id_number": valid_id("22010219901307123")}, "id_birth_date"),
-    ({"name": "王五", "id_number": valid_id("22010219800101001"), "phone": "12345"},
-     "phone_format"),
-    ({"name": "", "id_number": valid_id("22010219800101001")}, "invalid"),  # field error
-])
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"name": "王五", "id_number": "220102199003071234"}, "id_check_digit"),
+        ({"name": "王五", "id_number": "2201021990030712"}, "id_length"),
+        ({"name": "王五", "id_number": "99010219900307123X"}, "id_region"),
+        ({"name": "王五", "id_number": valid_id("22010219901307123")}, "id_birth_date"),
+        (
+            {"name": "王五", "id_number": valid_id("22010219800101001"), "phone": "12345"},
+            "phone_format",
+        ),
+        ({"name": "", "id_number": valid_id("22010219800101001")}, "invalid"),  # field error
+    ],
+)
 def test_bad_input_gets_a_clear_400(api_client, worker, payload, code):
     r = api_client(worker).post("/api/v1/people/", {**payload, "grid": GRID}, format="json")
     assert r.status_code == 400, r.content
@@ -79,8 +86,9 @@ def test_bad_input_gets_a_clear_400(api_client, worker, payload, code):
 
 
 def test_duplicate_id_is_refused(api_client, worker, person):
-    r = api_client(worker).post("/api/v1/people/", {"name": "重复", "id_number": valid_id(),
-                                                    "grid": GRID}, format="json")
+    r = api_client(worker).post(
+        "/api/v1/people/", {"name": "重复", "id_number": valid_id(), "grid": GRID}, format="json"
+    )
     assert r.status_code == 400 and r.json()["code"] == "duplicate"
 
 
@@ -90,45 +98,93 @@ def test_scoping_on_every_base_data_endpoint(api_client, person, make_user, work
     house = house_create(actor=worker, grid=Area.objects.get(code=GRID), address="华阳小区1栋")
     outsider = make_user(Role.COUNTY_DISPATCHER, "220103000000")
     c = api_client(outsider)
-    for url in ("/api/v1/people/", "/api/v1/houses/", "/api/v1/organisations/",
-                "/api/v1/places/", "/api/v1/visits/"):
+    for url in (
+        "/api/v1/people/",
+        "/api/v1/houses/",
+        "/api/v1/organisations/",
+        "/api/v1/places/",
+        "/api/v1/visits/",
+    ):
         assert c.get(url).json()["count"] == 0, url
     assert c.get(f"/api/v1/people/{person.pk}/").status_code == 404
     assert c.get(f"/api/v1/houses/{house.pk}/").status_code == 404
     assert c.post(f"/api/v1/people/{person.pk}/reveal/", {"field": "phone"}).status_code == 404
-    assert c.patch(f"/api/v1/people/{person.pk}/", {"name": "x"}, format="json"
-                   ).status_code == 404
-    r = c.post("/api/v1/people/", {"name": "x", "id_number": valid_id("22010219800101001"),
-                                   "grid": GRID}, format="json")
+    assert c.patch(f"/api/v1/people/{person.pk}/", {"name": "x"}, format="json").status_code == 404
+    r = c.post(
+        "/api/v1/people/",
+        {"name": "x", "id_number": valid_id("22010219800101001"), "grid": GRID},
+        format="json",
+    )
     assert r.status_code == 400 and r.json()["code"] == "invalid_grid"
 
 
 def test_house_with_residents_and_a_visit(api_client, worker):
     c = api_client(worker)
-    house = c.post("/api/v1/houses/", {"grid": GRID, "address": "华阳小区2栋301",
-                                       "use": "rental"}, format="json").json()
-    a = c.post("/api/v1/people/", {"grid": GRID, "name": "租客甲", "house": house["id"],
-                                   "id_number": valid_id("22010219850505001"),
-                                   "kind": "floating"}, format="json")
-    b = c.post("/api/v1/people/", {"grid": GRID, "name": "租客乙", "house": house["id"],
-                                   "id_number": valid_id("22010219860606002")}, format="json")
+    house = c.post(
+        "/api/v1/houses/",
+        {"grid": GRID, "address": "华阳小区2栋301", "use": "rental"},
+        format="json",
+    ).json()
+    a = c.post(
+        "/api/v1/people/",
+        {
+            "grid": GRID,
+            "name": "租客甲",
+            "house": house["id"],
+            "id_number": valid_id("22010219850505001"),
+            "kind": "floating",
+        },
+        format="json",
+    )
+    b = c.post(
+        "/api/v1/people/",
+        {
+            "grid": GRID,
+            "name": "租客乙",
+            "house": house["id"],
+            "id_number": valid_id("22010219860606002"),
+        },
+        format="json",
+    )
     assert a.status_code == b.status_code == 201
     residents = c.get(f"/api/v1/houses/{house['id']}/residents/").json()
     assert {p["name"] for p in residents} == {"租客甲", "租客乙"}
-    v = c.post("/api/v1/visits/", {"grid": GRID, "visited_at": "2026-11-24T10:00:00+08:00",
-                                   "place": "华阳小区2栋301", "findings": "租住登记齐全",
-                                   "people": [a.json()["id"]]}, format="json")
+    v = c.post(
+        "/api/v1/visits/",
+        {
+            "grid": GRID,
+            "visited_at": "2026-11-24T10:00:00+08:00",
+            "place": "华阳小区2栋301",
+            "findings": "租住登记齐全",
+            "people": [a.json()["id"]],
+        },
+        format="json",
+    )
     assert v.status_code == 201
-    assert c.post("/api/v1/visits/", {"grid": GRID, "place": "x", "findings": "y"},
-                  format="json").status_code == 400
+    assert (
+        c.post(
+            "/api/v1/visits/", {"grid": GRID, "place": "x", "findings": "y"}, format="json"
+        ).status_code
+        == 400
+    )
 
 
 def test_organisation_credit_code_is_validated(api_client, worker):
     c = api_client(worker)
-    ok = c.post("/api/v1/organisations/", {"grid": GRID, "name": "示例科技有限公司",
-                                           "kind": "non_public",
-                                           "credit_code": "91350100M000100Y43"}, format="json")
+    ok = c.post(
+        "/api/v1/organisations/",
+        {
+            "grid": GRID,
+            "name": "示例科技有限公司",
+            "kind": "non_public",
+            "credit_code": "91350100M000100Y43",
+        },
+        format="json",
+    )
     assert ok.status_code == 201, ok.content
-    bad = c.post("/api/v1/organisations/", {"grid": GRID, "name": "错误", "kind": "social",
-                                            "credit_code": "91350100M000100Y44"}, format="json")
+    bad = c.post(
+        "/api/v1/organisations/",
+        {"grid": GRID, "name": "错误", "kind": "social", "credit_code": "91350100M000100Y44"},
+        format="json",
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "credit_check"

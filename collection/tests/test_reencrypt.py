@@ -53,12 +53,17 @@ def people(old_key):
     grid = Area.objects.filter(level=6).order_by("code").first()
     created = []
     for name, id_number, phone in PEOPLE:
-        created.append(Person.objects.create(
-            grid=grid, area_path=grid.path, name=name,
-            id_number=id_number, id_number_index=crypto.blind_index(id_number, context=ID_CONTEXT),
-            phone=phone,
-            phone_index=crypto.blind_index(phone, context=PHONE_CONTEXT) if phone else "",
-        ))
+        created.append(
+            Person.objects.create(
+                grid=grid,
+                area_path=grid.path,
+                name=name,
+                id_number=id_number,
+                id_number_index=crypto.blind_index(id_number, context=ID_CONTEXT),
+                phone=phone,
+                phone_index=crypto.blind_index(phone, context=PHONE_CONTEXT) if phone else "",
+            )
+        )
     return created
 
 
@@ -67,7 +72,9 @@ def import_row(old_key):
     user = get_user_model().objects.create_user(username="reencrypt-tester", password="x")
     job = ImportJob.objects.create(created_by=user, original_name="人口.xlsx", area_path="")
     return ImportRow.objects.create(
-        job=job, row_number=2, data=json.dumps({"证件号码": "11010519491231002X"}),
+        job=job,
+        row_number=2,
+        data=json.dumps({"证件号码": "11010519491231002X"}),
         errors={"证件号码": "校验位错误"},
     )
 
@@ -94,9 +101,10 @@ def test_reencrypts_to_the_current_key(settings, old_key, people, import_row):
         fresh = Person.objects.get(pk=p.pk)
         assert (fresh.id_number, fresh.phone) == (id_number, phone)
         # blind indexes are untouched and still find the row
-        assert Person.objects.get(
-            id_number_index=crypto.blind_index(id_number, context=ID_CONTEXT)
-        ).pk == p.pk
+        assert (
+            Person.objects.get(id_number_index=crypto.blind_index(id_number, context=ID_CONTEXT)).pk
+            == p.pk
+        )
     assert crypto.token_key_id(raw("collection_importrow", "data", import_row.pk)) == "t2"
     assert json.loads(ImportRow.objects.get(pk=import_row.pk).data) == {
         "证件号码": "11010519491231002X"
@@ -126,15 +134,21 @@ def test_reencrypts_to_the_current_key(settings, old_key, people, import_row):
 
 def test_dry_run_only_counts(settings, old_key, people, import_row):
     rotate_to_t2(settings, old_key)
-    before = (all_raw("collection_person", "id_number"), all_raw("collection_person", "phone"),
-              all_raw("collection_importrow", "data"))
+    before = (
+        all_raw("collection_person", "id_number"),
+        all_raw("collection_person", "phone"),
+        all_raw("collection_importrow", "data"),
+    )
     audits = AuditLog.objects.count()
 
     out = run("--dry-run", "--batch", "2")
 
     assert "would be re-encrypted" in out and "试运行" in out
-    after = (all_raw("collection_person", "id_number"), all_raw("collection_person", "phone"),
-             all_raw("collection_importrow", "data"))
+    after = (
+        all_raw("collection_person", "id_number"),
+        all_raw("collection_person", "phone"),
+        all_raw("collection_importrow", "data"),
+    )
     assert before == after
     assert AuditLog.objects.count() == audits
     for p in people:

@@ -30,8 +30,9 @@ def test_masked_and_full_numbers_find_the_person(client, api_client, people, mak
     masked = mask_id_number(a.id_number)
     assert "*" in masked and a.id_masked_index and a.id_masked_index != b.id_masked_index
     for q in (masked, masked.lower(), a.id_number, a.id_number.lower()):
-        names = [p["name"] for p in api_client(leader).get(
-            "/api/v1/people/", {"q": q}).json()["results"]]
+        names = [
+            p["name"] for p in api_client(leader).get("/api/v1/people/", {"q": q}).json()["results"]
+        ]
         assert names == ["甲某"], q
     client.force_login(leader)
     page = client.get("/collection/people/", {"q": masked}).content.decode()
@@ -43,8 +44,7 @@ def test_masked_and_full_numbers_find_the_person(client, api_client, people, mak
     assert api_client(outsider).get("/api/v1/people/", {"q": masked}).json()["results"] == []
 
 
-def test_imported_people_are_found_by_their_masked_number(people, make_user, settings,
-                                                          tmp_path):
+def test_imported_people_are_found_by_their_masked_number(people, make_user, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     county = make_user(Role.COUNTY_DISPATCHER, "220102000000", "s_county")
     number = valid_id("22010219900101789")

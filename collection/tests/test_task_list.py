@@ -38,8 +38,13 @@ def township(make_user):
 
 
 def _item(actor, rule, every_days=30, area=TOWNSHIP, title=None):
-    return task_item_create(actor=actor, area=Area.objects.get(code=area),
-                            title=title or f"事项 {rule}", rule=rule, every_days=every_days)
+    return task_item_create(
+        actor=actor,
+        area=Area.objects.get(code=area),
+        title=title or f"事项 {rule}",
+        rule=rule,
+        every_days=every_days,
+    )
 
 
 def _duty(user, grid, rule) -> dict:
@@ -50,13 +55,24 @@ _ids = iter(range(1, 999))
 
 
 def _person(worker, grid, name, **kw):
-    return person_create(actor=worker, grid=grid, name=name,
-                         id_number=valid_id(f"22010219700101{next(_ids):03d}"), **kw)
+    return person_create(
+        actor=worker,
+        grid=grid,
+        name=name,
+        id_number=valid_id(f"22010219700101{next(_ids):03d}"),
+        **kw,
+    )
 
 
 def _visit(worker, grid, people, days_ago):
-    visit_create(actor=worker, grid=grid, place="家中", findings="情况稳定", people=people,
-                 visited_at=timezone.now() - dt.timedelta(days=days_ago))
+    visit_create(
+        actor=worker,
+        grid=grid,
+        place="家中",
+        findings="情况稳定",
+        people=people,
+        visited_at=timezone.now() - dt.timedelta(days=days_ago),
+    )
 
 
 # -- rules ---------------------------------------------------------------------------
@@ -74,8 +90,9 @@ def test_person_house_rule(worker, township, grid):
 
 def test_house_location_rule(worker, township, grid):
     _item(township, TaskItem.Rule.HOUSE_LOCATION)
-    house_create(actor=worker, grid=grid, address="有位置 1 号",
-                 location=Point(125.33, 43.88, srid=4326))
+    house_create(
+        actor=worker, grid=grid, address="有位置 1 号", location=Point(125.33, 43.88, srid=4326)
+    )
     house_create(actor=worker, grid=grid, address="无位置 2 号")
     duty = _duty(worker, grid, "house_location")
     assert duty["due"] == 1 and duty["examples"] == ["无位置 2 号"]
@@ -96,8 +113,7 @@ def test_rental_visit_rule(worker, township, grid):
     # Never visited first, then the longest unvisited.
     assert duty["examples"] == ["出租 3 号(无人)", "出租 2 号"] and duty["due"] == 2
     # The period is the item's: at 30 days the house visited 20 days ago is not due.
-    task_item_update(actor=township, item=TaskItem.objects.get(rule="rental_visit"),
-                     every_days=30)
+    task_item_update(actor=township, item=TaskItem.objects.get(rule="rental_visit"), every_days=30)
     assert _duty(worker, grid, "rental_visit")["examples"] == ["出租 3 号(无人)"]
 
 
@@ -112,8 +128,7 @@ def test_tag_visit_uses_the_stricter_of_item_and_tag(worker, township, grid):
     _visit(worker, grid, [weekly], days_ago=8)  # due by the tag's 7 days
     duty = _duty(worker, grid, "tag_visit")
     assert sorted(duty["examples"]) == ["每周走访", "每月走访"] and duty["due"] == 2
-    assert {d["name"]: d["every_days"] for d in duty["details"]} == {"每月走访": 10,
-                                                                     "每周走访": 7}
+    assert {d["name"]: d["every_days"] for d in duty["details"]} == {"每月走访": 10, "每周走访": 7}
     assert duty["by_tag"] == {"released": 1, "drug": 1}
     task_item_update(actor=township, item=item, every_days=60)  # now the tags decide
     duty = _duty(worker, grid, "tag_visit")
@@ -128,8 +143,9 @@ def test_grid_duties_are_set_based(worker, township, grid):
         PersonTag.objects.create(person=_person(worker, grid, f"人{n}", house=h), tag="drug")
     with CaptureQueriesContext(connection) as few:
         duties = grid_duties(user=worker, grid=grid)
-    assert len(duties) == 6 and all(d["due"] == 5 for d in duties
-                                    if d["rule"] in ("tag_visit", "rental_visit"))
+    assert len(duties) == 6 and all(
+        d["due"] == 5 for d in duties if d["rule"] in ("tag_visit", "rental_visit")
+    )
     # The items, one statement per item, one more for tag_visit's per-tag counts; the
     # count does not grow with the people and houses.
     assert len(few.captured_queries) <= 1 + 6 + 1 + 2
@@ -141,8 +157,9 @@ def test_grid_duties_are_set_based(worker, township, grid):
 def test_update_and_delete_through_the_api(api_client, worker, township, outsider, grid):
     item = _item(township, TaskItem.Rule.TAG_VISIT)
     url = f"/api/v1/task-items/{item.pk}/"
-    r = api_client(township).patch(url, {"title": "重点人员半月一访", "every_days": 15},
-                                   format="json")
+    r = api_client(township).patch(
+        url, {"title": "重点人员半月一访", "every_days": 15}, format="json"
+    )
     assert r.status_code == 200, r.content
     assert r.json()["every_days"] == 15 and r.json()["rule_label"] == "重点人员按周期走访"
     log = AuditLog.objects.get(action="task_item.update", object_id=str(item.pk))
@@ -150,11 +167,13 @@ def test_update_and_delete_through_the_api(api_client, worker, township, outside
     bad = api_client(township).patch(url, {"every_days": 0}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
     assert api_client(township).patch(url, {"title": "  "}, format="json").status_code == 400
-    assert api_client(township).patch(url, {"rule": "person_phone"},
-                                      format="json").status_code == 400
+    assert (
+        api_client(township).patch(url, {"rule": "person_phone"}, format="json").status_code == 400
+    )
     # The grid worker reads the items that apply to their grid but may not change them.
-    assert [i["id"] for i in api_client(worker).get("/api/v1/task-items/").json()[
-        "results"]] == [item.pk]
+    assert [i["id"] for i in api_client(worker).get("/api/v1/task-items/").json()["results"]] == [
+        item.pk
+    ]
     r = api_client(worker).patch(url, {"every_days": 5}, format="json")
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert api_client(worker).delete(url).status_code == 403
@@ -186,12 +205,17 @@ def test_services_check_rights(worker, township, make_user):
 
 def test_api_create_rejects_bad_input(api_client, township):
     c = api_client(township)
-    ok = c.post("/api/v1/task-items/", {"area": TOWNSHIP, "title": "房屋须标注位置",
-                                        "rule": "house_location"}, format="json")
+    ok = c.post(
+        "/api/v1/task-items/",
+        {"area": TOWNSHIP, "title": "房屋须标注位置", "rule": "house_location"},
+        format="json",
+    )
     assert ok.status_code == 201 and ok.json()["area_name"]
-    for body in ({"area": TOWNSHIP, "title": "x", "rule": "nope"},
-                 {"area": TOWNSHIP, "title": "x", "rule": "tag_visit", "every_days": "abc"},
-                 {"area": OTHER_COUNTY, "title": "x", "rule": "tag_visit"}):
+    for body in (
+        {"area": TOWNSHIP, "title": "x", "rule": "nope"},
+        {"area": TOWNSHIP, "title": "x", "rule": "tag_visit", "every_days": "abc"},
+        {"area": OTHER_COUNTY, "title": "x", "rule": "tag_visit"},
+    ):
         r = c.post("/api/v1/task-items/", body, format="json")
         assert r.status_code == 400 and set(r.json()) == {"detail", "code"}, body
 
@@ -209,20 +233,32 @@ def test_page_lists_adds_and_deletes(client, township, outsider):
     assert "出租房三周一访" in html and "出租房按周期走访" in html and ">21<" in html
     assert "宽城的事项" not in html and 'id="task-item-form"' in html
     assert f'value="{kept.area_id}"' in html and "南关区" not in html  # township only
-    r = client.post("/collection/task-items/", {
-        "area": kept.area_id, "title": "人口须关联房屋", "rule": "person_house",
-        "every_days": "30"})
+    r = client.post(
+        "/collection/task-items/",
+        {
+            "area": kept.area_id,
+            "title": "人口须关联房屋",
+            "rule": "person_house",
+            "every_days": "30",
+        },
+    )
     assert r.status_code == 302
     added = TaskItem.objects.get(title="人口须关联房屋")
     assert added.rule == "person_house" and added.created_by == township
-    bad = client.post("/collection/task-items/", {
-        "area": kept.area_id, "title": "", "rule": "person_house", "every_days": "0"})
+    bad = client.post(
+        "/collection/task-items/",
+        {"area": kept.area_id, "title": "", "rule": "person_house", "every_days": "0"},
+    )
     assert bad.status_code == 400 and 'class="error"' in bad.content.decode()
     assert TaskItem.objects.filter(area=kept.area).count() == 2
     r = client.post("/collection/task-items/", {"delete": added.pk})
     assert r.status_code == 302 and not TaskItem.objects.filter(pk=added.pk).exists()
-    assert client.post("/collection/task-items/", {"delete": TaskItem.objects.get(
-        title="宽城的事项").pk}).status_code == 404
+    assert (
+        client.post(
+            "/collection/task-items/", {"delete": TaskItem.objects.get(title="宽城的事项").pk}
+        ).status_code
+        == 404
+    )
 
 
 def test_page_is_read_only_for_a_grid_worker(client, worker, township):
@@ -231,8 +267,10 @@ def test_page_is_read_only_for_a_grid_worker(client, worker, township):
     html = client.get("/collection/task-items/").content.decode()
     assert "重点人员每月走访" in html and 'id="read-only"' in html
     assert "task-item-form" not in html and 'name="delete"' not in html
-    r = client.post("/collection/task-items/", {"area": item.area_id, "title": "x",
-                                                "rule": "person_phone", "every_days": "30"})
+    r = client.post(
+        "/collection/task-items/",
+        {"area": item.area_id, "title": "x", "rule": "person_phone", "every_days": "30"},
+    )
     assert r.status_code == 403 and not TaskItem.objects.filter(title="x").exists()
     assert client.post("/collection/task-items/", {"delete": item.pk}).status_code == 403
     assert TaskItem.objects.filter(pk=item.pk).exists()
@@ -240,8 +278,10 @@ def test_page_is_read_only_for_a_grid_worker(client, worker, township):
 
 # -- extra-field schemas ------------------------------------------------------------------
 
-SCHEMA = {"type": "object", "properties": {
-    "blood_type": {"title": "血型", "enum": ["A", "B", "AB", "O"]}}}
+SCHEMA = {
+    "type": "object",
+    "properties": {"blood_type": {"title": "血型", "enum": ["A", "B", "AB", "O"]}},
+}
 
 
 def test_extra_schemas_api(api_client, admin, worker, township):
@@ -254,8 +294,12 @@ def test_extra_schemas_api(api_client, admin, worker, township):
     assert api_client(worker).get("/api/v1/extra-schemas/people/").json()["schema"] == SCHEMA
     assert AuditLog.objects.filter(action="extra_schema.set", actor=admin).exists()
     # A save is now validated against it.
-    body = {"grid": GRID, "name": "扩展", "id_number": valid_id("22010219750505015"),
-            "extra": {"blood_type": "Z"}}
+    body = {
+        "grid": GRID,
+        "name": "扩展",
+        "id_number": valid_id("22010219750505015"),
+        "extra": {"blood_type": "Z"},
+    }
     r = api_client(worker).post("/api/v1/people/", body, format="json")
     assert r.status_code == 400 and "血型" in r.json()["detail"]
     body["extra"] = {"blood_type": "O"}
@@ -264,8 +308,11 @@ def test_extra_schemas_api(api_client, admin, worker, township):
     r = api_client(township).put("/api/v1/extra-schemas/houses/", SCHEMA, format="json")
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert api_client(township).delete("/api/v1/extra-schemas/people/").status_code == 403
-    for bad in ({"type": "object", "properties": {"x": {"type": "nope"}}}, {"type": "string"},
-                ["not", "an", "object"]):
+    for bad in (
+        {"type": "object", "properties": {"x": {"type": "nope"}}},
+        {"type": "string"},
+        ["not", "an", "object"],
+    ):
         r = c.put("/api/v1/extra-schemas/houses/", bad, format="json")
         assert r.status_code == 400 and set(r.json()) == {"detail", "code"}, bad
     assert not ExtraFieldSchema.objects.filter(dataset="houses").exists()
@@ -286,21 +333,38 @@ def test_extra_schemas_api(api_client, admin, worker, township):
 
 
 def test_verification_progress_rolls_up(api_client, make_user, grid, outsider):
-    other = (Area.objects.filter(level=6, code__startswith="220102")
-             .exclude(path__startswith=grid.parent.parent.path).order_by("code").first())
-    second = (Area.objects.filter(level=6, parent=grid.parent).exclude(pk=grid.pk)
-              .order_by("code").first())
+    other = (
+        Area.objects.filter(level=6, code__startswith="220102")
+        .exclude(path__startswith=grid.parent.parent.path)
+        .order_by("code")
+        .first()
+    )
+    second = (
+        Area.objects.filter(level=6, parent=grid.parent)
+        .exclude(pk=grid.pk)
+        .order_by("code")
+        .first()
+    )
     rows = [(f"p{n}", g.pk, g.path) for n, g in enumerate([grid, grid, second, other])]
     verification_tasks_create(dataset="people", source="测试", rows=rows)
     county = make_user(Role.COUNTY_DISPATCHER, COUNTY, "tl_progress_county")
     c = api_client(county)
     by_grid = c.get("/api/v1/verifications/progress/").json()
     assert len(by_grid) == 3 and set(by_grid[0]) == {
-        "grid", "name", "total", "pending", "confirmed", "corrected", "rejected",
-        "done_percent"}
+        "grid",
+        "name",
+        "total",
+        "pending",
+        "confirmed",
+        "corrected",
+        "rejected",
+        "done_percent",
+    }
     townships = c.get("/api/v1/verifications/progress/", {"level": 4}).json()
     assert [(r["area"], r["total"], r["level"]) for r in townships] == [
-        (TOWNSHIP, 3, 4), (other.parent.parent.code, 1, 4)]
+        (TOWNSHIP, 3, 4),
+        (other.parent.parent.code, 1, 4),
+    ]
     assert townships[0]["name"] == grid.parent.parent.name
     assert townships[0]["done_percent"] == 0.0 and townships[0]["pending"] == 3
     counties = c.get("/api/v1/verifications/progress/", {"level": "3"}).json()
@@ -310,5 +374,7 @@ def test_verification_progress_rolls_up(api_client, make_user, grid, outsider):
     assert c.get("/api/v1/verifications/progress/", {"level": 2}).status_code == 400
     assert c.get("/api/v1/verifications/progress/", {"level": "x"}).status_code == 400
     for level in (3, 4, 6):
-        assert api_client(outsider).get("/api/v1/verifications/progress/",
-                                        {"level": level}).json() == []
+        assert (
+            api_client(outsider).get("/api/v1/verifications/progress/", {"level": level}).json()
+            == []
+        )

@@ -13,8 +13,7 @@ from ..actions import BASEDATA_CHANGE
 
 def my_grids(user):
     ids = user.role_assignments.filter(role=Role.GRID_WORKER).values("area_id")
-    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level",
-                                                     "centroid"))
+    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level", "centroid"))
 
 
 def changeable(user, obj):

@@ -25,14 +25,17 @@ from ..models import TaskItem
 
 
 class TaskItemForm(forms.Form):
-    area = forms.ModelChoiceField(label=gettext_lazy("设定单位"), queryset=None,
-                                  empty_label=None)
+    area = forms.ModelChoiceField(label=gettext_lazy("设定单位"), queryset=None, empty_label=None)
     title = forms.CharField(label=gettext_lazy("事项"), max_length=200)
     rule = forms.ChoiceField(label=gettext_lazy("核查规则"), choices=TaskItem.Rule.choices)
     every_days = forms.IntegerField(
-        label=gettext_lazy("周期(天)"), min_value=1, max_value=MAX_EVERY_DAYS, initial=30,
+        label=gettext_lazy("周期(天)"),
+        min_value=1,
+        max_value=MAX_EVERY_DAYS,
+        initial=30,
         help_text=gettext_lazy("仅用于按周期走访的规则。"),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,10 +71,16 @@ def task_items(request):
             status = 403 if getattr(exc, "code", "") == "forbidden" else 400
     items = list(task_item_list(user=request.user))
     changeable = _changeable(request.user, items)
-    rows = [{"item": i, "periodic": i.rule in PERIODIC_RULES, "can_delete": i.pk in changeable}
-            for i in items]
-    return render(request, "collection/task_items.html",
-                  {"rows": rows, "form": form, "error": error}, status=status)
+    rows = [
+        {"item": i, "periodic": i.rule in PERIODIC_RULES, "can_delete": i.pk in changeable}
+        for i in items
+    ]
+    return render(
+        request,
+        "collection/task_items.html",
+        {"rows": rows, "form": form, "error": error},
+        status=status,
+    )
 
 
 def _delete(request):

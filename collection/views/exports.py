@@ -12,7 +12,8 @@ def export_download(request, pk):
     if found is None:
         raise Http404
     export, path = found
-    response = FileResponse(path.open("rb"), as_attachment=True,
-                            filename=f"gridgov-{export.dataset}{path.suffix}")
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"gridgov-{export.dataset}{path.suffix}"
+    )
     response["Cache-Control"] = "private, no-store"  # personal data: no shared caches
     return response

@@ -20,11 +20,16 @@ from .common import changeable, list_page, my_grids
 def houses(request):
     """实有房屋:按地址检索,按用途、网格筛选;导出同一筛选结果。"""
     p = request.GET
-    qs = selectors.house_list(user=request.user, q=p.get("q", "").strip(),
-                              use=p.get("use", ""), grid=p.get("grid", "").strip())
+    qs = selectors.house_list(
+        user=request.user,
+        q=p.get("q", "").strip(),
+        use=p.get("use", ""),
+        grid=p.get("grid", "").strip(),
+    )
     page, query = list_page(request, qs)
-    return render(request, "collection/houses.html", {
-        "page": page, "query": query, "uses": House.Use.choices})
+    return render(
+        request, "collection/houses.html", {"page": page, "query": query, "uses": House.Use.choices}
+    )
 
 
 @login_required
@@ -40,21 +45,36 @@ def house_new(request):
         except (KeyError, ValueError):
             location = None  # the place is optional for a house
         try:
-            house = services.house_create(actor=request.user, grid=grid,
-                                          address=request.POST.get("address", ""),
-                                          use=request.POST.get("use", House.Use.SELF),
-                                          owner_name=request.POST.get("owner_name", ""),
-                                          location=location, extra=schema_values(extra))
+            house = services.house_create(
+                actor=request.user,
+                grid=grid,
+                address=request.POST.get("address", ""),
+                use=request.POST.get("use", House.Use.SELF),
+                owner_name=request.POST.get("owner_name", ""),
+                location=location,
+                extra=schema_values(extra),
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             messages.success(request, _("房屋已登记。"))
             return redirect("collection:house-detail", pk=house.pk)
-    center = (grids[0].centroid.x, grids[0].centroid.y) if grids and grids[0].centroid \
+    center = (
+        (grids[0].centroid.x, grids[0].centroid.y)
+        if grids and grids[0].centroid
         else (125.32, 43.88)
-    return render(request, "collection/house_form.html",
-                  {"grids": grids, "uses": House.Use.choices, "error": error, "center": center,
-                   "extra": extra})
+    )
+    return render(
+        request,
+        "collection/house_form.html",
+        {
+            "grids": grids,
+            "uses": House.Use.choices,
+            "error": error,
+            "center": center,
+            "extra": extra,
+        },
+    )
 
 
 @login_required
@@ -62,12 +82,15 @@ def house_detail(request, pk):
     house = selectors.house_list(user=request.user).filter(pk=pk).first()
     if house is None:
         raise Http404
-    residents = [(p, policy.present(request.user, "id_number", p.id_number,
-                            area_path=p.area_path),
-                  policy.present(request.user, "phone", p.phone, area_path=p.area_path))
-                 for p in selectors.person_list(user=request.user).filter(house=house)]
-    return render(request, "collection/house_detail.html",
-                  {"house": house, "residents": residents})
+    residents = [
+        (
+            p,
+            policy.present(request.user, "id_number", p.id_number, area_path=p.area_path),
+            policy.present(request.user, "phone", p.phone, area_path=p.area_path),
+        )
+        for p in selectors.person_list(user=request.user).filter(house=house)
+    ]
+    return render(request, "collection/house_detail.html", {"house": house, "residents": residents})
 
 
 @login_required
@@ -84,8 +107,12 @@ def house_edit(request, pk):
             location = Point(float(data["lng"]), float(data["lat"]), srid=4326)
         except (KeyError, ValueError):
             location = house.location
-        changes = {"address": data.get("address", ""), "use": data.get("use", house.use),
-                   "owner_name": data.get("owner_name", ""), "location": location}
+        changes = {
+            "address": data.get("address", ""),
+            "use": data.get("use", house.use),
+            "owner_name": data.get("owner_name", ""),
+            "location": location,
+        }
         if extra.fields:
             changes["extra"] = {**house.extra, **schema_values(extra)}
         try:
@@ -95,10 +122,19 @@ def house_edit(request, pk):
         else:
             messages.success(request, _("房屋信息已保存。"))
             return redirect("collection:house-detail", pk=house.pk)
-    center = (house.location or house.grid.centroid or Point(125.32, 43.88))
-    return render(request, "collection/house_form.html", {
-        "house": house, "uses": House.Use.choices, "error": error, "extra": extra,
-        "center": (center.x, center.y)}, status=400 if error or extra.errors else 200)
+    center = house.location or house.grid.centroid or Point(125.32, 43.88)
+    return render(
+        request,
+        "collection/house_form.html",
+        {
+            "house": house,
+            "uses": House.Use.choices,
+            "error": error,
+            "extra": extra,
+            "center": (center.x, center.y),
+        },
+        status=400 if error or extra.errors else 200,
+    )
 
 
 @login_required

@@ -33,27 +33,40 @@ def imports(request):
     if wanted in SPECS:
         response = HttpResponse(
             import_template(dataset=wanted),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = ("attachment; filename*=UTF-8''"
-                                           f"{quote(str(SPECS[wanted].label))}-template.xlsx")
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(str(SPECS[wanted].label))}-template.xlsx"
+        )
         return response
     error = ""
     dataset = request.POST.get("dataset", "people")
     if request.method == "POST":
         try:
-            job = import_job_create(actor=request.user, file=request.FILES.get("file"),
-                                    mode=request.POST.get("mode", "all_or_nothing"),
-                                    dataset=dataset)
+            job = import_job_create(
+                actor=request.user,
+                file=request.FILES.get("file"),
+                mode=request.POST.get("mode", "all_or_nothing"),
+                dataset=dataset,
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             return redirect("collection:import-detail", pk=job.pk)
     jobs = import_job_list(user=request.user)[:20]
     specs = [(key, spec.label, "、".join(spec.headers)) for key, spec in SPECS.items()]
-    return render(request, "collection/imports.html",
-                  {"jobs": jobs, "modes": ImportJob.Mode.choices, "error": error,
-                   "specs": specs, "dataset": dataset},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "collection/imports.html",
+        {
+            "jobs": jobs,
+            "modes": ImportJob.Mode.choices,
+            "error": error,
+            "specs": specs,
+            "dataset": dataset,
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required
@@ -72,6 +85,12 @@ def import_detail(request, pk):
         except (ValidationError, ImportJob.DoesNotExist) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [_("无权操作。")])))
         return redirect("collection:import-detail", pk=pk)
-    return render(request, "collection/import_detail.html",
-                  {"job": job, "preview": import_job_preview(job=job),
-                   "can_control": may_control_import_job(request.user, job)})
+    return render(
+        request,
+        "collection/import_detail.html",
+        {
+            "job": job,
+            "preview": import_job_preview(job=job),
+            "can_control": may_control_import_job(request.user, job),
+        },
+    )

@@ -21,17 +21,37 @@ def my_grid(request):
     # or address (selectors.person_list).
     people = selectors.person_list(user=request.user, q=q)
     page = Paginator(people, 20).get_page(request.GET.get("page"))
-    rows = [(p, policy.present(request.user, "id_number", p.id_number,
-                            area_path=p.area_path),
-             policy.present(request.user, "phone", p.phone, area_path=p.area_path)) for p in page]
-    pending = dict(verification_task_list(user=request.user,
-                                          status=VerificationTask.Status.PENDING)
-                   .filter(grid__in=grids).order_by()
-                   .values_list("grid_id").annotate(n=Count("id")))
-    return render(request, "collection/my_grid.html", {
-        "grids": grids,
-        "summaries": [(g, selectors.grid_summary(user=request.user, grid=g),
-                       [d for d in grid_duties(user=request.user, grid=g) if d["due"]],
-                       pending.get(g.pk, 0)) for g in grids],
-        "page": page, "rows": rows, "q": q,
-    })
+    rows = [
+        (
+            p,
+            policy.present(request.user, "id_number", p.id_number, area_path=p.area_path),
+            policy.present(request.user, "phone", p.phone, area_path=p.area_path),
+        )
+        for p in page
+    ]
+    pending = dict(
+        verification_task_list(user=request.user, status=VerificationTask.Status.PENDING)
+        .filter(grid__in=grids)
+        .order_by()
+        .values_list("grid_id")
+        .annotate(n=Count("id"))
+    )
+    return render(
+        request,
+        "collection/my_grid.html",
+        {
+            "grids": grids,
+            "summaries": [
+                (
+                    g,
+                    selectors.grid_summary(user=request.user, grid=g),
+                    [d for d in grid_duties(user=request.user, grid=g) if d["due"]],
+                    pending.get(g.pk, 0),
+                )
+                for g in grids
+            ],
+            "page": page,
+            "rows": rows,
+            "q": q,
+        },
+    )

@@ -13,8 +13,15 @@ from .common import list_page
 def organisations(request):
     """组织:按名称或信用代码检索,按类型、网格筛选;导出同一筛选结果。"""
     p = request.GET
-    qs = selectors.organisation_list(user=request.user, q=p.get("q", "").strip(),
-                                     kind=p.get("kind", ""), grid=p.get("grid", "").strip())
+    qs = selectors.organisation_list(
+        user=request.user,
+        q=p.get("q", "").strip(),
+        kind=p.get("kind", ""),
+        grid=p.get("grid", "").strip(),
+    )
     page, query = list_page(request, qs)
-    return render(request, "collection/organisations.html", {
-        "page": page, "query": query, "kinds": Organisation.Kind.choices})
+    return render(
+        request,
+        "collection/organisations.html",
+        {"page": page, "query": query, "kinds": Organisation.Kind.choices},
+    )

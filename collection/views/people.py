@@ -27,20 +27,37 @@ def people(request):
     filter by tag, type and grid; values masked by role; export of the same selection."""
     p = request.GET
     q = p.get("q", "").strip()
-    filters = {"q": q,
-               "tag": p.get("tag", ""), "kind": p.get("kind", ""), "grid": p.get("grid", "")}
+    filters = {
+        "q": q,
+        "tag": p.get("tag", ""),
+        "kind": p.get("kind", ""),
+        "grid": p.get("grid", ""),
+    }
     active_tags = Prefetch("tags", queryset=PersonTag.objects.filter(end_date__isnull=True))
-    page = Paginator(selectors.person_list(user=request.user, **filters)
-                     .prefetch_related(active_tags), 30).get_page(p.get("page"))
-    rows = [(x, policy.present(request.user, "id_number", x.id_number,
-                            area_path=x.area_path),
-             policy.present(request.user, "phone", x.phone, area_path=x.area_path)) for x in page]
+    page = Paginator(
+        selectors.person_list(user=request.user, **filters).prefetch_related(active_tags), 30
+    ).get_page(p.get("page"))
+    rows = [
+        (
+            x,
+            policy.present(request.user, "id_number", x.id_number, area_path=x.area_path),
+            policy.present(request.user, "phone", x.phone, area_path=x.area_path),
+        )
+        for x in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "collection/people.html", {
-        "page": page, "rows": rows, "tags": PersonTag.Tag.choices,
-        "kinds": Person.Kind.choices, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "collection/people.html",
+        {
+            "page": page,
+            "rows": rows,
+            "tags": PersonTag.Tag.choices,
+            "kinds": Person.Kind.choices,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -52,11 +69,19 @@ def person_new(request):
     form = PersonForm(request.POST or None)
     extra = schema_form(extra_schema("people"), request.POST or None, prefix="extra")
     if request.method == "POST" and form.is_valid() and extra.is_valid():
-        grid = house.grid if house else next(
-            (g for g in grids if g.code == request.POST.get("grid")), None)
+        grid = (
+            house.grid
+            if house
+            else next((g for g in grids if g.code == request.POST.get("grid")), None)
+        )
         try:
-            services.person_create(actor=request.user, grid=grid, house=house,
-                                   extra=schema_values(extra), **form.cleaned_data)
+            services.person_create(
+                actor=request.user,
+                grid=grid,
+                house=house,
+                extra=schema_values(extra),
+                **form.cleaned_data,
+            )
         except PersonTransferRequested as exc:
             messages.info(request, " ".join(exc.messages))
             return redirect("collection:transfers")
@@ -67,9 +92,11 @@ def person_new(request):
             if house:
                 return redirect("collection:house-detail", pk=house.pk)
             return redirect("collection:my-grid")
-    return render(request, "collection/person_form.html",
-                  {"form": form, "extra": extra, "grids": grids, "houses": houses,
-                   "house": house})
+    return render(
+        request,
+        "collection/person_form.html",
+        {"form": form, "extra": extra, "grids": grids, "houses": houses, "house": house},
+    )
 
 
 @login_required
@@ -82,23 +109,33 @@ def person_detail(request, pk):
     if request.method == "POST":
         field = request.POST.get("reveal", "")
         try:
-            revealed[field] = services.person_reveal(actor=request.user, person=person,
-                                                     field=field)
+            revealed[field] = services.person_reveal(actor=request.user, person=person, field=field)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             status = 403 if exc.code == "forbidden" else 400
-    shown = {f: revealed.get(f) or policy.present(
-        request.user, f, getattr(person, f), area_path=person.area_path)
-             for f in ("id_number", "phone", "birth_date")}
+    shown = {
+        f: revealed.get(f)
+        or policy.present(request.user, f, getattr(person, f), area_path=person.area_path)
+        for f in ("id_number", "phone", "birth_date")
+    }
     if revealed.get("id_number"):  # the full number holds the full date: no point hiding it
         shown["birth_date"] = person.birth_date
-    return render(request, "collection/person_detail.html", {
-        "person": person, "shown": shown, "revealed": revealed,
-        "can_reveal": {f: policy.can_reveal(request.user, f, area_path=person.area_path)
-                       for f in ("id_number", "phone")},
-        "visits": person.visits.order_by("-visited_at")[:20],
-        "can_change": allowed(request.user, person.area_path, BASEDATA_CHANGE),
-    }, status=status)
+    return render(
+        request,
+        "collection/person_detail.html",
+        {
+            "person": person,
+            "shown": shown,
+            "revealed": revealed,
+            "can_reveal": {
+                f: policy.can_reveal(request.user, f, area_path=person.area_path)
+                for f in ("id_number", "phone")
+            },
+            "visits": person.visits.order_by("-visited_at")[:20],
+            "can_change": allowed(request.user, person.area_path, BASEDATA_CHANGE),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -109,12 +146,16 @@ def person_edit(request, pk):
         raise Http404 from None
     area = person.area_path
     phone_visible = policy.mode_for(request.user, "phone", area_path=area) == policy.VISIBLE
-    initial = {"name": person.name, "doc_type": person.doc_type, "kind": person.kind,
-               "residence_address": person.residence_address, "relation": person.relation,
-               "phone": person.phone if phone_visible else "",
-               "gender": person.gender if person.doc_type == Person.DocType.FOREIGN else "",
-               "birth_date": person.birth_date
-               if person.doc_type == Person.DocType.FOREIGN else None}
+    initial = {
+        "name": person.name,
+        "doc_type": person.doc_type,
+        "kind": person.kind,
+        "residence_address": person.residence_address,
+        "relation": person.relation,
+        "phone": person.phone if phone_visible else "",
+        "gender": person.gender if person.doc_type == Person.DocType.FOREIGN else "",
+        "birth_date": person.birth_date if person.doc_type == Person.DocType.FOREIGN else None,
+    }
     data = request.POST if request.method == "POST" else None
     form = PersonEditForm(data, initial=initial)
     extra = schema_form(extra_schema("people"), data, initial=person.extra, prefix="extra")
@@ -135,10 +176,17 @@ def person_edit(request, pk):
         else:
             messages.success(request, _("已保存:%(n)s") % {"n": person.name})
             return redirect("collection:person-detail", pk=person.pk)
-    return render(request, "collection/person_form.html", {
-        "form": form, "extra": extra, "person": person,
-        "shown_id": policy.present(request.user, "id_number", person.id_number,
-                                   area_path=area),
-        "shown_phone": "" if phone_visible else policy.present(
-            request.user, "phone", person.phone, area_path=area)},
-        status=400 if data is not None else 200)
+    return render(
+        request,
+        "collection/person_form.html",
+        {
+            "form": form,
+            "extra": extra,
+            "person": person,
+            "shown_id": policy.present(request.user, "id_number", person.id_number, area_path=area),
+            "shown_phone": ""
+            if phone_visible
+            else policy.present(request.user, "phone", person.phone, area_path=area),
+        },
+        status=400 if data is not None else 200,
+    )

@@ -38,13 +38,19 @@ from ..tags import (
 
 class TagBaseForm(forms.Form):
     start_date = forms.DateField(
-        label=gettext_lazy("起始日期"), required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+        label=gettext_lazy("起始日期"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
     visit_every_days = forms.IntegerField(
-        label=gettext_lazy("走访周期(天)"), min_value=1, max_value=MAX_VISIT_EVERY_DAYS,
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    responsible = forms.ModelChoiceField(label=gettext_lazy("责任人"), queryset=None,
-                                         required=False, empty_label="—")
+        label=gettext_lazy("走访周期(天)"),
+        min_value=1,
+        max_value=MAX_VISIT_EVERY_DAYS,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    responsible = forms.ModelChoiceField(
+        label=gettext_lazy("责任人"), queryset=None, required=False, empty_label="—"
+    )
 
     def __init__(self, *args, person: Person, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,24 +86,40 @@ def person_tag_form(request, pk, tag=None):
         return redirect("collection:person-tag-edit", pk=person.pk, tag=tag)
     if not tag:
         active = set(person.tags.filter(end_date__isnull=True).values_list("tag", flat=True))
-        return render(request, "collection/person_tag_form.html", {
-            "person": person, "choices": [(v, label, v in active)
-                                          for v, label in PersonTag.Tag.choices]})
+        return render(
+            request,
+            "collection/person_tag_form.html",
+            {
+                "person": person,
+                "choices": [(v, label, v in active) for v, label in PersonTag.Tag.choices],
+            },
+        )
     schema = tag_schema(tag)
     data = request.POST if request.method == "POST" else None
-    base = TagBaseForm(data, person=person, initial={
-        "start_date": current.start_date if current else None,
-        "visit_every_days": current.visit_every_days if current
-        else default_visit_every_days(tag, schema),
-        "responsible": current.responsible_id if current else None})
+    base = TagBaseForm(
+        data,
+        person=person,
+        initial={
+            "start_date": current.start_date if current else None,
+            "visit_every_days": current.visit_every_days
+            if current
+            else default_visit_every_days(tag, schema),
+            "responsible": current.responsible_id if current else None,
+        },
+    )
     extra = schema_form(schema, data, current.extra if current else None)
     if data is not None and base.is_valid() and extra.is_valid():
         cleaned = base.cleaned_data
         try:
-            person_tag_set(actor=request.user, person=person, tag=tag,
-                           start_date=cleaned["start_date"], responsible=cleaned["responsible"],
-                           visit_every_days=cleaned["visit_every_days"],
-                           extra=dict(extra.cleaned_data))
+            person_tag_set(
+                actor=request.user,
+                person=person,
+                tag=tag,
+                start_date=cleaned["start_date"],
+                responsible=cleaned["responsible"],
+                visit_every_days=cleaned["visit_every_days"],
+                extra=dict(extra.cleaned_data),
+            )
         except TagExtraInvalid as exc:
             for key, message in exc.field_errors.items():
                 extra.add_error(key if key in extra.fields else None, message)
@@ -107,9 +129,19 @@ def person_tag_form(request, pk, tag=None):
         else:
             messages.success(request, _("已保存:%(t)s") % {"t": PersonTag.Tag(tag).label})
             return redirect("collection:person-detail", pk=person.pk)
-    return render(request, "collection/person_tag_form.html", {
-        "person": person, "tag": tag, "tag_label": PersonTag.Tag(tag).label,
-        "current": current, "base": base, "extra": extra, "today": timezone.localdate()})
+    return render(
+        request,
+        "collection/person_tag_form.html",
+        {
+            "person": person,
+            "tag": tag,
+            "tag_label": PersonTag.Tag(tag).label,
+            "current": current,
+            "base": base,
+            "extra": extra,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -128,8 +160,12 @@ def person_tag_end_view(request, pk, tag):
         messages.error(request, _("结束日期无效。"))
         return redirect("collection:person-tag-edit", pk=person.pk, tag=tag)
     try:
-        person_tag_end(actor=request.user, tag_obj=current, end_date=end_date,
-                       reason=request.POST.get("reason", ""))
+        person_tag_end(
+            actor=request.user,
+            tag_obj=current,
+            end_date=end_date,
+            reason=request.POST.get("reason", ""),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("collection:person-tag-edit", pk=person.pk, tag=tag)

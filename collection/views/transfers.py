@@ -20,8 +20,11 @@ def transfers(request):
     qs = person_transfer_list(user=request.user)
     status = 200
     if request.method == "POST":
-        transfer = qs.filter(pk=request.POST.get("transfer", "")).first() \
-            if request.POST.get("transfer", "").isdigit() else None
+        transfer = (
+            qs.filter(pk=request.POST.get("transfer", "")).first()
+            if request.POST.get("transfer", "").isdigit()
+            else None
+        )
         decision = request.POST.get("decision", "")
         try:
             if transfer is None:
@@ -29,9 +32,12 @@ def transfers(request):
             if decision == "cancel":
                 person_transfer_cancel(actor=request.user, transfer=transfer)
             elif decision in ("accept", "refuse"):
-                person_transfer_decide(actor=request.user, transfer=transfer,
-                                       accept=decision == "accept",
-                                       reason=request.POST.get("reason", ""))
+                person_transfer_decide(
+                    actor=request.user,
+                    transfer=transfer,
+                    accept=decision == "accept",
+                    reason=request.POST.get("reason", ""),
+                )
             else:
                 raise ValidationError(_("请选择同意、不同意或撤回。"), code="invalid")
         except ValidationError as exc:
@@ -42,5 +48,4 @@ def transfers(request):
             return redirect("collection:transfers")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     rows = [(t, person_transfer_side(request.user, t)) for t in page]
-    return render(request, "collection/transfers.html", {"page": page, "rows": rows},
-                  status=status)
+    return render(request, "collection/transfers.html", {"page": page, "rows": rows}, status=status)

@@ -37,7 +37,8 @@ def _records(user, tasks) -> dict[tuple[str, str], object]:
         model = MODELS.get(dataset)
         if model is not None:
             for obj in model.objects.restrict(user).filter(
-                    pk__in=[int(i) for i in ids if i.isdigit()]):
+                pk__in=[int(i) for i in ids if i.isdigit()]
+            ):
                 found[(dataset, str(obj.pk))] = obj
     return found
 
@@ -51,33 +52,52 @@ def _summary(user, dataset: str, obj) -> list[tuple[str, str]]:
     if obj is None:
         return [(_("记录"), _("已删除或已不在您的管辖范围内"))]
     if dataset == "people":
-        return [(_("姓名"), obj.name),
-                (_("证件号码"), _protected(user, obj, "id_number")),
-                (_("联系电话"), _protected(user, obj, "phone")),
-                (_("人口类型"), obj.get_kind_display()),
-                (_("居住地址"), obj.residence_address or "—")]
+        return [
+            (_("姓名"), obj.name),
+            (_("证件号码"), _protected(user, obj, "id_number")),
+            (_("联系电话"), _protected(user, obj, "phone")),
+            (_("人口类型"), obj.get_kind_display()),
+            (_("居住地址"), obj.residence_address or "—"),
+        ]
     if dataset == "houses":
-        return [(_("地址"), obj.address), (_("用途"), obj.get_use_display()),
-                (_("产权人"), obj.owner_name or "—")]
-    return [(_("名称"), obj.name), (_("统一社会信用代码"), obj.credit_code),
-            (_("类型"), obj.get_kind_display()), (_("法定代表人"), obj.legal_person or "—"),
-            (_("地址"), obj.address or "—")]
+        return [
+            (_("地址"), obj.address),
+            (_("用途"), obj.get_use_display()),
+            (_("产权人"), obj.owner_name or "—"),
+        ]
+    return [
+        (_("名称"), obj.name),
+        (_("统一社会信用代码"), obj.credit_code),
+        (_("类型"), obj.get_kind_display()),
+        (_("法定代表人"), obj.legal_person or "—"),
+        (_("地址"), obj.address or "—"),
+    ]
 
 
 def _fields(dataset: str, obj) -> list[dict]:
     """The correctable fields with their current values, for the inline form."""
-    labels = {"name": _("姓名") if dataset == "people" else _("名称"), "phone": _("联系电话"),
-              "residence_address": _("居住地址"), "relation": _("与户主关系"),
-              "address": _("地址"), "owner_name": _("产权人"), "legal_person": _("法定代表人"),
-              "kind": _("人口类型") if dataset == "people" else _("类型"), "use": _("用途")}
-    choices = {"people": {"kind": Person.Kind.choices},
-               "houses": {"use": House.Use.choices},
-               "organisations": {"kind": Organisation.Kind.choices}}[dataset]
+    labels = {
+        "name": _("姓名") if dataset == "people" else _("名称"),
+        "phone": _("联系电话"),
+        "residence_address": _("居住地址"),
+        "relation": _("与户主关系"),
+        "address": _("地址"),
+        "owner_name": _("产权人"),
+        "legal_person": _("法定代表人"),
+        "kind": _("人口类型") if dataset == "people" else _("类型"),
+        "use": _("用途"),
+    }
+    choices = {
+        "people": {"kind": Person.Kind.choices},
+        "houses": {"use": House.Use.choices},
+        "organisations": {"kind": Organisation.Kind.choices},
+    }[dataset]
     out = []
     for name in CORRECTABLE[dataset]:
         value = "" if obj is None or name == "phone" else getattr(obj, name, "")
-        out.append({"name": name, "label": labels[name], "value": value,
-                    "choices": choices.get(name)})
+        out.append(
+            {"name": name, "label": labels[name], "value": value, "choices": choices.get(name)}
+        )
     return out
 
 
@@ -85,34 +105,51 @@ def _fields(dataset: str, obj) -> list[dict]:
 def verifications(request):
     if request.method == "POST":
         task_id = request.POST.get("task", "")
-        task = _pending(request.user).filter(
-            pk=task_id).first() if task_id.isdigit() else None
+        task = _pending(request.user).filter(pk=task_id).first() if task_id.isdigit() else None
         if task is None:
             messages.error(request, _("该核准任务不存在或已处理。"))
         else:
             decision = request.POST.get("decision", "")
-            corrections = {f: request.POST[f] for f in CORRECTABLE.get(task.dataset, ())
-                           if request.POST.get(f, "").strip()}
+            corrections = {
+                f: request.POST[f]
+                for f in CORRECTABLE.get(task.dataset, ())
+                if request.POST.get(f, "").strip()
+            }
             try:
-                verification_decide(actor=request.user, task=task, decision=decision,
-                                    note=request.POST.get("note", ""), corrections=corrections)
+                verification_decide(
+                    actor=request.user,
+                    task=task,
+                    decision=decision,
+                    note=request.POST.get("note", ""),
+                    corrections=corrections,
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, _("已处理:%(s)s") % {
-                    "s": VerificationTask.Status(decision).label})
+                messages.success(
+                    request, _("已处理:%(s)s") % {"s": VerificationTask.Status(decision).label}
+                )
         return redirect(request.get_full_path())
     page = Paginator(_pending(request.user), 20).get_page(request.GET.get("page"))
     records = _records(request.user, page)
     # Only the grid's own workers decide; staff above follow the progress.
-    worker_grids = set(request.user.role_assignments.filter(role=Role.GRID_WORKER)
-                       .values_list("area_id", flat=True))
+    worker_grids = set(
+        request.user.role_assignments.filter(role=Role.GRID_WORKER).values_list(
+            "area_id", flat=True
+        )
+    )
     rows = []
     for task in page:
         obj = records.get((task.dataset, task.object_id))
-        rows.append({"task": task, "summary": _summary(request.user, task.dataset, obj),
-                     "fields": _fields(task.dataset, obj),
-                     "can_decide": task.grid_id in worker_grids})
+        rows.append(
+            {
+                "task": task,
+                "summary": _summary(request.user, task.dataset, obj),
+                "fields": _fields(task.dataset, obj),
+                "can_decide": task.grid_id in worker_grids,
+            }
+        )
     progress = [] if worker_grids else verification_progress(user=request.user)[:200]
-    return render(request, "collection/verifications.html",
-                  {"page": page, "rows": rows, "progress": progress})
+    return render(
+        request, "collection/verifications.html", {"page": page, "rows": rows, "progress": progress}
+    )

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_grid_gets_houses_people_tags_and_an_applied_import(
-        settings, tmp_path, django_capture_on_commit_callbacks):
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = str(tmp_path)
     ensure_demo_users()
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,7 +11,12 @@ def test_demo_cases_are_made_through_the_process():
     ensure_demo_users()
     assert ensure_demo_events() == len(SAMPLES)
     statuses = set(Event.objects.values_list("status", flat=True))
-    assert {Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.HANDLING,
-            Status.CLOSED} <= statuses
+    assert {
+        Status.REPORTED,
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.HANDLING,
+        Status.CLOSED,
+    } <= statuses
     assert all(e.traces.exists() for e in Event.objects.all())
     assert ensure_demo_events() == 0  # idempotent

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_leader_logs_in_with_the_printed_code():
     ensure_demo_users()
-    enrolled = set(TOTPDevice.objects.filter(confirmed=True)
-                   .values_list("user__username", flat=True))
+    enrolled = set(
+        TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
+    )
     assert {"province_leader", "city_leader", "admin", "auditor"} <= enrolled
     assert "grid_worker" not in enrolled and "county_dispatcher" not in enrolled
 

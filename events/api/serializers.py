@@ -4,13 +4,22 @@ from events.models import Attachment, Event, EventCategory, SupervisionCard, Tra
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent.code", default=None, read_only=True,
-                                   allow_null=True)
+    parent = serializers.CharField(
+        source="parent.code", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EventCategory
-        fields = ["code", "name", "parent", "accept_level", "accept_hours", "handle_days",
-                  "verify_days", "evidence_required"]
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "accept_level",
+            "accept_hours",
+            "handle_days",
+            "verify_days",
+            "evidence_required",
+        ]
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -21,8 +30,15 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "url", "thumbnail_url", "content_type", "original_name", "size",
-                  "uploaded_at"]
+        fields = [
+            "id",
+            "url",
+            "thumbnail_url",
+            "content_type",
+            "original_name",
+            "size",
+            "uploaded_at",
+        ]
 
     def _url(self, att, name):
         from django.urls import reverse
@@ -43,8 +59,16 @@ class TraceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Trace
-        fields = ["action", "actor_name", "from_status", "to_status", "unit", "note", "at",
-                  "attachments"]
+        fields = [
+            "action",
+            "actor_name",
+            "from_status",
+            "to_status",
+            "unit",
+            "note",
+            "at",
+            "attachments",
+        ]
 
 
 class SupervisionSerializer(serializers.ModelSerializer):
@@ -52,8 +76,16 @@ class SupervisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupervisionCard
-        fields = ["id", "colour", "message", "deadline", "issued_at", "issued_by_area",
-                  "answer", "answered_at"]
+        fields = [
+            "id",
+            "colour",
+            "message",
+            "deadline",
+            "issued_at",
+            "issued_by_area",
+            "answer",
+            "answered_at",
+        ]
 
 
 class EventListSerializer(serializers.ModelSerializer):
@@ -64,12 +96,23 @@ class EventListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["number", "title", "category", "status", "status_name", "urgency", "grid",
-                  "current_unit", "step_deadline", "deadline", "due_state", "reported_at"]
+        fields = [
+            "number",
+            "title",
+            "category",
+            "status",
+            "status_name",
+            "urgency",
+            "grid",
+            "current_unit",
+            "step_deadline",
+            "deadline",
+            "due_state",
+            "reported_at",
+        ]
 
     def get_current_unit(self, obj) -> str:
-        return obj.current_department.name if obj.current_department_id else \
-            obj.current_area.name
+        return obj.current_department.name if obj.current_department_id else obj.current_area.name
 
 
 class EventDetailSerializer(EventListSerializer):
@@ -84,9 +127,22 @@ class EventDetailSerializer(EventListSerializer):
 
     class Meta(EventListSerializer.Meta):
         fields = EventListSerializer.Meta.fields + [
-            "description", "source", "address", "location", "reporter_name", "reporter_phone",
-            "result", "rating", "suspended_at", "suspend_reason", "traces", "attachments",
-            "supervisions", "actions", "suggested_department"]
+            "description",
+            "source",
+            "address",
+            "location",
+            "reporter_name",
+            "reporter_phone",
+            "result",
+            "rating",
+            "suspended_at",
+            "suspend_reason",
+            "traces",
+            "attachments",
+            "supervisions",
+            "actions",
+            "suggested_department",
+        ]
 
     def get_location(self, obj) -> list[float] | None:
         return [obj.location.x, obj.location.y] if obj.location else None
@@ -116,8 +172,9 @@ class EventDetailSerializer(EventListSerializer):
 class EventReportSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    category = serializers.SlugRelatedField(slug_field="code",
-                                            queryset=EventCategory.objects.filter(active=True))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=EventCategory.objects.filter(active=True)
+    )
     lng = serializers.FloatField(required=False)
     lat = serializers.FloatField(required=False)
     crs = serializers.ChoiceField(choices=["wgs84", "gcj02", "bd09"], default="wgs84")

@@ -26,8 +26,9 @@ from .serializers import (
     SupervisionSerializer,
 )
 
-DETAIL = inline_serializer("Detail", {"detail": serializers.CharField(),
-                                     "code": serializers.CharField()})
+DETAIL = inline_serializer(
+    "Detail", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 
 
 class CategoryViewSet(ScopedReadOnlyViewSet):
@@ -53,13 +54,13 @@ class CategoryViewSet(ScopedReadOnlyViewSet):
             d["parent"] = EventCategory.objects.get(code=parent) if parent else None
             category = config.category_save(actor=request.user, code=code, **d)
         except EventCategory.DoesNotExist:
-            return Response({"detail": "上级分类不存在 Unknown parent.", "code": "invalid"},
-                            status=400)
+            return Response(
+                {"detail": "上级分类不存在 Unknown parent.", "code": "invalid"}, status=400
+            )
         return Response(CategorySerializer(category).data)
 
 
-class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin,
-                         ScopedViewSet):
+class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, ScopedViewSet):
     """分派规则(分类 + 区域 → 承办部门),限管辖范围;管理员可新增、删除。"""
 
     serializer_class = RoutingRuleSerializer
@@ -67,8 +68,11 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin,
 
     def scoped_queryset(self):
         action = Action.VIEW if self.request.method == "GET" else Action.CONFIGURE
-        return RoutingRule.objects.restrict(self.request.user, action).select_related(
-            "category", "area", "department").order_by("area__code", "category__code")
+        return (
+            RoutingRule.objects.restrict(self.request.user, action)
+            .select_related("category", "area", "department")
+            .order_by("area__code", "category__code")
+        )
 
     def create(self, request):
         try:
@@ -76,10 +80,16 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin,
                 actor=request.user,
                 category=EventCategory.objects.get(code=request.data.get("category")),
                 area=Area.objects.restrict(request.user).get(code=request.data.get("area")),
-                department=Department.objects.get(code=request.data.get("department")))
+                department=Department.objects.get(code=request.data.get("department")),
+            )
         except (EventCategory.DoesNotExist, Area.DoesNotExist, Department.DoesNotExist):
-            return Response({"detail": "分类、区域或部门不存在 Unknown category, area or "
-                             "department.", "code": "invalid"}, status=400)
+            return Response(
+                {
+                    "detail": "分类、区域或部门不存在 Unknown category, area or department.",
+                    "code": "invalid",
+                },
+                status=400,
+            )
         return Response(RoutingRuleSerializer(rule).data, status=201)
 
     def perform_destroy(self, instance):
@@ -99,22 +109,32 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         qs = selectors.event_list(user=self.request.user)
         if self.action == "list":
             p = self.request.query_params
-            qs = selectors.inbox(user=self.request.user, box=p.get("box", "all"),
-                                 category=p.get("category", ""), q=p.get("q", ""),
-                                 status=p.get("status", ""))
+            qs = selectors.inbox(
+                user=self.request.user,
+                box=p.get("box", "all"),
+                category=p.get("category", ""),
+                q=p.get("q", ""),
+                status=p.get("status", ""),
+            )
         else:
             qs = qs.prefetch_related(
                 Prefetch("traces", Trace.objects.prefetch_related("attachments")),
-                "attachments", "supervisions__issued_by_area")
+                "attachments",
+                "supervisions__issued_by_area",
+            )
         return qs
 
     def get_serializer_class(self):
         return EventDetailSerializer if self.action != "list" else EventListSerializer
 
-    @extend_schema(parameters=[
-        OpenApiParameter("box", str, enum=["todo", "done", "supervised", "overdue", "all"]),
-        OpenApiParameter("status", str), OpenApiParameter("category", str),
-        OpenApiParameter("q", str)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("box", str, enum=["todo", "done", "supervised", "overdue", "all"]),
+            OpenApiParameter("status", str),
+            OpenApiParameter("category", str),
+            OpenApiParameter("q", str),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -125,25 +145,41 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         s = EventReportSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        grid = selectors.report_grid(user=request.user, code=d["grid"]) if d.get("grid") \
-            else None
+        grid = selectors.report_grid(user=request.user, code=d["grid"]) if d.get("grid") else None
         source = report_source(actor=request.user, channel=API)
         try:
             event = services.event_report(
-                actor=request.user, title=d["title"], description=d["description"],
-                category=d["category"], source=source, lng=d.get("lng"), lat=d.get("lat"),
-                crs=d["crs"], grid=grid, address=d["address"], urgency=d["urgency"],
-                files=request.FILES.getlist("files"))
+                actor=request.user,
+                title=d["title"],
+                description=d["description"],
+                category=d["category"],
+                source=source,
+                lng=d.get("lng"),
+                lat=d.get("lat"),
+                crs=d["crs"],
+                grid=grid,
+                address=d["address"],
+                urgency=d["urgency"],
+                files=request.FILES.getlist("files"),
+            )
         except ValueError as exc:  # LocateError: bad coordinates
-            return Response({"detail": str(exc), "code": getattr(exc, "code", "invalid")},
-                            status=400)
-        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
-                                              context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+            return Response(
+                {"detail": str(exc), "code": getattr(exc, "code", "invalid")}, status=400
+            )
+        return Response(
+            EventDetailSerializer(
+                self.get_queryset().get(pk=event.pk), context={"request": request}
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
 
-    @extend_schema(request=EventActionSerializer, responses={200: EventDetailSerializer},
-                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
-                                                enum=[*services.TRANSITIONS])])
+    @extend_schema(
+        request=EventActionSerializer,
+        responses={200: EventDetailSerializer},
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=[*services.TRANSITIONS])
+        ],
+    )
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
     @idempotent()
     def perform(self, request, number=None, name=None):
@@ -153,15 +189,27 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         s.is_valid(raise_exception=True)
         d = s.validated_data
         kwargs = selectors.transition_targets(
-            user=request.user, event=event, department=d.get("department"),
-            unit=d.get("unit"), into=d.get("into"))
+            user=request.user,
+            event=event,
+            department=d.get("department"),
+            unit=d.get("unit"),
+            into=d.get("into"),
+        )
         if "rating" in d:
             kwargs["rating"] = d["rating"]
-        services.event_transition(actor=request.user, event=event, action=name,
-                                  note=d["note"], files=request.FILES.getlist("files"),
-                                  **kwargs)
-        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
-                                              context={"request": request}).data)
+        services.event_transition(
+            actor=request.user,
+            event=event,
+            action=name,
+            note=d["note"],
+            files=request.FILES.getlist("files"),
+            **kwargs,
+        )
+        return Response(
+            EventDetailSerializer(
+                self.get_queryset().get(pk=event.pk), context={"request": request}
+            ).data
+        )
 
     @extend_schema(request=SuperviseSerializer, responses={201: SupervisionSerializer})
     @action(detail=True, methods=["post"])
@@ -174,27 +222,44 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         card = services.event_supervise(actor=request.user, event=event, **s.validated_data)
         return Response(SupervisionSerializer(card).data, status=201)
 
-    @extend_schema(request=inline_serializer("EventProgress", {
-        "note": serializers.CharField(required=False, allow_blank=True),
-        "files": serializers.ListField(child=serializers.FileField(), required=False)}),
-        responses={200: EventDetailSerializer})
+    @extend_schema(
+        request=inline_serializer(
+            "EventProgress",
+            {
+                "note": serializers.CharField(required=False, allow_blank=True),
+                "files": serializers.ListField(child=serializers.FileField(), required=False),
+            },
+        ),
+        responses={200: EventDetailSerializer},
+    )
     @action(detail=True, methods=["post"])
     @idempotent()
     def progress(self, request, number=None):
         """办理进展:补充说明与材料(不改变状态)。Progress note and material."""
-        services.event_attach(actor=request.user, event=self.get_object(),
-                              files=request.FILES.getlist("files"),
-                              note=request.data.get("note", ""))
-        return Response(EventDetailSerializer(self.get_queryset().get(number=number),
-                                              context={"request": request}).data)
+        services.event_attach(
+            actor=request.user,
+            event=self.get_object(),
+            files=request.FILES.getlist("files"),
+            note=request.data.get("note", ""),
+        )
+        return Response(
+            EventDetailSerializer(
+                self.get_queryset().get(number=number), context={"request": request}
+            ).data
+        )
 
-    @extend_schema(request=inline_serializer("EventSuspend", {
-        "reason": serializers.CharField(help_text="挂起原因 why the clock stops")}),
-        responses={200: DETAIL})
+    @extend_schema(
+        request=inline_serializer(
+            "EventSuspend",
+            {"reason": serializers.CharField(help_text="挂起原因 why the clock stops")},
+        ),
+        responses={200: DETAIL},
+    )
     @action(detail=True, methods=["post"])
     def suspend(self, request, number=None):
-        services.event_suspend(actor=request.user, event=self.get_object(),
-                               reason=request.data.get("reason", ""))
+        services.event_suspend(
+            actor=request.user, event=self.get_object(), reason=request.data.get("reason", "")
+        )
         return Response({"detail": "已挂起", "code": "ok"})
 
     @extend_schema(request=EventLocateSerializer, responses={200: EventDetailSerializer})
@@ -206,8 +271,11 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         s.is_valid(raise_exception=True)
         grid = selectors.report_grid(user=request.user, code=s.validated_data["grid"])
         services.event_locate(actor=request.user, event=event, grid=grid)
-        return Response(EventDetailSerializer(self.get_queryset().get(pk=event.pk),
-                                              context={"request": request}).data)
+        return Response(
+            EventDetailSerializer(
+                self.get_queryset().get(pk=event.pk), context={"request": request}
+            ).data
+        )
 
     @extend_schema(request=None, responses={200: DETAIL})
     @action(detail=True, methods=["post"])
@@ -215,10 +283,14 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         services.event_resume(actor=request.user, event=self.get_object())
         return Response({"detail": "已恢复计时", "code": "ok"})
 
-    @extend_schema(parameters=[OpenApiParameter("category", str, required=True),
-                               OpenApiParameter("lng", float, required=True),
-                               OpenApiParameter("lat", float, required=True)],
-                   responses={200: EventListSerializer(many=True)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("category", str, required=True),
+            OpenApiParameter("lng", float, required=True),
+            OpenApiParameter("lat", float, required=True),
+        ],
+        responses={200: EventListSerializer(many=True)},
+    )
     @action(detail=False, methods=["get"])
     def duplicates(self, request):
         """疑似重复:同类、50 米内、近 7 天的未办结事件。"""
@@ -227,7 +299,9 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             category = EventCategory.objects.get(code=p.get("category"))
             lng, lat = float(p.get("lng")), float(p.get("lat"))
         except (EventCategory.DoesNotExist, TypeError, ValueError):
-            return Response({"detail": "参数有误 category, lng and lat are required.",
-                             "code": "invalid"}, status=400)
+            return Response(
+                {"detail": "参数有误 category, lng and lat are required.", "code": "invalid"},
+                status=400,
+            )
         qs = services.duplicates_suggest(user=request.user, category=category, lng=lng, lat=lat)
         return Response(EventListSerializer(qs[:20], many=True).data)

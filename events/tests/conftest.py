@@ -17,10 +17,8 @@ CITY = "220100000000"
 def cast(make_user):
     """The people of one case's journey, each in their own unit."""
     county = Area.objects.get(code=COUNTY)
-    cgj = department_create(actor=None, code="220102-CGJ-T", name="南关区城市管理局",
-                            area=county)
-    scj = department_create(actor=None, code="220102-SCJ-T", name="南关区市场监管局",
-                            area=county)
+    cgj = department_create(actor=None, code="220102-CGJ-T", name="南关区城市管理局", area=county)
+    scj = department_create(actor=None, code="220102-SCJ-T", name="南关区市场监管局", area=county)
 
     class Cast:
         grid = Area.objects.get(code=GRID)
@@ -57,8 +55,14 @@ def reported(cast, category):
 
     def make(code="0101", **kw):
         grid = Area.objects.get(code=GRID)
-        return event_report(actor=cast.worker, title=kw.pop("title", "楼上漏水邻里纠纷"),
-                            category=category(code), lng=grid.centroid.x,
-                            lat=grid.centroid.y, description="三楼漏水到二楼", **kw)
+        return event_report(
+            actor=cast.worker,
+            title=kw.pop("title", "楼上漏水邻里纠纷"),
+            category=category(code),
+            lng=grid.centroid.x,
+            lat=grid.centroid.y,
+            description="三楼漏水到二楼",
+            **kw,
+        )
 
     return make

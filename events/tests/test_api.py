@@ -10,10 +10,17 @@ pytestmark = pytest.mark.django_db
 def test_report_through_the_api_with_a_photo(api_client, cast, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     g = cast.grid
-    r = api_client(cast.worker).post("/api/v1/events/", {
-        "title": "垃圾堆放", "category": "0501", "lng": g.centroid.x, "lat": g.centroid.y,
-        "files": [SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")],
-    }, format="multipart")
+    r = api_client(cast.worker).post(
+        "/api/v1/events/",
+        {
+            "title": "垃圾堆放",
+            "category": "0501",
+            "lng": g.centroid.x,
+            "lat": g.centroid.y,
+            "files": [SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")],
+        },
+        format="multipart",
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["status"] == "reported" and body["grid"] == g.code
@@ -21,12 +28,15 @@ def test_report_through_the_api_with_a_photo(api_client, cast, settings, tmp_pat
     assert [t["action"] for t in body["traces"]] == ["report"]
 
 
-@pytest.mark.parametrize("payload, code", [
-    ({"title": "x", "category": "0501"}, "required"),                       # no place
-    ({"title": "x", "category": "0501", "lng": 116.4, "lat": 39.9}, "outside_grids"),
-    ({"title": "x", "category": "0501", "lng": 999, "lat": 39.9}, "invalid"),
-    ({"title": "x", "category": "nope", "lng": 125.3, "lat": 43.8}, "invalid"),
-])
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"title": "x", "category": "0501"}, "required"),  # no place
+        ({"title": "x", "category": "0501", "lng": 116.4, "lat": 39.9}, "outside_grids"),
+        ({"title": "x", "category": "0501", "lng": 999, "lat": 39.9}, "invalid"),
+        ({"title": "x", "category": "nope", "lng": 125.3, "lat": 43.8}, "invalid"),
+    ],
+)
 def test_bad_reports_get_a_clear_400(api_client, cast, payload, code):
     r = api_client(cast.worker).post("/api/v1/events/", payload, format="json")
     assert r.status_code == 400
@@ -36,9 +46,11 @@ def test_bad_reports_get_a_clear_400(api_client, cast, payload, code):
 
 def test_report_outside_jurisdiction_grid_is_refused(api_client, cast, first_grid):
     other = first_grid("220103000000")
-    r = api_client(cast.worker).post("/api/v1/events/", {
-        "title": "x", "category": "0501", "lng": other.centroid.x, "lat": other.centroid.y},
-        format="json")
+    r = api_client(cast.worker).post(
+        "/api/v1/events/",
+        {"title": "x", "category": "0501", "lng": other.centroid.x, "lat": other.centroid.y},
+        format="json",
+    )
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
@@ -46,13 +58,14 @@ def test_actions_through_the_api(api_client, cast, reported):
     e = reported("0601")
     d = api_client(cast.dispatcher)
     assert d.post(f"/api/v1/events/{e.number}/actions/accept/", {}).status_code == 200
-    r = d.post(f"/api/v1/events/{e.number}/actions/dispatch/",
-               {"department": cast.dept_cgj.code, "note": "请处理"})
+    r = d.post(
+        f"/api/v1/events/{e.number}/actions/dispatch/",
+        {"department": cast.dept_cgj.code, "note": "请处理"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "dispatched"
     r = api_client(cast.chengguan).get(f"/api/v1/events/{e.number}/")
     assert r.json()["actions"] == ["sign", "send_back"]
-    r = api_client(cast.chengguan).post(f"/api/v1/events/{e.number}/actions/close/",
-                                        {"note": "x"})
+    r = api_client(cast.chengguan).post(f"/api/v1/events/{e.number}/actions/close/", {"note": "x"})
     assert r.status_code == 400 and r.json()["code"] == "invalid_state"
     r = api_client(cast.worker).post(f"/api/v1/events/{e.number}/actions/sign/", {})
     assert r.status_code == 403 and "无权" in r.json()["detail"]
@@ -81,37 +94,45 @@ def test_scoping_on_every_event_endpoint(api_client, cast, reported):
         r = out.post(f"/api/v1/events/{e.number}/{action}", {"colour": "red", "message": "x"})
         assert r.status_code == 404, action
     g = cast.grid
-    dup = out.get("/api/v1/events/duplicates/",
-                  {"category": "0101", "lng": g.centroid.x, "lat": g.centroid.y}).json()
+    dup = out.get(
+        "/api/v1/events/duplicates/", {"category": "0101", "lng": g.centroid.x, "lat": g.centroid.y}
+    ).json()
     assert dup == []
 
 
 def test_duplicates_are_suggested_within_50_m(api_client, cast, reported):
     e = reported()
     g = cast.grid
-    r = api_client(cast.village).get("/api/v1/events/duplicates/",
-                                     {"category": "0101", "lng": g.centroid.x,
-                                      "lat": g.centroid.y + 0.0003})  # ~33 m north
+    r = api_client(cast.village).get(
+        "/api/v1/events/duplicates/",
+        {"category": "0101", "lng": g.centroid.x, "lat": g.centroid.y + 0.0003},
+    )  # ~33 m north
     assert [x["number"] for x in r.json()] == [e.number]
-    r = api_client(cast.village).get("/api/v1/events/duplicates/",
-                                     {"category": "0101", "lng": g.centroid.x,
-                                      "lat": g.centroid.y + 0.001})  # ~110 m
+    r = api_client(cast.village).get(
+        "/api/v1/events/duplicates/",
+        {"category": "0101", "lng": g.centroid.x, "lat": g.centroid.y + 0.001},
+    )  # ~110 m
     assert r.json() == []
 
 
 def test_phone_is_masked_for_leaders(api_client, cast, reported):
     e = reported()
     Event.objects.filter(pk=e.pk).update(reporter_phone="13812345678")
-    assert api_client(cast.leader).get(f"/api/v1/events/{e.number}/").json()[
-        "reporter_phone"] == "138****5678"
-    assert api_client(cast.village).get(f"/api/v1/events/{e.number}/").json()[
-        "reporter_phone"] == "13812345678"
+    assert (
+        api_client(cast.leader).get(f"/api/v1/events/{e.number}/").json()["reporter_phone"]
+        == "138****5678"
+    )
+    assert (
+        api_client(cast.village).get(f"/api/v1/events/{e.number}/").json()["reporter_phone"]
+        == "13812345678"
+    )
 
 
 def test_supervise_through_the_api(api_client, cast, reported):
     e = reported()
-    r = api_client(cast.dispatcher).post(f"/api/v1/events/{e.number}/supervise/",
-                                         {"colour": "yellow", "message": "请加快"})
+    r = api_client(cast.dispatcher).post(
+        f"/api/v1/events/{e.number}/supervise/", {"colour": "yellow", "message": "请加快"}
+    )
     assert r.status_code == 201
     boxes = api_client(cast.dispatcher).get("/api/v1/events/", {"box": "supervised"}).json()
     assert boxes["count"] == 1

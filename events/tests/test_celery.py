@@ -22,8 +22,9 @@ def test_worker_marks_overdue_cases(demo_areas, make_user):
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
     worker = make_user(Role.GRID_WORKER, grid.code, "celery_grid")
     make_user(Role.VILLAGE_STAFF, grid.parent.code, "celery_village")
-    e = event_report(actor=worker, title="超期测试", category=EventCategory.objects.get(
-        code="0101"), grid=grid)
+    e = event_report(
+        actor=worker, title="超期测试", category=EventCategory.objects.get(code="0101"), grid=grid
+    )
     Event.objects.filter(pk=e.pk).update(step_deadline=timezone.now() - dt.timedelta(hours=1))
 
     with start_worker(app, perform_ping_check=False, pool="solo", concurrency=1):

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 def dispatched(cast, reported):
     e = reported("0601")
     event_transition(actor=cast.dispatcher, event=e, action="accept")
-    return event_transition(actor=cast.dispatcher, event=e, action="dispatch",
-                            department=cast.dept_cgj, note="请处理")
+    return event_transition(
+        actor=cast.dispatcher, event=e, action="dispatch", department=cast.dept_cgj, note="请处理"
+    )
 
 
 def dept_client(department):
@@ -38,10 +39,14 @@ def test_department_system_signs_updates_and_closes(cast, dispatched, settings, 
     assert [x["number"] for x in mine["results"]] == [dispatched.number]
     n = dispatched.number
     assert client.post(f"/api/v1/events/{n}/actions/sign/", {}).json()["status"] == "handling"
-    r = client.post(f"/api/v1/events/{n}/progress/", {
-        "note": "已派执法队员到场",
-        "files": [SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")]},
-        format="multipart")
+    r = client.post(
+        f"/api/v1/events/{n}/progress/",
+        {
+            "note": "已派执法队员到场",
+            "files": [SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")],
+        },
+        format="multipart",
+    )
     assert r.status_code == 200 and len(r.json()["attachments"]) == 1
     r = client.post(f"/api/v1/events/{n}/actions/close/", {"note": "已清理"})
     assert r.status_code == 200 and r.json()["status"] == Status.CLOSED
@@ -49,8 +54,9 @@ def test_department_system_signs_updates_and_closes(cast, dispatched, settings, 
 
 def test_department_system_returns_a_case(cast, dispatched):
     client = dept_client(cast.dept_cgj)
-    r = client.post(f"/api/v1/events/{dispatched.number}/actions/send_back/",
-                    {"note": "不属于本部门职责"})
+    r = client.post(
+        f"/api/v1/events/{dispatched.number}/actions/send_back/", {"note": "不属于本部门职责"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "accepted"
 
 
@@ -67,10 +73,10 @@ def test_a_department_sees_only_the_cases_it_was_involved_in(cast, reported):
     mine, not_mine = reported("0601"), reported("0603", title="别的事")
     assert not Event.objects.restrict(cast.chengguan).exists()  # nothing dispatched yet
     event_transition(actor=cast.dispatcher, event=mine, action="accept")
-    event_transition(actor=cast.dispatcher, event=mine, action="dispatch",
-                     department=cast.dept_scj)
-    e = event_transition(actor=cast.dispatcher, event=mine, action="transfer",
-                         department=cast.dept_cgj)
+    event_transition(actor=cast.dispatcher, event=mine, action="dispatch", department=cast.dept_scj)
+    e = event_transition(
+        actor=cast.dispatcher, event=mine, action="transfer", department=cast.dept_cgj
+    )
     assert e.departments == [cast.dept_scj.pk, cast.dept_cgj.pk]
     for handler in (cast.chengguan, cast.market):  # both keep seeing what they touched
         visible = set(Event.objects.restrict(handler).values_list("number", flat=True))
@@ -111,15 +117,20 @@ def test_report_with_idempotency_key_creates_one_case(api_client, cast):
 
 
 def test_every_transition_publishes_a_webhook_to_the_department(cast, reported):
-    webhook_subscription_create(actor=None, department=cast.dept_cgj,
-                                url="http://127.0.0.1:9/hook", event_types=["event.*"])
+    webhook_subscription_create(
+        actor=None, department=cast.dept_cgj, url="http://127.0.0.1:9/hook", event_types=["event.*"]
+    )
     e = reported("0601")
     event_transition(actor=cast.dispatcher, event=e, action="accept")
-    e = event_transition(actor=cast.dispatcher, event=e, action="dispatch",
-                         department=cast.dept_cgj)
+    e = event_transition(
+        actor=cast.dispatcher, event=e, action="dispatch", department=cast.dept_cgj
+    )
     event_transition(actor=cast.chengguan, event=e, action="sign")
-    types = list(WebhookDelivery.objects.filter(subscription__department=cast.dept_cgj)
-                 .order_by("id").values_list("event_type", flat=True))
+    types = list(
+        WebhookDelivery.objects.filter(subscription__department=cast.dept_cgj)
+        .order_by("id")
+        .values_list("event_type", flat=True)
+    )
     assert types[-2:] == ["event.dispatch", "event.sign"]
     payload = WebhookDelivery.objects.filter(event_type="event.sign").latest("id").payload
     assert payload["number"] == e.number and payload["status"] == "handling"

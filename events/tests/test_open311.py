@@ -43,16 +43,28 @@ def test_round_trip_with_a_georeport_client_in_json(demo_areas, live_server):
     assert geo.get_service_definition("0603") == {"service_code": "0603", "attributes": []}
 
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
-    r = requests.post(f"{root}/requests.json", data={
-        "api_key": key, "service_code": "0603", "lat": grid.centroid.y,
-        "long": grid.centroid.x, "address_string": "人民大街 100 号",
-        "description": "井盖缺失,夜间危险", "phone": "13700001111"}, timeout=10)
+    r = requests.post(
+        f"{root}/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "0603",
+            "lat": grid.centroid.y,
+            "long": grid.centroid.x,
+            "address_string": "人民大街 100 号",
+            "description": "井盖缺失,夜间危险",
+            "phone": "13700001111",
+        },
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     assert r.headers["content-type"] == "application/json"
     request_id = r.json()[0]["service_request_id"]
     stored = Event.objects.get(number=request_id)
-    assert (stored.grid, stored.source, stored.status) == (grid, Source.OPEN311,
-                                                            Status.PENDING_REVIEW)
+    assert (stored.grid, stored.source, stored.status) == (
+        grid,
+        Source.OPEN311,
+        Status.PENDING_REVIEW,
+    )
 
     one = geo.get_service_request(request_id)
     assert one["service_request_id"] == request_id and one["status"] == "open"
@@ -81,9 +93,18 @@ def test_round_trip_with_a_georeport_client_in_xml(demo_areas, live_server):
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
     village, county = grid.parent, Area.objects.get(code="220102000000")
     address = f"吉林省长春市{county.name}{village.parent.name}{village.name}{grid.name} 8 号楼"
-    r = requests.post(f"{root}/requests.xml", data={
-        "api_key": key, "service_code": "0603", "address_string": address,
-        "description": "路灯不亮", "first_name": "三", "last_name": "张"}, timeout=10)
+    r = requests.post(
+        f"{root}/requests.xml",
+        data={
+            "api_key": key,
+            "service_code": "0603",
+            "address_string": address,
+            "description": "路灯不亮",
+            "first_name": "三",
+            "last_name": "张",
+        },
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     assert r.headers["content-type"].startswith("text/xml")
     created = xmltodict.parse(r.content)["service_requests"]["request"]
@@ -97,12 +118,17 @@ def test_round_trip_with_a_georeport_client_in_xml(demo_areas, live_server):
     assert one["address"] == address and one["lat"] is None  # an empty element
     listed = _as_list(geo.get_service_requests(status="open"))
     assert [x["service_request_id"] for x in listed] == [request_id]
-    assert xmltodict.parse(requests.get(f"{root}/requests.xml", params={
-        "status": "closed"}, timeout=10).content)["service_requests"] is None
+    assert (
+        xmltodict.parse(
+            requests.get(f"{root}/requests.xml", params={"status": "closed"}, timeout=10).content
+        )["service_requests"]
+        is None
+    )
 
     # Errors come as the specification's error document, in XML too.
-    _xml_error(requests.post(f"{root}/requests.xml", data={"service_code": "0603"},
-                             timeout=10), 403)
+    _xml_error(
+        requests.post(f"{root}/requests.xml", data={"service_code": "0603"}, timeout=10), 403
+    )
     _xml_error(requests.get(f"{root}/requests/NOPE-1.xml", timeout=10), 404)
 
 
@@ -111,32 +137,51 @@ def test_keys_are_required_and_scoped(demo_areas, live_server):
     from grids.models import Area
 
     root = f"{live_server.url}{ROOT}"
-    assert requests.get(f"{root}/requests.json", params={"api_key": "nope"},
-                        timeout=10).status_code == 403
-    assert requests.post(f"{root}/requests.json", data={"api_key": "nope"},
-                         timeout=10).status_code == 403
+    assert (
+        requests.get(f"{root}/requests.json", params={"api_key": "nope"}, timeout=10).status_code
+        == 403
+    )
+    assert (
+        requests.post(f"{root}/requests.json", data={"api_key": "nope"}, timeout=10).status_code
+        == 403
+    )
     _a, key_a = open311_client_create(actor=None, name="A")
     _b, key_b = open311_client_create(actor=None, name="B")
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
-    r = requests.post(f"{root}/requests.json", data={
-        "api_key": key_a, "service_code": "0603", "lat": grid.centroid.y,
-        "long": grid.centroid.x, "description": "x"}, timeout=10)
+    r = requests.post(
+        f"{root}/requests.json",
+        data={
+            "api_key": key_a,
+            "service_code": "0603",
+            "lat": grid.centroid.y,
+            "long": grid.centroid.x,
+            "description": "x",
+        },
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     rid = r.json()[0]["service_request_id"]
     # Client B reads only its own requests; client A and the public see this one.
-    assert requests.get(f"{root}/requests/{rid}.json", params={"api_key": key_b},
-                        timeout=10).status_code == 404
-    assert requests.get(f"{root}/requests.json", params={"api_key": key_b},
-                        timeout=10).json() == []
+    assert (
+        requests.get(
+            f"{root}/requests/{rid}.json", params={"api_key": key_b}, timeout=10
+        ).status_code
+        == 404
+    )
+    assert requests.get(f"{root}/requests.json", params={"api_key": key_b}, timeout=10).json() == []
     mine = requests.get(f"{root}/requests/{rid}.json", params={"api_key": key_a}, timeout=10)
     assert mine.status_code == 200 and mine.json()[0]["service_request_id"] == rid
     # Staff-reported cases never appear through Open311.
     public = requests.get(f"{root}/requests.json", timeout=10).json()
     assert [x["service_request_id"] for x in public] == [rid]
-    assert not Event.objects.exclude(source=Source.OPEN311).filter(
-        number__in=[x["service_request_id"] for x in public]).exists()
-    bad = requests.post(f"{root}/requests.json", data={"api_key": key_a,
-                                                       "service_code": "zzz"}, timeout=10)
+    assert (
+        not Event.objects.exclude(source=Source.OPEN311)
+        .filter(number__in=[x["service_request_id"] for x in public])
+        .exists()
+    )
+    bad = requests.post(
+        f"{root}/requests.json", data={"api_key": key_a, "service_code": "zzz"}, timeout=10
+    )
     assert bad.status_code == 400 and bad.json()[0]["code"] == 400
     assert bad.json()[0]["description"]
 
@@ -172,8 +217,7 @@ def test_discovery_in_both_formats(client):
     assert data["changeset"] and data["contact"] and data["key_service"]
     xml = xmltodict.parse(client.get(f"{ROOT}/discovery.xml").content)["discovery"]
     assert xml["endpoints"]["endpoint"]["url"] == "http://testserver/open311/v2"
-    assert xml["endpoints"]["endpoint"]["formats"]["format"] == ["text/xml",
-                                                                 "application/json"]
+    assert xml["endpoints"]["endpoint"]["formats"]["format"] == ["text/xml", "application/json"]
 
 
 @pytestmark_db
@@ -189,8 +233,7 @@ def test_refused_requests_write_nothing(client):
         ({"service_code": "06", "lat": "43.8", "long": "125.3"}, "service_code"),  # a group
     ]
     for data, words in cases:
-        description = _xml_error(client.post(f"{ROOT}/requests.xml", {"api_key": key, **data}),
-                                 400)
+        description = _xml_error(client.post(f"{ROOT}/requests.xml", {"api_key": key, **data}), 400)
         assert words in description
         r = client.post(f"{ROOT}/requests.json", {"api_key": key, **data})
         assert r.status_code == 400 and r.json()[0]["description"] == description
@@ -198,8 +241,9 @@ def test_refused_requests_write_nothing(client):
 
 
 @pytestmark_db
-def test_an_address_naming_no_grid_is_held_for_moderation_without_one(client, make_user,
-                                                                      api_client):
+def test_an_address_naming_no_grid_is_held_for_moderation_without_one(
+    client, make_user, api_client
+):
     """宽城区 named, no grid: held at the county's moderators without a grid; approving
     needs a grid first, which only the holding unit's staff set, inside the county."""
     from events.services import EventActionError, event_locate, event_transition
@@ -207,9 +251,15 @@ def test_an_address_naming_no_grid_is_held_for_moderation_without_one(client, ma
 
     _c, key = open311_client_create(actor=None, name="A")
     county = Area.objects.get(code="220103000000")  # 宽城区
-    r = client.post(f"{ROOT}/requests.json", {
-        "api_key": key, "service_code": "0603", "description": "井盖缺失",
-        "address_string": f"长春市{county.name}某某路 1 号"})
+    r = client.post(
+        f"{ROOT}/requests.json",
+        {
+            "api_key": key,
+            "service_code": "0603",
+            "description": "井盖缺失",
+            "address_string": f"长春市{county.name}某某路 1 号",
+        },
+    )
     assert r.status_code == 201, r.content
     event = Event.objects.get(number=r.json()[0]["service_request_id"])
     assert event.grid is None and event.location is None
@@ -230,8 +280,9 @@ def test_an_address_naming_no_grid_is_held_for_moderation_without_one(client, ma
     with pytest.raises(EventActionError):
         event_locate(actor=moderator, event=event, grid=other_county_grid)
     api = api_client(moderator)
-    r = api.post(f"/api/v1/events/{event.number}/locate/", {"grid": other_county_grid.code},
-                 format="json")
+    r = api.post(
+        f"/api/v1/events/{event.number}/locate/", {"grid": other_county_grid.code}, format="json"
+    )
     assert r.status_code == 400 and r.json()["code"] == "invalid_grid"
     r = api.post(f"/api/v1/events/{event.number}/locate/", {"grid": grid.code}, format="json")
     assert r.status_code == 200 and r.json()["grid"] == grid.code
@@ -251,8 +302,10 @@ def test_an_address_naming_nothing_is_held_at_the_root(client):
     from grids.models import Area
 
     _c, key = open311_client_create(actor=None, name="A")
-    r = client.post(f"{ROOT}/requests.xml", {"api_key": key, "service_code": "0603",
-                                              "address_string": "火星路 1 号"})
+    r = client.post(
+        f"{ROOT}/requests.xml",
+        {"api_key": key, "service_code": "0603", "address_string": "火星路 1 号"},
+    )
     assert r.status_code == 201, r.content
     number = xmltodict.parse(r.content)["service_requests"]["request"]["service_request_id"]
     event = Event.objects.get(number=number)

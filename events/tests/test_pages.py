@@ -51,10 +51,17 @@ def test_report_form_on_a_phone(client, cast, settings, tmp_path):
     assert 'capture="environment"' in html and 'id="use-location"' in html
 
     g = cast.grid
-    r = client.post("/events/report/", {
-        "category": "0302", "title": "楼道电动车充电",
-        "urgency": "urgent", "lng": g.centroid.x, "lat": g.centroid.y,
-        "photos": SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")})
+    r = client.post(
+        "/events/report/",
+        {
+            "category": "0302",
+            "title": "楼道电动车充电",
+            "urgency": "urgent",
+            "lng": g.centroid.x,
+            "lat": g.centroid.y,
+            "photos": SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg"),
+        },
+    )
     assert r.status_code == 302
     e = Event.objects.get(title="楼道电动车充电")
     assert e.attachments.count() == 1 and e.grid == g and e.urgency == "urgent"
@@ -71,8 +78,10 @@ def test_report_form_errors_are_shown_in_chinese(client, cast):
 def test_supervise_from_the_page(client, cast, reported):
     e = reported()
     client.force_login(cast.dispatcher)
-    client.post(f"/events/{e.number}/", {"kind": "supervise", "colour": "red",
-                                         "message": "请今日办结", "days": 1})
+    client.post(
+        f"/events/{e.number}/",
+        {"kind": "supervise", "colour": "red", "message": "请今日办结", "days": 1},
+    )
     assert e.supervisions.count() == 1
     client.force_login(cast.village)
     html = client.get(f"/events/{e.number}/").content.decode()

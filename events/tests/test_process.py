@@ -144,16 +144,20 @@ def test_merged_duplicate_keeps_both_traces(cast, reported):
     assert actions(e)[-1] == "merge" and actions(first) == ["report"]
 
 
-@pytest.mark.parametrize("actor_name, action, code", [
-    ("worker", "accept", "forbidden"),          # grid worker is not the village unit
-    ("outsider", "accept", "forbidden"),        # another county
-    ("village", "sign", "invalid_state"),       # nothing was dispatched
-    ("village", "close", "invalid_state"),      # not handling yet
-    ("village", "verify", "invalid_state"),
-    ("leader", "accept", "forbidden"),          # leaders watch, they do not handle
-])
-def test_illegal_transitions_are_refused_and_change_nothing(cast, reported, actor_name,
-                                                             action, code):
+@pytest.mark.parametrize(
+    "actor_name, action, code",
+    [
+        ("worker", "accept", "forbidden"),  # grid worker is not the village unit
+        ("outsider", "accept", "forbidden"),  # another county
+        ("village", "sign", "invalid_state"),  # nothing was dispatched
+        ("village", "close", "invalid_state"),  # not handling yet
+        ("village", "verify", "invalid_state"),
+        ("leader", "accept", "forbidden"),  # leaders watch, they do not handle
+    ],
+)
+def test_illegal_transitions_are_refused_and_change_nothing(
+    cast, reported, actor_name, action, code
+):
     e = reported()
     traces = Trace.objects.count()
     with pytest.raises(EventActionError) as err:

@@ -44,9 +44,15 @@ def _form(client):
 
 def _post(client, grid, **over):
     token, answer = _form(client)
-    data = {"category": _category_pk("0101"), "description": "楼上住户漏水,协商无果",
-            "lng": grid.centroid.x, "lat": grid.centroid.y, "phone": "13912345678",
-            "challenge": token, "answer": answer}
+    data = {
+        "category": _category_pk("0101"),
+        "description": "楼上住户漏水,协商无果",
+        "lng": grid.centroid.x,
+        "lat": grid.centroid.y,
+        "phone": "13912345678",
+        "challenge": token,
+        "answer": answer,
+    }
     data.update(over)
     return client.post("/public/report/", data)
 
@@ -134,8 +140,12 @@ def test_rate_limit_ignores_forwarding_headers_from_untrusted_peers(client, cast
     settings.PUBLIC_REPORTS_PER_HOUR = 2
     settings.TRUSTED_PROXIES = []
     for i in range(2):
-        assert _post(client, cast.grid, HTTP_X_REAL_IP=f"10.9.9.{i}",
-                     HTTP_X_FORWARDED_FOR=f"10.8.8.{i}").status_code == 200
+        assert (
+            _post(
+                client, cast.grid, HTTP_X_REAL_IP=f"10.9.9.{i}", HTTP_X_FORWARDED_FOR=f"10.8.8.{i}"
+            ).status_code
+            == 200
+        )
     r = _post(client, cast.grid, HTTP_X_REAL_IP="10.9.9.99", HTTP_X_FORWARDED_FOR="10.8.8.99")
     assert r.status_code == 429
     assert Event.objects.count() == 2
@@ -184,18 +194,23 @@ def test_track_and_rate(client, cast):
     assert page.status_code == 200 and "待审核" in page.content.decode()
     assert "139****5678" in page.content.decode() and "13912345678" not in page.content.decode()
     assert client.post("/public/track/", {"number": number, "code": "WRONG"}).status_code == 404
-    for actor, action, kw in [(cast.village, "approve", {}), (cast.village, "accept", {}),
-                              (cast.village, "handle", {}),
-                              (cast.village, "close", {"note": "已约谈店主"}),
-                              (cast.worker, "verify", {})]:
+    for actor, action, kw in [
+        (cast.village, "approve", {}),
+        (cast.village, "accept", {}),
+        (cast.village, "handle", {}),
+        (cast.village, "close", {"note": "已约谈店主"}),
+        (cast.worker, "verify", {}),
+    ]:
         event_transition(actor=actor, event=e, action=action, **kw)
     r = client.post("/public/track/", {"number": number, "code": code, "rating": "4"})
     assert r.status_code == 200
     e.refresh_from_db()
     assert e.status == Status.ARCHIVED and e.rating == 4
     # Staff names never appear on the public page.
-    assert cast.village.username not in client.post(
-        "/public/track/", {"number": number, "code": code}).content.decode()
+    assert (
+        cast.village.username
+        not in client.post("/public/track/", {"number": number, "code": code}).content.decode()
+    )
 
 
 def test_tracking_code_never_travels_in_the_url(client, cast):

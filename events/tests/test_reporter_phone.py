@@ -26,9 +26,16 @@ def _raw(pk: int) -> str:
 @pytest.fixture
 def citizen_report(cast, category):
     def make(**kw):
-        return event_report(actor=None, source=Source.CITIZEN, title=kw.pop("title", "噪音扰民"),
-                            category=category("0101"), grid=cast.grid,
-                            reporter_name="张小明", reporter_phone=PHONE, **kw)
+        return event_report(
+            actor=None,
+            source=Source.CITIZEN,
+            title=kw.pop("title", "噪音扰民"),
+            category=category("0101"),
+            grid=cast.grid,
+            reporter_name="张小明",
+            reporter_phone=PHONE,
+            **kw,
+        )
 
     return make
 
@@ -91,8 +98,14 @@ def test_too_long_phone_is_refused_and_nothing_is_written(cast, category):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as err:
-        event_report(actor=None, source=Source.CITIZEN, title="x", category=category("0101"),
-                     grid=cast.grid, reporter_phone="1" * 21)
+        event_report(
+            actor=None,
+            source=Source.CITIZEN,
+            title="x",
+            category=category("0101"),
+            grid=cast.grid,
+            reporter_phone="1" * 21,
+        )
     assert err.value.code == "invalid" and not Event.objects.exists()
 
 

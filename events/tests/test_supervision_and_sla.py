@@ -22,8 +22,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def test_upper_level_puts_a_red_card_and_the_holder_answers(cast, reported):
     e = reported()
     event_transition(actor=cast.village, event=e, action="accept")
-    card = event_supervise(actor=cast.dispatcher, event=e, colour="red",
-                           message="群众反映强烈,请今日回复", days=1)
+    card = event_supervise(
+        actor=cast.dispatcher, event=e, colour="red", message="群众反映强烈,请今日回复", days=1
+    )
     assert card.deadline > timezone.now()
     assert cast.village.notifications.filter(kind="event.supervise").exists()
     with pytest.raises(EventActionError):
@@ -31,8 +32,10 @@ def test_upper_level_puts_a_red_card_and_the_holder_answers(cast, reported):
     supervision_answer(actor=cast.village, card=card, answer="已上门协调")
     card.refresh_from_db()
     assert card.answered_at is not None
-    assert list(e.traces.values_list("action", flat=True))[-2:] == ["supervise",
-                                                                    "supervision_answer"]
+    assert list(e.traces.values_list("action", flat=True))[-2:] == [
+        "supervise",
+        "supervision_answer",
+    ]
 
 
 def test_only_upper_levels_supervise(cast, reported):
@@ -57,8 +60,9 @@ def test_suspend_moves_the_deadline_by_the_working_time_suspended(cast, reported
     Event.objects.filter(pk=e.pk).update(suspended_at=monday)
     from unittest import mock
 
-    with mock.patch("django.utils.timezone.now",
-                    return_value=dt.datetime(2026, 11, 24, 9, 0, tzinfo=CHINA)):
+    with mock.patch(
+        "django.utils.timezone.now", return_value=dt.datetime(2026, 11, 24, 9, 0, tzinfo=CHINA)
+    ):
         e = event_resume(actor=cast.village, event=e)
     assert e.suspended_at is None
     from workcalendar.workdays import get_calendar
@@ -84,16 +88,20 @@ def test_overdue_and_near_due_marking(cast, reported):
 
     late, soon, fine = reported(title="甲"), reported(title="乙"), reported(title="丙")
     now = timezone.now()
-    Event.objects.filter(pk=late.pk).update(step_started_at=now - dt.timedelta(hours=10),
-                                           step_deadline=now - dt.timedelta(minutes=1))
-    Event.objects.filter(pk=soon.pk).update(step_started_at=now - dt.timedelta(hours=9),
-                                           step_deadline=now + dt.timedelta(hours=1))
-    Event.objects.filter(pk=fine.pk).update(step_started_at=now,
-                                           step_deadline=now + dt.timedelta(hours=10))
+    Event.objects.filter(pk=late.pk).update(
+        step_started_at=now - dt.timedelta(hours=10), step_deadline=now - dt.timedelta(minutes=1)
+    )
+    Event.objects.filter(pk=soon.pk).update(
+        step_started_at=now - dt.timedelta(hours=9), step_deadline=now + dt.timedelta(hours=1)
+    )
+    Event.objects.filter(pk=fine.pk).update(
+        step_started_at=now, step_deadline=now + dt.timedelta(hours=10)
+    )
     counts = events_mark_due()
     assert counts == {"overdue": 1, "near_due": 1}
-    states = dict(Event.objects.filter(pk__in=[late.pk, soon.pk, fine.pk])
-                  .values_list("title", "due_state"))
+    states = dict(
+        Event.objects.filter(pk__in=[late.pk, soon.pk, fine.pk]).values_list("title", "due_state")
+    )
     assert states == {"甲": "overdue", "乙": "near_due", "丙": "on_time"}
     assert late.traces.filter(action="overdue").exists()
     assert cast.village.notifications.filter(kind="event.overdue").exists()

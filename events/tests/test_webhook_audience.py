@@ -19,20 +19,25 @@ PHONE = "13912345678"
 
 
 def subscribe(department):
-    webhook_subscription_create(actor=None, department=department,
-                                url="http://127.0.0.1:9/hook", event_types=["*"])
+    webhook_subscription_create(
+        actor=None, department=department, url="http://127.0.0.1:9/hook", event_types=["*"]
+    )
 
 
 def addressees(event):
-    return set(WebhookDelivery.objects.filter(payload__number=event.number)
-               .values_list("subscription__department__code", flat=True))
+    return set(
+        WebhookDelivery.objects.filter(payload__number=event.number).values_list(
+            "subscription__department__code", flat=True
+        )
+    )
 
 
 def test_a_case_goes_only_to_its_present_and_former_holders(cast, reported):
     from governance.services import department_create
 
-    city = department_create(actor=None, code="2201-CGJ-T", name="长春市城市管理局",
-                             area=Area.objects.get(code=CITY))
+    city = department_create(
+        actor=None, code="2201-CGJ-T", name="长春市城市管理局", area=Area.objects.get(code=CITY)
+    )
     for dept in (cast.dept_cgj, cast.dept_scj, city):
         subscribe(dept)
     e = reported("0601", reporter_phone=PHONE)
@@ -40,15 +45,19 @@ def test_a_case_goes_only_to_its_present_and_former_holders(cast, reported):
     # Reported and accepted, with no department yet: nobody above it receives anything.
     assert not WebhookDelivery.objects.filter(payload__number=e.number).exists()
 
-    e = event_transition(actor=cast.dispatcher, event=e, action="dispatch",
-                         department=cast.dept_scj)
+    e = event_transition(
+        actor=cast.dispatcher, event=e, action="dispatch", department=cast.dept_scj
+    )
     assert addressees(e) == {cast.dept_scj.code}
-    e = event_transition(actor=cast.dispatcher, event=e, action="transfer",
-                         department=cast.dept_cgj)
+    e = event_transition(
+        actor=cast.dispatcher, event=e, action="transfer", department=cast.dept_cgj
+    )
     # The former holder keeps receiving (it still reads the case), the city never.
     last = WebhookDelivery.objects.filter(event_type="event.transfer")
-    assert {d.subscription.department.code for d in last} == {cast.dept_scj.code,
-                                                            cast.dept_cgj.code}
+    assert {d.subscription.department.code for d in last} == {
+        cast.dept_scj.code,
+        cast.dept_cgj.code,
+    }
     assert addressees(e) == {cast.dept_scj.code, cast.dept_cgj.code}
     assert not WebhookDelivery.objects.filter(subscription__department=city).exists()
 
@@ -63,8 +72,7 @@ def test_delivery_records_are_read_only_by_their_department(cast, reported, api_
         subscribe(dept)
     e = reported("0601")
     event_transition(actor=cast.dispatcher, event=e, action="accept")
-    event_transition(actor=cast.dispatcher, event=e, action="dispatch",
-                     department=cast.dept_scj)
+    event_transition(actor=cast.dispatcher, event=e, action="dispatch", department=cast.dept_scj)
     (scj_delivery,) = WebhookDelivery.objects.filter(payload__number=e.number)
 
     # The other department of the same county: neither its handler nor its system
@@ -79,7 +87,8 @@ def test_delivery_records_are_read_only_by_their_department(cast, reported, api_
     # Its own department does.
     market = api_client(cast.market)
     assert [d["id"] for d in market.get("/api/v1/webhook-deliveries/").json()["results"]] == [
-        scj_delivery.pk]
+        scj_delivery.pk
+    ]
     assert market.get(f"/api/v1/webhook-deliveries/{scj_delivery.pk}/").status_code == 200
     # And a department handler sees its own department's subscriptions only.
     subs = api_client(cast.chengguan).get("/api/v1/webhook-subscriptions/").json()["results"]

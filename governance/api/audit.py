@@ -9,8 +9,18 @@ from governance.selectors import audit_log_list
 class AuditLogSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditLog
-        fields = ["id", "at", "actor_name", "action", "object_type", "object_id",
-                  "object_repr", "changes", "area_path", "ip"]
+        fields = [
+            "id",
+            "at",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "area_path",
+            "ip",
+        ]
 
     def to_representation(self, instance):
         from governance.audit import scrub, scrub_text
@@ -22,8 +32,11 @@ class AuditLogSerializer(serializers.ModelSerializer):
         return data
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter(f, str) for f in ("action", "object_type", "object_id")]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter(f, str) for f in ("action", "object_type", "object_id")]
+    )
+)
 class AuditLogViewSet(ScopedReadOnlyViewSet):
     """审计日志(只读,限审计员管辖范围) Audit trail, read-only, scoped to the auditor."""
 

@@ -48,22 +48,22 @@ def exception_handler(exc, context):
             body["errors"] = data["errors"]
         response.data = body
     elif isinstance(data, list):  # serializers.ValidationError("…", code=…)
-        response.data = {"detail": " ".join(str(d) for d in data) or _("输入有误。"),
-                         "code": str(getattr(data[0], "code", None) or "invalid")
-                         if data else "invalid"}
+        response.data = {
+            "detail": " ".join(str(d) for d in data) or _("输入有误。"),
+            "code": str(getattr(data[0], "code", None) or "invalid") if data else "invalid",
+        }
     else:  # a serializer's errors, field by field
         response.data = {"detail": _summary(data), "code": "invalid", "errors": data}
     return response
 
 
 def _summary(errors) -> str:
-    """"输入有误:name: 该字段是必填项。" — the first few field errors, readable."""
+    """ "输入有误:name: 该字段是必填项。" — the first few field errors, readable."""
     parts = []
     items = errors.items() if isinstance(errors, dict) else enumerate(errors or [])
     for field, messages in list(items)[:3]:
         while isinstance(messages, list | dict) and messages:  # the first, however nested
-            messages = messages[0] if isinstance(messages, list) else next(
-                iter(messages.values()))
+            messages = messages[0] if isinstance(messages, list) else next(iter(messages.values()))
         named = isinstance(field, str) and field != "non_field_errors"
         parts.append(f"{field}: {messages}" if named else str(messages))
     return _("输入有误:%(errors)s") % {"errors": "; ".join(parts)} if parts else _("输入有误。")
@@ -76,8 +76,9 @@ def _as_api_exception(exc):
     if described is None:
         return exc  # a bug: DRF re-raises it and Django answers 500
     status, code, detail, field_errors = described
-    error = {403: exceptions.PermissionDenied, 404: exceptions.NotFound,
-             409: Conflict}.get(status, exceptions.APIException)(detail, code=code)
+    error = {403: exceptions.PermissionDenied, 404: exceptions.NotFound, 409: Conflict}.get(
+        status, exceptions.APIException
+    )(detail, code=code)
     error.status_code = status
     error.detail = {"detail": detail, "code": code}
     if field_errors:

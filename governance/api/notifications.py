@@ -20,12 +20,20 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-                                required=False, help_text="不填则全部标为已读 all when absent")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        help_text="不填则全部标为已读 all when absent",
+    )
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter(
-    "unread", str, description="非空则只列未读 any value: unread only")]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("unread", str, description="非空则只列未读 any value: unread only")
+        ]
+    )
+)
 class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     """我的站内通知(只看自己的)。My notifications."""
 
@@ -38,8 +46,12 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
             qs = qs.filter(read_at__isnull=True)
         return qs
 
-    @extend_schema(request=NotificationReadSerializer, responses={200: inline_serializer(
-        "NotificationsMarked", {"marked": serializers.IntegerField()})})
+    @extend_schema(
+        request=NotificationReadSerializer,
+        responses={
+            200: inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()})
+        },
+    )
     @action(detail=False, methods=["post"])
     def read(self, request):
         """Mark all (or `ids`) as read."""

@@ -18,8 +18,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     max_limit = MAX_LIMIT
 
     def get_limit(self, request):
-        return self._number(request, self.limit_query_param, 1, self.max_limit,
-                            self.default_limit)
+        return self._number(request, self.limit_query_param, 1, self.max_limit, self.default_limit)
 
     def get_offset(self, request):
         return self._number(request, self.offset_query_param, 0, MAX_OFFSET, 0)
@@ -28,17 +27,20 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         raw = request.query_params.get(name, "").strip()
         if raw == "":
             return default
-        if (len(raw) > 19 or not (raw.isascii() and raw.isdigit())
-                or not low <= int(raw) <= high):
+        if len(raw) > 19 or not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
             raise ValidationError(
                 _("%(name)s 须为 %(low)s 到 %(high)s 之间的整数。")
-                % {"name": name, "low": low, "high": high}, code="invalid_pagination")
+                % {"name": name, "low": low, "high": high},
+                code="invalid_pagination",
+            )
         return int(raw)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
-        bounds = {self.limit_query_param: (1, self.max_limit),
-                  self.offset_query_param: (0, MAX_OFFSET)}
+        bounds = {
+            self.limit_query_param: (1, self.max_limit),
+            self.offset_query_param: (0, MAX_OFFSET),
+        }
         for parameter in parameters:
             low, high = bounds[parameter["name"]]
             parameter["schema"] = {**parameter["schema"], "minimum": low, "maximum": high}

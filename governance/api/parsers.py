@@ -76,7 +76,7 @@ def check_form(data, files=None) -> None:
         for value in values:
             if isinstance(value, str):
                 refuse_nul(value)
-    for key, uploaded in (files.lists() if files is not None else ()):
+    for key, uploaded in files.lists() if files is not None else ():
         refuse_nul(key)
         for f in uploaded:
             refuse_nul(f.name or "")

@@ -6,8 +6,11 @@ ERROR = {
     "properties": {
         "detail": {"type": "string", "description": "给人看的说明 message for people"},
         "code": {"type": "string", "description": "机器可读的原因 machine-readable reason"},
-        "errors": {"type": "object", "additionalProperties": True,
-                   "description": "逐字段的错误 errors by field, when a body was invalid"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "逐字段的错误 errors by field, when a body was invalid",
+        },
     },
     "required": ["detail", "code"],
 }
@@ -16,7 +19,7 @@ ERROR = {
 # aim at something outside the caller's jurisdiction (404).
 ALWAYS = {
     "400": "输入有误 Invalid input (the edge: NUL characters, numbers out of range, "
-           "pagination; or the operation's own validation)",
+    "pagination; or the operation's own validation)",
     "401": "未登录 Not authenticated",
     "403": "无权操作 Not allowed",
     "404": "未找到,或不在管辖范围内 Not found or outside the jurisdiction",

@@ -30,8 +30,10 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in cls.__dict__:
-            raise TypeError(f"{cls.__name__}: override scoped_queryset(), not get_queryset(): "
-                            "scoping is applied by ScopedViewSet")
+            raise TypeError(
+                f"{cls.__name__}: override scoped_queryset(), not get_queryset(): "
+                "scoping is applied by ScopedViewSet"
+            )
 
     def get_queryset(self):
         return self.scoped_queryset()

@@ -89,26 +89,26 @@ TEMPLATES = [
 # DATABASE_OWNER_URL empty, or naming another database than DATABASE_URL: one role does
 # everything (benchmarks on their own database; not for deployments).
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default="postgis://gridgov_app@localhost:5432/gridgov"
-    )
+    "default": env.db("DATABASE_URL", default="postgis://gridgov_app@localhost:5432/gridgov")
 }
 # GeoDjango needs the PostGIS engine whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_gridgov")}
 DATABASE_APP_ROLE = DATABASES["default"]["USER"]
-_owner_url = env("DATABASE_OWNER_URL",
-                 default="postgis://gridgov_owner@localhost:5432/gridgov")
+_owner_url = env("DATABASE_OWNER_URL", default="postgis://gridgov_owner@localhost:5432/gridgov")
 DATABASE_OWNER = environ.Env.db_url_config(_owner_url) if _owner_url else None
-if DATABASE_OWNER and (DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
-                       or DATABASE_OWNER["USER"] == DATABASE_APP_ROLE):
+if DATABASE_OWNER and (
+    DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]
+    or DATABASE_OWNER["USER"] == DATABASE_APP_ROLE
+):
     DATABASE_OWNER = None
 if DATABASE_OWNER:
     # The owner role creates the test database from this PostGIS template (made once by
     # scripts/setup-db.sh --test): creating the extension itself needs a superuser.
     DATABASES["default"]["TEST"]["TEMPLATE"] = env(
-        "TEST_DATABASE_TEMPLATE", default="gridgov_template_postgis")
+        "TEST_DATABASE_TEMPLATE", default="gridgov_template_postgis"
+    )
 # --- end of database roles ------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -312,8 +312,15 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Attachments: what a reporter may upload, and how large.
 EVENT_ATTACHMENT_TYPES = {
-    "image/jpeg", "image/png", "image/webp", "application/pdf",
-    "video/mp4", "audio/mpeg", "audio/mp4", "audio/amr", "audio/wav",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "application/pdf",
+    "video/mp4",
+    "audio/mpeg",
+    "audio/mp4",
+    "audio/amr",
+    "audio/wav",
 }
 # Images claiming more pixels than this are refused (decompression bombs); 5000 万.
 EVENT_IMAGE_MAX_PIXELS = env.int("EVENT_IMAGE_MAX_PIXELS", default=50_000_000)

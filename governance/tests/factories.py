@@ -14,8 +14,13 @@ def other_connection() -> psycopg.Connection:
     """A second, real connection to the test database (another writer or reader, which
     commits on its own); the caller closes it."""
     s = connection.settings_dict
-    return psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"] or "localhost",
-                           port=s["PORT"] or 5432, password=s["PASSWORD"] or None)
+    return psycopg.connect(
+        dbname=s["NAME"],
+        user=s["USER"],
+        host=s["HOST"] or "localhost",
+        port=s["PORT"] or 5432,
+        password=s["PASSWORD"] or None,
+    )
 
 
 @contextmanager

@@ -30,9 +30,14 @@ def test_apps_register_their_own_actions():
         action_register("event.report", label="x", roles={Role.AUDITOR}, write=True)
 
 
-@pytest.mark.parametrize("role,code", [(Role.PROVINCE_LEADER, "220000000000"),
-                                       (Role.CITY_LEADER, "220100000000"),
-                                       (Role.AUDITOR, NANGUAN)])
+@pytest.mark.parametrize(
+    "role,code",
+    [
+        (Role.PROVINCE_LEADER, "220000000000"),
+        (Role.CITY_LEADER, "220100000000"),
+        (Role.AUDITOR, NANGUAN),
+    ],
+)
 def test_view_only_roles_may_do_no_write_anywhere(make_user, role, code):
     user = make_user(role, code)
     nanguan = Area.objects.get(code=NANGUAN)

@@ -19,9 +19,12 @@ def test_access_log_line_has_no_query_string_or_referrer():
     cfg.set("access_log_format", settings["access_log_format"])
     logger = Logger(cfg)
     environ = {
-        "REQUEST_METHOD": "GET", "RAW_URI": "/api/v1/people/?id_number=220102199001011234",
-        "PATH_INFO": "/api/v1/people/", "QUERY_STRING": "id_number=220102199001011234",
-        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/api/v1/people/?id_number=220102199001011234",
+        "PATH_INFO": "/api/v1/people/",
+        "QUERY_STRING": "id_number=220102199001011234",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.1",
         "HTTP_REFERER": "https://gridgov/collection/people/?q=220102199001011234",
     }
     resp = SimpleNamespace(status="200 OK", sent=10, headers=[])

@@ -17,8 +17,11 @@ def _views(patterns, prefix=""):
 
 
 def test_every_api_viewset_derives_from_the_scoped_base():
-    viewsets = {getattr(cb, "cls", None) for _path, cb in _views(get_resolver().url_patterns)
-                if getattr(cb, "cls", None) is not None and issubclass(cb.cls, ViewSetMixin)}
+    viewsets = {
+        getattr(cb, "cls", None)
+        for _path, cb in _views(get_resolver().url_patterns)
+        if getattr(cb, "cls", None) is not None and issubclass(cb.cls, ViewSetMixin)
+    }
     assert len(viewsets) >= 15
     outside = sorted(v.__name__ for v in viewsets if not issubclass(v, ScopedViewSet))
     assert outside == [], f"viewsets without the scoped base: {outside}"
@@ -26,6 +29,7 @@ def test_every_api_viewset_derives_from_the_scoped_base():
 
 def test_a_viewset_cannot_bypass_the_scoped_queryset():
     with pytest.raises(TypeError, match="scoped_queryset"):
+
         class Sneaky(ScopedViewSet):  # noqa: F841
             def get_queryset(self):
                 return None

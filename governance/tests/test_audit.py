@@ -32,8 +32,9 @@ def test_services_write_audit_rows_with_before_and_after(make_user, rf):
 def test_role_assign_and_revoke_are_audited(make_user):
     admin = make_user(Role.ADMIN, "220000000000")
     user = user_create(actor=admin, username="li_si", password="Strong#Pass2026")
-    ra = role_assign(actor=admin, user=user, role=Role.COUNTY_DISPATCHER,
-                     area=Area.objects.get(code=NANGUAN))
+    ra = role_assign(
+        actor=admin, user=user, role=Role.COUNTY_DISPATCHER, area=Area.objects.get(code=NANGUAN)
+    )
     role_revoke(actor=admin, assignment=ra)
     actions = list(AuditLog.objects.filter(actor=admin).values_list("action", flat=True))
     assert {"user.create", "role.assign", "role.revoke"} <= set(actions)
@@ -49,16 +50,19 @@ def test_admin_cannot_configure_outside_jurisdiction(make_user):
 def test_role_level_is_checked(make_user):
     user = user_create(actor=None, username="zhao", password="Strong#Pass2026")
     with pytest.raises(ValidationError) as err:
-        role_assign(actor=None, user=user, role=Role.GRID_WORKER,
-                    area=Area.objects.get(code=NANGUAN))
+        role_assign(
+            actor=None, user=user, role=Role.GRID_WORKER, area=Area.objects.get(code=NANGUAN)
+        )
     assert err.value.code == "wrong_level"
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(make_user):
     make_user(Role.COUNTY_DISPATCHER, NANGUAN)
     log = AuditLog.objects.latest("id")
-    for attempt in (lambda: AuditLog.objects.filter(pk=log.pk).update(action="forged"),
-                    lambda: AuditLog.objects.filter(pk=log.pk).delete()):
+    for attempt in (
+        lambda: AuditLog.objects.filter(pk=log.pk).update(action="forged"),
+        lambda: AuditLog.objects.filter(pk=log.pk).delete(),
+    ):
         with pytest.raises((InternalError, ProgrammingError, IntegrityError)):
             with transaction.atomic():
                 attempt()

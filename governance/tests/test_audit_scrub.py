@@ -36,8 +36,11 @@ def test_scrub_masks_registered_keys_at_any_depth_and_numbers_in_text():
     assert out["phone"] == ["138****5678", "139****1111"]
     assert out["birth_date"] == [None, "199*-**-**"]
     assert out["reporter_phone"] == [None, "138****5678"]
-    assert out["filters"][1] == {"id_number": "220102********1237",
-                                 "q": "张 220102********1237", "grid": "220102001001001"}
+    assert out["filters"][1] == {
+        "id_number": "220102********1237",
+        "q": "张 220102********1237",
+        "grid": "220102001001001",
+    }
     assert out["note"] == [None, "请联系 138****5678 或 150-0000-1111"]
     assert out["rows"] == [None, 3]
     assert changes["id_number"] == [None, ID]  # the argument is not modified
@@ -51,29 +54,50 @@ def test_scrub_leaves_codes_that_only_look_numeric():
 
 def test_every_entry_is_scrubbed_when_built_and_when_written(make_user):
     user = make_user(Role.COUNTY_DISPATCHER, "220102000000", "scrub_user")
-    row = audit_record(actor=user, action="test.write", object_type="x", object_repr=f"王 {ID}",
-                       changes={"id_number": [None, ID], "filters": [None, {"q": PHONE}]})
+    row = audit_record(
+        actor=user,
+        action="test.write",
+        object_type="x",
+        object_repr=f"王 {ID}",
+        changes={"id_number": [None, ID], "filters": [None, {"q": PHONE}]},
+    )
     row.refresh_from_db()
     assert ID not in str(row.changes) and PHONE not in str(row.changes)
     assert row.object_repr == "王 220102********1237"
     # An entry built by hand and written in bulk gets the same treatment.
-    raw = AuditLog(actor_name="system", action="test.bulk", object_type="x",
-                   changes={"phone": [None, PHONE]}, object_repr=PHONE)
-    audit_records([raw, audit_entry(actor=None, action="test.bulk", object_type="x",
-                                    changes={"birth_date": [None, "1990-03-07"]})])
-    stored = list(AuditLog.objects.filter(action="test.bulk").values_list(
-        "changes", "object_repr"))
-    assert stored and all(PHONE not in str(c) + r and "1990-03-07" not in str(c)
-                          for c, r in stored)
+    raw = AuditLog(
+        actor_name="system",
+        action="test.bulk",
+        object_type="x",
+        changes={"phone": [None, PHONE]},
+        object_repr=PHONE,
+    )
+    audit_records(
+        [
+            raw,
+            audit_entry(
+                actor=None,
+                action="test.bulk",
+                object_type="x",
+                changes={"birth_date": [None, "1990-03-07"]},
+            ),
+        ]
+    )
+    stored = list(AuditLog.objects.filter(action="test.bulk").values_list("changes", "object_repr"))
+    assert stored and all(PHONE not in str(c) + r and "1990-03-07" not in str(c) for c, r in stored)
 
 
 def test_auditors_read_old_unmasked_rows_masked(api_client, client, make_user):
     auditor = make_user(Role.AUDITOR, "220102000000", "scrub_auditor")
     # A row as the trail held it before: written around audit_entry on purpose.
-    AuditLog.objects.create(actor_name="old", action="person.export", object_type="p",
-                            area_path=auditor.role_assignments.get().area.path,
-                            changes={"filters": [None, {"id_number": ID}]},
-                            object_repr=f"张三 {PHONE}")
+    AuditLog.objects.create(
+        actor_name="old",
+        action="person.export",
+        object_type="p",
+        area_path=auditor.role_assignments.get().area.path,
+        changes={"filters": [None, {"id_number": ID}]},
+        object_repr=f"张三 {PHONE}",
+    )
     body = api_client(auditor).get("/api/v1/audit-logs/", {"action": "person.export"})
     assert body.status_code == 200 and body.json()["count"] >= 1
     assert ID not in body.content.decode() and PHONE not in body.content.decode()
@@ -102,8 +126,10 @@ def test_only_governance_audit_builds_audit_rows():
                 f = node.func
                 if isinstance(f, ast.Name) and f.id == "AuditLog":
                     offenders.append(f"{path}:{node.lineno}")
-                if (isinstance(f, ast.Attribute) and f.attr in ("create", "bulk_create",
-                                                                  "get_or_create")
-                        and "AuditLog" in ast.unparse(f.value)):
+                if (
+                    isinstance(f, ast.Attribute)
+                    and f.attr in ("create", "bulk_create", "get_or_create")
+                    and "AuditLog" in ast.unparse(f.value)
+                ):
                     offenders.append(f"{path}:{node.lineno}")
     assert offenders == []

@@ -39,7 +39,8 @@ def test_lock_expires(client, nanguan_dispatcher):
     from django.utils import timezone
 
     type(nanguan_dispatcher).objects.filter(pk=nanguan_dispatcher.pk).update(
-        locked_until=timezone.now() - timedelta(seconds=1), failed_logins=0)
+        locked_until=timezone.now() - timedelta(seconds=1), failed_logins=0
+    )
     r = client.post(LOGIN, {"username": "ng_dispatcher", "password": "Test@2026pass"})
     assert r.status_code == 302
 
@@ -52,8 +53,9 @@ def test_success_resets_the_counter(client, nanguan_dispatcher):
     assert nanguan_dispatcher.failed_logins == 0
 
 
-@pytest.mark.parametrize("password", ["short1A!", "alllowercaseletters", "Abcdefghijkl",
-                                      "1234567890123"])
+@pytest.mark.parametrize(
+    "password", ["short1A!", "alllowercaseletters", "Abcdefghijkl", "1234567890123"]
+)
 def test_password_policy_rejects_weak_passwords(password):
     with pytest.raises(ValidationError):
         validate_password(password)
@@ -81,6 +83,7 @@ def test_idle_session_is_logged_out(client, nanguan_dispatcher):
 
 # --- issue 8, item 12: the lockout holds on every path; no user enumeration -----------
 
+
 def _unique(prefix: str) -> str:
     # The counters of unknown names live in Redis, which the DB rollback does not reset.
     import uuid
@@ -89,8 +92,7 @@ def _unique(prefix: str) -> str:
 
 
 def _attempts(client, username, n):
-    return [client.post(LOGIN, {"username": username, "password": "wrong"})
-            for _ in range(n)]
+    return [client.post(LOGIN, {"username": username, "password": "wrong"}) for _ in range(n)]
 
 
 def test_unknown_and_existing_names_get_the_same_answers(client, make_user):
@@ -123,7 +125,8 @@ def _lock(user):
     from django.utils import timezone
 
     type(user).objects.filter(pk=user.pk).update(
-        locked_until=timezone.now() + timedelta(minutes=10))
+        locked_until=timezone.now() + timedelta(minutes=10)
+    )
 
 
 def test_locked_account_refused_with_drf_token(nanguan_dispatcher):

@@ -51,7 +51,8 @@ class Writer:
         seq = self.conn.execute(
             "INSERT INTO governance_change (dataset, object_id, op, area_path, at) "
             "VALUES (%s, '1', 'update', %s, now()) RETURNING seq",
-            [self.dataset, self.path]).fetchone()[0]
+            [self.dataset, self.path],
+        ).fetchone()[0]
         self.pending.append(seq)
         return seq
 
@@ -76,8 +77,9 @@ class Reader:
         self.seen: list[int] = []
 
     def poll(self, limit=500) -> int:
-        rows = list(changes_since(user=self.user, dataset=self.dataset, since=self.since,
-                                  limit=limit))
+        rows = list(
+            changes_since(user=self.user, dataset=self.dataset, since=self.since, limit=limit)
+        )
         self.seen += [c.seq for c in rows]
         if rows:
             self.since = rows[-1].seq
@@ -89,7 +91,8 @@ class Reader:
 
 
 def test_a_change_committed_between_the_readers_horizon_and_its_snapshot_is_not_skipped(
-        reader, dataset, monkeypatch):
+    reader, dataset, monkeypatch
+):
     """The hand-made interleaving that lost a change before: the reader reads the running
     writers (none), then A draws a seq, B draws a later one and commits, then the reader
     takes its snapshot. B's row must wait until A is done."""
@@ -121,7 +124,8 @@ def test_a_change_committed_between_the_readers_horizon_and_its_snapshot_is_not_
 
 @pytest.mark.parametrize("seed", range(6))
 def test_every_change_is_read_exactly_once_in_many_interleavings(
-        reader, dataset, monkeypatch, seed):
+    reader, dataset, monkeypatch, seed
+):
     """Random schedules of three writers (inserts, commits and rollbacks in an order
     other than their seqs) with the reader polling between any two steps and also
     *inside* its own read, between its horizon and its snapshot."""
@@ -220,8 +224,9 @@ def test_concurrent_writer_threads_with_a_reader_polling_throughout(reader, data
 def test_the_sequence_hands_out_no_cached_blocks(db):
     """The proof needs every value up to last_value to be drawn already."""
     with connection.cursor() as cur:
-        cur.execute("SELECT cache_size FROM pg_sequences "
-                    "WHERE sequencename = 'governance_change_seq_seq'")
+        cur.execute(
+            "SELECT cache_size FROM pg_sequences WHERE sequencename = 'governance_change_seq_seq'"
+        )
         assert cur.fetchone()[0] == 1
 
 

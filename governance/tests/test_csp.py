@@ -101,8 +101,11 @@ def test_no_template_contains_inline_script_or_handlers():
     js_url = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.I)
     offenders = []
     for rel, text in _project_files("*.html"):
-        for name, rx in (("inline script", inline_script), ("handler", handler),
-                         ("javascript: URL", js_url)):
+        for name, rx in (
+            ("inline script", inline_script),
+            ("handler", handler),
+            ("javascript: URL", js_url),
+        ):
             if rx.search(text):
                 offenders.append(f"{rel}: {name}")
     assert offenders == []
@@ -111,8 +114,10 @@ def test_no_template_contains_inline_script_or_handlers():
 def test_scripts_put_no_data_into_the_dom_as_html():
     """textContent / DOM elements only: no innerHTML-like sinks, and Leaflet tooltips and
     popups get an element, never a string built from data."""
-    sinks = re.compile(r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|"
-                       r"\.html\(|eval\(|new Function\(|setTimeout\(\s*[\"']")
+    sinks = re.compile(
+        r"\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|"
+        r"\.html\(|eval\(|new Function\(|setTimeout\(\s*[\"']"
+    )
     # Allowed: a bare variable holding an element, or the textTooltip(...) helper.
     leaflet_string = re.compile(r"bind(?:Tooltip|Popup)\((?!\s*\w+\s*[,)]|\s*textTooltip\()")
     offenders = []
@@ -140,14 +145,21 @@ def test_map_tile_host_is_allowed_for_images(settings):
 @pytest.mark.parametrize("module", ["dev", "test", "prod"])
 def test_every_settings_module_installs_the_policy(module):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update({"DJANGO_SETTINGS_MODULE": f"governance.settings.{module}",
-                "SECRET_KEY": secrets.token_urlsafe(50)})
-    code = ("import django; django.setup(); from django.conf import settings; "
-            "from governance.csp import policies; "
-            "print('governance.csp.ContentSecurityPolicyMiddleware' in settings.MIDDLEWARE); "
-            "print(dict(policies())[''])")
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                       text=True)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": f"governance.settings.{module}",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+        }
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from governance.csp import policies; "
+        "print('governance.csp.ContentSecurityPolicyMiddleware' in settings.MIDDLEWARE); "
+        "print(dict(policies())[''])"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     installed, policy = r.stdout.strip().splitlines()[-2:]
     assert installed == "True"

@@ -58,8 +58,7 @@ def subscribers(monkeypatch):
 def drains(monkeypatch):
     """Drains queued on commit, counted instead of sent to the broker."""
     queued = []
-    monkeypatch.setattr(current_app.tasks[outbox.DRAIN_TASK], "delay",
-                        lambda: queued.append(1))
+    monkeypatch.setattr(current_app.tasks[outbox.DRAIN_TASK], "delay", lambda: queued.append(1))
     return queued
 
 
@@ -71,8 +70,9 @@ def later(minutes=90):
     return timezone.now() + timedelta(minutes=minutes)
 
 
-def test_the_message_commits_or_rolls_back_with_the_write(lazy, subscribers, drains,
-                                                           django_capture_on_commit_callbacks):
+def test_the_message_commits_or_rolls_back_with_the_write(
+    lazy, subscribers, drains, django_capture_on_commit_callbacks
+):
     subscribers("a")
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(Boom):
@@ -89,7 +89,11 @@ def test_the_message_commits_or_rolls_back_with_the_write(lazy, subscribers, dra
     assert subscribers.calls == [] and len(callbacks) == 1
     message.refresh_from_db()
     assert (message.topic, message.payload, message.area_path, message.departments) == (
-        "test.thing", {"n": 2}, "220000000000/", [3, 5])
+        "test.thing",
+        {"n": 2},
+        "220000000000/",
+        [3, 5],
+    )
     assert message.processed_at is None and message.delivered_to == []
 
 
@@ -117,8 +121,11 @@ def test_a_failing_subscriber_is_retried_without_the_others(lazy, subscribers, d
     message = emit()
 
     assert outbox.outbox_drain() == 0
-    assert subscribers.calls == [("a", "test.thing", 1), ("b", "test.thing", 1),
-                                 ("c", "test.thing", 1)]
+    assert subscribers.calls == [
+        ("a", "test.thing", 1),
+        ("b", "test.thing", 1),
+        ("c", "test.thing", 1),
+    ]
     message.refresh_from_db()
     assert message.delivered_to == ["a", "c"] and message.processed_at is None
     assert message.attempts == 1 and "Boom('b')" in message.last_error
@@ -137,8 +144,9 @@ def test_a_failed_handler_leaves_nothing_behind(lazy, subscribers, drains):
     from governance.models import Change
 
     def handler(message):
-        Change.objects.create(dataset="halfdone", object_id="1", op="create",
-                              area_path="220000000000/")
+        Change.objects.create(
+            dataset="halfdone", object_id="1", op="create", area_path="220000000000/"
+        )
         raise Boom("after writing")
 
     outbox.subscribe("test", handler, name="half")
@@ -159,8 +167,9 @@ def test_beat_drains_what_no_task_drained(lazy, subscribers, drains, settings):
     assert entry["task"] == outbox.DRAIN_TASK and entry["schedule"] <= 60
     drain_outbox_task()
     assert subscribers.calls == [("a", "test.thing", 1), ("a", "test.thing", 2)]
-    assert not OutboxMessage.objects.filter(pk__in=[first.pk, second.pk],
-                                            processed_at__isnull=True).exists()
+    assert not OutboxMessage.objects.filter(
+        pk__in=[first.pk, second.pk], processed_at__isnull=True
+    ).exists()
 
 
 def test_order_per_topic_and_subscriber(lazy, subscribers, drains):
@@ -173,14 +182,20 @@ def test_order_per_topic_and_subscriber(lazy, subscribers, drains):
     outbox.outbox_drain()
     # a failed on 1: its 2 and 3 of the same topic wait; b and the other topic go on.
     assert subscribers.calls == [
-        ("a", "test.thing", 1), ("b", "test.thing", 1),
-        ("b", "test.thing", 2), ("b", "test.thing", 3),
-        ("a", "test.other", 4), ("b", "test.other", 4),
+        ("a", "test.thing", 1),
+        ("b", "test.thing", 1),
+        ("b", "test.thing", 2),
+        ("b", "test.thing", 3),
+        ("a", "test.other", 4),
+        ("b", "test.other", 4),
     ]
     del subscribers.calls[:]
     outbox.outbox_drain(now=later())
-    assert subscribers.calls == [("a", "test.thing", 1), ("a", "test.thing", 2),
-                                 ("a", "test.thing", 3)]
+    assert subscribers.calls == [
+        ("a", "test.thing", 1),
+        ("a", "test.thing", 2),
+        ("a", "test.thing", 3),
+    ]
     assert not OutboxMessage.objects.filter(processed_at__isnull=True).exists()
 
 
@@ -235,8 +250,7 @@ def test_a_real_worker_drains_after_commit(lazy, subscribers, private_queue):
         handled.set()
 
     outbox.subscribe("test", handler, name="worker")
-    with start_worker(app, perform_ping_check=False, queues=[private_queue],
-                      shutdown_timeout=10):
+    with start_worker(app, perform_ping_check=False, queues=[private_queue], shutdown_timeout=10):
         with transaction.atomic():
             message = emit()
         assert handled.wait(20), "the worker did not drain the outbox in time"

@@ -20,8 +20,9 @@ def test_nested_roles_collapse_to_the_widest(make_user):
     user = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
     from governance.services import role_assign
 
-    role_assign(actor=None, user=user, role=Role.TOWNSHIP_STAFF,
-                area=Area.objects.get(code="220102001000"))
+    role_assign(
+        actor=None, user=user, role=Role.TOWNSHIP_STAFF, area=Area.objects.get(code="220102001000")
+    )
     assert jurisdiction_paths(user) == [Area.objects.get(code=NANGUAN).path]
 
 
@@ -66,8 +67,9 @@ def test_object_shared_with_a_department_is_visible_to_its_members(make_user):
     from governance.services import department_create, object_share
 
     admin = make_user(Role.ADMIN, "220000000000")
-    dept = department_create(actor=admin, code="NG-GA", name="南关区公安分局",
-                             area=Area.objects.get(code=NANGUAN))
+    dept = department_create(
+        actor=admin, code="NG-GA", name="南关区公安分局", area=Area.objects.get(code=NANGUAN)
+    )
     member = make_user(Role.DEPARTMENT_HANDLER, NANGUAN, "ga_handler", department=dept)
     target = Area.objects.get(code="220103002000")  # a township of the other county
     assert not Area.objects.restrict(member).filter(pk=target.pk).exists()
@@ -83,5 +85,6 @@ def test_sharing_needs_change_rights_on_the_object(nanguan_dispatcher, kuancheng
     from governance.services import object_share
 
     with pytest.raises(ValidationError):
-        object_share(actor=nanguan_dispatcher, obj=Area.objects.get(code=KUANCHENG),
-                     user=nanguan_dispatcher)
+        object_share(
+            actor=nanguan_dispatcher, obj=Area.objects.get(code=KUANCHENG), user=nanguan_dispatcher
+        )

@@ -40,16 +40,20 @@ def password_login(username):
     return c
 
 
-
-
 @pytest.fixture
 def leader(make_user):
     return make_user(Role.PROVINCE_LEADER, "220000000000", "tf_leader")
 
 
-@pytest.mark.parametrize("role,area", [
-    (Role.PROVINCE_LEADER, "220000000000"), (Role.CITY_LEADER, "220100000000"),
-    (Role.ADMIN, NANGUAN), (Role.AUDITOR, NANGUAN)])
+@pytest.mark.parametrize(
+    "role,area",
+    [
+        (Role.PROVINCE_LEADER, "220000000000"),
+        (Role.CITY_LEADER, "220100000000"),
+        (Role.ADMIN, NANGUAN),
+        (Role.AUDITOR, NANGUAN),
+    ],
+)
 def test_roles_that_need_it_reach_nothing_before_enrolling(make_user, role, area):
     user = make_user(role, area)
     c = password_login(user.username)
@@ -199,8 +203,11 @@ def test_reset_only_by_an_administrator_over_the_user(client, leader, make_user)
     import re
 
     def page(resp, name):  # the page without its per-request CSRF token and the name typed
-        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "",
-                      resp.content.decode().replace(name, "X"))
+        return re.sub(
+            r'name="csrfmiddlewaretoken" value="[^"]*"',
+            "",
+            resp.content.decode().replace(name, "X"),
+        )
 
     assert page(r, "tf_leader") == page(absent, "tf_nobody")
     client.force_login(make_user(Role.COUNTY_DISPATCHER, NANGUAN, "tf_disp"))

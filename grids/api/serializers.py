@@ -5,15 +5,25 @@ from grids.models import Area
 
 class AreaSerializer(serializers.ModelSerializer):
     level_name = serializers.CharField(source="get_level_display", read_only=True)
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None,
-                                        allow_null=True)
+    parent_code = serializers.CharField(
+        source="parent.code", read_only=True, default=None, allow_null=True
+    )
     area_km2 = serializers.SerializerMethodField()
     centroid = serializers.SerializerMethodField()
 
     class Meta:
         model = Area
-        fields = ["code", "name", "level", "level_name", "parent_code", "path",
-                  "has_territory", "area_km2", "centroid"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_name",
+            "parent_code",
+            "path",
+            "has_territory",
+            "area_km2",
+            "centroid",
+        ]
 
     def get_area_km2(self, obj) -> float | None:
         return round(obj.area_m2 / 1e6, 3) if obj.area_m2 is not None else None

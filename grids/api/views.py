@@ -31,8 +31,11 @@ class AreaViewSet(ScopedReadOnlyViewSet):
     lookup_field = "code"
 
     def scoped_queryset(self):
-        qs = super().scoped_queryset().select_related("parent").defer(
-            "boundary", "boundary_simple", "parent__boundary", "parent__boundary_simple"
+        qs = (
+            super()
+            .scoped_queryset()
+            .select_related("parent")
+            .defer("boundary", "boundary_simple", "parent__boundary", "parent__boundary_simple")
         )
         params = self.request.query_params
         if params.get("level"):
@@ -58,16 +61,18 @@ class AreaViewSet(ScopedReadOnlyViewSet):
     def children(self, request, code=None):
         """下级区域 GeoJSON(按缩放级别简化)。Children as simplified GeoJSON."""
         area = self.get_object()
-        return Response(selectors.area_children_geojson(user=request.user, area=area,
-                                                        zoom=_zoom(request)))
+        return Response(
+            selectors.area_children_geojson(user=request.user, area=area, zoom=_zoom(request))
+        )
 
     @extend_schema(parameters=[ZOOM], responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, url_path="geojson")
     def geojson(self, request, code=None):
         """本区域边界 GeoJSON。The area's own boundary as GeoJSON."""
         area = self.get_object()
-        return Response(selectors.area_self_geojson(user=request.user, area=area,
-                                                    zoom=_zoom(request)))
+        return Response(
+            selectors.area_self_geojson(user=request.user, area=area, zoom=_zoom(request))
+        )
 
 
 class LocateView(APIView):
@@ -81,8 +86,9 @@ class LocateView(APIView):
         parameters=[
             OpenApiParameter("lng", float, required=True, description="经度"),
             OpenApiParameter("lat", float, required=True, description="纬度"),
-            OpenApiParameter("crs", str, enum=["wgs84", "gcj02", "bd09"],
-                             description="坐标系,默认 wgs84"),
+            OpenApiParameter(
+                "crs", str, enum=["wgs84", "gcj02", "bd09"], description="坐标系,默认 wgs84"
+            ),
         ],
         responses={200: LocateResponseSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
     )
@@ -91,14 +97,17 @@ class LocateView(APIView):
         try:
             lng, lat, crs = parse_point(q.get("lng"), q.get("lat"), q.get("crs", "wgs84"))
         except LocateError as exc:
-            return Response({"detail": str(exc), "code": exc.code},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": str(exc), "code": exc.code}, status=status.HTTP_400_BAD_REQUEST
+            )
         result = locate(lng, lat, crs)
         if result is None or not path_in_jurisdiction(request.user, result.area_path):
             # Outside every grid, or in a grid the caller may not see: the same answer.
             return Response(
-                {"detail": "该位置不在任何(您管辖范围内的)网格中 No grid contains this point.",
-                 "code": "not_found"},
+                {
+                    "detail": "该位置不在任何(您管辖范围内的)网格中 No grid contains this point.",
+                    "code": "not_found",
+                },
                 status=status.HTTP_404_NOT_FOUND,
             )
         return Response(LocateResponseSerializer(result).data)

@@ -21,8 +21,15 @@ def test_the_deepest_area_the_address_names():
 
 
 def test_namesakes_are_told_apart_by_their_ancestors_or_not_guessed():
-    name = (Area.objects.filter(level=5).values("name").annotate(n=Count("id"))
-            .filter(n__gt=1).order_by("name").values_list("name", flat=True).first())
+    name = (
+        Area.objects.filter(level=5)
+        .values("name")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .first()
+    )
     assert name, "the test tree holds two villages of the same name"
     a, b = Area.objects.filter(level=5, name=name).order_by("code")[:2]
     for village in (a, b):

@@ -16,10 +16,14 @@ pytestmark = pytest.mark.django_db
 
 def test_real_names_and_codes_of_every_township_and_village():
     divisions = read_divisions("22")
-    expected = {r["code"]: r["name"] for r in divisions
-                if r["code"].startswith("220102") and r["level"] in ("4", "5")}
-    loaded = dict(Area.objects.filter(code__startswith="220102", level__in=[4, 5])
-                  .values_list("code", "name"))
+    expected = {
+        r["code"]: r["name"]
+        for r in divisions
+        if r["code"].startswith("220102") and r["level"] in ("4", "5")
+    }
+    loaded = dict(
+        Area.objects.filter(code__startswith="220102", level__in=[4, 5]).values_list("code", "name")
+    )
     assert loaded == expected
     assert Area.objects.get(code="220102001000").name == "南岭街道"
     assert Area.objects.get(code=NANGUAN).name == "南关区"
@@ -69,22 +73,31 @@ def test_every_village_has_about_four_grids_and_derived_geometry():
     villages = Area.objects.filter(level=5, code__startswith="220102")
     for v in villages[:20]:
         assert v.children.count() == 4
-    assert not Area.objects.filter(code__startswith="22010", boundary__isnull=False,
-                                   centroid__isnull=True).exists()
-    assert not Area.objects.filter(code__startswith="22010", boundary__isnull=False,
-                                   boundary_simple__isnull=True).exists()
+    assert not Area.objects.filter(
+        code__startswith="22010", boundary__isnull=False, centroid__isnull=True
+    ).exists()
+    assert not Area.objects.filter(
+        code__startswith="22010", boundary__isnull=False, boundary_simple__isnull=True
+    ).exists()
 
 
 def test_loading_twice_changes_nothing():
     before = Area.objects.count()
-    call_command("load_demo_province", "--county", "220102", "--no-users", verbosity=0,
-                 stdout=open("/dev/null", "w"))
+    call_command(
+        "load_demo_province",
+        "--county",
+        "220102",
+        "--no-users",
+        verbosity=0,
+        stdout=open("/dev/null", "w"),
+    )
     assert Area.objects.count() == before
 
 
 def test_development_zone_is_loaded_without_territory():
-    call_command("load_demo_province", "--county", "220171", "--no-users",
-                 stdout=open("/dev/null", "w"))
+    call_command(
+        "load_demo_province", "--county", "220171", "--no-users", stdout=open("/dev/null", "w")
+    )
     zone = Area.objects.get(code="220171000000")
     assert is_functional_zone(zone.code) and not zone.has_territory
     assert zone.boundary is None

@@ -87,8 +87,10 @@ def test_api_locate_outside_is_404_json(api_client, province_leader):
     assert r.json()["code"] == "not_found" and "网格" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("params", [{}, {"lng": "x", "lat": "43"}, {"lng": 200, "lat": 43},
-                                    {"lng": 125, "lat": 43, "crs": "utm"}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"lng": "x", "lat": "43"}, {"lng": 200, "lat": 43}, {"lng": 125, "lat": 43, "crs": "utm"}],
+)
 def test_api_locate_bad_input_is_400_json(api_client, province_leader, params):
     r = api_client(province_leader).get(URL, params)
     assert r.status_code == 400

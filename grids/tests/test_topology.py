@@ -36,15 +36,20 @@ def _grow_into_neighbour(grid: Area, neighbour: Area) -> str:
 
 def _shrink(grid: Area) -> str:
     with connection.cursor() as cur:
-        cur.execute("SELECT ST_AsGeoJSON(ST_Buffer(boundary, -0.0005)) FROM grids_area "
-                    "WHERE id = %s", [grid.id])
+        cur.execute(
+            "SELECT ST_AsGeoJSON(ST_Buffer(boundary, -0.0005)) FROM grids_area WHERE id = %s",
+            [grid.id],
+        )
         return cur.fetchone()[0]
 
 
 def _set(area: Area, geojson: str) -> None:
     with connection.cursor() as cur:
-        cur.execute("UPDATE grids_area SET boundary = ST_Multi(ST_SetSRID("
-                    "ST_GeomFromGeoJSON(%s), 4326)) WHERE id = %s", [geojson, area.id])
+        cur.execute(
+            "UPDATE grids_area SET boundary = ST_Multi(ST_SetSRID("
+            "ST_GeomFromGeoJSON(%s), 4326)) WHERE id = %s",
+            [geojson, area.id],
+        )
 
 
 def _neighbours(grids):
@@ -52,17 +57,29 @@ def _neighbours(grids):
         for a in grids:
             for b in grids:
                 if a.id < b.id:
-                    cur.execute("SELECT ST_Touches(x.boundary, y.boundary) FROM grids_area x, "
-                                "grids_area y WHERE x.id = %s AND y.id = %s", [a.id, b.id])
+                    cur.execute(
+                        "SELECT ST_Touches(x.boundary, y.boundary) FROM grids_area x, "
+                        "grids_area y WHERE x.id = %s AND y.id = %s",
+                        [a.id, b.id],
+                    )
                     if cur.fetchone()[0]:
                         return a, b
     raise AssertionError("no neighbouring grids")
 
 
 def _feature_collection(path, features):
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": code}, "geometry": json.loads(geom)}
-        for code, geom in features]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {"code": code}, "geometry": json.loads(geom)}
+                    for code, geom in features
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return str(path)
 
 

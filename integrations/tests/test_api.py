@@ -18,7 +18,9 @@ def two_counties(nanguan_department, kuancheng_department, subscribe, nanguan_gr
     ng, secret = subscribe(nanguan_department, ["event.*"])
     kc, _ = subscribe(kuancheng_department, ["*"])
     (ng_delivery,) = services.webhook_publish(
-        event_type="event.closed", payload={"n": 1}, area_path=nanguan_grid.path,
+        event_type="event.closed",
+        payload={"n": 1},
+        area_path=nanguan_grid.path,
         departments=[nanguan_department],
     )
     (kc_delivery,) = services.webhook_publish(
@@ -89,8 +91,12 @@ def test_delivery_filters(api_client, province_leader, two_counties):
 
 
 def test_list_query_count_does_not_grow_with_rows(
-    api_client, nanguan_dispatcher, two_counties, nanguan_grid, nanguan_department,
-    django_assert_num_queries
+    api_client,
+    nanguan_dispatcher,
+    two_counties,
+    nanguan_grid,
+    nanguan_department,
+    django_assert_num_queries,
 ):
     client = api_client(nanguan_dispatcher)
     client.get(DELIVERIES)  # warm the per-request caches outside the count
@@ -98,7 +104,9 @@ def test_list_query_count_does_not_grow_with_rows(
         client.get(DELIVERIES)
     for n in range(5):
         services.webhook_publish(
-            event_type="event.closed", payload={"n": n}, area_path=nanguan_grid.path,
+            event_type="event.closed",
+            payload={"n": n},
+            area_path=nanguan_grid.path,
             departments=[nanguan_department],
         )
     with django_assert_num_queries(2):

@@ -9,7 +9,8 @@ def _lock(user):
     from django.utils import timezone
 
     type(user).objects.filter(pk=user.pk).update(
-        locked_until=timezone.now() + timedelta(minutes=10))
+        locked_until=timezone.now() + timedelta(minutes=10)
+    )
 
 
 def test_locked_service_account_refused_with_department_token(make_user):
@@ -20,8 +21,9 @@ def test_locked_service_account_refused_with_department_token(make_user):
     from grids.models import Area
     from integrations.services import department_service_user, department_token_issue
 
-    dept = department_create(actor=None, code="LOCKT", name="锁定测试局",
-                             area=Area.objects.get(code="220102000000"))
+    dept = department_create(
+        actor=None, code="LOCKT", name="锁定测试局", area=Area.objects.get(code="220102000000")
+    )
     admin = make_user(Role.ADMIN, "220102000000")
     _token, key = department_token_issue(actor=admin, department=dept, name="系统")
     api = APIClient(HTTP_AUTHORIZATION=f"Department {key}")

@@ -156,8 +156,9 @@ def test_publish_to_named_departments_only(
 
 def test_publish_refuses_bad_event_types_and_payloads(nanguan_grid):
     with pytest.raises(ValueError):
-        services.webhook_publish(event_type="*", payload={}, area_path=nanguan_grid.path,
-                                 departments=[])
+        services.webhook_publish(
+            event_type="*", payload={}, area_path=nanguan_grid.path, departments=[]
+        )
     with pytest.raises(TypeError):
         services.webhook_publish(
             event_type="event.closed", payload=[1], area_path=nanguan_grid.path, departments=[]

@@ -26,8 +26,9 @@ TIMEOUT = 20
 @pytest.fixture
 def private_queue(monkeypatch):
     """The delivery task goes to a queue of this test only."""
-    with private_task_queue(monkeypatch, "integrations.tasks.deliver_webhook_task",
-                            "integrations-test") as queue:
+    with private_task_queue(
+        monkeypatch, "integrations.tasks.deliver_webhook_task", "integrations-test"
+    ) as queue:
         yield queue
 
 

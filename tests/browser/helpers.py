@@ -16,5 +16,6 @@ def login(page, base, username, password=PASSWORD):
 
 def phone_context(browser):
     """A browser context of a 360-px touch phone in Chinese."""
-    return browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
-                               is_mobile=True, has_touch=True)
+    return browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True
+    )

@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_grid_worker_registers_a_house_residents_and_a_visit(
-        demo_areas, live_server, browser, make_user, artifact):
+    demo_areas, live_server, browser, make_user, artifact
+):
     from collection.models import House, Person, Visit
     from grids.models import Area
 
@@ -57,8 +58,9 @@ def test_grid_worker_registers_a_house_residents_and_a_visit(
     assert Visit.objects.get().people.get().name == "租客甲"
 
 
-def test_county_user_imports_a_file_with_bad_rows(demo_areas, live_server, browser, make_user,
-                                                  artifact, tmp_path, settings):
+def test_county_user_imports_a_file_with_bad_rows(
+    demo_areas, live_server, browser, make_user, artifact, tmp_path, settings
+):
     from collection.models import Person
     from grids.models import Area
 
@@ -73,15 +75,18 @@ def test_county_user_imports_a_file_with_bad_rows(demo_areas, live_server, brows
         make_user(Role.COUNTY_DISPATCHER, "220102000000", "c_county")
         good = valid_id("22010219800101001")
         csv = tmp_path / "公安人口.csv"
-        csv.write_bytes((
-            "姓名,证件号码,联系电话,人口类型,居住地址,所属网格\n"
-            f"好甲,{good},13800002222,户籍人口,华阳小区,{grid.code}\n"
-            f"好乙,{valid_id('22010219810202002')},,流动人口,华阳小区,{grid.code}\n"
-            f"坏丙,220102198003030001,,户籍人口,,{grid.code}\n"
-            f"越界丁,{valid_id('22010219820404004')},,户籍人口,,{other.code}\n"
-        ).encode("gbk"))
-        page = browser.new_context(viewport={"width": 1280, "height": 900},
-                                   locale="zh-CN", accept_downloads=True).new_page()
+        csv.write_bytes(
+            (
+                "姓名,证件号码,联系电话,人口类型,居住地址,所属网格\n"
+                f"好甲,{good},13800002222,户籍人口,华阳小区,{grid.code}\n"
+                f"好乙,{valid_id('22010219810202002')},,流动人口,华阳小区,{grid.code}\n"
+                f"坏丙,220102198003030001,,户籍人口,,{grid.code}\n"
+                f"越界丁,{valid_id('22010219820404004')},,户籍人口,,{other.code}\n"
+            ).encode("gbk")
+        )
+        page = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
+        ).new_page()
         login(page, live_server.url, "c_county")
         page.goto(f"{live_server.url}/collection/imports/")
         page.set_input_files("input[name=file]", str(csv))
@@ -123,7 +128,9 @@ def test_county_user_imports_a_file_with_bad_rows(demo_areas, live_server, brows
         card.locator("button[value=corrected]").click()
         phone.wait_for_selector(".messages .success")
         assert dict(VerificationTask.objects.values_list("object_id", "status")) == {
-            first.object_id: "confirmed", second.object_id: "corrected"}
+            first.object_id: "confirmed",
+            second.object_id: "corrected",
+        }
         assert Person.objects.get(name="好乙").residence_address == "华阳小区 6 栋 101"
     finally:
         app.conf.task_always_eager = False

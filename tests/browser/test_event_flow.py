@@ -19,7 +19,6 @@ def photo(tmp_path, name):
     return str(path)
 
 
-
 def logout(page):
     page.click("text=退出")
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
@@ -32,8 +31,9 @@ def act(page, action, note=""):
     page.wait_for_selector(".messages .success")
 
 
-def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_user, artifact,
-                                      tmp_path, settings):
+def test_report_dispatch_close_verify(
+    demo_areas, live_server, browser, make_user, artifact, tmp_path, settings
+):
     from django.contrib.auth import get_user_model
 
     from governance.services import department_create
@@ -43,8 +43,7 @@ def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_use
     User = get_user_model()
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
     county = Area.objects.get(code="220102000000")
-    dept = department_create(actor=None, code="220102-CGJ-B", name="南关区城市管理局",
-                             area=county)
+    dept = department_create(actor=None, code="220102-CGJ-B", name="南关区城市管理局", area=county)
     make_user(Role.GRID_WORKER, grid.code, "b_worker")
     make_user(Role.COUNTY_DISPATCHER, county.code, "b_dispatcher")
     make_user(Role.DEPARTMENT_HANDLER, county.code, "b_cgj", department=dept)
@@ -52,9 +51,13 @@ def test_report_dispatch_close_verify(demo_areas, live_server, browser, make_use
     from events.models import EventCategory
     from events.services import event_report
 
-    event_report(actor=User.objects.get(username="b_worker"), title="早市占道(昨日)",
-                 category=EventCategory.objects.get(code="0601"), lng=grid.centroid.x,
-                 lat=grid.centroid.y)
+    event_report(
+        actor=User.objects.get(username="b_worker"),
+        title="早市占道(昨日)",
+        category=EventCategory.objects.get(code="0601"),
+        lng=grid.centroid.x,
+        lat=grid.centroid.y,
+    )
 
     # 1. The grid worker reports from a 360-px phone.
     phone = phone_context(browser)

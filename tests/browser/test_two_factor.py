@@ -13,12 +13,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_leader_enrols_on_a_phone_and_is_asked_again_next_time(
-        demo_areas, live_server, browser, make_user, artifact):
+    demo_areas, live_server, browser, make_user, artifact
+):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     make_user(Role.PROVINCE_LEADER, "220000000000", "tf_sheng")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     base = live_server.url
 
@@ -47,7 +49,8 @@ def test_leader_enrols_on_a_phone_and_is_asked_again_next_time(
     assert "不正确" in page.inner_text("[role=alert]")
     # A new 30 s step for the next code (the enrolment used this one), without waiting:
     TOTPDevice.objects.filter(user__username="tf_sheng").update(
-        last_t=-1, throttling_failure_count=0)
+        last_t=-1, throttling_failure_count=0
+    )
     device = TOTPDevice.objects.get(user__username="tf_sheng")
     from base64 import b32encode
 

@@ -11,9 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAYLOAD = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
 
 
-
 def test_stored_address_is_shown_as_text_and_runs_nothing(
-        demo_areas, live_server, page, make_user, artifact):
+    demo_areas, live_server, page, make_user, artifact
+):
     from collection.services import house_create
     from grids.models import Area
 
@@ -24,8 +24,10 @@ def test_stored_address_is_shown_as_text_and_runs_nothing(
 
     dialogs, violations = [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.on("console", lambda m: violations.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     login(page, live_server.url, "x_county")
     response = page.goto(f"{live_server.url}/collection/map/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -54,16 +56,22 @@ def test_stored_address_is_shown_as_text_and_runs_nothing(
     assert any("Content Security Policy" in v for v in violations)
 
 
-def test_pages_with_maps_and_forms_run_under_the_policy(demo_areas, live_server, page,
-                                                        make_user):
+def test_pages_with_maps_and_forms_run_under_the_policy(demo_areas, live_server, page, make_user):
     """No CSP violation on the pages whose scripts were moved out of the templates."""
     make_user(Role.COUNTY_DISPATCHER, "220102000000", "x_county2")
     violations = []
-    page.on("console", lambda m: violations.append(m.text)
-            if "Content Security Policy" in m.text else None)
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     login(page, live_server.url, "x_county2")
-    for path in ("/grids/areas/220102000000/", "/events/report/", "/collection/map/",
-                 "/public/report/", "/api/docs/"):
+    for path in (
+        "/grids/areas/220102000000/",
+        "/events/report/",
+        "/collection/map/",
+        "/public/report/",
+        "/api/docs/",
+    ):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
     page.wait_for_selector("#swagger-ui .information-container")

@@ -28,8 +28,7 @@ def _routes(patterns=None, prefix="", namespace=""):
             methods = set(callback.actions) - {"head", "options"}
         elif getattr(callback, "view_class", None) is not None:
             cls = callback.view_class
-            if hasattr(cls, "http_method_names") and "APIView" in {
-                    c.__name__ for c in cls.__mro__}:
+            if hasattr(cls, "http_method_names") and "APIView" in {c.__name__ for c in cls.__mro__}:
                 methods = {m for m in cls.http_method_names if hasattr(cls, m)} - {"options"}
         # An unnamed pattern inside a namespace goes by the namespace ("admin:").
         name = f"{namespace}{p.name}" if p.name else (namespace or None)
@@ -68,13 +67,15 @@ def test_every_url_is_covered():
         "URLs without an outsider case: add a Case to tests/security/registry.py CASES "
         "(a record of 南关区 built in world.py, what the insider sees, who must not), or, "
         "if the URL serves no record of any jurisdiction, its name and the reason to "
-        "NO_DATA:\n  " + "\n  ".join(missing))
+        "NO_DATA:\n  " + "\n  ".join(missing)
+    )
 
 
 def test_the_registry_names_only_existing_urls():
     names = {name for name, _route, _methods in _routes() if name}
     stale = sorted({c.name for c in CASES} - names) + sorted(
-        k for k in NO_DATA if not k.endswith(":") and k not in names)
+        k for k in NO_DATA if not k.endswith(":") and k not in names
+    )
     assert not stale, f"registry entries without a URL (renamed or removed?): {stale}"
 
 
@@ -106,10 +107,18 @@ def test_a_new_endpoint_or_page_without_a_case_is_reported():
     def page(request):
         return HttpResponse("")
 
-    patterns = [*get_resolver().url_patterns, path("api/v1/", include(router.urls)),
-                path("things/", page, name="thing-page"), path("unnamed/", page)]
+    patterns = [
+        *get_resolver().url_patterns,
+        path("api/v1/", include(router.urls)),
+        path("things/", page, name="thing-page"),
+        path("unnamed/", page),
+    ]
     missing = "\n".join(uncovered(patterns))
-    for expected in ("GET thing-list", "POST thing-close", "thing-page (things/)",
-                     "unnamed/: give the URL a name"):
+    for expected in (
+        "GET thing-list",
+        "POST thing-close",
+        "thing-page (things/)",
+        "unnamed/: give the URL a name",
+    ):
         assert expected in missing, missing
     assert uncovered() == []

@@ -20,12 +20,21 @@ from .registry import CASES, Case, params
 
 pytestmark = pytest.mark.django_db
 
-SNAPSHOT_APPS = ("governance", "grids", "events", "collection", "integrations", "guardian",
-                 "workcalendar", "authtoken", "otp_totp", "otp_static")
+SNAPSHOT_APPS = (
+    "governance",
+    "grids",
+    "events",
+    "collection",
+    "integrations",
+    "guardian",
+    "workcalendar",
+    "authtoken",
+    "otp_totp",
+    "otp_static",
+)
 # Not snapshotted: the areas (large, and no endpoint writes them), the users (logging
 # in sets last_login) and the department tokens (each use sets last_used_at).
-SNAPSHOT_SKIP = {"grids.area", settings.AUTH_USER_MODEL.lower(),
-                 "integrations.departmenttoken"}
+SNAPSHOT_SKIP = {"grids.area", settings.AUTH_USER_MODEL.lower(), "integrations.departmenttoken"}
 
 
 def _tables() -> list[str]:
@@ -39,8 +48,10 @@ def _tables() -> list[str]:
 
 def snapshot() -> dict[str, str]:
     """A digest of every row of the apps' tables (the audit trail included)."""
-    parts = [f"SELECT '{t}', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
-             f'FROM "{t}" t' for t in _tables()]
+    parts = [
+        f"SELECT '{t}', md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{t}\" t"
+        for t in _tables()
+    ]
     with connection.cursor() as cur:
         cur.execute(" UNION ALL ".join(parts))
         return dict(cur.fetchall())
@@ -52,10 +63,21 @@ def _changed(before: dict, after: dict) -> list[str]:
 
 # -- what an outsider must not find in an answer ---------------------------------------
 
+
 def _families(w) -> dict[str, list[str]]:
     return {
-        "base": [W.M_PERSON, W.M_PERSON_PHONE, W.ID_NUMBER, W.M_HOUSE, W.M_ORG, W.M_PLACE,
-                 W.M_VISIT, W.M_TAG_REASON, W.M_TASK, W.M_IMPORT],
+        "base": [
+            W.M_PERSON,
+            W.M_PERSON_PHONE,
+            W.ID_NUMBER,
+            W.M_HOUSE,
+            W.M_ORG,
+            W.M_PLACE,
+            W.M_VISIT,
+            W.M_TAG_REASON,
+            W.M_TASK,
+            W.M_IMPORT,
+        ],
         "events": [W.M_EVENT, *(e.number for e in w.events.values())],
         "notifications": [W.M_NOTE],
         "webhooks": [W.M_SUB, "hooks.example.com/sec"],
@@ -78,15 +100,23 @@ FORBIDDEN = {
 
 
 def body_text(response) -> str:
-    data = (b"".join(response.streaming_content) if getattr(response, "streaming", False)
-            else response.content)
+    data = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
     ctype = response.get("Content-Type", "")
     if "spreadsheetml" in ctype:
         from openpyxl import load_workbook
 
         wb = load_workbook(BytesIO(data), read_only=True)
-        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                         for v in row if v is not None)
+        return "\n".join(
+            str(v)
+            for ws in wb.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for v in row
+            if v is not None
+        )
     text = data.decode("utf-8", "replace")
     if "json" in ctype and text:
         text += json.dumps(json.loads(text), ensure_ascii=False)  # \\u escapes undone
@@ -107,11 +137,17 @@ def _result_ids(response) -> set[str]:
         return set()
     body = response.json()
     rows = body.get("results", []) if isinstance(body, dict) else body
-    return {str(row[k]) for row in rows if isinstance(row, dict)
-            for k in ("id", "number", "pk") if k in row}
+    return {
+        str(row[k])
+        for row in rows
+        if isinstance(row, dict)
+        for k in ("id", "number", "pk")
+        if k in row
+    }
 
 
 # -- requests ------------------------------------------------------------------------
+
 
 def _user(w, case: Case, actor: str):
     name = case.insider if actor == "insider" else actor
@@ -150,8 +186,11 @@ def _stopped_at_second_factor(response) -> bool:
         if isinstance(body, dict) and body.get("code") == "otp_required":
             return True
     hops = [url for url, _status in getattr(response, "redirect_chain", [])]
-    return any(page in url for url in [*hops, response.get("Location", "")]
-               for page in ("/accounts/2fa/setup/", "/accounts/2fa/verify/"))
+    return any(
+        page in url
+        for url in [*hops, response.get("Location", "")]
+        for page in ("/accounts/2fa/setup/", "/accounts/2fa/verify/")
+    )
 
 
 def _request(w, case: Case, actor: str, auth: str):
@@ -175,12 +214,14 @@ def _forbidden_markers(w, case: Case, actor: str) -> list[str]:
     """What the actor must not find; not what they typed themselves (a search box or a
     form echoes the caller's own input)."""
     fams = _families(w)
-    typed = case.path(w) + (json.dumps(case.body(w), ensure_ascii=False, default=str)
-                            if case.body else "")
+    typed = case.path(w) + (
+        json.dumps(case.body(w), ensure_ascii=False, default=str) if case.body else ""
+    )
     return [m for f in FORBIDDEN.get(actor, tuple(fams)) for m in fams[f] if m not in typed]
 
 
 # -- the test ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("case", "actor", "auth"), params(CASES))
 def test_outsider_gets_nothing(world, case: Case, actor: str, auth: str):
@@ -234,7 +275,8 @@ def test_outsider_gets_nothing(world, case: Case, actor: str, auth: str):
         if insider:
             assert r.status_code < 400 and changed, (
                 f"{where}: the insider's request should succeed and write, so that the "
-                f"outsiders' refusal is about who asks: {body_text(r)[:300]}")
+                f"outsiders' refusal is about who asks: {body_text(r)[:300]}"
+            )
             return
         # A page answers a refused form with the form again or a redirect and a message.
         refused = case.refused if case.api else (*case.refused, 200, 302)

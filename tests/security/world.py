@@ -51,10 +51,16 @@ CREDIT_CODE = "91350100M000100Y43"
 
 
 def _user(name: str, role: str, area_code: str, department=None):
-    user = user_create(actor=None, username=name, password=PASSWORD, full_name=name,
-                       department=department)
-    role_assign(actor=None, user=user, role=role, area=Area.objects.get(code=area_code),
-                department=department)
+    user = user_create(
+        actor=None, username=name, password=PASSWORD, full_name=name, department=department
+    )
+    role_assign(
+        actor=None,
+        user=user,
+        role=role,
+        area=Area.objects.get(code=area_code),
+        department=department,
+    )
     user.api_token = Token.objects.create(user=user).key
     _enrol(user)
     return user
@@ -111,8 +117,12 @@ class World:
 def _second_grid(grid: Area) -> Area:
     """A grid of the same county in another township (a township's task items and
     staff cover all its grids)."""
-    return (Area.objects.filter(level=6, code__startswith=NANGUAN[:6])
-            .exclude(code__startswith=TOWNSHIP[:9]).order_by("code").first())
+    return (
+        Area.objects.filter(level=6, code__startswith=NANGUAN[:6])
+        .exclude(code__startswith=TOWNSHIP[:9])
+        .order_by("code")
+        .first()
+    )
 
 
 def build() -> World:
@@ -131,12 +141,18 @@ def build() -> World:
     w.grid = Area.objects.get(code=GRID)
     w.grid2 = _second_grid(w.grid)
     county = Area.objects.get(code=NANGUAN)
-    w.department = department_create(actor=None, code="SEC-NG-CGJ", name="南关区城管局(测)",
-                                     area=county)
-    w.other_department = department_create(actor=None, code="SEC-NG-SCJ",
-                                           name="南关区市场监管局(测)", area=county)
-    w.kc_department = department_create(actor=None, code="SEC-KC-CGJ", name="宽城区城管局(测)",
-                                        area=Area.objects.get(code=KUANCHENG))
+    w.department = department_create(
+        actor=None, code="SEC-NG-CGJ", name="南关区城管局(测)", area=county
+    )
+    w.other_department = department_create(
+        actor=None, code="SEC-NG-SCJ", name="南关区市场监管局(测)", area=county
+    )
+    w.kc_department = department_create(
+        actor=None,
+        code="SEC-KC-CGJ",
+        name="宽城区城管局(测)",
+        area=Area.objects.get(code=KUANCHENG),
+    )
     U = w.users
     # Insiders: the people of the record's own chain.
     U["worker"] = _user("sec_worker", Role.GRID_WORKER, GRID)
@@ -160,37 +176,71 @@ def build() -> World:
     worker, dispatcher = U["worker"], U["dispatcher"]
     point = Point(w.grid.centroid.x, w.grid.centroid.y, srid=4326)
     w.house = cs.house_create(actor=worker, grid=w.grid, address=M_HOUSE, location=point)
-    w.person = cs.person_create(actor=worker, grid=w.grid, name=M_PERSON, id_number=ID_NUMBER,
-                                phone=M_PERSON_PHONE, kind="registered", house=w.house)
+    w.person = cs.person_create(
+        actor=worker,
+        grid=w.grid,
+        name=M_PERSON,
+        id_number=ID_NUMBER,
+        phone=M_PERSON_PHONE,
+        kind="registered",
+        house=w.house,
+    )
     # A person moved to another township: the feed gives this grid's readers a removal.
-    w.moved = cs.person_create(actor=worker, grid=w.grid, name="泄漏检查迁出",
-                               id_number=valid_id("22010219840505771"), kind="registered")
-    w.moved = cs.person_update(actor=dispatcher, person=w.moved, grid=w.grid2,
-                               name="泄漏检查迁出")
-    w.organisation = cs.organisation_create(actor=worker, grid=w.grid, name=M_ORG,
-                                            credit_code=CREDIT_CODE)
-    w.place = cs.place_create(actor=worker, grid=w.grid, name=M_PLACE, kind="school_area",
-                              location=point)
-    w.visit = cs.visit_create(actor=worker, grid=w.grid, visited_at=timezone.now(),
-                              place=M_HOUSE, findings=M_VISIT, people=[w.person])
+    w.moved = cs.person_create(
+        actor=worker,
+        grid=w.grid,
+        name="泄漏检查迁出",
+        id_number=valid_id("22010219840505771"),
+        kind="registered",
+    )
+    w.moved = cs.person_update(actor=dispatcher, person=w.moved, grid=w.grid2, name="泄漏检查迁出")
+    w.organisation = cs.organisation_create(
+        actor=worker, grid=w.grid, name=M_ORG, credit_code=CREDIT_CODE
+    )
+    w.place = cs.place_create(
+        actor=worker, grid=w.grid, name=M_PLACE, kind="school_area", location=point
+    )
+    w.visit = cs.visit_create(
+        actor=worker,
+        grid=w.grid,
+        visited_at=timezone.now(),
+        place=M_HOUSE,
+        findings=M_VISIT,
+        people=[w.person],
+    )
     w.tag, _created = person_tag_set(
-        actor=worker, person=w.person, tag="petition",
-        extra={"reason": M_TAG_REASON, "petition_count": 2, "last_date": "2026-10-01",
-               "measures": "包案化解"})
-    w.task_item = task_item_create(actor=U["township"], area=w.grid.parent.parent, title=M_TASK,
-                                   rule="person_phone", every_days=30)
-    verification_tasks_create(dataset="people",
-                              rows=[(str(w.person.pk), w.grid.pk, w.grid.path)], source="test")
+        actor=worker,
+        person=w.person,
+        tag="petition",
+        extra={
+            "reason": M_TAG_REASON,
+            "petition_count": 2,
+            "last_date": "2026-10-01",
+            "measures": "包案化解",
+        },
+    )
+    w.task_item = task_item_create(
+        actor=U["township"],
+        area=w.grid.parent.parent,
+        title=M_TASK,
+        rule="person_phone",
+        every_days=30,
+    )
+    verification_tasks_create(
+        dataset="people", rows=[(str(w.person.pk), w.grid.pk, w.grid.path)], source="test"
+    )
     w.verification = VerificationTask.objects.get(object_id=str(w.person.pk), grid=w.grid)
     # An import with one good and one bad row, validated: awaiting confirmation, with a
     # report of the rejected row.
     from collection.models import ImportJob
 
-    rows = [["泄漏检查丁", valid_id("22010219830404771"), "13812340001", "户籍人口", "幸福小区",
-             GRID],
-            ["泄漏检查戊", "123", "13812340002", "户籍人口", "幸福小区", GRID]]
-    w.import_job = upload(worker, csv_bytes(rows), name=f"{M_IMPORT}.csv",
-                          mode=ImportJob.Mode.VALID_ONLY)
+    rows = [
+        ["泄漏检查丁", valid_id("22010219830404771"), "13812340001", "户籍人口", "幸福小区", GRID],
+        ["泄漏检查戊", "123", "13812340002", "户籍人口", "幸福小区", GRID],
+    ]
+    w.import_job = upload(
+        worker, csv_bytes(rows), name=f"{M_IMPORT}.csv", mode=ImportJob.Mode.VALID_ONLY
+    )
     # Configuration the province administrator changed: reset by the DELETE cases.
     from collection.duties import extra_schema_set
     from collection.tag_schemas import default_tag_schemas
@@ -204,18 +254,33 @@ def build() -> World:
     category = EventCategory.objects.get(code="0101")  # 邻里纠纷: the village accepts
 
     def report(state, files=None):
-        return event_report(actor=worker, title=f"{M_EVENT}-{state}", category=category,
-                            grid=w.grid, description=f"{M_EVENT}描述", lng=point.x, lat=point.y,
-                            files=files)
+        return event_report(
+            actor=worker,
+            title=f"{M_EVENT}-{state}",
+            category=category,
+            grid=w.grid,
+            description=f"{M_EVENT}描述",
+            lng=point.x,
+            lat=point.y,
+            files=files,
+        )
 
     def act(actor, event, action, **kw):
         return event_transition(actor=actor, event=event, action=action, **kw)
 
     E = w.events
-    E["pending_review"] = event_report(actor=None, title=f"{M_EVENT}-pending", source="citizen",
-                                       category=category, grid=w.grid, lng=point.x, lat=point.y,
-                                       description=f"{M_EVENT}群众描述", reporter_name="群众",
-                                       reporter_phone="13800000000")
+    E["pending_review"] = event_report(
+        actor=None,
+        title=f"{M_EVENT}-pending",
+        source="citizen",
+        category=category,
+        grid=w.grid,
+        lng=point.x,
+        lat=point.y,
+        description=f"{M_EVENT}群众描述",
+        reporter_name="群众",
+        reporter_phone="13800000000",
+    )
     E["reported"] = report("reported")
     E["reported_2"] = report("reported_2")
     E["accepted"] = act(U["village"], report("accepted"), "accept")
@@ -224,10 +289,17 @@ def build() -> World:
     E["dispatched"] = act(U["village"], e, "dispatch", department=w.department, note="请处理")
     w.attachment = E["dispatched"].attachments.get()
     # A citizen's request known only by its village (an address): held without a grid.
-    E["unlocated"] = event_report(actor=None, title=f"{M_EVENT}-unlocated", source="citizen",
-                                  category=category, area=w.grid.parent,
-                                  address="泄漏检查路一号", description=f"{M_EVENT}无网格",
-                                  reporter_name="群众", reporter_phone="13800000001")
+    E["unlocated"] = event_report(
+        actor=None,
+        title=f"{M_EVENT}-unlocated",
+        source="citizen",
+        category=category,
+        area=w.grid.parent,
+        address="泄漏检查路一号",
+        description=f"{M_EVENT}无网格",
+        reporter_name="群众",
+        reporter_phone="13800000001",
+    )
     e = act(U["village"], report("handling"), "accept")
     E["handling"] = act(U["village"], e, "handle")
     e = act(U["village"], act(U["village"], report("closed"), "accept"), "handle")
@@ -237,37 +309,47 @@ def build() -> World:
     E["verified"] = act(worker, e, "verify")
     from events.services import event_supervise, event_suspend
 
-    w.card = event_supervise(actor=dispatcher, event=E["accepted"], colour="yellow",
-                             message="请加快办理")
+    w.card = event_supervise(
+        actor=dispatcher, event=E["accepted"], colour="yellow", message="请加快办理"
+    )
 
     e = act(U["village"], act(U["village"], report("suspended"), "accept"), "handle")
     E["suspended"] = event_suspend(actor=U["village"], event=e, reason="等待鉴定")
 
-    w.routing_rule = config.routing_rule_set(actor=U["admin"], category=category, area=county,
-                                             department=w.department)
+    w.routing_rule = config.routing_rule_set(
+        actor=U["admin"], category=category, area=county, department=w.department
+    )
     w.subscription, _secret = webhook_subscription_create(
-        actor=U["admin"], department=w.department, url="https://hooks.example.com/sec",
-        event_types=["*"], name=M_SUB)
-    w.delivery = webhook_publish(event_type="event.dispatched",
-                                 payload={"number": E["dispatched"].number, "title": M_EVENT},
-                                 area_path=w.grid.path, departments=[w.department])[0]
+        actor=U["admin"],
+        department=w.department,
+        url="https://hooks.example.com/sec",
+        event_types=["*"],
+        name=M_SUB,
+    )
+    w.delivery = webhook_publish(
+        event_type="event.dispatched",
+        payload={"number": E["dispatched"].number, "title": M_EVENT},
+        area_path=w.grid.path,
+        departments=[w.department],
+    )[0]
     from governance.notifications import notify
 
     notify(users=[U["village"]], kind="event.new", title=M_NOTE)
     w.notification = Notification.objects.get(user=U["village"], title=M_NOTE)
-    w.audit_row = AuditLog.objects.filter(action="person.create",
-                                          object_id=str(w.person.pk)).get()
+    w.audit_row = AuditLog.objects.filter(action="person.create", object_id=str(w.person.pk)).get()
     w.export_token = _export_token(dispatcher)
     from integrations.services.access import department_token_issue
 
     _token, w.department_key = department_token_issue(
-        actor=U["admin"], department=w.other_department, name="市场监管系统")
+        actor=U["admin"], department=w.other_department, name="市场监管系统"
+    )
     from collection.transfers import PersonTransferRequested
 
     kc_grid = Area.objects.filter(level=6, code__startswith=KUANCHENG[:6]).order_by("code")[0]
     try:
-        cs.person_create(actor=U["kc"], grid=kc_grid, name=M_TRANSFER, id_number=ID_NUMBER,
-                         kind="registered")
+        cs.person_create(
+            actor=U["kc"], grid=kc_grid, name=M_TRANSFER, id_number=ID_NUMBER, kind="registered"
+        )
     except PersonTransferRequested as exc:
         w.transfer = exc.transfer
     assert w.transfer is not None, "registering a held number must ask for a transfer"

@@ -86,11 +86,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--batch", type=int, default=5000,
+            "--batch",
+            type=int,
+            default=5000,
             help="每批行数 / rows per batch (default 5000)",
         )
         parser.add_argument(
-            "--dry-run", action="store_true",
+            "--dry-run",
+            action="store_true",
             help="只统计需要重新加密的行数,不写入 / only count what would change, write nothing",
         )
 
@@ -109,30 +112,41 @@ class Command(BaseCommand):
         results: dict[str, Totals] = {}
         failures: list[str] = []
         for column in encrypted_columns():
-            results[column.label] = self._column(column, (current_key, algorithm), batch,
-                                                 dry_run, failures)
+            results[column.label] = self._column(
+                column, (current_key, algorithm), batch, dry_run, failures
+            )
 
         stale = sum(t.stale for t in results.values())
         rewritten = sum(t.rewritten for t in results.values())
         failed = sum(t.failed for t in results.values())
         raced = sum(t.raced for t in results.values())
         if dry_run:
-            self.stdout.write(self.style.SUCCESS(
-                f"试运行:将重新加密 {stale} 个值,{failed} 个无法解密 / dry run: {stale} values "
-                f"would be re-encrypted, {failed} cannot be decrypted"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"试运行:将重新加密 {stale} 个值,{failed} 个无法解密 / dry run: {stale} values "
+                    f"would be re-encrypted, {failed} cannot be decrypted"
+                )
+            )
         else:
             from governance.audit import audit_record
 
             audit_record(
-                actor=None, action="crypto.reencrypt", object_type="collection",
+                actor=None,
+                action="crypto.reencrypt",
+                object_type="collection",
                 changes={"rows": [None, rewritten]},
             )
-            self.stdout.write(self.style.SUCCESS(
-                f"完成:重新加密 {rewritten} 个值 / done: {rewritten} values re-encrypted"
-                + (f";{raced} 个值在处理期间被修改,已跳过,请再次运行 / {raced} changed "
-                   "meanwhile and were left alone, run again" if raced else "")
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"完成:重新加密 {rewritten} 个值 / done: {rewritten} values re-encrypted"
+                    + (
+                        f";{raced} 个值在处理期间被修改,已跳过,请再次运行 / {raced} changed "
+                        "meanwhile and were left alone, run again"
+                        if raced
+                        else ""
+                    )
+                )
+            )
         if failed:
             for line in failures:
                 self.stderr.write(line)
@@ -141,8 +155,9 @@ class Command(BaseCommand):
                 "could not be decrypted (missing key or damaged data): do not remove old keys"
             )
 
-    def _column(self, column: Column, current: tuple[str, str], batch: int, dry_run: bool,
-                failures) -> Totals:
+    def _column(
+        self, column: Column, current: tuple[str, str], batch: int, dry_run: bool, failures
+    ) -> Totals:
         db = router.db_for_write(column.model)
         connection = connections[db]
         qn = connection.ops.quote_name

@@ -14,8 +14,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--qr", action="store_true",
-                            help="also print the secret as a QR code to scan")
+        parser.add_argument(
+            "--qr", action="store_true", help="also print the secret as a QR code to scan"
+        )
 
     def handle(self, *args, qr, **options):
         totp = TOTP(b32decode(DEMO_TOTP_SECRET))
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             import segno
 
             buf = io.StringIO()
-            segno.make(f"otpauth://totp/GridGov:demo?secret={DEMO_TOTP_SECRET}&issuer=GridGov"
-                       ).terminal(out=buf, compact=True)
+            segno.make(
+                f"otpauth://totp/GridGov:demo?secret={DEMO_TOTP_SECRET}&issuer=GridGov"
+            ).terminal(out=buf, compact=True)
             self.stdout.write(buf.getvalue())

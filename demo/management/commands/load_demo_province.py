@@ -18,13 +18,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         scale = parser.add_mutually_exclusive_group()
         scale.add_argument("--city", help="load one city in full, e.g. 220100 (default)")
-        scale.add_argument("--county", action="append", default=[],
-                           help="load one county in full, e.g. 220102 (repeatable)")
-        scale.add_argument("--province", action="store_true",
-                           help="load the whole province (~50,000 grids)")
+        scale.add_argument(
+            "--county",
+            action="append",
+            default=[],
+            help="load one county in full, e.g. 220102 (repeatable)",
+        )
+        scale.add_argument(
+            "--province", action="store_true", help="load the whole province (~50,000 grids)"
+        )
         parser.add_argument("--no-users", action="store_true", help="do not create demo users")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when grids are already loaded (used by make run)")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when grids are already loaded (used by make run)",
+        )
 
     def handle(self, *args, city, county, province, no_users, if_empty, **options):
         say = self.stdout.write
@@ -52,9 +60,15 @@ class Command(BaseCommand):
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
             for username, label, area in users:
                 say(f"  {username:<20} {label}  {area}")
-            say("领导、管理员、审计员须在密码后输入动态口令 / leaders, admin and auditor enter a "
-                "one-time code after the password:")
-            say(f"  演示密钥 demo TOTP secret: {DEMO_TOTP_SECRET}  (添加到身份验证器 add it to "
-                "an authenticator app)")
-            say("  或 or: .venv/bin/python manage.py demo_totp   (显示当前口令 prints the "
-                "current code)")
+            say(
+                "领导、管理员、审计员须在密码后输入动态口令 / leaders, admin and auditor enter a "
+                "one-time code after the password:"
+            )
+            say(
+                f"  演示密钥 demo TOTP secret: {DEMO_TOTP_SECRET}  (添加到身份验证器 add it to "
+                "an authenticator app)"
+            )
+            say(
+                "  或 or: .venv/bin/python manage.py demo_totp   (显示当前口令 prints the "
+                "current code)"
+            )

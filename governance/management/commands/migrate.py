@@ -16,6 +16,7 @@ class Command(DjangoMigrate):
                 with connections[alias].cursor() as cursor:
                     statements = app_role_grant(cursor)
                 if statements and options["verbosity"] >= 1:
-                    self.stdout.write("数据库应用角色权限已设置 / application role's "
-                                      "privileges set")
+                    self.stdout.write(
+                        "数据库应用角色权限已设置 / application role's privileges set"
+                    )
         return result

@@ -12,8 +12,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--area", help="区划代码,检查其下全部区域 (default: everything)")
-        parser.add_argument("--min-area", type=float, default=DEFAULT_MIN_AREA_M2,
-                            help="忽略小于该面积(平方米)的碎片 ignore slivers below (m²)")
+        parser.add_argument(
+            "--min-area",
+            type=float,
+            default=DEFAULT_MIN_AREA_M2,
+            help="忽略小于该面积(平方米)的碎片 ignore slivers below (m²)",
+        )
 
     def handle(self, *args, area, min_area, **options):
         prefix = ""

