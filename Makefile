@@ -72,8 +72,11 @@ test: deps lint
 
 # ruff, then the import contracts of pyproject.toml [tool.importlinter] (docs/layers.md):
 # no app imports one above it, no import cycle between the modules of a package.
+# ruff (lint and format, one setting for the whole tree) and the import contracts
+# (pyproject.toml [tool.importlinter]: no upward import, no cycle). `make test` runs it.
 lint: python
 	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
 	@.venv/bin/lint-imports --no-logo
 
 # Benchmarks run on their own whole-province database (bench/README.md).
