@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "workcalendar",
     "events",
     "collection",
+    "cockpit",
     "demo",
 ]
 

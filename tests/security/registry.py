@@ -306,6 +306,8 @@ CASES: list[Case] = [
     # Redirects to the caller's own top area: followed.
     _page("grids:area-browser", "list", lambda w: "/grids/", markers=lambda w: [NANGUAN]),
     _page("grids:area-detail", "detail", lambda w: f"/grids/areas/{GRID}/"),
+    # The cockpit's frame for one area (its figures come from the summary API): 404 outside.
+    _page("cockpit:cockpit", "detail", lambda w: f"/cockpit/?area={GRID}"),
     # -- events --------------------------------------------------------------------
     Case(
         "event-list",

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CockpitConfig(AppConfig):
+    name = "cockpit"
+    verbose_name = _("数字驾驶舱")
+
+    def ready(self):
+        from governance.navigation import menu_register
+        from governance.roles import Action
+
+        # Pages (views.py, urls_pages.py): the cockpit for the user's own jurisdiction.
+        menu_register("cockpit:cockpit", _("驾驶舱"), Action.VIEW, position=15)

@@ -1,0 +1,11 @@
+"""The cockpit's pages (server-rendered HTML). The cockpit's API lives apart, in the API
+URL conf, so pages and API can grow without touching each other."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "cockpit"
+urlpatterns = [
+    path("", views.cockpit, name="cockpit"),
+]
