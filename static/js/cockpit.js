@@ -10,6 +10,9 @@
                  "events_today", "events_open", "events_overdue"];
   var PALETTE = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603"];
   var screen = root.dataset.screen === "1";
+  function palette() {  // on the dark wall screen "none" is dark too
+    return screen ? ["#1d3a63"].concat(PALETTE.slice(1)) : PALETTE;
+  }
   var statusEl = document.getElementById("cockpit-status");
   var figureEl = document.getElementById("cockpit-figure");
   var trailEl = document.getElementById("cockpit-trail");
@@ -161,7 +164,7 @@
       yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: screen ? 16 : 12 } },
       series: [{ type: "bar", name: label(state.figure), cursor: "pointer",
                  data: rows.map(function (c) { return c[state.figure] || 0; }),
-                 itemStyle: { color: "#e6550d" }, barMaxWidth: 48 }],
+                 itemStyle: { color: screen ? "#fd8d3c" : "#e6550d" }, barMaxWidth: 48 }],
     }, true);
     chartEl.dataset.figure = state.figure;
     chartEl.dataset.bars = String(rows.length);
@@ -177,9 +180,12 @@
     }
     map.setView([43.7, 126.2], 6);
   }
+  // Equal-interval classes over (0, max]: class i (1..n-1) holds max·(i-1)/(n-1) < v ≤ max·i/(n-1);
+  // class 0 is nothing at all.
+  var STEPS = PALETTE.length - 1;
   function classOf(value, max) {
     if (!max || !value) return 0;
-    return Math.min(PALETTE.length - 1, 1 + Math.floor((value / max) * (PALETTE.length - 1) - 1e-9));
+    return Math.min(STEPS, Math.max(1, Math.ceil((value * STEPS) / max)));
   }
   function byCode(s) {
     var out = {};
@@ -192,7 +198,7 @@
   function styleFor(feature) {
     var s = state.summary;
     var c = s && byCode(s)[feature.properties.code];
-    var colour = PALETTE[classOf(c ? c[state.figure] : 0, s ? maxOf(s) : 0)];
+    var colour = palette()[classOf(c ? c[state.figure] : 0, s ? maxOf(s) : 0)];
     return { color: screen ? "#9ecae1" : "#555", weight: 1, fillColor: colour, fillOpacity: 0.75 };
   }
   function tooltipFor(feature) {
@@ -206,14 +212,16 @@
     var legend = document.getElementById("cockpit-legend");
     legend.replaceChildren();
     var max = maxOf(s);
-    PALETTE.forEach(function (colour, i) {
+    palette().forEach(function (colour, i) {
+      // integer bounds of the class; a class no whole number falls into is left out
+      var lo = i === 0 ? 0 : Math.floor((max * (i - 1)) / STEPS) + 1;
+      var hi = i === 0 ? 0 : Math.floor((max * i) / STEPS);
+      if (lo > hi) return;
       var item = document.createElement("span");
       var sw = document.createElement("i");
       sw.style.background = colour;
       item.appendChild(sw);
-      var lo = i === 0 ? 0 : Math.ceil(((i - 1) / (PALETTE.length - 1)) * max);
-      var hi = i === 0 ? 0 : Math.floor((i / (PALETTE.length - 1)) * max);
-      item.appendChild(document.createTextNode(i === 0 ? "0" : fmt(lo) + "–" + fmt(hi)));
+      item.appendChild(document.createTextNode(lo === hi ? fmt(lo) : fmt(lo) + "–" + fmt(hi)));
       legend.appendChild(item);
     });
   }
@@ -234,7 +242,7 @@
       if (outline) map.removeLayer(outline);
       outline = L.geoJSON(fc, {
         style: { color: screen ? "#fff" : "#333", weight: 2, fill: !s.children.length,
-                 fillColor: PALETTE[2], fillOpacity: 0.4, dashArray: "4 3" },
+                 fillColor: palette()[2], fillOpacity: 0.4, dashArray: "4 3" },
         interactive: false,
       }).addTo(map);
       if (outline.getLayers().length) map.fitBounds(outline.getBounds(), { padding: [12, 12] });

@@ -164,9 +164,10 @@ def test_province_leader_drills_down_in_the_cockpit(
 
     # The wall screen: 1920×1080, dark, same figures.
     page.set_viewport_size({"width": 1920, "height": 1080})
-    page.goto(f"{base}/cockpit/?screen=1")
+    page.goto(f"{base}/cockpit/?screen=1&figure=events_total")
     _wait_loaded(page, PROVINCE)
     assert "big-screen" in page.get_attribute("body", "class")
+    assert page.get_attribute("#cockpit-chart", "data-figure") == "events_total"
     _assert_follows(page, PROVINCE)
     page.screenshot(path=artifact("cockpit-1920x1080-screen.png"))
     page.locator("#cockpit-map path.leaflet-interactive").first.dispatch_event("click")
