@@ -255,7 +255,8 @@
       childLayer = L.geoJSON(fc, {
         style: styleFor,
         onEachFeature: function (f, lyr) {
-          lyr.bindTooltip(tooltipFor(f), { sticky: true });
+          var tip = tooltipFor(f);  // an element holding text, never an HTML string
+          lyr.bindTooltip(tip, { sticky: true });
           lyr.on("mouseover", function () { lyr.setStyle({ weight: 3 }); });
           lyr.on("mouseout", function () { lyr.setStyle({ weight: 1 }); });
           lyr.on("click", function () {
