@@ -82,6 +82,7 @@ def _wait_loaded(page, code: str):
     page.wait_for_selector(f"#cockpit[data-loaded='{code}']")
     page.wait_for_selector("#cockpit-map[data-loaded]")
     assert page.get_attribute("#cockpit-map", "data-loaded") != "error"
+    page.wait_for_timeout(1200)  # ECharts animates its bars (1 s): screenshots show the end
 
 
 def _assert_follows(page, code: str):
