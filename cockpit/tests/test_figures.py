@@ -2,15 +2,17 @@
 hand-computed counts and jurisdictions."""
 
 import random
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from collection.models import Person
 from collection.services import house_create, person_create, person_update
 from collection.tests.factories import apply, csv_bytes, numbered_id, upload
-from events.models import EventCategory
-from events.services import event_report
+from events.models import Event, EventCategory
+from events.services import event_report, event_transition, events_mark_due
 from governance.figures import figures_differences, figures_reconcile, figures_retract
 from governance.models import FigureCount
 from governance.roles import Role
@@ -47,20 +49,51 @@ def cast(make_user):
         "kc": make_user(Role.COUNTY_DISPATCHER, KUANCHENG, "fig_kc"),
         "city": make_user(Role.CITY_LEADER, CITY, "fig_city"),
         "w1": make_user(Role.GRID_WORKER, g1.code, "fig_w1"),
+        "v1": make_user(Role.VILLAGE_STAFF, g1.parent.code, "fig_v1"),
         "wk": make_user(Role.GRID_WORKER, k1.code, "fig_wk"),
     }
 
 
 def test_random_mix_equals_group_by(cast):
-    """Reports, base data, moves, imports and deletions in a seeded random order: the
-    rollups equal a GROUP BY over the raw tables after every step."""
+    """Reports, transitions, overdue flags, base data, moves, imports and deletions in a
+    seeded random order: the rollups equal a GROUP BY over the raw tables after every
+    step."""
     rng = random.Random(10)
     g1, g2 = cast["grids"]
-    people, n = [], 0
-    for _step in range(25):
-        op = rng.choice(["report", "person", "move", "house", "import", "delete"])
+    people, events, n = [], [], 0
+    # The steps of a case handled by its village, and who takes each.
+    steps = [("accept", "v1"), ("handle", "v1"), ("close", "v1"), ("verify", "w1")]
+    for _step in range(40):
+        op = rng.choice(
+            [
+                "report",
+                "report",
+                "step",
+                "step",
+                "overdue",
+                "person",
+                "move",
+                "house",
+                "import",
+                "delete",
+            ]
+        )
         if op == "report":
-            _report(cast["w1"], g1)
+            events.append([_report(cast["w1"], g1), 0])
+        elif op == "step" and events:
+            case = rng.choice(events)
+            if case[1] < len(steps):
+                action, who = steps[case[1]]
+                case[0] = event_transition(
+                    actor=cast[who], event=case[0], action=action, note="处理完毕"
+                )
+                case[1] += 1
+        elif op == "overdue" and events:
+            # A case whose step ran out of time, flagged by the SLA job.
+            Event.objects.filter(pk=rng.choice(events)[0].pk).update(
+                step_deadline=timezone.now() - timedelta(hours=1)
+            )
+            events_mark_due()
         elif op == "person":
             n += 1
             kind = rng.choice(["registered", "floating"])
@@ -97,6 +130,8 @@ def test_random_mix_equals_group_by(cast):
             Person.objects.filter(pk=p.pk).delete()
         assert figures_differences() == [], op
     assert FigureCount.objects.filter(figure="people.kind").exists()
+    counted = {f for (f,) in FigureCount.objects.exclude(n=0).values_list("figure")}
+    assert {"events.status", "events.closed", "events.overdue", "houses.use"} <= counted
 
 
 def test_reconcile_finds_and_repairs_a_corrupted_cell(cast):
