@@ -5,6 +5,7 @@ from governance.api.views import ScopedViewSet
 from grids.models import Area
 
 from .. import selectors
+from .serializers import SummarySerializer
 
 
 class SummaryViewSet(ScopedViewSet):
@@ -13,10 +14,15 @@ class SummaryViewSet(ScopedViewSet):
     queryset = Area.objects.all()
 
     @extend_schema(
-        parameters=[OpenApiParameter("area", str, description="区划代码 area code")],
-        responses={200: dict},
+        parameters=[
+            OpenApiParameter(
+                "area", str, description="区划代码,缺省为管辖范围的顶层 area code (default: top)"
+            )
+        ],
+        responses={200: SummarySerializer},
     )
     def list(self, request):
+        code = request.query_params.get("area")
         return Response(
-            selectors.cockpit_summary(user=request.user, code=request.query_params.get("area"))
+            SummarySerializer(selectors.cockpit_summary(user=request.user, code=code)).data
         )
