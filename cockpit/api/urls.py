@@ -5,7 +5,7 @@ from .views import SummaryViewSet
 urlpatterns = [
     path(
         "cockpit/summary/",
-        SummaryViewSet.as_view({"get": "list"}),
+        SummaryViewSet.as_view({"get": "summary"}),
         name="cockpit-summary",
     ),
 ]

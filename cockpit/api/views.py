@@ -12,6 +12,7 @@ class SummaryViewSet(ScopedViewSet):
     """驾驶舱概览:辖区(默认为管辖范围的顶层)及其下级的人、房、企、地、事数量,读自汇总表。"""
 
     queryset = Area.objects.all()
+    pagination_class = None  # one object, not a page
 
     @extend_schema(
         parameters=[
@@ -21,7 +22,7 @@ class SummaryViewSet(ScopedViewSet):
         ],
         responses={200: SummarySerializer},
     )
-    def list(self, request):
+    def summary(self, request):
         code = request.query_params.get("area")
         return Response(
             SummarySerializer(selectors.cockpit_summary(user=request.user, code=code)).data
