@@ -200,3 +200,19 @@ def test_summary_bad_input(client, cast):
         assert r.status_code == 400, (bad, r.content)
         assert r.json()["code"] == "invalid_area"
     assert _summary(client, cast["ng"], "999999000000").status_code == 404
+
+
+def test_summary_reads_the_rollups_not_the_raw_tables(client, cast):
+    """One query over the rollups for the area and all its children; no raw table."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    _report(cast["w1"], cast["grids"][0])
+    client.force_login(cast["city"])
+    with CaptureQueriesContext(conn) as captured:
+        r = client.get(f"/api/v1/cockpit/summary/?area={CITY}")
+    assert r.status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert sum("governance_figurecount" in q for q in sql) == 1
+    for raw in ("events_event", "collection_person", "collection_house"):
+        assert not any(raw in q for q in sql), raw
