@@ -25,3 +25,7 @@ class CollectionConfig(AppConfig):
         menu_register("collection:people", _("人口与房屋"), Action.VIEW, position=50)
         menu_register("collection:imports", _("数据导入"), Action.CHANGE, position=60)
         menu_register("collection:transfers", _("迁入申请"), Action.CHANGE, position=70)
+
+        from . import figures
+
+        figures.register()  # base data's rollup facts and named figures

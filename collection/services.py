@@ -11,12 +11,14 @@ from governance.access import require
 from governance.audit import audit_record, diff, snapshot
 from governance.changes import record_change
 from governance.crypto import blind_index
+from governance.figures import figures_count, figures_retract
 from governance.masking import mask_id_number
 from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
 
 from . import policy
 from .actions import BASEDATA_CHANGE
+from .figures import source_for as figures_source_for
 from .models import (
     ID_CONTEXT,
     ID_MASKED_CONTEXT,
@@ -80,8 +82,14 @@ _RECORDED = {
 
 def _save(actor, obj, *, op: str, changes: dict) -> None:
     """The tail of every write on base data, in the caller's transaction: the row, its
-    audit entry (`<kind>.<op>` with `changes`) and its change-feed entry."""
+    audit entry (`<kind>.<op>` with `changes`), its change-feed entry and its rollup
+    cells (the old ones retracted first: a move or a new kind leaves its old cell)."""
+    source = figures_source_for(type(obj))
+    if source and obj.pk:
+        figures_retract(source, [obj.pk])
     obj.save()
+    if source:
+        figures_count(source, [obj.pk])
     name, dataset = _RECORDED[type(obj)]
     audit_record(
         actor=actor, action=f"{name}.{op}", obj=obj, area_path=obj.area_path, changes=changes

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from governance.access import require
 from governance.audit import audit_record
 from governance.changes import record_change
+from governance.figures import figures_count, figures_retract
 from governance.masking import mask_id_number
 from governance.notifications import notify
 from governance.roles import Action, Role
@@ -143,7 +144,9 @@ def person_transfer_decide(
         person.grid, person.area_path, person.house = new_grid, new_grid.path, None
         if transfer.residence_address:
             person.residence_address = transfer.residence_address
+        figures_retract("people", [person.pk])  # the move leaves its old grid
         person.save()
+        figures_count("people", [person.pk])
         # The move on the person's own trail, readable on both sides.
         for path in (old_path, new_grid.path):
             audit_record(

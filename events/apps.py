@@ -19,3 +19,7 @@ class EventsConfig(AppConfig):
 
         menu_register("events:inbox", _("事件处置"), Action.VIEW, position=20)
         menu_register("events:report", _("上报事件"), "event.report", position=30)
+
+        from . import figures
+
+        figures.register()  # the events' rollup facts and named figures

@@ -15,6 +15,7 @@ from viewflow.fsm import TransitionNotAllowed
 
 from governance.access import require
 from governance.audit import audit_entry, audit_record, audit_records, diff, snapshot
+from governance.figures import figures_count, figures_retract
 from governance.models import Department, RoleAssignment
 from governance.notifications import notify
 from governance.outbox import outbox_emit
@@ -26,6 +27,7 @@ from . import permissions as perm
 from . import sla
 from .actions import EVENT_REPORT
 from .attachments import check_upload, display_name, make_thumbnail, stored_name
+from .figures import SOURCE as FIGURES
 from .flows import ACTION_LABELS, TRANSITIONS, EventProcess, Step
 from .models import (
     OPEN_STATUSES,
@@ -244,6 +246,7 @@ def event_report(
     if not citizen:
         sla.start_step(event, "accept")
     event.save()
+    figures_count(FIGURES, [event.pk])  # the one rollup upsert of a report
     trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
     _attach(event, actor, files, trace)
     audit_record(
@@ -279,7 +282,9 @@ def event_locate(*, actor, event: Event, grid: Area) -> Event:
     before = event.current_area
     event.grid, event.area_path = grid, grid.path
     event.current_area = _accepting_unit(grid, event.category.accept_level)
+    figures_retract(FIGURES, [event.pk])
     event.save(update_fields=["grid", "area_path", "current_area", "updated_at"])
+    figures_count(FIGURES, [event.pk])
     _trace(event, actor, Step("locate", event.current_area.name, grid.name), event.status)
     audit_record(
         actor=actor,
@@ -371,7 +376,9 @@ def event_transition(
         raise EventActionError(
             getattr(exc, "unmet_message", "") or str(exc), code="condition"
         ) from None
+    figures_retract(FIGURES, [event.pk])
     event.save()
+    figures_count(FIGURES, [event.pk])
     trace = _trace(event, actor, step, before)
     _attach(event, actor, files, trace)
     audit_record(
@@ -450,7 +457,9 @@ def event_citizen_rate(*, number: str, tracking_code: str, rating: int, note: st
         raise EventActionError(_("事件尚未办结核查,暂不能评价。"), code="invalid_state")
     before = event.status
     step = process.rate(actor=None, rating=rating, note=note)
+    figures_retract(FIGURES, [event.pk])
     event.save()
+    figures_count(FIGURES, [event.pk])
     _trace(event, None, step, before)
     audit_record(
         actor=None,
@@ -545,7 +554,9 @@ def event_suspend(*, actor, event: Event, reason: str) -> Event:
         raise EventActionError(_("请填写挂起原因(已挂起的事件不能重复挂起)。"), code="invalid")
     sla.suspend(event)
     event.suspend_reason = reason[:200]
+    figures_retract(FIGURES, [event.pk])
     event.save()
+    figures_count(FIGURES, [event.pk])
     _trace(event, actor, Step("suspend", "", reason), event.status)
     audit_record(
         actor=actor,
@@ -571,7 +582,9 @@ def event_resume(*, actor, event: Event) -> Event:
     if not event.suspended_at:
         raise EventActionError(_("该事件未挂起。"), code="invalid")
     sla.resume(event)
+    figures_retract(FIGURES, [event.pk])
     event.save()
+    figures_count(FIGURES, [event.pk])
     _trace(event, actor, Step("resume", "", ""), event.status)
     audit_record(
         actor=actor,
@@ -606,6 +619,8 @@ def event_attach(*, actor, event: Event, files, note: str = "") -> list[Attachme
 def events_mark_due() -> dict[str, int]:
     """Scheduled: flag near-due and overdue cases, trace and notify their holders."""
     flagged = sla.mark_due_states()
+    # Newly overdue open cases: one more cell each (they were not overdue before).
+    figures_count(FIGURES, flagged.get("overdue", []), figures=["events.overdue"])
     for state, ids in flagged.items():
         if not ids:
             continue

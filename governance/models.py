@@ -217,3 +217,26 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.pk} {self.topic}"
+
+
+class FigureCount(models.Model):
+    """One cell of the rollups (governance/figures.py): how many raw records of a source
+    fall on `day` in the grid at `area_path` under `figure` = `key`. Any ancestor reads
+    its subtree with one prefix predicate on `area_path` (the varchar_pattern_ops index
+    Django creates beside the plain one)."""
+
+    day = models.DateField()
+    area_path = models.CharField(max_length=120, db_index=True)
+    figure = models.CharField(max_length=40)
+    key = models.CharField(max_length=60, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "area_path", "figure", "key"], name="uniq_figure_count_cell"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.area_path} {self.figure}={self.key}: {self.n}"

@@ -35,3 +35,12 @@ def purge_outbox_task():
     from .outbox import outbox_purge
 
     outbox_purge()
+
+
+@shared_task
+def figures_reconcile_task():
+    """Nightly (beat): re-derive the rollups from the raw tables, report and repair any
+    difference (governance.figures.figures_reconcile)."""
+    from .figures import figures_reconcile
+
+    return figures_reconcile()

@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/v1/", include("collection.api.urls")),
     path("api/v1/", include("governance.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
+    path("api/v1/", include("cockpit.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("django-admin/", admin.site.urls),

@@ -57,6 +57,9 @@ class Spec:
     preview: tuple = ()
     existing_sql: str = ""  # (row_number, within the importer's jurisdiction)
     merge_sql: str = ""  # RETURNING id, label, area_path, grid_id, created
+    # The stored records the staged rows will overwrite (their ids): their rollup cells
+    # are taken away before the merge and counted again after it (governance/figures.py).
+    matched_sql: str = ""
 
     @cached_property
     def headers(self) -> tuple[str, ...]:
@@ -169,6 +172,8 @@ PEOPLE = Spec(
     },
     protected={"证件号码": "id_number", "联系电话": "phone"},
     preview=("name", "id_number", mask_id_number),
+    matched_sql=f"""
+SELECT p.id FROM {{stage}} s JOIN {PERSON} p ON p.id_number_index = s.id_number_index""",
     existing_sql=f"""
 SELECT s.row_number, p.area_path LIKE ANY(%(prefixes)s)
 FROM {{stage}} s JOIN {PERSON} p ON p.id_number_index = s.id_number_index""",
@@ -235,6 +240,9 @@ HOUSES = Spec(
         ("grid_code", "text"),
         ("extra", "jsonb"),
     ),
+    matched_sql=f"""
+SELECT h.id FROM {{stage}} s JOIN {AREA} a ON a.code = s.grid_code AND a.level = 6
+JOIN {HOUSE} h ON h.grid_id = a.id AND h.address = s.address""",
     existing_sql=f"""
 SELECT s.row_number, true
 FROM {{stage}} s JOIN {AREA} a ON a.code = s.grid_code AND a.level = 6
@@ -296,6 +304,8 @@ ORGANISATIONS = Spec(
         ("grid_code", "text"),
         ("extra", "jsonb"),
     ),
+    matched_sql=f"""
+SELECT o.id FROM {{stage}} s JOIN {ORGANISATION} o ON o.credit_code = s.credit_code""",
     existing_sql=f"""
 SELECT s.row_number, o.area_path LIKE ANY(%(prefixes)s)
 FROM {{stage}} s JOIN {ORGANISATION} o ON o.credit_code = s.credit_code""",

@@ -24,6 +24,7 @@ from governance.audit import audit_entry
 from governance.changes import change_writer_register
 from governance.crypto import blind_index_many, encrypt_many
 from governance.dbroles import SCRATCH_SCHEMA
+from governance.figures import figures_apply_where
 from governance.models import AuditLog, Change
 
 from ..models import VerificationTask
@@ -172,6 +173,10 @@ def merge(
     entry = audit_entry(actor=actor, action=spec.action)  # who and from where, as usual
     change_writer_register()  # readers of the feed wait for this transaction
     sql = _TRACE.replace("{merge}", spec.merge_sql).replace("{stage}", stage_name(job_id))
+    # Rollups, set-based and in this transaction: the overwritten records' cells go before
+    # the merge (a move or a new kind leaves its old cell), every written record's after.
+    matched = spec.matched_sql.replace("{stage}", stage_name(job_id))
+    figures_apply_where(spec.dataset, f"t.id IN ({matched})", {}, -1)
     with connection.cursor() as cur:
         cur.execute(
             sql,
@@ -187,4 +192,14 @@ def merge(
                 "source": source[:100],
             },
         )
-        return cur.fetchone()
+        result = cur.fetchone()
+    # The records written are those the change feed announced (not the removals).
+    figures_apply_where(
+        spec.dataset,
+        f"""t.id IN (SELECT object_id::bigint FROM {Change._meta.db_table}
+            WHERE dataset = %(dataset)s AND seq BETWEEN %(first)s AND %(last)s
+            AND op <> 'removed')""",
+        {"dataset": spec.dataset, "first": result[2], "last": result[3]},
+        +1,
+    )
+    return result

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -274,6 +275,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each commit queues a drain; this one picks up what a lost task or a subscriber's
     # failure left behind (governance.outbox).
+    # The rollups are kept in each write's transaction; this re-derives them from the raw
+    # tables and repairs what a write outside the services left behind (docs/cockpit.md).
+    "figures-reconcile": {
+        "task": "governance.tasks.figures_reconcile_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "drain-outbox": {
         "task": "governance.tasks.drain_outbox_task",
         "schedule": 60.0,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from .world import (
+    CITY,
     EXTRA_SCHEMA,
     GRID,
     ID_NUMBER,
@@ -469,6 +470,23 @@ CASES: list[Case] = [
         outsiders=OUT_CASES,
         grow=_grow_event,
         label="count",
+    ),
+    # -- cockpit: counts read from the rollups; an ancestor outside one's jurisdiction
+    # (whose total holds the area's counts) is 404 like the area itself.
+    Case(
+        "cockpit-summary",
+        "count",
+        path=lambda w: f"/api/v1/cockpit/summary/?area={NANGUAN}",
+        grow=_grow_event,
+        label="count",
+    ),
+    Case(
+        "cockpit-summary",
+        "count",
+        path=lambda w: f"/api/v1/cockpit/summary/?area={CITY}",
+        grow=_grow_event,
+        insider="city_leader",
+        label="parent",
     ),
     _page(
         "events:inbox",

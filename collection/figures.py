@@ -1,0 +1,84 @@
+"""Base data's facts for the rollups (governance/figures.py) and their named figures:
+each record counts on the day it was registered, in its grid, under its kind (people,
+organisations, places) or use (houses)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from governance.figures import figure_register, figure_source_register
+
+from .models import House, Organisation, Person, Place
+
+_DAY = "(t.created_at AT TIME ZONE '{tz}')::date"
+
+# source name -> (model, figure, the column that is the key)
+SOURCES = {
+    "people": (Person, "people.kind", "kind"),
+    "houses": (House, "houses.use", "use"),
+    "organisations": (Organisation, "organisations.kind", "kind"),
+    "places": (Place, "places.kind", "kind"),
+}
+
+
+def source_for(model) -> str | None:
+    for name, (m, _f, _k) in SOURCES.items():
+        if m is model:
+            return name
+    return None
+
+
+def register() -> None:
+    for name, (model, figure, column) in SOURCES.items():
+        figure_source_register(
+            name,
+            f"SELECT {_DAY} AS day, t.area_path, '{figure}' AS figure, t.{column} AS key "
+            f"FROM {model._meta.db_table} t WHERE {{where}}",
+        )
+    figure_register(
+        "people.total",
+        label=_("实有人口"),
+        unit=_("人"),
+        source="people",
+        formula=lambda c: c.sum("people.kind"),
+    )
+    figure_register(
+        "people.registered",
+        label=_("户籍人口"),
+        unit=_("人"),
+        source="people",
+        formula=lambda c: c.sum("people.kind", keys=[Person.Kind.REGISTERED]),
+    )
+    figure_register(
+        "people.floating",
+        label=_("流动人口"),
+        unit=_("人"),
+        source="people",
+        formula=lambda c: c.sum("people.kind", keys=[Person.Kind.FLOATING]),
+    )
+    figure_register(
+        "houses.total",
+        label=_("实有房屋"),
+        unit=_("套"),
+        source="houses",
+        formula=lambda c: c.sum("houses.use"),
+    )
+    figure_register(
+        "houses.rented",
+        label=_("出租房屋"),
+        unit=_("套"),
+        source="houses",
+        formula=lambda c: c.sum("houses.use", keys=[House.Use.RENTAL]),
+    )
+    figure_register(
+        "organisations.total",
+        label=_("组织"),
+        unit=_("个"),
+        source="organisations",
+        formula=lambda c: c.sum("organisations.kind"),
+    )
+    figure_register(
+        "places.total",
+        label=_("重点场所"),
+        unit=_("处"),
+        source="places",
+        formula=lambda c: c.sum("places.kind"),
+    )
