@@ -27,6 +27,7 @@ from . import permissions as perm
 from . import sla
 from .actions import EVENT_REPORT
 from .attachments import check_upload, display_name, make_thumbnail, stored_name
+from .figures import DUE_FIGURES
 from .figures import SOURCE as FIGURES
 from .flows import ACTION_LABELS, TRANSITIONS, EventProcess, Step
 from .models import (
@@ -618,9 +619,11 @@ def event_attach(*, actor, event: Event, files, note: str = "") -> list[Attachme
 @transaction.atomic
 def events_mark_due() -> dict[str, int]:
     """Scheduled: flag near-due and overdue cases, trace and notify their holders."""
-    flagged = sla.mark_due_states()
-    # Newly overdue open cases: one more cell each (they were not overdue before).
-    figures_count(FIGURES, flagged.get("overdue", []), figures=["events.overdue"])
+    # The due figures of the flagged cases: their old state's cells out, the new ones in.
+    flagged = sla.mark_due_states(
+        before_update=lambda ids: figures_retract(FIGURES, ids, figures=DUE_FIGURES)
+    )
+    figures_count(FIGURES, [i for ids in flagged.values() for i in ids], figures=DUE_FIGURES)
     for state, ids in flagged.items():
         if not ids:
             continue
