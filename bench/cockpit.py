@@ -17,6 +17,9 @@ Usage (from the project root, on the whole-province bench database, see bench/RE
    every cockpit panel (`PANELS`) and of the analysis API:
      - API: GET through Django's test client as a province leader (session, second
        factor passed), i.e. URL routing, authentication, scoping, serialisation;
+     - bare view: the rollup SQL below through a plain Django view returning JSON (same
+       client, session and middleware; no DRF, no scoping, no named figures) — what the
+       framework costs around the query;
      - (a) rollup SQL: a hand-written GROUP BY over governance_figurecount giving the same
        numbers, psycopg, prepared — the floor of any rollup design on this machine;
      - (b) raw SQL: the naive GROUP BY over the raw tables (events_event, collection_*),
@@ -70,6 +73,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 clock = time.perf_counter_ns
+urlpatterns: list = []  # filled by install_bare_view()
 LEADER = "bench_cockpit_leader"
 REPORTER = "bench_cockpit_reporter"
 
@@ -202,6 +206,35 @@ PANELS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def bare_rollup_view(request):
+    """The lean reference of the API: the panel's rollup SQL, rows as JSON."""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    panel, params = BARE[request.GET["panel"]]
+    with connection.cursor() as cur:
+        cur.execute(PANELS[panel][1], params)
+        rows = cur.fetchall()
+    return JsonResponse({"rows": rows}, json_dumps_params={"default": str})
+
+
+BARE: dict[str, tuple[str, dict]] = {}  # bare view key -> (panel, SQL parameters)
+
+
+def install_bare_view() -> None:
+    """This module becomes the URL conf: the bare view, then the project's URLs."""
+    from django.conf import settings
+    from django.urls import clear_url_caches, include, path
+
+    global urlpatterns
+    urlpatterns = [
+        path("bench/bare/", bare_rollup_view),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    settings.ROOT_URLCONF = __name__
+    clear_url_caches()
+
+
 def areas_to_measure(pg, province) -> list[tuple[str, object]]:
     """The province, its busiest city (most events), and that city's busiest county."""
     from grids.models import Area
@@ -274,20 +307,24 @@ def measure_reads(args, pg, province, out) -> None:
                     raise RuntimeError(f"{url} answered {r.status_code}: {r.content[:200]!r}")
                 return r
 
+            key = f"{panel}-{area.code}"
+            BARE[key] = (panel, params)
             contenders = [
                 TimedRow("API"),
+                TimedRow("bare view"),
                 TimedRow("(a) rollup SQL"),
                 TimedRow("(b) raw SQL"),
             ]
             calls = [
                 api,
+                lambda key=key: api(f"/bench/bare/?panel={key}"),
                 lambda q=rollup_sql, p=params: pg.execute(q, p, prepare=True).fetchall(),
                 lambda q=raw_sql, p=params: pg.execute(q, p, prepare=True).fetchall(),
             ]
-            timed_out = [False, False, False]
+            timed_out = [False] * len(calls)
             for i in range(3 + args.samples):
                 for k, (row, call) in enumerate(zip(contenders, calls, strict=True)):
-                    if timed_out[k] or (k == 2 and i > 3 and row.wall_ns > 30e9):
+                    if timed_out[k] or (k == 3 and i > 3 and row.wall_ns > 30e9):
                         continue  # a slow raw GROUP BY: a few samples suffice
                     t0 = clock()
                     try:
@@ -302,7 +339,7 @@ def measure_reads(args, pg, province, out) -> None:
                         row.n += 1
                         row.wall_ns += dt
                         row.lat_ns.append(dt)
-            api_row, rollup_row, raw_row = contenders
+            api_row, bare_row, rollup_row, raw_row = contenders
             p95 = api_row.pct(95)
             rows.append(
                 [
@@ -310,10 +347,12 @@ def measure_reads(args, pg, province, out) -> None:
                     f"{level_name} {area.name}",
                     fmt(api_row.pct(50)),
                     fmt(p95),
+                    fmt(bare_row.pct(95)),
                     fmt(rollup_row.pct(95)),
-                    "timed out" if timed_out[2] else fmt(raw_row.pct(95)),
+                    "timed out" if timed_out[3] else fmt(raw_row.pct(95)),
                     fmt(p95 / rollup_row.pct(95), 2) if rollup_row.pct(95) else "—",
-                    "—" if timed_out[2] else fmt(raw_row.pct(95) / p95, 1),
+                    fmt(p95 / bare_row.pct(95), 2) if bare_row.pct(95) else "—",
+                    "—" if timed_out[3] else fmt(raw_row.pct(95) / p95, 1),
                 ]
             )
             log(f"  {panel} {level_name}: API p95 {fmt(p95)} ms")
@@ -439,6 +478,7 @@ def main(argv=None) -> int:
         log("generated rows removed")
         return 0
     province = bench_province()
+    install_bare_view()
     out: dict = {"host": host_info(pg)}
     ensure_data(args, pg, out)
     parts = set(args.only.split(",")) if args.only else {"1", "2", "3"}
@@ -477,12 +517,14 @@ def print_report(out) -> None:
                     "area",
                     "API p50",
                     "API p95",
+                    "bare view p95",
                     "(a) rollup SQL p95",
                     "(b) raw SQL p95",
                     "API ÷ (a)",
+                    "API ÷ bare",
                     "(b) ÷ API",
                 ],
-                "llrrrrrr",
+                "llrrrrrrrr",
                 out["reads"],
             )
         )
