@@ -127,8 +127,9 @@ def live_on_event(message) -> None:
     if getattr(settings, "OUTBOX_DRAIN_EAGER", False):
         # Eager delivery runs inside the writer's transaction: readers re-check every item
         # against the database at once, so it must not be visible before the commit (nor
-        # at all after a rollback).
-        transaction.on_commit(lambda: live_push(item, message.pk))
+        # at all after a rollback). Robust: the write is committed by then, a Redis failure
+        # is logged and must not turn the writer's request into an error.
+        transaction.on_commit(lambda: live_push(item, message.pk), robust=True)
     else:
         # A drain: the message is committed; a failure here is retried by the outbox.
         live_push(item, message.pk)
