@@ -516,6 +516,8 @@ def event_supervise(
         "event.supervise",
         _("%(c)s:%(t)s") % {"c": card.get_colour_display(), "t": event.title},
     )
+    # A supervision card is an escalation the cockpit's live feed shows (cockpit/live.py).
+    _publish(event, "supervise")
     return card
 
 
@@ -628,7 +630,11 @@ def events_mark_due() -> dict[str, int]:
         if not ids:
             continue
         action = "overdue" if state == "overdue" else "near_due"
-        events = list(Event.objects.filter(id__in=ids).select_related("current_area"))
+        events = list(
+            Event.objects.filter(id__in=ids).select_related(
+                "current_area", "current_department", "category", "grid"
+            )
+        )
         Trace.objects.bulk_create(
             [
                 Trace(
@@ -668,4 +674,9 @@ def events_mark_due() -> dict[str, int]:
                     body=f"{e.number} {e.title}",
                     url=e.get_absolute_url(),
                 )
+        if action == "overdue":
+            # A case becoming overdue is announced like a step (webhooks, the cockpit's
+            # live feed); near-due is only a reminder to its holders.
+            for e in events:
+                _publish(e, "overdue")
     return {k: len(v) for k, v in flagged.items()}
