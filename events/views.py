@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.files import stored_file_response
 from governance.models import Department
 from grids.models import Area
 
@@ -57,13 +58,18 @@ def attachment_download(request, pk, thumbnail=False):
         content_type = "application/octet-stream"
     inline = content_type.startswith(INLINE_TYPES)
     name = f"{att.event.number}-{att.pk}{EXTENSIONS.get(content_type, '.bin')}"
-    try:
-        fh = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(fh, content_type=content_type, as_attachment=not inline, filename=name)
+    # A thumbnail is a re-encoded JPEG under its own random name that never changes: the
+    # browser may keep it (privately) for a year, so an inbox of photos loads once.
+    response = stored_file_response(
+        field.name,
+        storage=field.storage,
+        content_type=content_type,
+        filename=name,
+        inline=inline,
+        immutable=thumbnail,
+    )
     for header, value in serve_headers(content_type).items():
-        response[header] = value
+        response.setdefault(header, value)
     return response
 
 
