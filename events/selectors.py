@@ -83,9 +83,7 @@ WAITING_ON_HOLDER = [
 def _to_verify_q(user) -> Q:
     """Closed cases waiting for this user's 核查: the rule of `permissions.can_verify`
     (the reporter, or a grid worker of the case's grid) as a query."""
-    grids = [
-        area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER
-    ]
+    grids = [area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER]
     return Q(status=Status.CLOSED) & (Q(reporter_id=user.pk) | Q(grid_id__in=grids))
 
 

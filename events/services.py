@@ -514,7 +514,7 @@ def event_supervise(
 ) -> SupervisionCard:
     if event.status not in OPEN_STATUSES:
         raise EventActionError(_("只能督办未办结的事件。"), code="invalid_state")
-    if not perm.is_upper_level(actor, event):
+    if not perm.can_supervise(actor, event):
         raise EventActionError(_("只有上级单位可以督办该事件。"), code="forbidden")
     if colour not in SupervisionCard.Colour.values or not (message or "").strip():
         raise EventActionError(_("请选择督办等级并填写督办意见。"), code="required")
@@ -554,7 +554,7 @@ def event_supervise(
 
 @transaction.atomic
 def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> SupervisionCard:
-    if not perm.holds_case(actor, card.event):
+    if not perm.can_answer_supervision(actor, card.event):
         raise EventActionError(_("只有当前承办单位可以反馈督办。"), code="forbidden")
     if card.answered_at or not (answer or "").strip():
         raise EventActionError(_("请填写反馈内容(每张督办卡只能反馈一次)。"), code="invalid")

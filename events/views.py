@@ -8,9 +8,12 @@ from django.utils.translation import gettext as _
 
 from governance.files import stored_file_response
 from governance.models import Department
+from governance.navigation import page_rule
 from grids.models import Area
 
+from . import permissions as perm
 from . import selectors, services
+from .actions import may_report
 from .attachments import EXTENSIONS, INLINE_TYPES, serve_headers
 from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
@@ -37,6 +40,7 @@ def inbox(request):
             "page": page,
             "counts": selectors.inbox_counts(user=request.user),
             "statuses": Status.choices,
+            "may_report": may_report(request.user),
         },
     )
 
@@ -101,7 +105,9 @@ def detail(request, number):
             "reporter_name": reporter_name_for(request.user, event),
             "supervise_form": SuperviseForm(),
             "action_labels": ACTION_LABELS,
-            "can_supervise": services.perm.is_upper_level(request.user, event),
+            # The rules the services check, so no form is shown that would be refused.
+            "can_supervise": perm.can_supervise(request.user, event),
+            "can_answer": perm.can_answer_supervision(request.user, event),
             "suggested": suggested_department(event) if departments else None,
         },
     )
@@ -157,6 +163,7 @@ def _act(request, event):
 
 
 @login_required
+@page_rule(may_report)
 def report(request):
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
