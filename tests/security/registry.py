@@ -1299,7 +1299,7 @@ CASES: list[Case] = [
         "collection:imports",
         "list",
         lambda w: "/collection/imports/",
-        insider="worker",
+        insider="village",  # the page is not a grid worker's (collection.actions.may_import)
         markers=lambda w: [M_IMPORT],
     ),
     _page(
