@@ -152,8 +152,8 @@ HOUSES_SQL = """
 INSERT INTO collection_house (
     area_path, created_at, updated_at, extra, address, use, owner_name, grid_id)
 SELECT g.path, r.created_at, r.created_at, '{}'::jsonb, '基准路' || r.i || '号',
-    CASE WHEN r.ru < 0.65 THEN 'self' WHEN r.ru < 0.85 THEN 'rental' WHEN r.ru < 0.92 THEN 'business'
-         ELSE 'vacant' END, '',
+    CASE WHEN r.ru < 0.65 THEN 'self' WHEN r.ru < 0.85 THEN 'rental'
+         WHEN r.ru < 0.92 THEN 'business' ELSE 'vacant' END, '',
     g.grid_id
 FROM (
     SELECT i, random() AS ru, 1 + floor(random() * %(grids)s)::bigint AS gn,
