@@ -14,6 +14,7 @@ from governance.access import WHOLE_PROVINCE, allowed
 from governance.models import Department
 from governance.pages import manage_required, paginate, service_call
 from governance.roles import Action
+from governance.scoping import jurisdiction_paths
 from grids.models import Area
 
 from . import config
@@ -147,9 +148,14 @@ class RoutingForm(forms.Form):
         )
         self.fields["category"].label_from_instance = lambda c: f"{c.code} {c.name}"
         # Departments of the administrator's jurisdiction and above it (a city's bureau
-        # may serve a county).
-        self.fields["department"].queryset = Department.objects.select_related("area").order_by(
-            "code"
+        # may serve a county), never a neighbour's.
+        paths = jurisdiction_paths(user, Action.CONFIGURE)
+        above = {p[: i + 1] for p in paths for i, ch in enumerate(p) if ch == "/" and i}
+        inside = Q(area__path__in=above)
+        for p in paths:
+            inside |= Q(area__path__startswith=p)
+        self.fields["department"].queryset = (
+            Department.objects.filter(inside).select_related("area").order_by("code")
         )
 
     def clean_area(self):

@@ -76,6 +76,7 @@ def test_fields_values_and_actors_in_words(client, auditor, make_user):
     assert "修改人员" in html and "person.update" not in html
     assert "男 → 女" in html and "gender" not in html
     assert "张建国(al_admin)" in html
+
     # Found by the display name, not only the login name.
     def body(params):
         html = client.get("/audit/", params).content.decode()

@@ -93,7 +93,10 @@ def test_revoke_lock_and_reset_through_confirmations(client, secadmin, make_user
     client.post(f"/manage/users/{target.pk}/unlock/")
     r = client.post(f"/manage/users/{target.pk}/password/")
     assert r.status_code == 200 and "只显示这一次" in r.content.decode()
-    assert "确定撤销" in client.get(f"/manage/users/{target.pk}/roles/{ra.pk}/revoke/").content.decode()
+    assert (
+        "确定撤销"
+        in client.get(f"/manage/users/{target.pk}/roles/{ra.pk}/revoke/").content.decode()
+    )
     client.post(f"/manage/users/{target.pk}/roles/{ra.pk}/revoke/")
     assert not RoleAssignment.objects.filter(pk=ra.pk).exists()
     done = set(AuditLog.objects.filter(actor=secadmin).values_list("action", flat=True))
