@@ -18,7 +18,7 @@ class EventsConfig(AppConfig):
         register_personal_field("reporter_phone", mask_phone)
 
         menu_register("events:inbox", _("事件处置"), Action.VIEW, position=20)
-        menu_register("events:report", _("上报事件"), "event.report", position=30)
+        menu_register("events:report", _("上报事件"), position=30, rule=actions.may_report)
 
         from . import figures
 

@@ -161,6 +161,25 @@ def figures_reconcile(*, repair: bool = True) -> dict:
     }
 
 
+def figures_rebuild() -> int:
+    """Derive every rollup cell afresh from the raw tables, in one transaction (after a
+    bulk load that bypassed the services: the demo province, the benchmarks' data).
+    Set-based — one DELETE and one INSERT … SELECT — where `figures_reconcile` repairs
+    cell by cell. Returns the number of cells."""
+    from django.db import transaction
+
+    if not SOURCES:
+        return 0
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute(f"DELETE FROM {TABLE}")
+        cur.execute(
+            f"INSERT INTO {TABLE} (day, area_path, figure, key, n) "
+            f"SELECT * FROM ({_expected_sql()}) AS expected"
+        )
+        return cur.rowcount
+
+
 # -- reading ------------------------------------------------------------------------------
 
 

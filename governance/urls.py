@@ -1,14 +1,14 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from grids.views import home
-
 from . import twofactor_views, views
 from .forms import LoginForm
+from .navigation import may_read_api_docs, page_rule
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", include("cockpit.urls_home")),  # 工作台: each role's home (cockpit/home.py)
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -42,7 +42,13 @@ urlpatterns = [
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("cockpit.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/docs/",
+        login_required(
+            page_rule(may_read_api_docs)(SpectacularSwaggerSplitView.as_view(url_name="schema"))
+        ),
+        name="swagger-ui",
+    ),
     # Django's admin is closed: it writes around the services (no `require`, no audit
     # row, no jurisdiction) and its superuser would hold all three separated duties.
     # The configuration pages are under /manage/ (docs/security.md).

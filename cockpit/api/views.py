@@ -1,11 +1,17 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from governance.api.views import ScopedViewSet
 from grids.models import Area
 
-from .. import selectors
-from .serializers import SummarySerializer
+from .. import live, selectors
+from .serializers import LiveRecentSerializer, SummarySerializer
+
+LIMIT = re.compile(r"[0-9]{1,3}")
 
 
 class SummaryViewSet(ScopedViewSet):
@@ -26,4 +32,40 @@ class SummaryViewSet(ScopedViewSet):
         code = request.query_params.get("area")
         return Response(
             SummarySerializer(selectors.cockpit_summary(user=request.user, code=code)).data
+        )
+
+
+class LiveViewSet(ScopedViewSet):
+    """驾驶舱实时动态:辖区内最近的新上报与上报上级、督办、超期事件(新的在前),与
+    `/cockpit/live/` 的服务器推送同源;只含当前用户可查看的事件。"""
+
+    queryset = Area.objects.all()
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "area", str, description="区划代码,缺省为管辖范围的顶层 area code (default: top)"
+            ),
+            OpenApiParameter(
+                "limit",
+                int,
+                description=f"条数 1–{live.RECENT_MAX},缺省 {live.RECENT_DEFAULT} how many",
+            ),
+        ],
+        responses={200: LiveRecentSerializer},
+    )
+    def recent(self, request):
+        area = selectors.cockpit_area(user=request.user, code=request.query_params.get("area"))
+        raw = request.query_params.get("limit", "")
+        limit = live.RECENT_DEFAULT
+        if raw != "":
+            if not LIMIT.fullmatch(raw) or not 1 <= int(raw) <= live.RECENT_MAX:
+                raise ValidationError(
+                    _("limit 须为 1 到 %(max)d 的整数。") % {"max": live.RECENT_MAX},
+                    code="invalid_limit",
+                )
+            limit = int(raw)
+        return Response(
+            LiveRecentSerializer(live.live_recent(user=request.user, area=area, limit=limit)).data
         )

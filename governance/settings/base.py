@@ -165,6 +165,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+# MEDIA_ROOT is never served as a directory, in any settings: uploads and exports go through
+# views that check the owning object's scope (governance/files.py). Behind a reverse proxy
+# the proxy may send the bytes: "nginx" (X-Accel-Redirect to FILES_ACCEL_PREFIX, an
+# `internal` location aliased to MEDIA_ROOT) or "apache" (X-Sendfile); empty: Django streams.
+FILES_ACCEL = env("FILES_ACCEL", default="") or None
+FILES_ACCEL_PREFIX = env("FILES_ACCEL_PREFIX", default="/protected-media/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -320,5 +320,19 @@
     trail = trail.slice(0, i + 1);
     go(code, false);
   });
+  // A case in the live feed (cockpit-live.js): the figures are read again (not the map).
+  var liveTimer = null;
+  root.addEventListener("cockpit:live-item", function () {
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(function () {
+      var seq = state.seq;  // a drill-down meanwhile wins
+      getJSON(root.dataset.summaryUrl + "?area=" + encodeURIComponent(state.code)).then(function (s) {
+        if (seq !== state.seq) return;
+        state.summary = s;
+        renderTotals(s);
+        renderFigure();
+      }).catch(function () {});  // the next item or drill-down tries again
+    }, 300);
+  });
   go(state.code, false);
 })();

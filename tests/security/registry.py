@@ -489,6 +489,9 @@ CASES: list[Case] = [
     _page("grids:area-detail", "detail", lambda w: f"/grids/areas/{GRID}/"),
     # The cockpit's frame for one area (its figures come from the summary API): 404 outside.
     _page("cockpit:cockpit", "detail", lambda w: f"/cockpit/?area={GRID}"),
+    # The live feed (server-sent events) of one area: 404 outside. Which cases a user of
+    # the area receives (department users: their departments' only): cockpit/tests/test_live.py.
+    _page("cockpit:live", "detail", lambda w: f"/cockpit/live/?area={GRID}"),
     # -- events --------------------------------------------------------------------
     Case(
         "event-list",
@@ -668,6 +671,9 @@ CASES: list[Case] = [
         insider="city_leader",
         label="parent",
     ),
+    # The live feed's latest items of one area: 404 outside (the items themselves are
+    # re-checked against the case lists' rule: cockpit/tests/test_live.py).
+    Case("cockpit-live", "detail", path=lambda w: f"/api/v1/cockpit/live/?area={GRID}"),
     _page(
         "events:inbox",
         "count",
@@ -1483,7 +1489,7 @@ CASES: list[Case] = [
         "collection:imports",
         "list",
         lambda w: "/collection/imports/",
-        insider="worker",
+        insider="village",  # the page is not a grid worker's (collection.actions.may_import)
         markers=lambda w: [M_IMPORT],
     ),
     _page(
