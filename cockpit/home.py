@@ -94,12 +94,16 @@ def home(request):
         context["transfers_to_decide"] = _transfers_to_decide(user)
     if roles & LEADERS:
         context["summary"] = _leader(user)
-    if Role.ADMIN in roles:
+    if roles & {Role.ADMIN, Role.SECURITY_ADMIN}:
+        # 三员分立: accounts (and their authenticators) are the security administrator's.
         context["admin_links"] = [
             (label, url)
             for label, url in (
-                (_("管理后台"), _url("manage:index", "/manage/")),
-                (_("重置动态口令"), _url("two-factor-reset")),
+                (_("管理后台"), _url("manage:home", "/manage/")),
+                (
+                    _("重置动态口令"),
+                    _url("two-factor-reset") if Role.SECURITY_ADMIN in roles else None,
+                ),
                 (_("接口文档"), _url("swagger-ui") if may_read_api_docs(user) else None),
             )
             if url

@@ -31,3 +31,8 @@ class CollectionConfig(AppConfig):
         from . import figures
 
         figures.register()  # base data's rollup facts and named figures
+
+        from . import audit_labels, manage_pages
+
+        audit_labels.register()  # words for the audit trail
+        manage_pages.register()  # sections of 管理后台 (/manage/)

@@ -23,3 +23,8 @@ class EventsConfig(AppConfig):
         from . import figures
 
         figures.register()  # the events' rollup facts and named figures
+
+        from . import audit_labels, manage_pages
+
+        audit_labels.register()  # words for the audit trail
+        manage_pages.register()  # sections of 管理后台 (/manage/)

@@ -90,9 +90,52 @@ def menu_for(user):
     return items
 
 
+def _manage_rule(user) -> bool:
+    return any(jurisdiction_paths(user, a) for a in (Action.CONFIGURE, Action.GRANT))
+
+
+# 管理后台 (/manage/): (position, url name, label, description, action needed)
+_MANAGE: list[tuple[int, str, str, str, str]] = []
+
+
+def manage_section_register(url_name: str, label, description, action: str, *, position: int):
+    """Add a section to the administrators' home (/manage/): each app registers the pages
+    that configure what it owns, with the action they need (CONFIGURE for the system
+    administrator, GRANT for the security administrator)."""
+    if any(name == url_name for _p, name, _l, _d, _a in _MANAGE):
+        return
+    _MANAGE.append((position, url_name, label, description, action))
+    _MANAGE.sort(key=lambda entry: entry[0])
+
+
+def manage_sections_for(user):
+    if not user.is_authenticated:
+        return []
+    return [
+        {"url": reverse(name), "label": label, "description": description, "name": name}
+        for _position, name, label, description, action in _MANAGE
+        if jurisdiction_paths(user, action)
+    ]
+
+
 # The API documentation is for those who connect systems: administrators.
 may_read_api_docs = role_rule(Role.ADMIN)
 
 menu_register("audit-log", _("审计日志"), Action.AUDIT, position=90)
-menu_register("two-factor-reset", _("重置动态口令"), Action.CONFIGURE, position=100)
+menu_register("manage:home", _("管理后台"), position=95, rule=_manage_rule)
+menu_register("two-factor-reset", _("重置动态口令"), Action.GRANT, position=100)
 menu_register("swagger-ui", _("接口文档"), position=110, rule=may_read_api_docs)
+manage_section_register(
+    "manage:users",
+    _("用户与角色"),
+    _("查找账户,新建账户,分配和撤销角色,停用、启用,重置密码(安全管理员)。"),
+    Action.GRANT,
+    position=10,
+)
+manage_section_register(
+    "two-factor-reset",
+    _("重置动态口令"),
+    _("用户丢失手机时,清除其动态口令,下次登录重新绑定。"),
+    Action.GRANT,
+    position=15,
+)

@@ -21,6 +21,7 @@ ROLES = {
     Role.CITY_LEADER: "220100000000",
     Role.PROVINCE_LEADER: PROVINCE,
     Role.ADMIN: PROVINCE,
+    Role.SECURITY_ADMIN: COUNTY,
     Role.AUDITOR: COUNTY,
 }
 # url name → the roles that see it (the others must not).
@@ -41,6 +42,9 @@ EXPECTED = {
     "collection:transfers": {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.COUNTY_DISPATCHER},
     "swagger-ui": {Role.ADMIN},
     "audit-log": {Role.AUDITOR},
+    # 三员分立: configuration and accounts under 管理后台, the trail for the auditor only.
+    "manage:home": {Role.ADMIN, Role.SECURITY_ADMIN},
+    "two-factor-reset": {Role.SECURITY_ADMIN},
 }
 # Pages whose rule is enforced by the page itself: a role without the entry gets 403.
 ENFORCED = {

@@ -28,10 +28,13 @@ accepted by every API endpoint); for writes also the view-only roles inside the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+
+from governance.roles import Role
 
 from .world import (
     CITY,
@@ -286,6 +289,183 @@ def _record_api(
 
 def _page(name, kind, path, **kw) -> Case:
     return Case(name, kind, path=path, api=False, fmt="form", **kw)
+
+
+# 管理后台 (/manage/): the security administrator's account pages, the system
+# administrator's configuration pages.
+GRANT_OUT = ("kc_secadmin", "admin", "kc", "dispatcher", "dept", *VIEW_ONLY)
+PAGE_CONFIG_OUT = (*OUT_CASES, *VIEW_ONLY, "dispatcher", "kc_admin", "secadmin")
+
+
+def _user_page(suffix: str, method: str = "POST", body=None, kind: str = "write") -> Case:
+    return _page(
+        f"manage:{suffix[0]}",
+        kind,
+        lambda w: f"/manage/users/{w.dispatcher.pk}/{suffix[1]}",
+        method=method,
+        insider="secadmin",
+        body=body,
+        outsiders=GRANT_OUT,
+    )
+
+
+def _dispatcher_role(w: World) -> int:
+    # Read once and kept: the path is named again after the insider's revoke.
+    if "_sec_role_pk" not in w.dispatcher.__dict__:
+        w.dispatcher.__dict__["_sec_role_pk"] = w.dispatcher.role_assignments.get().pk
+    return w.dispatcher.__dict__["_sec_role_pk"]
+
+
+MANAGE_CASES: list[Case] = [
+    _page(
+        "manage:users",
+        "list",
+        lambda w: "/manage/users/?q=sec_",
+        insider="secadmin",
+        outsiders=GRANT_OUT,
+        markers=lambda w: [w.dispatcher.username],
+    ),
+    _page(
+        "manage:user-new",
+        "write",
+        lambda w: "/manage/users/new/",
+        method="POST",
+        insider="secadmin",
+        body=lambda w: {
+            "username": "sec_new_account",
+            "full_name": "新账户",
+            "role": Role.VILLAGE_STAFF,
+            "area": VILLAGE,
+        },
+        outsiders=GRANT_OUT,
+        refused=(400, 403, 404),
+    ),
+    _user_page(("user-detail", ""), method="GET", kind="detail"),
+    _user_page(("user-detail", ""), body=lambda w: {"full_name": "改名"}),
+    _user_page(
+        ("role-add", "roles/"), body=lambda w: {"role": Role.VILLAGE_STAFF, "area": VILLAGE}
+    ),
+    _page(
+        "manage:role-revoke",
+        "write",
+        lambda w: f"/manage/users/{w.dispatcher.pk}/roles/{_dispatcher_role(w)}/revoke/",
+        method="POST",
+        insider="secadmin",
+        outsiders=GRANT_OUT,
+    ),
+    _user_page(("user-lock", "lock/")),
+    _user_page(("user-password", "password/")),
+    # Unlocking an active account changes nothing but its audit row: the insider writes.
+    _user_page(("user-unlock", "unlock/")),
+    *[
+        _page(
+            name,
+            "write",
+            path,
+            method="POST",
+            insider="admin",
+            body=body,
+            outsiders=PAGE_CONFIG_OUT,
+            refused=(400, 403, 404),
+        )
+        for name, path, body in [
+            (
+                "manage-events:categories",
+                lambda w: "/manage/events/categories/new/",
+                lambda w: {
+                    "code": "9977",
+                    "name": "泄漏检查分类",
+                    "accept_level": "5",
+                    "accept_hours": "4",
+                    "handle_days": "5",
+                    "verify_days": "2",
+                    "active": "on",
+                },
+            ),
+            (
+                "manage-events:category-edit",
+                lambda w: "/manage/events/categories/0101/",
+                lambda w: {
+                    "name": "改名分类",
+                    "accept_level": "5",
+                    "accept_hours": "4",
+                    "handle_days": "6",
+                    "verify_days": "2",
+                    "active": "on",
+                },
+            ),
+            (
+                "manage-events:routing",
+                lambda w: "/manage/events/routing/",
+                lambda w: {
+                    "category": w.routing_rule.category_id,
+                    "area": VILLAGE,
+                    "department": w.department.pk,
+                },
+            ),
+            (
+                "manage-events:routing-delete",
+                lambda w: f"/manage/events/routing/{w.routing_rule.pk}/delete/",
+                None,
+            ),
+            (
+                "manage-calendar:calendar",
+                lambda w: "/manage/calendar/",
+                lambda w: {"set": "1", "date": "2027-03-03", "kind": "holiday", "name": "某节"},
+            ),
+            (
+                "manage-collection:schema-edit",
+                lambda w: "/manage/collection/schemas/organisations/",
+                lambda w: {"schema": json.dumps(EXTRA_SCHEMA)},
+            ),
+            (
+                "manage-collection:schema-delete",
+                lambda w: "/manage/collection/schemas/tag:petition/delete/",
+                None,
+            ),
+            (
+                "manage-integrations:departments",
+                lambda w: "/manage/integrations/departments/",
+                lambda w: {"code": "SEC-NG-NEW", "name": "新部门", "area": NANGUAN},
+            ),
+            (
+                "manage-integrations:token-issue",
+                lambda w: f"/manage/integrations/departments/{w.department.pk}/tokens/",
+                lambda w: {"name": "新令牌"},
+            ),
+            (
+                "manage-integrations:token-revoke",
+                lambda w: f"/manage/integrations/tokens/{w.department_token.pk}/revoke/",
+                None,
+            ),
+            (
+                "manage-integrations:webhook-create",
+                lambda w: f"/manage/integrations/departments/{w.department.pk}/webhooks/",
+                lambda w: {"url": "https://hooks.example.com/new", "event_types": "event.*"},
+            ),
+            (
+                "manage-integrations:webhook-deactivate",
+                lambda w: f"/manage/integrations/webhooks/{w.subscription.pk}/deactivate/",
+                None,
+            ),
+        ]
+    ],
+    _page(
+        "manage-events:category-new",
+        "detail",
+        lambda w: "/manage/events/categories/new/",
+        insider="admin",
+        outsiders=(*OUT_CASES, *VIEW_ONLY, "dispatcher", "secadmin"),
+    ),
+    _page(
+        "manage-integrations:department",
+        "detail",
+        lambda w: f"/manage/integrations/departments/{w.department.pk}/",
+        insider="admin",
+        outsiders=(*OUT_CASES, *VIEW_ONLY, "dispatcher", "kc_admin", "secadmin"),
+        markers=lambda w: [M_SUB],
+    ),
+]
 
 
 CASES: list[Case] = [
@@ -1040,17 +1220,27 @@ CASES: list[Case] = [
         outsiders=(*OUT_CASES, "dispatcher", *VIEW_ONLY),
         refused=(200, 403, 404),
     ),
-    # An administrator resets the authenticator of a user in their jurisdiction only.
+    # A security administrator resets the authenticator of a user in their jurisdiction
+    # only; the system administrator does not manage accounts (三员分立).
     _page(
         "two-factor-reset",
         "write",
         lambda w: "/accounts/2fa/reset/",
         method="POST",
-        insider="admin",
+        insider="secadmin",
         body=lambda w: {"username": w.auditor.username},
-        outsiders=("kc_admin", "kc", "dispatcher", "dept", *VIEW_ONLY),
+        outsiders=("kc_secadmin", "admin", "kc", "dispatcher", "dept", *VIEW_ONLY),
         refused=(400, 403, 404),
     ),
+    _page(
+        "audit-log-export",
+        "list",
+        lambda w: "/audit/export/",
+        insider="ng_auditor",
+        outsiders=("kc_auditor", "kc", "grid2", "dept", "admin", "secadmin"),
+        markers=lambda w: [M_HOUSE],
+    ),
+    *MANAGE_CASES,
     _page(
         "audit-log",
         "list",
@@ -1359,7 +1549,11 @@ NO_DATA: dict[str, str] = {
     "logout": "ends the caller's own session",
     "set_language": "sets the caller's language",
     "collection:map": "the map's frame: its points come from collection-points (probed above)",
-    "admin:": "Django's admin: only is_staff accounts, and no role of GridGov is staff",
+    "django-admin-moved": "redirects to /manage/ (Django's admin is closed, docs/security.md)",
+    "manage:home": "the sections of 管理后台 the caller's roles open; no records",
+    "manage-calendar:calendar": "the national calendar, the same for everyone (POST above)",
+    "manage-collection:schemas": "the province-wide schemas (their writes are probed above)",
+    "manage-collection:field-policy": "the field policy declared in code: no records",
     "schema": "the OpenAPI document: the shape of the API, no records",
     "swagger-ui": "the page that renders the OpenAPI document",
     "public-report": "the citizens' report form: anonymous by design (web stream: item 11)",

@@ -105,6 +105,7 @@ class World:
     moved: object = None  # a person moved from the grid to grid2 (a feed removal)
     transfer: object = None  # 宽城区 asks for the 南关区 person (迁入申请), pending
     export_token: str = ""
+    department_token: object = None  # the uninvolved department's API token
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
 
     def __getattr__(self, name):  # world.kc → the user named kc
@@ -162,12 +163,15 @@ def build() -> World:
     U["handler"] = _user("sec_handler", Role.DEPARTMENT_HANDLER, NANGUAN, w.department)
     U["ng_auditor"] = _user("sec_ng_auditor", Role.AUDITOR, NANGUAN)
     U["admin"] = _user("sec_admin", Role.ADMIN, PROVINCE)
+    # 三员分立: accounts and roles are the security administrator's.
+    U["secadmin"] = _user("sec_secadmin", Role.SECURITY_ADMIN, NANGUAN)
     # Outsiders.
     U["kc"] = _user("sec_kc", Role.COUNTY_DISPATCHER, KUANCHENG)
     U["kc_auditor"] = _user("sec_kc_auditor", Role.AUDITOR, KUANCHENG)
     U["grid2"] = _user("sec_grid2", Role.GRID_WORKER, w.grid2.code)
     U["dept"] = _user("sec_dept", Role.DEPARTMENT_HANDLER, NANGUAN, w.other_department)
     U["kc_admin"] = _user("sec_kc_admin", Role.ADMIN, KUANCHENG)
+    U["kc_secadmin"] = _user("sec_kc_secadmin", Role.SECURITY_ADMIN, KUANCHENG)
     # View-only roles, inside the area.
     U["province_leader"] = _user("sec_prov_leader", Role.PROVINCE_LEADER, PROVINCE)
     U["city_leader"] = _user("sec_city_leader", Role.CITY_LEADER, CITY)
@@ -340,7 +344,7 @@ def build() -> World:
     w.export_token = _export_token(dispatcher)
     from integrations.services.access import department_token_issue
 
-    _token, w.department_key = department_token_issue(
+    w.department_token, w.department_key = department_token_issue(
         actor=U["admin"], department=w.other_department, name="市场监管系统"
     )
     from collection.transfers import PersonTransferRequested
