@@ -8,4 +8,5 @@ from . import views
 app_name = "cockpit"
 urlpatterns = [
     path("", views.cockpit, name="cockpit"),
+    path("panels/ranking/", views.ranking_panel, name="ranking"),
 ]

@@ -145,7 +145,9 @@ def test_breakdowns_hand_computed(client, world):
     labels = {r["key"]: r["label"] for r in status["rows"]}
     assert labels["archived"] == "已归档"
     category = _ok(client, world["ng"], "breakdown/?by=category")["rows"]
-    names = dict(EventCategory.objects.filter(code__in=["0101", "0601"]).values_list("code", "name"))
+    names = dict(
+        EventCategory.objects.filter(code__in=["0101", "0601"]).values_list("code", "name")
+    )
     assert [(r["label"], r["n"]) for r in category] == [(names["0101"], 3), (names["0601"], 2)]
     source = _ok(client, world["ng"], "breakdown/?by=source")["rows"]
     assert source == [{"key": "grid_worker", "label": "网格员上报", "n": 5}]
@@ -282,11 +284,11 @@ def test_each_panel_reads_the_rollups_once_and_no_raw_table(
 ):
     client.force_login(world["city"])
     client.get(API + "summary/")  # warm the session
-    # 12: the session, user, second factor, roles, shares (9 of any request), the area,
-    # the rollups, the names
+    # 13: the session, user, second factor, roles, shares (9 of any request), the area,
+    # the rollups, the names (of units and of departments)
     for panel in [*PANELS, "summary/?"]:
         url = API + panel + ("&" if not panel.endswith("?") else "") + f"area={CITY}"
-        with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as captured:
+        with django_assert_max_num_queries(13), CaptureQueriesContext(connection) as captured:
             r = client.get(url)
         assert r.status_code == 200, panel
         sql = [q["sql"] for q in captured.captured_queries]
@@ -335,6 +337,8 @@ def test_department_user_reads_its_own_cases_only(client, world):
     # A department handler who also holds a unit's role reads the whole area.
     from governance.services import role_assign
 
-    role_assign(actor=None, user=scj, role=Role.COUNTY_DISPATCHER, area=Area.objects.get(code=NANGUAN))
+    role_assign(
+        actor=None, user=scj, role=Role.COUNTY_DISPATCHER, area=Area.objects.get(code=NANGUAN)
+    )
     scj.refresh_from_db()
     assert _ok(client, scj, "summary/")["events_total"] == 5

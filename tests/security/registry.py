@@ -309,6 +309,15 @@ CASES: list[Case] = [
     _page("grids:area-detail", "detail", lambda w: f"/grids/areas/{GRID}/"),
     # The cockpit's frame for one area (its figures come from the summary API): 404 outside.
     _page("cockpit:cockpit", "detail", lambda w: f"/cockpit/?area={GRID}"),
+    # The ranking table as an htmx partial, read like GET /api/v1/cockpit/ranking/.
+    _page(
+        "cockpit:ranking",
+        "count",
+        lambda w: f"/cockpit/panels/ranking/?area={NANGUAN}&of=children",
+        grow=_grow_event,
+        outsiders=OUT_CASES,
+        label="count",
+    ),
     # -- events --------------------------------------------------------------------
     Case(
         "event-list",
@@ -487,6 +496,43 @@ CASES: list[Case] = [
         grow=_grow_event,
         insider="city_leader",
         label="parent",
+    ),
+    # The panels: each one a count of the area's cases (a new case moves it) or, where a
+    # new case changes nothing (no rating, not overdue), an area's figures: 404 outside.
+    # A department never involved in the case reads its own cases only (docs/cockpit.md).
+    *(
+        Case(
+            name,
+            "count",
+            path=lambda w, url=url: f"/api/v1/cockpit/{url}area={NANGUAN}",
+            grow=_grow_event,
+            outsiders=OUT_CASES,
+            label="count",
+        )
+        for name, url in (
+            ("cockpit-trend", "trend/?days=7&"),
+            ("cockpit-breakdown", "breakdown/?by=category&"),
+            ("cockpit-timeliness", "timeliness/?"),
+            ("cockpit-ranking", "ranking/?of=children&by=closure_rate&"),
+        )
+    ),
+    Case(
+        "cockpit-ranking",
+        "count",
+        path=lambda w: f"/api/v1/cockpit/ranking/?area={CITY}&of=children",
+        grow=_grow_event,
+        insider="city_leader",
+        label="parent",
+    ),
+    Case(
+        "cockpit-satisfaction",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/satisfaction/?area={NANGUAN}",
+    ),
+    Case(
+        "cockpit-overdue-units",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/overdue-units/?area={NANGUAN}",
     ),
     _page(
         "events:inbox",
