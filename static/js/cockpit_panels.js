@@ -115,8 +115,8 @@
                       data: t.series.map(function (p) { return p.day.slice(5); }) };
         opt.yAxis = { type: "value", minInterval: 1 };
         opt.series = [
-          { type: "line", name: reported, smooth: true, data: t.series.map(function (p) { return p.reported; }) },
-          { type: "line", name: closed, smooth: true, data: t.series.map(function (p) { return p.closed; }) },
+          { type: "line", name: reported, data: t.series.map(function (p) { return p.reported; }) },
+          { type: "line", name: closed, data: t.series.map(function (p) { return p.closed; }) },
         ];
         c.setOption(opt, true);
       }
