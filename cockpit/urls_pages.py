@@ -9,4 +9,5 @@ app_name = "cockpit"
 urlpatterns = [
     path("", views.cockpit, name="cockpit"),
     path("live/", live_views.live_stream, name="live"),
+    path("panels/ranking/", views.ranking_panel, name="ranking"),
 ]

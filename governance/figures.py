@@ -218,6 +218,55 @@ def cells_read(path: str, *, level: int, today: date) -> tuple[Cells, dict[str, 
     return whole, dict(children)
 
 
+def figures_read(
+    path: str, figures: Iterable[str], *, since: date | None = None, until: date | None = None
+) -> Cells:
+    """One query: the cells of `figures` (every key) in the subtree at `path`, summed over
+    the days `since`..`until` (inclusive; open ends: all days). `Cells.today` stays empty."""
+    cells = Cells()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT figure, key, sum(n) FROM {TABLE}
+                WHERE area_path LIKE %(prefix)s AND figure = ANY(%(figures)s)
+                  AND (%(since)s::date IS NULL OR day >= %(since)s::date)
+                  AND (%(until)s::date IS NULL OR day <= %(until)s::date)
+                GROUP BY 1, 2""",
+            {
+                "prefix": _like_prefix(path),
+                "figures": list(figures),
+                "since": since,
+                "until": until,
+            },
+        )
+        for figure, key, n in cur.fetchall():
+            cells.total[(figure, key)] += n
+    return cells
+
+
+def series_read(
+    path: str, figures: Iterable[str], *, since: date, until: date
+) -> dict[date, Cells]:
+    """One query: the cells of `figures` in the subtree at `path`, day by day from `since`
+    to `until` (inclusive). A day without a cell is absent (read it as zero)."""
+    days: dict[date, Cells] = defaultdict(Cells)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT day, figure, key, sum(n) FROM {TABLE}
+                WHERE area_path LIKE %(prefix)s AND figure = ANY(%(figures)s)
+                  AND day BETWEEN %(since)s AND %(until)s
+                GROUP BY 1, 2, 3""",
+            {
+                "prefix": _like_prefix(path),
+                "figures": list(figures),
+                "since": since,
+                "until": until,
+            },
+        )
+        for day, figure, key, n in cur.fetchall():
+            days[day].total[(figure, key)] += n
+    return dict(days)
+
+
 def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 

@@ -1,12 +1,29 @@
 from django.urls import path
 
-from .views import LiveViewSet, SummaryViewSet
+from .views import LiveViewSet, PanelViewSet, SummaryViewSet
 
 urlpatterns = [
+    path("cockpit/summary/", SummaryViewSet.as_view({"get": "summary"}), name="cockpit-summary"),
+    # one endpoint per panel (docs/cockpit.md)
+    path("cockpit/trend/", PanelViewSet.as_view({"get": "trend"}), name="cockpit-trend"),
     path(
-        "cockpit/summary/",
-        SummaryViewSet.as_view({"get": "summary"}),
-        name="cockpit-summary",
+        "cockpit/breakdown/", PanelViewSet.as_view({"get": "breakdown"}), name="cockpit-breakdown"
+    ),
+    path(
+        "cockpit/timeliness/",
+        PanelViewSet.as_view({"get": "timeliness"}),
+        name="cockpit-timeliness",
+    ),
+    path(
+        "cockpit/satisfaction/",
+        PanelViewSet.as_view({"get": "satisfaction"}),
+        name="cockpit-satisfaction",
+    ),
+    path("cockpit/ranking/", PanelViewSet.as_view({"get": "ranking"}), name="cockpit-ranking"),
+    path(
+        "cockpit/overdue-units/",
+        PanelViewSet.as_view({"get": "overdue_units"}),
+        name="cockpit-overdue-units",
     ),
     path(
         "cockpit/live/",

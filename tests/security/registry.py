@@ -492,6 +492,15 @@ CASES: list[Case] = [
     # The live feed (server-sent events) of one area: 404 outside. Which cases a user of
     # the area receives (department users: their departments' only): cockpit/tests/test_live.py.
     _page("cockpit:live", "detail", lambda w: f"/cockpit/live/?area={GRID}"),
+    # The ranking table as an htmx partial, read like GET /api/v1/cockpit/ranking/.
+    _page(
+        "cockpit:ranking",
+        "count",
+        lambda w: f"/cockpit/panels/ranking/?area={NANGUAN}&of=children",
+        grow=_grow_event,
+        outsiders=OUT_CASES,
+        label="count",
+    ),
     # -- events --------------------------------------------------------------------
     Case(
         "event-list",
@@ -674,6 +683,43 @@ CASES: list[Case] = [
     # The live feed's latest items of one area: 404 outside (the items themselves are
     # re-checked against the case lists' rule: cockpit/tests/test_live.py).
     Case("cockpit-live", "detail", path=lambda w: f"/api/v1/cockpit/live/?area={GRID}"),
+    # The panels: each one a count of the area's cases (a new case moves it) or, where a
+    # new case changes nothing (no rating, not overdue), an area's figures: 404 outside.
+    # A department never involved in the case reads its own cases only (docs/cockpit.md).
+    *(
+        Case(
+            name,
+            "count",
+            path=lambda w, url=url: f"/api/v1/cockpit/{url}area={NANGUAN}",
+            grow=_grow_event,
+            outsiders=OUT_CASES,
+            label="count",
+        )
+        for name, url in (
+            ("cockpit-trend", "trend/?days=7&"),
+            ("cockpit-breakdown", "breakdown/?by=category&"),
+            ("cockpit-timeliness", "timeliness/?"),
+            ("cockpit-ranking", "ranking/?of=children&by=closure_rate&"),
+        )
+    ),
+    Case(
+        "cockpit-ranking",
+        "count",
+        path=lambda w: f"/api/v1/cockpit/ranking/?area={CITY}&of=children",
+        grow=_grow_event,
+        insider="city_leader",
+        label="parent",
+    ),
+    Case(
+        "cockpit-satisfaction",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/satisfaction/?area={NANGUAN}",
+    ),
+    Case(
+        "cockpit-overdue-units",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/overdue-units/?area={NANGUAN}",
+    ),
     _page(
         "events:inbox",
         "count",
