@@ -95,6 +95,11 @@ def figures_apply_where(source: str, where: str, params: dict, sign: int) -> Non
 # -- reconciliation -----------------------------------------------------------------------
 
 
+# The re-derivation groups every raw row of the province (millions of cells): with the
+# default 4 MB of work_mem the hash spills gigabytes to disk. Only for that transaction.
+_BIG_GROUP_BY = "SET LOCAL work_mem = '256MB'"
+
+
 def _expected_sql() -> str:
     union = " UNION ALL ".join(f"({_facts(name, 'TRUE')})" for name in SOURCES)
     return f"""SELECT day, area_path, figure, key, count(*) AS n FROM ({union}) AS facts
@@ -104,9 +109,12 @@ def _expected_sql() -> str:
 def figures_differences() -> list[tuple]:
     """(day, area_path, figure, key, rollup n, raw n) wherever the rollups disagree with a
     GROUP BY over the raw tables (a missing cell counts 0)."""
+    from django.db import transaction
+
     if not SOURCES:
         return []
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(_BIG_GROUP_BY)
         cur.execute(
             f"""
             WITH expected AS ({_expected_sql()})
@@ -172,6 +180,7 @@ def figures_rebuild() -> int:
         return 0
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute(_BIG_GROUP_BY)
         cur.execute(f"DELETE FROM {TABLE}")
         cur.execute(
             f"INSERT INTO {TABLE} (day, area_path, figure, key, n) "

@@ -33,6 +33,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("collection/", include("collection.urls")),
     path("cockpit/", include("cockpit.urls_pages")),
+    path("analysis/", include("cockpit.urls_analysis")),
     path("open311/v2/", include("events.open311_urls")),
     path("public/", include("events.public_urls")),
     path("api/v1/", include("grids.api.urls")),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .analysis import AnalysisViewSet
 from .views import LiveViewSet, PanelViewSet, SummaryViewSet
 
 urlpatterns = [
@@ -29,5 +30,20 @@ urlpatterns = [
         "cockpit/live/",
         LiveViewSet.as_view({"get": "recent"}),
         name="cockpit-live",
+    ),
+    path(
+        "analysis/events/",
+        AnalysisViewSet.as_view({"get": "events"}),
+        name="analysis-events",
+    ),
+    path(
+        "analysis/workload/",
+        AnalysisViewSet.as_view({"get": "workload"}),
+        name="analysis-workload",
+    ),
+    path(
+        "analysis/compare/",
+        AnalysisViewSet.as_view({"get": "compare"}),
+        name="analysis-compare",
     ),
 ]

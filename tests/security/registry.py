@@ -145,6 +145,24 @@ def _grow_event(w: World) -> None:
     )
 
 
+def _grow_closed(w: World) -> None:
+    """One more case closed in the grid (today): a unit's and a handler's workload."""
+    from events.models import EventCategory
+    from events.services import event_report, event_transition
+
+    village = w.users["village"]
+    e = event_report(
+        actor=w.worker,
+        title=f"{M_EVENT}-办结",
+        category=EventCategory.objects.get(code="0101"),
+        grid=w.grid,
+        description="又一件",
+    )
+    for action in ("accept", "handle"):
+        e = event_transition(actor=village, event=e, action=action)
+    event_transition(actor=village, event=e, action="close", note="已处理完毕")
+
+
 def _grow_verification(w: World) -> None:
     from collection.verification import verification_tasks_create
 
@@ -719,6 +737,57 @@ CASES: list[Case] = [
         "cockpit-overdue-units",
         "detail",
         path=lambda w: f"/api/v1/cockpit/overdue-units/?area={NANGUAN}",
+    ),
+    # -- 多维研判: the pivot from the rollups (child × period) and from the raw cases (two
+    # attributes; a department always), workload, comparison, the page and its export.
+    Case(
+        "analysis-events",
+        "count",
+        path=lambda w: f"/api/v1/analysis/events/?area={NANGUAN}&rows=child&cols=month",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="rollup",
+    ),
+    Case(
+        "analysis-events",
+        "count",
+        path=lambda w: f"/api/v1/analysis/events/?area={NANGUAN}&rows=category&cols=source",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="raw",
+    ),
+    Case(
+        "analysis-events",
+        "count",
+        path=lambda w: f"/api/v1/analysis/events/?area={CITY}&rows=child",
+        grow=_grow_event,
+        insider="city_leader",
+        label="parent",
+    ),
+    Case(
+        "analysis-workload",
+        "count",
+        path=lambda w: f"/api/v1/analysis/workload/?area={NANGUAN}&by=person",
+        outsiders=OUT_CASES,
+        grow=_grow_closed,
+        label="count",
+    ),
+    Case(
+        "analysis-compare",
+        "count",
+        path=lambda w: f"/api/v1/analysis/compare/?area={NANGUAN}&period=year",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="count",
+    ),
+    _page("analysis:analysis", "detail", lambda w: f"/analysis/?area={GRID}"),
+    _page(
+        "analysis:export",
+        "count",
+        lambda w: f"/analysis/export.xlsx?area={NANGUAN}&rows=child",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="count",
     ),
     _page(
         "events:inbox",
