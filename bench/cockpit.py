@@ -46,6 +46,7 @@ import json
 import secrets
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from common import (
@@ -175,12 +176,21 @@ def drop_data(pg) -> None:
 # ----------------------------------------------------------------------------- part 1
 
 # The rollup reference of each panel: a hand-written GROUP BY over the rollups for the
-# area (%(prefix)s) split by child (%(child)s = level + 1), the same numbers the panel
-# shows. The raw reference: the naive GROUP BY over the raw tables.
-ROLLUP_SUMMARY = """
-SELECT split_part(area_path, '/', %(child)s), figure, key, sum(n),
-       sum(n) FILTER (WHERE day = %(today)s)
-FROM governance_figurecount WHERE area_path LIKE %(prefix)s GROUP BY 1, 2, 3"""
+# area (%(path)s; its children by parent_path) giving the numbers the panel shows; the
+# raw reference: the naive GROUP BY over the raw tables (%(prefix)s = the subtree).
+ALL = "DATE '0001-01-01'"
+SUMMARY_CELLS = (
+    "'events.status', 'events.overdue', 'events.near_due', 'events.closed', "
+    "'events.closed_late', 'events.rating', 'people.kind', 'people.group', 'houses.use', "
+    "'organisations.kind', 'places.kind'"
+)
+ROLLUP_SUMMARY = f"""
+SELECT CASE WHEN area_path = %(path)s THEN '' ELSE split_part(area_path, '/', %(child)s) END,
+    figure, key, sum(n) FILTER (WHERE day = {ALL}), sum(n) FILTER (WHERE day = %(today)s)
+FROM governance_figurecount
+WHERE (area_path = %(path)s OR parent_path = %(path)s) AND day IN ({ALL}, %(today)s)
+  AND figure IN ({SUMMARY_CELLS})
+GROUP BY 1, 2, 3"""
 
 RAW_SUMMARY = """
 SELECT split_part(area_path, '/', %(child)s) AS child, 'event' AS what, status AS key,
@@ -200,9 +210,110 @@ UNION ALL
 SELECT split_part(area_path, '/', %(child)s), 'place', kind, count(*), 0, 0
 FROM collection_place WHERE area_path LIKE %(prefix)s GROUP BY 1, 3"""
 
+OPEN = "('reported', 'accepted', 'dispatched', 'handling', 'closed')"
+DONE = "('closed', 'verified', 'archived')"
+LOCAL_DAY = "(reported_at AT TIME ZONE 'Asia/Shanghai')::date"
+
+
+def _own(figures: str, days: str = f"day = {ALL}", group: str = "figure, key") -> str:
+    return (
+        f"SELECT {group}, sum(n) FROM governance_figurecount WHERE area_path = %(path)s "
+        f"AND figure IN ({figures}) AND {days} GROUP BY {group}"
+    )
+
+
 # name -> (API path with {code}, rollup SQL, raw SQL)
 PANELS: dict[str, tuple[str, str, str]] = {
     "summary": ("/api/v1/cockpit/summary/?area={code}", ROLLUP_SUMMARY, RAW_SUMMARY),
+    "trend 30 d": (
+        "/api/v1/cockpit/trend/?area={code}&days=30",
+        _own(
+            "'events.status', 'events.closed'",
+            "day BETWEEN %(d30)s AND %(today)s",
+            "day, figure, key",
+        ),
+        f"""SELECT {LOCAL_DAY}, 'reported', count(*) FROM events_event
+        WHERE area_path LIKE %(prefix)s AND reported_at >= %(t30)s AND status <> 'merged'
+        GROUP BY 1
+        UNION ALL SELECT (closed_at AT TIME ZONE 'Asia/Shanghai')::date, 'closed', count(*)
+        FROM events_event WHERE area_path LIKE %(prefix)s AND closed_at >= %(t30)s
+          AND status IN {DONE} GROUP BY 1""",
+    ),
+    "breakdown category": (
+        "/api/v1/cockpit/breakdown/?area={code}&by=category",
+        _own("'events.category'"),
+        "SELECT category_id, count(*) FROM events_event WHERE area_path LIKE %(prefix)s"
+        " AND status <> 'merged' GROUP BY 1",
+    ),
+    "timeliness": (
+        "/api/v1/cockpit/timeliness/?area={code}",
+        _own(
+            "'events.status', 'events.overdue', 'events.near_due', 'events.closed', "
+            "'events.closed_late', 'events.close_time'"
+        ),
+        """SELECT status, due_state, closed_at > deadline,
+            CASE WHEN closed_at - reported_at <= interval '1 day' THEN '1d'
+                 WHEN closed_at - reported_at <= interval '3 days' THEN '3d'
+                 WHEN closed_at - reported_at <= interval '7 days' THEN '7d'
+                 WHEN closed_at - reported_at <= interval '15 days' THEN '15d' ELSE 'more' END,
+            count(*)
+        FROM events_event WHERE area_path LIKE %(prefix)s GROUP BY 1, 2, 3, 4""",
+    ),
+    "satisfaction": (
+        "/api/v1/cockpit/satisfaction/?area={code}",
+        _own("'events.rating'"),
+        "SELECT rating, count(*) FROM events_event WHERE area_path LIKE %(prefix)s"
+        " AND rating IS NOT NULL AND closed_at IS NOT NULL GROUP BY 1",
+    ),
+    "ranking children": (
+        "/api/v1/cockpit/ranking/?area={code}&of=children&by=on_time_rate",
+        f"""SELECT area_path, figure, key, sum(n) FROM governance_figurecount
+        WHERE parent_path = %(path)s AND day = {ALL} AND figure IN
+            ('events.status', 'events.overdue', 'events.closed', 'events.closed_late')
+        GROUP BY 1, 2, 3""",
+        f"""SELECT split_part(area_path, '/', %(child)s), status,
+            count(*) FILTER (WHERE due_state = 'overdue' AND status IN {OPEN}),
+            count(*) FILTER (WHERE closed_at > deadline AND status IN {DONE})
+        FROM events_event WHERE area_path LIKE %(prefix)s GROUP BY 1, 2""",
+    ),
+    "overdue units": (
+        "/api/v1/cockpit/overdue-units/?area={code}",
+        _own("'events.overdue', 'events.overdue_unit'"),
+        f"""SELECT current_area_id, current_department_id, count(*) FROM events_event
+        WHERE area_path LIKE %(prefix)s AND due_state = 'overdue' AND status IN {OPEN}
+        GROUP BY 1, 2""",
+    ),
+    "analysis child × status, 1 year": (
+        "/api/v1/analysis/events/?area={code}&rows=child&cols=status&from={y1}&to={today}",
+        """SELECT split_part(area_path, '/', %(child)s), key, sum(n)
+        FROM governance_figurecount WHERE parent_path = %(path)s AND figure = 'events.status'
+          AND day BETWEEN %(y1)s AND %(today)s GROUP BY 1, 2""",
+        """SELECT split_part(area_path, '/', %(child)s), status, count(*) FROM events_event
+        WHERE area_path LIKE %(prefix)s AND reported_at >= %(ty1)s AND status <> 'merged'
+        GROUP BY 1, 2""",
+    ),
+    "analysis month × category, 1 year": (
+        "/api/v1/analysis/events/?area={code}&rows=month&cols=category&from={y1}&to={today}",
+        _own(
+            "'events.category'",
+            "day BETWEEN %(y1)s AND %(today)s",
+            "to_char(day, 'YYYY-MM'), key",
+        ),
+        f"""SELECT to_char({LOCAL_DAY}, 'YYYY-MM'), category_id, count(*) FROM events_event
+        WHERE area_path LIKE %(prefix)s AND reported_at >= %(ty1)s AND status <> 'merged'
+        GROUP BY 1, 2""",
+    ),
+    # Two case attributes are not in the one-dimensional rollups: the API reads the raw
+    # cases (scoped); both references are that same GROUP BY.
+    "analysis category × source, 1 year (raw path)": (
+        "/api/v1/analysis/events/?area={code}&rows=category&cols=source&from={y1}&to={today}",
+        """SELECT category_id, source, count(*) FROM events_event
+        WHERE area_path LIKE %(prefix)s AND reported_at >= %(ty1)s AND status <> 'merged'
+        GROUP BY 1, 2""",
+        """SELECT category_id, source, count(*) FROM events_event
+        WHERE area_path LIKE %(prefix)s AND reported_at >= %(ty1)s AND status <> 'merged'
+        GROUP BY 1, 2""",
+    ),
 }
 
 
@@ -294,12 +405,17 @@ def measure_reads(args, pg, province, out) -> None:
     for level_name, area in areas_to_measure(pg, province):
         params = {
             "child": area.level + 1,
+            "path": area.path,
             "prefix": area.path + "%",
             "today": today,
             "midnight": midnight,
+            "d30": today - timedelta(days=29),
+            "t30": midnight - timedelta(days=29),
+            "y1": today - timedelta(days=364),
+            "ty1": midnight - timedelta(days=364),
         }
         for panel, (path, rollup_sql, raw_sql) in PANELS.items():
-            url = path.format(code=area.code)
+            url = path.format(code=area.code, y1=params["y1"], today=today)
 
             def api(url=url):
                 r = client.get(url)

@@ -18,7 +18,14 @@ from governance.figures import Cells, cells_read, figures_read, series_read
 from governance.models import Department
 from grids.models import Area
 
-from .selectors import Audience, area_head, audience_value, cockpit_area, cockpit_audience
+from .selectors import (
+    Audience,
+    area_head,
+    audience_inputs,
+    audience_value,
+    cockpit_area,
+    cockpit_audience,
+)
 
 TREND_DAYS = (7, 30)
 WINDOWS = (1, 7, 30)  # today, the last 7 and the last 30 days (today included)
@@ -32,6 +39,14 @@ RANKINGS = {
     "overdue_rate": ("events.overdue_rate", "events.open", False),
 }
 RANKED_OF = ("children", "departments")
+# The named figures of a ranked row (_ranked).
+RANKED_FIGURES = [
+    "events.total",
+    "events.open",
+    "events.overdue",
+    "events.closed",
+    *(name for name, _base, _higher in RANKINGS.values()),
+]
 # The figures a department's row is computed from (events/figures.py, key: department).
 DEPARTMENT_FIGURES = [
     "events.department",
@@ -279,7 +294,12 @@ def cockpit_ranking(*, user, code: str | None, of: str | None, by: str | None) -
     )
     area, audience, head = _frame(user, code)
     if of == "children":
-        _whole, by_child = cells_read(area.path, level=area.level, today=timezone.localdate())
+        _whole, by_child = cells_read(
+            area.path,
+            level=area.level,
+            today=timezone.localdate(),
+            figures=audience_inputs(RANKED_FIGURES, audience),
+        )
         rows = [
             {"code": c.code, "name": c.name, **_ranked(by_child.get(c.code) or Cells(), audience)}
             for c in Area.objects.filter(parent=area).only("code", "name").order_by("code")

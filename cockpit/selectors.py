@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.errors import NotFound
-from governance.figures import Cells, cells_read, figure_value
+from governance.figures import CellRecorder, Cells, cells_read, figure_value
 from governance.roles import Action, Role, roles_granting
 from governance.scoping import user_role_rows
 from grids.models import Area
@@ -109,6 +109,14 @@ def audience_value(name: str, cells: Cells, audience: Audience):
     return formula(cells, audience.departments) if formula else None
 
 
+def audience_inputs(names, audience: Audience) -> list[str]:
+    """The cell figures that `names`, as `audience` reads them, need: what to fetch."""
+    recorder = CellRecorder()
+    for name in names:
+        audience_value(name, recorder, audience)
+    return sorted(recorder.read)
+
+
 def cockpit_area(*, user, code: str | None) -> Area:
     """The area asked for (default: the top of the user's jurisdiction). Only areas of the
     jurisdiction: an ancestor's total would hold a neighbour's counts."""
@@ -135,7 +143,12 @@ def cockpit_summary(*, user, code: str | None) -> dict:
     area = cockpit_area(user=user, code=code)
     audience = cockpit_audience(user=user, area=area)
     now = timezone.now()
-    whole, by_child = cells_read(area.path, level=area.level, today=timezone.localdate(now))
+    whole, by_child = cells_read(
+        area.path,
+        level=area.level,
+        today=timezone.localdate(now),
+        figures=audience_inputs(SUMMARY_FIGURES.values(), audience),
+    )
     children = []
     for child in Area.objects.filter(parent=area).only("code", "name").order_by("code"):
         cells = by_child.get(child.code)

@@ -1,7 +1,12 @@
 """The figures layer: rollups of counts and the one registry of named figures.
 
-Rollups (`governance.FigureCount`) hold counts per day × grid (area path) × figure × key,
-e.g. (2026-11-30, "22/2201/…/<grid>/", "events.status", "handling") = 3. A *source*
+Rollups (`governance.FigureCount`) hold counts per day × area × figure × key, e.g.
+(2026-11-30, "22/2201/…/<grid>/", "events.status", "handling") = 3, at EVERY level: a fact
+of a grid counts in the grid's cell and in the cells of its village, township, county, city
+and province, each once for its day and once under `ALL_TIME` (the sum of every day). An
+area then reads its own figures by one equality (`area_path = its path`) and its children's
+by another (`parent_path = its path`): a province reads a few hundred cells, not the
+millions of grid × day cells below it (docs/cockpit.md, docs/performance.md). A *source*
 (registered by the app owning the raw table) is one SQL text that yields, for each raw
 row, the cells it counts in — `(day, area_path, figure, key)` — filtered by `{where}` on
 the table aliased `t`. Everything else derives from that one text:
@@ -60,13 +65,40 @@ def _facts(source: str, where: str) -> str:
     return SOURCES[source].sql.replace("{where}", where)
 
 
+# The cell that sums every day of a figure (a date no fact can have).
+ALL_TIME = date(1, 1, 1)
+_ALL_TIME_SQL = "DATE '0001-01-01'"
+# The parent of an area path ("a/b/c/" -> "a/b/"; a province's is "").
+PARENT_SQL = "regexp_replace({0}, '[^/]*/$', '')"
+
+
+def _rolled_up(cells_sql: str) -> str:
+    """Cells `(day, area_path, figure, key, n)` at their own level -> the same cells at
+    every ancestor level too, each for its day and for ALL_TIME, summed:
+    `(day, area_path, parent_path, figure, key, n)`."""
+    return f"""
+        SELECT d.day, a.path AS area_path, {PARENT_SQL.format("a.path")} AS parent_path,
+            c.figure, c.key, sum(c.n) AS n
+        FROM ({cells_sql}) AS c
+        CROSS JOIN LATERAL (
+            SELECT array_to_string(s.parts[1:i], '/') || '/' AS path
+            FROM (SELECT string_to_array(rtrim(c.area_path, '/'), '/') AS parts) s,
+                generate_series(1, cardinality(s.parts)) AS i
+        ) AS a
+        CROSS JOIN LATERAL (VALUES (c.day), ({_ALL_TIME_SQL})) AS d (day)
+        GROUP BY 1, 2, 3, 4, 5"""
+
+
 def _apply(source: str, where: str, params: dict, sign: int, figures=None) -> None:
     only = "WHERE figure = ANY(%(figures)s)" if figures else ""
-    sql = f"""
-        INSERT INTO {TABLE} AS r (day, area_path, figure, key, n)
-        SELECT day, area_path, figure, key, {int(sign)} * count(*)
+    cells = f"""SELECT day, area_path, figure, key, {int(sign)} * count(*) AS n
         FROM ({_facts(source, where)}) AS facts {only}
-        GROUP BY day, area_path, figure, key
+        GROUP BY day, area_path, figure, key"""
+    # ORDER BY: concurrent writers lock the shared upper-level cells in one order, so two
+    # reports of one county cannot deadlock on their county's and province's cells.
+    sql = f"""
+        INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+        SELECT * FROM ({_rolled_up(cells)}) AS up ORDER BY area_path, figure, key, day
         ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n"""
     with connection.cursor() as cur:
         cur.execute(sql, {**params, "figures": list(figures or [])})
@@ -101,9 +133,12 @@ _BIG_GROUP_BY = "SET LOCAL work_mem = '256MB'"
 
 
 def _expected_sql() -> str:
+    """Every cell as the raw tables say: grouped at the facts' own level first (the big
+    GROUP BY), then rolled up (the already-grouped cells, far fewer)."""
     union = " UNION ALL ".join(f"({_facts(name, 'TRUE')})" for name in SOURCES)
-    return f"""SELECT day, area_path, figure, key, count(*) AS n FROM ({union}) AS facts
+    cells = f"""SELECT day, area_path, figure, key, count(*) AS n FROM ({union}) AS facts
         GROUP BY day, area_path, figure, key"""
+    return _rolled_up(cells)
 
 
 def figures_differences() -> list[tuple]:
@@ -145,10 +180,10 @@ def figures_reconcile(*, repair: bool = True) -> dict:
         if repair and diffs:
             with connection.cursor() as cur:
                 cur.executemany(
-                    f"""INSERT INTO {TABLE} AS r (day, area_path, figure, key, n)
-                    VALUES (%s, %s, %s, %s, %s)
+                    f"""INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+                    VALUES (%s, %s, {PARENT_SQL.format("%s")}, %s, %s, %s)
                     ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = excluded.n""",
-                    [(d[0], d[1], d[2], d[3], d[5]) for d in diffs],
+                    [(d[0], d[1], d[1], d[2], d[3], d[5]) for d in diffs],
                 )
         if repair:
             FigureCount.objects.filter(n=0).delete()
@@ -183,7 +218,7 @@ def figures_rebuild() -> int:
         cur.execute(_BIG_GROUP_BY)
         cur.execute(f"DELETE FROM {TABLE}")
         cur.execute(
-            f"INSERT INTO {TABLE} (day, area_path, figure, key, n) "
+            f"INSERT INTO {TABLE} (day, area_path, parent_path, figure, key, n) "
             f"SELECT * FROM ({_expected_sql()}) AS expected"
         )
         return cur.rowcount
@@ -208,44 +243,57 @@ class Cells:
         )
 
 
-def cells_read(path: str, *, level: int, today: date) -> tuple[Cells, dict[str, Cells]]:
-    """One query: the cells of the subtree at `path` (an area of `level`), in total and
-    split by child (the code one level down; a grid has no children)."""
+def cells_read(
+    path: str, *, level: int, today: date, figures: Iterable[str] | None = None
+) -> tuple[Cells, dict[str, Cells]]:
+    """One query: the cells of the area at `path` (of `level`), in total and today, and the
+    same split by child (the code one level down; a grid has no children) — the area's own
+    cells and its children's, `figures` only if given."""
     whole, children = Cells(), defaultdict(Cells)
     with connection.cursor() as cur:
         cur.execute(
-            f"""SELECT split_part(area_path, '/', %(child)s), figure, key, sum(n),
+            f"""SELECT CASE WHEN area_path = %(path)s THEN ''
+                        ELSE split_part(area_path, '/', %(child)s) END,
+                    figure, key, sum(n) FILTER (WHERE day = {_ALL_TIME_SQL}),
                     sum(n) FILTER (WHERE day = %(today)s)
-                FROM {TABLE} WHERE area_path LIKE %(prefix)s
+                FROM {TABLE}
+                WHERE (area_path = %(path)s OR parent_path = %(path)s)
+                  AND day IN ({_ALL_TIME_SQL}, %(today)s)
+                  AND (%(all)s OR figure = ANY(%(figures)s))
                 GROUP BY 1, 2, 3""",
-            {"child": level + 1, "today": today, "prefix": _like_prefix(path)},
+            {
+                "child": level + 1,
+                "today": today,
+                "path": path,
+                "all": figures is None,
+                "figures": list(figures or []),
+            },
         )
         for child, figure, key, n, n_today in cur.fetchall():
-            for cells in (whole, children[child]) if child else (whole,):
-                cells.total[(figure, key)] += n
-                cells.today[(figure, key)] += n_today or 0
+            cells = children[child] if child else whole
+            cells.total[(figure, key)] += n or 0
+            cells.today[(figure, key)] += n_today or 0
     return whole, dict(children)
 
 
 def figures_read(
     path: str, figures: Iterable[str], *, since: date | None = None, until: date | None = None
 ) -> Cells:
-    """One query: the cells of `figures` (every key) in the subtree at `path`, summed over
-    the days `since`..`until` (inclusive; open ends: all days). `Cells.today` stays empty."""
+    """One query: the cells of `figures` (every key) of the area at `path`, summed over
+    the days `since`..`until` (inclusive), or over all time (the ALL_TIME cells) when
+    neither is given. `Cells.today` stays empty."""
     cells = Cells()
+    if since is None and until is None:
+        days, params = f"day = {_ALL_TIME_SQL}", {}
+    else:
+        days = "day BETWEEN %(since)s AND %(until)s"
+        params = {"since": since or date(1, 1, 2), "until": until or date(9999, 12, 31)}
     with connection.cursor() as cur:
         cur.execute(
             f"""SELECT figure, key, sum(n) FROM {TABLE}
-                WHERE area_path LIKE %(prefix)s AND figure = ANY(%(figures)s)
-                  AND (%(since)s::date IS NULL OR day >= %(since)s::date)
-                  AND (%(until)s::date IS NULL OR day <= %(until)s::date)
+                WHERE area_path = %(path)s AND figure = ANY(%(figures)s) AND {days}
                 GROUP BY 1, 2""",
-            {
-                "prefix": _like_prefix(path),
-                "figures": list(figures),
-                "since": since,
-                "until": until,
-            },
+            {"path": path, "figures": list(figures), **params},
         )
         for figure, key, n in cur.fetchall():
             cells.total[(figure, key)] += n
@@ -255,19 +303,19 @@ def figures_read(
 def series_read(
     path: str, figures: Iterable[str], *, since: date, until: date
 ) -> dict[date, Cells]:
-    """One query: the cells of `figures` in the subtree at `path`, day by day from `since`
+    """One query: the cells of `figures` of the area at `path`, day by day from `since`
     to `until` (inclusive). A day without a cell is absent (read it as zero)."""
     days: dict[date, Cells] = defaultdict(Cells)
     with connection.cursor() as cur:
         cur.execute(
             f"""SELECT day, figure, key, sum(n) FROM {TABLE}
-                WHERE area_path LIKE %(prefix)s AND figure = ANY(%(figures)s)
+                WHERE area_path = %(path)s AND figure = ANY(%(figures)s)
                   AND day BETWEEN %(since)s AND %(until)s
                 GROUP BY 1, 2, 3""",
             {
-                "prefix": _like_prefix(path),
+                "path": path,
                 "figures": list(figures),
-                "since": since,
+                "since": max(since, date(1, 1, 2)),
                 "until": until,
             },
         )
@@ -313,3 +361,24 @@ def figure_register(
 
 def figure_value(name: str, cells: Cells):
     return FIGURES[name].formula(cells)
+
+
+class CellRecorder(Cells):
+    """Cells that note which cell figures a formula reads (and answer 0)."""
+
+    def __init__(self):
+        super().__init__()
+        self.read: set[str] = set()
+
+    def sum(self, figure: str, **_kw) -> int:
+        self.read.add(figure)
+        return 0
+
+
+def figure_inputs(names: Iterable[str]) -> list[str]:
+    """The cell figures the named figures' formulas read — what a reader of those named
+    figures must fetch (formulas read the same cells whatever the counts are)."""
+    recorder = CellRecorder()
+    for name in names:
+        FIGURES[name].formula(recorder)
+    return sorted(recorder.read)

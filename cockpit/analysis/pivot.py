@@ -238,13 +238,16 @@ def _counts_rollup(q: PivotQuery) -> dict[tuple[str, str], int]:
     r_sql, r_params = _rollup_expr(q.rows, level)
     c_sql, c_params = _rollup_expr(q.cols, level) if q.cols else ("''", [])
     prefix = _like_prefix(q.area.path)
+    # Rollups are kept at every level: the children's own cells when a dimension is the
+    # child, else the area's own cells (governance/figures.py).
+    where = "f.parent_path = %s" if "child" in (q.rows, q.cols) else "f.area_path = %s"
     sql = f"""SELECT {r_sql} AS r, {c_sql} AS c, f.n FROM {FigureCount._meta.db_table} f
-        WHERE f.area_path LIKE %s AND f.figure = %s AND f.day BETWEEN %s AND %s
+        WHERE {where} AND f.figure = %s AND f.day BETWEEN %s AND %s
           AND NOT (f.figure = 'events.status' AND f.key = %s)"""
     params = [
         *r_params,
         *c_params,
-        prefix,
+        q.area.path,
         figure,
         q.period.start,
         q.period.end,

@@ -195,8 +195,8 @@ def test_reconcile_finds_and_repairs_a_corrupted_cell(cast):
     FigureCount.objects.filter(pk=cell.pk).update(n=cell.n + 5)
     with connection.cursor() as cur:  # and a cell no raw row explains
         cur.execute(
-            "INSERT INTO governance_figurecount (day, area_path, figure, key, n) "
-            "VALUES ('2020-01-01', %s, 'events.status', 'handling', 2)",
+            "INSERT INTO governance_figurecount (day, area_path, parent_path, figure, key, n) "
+            "VALUES ('2020-01-01', %s, '', 'events.status', 'handling', 2)",
             [cell.area_path],
         )
     report = figures_reconcile()
