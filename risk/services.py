@@ -68,7 +68,7 @@ def rule_create(*, actor, name, subject_kind, definition, active: bool = True) -
 def rule_update(*, actor, rule: Rule, name=None, definition=None, active=None) -> Rule:
     """A changed definition is a new version; warnings keep the version that raised them."""
     _require_configure(actor)
-    rule = Rule.objects.select_for_update().select_related("version").get(pk=rule.pk)
+    rule = Rule.objects.select_for_update(of=("self",)).select_related("version").get(pk=rule.pk)
     changes = {}
     if name is not None:
         name = _name(name)
