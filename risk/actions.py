@@ -13,6 +13,13 @@ WARNING_HANDLE = action_register(
     roles=UNIT_ROLES | {Role.ADMIN},
 )
 
-# Rules are provincial settings: an administrator held at the province (WHOLE_PROVINCE).
-may_configure_rules = action_rule(Action.CONFIGURE)
+
+
+def may_configure_rules(user) -> bool:
+    """Rules are provincial settings: an administrator held at the province."""
+    from governance.access import WHOLE_PROVINCE, allowed
+
+    return allowed(user, WHOLE_PROVINCE, Action.CONFIGURE)
+
+
 may_read_warnings = action_rule(Action.VIEW)
