@@ -14,7 +14,6 @@ WARNING_HANDLE = action_register(
 )
 
 
-
 def may_configure_rules(user) -> bool:
     """Rules are provincial settings: an administrator held at the province."""
     from governance.access import WHOLE_PROVINCE, allowed

@@ -76,7 +76,11 @@ def clean_definition(subject_kind: str, definition) -> dict:
                 _("因子 %(f)s 的权重不能为 0。") % {"f": factor.code}, code="invalid"
             )
         cleaned.append(
-            {"code": factor.code, "weight": weight, "params": factor.clean_params(item.get("params"))}
+            {
+                "code": factor.code,
+                "weight": weight,
+                "params": factor.clean_params(item.get("params")),
+            }
         )
 
     thresholds = definition.get("thresholds")

@@ -79,9 +79,7 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
         terms.append(f"COALESCE(f{i}.value, 0) * %(w{i})s")
         values.append(f"COALESCE(f{i}.value, 0) AS v{i}")
     th = definition["thresholds"]
-    cases = " ".join(
-        f"WHEN score >= %(t_{k})s THEN {COLOUR_BY_KEY[k]}" for k in COLOUR_KEYS
-    )
+    cases = " ".join(f"WHEN score >= %(t_{k})s THEN {COLOUR_BY_KEY[k]}" for k in COLOUR_KEYS)
     params.update({f"t_{k}": float(th[k]) for k in COLOUR_KEYS})
     keep = "" if only is not None else "WHERE score >= %(t_green)s"
     sql = (
@@ -152,9 +150,9 @@ def _write(cur, rule: Rule, only: list[int] | None, result: RunResult) -> None:
         "level": level,
         **{f"h{COLOUR_BY_KEY[k]}": int(hours[k]) for k in COLOUR_KEYS},
     }
-    hours_case = "CASE s.colour " + " ".join(
-        f"WHEN {c} THEN %(h{c})s" for c in range(1, 6)
-    ) + " END"
+    hours_case = (
+        "CASE s.colour " + " ".join(f"WHEN {c} THEN %(h{c})s" for c in range(1, 6)) + " END"
+    )
     cur.execute(
         f"""
         WITH risen AS (
@@ -277,9 +275,7 @@ def preview(kind: str, definition: dict, *, user=None, examples: int = 10) -> di
         params["paths"] = [p + "%" for p in paths]
         where = "WHERE area_path LIKE ANY(%(paths)s)"
     with transaction.atomic(), connection.cursor() as cur, _timeout(cur):
-        cur.execute(
-            f"SELECT colour, count(*) FROM ({sql}) q {where} GROUP BY colour", params
-        )
+        cur.execute(f"SELECT colour, count(*) FROM ({sql}) q {where} GROUP BY colour", params)
         counts = {k: 0 for k in COLOUR_KEYS}
         by_colour = {v: k for k, v in COLOUR_BY_KEY.items()}
         for colour, n in cur.fetchall():
@@ -319,7 +315,5 @@ def scorecard(kind: str, definition: dict, subject_id: int) -> dict:
             }
         )
     score = round(sum(f["contribution"] for f in factors), 4)
-    colour = next(
-        (k for k in COLOUR_KEYS if score >= definition["thresholds"][k]), None
-    )
+    colour = next((k for k in COLOUR_KEYS if score >= definition["thresholds"][k]), None)
     return {"score": score, "colour": colour, "factors": factors}

@@ -86,7 +86,9 @@ def person_risk(*, user, pk) -> dict:
     rules = []
     for rule in rules_active(SubjectKind.PERSON):
         card = scorecard(SubjectKind.PERSON, rule.version.definition, person.pk)
-        rules.append({"rule": {"id": rule.pk, "name": rule.name, "version": rule.version.number}, **card})
+        rules.append(
+            {"rule": {"id": rule.pk, "name": rule.name, "version": rule.version.number}, **card}
+        )
     order = {k: c for c, k in KEY_BY_COLOUR.items()}
     rules.sort(key=lambda r: (order.get(r["colour"], 0), r["score"]), reverse=True)
     head = rules[0] if rules else {"score": 0, "colour": None, "factors": [], "rule": None}

@@ -21,16 +21,14 @@ from governance.roles import UNIT_ROLES, Action
 
 from .actions import WARNING_HANDLE
 from .definitions import clean_definition
+from .figures import FIGURE_SOURCE  # noqa: E402
 from .models import KEY_BY_COLOUR, Rule, RuleVersion, Warning, WarningLog
 
-from .figures import FIGURE_SOURCE  # noqa: E402
 MAX_NOTE = 2000
 
 
 def _require_configure(actor) -> None:
-    require(
-        actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以配置预警规则。")
-    )
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以配置预警规则。"))
 
 
 def _name(name) -> str:
@@ -280,4 +278,3 @@ def warnings_escalate_overdue(*, now=None) -> int:
         # Still open, same grid and colour: the figures' cells do not change.
         _notify_unit(overdue, _("风险预警超时未处置,已升级"))
     return len(overdue)
-

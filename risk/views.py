@@ -59,7 +59,9 @@ def warnings(request):
             "page": page,
             "box": box,
             "todo": selectors.warning_inbox(user=request.user).count(),
-            "colours": [(k, Colour(c).label) for k, c in zip(COLOUR_KEYS, range(5, 0, -1))],
+            "colours": [
+                (k, Colour(c).label) for k, c in zip(COLOUR_KEYS, range(5, 0, -1), strict=False)
+            ],
             "statuses": Warning.Status.choices,
             "kinds": SubjectKind.choices,
         },
@@ -207,7 +209,7 @@ def rule_form(request, pk=None):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             status = 400
-    colours = [(k, Colour(c).label) for k, c in zip(COLOUR_KEYS, range(5, 0, -1))]
+    colours = [(k, Colour(c).label) for k, c in zip(COLOUR_KEYS, range(5, 0, -1), strict=False)]
     return render(
         request,
         "risk/rule_form.html",

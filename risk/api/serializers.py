@@ -64,9 +64,7 @@ class WarningDetailSerializer(WarningSerializer):
 
 class WarningActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    evidence = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000
-    )
+    evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class RuleSerializer(serializers.ModelSerializer):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from governance.figures import figures_differences
 from governance.models import FigureCount, Notification
 from risk.evaluation import rule_evaluate
-from risk.models import Rule, Warning, WarningLog
+from risk.models import Warning, WarningLog
 from risk.services import rule_update
 from risk.tests.factories import definition, person_make, rule_make, tag_make
 

@@ -1454,7 +1454,12 @@ CASES: list[Case] = [
             "subject_kind": "person",
             "active": "on",
             "factors": '[{"code": "tag", "weight": 1}]',
-            **{f"t_{k}": v for k, v in zip(["red", "orange", "yellow", "blue", "green"], [5, 4, 3, 2, 1])},
+            **{
+                f"t_{k}": v
+                for k, v in zip(
+                    ["red", "orange", "yellow", "blue", "green"], [5, 4, 3, 2, 1], strict=False
+                )
+            },
             **{f"h_{k}": 24 for k in ["red", "orange", "yellow", "blue", "green"]},
             "unit_level": 5,
         },
