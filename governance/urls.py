@@ -34,6 +34,7 @@ urlpatterns = [
     path("collection/", include("collection.urls")),
     path("cockpit/", include("cockpit.urls_pages")),
     path("analysis/", include("cockpit.urls_analysis")),
+    path("", include("risk.urls")),  # /warnings/…, /risk/people/<id>/
     path("open311/v2/", include("events.open311_urls")),
     path("public/", include("events.public_urls")),
     path("api/v1/", include("grids.api.urls")),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("api/v1/", include("governance.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("cockpit.api.urls")),
+    path("api/v1/", include("risk.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "workcalendar",
     "events",
     "collection",
+    "risk",
     "cockpit",
     "demo",
 ]
@@ -286,6 +287,15 @@ CELERY_BEAT_SCHEDULE = {
     "figures-reconcile": {
         "task": "governance.tasks.figures_reconcile_task",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Warning rules over the whole province, and warnings past their time limit (risk/).
+    "evaluate-risk-rules": {
+        "task": "risk.tasks.evaluate_rules_task",
+        "schedule": 900.0,
+    },
+    "escalate-risk-warnings": {
+        "task": "risk.tasks.escalate_warnings_task",
+        "schedule": 300.0,
     },
     "drain-outbox": {
         "task": "governance.tasks.drain_outbox_task",

@@ -48,6 +48,7 @@ from .world import (
     M_ORG,
     M_PERSON,
     M_PLACE,
+    M_RULE,
     M_SUB,
     M_TASK,
     M_TRANSFER,
@@ -1631,6 +1632,144 @@ CASES: list[Case] = [
         outsiders=(*OUT, "dept", *VIEW_ONLY),
         markers=lambda w: [M_PERSON],
     ),
+    # -- risk: warnings, rules, the key-person scorecard ------------------------------
+    Case(
+        "warning-list",
+        "list",
+        path=lambda w: "/api/v1/warnings/?limit=500",
+        markers=lambda w: [M_PERSON],
+        ids=lambda w: {w.warning.pk},
+    ),
+    Case("warning-detail", "detail", path=lambda w: f"/api/v1/warnings/{w.warning.pk}/"),
+    Case(
+        "warning-perform",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/warnings/{w.warning.pk}/actions/acknowledge/",
+        body=lambda w: {"note": "签收"},
+        outsiders=_writes(base=True),
+    ),
+    Case("person-risk", "detail", path=lambda w: f"/api/v1/people/{w.person.pk}/risk/"),
+    Case(
+        "warning-rule-list",
+        "list",
+        insider="admin",
+        path=lambda w: "/api/v1/warning-rules/",
+        markers=lambda w: [M_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-list",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/warning-rules/",
+        body=lambda w: {
+            "name": "泄漏检查新规则",
+            "subject_kind": "person",
+            "definition": {
+                "factors": [{"code": "tag", "weight": 1}],
+                "thresholds": {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "green": 1},
+            },
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-detail",
+        "detail",
+        insider="admin",
+        path=lambda w: f"/api/v1/warning-rules/{w.rule.pk}/",
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-detail",
+        "write",
+        method="PATCH",
+        insider="admin",
+        path=lambda w: f"/api/v1/warning-rules/{w.rule.pk}/",
+        body=lambda w: {"active": False},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-detail",
+        "write",
+        method="PUT",
+        insider="admin",
+        path=lambda w: f"/api/v1/warning-rules/{w.rule.pk}/",
+        body=lambda w: {"name": "泄漏检查规则改名"},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-preview",
+        "list",  # computes on real data (examples name people), writes nothing
+        markers=lambda w: [M_PERSON],
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/warning-rules/preview/",
+        body=lambda w: {
+            "subject_kind": "person",
+            "definition": {
+                "factors": [{"code": "tag", "weight": 1}],
+                "thresholds": {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "green": 1},
+            },
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "risk:warnings",
+        "list",
+        lambda w: "/warnings/?box=all",
+        markers=lambda w: [M_PERSON],
+    ),
+    _page("risk:warning", "detail", lambda w: f"/warnings/{w.warning.pk}/"),
+    _page(
+        "risk:warning",
+        "write",
+        lambda w: f"/warnings/{w.warning.pk}/",
+        method="POST",
+        body=lambda w: {"action": "acknowledge"},
+        outsiders=_writes(base=True),
+        refused=(400, 403, 404),
+    ),
+    _page("risk:person-profile", "detail", lambda w: f"/risk/people/{w.person.pk}/"),
+    _page(
+        "risk:rules",
+        "list",
+        lambda w: "/warnings/rules/",
+        insider="admin",
+        markers=lambda w: [M_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "risk:rule-edit",
+        "list",  # a provincial setting: 403 for everyone but a province administrator
+        lambda w: f"/warnings/rules/{w.rule.pk}/",
+        insider="admin",
+        markers=lambda w: [M_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "risk:rule-new",
+        "write",
+        lambda w: "/warnings/rules/new/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "name": "泄漏检查页面规则",
+            "subject_kind": "person",
+            "active": "on",
+            "factors": '[{"code": "tag", "weight": 1}]',
+            **{
+                f"t_{k}": v
+                for k, v in zip(
+                    ["red", "orange", "yellow", "blue", "green"], [5, 4, 3, 2, 1], strict=False
+                )
+            },
+            **{f"h_{k}": 24 for k in ["red", "orange", "yellow", "blue", "green"]},
+            "unit_level": 5,
+        },
+        outsiders=CONFIG_OUT,
+    ),
 ]
 
 
@@ -1686,6 +1825,7 @@ NO_DATA: dict[str, str] = {
     "collection:house-new": "GET is the empty form for the caller's own grids",
     "collection:visit-new": "GET is the empty form for the caller's own grids",
 }
+NO_DATA["risk:rule-new"] = "GET: the empty rule form (its POST is a case above)"
 NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
 NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"
 NO_DATA["extra-schema"] = "GET: one province-wide extra-field schema (PUT/DELETE above)"

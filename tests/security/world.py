@@ -42,6 +42,7 @@ M_SUB = "泄漏检查订阅"
 M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
+M_RULE = "泄漏检查预警规则"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -357,6 +358,22 @@ def build() -> World:
     except PersonTransferRequested as exc:
         w.transfer = exc.transfer
     assert w.transfer is not None, "registering a held number must ask for a transfer"
+    # A warning rule (province administrator) and the warning it raised for the person.
+    from risk.evaluation import rule_evaluate
+    from risk.models import Warning
+    from risk.services import rule_create
+
+    w.rule = rule_create(
+        actor=U["admin"],
+        name=M_RULE,
+        subject_kind="person",
+        definition={
+            "factors": [{"code": "tag", "weight": 10, "params": {"tags": ["petition"]}}],
+            "thresholds": {"red": 50, "orange": 40, "yellow": 30, "blue": 20, "green": 10},
+        },
+    )
+    rule_evaluate(w.rule)
+    w.warning = Warning.objects.get(rule=w.rule, subject_id=w.person.pk)
     return w
 
 
