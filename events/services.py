@@ -273,7 +273,6 @@ def event_report(
     if not citizen:
         sla.start_step(event, "accept")
     event.save()
-    figures_count(FIGURES, [event.pk])  # the one rollup upsert of a report
     trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
     _attach(event, actor, files, trace)
     audit_record(
@@ -291,6 +290,9 @@ def event_report(
         else _("群众上报待审核:%(t)s") % {"t": event.title},
     )
     _publish(event, "reported")
+    # The one rollup upsert of a report, last: it locks cells shared with every report of
+    # the county, city and province until the commit, so it should come just before it.
+    figures_count(FIGURES, [event.pk])
     return event
 
 
