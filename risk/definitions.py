@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .factors import factor_get
-from .models import COLOUR_KEYS, SubjectKind
+from .models import COLOUR_BY_KEY, COLOUR_KEYS, Colour, SubjectKind
 
 MAX_FACTORS = 20
 MAX_WEIGHT = 1000
@@ -89,7 +89,12 @@ def clean_definition(subject_kind: str, definition) -> dict:
             _("请填写红、橙、黄、蓝、绿五个等级的阈值。"), code="thresholds_required"
         )
     values = [
-        _number(thresholds[k], _("%(c)s阈值") % {"c": k}, lo=0.0001, hi=MAX_THRESHOLD)
+        _number(
+            thresholds[k],
+            _("%(c)s阈值") % {"c": Colour(COLOUR_BY_KEY[k]).label},
+            lo=0.0001,
+            hi=MAX_THRESHOLD,
+        )
         for k in COLOUR_KEYS
     ]
     if any(a <= b for a, b in zip(values, values[1:], strict=False)):
@@ -101,7 +106,14 @@ def clean_definition(subject_kind: str, definition) -> dict:
     if not isinstance(limits, dict) or set(limits) != set(COLOUR_KEYS):
         raise ValidationError(_("请填写五个等级的处置时限(小时)。"), code="invalid")
     hours = {
-        k: int(_number(limits[k], _("%(c)s处置时限(小时)") % {"c": k}, lo=1, hi=MAX_HOURS))
+        k: int(
+            _number(
+                limits[k],
+                _("%(c)s处置时限(小时)") % {"c": Colour(COLOUR_BY_KEY[k]).label},
+                lo=1,
+                hi=MAX_HOURS,
+            )
+        )
         for k in COLOUR_KEYS
     }
 

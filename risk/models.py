@@ -9,16 +9,19 @@ change writes a new version; a warning records the version that raised or last c
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.scoping import ScopedQuerySet
 
 
 class SubjectKind(models.TextChoices):
-    PERSON = "person", _("人员")
-    HOUSE = "house", _("房屋")
-    PLACE = "place", _("场所")
-    AREA = "area", _("网格")
-    EVENT = "event", _("事件")
+    # With a context: the project catalogue (locale/, which wins over an app's) has the
+    # plural menu labels (房屋 = "Houses") for the same Chinese words.
+    PERSON = "person", pgettext_lazy("预警对象", "人员")
+    HOUSE = "house", pgettext_lazy("预警对象", "房屋")
+    PLACE = "place", pgettext_lazy("预警对象", "场所")
+    AREA = "area", pgettext_lazy("预警对象", "网格")
+    EVENT = "event", pgettext_lazy("预警对象", "事件")
 
 
 class Colour(models.IntegerChoices):
@@ -40,7 +43,7 @@ KEY_BY_COLOUR = {v: k for k, v in COLOUR_BY_KEY.items()}
 class Rule(models.Model):
     class RunStatus(models.TextChoices):
         NEVER = "never", _("未运行")
-        OK = "ok", _("正常")
+        OK = "ok", pgettext_lazy("运行状态", "正常")  # not the events' 正常 = "On time"
         TIMEOUT = "timeout", _("超时")
         ERROR = "error", _("出错")
 

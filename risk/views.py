@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from governance.access import allowed
 from governance.errors import Conflict, Forbidden, NotFound
@@ -24,7 +25,20 @@ from . import selectors, services
 from .actions import WARNING_HANDLE, may_configure_rules, may_read_warnings
 from .definitions import DEFAULT_HOURS
 from .factors import FACTORS
-from .models import COLOUR_KEYS, Colour, SubjectKind, Warning
+from .models import COLOUR_BY_KEY, COLOUR_KEYS, Colour, SubjectKind, Warning
+
+# The kinds of WarningLog (written by risk/services.py and risk/evaluation.py) as the
+# history shows them.
+LOG_KINDS = {
+    "issued": pgettext_lazy("预警记录", "发布"),
+    "lowered": pgettext_lazy("预警记录", "降级"),
+    "rescored": pgettext_lazy("预警记录", "分值更新"),
+    "superseded": pgettext_lazy("预警记录", "升级为新预警"),
+    "acknowledge": pgettext_lazy("预警记录", "签收"),
+    "handle": pgettext_lazy("预警记录", "处置"),
+    "release": pgettext_lazy("预警记录", "解除"),
+    "escalate": gettext_lazy("超时未处置,升级责任层级"),
+}
 
 ACTIONS = {
     "acknowledge": services.warning_acknowledge,
@@ -95,7 +109,7 @@ def warning_detail(request, pk):
         "risk/warning_detail.html",
         {
             "w": warning,
-            "log": warning.log.all(),
+            "log": [(entry, LOG_KINDS.get(entry.kind, entry.kind)) for entry in warning.log.all()],
             "can_act": allowed(request.user, warning.unit_path, WARNING_HANDLE),
             "subject_url": _subject_url(warning),
         },
@@ -221,7 +235,9 @@ def rule_form(request, pk=None):
                 for k, label in colours
             ],
             "kinds": SubjectKind.choices,
-            "factors": FACTORS.values(),
+            "factors": [
+                (f, [SubjectKind(k).label for k in f.subject_kinds]) for f in FACTORS.values()
+            ],
         },
         status=status,
     )
@@ -271,6 +287,7 @@ def person_profile(request, pk):
                 request.user, "id_number", person.id_number, area_path=person.area_path
             ),
             "card": card,
+            "colour_label": Colour(COLOUR_BY_KEY[card["colour"]]).label if card["colour"] else "",
             "tags": tags,
             "visits": person.visits.order_by("-visited_at")[:10],
             "events": events,

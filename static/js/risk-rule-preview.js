@@ -1,12 +1,17 @@
 // 预警规则 live preview: reads the form, asks POST /api/v1/warning-rules/preview/ and
-// shows the counts per colour and ten examples (text only, never HTML).
+// shows the counts per colour and ten examples (text only, never HTML). The colour labels
+// and the failure message come translated from the section's data-* attributes.
 (function () {
   "use strict";
   var form = document.getElementById("rule-form");
   var button = document.getElementById("preview-button");
-  if (!form || !button) return;
+  var section = document.getElementById("rule-preview");
+  if (!form || !button || !section) return;
   var COLOURS = ["red", "orange", "yellow", "blue", "green"];
-  var LABELS = { red: "红", orange: "橙", yellow: "黄", blue: "蓝", green: "绿" };
+  var LABELS = {};
+  COLOURS.forEach(function (k) {
+    LABELS[k] = section.getAttribute("data-label-" + k) || k;
+  });
 
   function body() {
     var data = new FormData(form);
@@ -28,7 +33,6 @@
   }
 
   function show(result) {
-    var section = document.getElementById("rule-preview");
     var counts = document.getElementById("preview-counts");
     var list = document.getElementById("preview-examples");
     var error = document.getElementById("preview-error");
@@ -60,7 +64,7 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
       body: JSON.stringify(body()),
     }).then(function (r) { return r.json(); }).then(show, function () {
-      show({ detail: "预览失败,请稍后再试。" });
+      show({ detail: section.getAttribute("data-failed") });
     });
   });
 })();
