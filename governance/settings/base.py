@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "workcalendar",
     "events",
     "collection",
+    "risk",
     "cockpit",
     "demo",
 ]
