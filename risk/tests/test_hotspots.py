@@ -309,3 +309,13 @@ def test_smoke_index_of_grids(ng, grid, kc_grid, api_client):
     assert codes[:2] == [grid.code, other.code]
     assert kc_grid.code not in codes
     assert rows["results"][0]["rank"] == 1
+
+
+def test_cockpit_page_carries_the_hotspot_layer(ng, client):
+    client.force_login(ng)
+    r = client.get("/cockpit/", {"area": NANGUAN})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'id="cockpit-hotspots"' in html and 'data-url="/api/v1/hotspots/"' in html
+    assert "js/cockpit-hotspots.js" in html
+    assert "冒烟热点" in html
