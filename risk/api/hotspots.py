@@ -224,7 +224,8 @@ class KeyEventViewSet(ScopedViewSet):
         ],
         responses={200: KeyEventListSerializer, 503: TIMEOUT},
     )
-    def list(self, request):
+    def ranked(self, request):
+        # Not `list`: the answer is one object (counts and results), not an array.
         q = request.query_params
         area = hotspots.risk_area(user=request.user, code=q.get("area"))
         colour = event_colours.colour_param(q.get("colour"))
