@@ -44,6 +44,7 @@ urlpatterns = [
     path("api/v1/", include("integrations.api.urls")),
     path("api/v1/", include("cockpit.api.urls")),
     path("api/v1/", include("risk.api.urls")),
+    path("api/v1/", include("risk.api.urls_hotspots")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -702,6 +702,46 @@ CASES: list[Case] = [
     # The live feed's latest items of one area: 404 outside (the items themselves are
     # re-checked against the case lists' rule: cockpit/tests/test_live.py).
     Case("cockpit-live", "detail", path=lambda w: f"/api/v1/cockpit/live/?area={GRID}"),
+    # -- risk: hot spots and key-event colours, computed from the cases the caller may
+    # read (a department: only its own) and the places of the jurisdiction; an area
+    # outside it is 404 (risk/tests/test_hotspots.py, test_event_colours.py).
+    Case(
+        "hotspot-list",
+        "list",
+        path=lambda w: f"/api/v1/hotspots/?area={GRID}&min_count=2",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_PLACE],  # the cluster of the world's cases names the place
+    ),
+    Case(
+        "hotspot-index",
+        "list",
+        path=lambda w: f"/api/v1/hotspots/index/?area={GRID}&of=place",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_PLACE],
+    ),
+    Case(
+        "hotspot-index",
+        "list",
+        label="grid",
+        path=lambda w: f"/api/v1/hotspots/index/?area={NANGUAN}&of=grid",
+        outsiders=OUT_CASES,
+        markers=lambda w: [GRID],
+    ),
+    Case(
+        "key-event-list",
+        "list",
+        path=lambda w: f"/api/v1/key-events/?area={NANGUAN}&limit=500",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_EVENT, w.events["reported"].number],
+        ids=lambda w: {e.number for e in w.events.values()},
+    ),
+    Case(
+        "key-event-detail",
+        "detail",
+        outsiders=OUT_CASES,
+        insider="handler",
+        path=lambda w: f"/api/v1/key-events/{w.events['dispatched'].number}/",
+    ),
     # The panels: each one a count of the area's cases (a new case moves it) or, where a
     # new case changes nothing (no rating, not overdue), an area's figures: 404 outside.
     # A department never involved in the case reads its own cases only (docs/cockpit.md).
