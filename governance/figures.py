@@ -72,21 +72,43 @@ _ALL_TIME_SQL = "DATE '0001-01-01'"
 PARENT_SQL = "regexp_replace({0}, '[^/]*/$', '')"
 
 
+# Areas are six levels deep (province … grid): a path has one to six segments.
+DEPTHS = range(6, 0, -1)
+_DEPTH_SQL = "cardinality(string_to_array(rtrim({0}, '/'), '/'))"
+
+
 def _rolled_up(cells_sql: str) -> str:
     """Cells `(day, area_path, figure, key, n)` at their own level -> the same cells at
     every ancestor level too, each for its day and for ALL_TIME, summed:
-    `(day, area_path, parent_path, figure, key, n)`."""
+    `(day, area_path, parent_path, figure, key, n)`.
+
+    Level by level, from the grids up: each level sums its own cells and the already
+    summed cells of the level below (far fewer than the facts), rather than copying every
+    cell to its six ancestors and grouping all copies at once."""
+    ctes, below = [f"c AS ({cells_sql})"], None
+    for depth in DEPTHS:
+        level = (
+            "SELECT day, area_path, figure, key, n FROM c "
+            f"WHERE {_DEPTH_SQL.format('area_path')} = {depth}"
+        )
+        if below:
+            level += (
+                f" UNION ALL SELECT day, {PARENT_SQL.format('area_path')}, figure, key, n "
+                f"FROM {below}"
+            )
+        ctes.append(
+            f"l{depth} AS (SELECT day, area_path, figure, key, sum(n) AS n "
+            f"FROM ({level}) AS s GROUP BY day, area_path, figure, key)"
+        )
+        below = f"l{depth}"
+    by_day = " UNION ALL ".join(f"SELECT * FROM l{depth}" for depth in DEPTHS)
+    parent = PARENT_SQL.format("area_path")
     return f"""
-        SELECT d.day, a.path AS area_path, {PARENT_SQL.format("a.path")} AS parent_path,
-            c.figure, c.key, sum(c.n) AS n
-        FROM ({cells_sql}) AS c
-        CROSS JOIN LATERAL (
-            SELECT array_to_string(s.parts[1:i], '/') || '/' AS path
-            FROM (SELECT string_to_array(rtrim(c.area_path, '/'), '/') AS parts) s,
-                generate_series(1, cardinality(s.parts)) AS i
-        ) AS a
-        CROSS JOIN LATERAL (VALUES (c.day), ({_ALL_TIME_SQL})) AS d (day)
-        GROUP BY 1, 2, 3, 4, 5"""
+        WITH {", ".join(ctes)}, by_day AS ({by_day})
+        SELECT day, area_path, {parent} AS parent_path, figure, key, n FROM by_day
+        UNION ALL
+        SELECT {_ALL_TIME_SQL}, area_path, {parent}, figure, key, sum(n) FROM by_day
+        GROUP BY area_path, figure, key"""
 
 
 def _apply(source: str, where: str, params: dict, sign: int, figures=None) -> None:
