@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "events",
     "collection",
     "risk",
+    "mediation",
     "cockpit",
     "demo",
 ]
@@ -296,6 +297,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-risk-warnings": {
         "task": "risk.tasks.escalate_warnings_task",
         "schedule": 300.0,
+    },
+    # Follow-up visits 30 days after a successful mediation (mediation/).
+    "create-mediation-follow-ups": {
+        "task": "mediation.tasks.create_follow_ups_task",
+        "schedule": crontab(hour=6, minute=5),
     },
     "drain-outbox": {
         "task": "governance.tasks.drain_outbox_task",

@@ -41,9 +41,11 @@ from .world import (
     EXTRA_SCHEMA,
     GRID,
     ID_NUMBER,
+    M_DISPUTE,
     M_EVENT,
     M_HOUSE,
     M_IMPORT,
+    M_MEDIATION_ORG,
     M_NOTE,
     M_ORG,
     M_PERSON,
@@ -1866,9 +1868,95 @@ NO_DATA: dict[str, str] = {
     "collection:visit-new": "GET is the empty form for the caller's own grids",
 }
 NO_DATA["risk:rule-new"] = "GET: the empty rule form (its POST is a case above)"
+NO_DATA["mediation-public"] = (
+    "the parties' QR page: a random token and a phone check, no login "
+    "(mediation/tests/test_rates_api_public.py)"
+)
 NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
 NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"
 NO_DATA["extra-schema"] = "GET: one province-wide extra-field schema (PUT/DELETE above)"
+
+# -- mediation: disputes, their actions, rates, organisations, pages and files -----------
+# No department scoping: a department of the county reads the county's disputes, as it
+# reads base data (OUT); writes are refused to the view-only roles too.
+MEDIATION_WRITE_OUT = (*OUT, *VIEW_ONLY)
+_SPAN = "from=2000-01-01&to=2100-12-31"
+MEDIATION_CASES = [
+    Case(
+        "dispute-list",
+        "list",
+        path=lambda w: "/api/v1/disputes/?limit=500",
+        markers=lambda w: [M_DISPUTE],
+        ids=lambda w: {w.dispute.pk},
+    ),
+    Case(
+        "dispute-list",
+        "write",
+        method="POST",
+        path=lambda w: "/api/v1/disputes/",
+        body=lambda w: {
+            "grid": GRID,
+            "title": "泄漏检查新纠纷",
+            "type": "neighbour",
+            "parties": [{"name": "泄漏检查新当事人"}],
+        },
+        outsiders=MEDIATION_WRITE_OUT,
+    ),
+    Case("dispute-detail", "detail", path=lambda w: f"/api/v1/disputes/{w.dispute.pk}/"),
+    Case(
+        "dispute-perform",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/disputes/{w.dispute.pk}/actions/code/",
+        body=lambda w: {"code": 5, "reason": "泄漏检查理由"},
+        outsiders=MEDIATION_WRITE_OUT,
+    ),
+    Case(
+        "dispute-rates",
+        "detail",
+        path=lambda w: f"/api/v1/disputes/rates/?area={GRID}&{_SPAN}",
+    ),
+    Case(
+        "mediation-org-list",
+        "list",
+        path=lambda w: "/api/v1/mediation-orgs/",
+        markers=lambda w: [M_MEDIATION_ORG],
+    ),
+    _page("mediation:list", "list", lambda w: "/mediation/", markers=lambda w: [M_DISPUTE]),
+    _page("mediation:detail", "detail", lambda w: f"/mediation/{w.dispute.pk}/"),
+    _page(
+        "mediation:detail",
+        "write",
+        lambda w: f"/mediation/{w.dispute.pk}/",
+        method="POST",
+        body=lambda w: {"action": "code", "code": "5", "reason": "泄漏检查理由"},
+        outsiders=MEDIATION_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "mediation:intake",
+        "write",
+        lambda w: "/mediation/new/",
+        method="POST",
+        body=lambda w: {
+            "grid": GRID,
+            "title": "泄漏检查页面纠纷",
+            "type": "neighbour",
+            "p0_name": "泄漏检查页面当事人",
+        },
+        outsiders=MEDIATION_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page("mediation:qr", "detail", lambda w: f"/mediation/{w.dispute.pk}/qr.svg"),
+    _page(
+        "mediation:agreement-file",
+        "detail",
+        lambda w: f"/mediation/{w.dispute.pk}/agreements/{w.dispute.agreements.get().pk}.pdf",
+    ),
+    _page("mediation:rates", "detail", lambda w: f"/mediation/rates/?area={GRID}&{_SPAN}"),
+    _page("mediation:rates-export", "detail", lambda w: f"/mediation/rates/export/?area={GRID}"),
+]
+CASES += MEDIATION_CASES
 
 
 def params(cases: list[Case]):

@@ -43,6 +43,8 @@ M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
 M_RULE = "泄漏检查预警规则"
+M_DISPUTE = "泄漏检查矛盾纠纷"
+M_MEDIATION_ORG = "泄漏检查人民调解委员会"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -108,6 +110,8 @@ class World:
     export_token: str = ""
     department_token: object = None  # the uninvolved department's API token
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
+    mediation_org: object = None  # the township's 人民调解委员会
+    dispute: object = None  # a dispute of the grid, mediated to an agreement
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -374,6 +378,24 @@ def build() -> World:
     )
     rule_evaluate(w.rule)
     w.warning = Warning.objects.get(rule=w.rule, subject_id=w.person.pk)
+    # A dispute of the grid (mediation/), assigned to the township's committee and
+    # mediated to an agreement (its DOCX and PDF).
+    from mediation.models import MediationOrg
+    from mediation.services import dispute_assign, dispute_register, dispute_succeed
+
+    township = Area.objects.get(code=TOWNSHIP)
+    w.mediation_org = MediationOrg.objects.create(
+        name=M_MEDIATION_ORG, kind="people", area=township, area_path=township.path
+    )
+    w.dispute = dispute_register(
+        actor=dispatcher,
+        grid=w.grid,
+        title=M_DISPUTE,
+        type="neighbour",
+        parties=[{"name": "泄漏检查当事人", "phone": "13912340088"}],
+    )
+    w.dispute = dispute_assign(actor=dispatcher, dispute=w.dispute, org=w.mediation_org)
+    dispute_succeed(actor=dispatcher, dispute=w.dispute, terms="泄漏检查协议条款")
     return w
 
 
