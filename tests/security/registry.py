@@ -1762,6 +1762,8 @@ CASES: list[Case] = [
         markers=lambda w: [M_PERSON],
     ),
     _page("risk:warning", "detail", lambda w: f"/warnings/{w.warning.pk}/"),
+    # 处置 evidence files: served through the warning's scope only.
+    _page("risk:evidence", "detail", lambda w: f"/warnings/files/{w.evidence.pk}/"),
     _page(
         "risk:warning",
         "write",
