@@ -58,12 +58,18 @@ def warnings(request):
             qs = selectors.warning_inbox(user=request.user)
         else:
             box = "all"
+            status_open = request.GET.get("status") == "open"
             qs = selectors.warning_list(
                 user=request.user,
+                area=request.GET.get("area") or None,  # the cockpit's panel links here
                 colour=request.GET.get("colour") or None,
-                status=request.GET.get("status") or None,
+                # "open": issued, acknowledged or handled — what the cockpit counts
+                status=None if status_open else (request.GET.get("status") or None),
+                open_only=status_open,
                 subject_kind=request.GET.get("subject_kind") or None,
             )
+    except NotFound:  # an area outside the jurisdiction (a ValidationError too)
+        raise Http404 from None
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         qs = Warning.objects.none()
