@@ -14,9 +14,17 @@ from django.utils.translation import gettext as _
 
 from events.figures import CLOSE_TIME_BUCKETS
 from events.models import EventCategory, Source, Status, Urgency
-from governance.figures import Cells, cells_read, figures_read, series_read
+from governance.figures import (
+    Cells,
+    cells_read,
+    figure_inputs,
+    figure_value,
+    figures_read,
+    series_read,
+)
 from governance.models import Department
 from grids.models import Area
+from risk.models import COLOUR_BY_KEY, Colour
 
 from .selectors import (
     Audience,
@@ -382,3 +390,45 @@ def cockpit_overdue_units(*, user, code: str | None) -> dict:
 def _top(rows: list[dict], tie: str) -> list[dict]:
     rows.sort(key=lambda r: (-r["overdue"], -r["near_due"], r["name"], r[tie]))
     return rows[:TOP_UNITS]
+
+
+# -- warnings (risk/figures.py) -------------------------------------------------------------
+
+# Red (highest) first, as risk.models.COLOUR_KEYS.
+WARNING_COLOURS = ("red", "orange", "yellow", "blue", "green")
+WARNING_FIGURES = ["warnings.open", *(f"warnings.{k}" for k in WARNING_COLOURS)]
+
+
+def _warning_counts(cells: Cells | None) -> dict:
+    cells = cells if cells is not None else Cells()
+    return {
+        "open": figure_value("warnings.open", cells),
+        **{k: figure_value(f"warnings.{k}", cells) for k in WARNING_COLOURS},
+    }
+
+
+def cockpit_warnings(*, user, code: str | None) -> dict:
+    """Open warnings (issued, acknowledged, handled) by colour for the area and each child,
+    from the named figures `warnings.*` — one read of the rollups for both (the area's
+    own cells and its children's) and one for the children's names. Warnings are not kept
+    per department: a department handler reads its area's, as `Warning.objects.restrict`
+    lets it."""
+    area, _audience, head = _frame(user, code)
+    whole, by_child = cells_read(
+        area.path,
+        level=area.level,
+        today=timezone.localdate(),
+        figures=figure_inputs(WARNING_FIGURES),
+    )
+    children = [
+        {"code": child.code, "name": child.name, **_warning_counts(by_child.get(child.code))}
+        for child in Area.objects.filter(parent=area).only("code", "name").order_by("code")
+    ]
+    return {
+        **head,
+        **_warning_counts(whole),
+        "colours": [
+            {"key": k, "label": str(Colour(COLOUR_BY_KEY[k]).label)} for k in WARNING_COLOURS
+        ],
+        "children": children,
+    }

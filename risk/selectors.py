@@ -12,7 +12,7 @@ from governance.errors import NotFound
 from grids.models import Area
 
 from .evaluation import rules_active, scorecard
-from .models import COLOUR_BY_KEY, KEY_BY_COLOUR, Rule, SubjectKind, Warning
+from .models import COLOUR_BY_KEY, KEY_BY_COLOUR, Rule, SubjectKind, Warning, WarningEvidence
 
 AREA_CODE = re.compile(r"^\d{6,15}$")
 
@@ -60,6 +60,16 @@ def warning_get(*, user, pk) -> Warning:
         return Warning.objects.restrict(user).select_related("rule", "version").get(pk=int(pk))
     except (Warning.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("预警不存在或不在您的管辖范围内。")) from None
+
+
+def evidence_get(*, user, pk) -> WarningEvidence:
+    """A file of a warning the user may see (`Warning.objects.restrict`); else NotFound."""
+    try:
+        return WarningEvidence.objects.select_related("warning").get(
+            pk=int(pk), warning__in=Warning.objects.restrict(user)
+        )
+    except (WarningEvidence.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("文件不存在或不在您的管辖范围内。")) from None
 
 
 def rule_list():

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.attachments import check_upload, display_name, stored_name
 from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record
 from governance.errors import Conflict
@@ -22,9 +23,11 @@ from governance.roles import UNIT_ROLES, Action
 from .actions import WARNING_HANDLE
 from .definitions import clean_definition
 from .figures import FIGURE_SOURCE  # noqa: E402
-from .models import KEY_BY_COLOUR, Rule, RuleVersion, Warning, WarningLog
+from .models import KEY_BY_COLOUR, Rule, RuleVersion, Warning, WarningEvidence, WarningLog
 
 MAX_NOTE = 2000
+# Files handed in with one 处置 step (each checked like an event's attachment).
+MAX_EVIDENCE_FILES = 10
 
 
 def _require_configure(actor) -> None:
@@ -205,8 +208,46 @@ def warning_acknowledge(*, actor, warning: Warning, note: str = "") -> Warning:
     return _finish(actor=actor, warning=warning, before=before, kind="acknowledge", note=note)
 
 
+def _evidence_checked(files) -> list[tuple[object, str]]:
+    """Every upload checked before anything is written: the type from the content
+    (events/attachments.py), the size; a bad file refuses the whole step."""
+    files = list(files or [])
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise ValidationError(
+            _("佐证文件最多 %(n)s 个。") % {"n": MAX_EVIDENCE_FILES}, code="too_many_files"
+        )
+    return [(upload, check_upload(upload)) for upload in files]
+
+
+def _evidence_store(*, warning: Warning, actor, checked) -> list[WarningEvidence]:
+    """Store the checked uploads under random names; a failure removes what was stored
+    (the transaction rolls the rows back, not the files)."""
+    out, written = [], []
+    try:
+        for upload, content_type in checked:
+            item = WarningEvidence(
+                warning=warning,
+                content_type=content_type,
+                size=upload.size,
+                uploaded_by=actor,
+                original_name=display_name(upload),
+            )
+            item.file.save(stored_name(content_type), upload, save=False)
+            written.append(item.file)
+            item.save()
+            out.append(item)
+    except BaseException:
+        for f in written:
+            f.storage.delete(f.name)
+        raise
+    return out
+
+
 @transaction.atomic
-def warning_handle(*, actor, warning: Warning, note: str = "", evidence: str = "") -> Warning:
+def warning_handle(
+    *, actor, warning: Warning, note: str = "", evidence: str = "", files=None
+) -> Warning:
+    """处置: a note (required), evidence as text and/or files (images, PDF, audio, video)."""
     note = _text(note, _("处置情况"), required=True)
     evidence = _text(evidence, _("佐证材料"), required=False)
     warning, before, _now = _step(
@@ -216,15 +257,19 @@ def warning_handle(*, actor, warning: Warning, note: str = "", evidence: str = "
         to=Warning.Status.HANDLED,
         kind="handle",
     )
+    checked = _evidence_checked(files)  # after the rights: an outsider learns nothing
     warning.note, warning.evidence = note, evidence
-    return _finish(
+    warning = _finish(
         actor=actor,
         warning=warning,
         before=before,
         kind="handle",
         note=note,
-        changes={"evidence": [None, bool(evidence)]},
+        changes={"evidence": [None, bool(evidence)], "files": [None, len(checked)]},
     )
+    # Last: nothing after the files are written can fail but the commit itself.
+    _evidence_store(warning=warning, actor=actor, checked=checked)
+    return warning
 
 
 @transaction.atomic

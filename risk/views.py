@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from events.attachments import EXTENSIONS, INLINE_TYPES, serve_headers
 from governance.access import allowed
 from governance.errors import Conflict, Forbidden, NotFound
+from governance.files import stored_file_response
 from governance.navigation import page_rule
 
 from . import selectors, services
@@ -56,12 +58,18 @@ def warnings(request):
             qs = selectors.warning_inbox(user=request.user)
         else:
             box = "all"
+            status_open = request.GET.get("status") == "open"
             qs = selectors.warning_list(
                 user=request.user,
+                area=request.GET.get("area") or None,  # the cockpit's panel links here
                 colour=request.GET.get("colour") or None,
-                status=request.GET.get("status") or None,
+                # "open": issued, acknowledged or handled — what the cockpit counts
+                status=None if status_open else (request.GET.get("status") or None),
+                open_only=status_open,
                 subject_kind=request.GET.get("subject_kind") or None,
             )
+    except NotFound:  # an area outside the jurisdiction (a ValidationError too)
+        raise Http404 from None
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         qs = Warning.objects.none()
@@ -97,6 +105,7 @@ def warning_detail(request, pk):
             kwargs = {"note": request.POST.get("note", "")}
             if service is services.warning_handle:
                 kwargs["evidence"] = request.POST.get("evidence", "")
+                kwargs["files"] = request.FILES.getlist("files")
             service(actor=request.user, warning=warning, **kwargs)
             messages.success(request, _("操作成功。"))
             return redirect(warning.get_absolute_url())
@@ -110,11 +119,35 @@ def warning_detail(request, pk):
         {
             "w": warning,
             "log": [(entry, LOG_KINDS.get(entry.kind, entry.kind)) for entry in warning.log.all()],
+            "files": warning.files.all(),
+            "max_files": services.MAX_EVIDENCE_FILES,
             "can_act": allowed(request.user, warning.unit_path, WARNING_HANDLE),
             "subject_url": _subject_url(warning),
         },
         status=status,
     )
+
+
+@login_required
+def evidence_download(request, pk):
+    """A 处置 evidence file, only to users who may see its warning (404 otherwise), as the
+    verified type under a generated name; inline only for media a browser just displays."""
+    try:
+        item = selectors.evidence_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    content_type = item.content_type if item.content_type in EXTENSIONS else None
+    content_type = content_type or "application/octet-stream"
+    response = stored_file_response(
+        item.file.name,
+        storage=item.file.storage,
+        content_type=content_type,
+        filename=f"warning-{item.warning_id}-{item.pk}{EXTENSIONS.get(content_type, '.bin')}",
+        inline=content_type.startswith(INLINE_TYPES),
+    )
+    for header, value in serve_headers(content_type).items():
+        response.setdefault(header, value)
+    return response
 
 
 def _subject_url(warning: Warning) -> str:

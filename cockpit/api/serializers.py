@@ -196,3 +196,27 @@ class OverdueUnitsSerializer(PanelSerializer):
     units_available = serializers.BooleanField()
     units = OverdueUnitSerializer(many=True, help_text="承办单位(其区域)top 10 holding units")
     departments = OverdueDepartmentSerializer(many=True, help_text="承办部门 top 10")
+
+
+class WarningCountsSerializer(serializers.Serializer):
+    open = serializers.IntegerField(help_text="未解除预警 open warnings")
+    red = serializers.IntegerField(help_text="红色 red")
+    orange = serializers.IntegerField(help_text="橙色 orange")
+    yellow = serializers.IntegerField(help_text="黄色 yellow")
+    blue = serializers.IntegerField(help_text="蓝色 blue")
+    green = serializers.IntegerField(help_text="绿色 green")
+
+
+class WarningColourSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class WarningChildSerializer(WarningCountsSerializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class WarningsSerializer(PanelSerializer, WarningCountsSerializer):
+    colours = WarningColourSerializer(many=True, help_text="等级,红色在前 colours, red first")
+    children = WarningChildSerializer(many=True)

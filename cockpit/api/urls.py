@@ -27,6 +27,11 @@ urlpatterns = [
         name="cockpit-overdue-units",
     ),
     path(
+        "cockpit/warnings/",
+        PanelViewSet.as_view({"get": "warnings"}),
+        name="cockpit-warnings",
+    ),
+    path(
         "cockpit/live/",
         LiveViewSet.as_view({"get": "recent"}),
         name="cockpit-live",

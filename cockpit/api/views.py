@@ -18,6 +18,7 @@ from .serializers import (
     SummarySerializer,
     TimelinessSerializer,
     TrendSerializer,
+    WarningsSerializer,
 )
 
 LIMIT = re.compile(r"[0-9]{1,3}")
@@ -74,7 +75,7 @@ class LiveViewSet(ScopedViewSet):
 
 
 class PanelViewSet(ScopedViewSet):
-    """驾驶舱各面板:趋势、分类统计、时效、满意度、排名、超期单位。每个面板读汇总表一次,
+    """驾驶舱各面板:趋势、分类统计、时效、满意度、排名、超期单位、风险预警。每个面板读汇总表一次,
     范围同概览(管辖范围外或其上级:404;部门用户只计本部门办理的事件)。"""
 
     queryset = Area.objects.all()
@@ -135,3 +136,9 @@ class PanelViewSet(ScopedViewSet):
     def overdue_units(self, request):
         data = panels.cockpit_overdue_units(user=request.user, code=self._area())
         return Response(OverdueUnitsSerializer(data).data)
+
+    @extend_schema(parameters=[AREA], responses={200: WarningsSerializer})
+    def warnings(self, request):
+        """未解除的风险预警:辖区及各下级区域按等级(红橙黄蓝绿)的数量,读自汇总表。"""
+        data = panels.cockpit_warnings(user=request.user, code=self._area())
+        return Response(WarningsSerializer(data).data)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from risk.models import KEY_BY_COLOUR, Rule, Warning, WarningLog
+from risk.models import KEY_BY_COLOUR, Rule, Warning, WarningEvidence, WarningLog
 
 
 class WarningLogSerializer(serializers.ModelSerializer):
@@ -55,16 +55,28 @@ class WarningSerializer(serializers.ModelSerializer):
         return {"level": w.unit_level, "code": w.unit_path.rstrip("/").rsplit("/", 1)[-1]}
 
 
+class WarningEvidenceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+    url = serializers.CharField(source="get_absolute_url")
+
+    class Meta:
+        model = WarningEvidence
+        fields = ["id", "name", "content_type", "size", "uploaded_at", "url"]
+
+
 class WarningDetailSerializer(WarningSerializer):
     log = WarningLogSerializer(many=True, read_only=True)
+    files = WarningEvidenceSerializer(many=True, read_only=True)
 
     class Meta(WarningSerializer.Meta):
-        fields = [*WarningSerializer.Meta.fields, "log"]
+        fields = [*WarningSerializer.Meta.fields, "log", "files"]
 
 
 class WarningActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    # handle only, multipart: images, PDF, audio, video (checked by content)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
 
 
 class RuleSerializer(serializers.ModelSerializer):

@@ -43,7 +43,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
                 status=p.get("status"),
                 subject_kind=p.get("subject_kind"),
             )
-        return selectors.warning_list(user=self.request.user).prefetch_related("log")
+        return selectors.warning_list(user=self.request.user).prefetch_related("log", "files")
 
     def get_serializer_class(self):
         return WarningSerializer if self.action == "list" else WarningDetailSerializer
@@ -62,7 +62,8 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     @extend_schema(request=WarningActionSerializer, responses={200: WarningDetailSerializer})
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z]+)")
     def perform(self, request, pk=None, name=None):
-        """acknowledge 签收 · handle 处置(note 必填,evidence) · release 解除(note 必填)"""
+        """acknowledge 签收 · handle 处置(note 必填,evidence;multipart 时 files 佐证文件)·
+        release 解除(note 必填)"""
         warning = self.get_object()
         service = ACTIONS.get(name)
         if service is None:
@@ -72,6 +73,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         kwargs = {"note": s.validated_data["note"]}
         if name == "handle":
             kwargs["evidence"] = s.validated_data["evidence"]
+            kwargs["files"] = request.FILES.getlist("files")
         service(actor=request.user, warning=warning, **kwargs)
         fresh = self.get_queryset().get(pk=warning.pk)
         return Response(WarningDetailSerializer(fresh, context={"request": request}).data)

@@ -781,6 +781,20 @@ CASES: list[Case] = [
         "detail",
         path=lambda w: f"/api/v1/cockpit/overdue-units/?area={NANGUAN}",
     ),
+    # Open warnings by colour (risk/figures.py): the world's warning counts in 南关区's
+    # figures; another county, or a grid worker of another township, gets 404.
+    Case(
+        "cockpit-warnings",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/warnings/?area={NANGUAN}",
+    ),
+    Case(
+        "cockpit-warnings",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/warnings/?area={CITY}",
+        insider="city_leader",
+        label="parent",
+    ),
     # -- 多维研判: the pivot from the rollups (child × period) and from the raw cases (two
     # attributes; a department always), workload, comparison, the page and its export.
     Case(
@@ -1764,6 +1778,8 @@ CASES: list[Case] = [
         markers=lambda w: [M_PERSON],
     ),
     _page("risk:warning", "detail", lambda w: f"/warnings/{w.warning.pk}/"),
+    # 处置 evidence files: served through the warning's scope only.
+    _page("risk:evidence", "detail", lambda w: f"/warnings/files/{w.evidence.pk}/"),
     _page(
         "risk:warning",
         "write",

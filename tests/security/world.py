@@ -105,6 +105,7 @@ class World:
     card: object = None  # a supervision card on the accepted case, not answered
     audit_row: object = None
     attachment: object = None  # a photo of the dispatched case, with its thumbnail
+    evidence: object = None  # a 处置 evidence file of the warning
     moved: object = None  # a person moved from the grid to grid2 (a feed removal)
     transfer: object = None  # 宽城区 asks for the 南关区 person (迁入申请), pending
     export_token: str = ""
@@ -396,6 +397,17 @@ def build() -> World:
     )
     w.dispute = dispute_assign(actor=dispatcher, dispute=w.dispute, org=w.mediation_org)
     dispute_succeed(actor=dispatcher, dispute=w.dispute, terms="泄漏检查协议条款")
+
+    # An evidence file of the warning (stored directly: handling it through the service
+    # would move the warning past 签收, which the write cases need).
+    from django.core.files.base import ContentFile
+
+    from risk.models import WarningEvidence
+
+    w.evidence = WarningEvidence(
+        warning=w.warning, content_type="image/jpeg", size=1, original_name="evidence.jpg"
+    )
+    w.evidence.file.save("evidence.jpg", ContentFile(jpeg_bytes((8, 8), "red")), save=True)
     return w
 
 
