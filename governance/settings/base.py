@@ -216,6 +216,14 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "collection.models.imports.ImportJob.Status",
         "VerificationStatusEnum": "collection.models.verification.VerificationTask.Status",
         "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+        # Warnings' colours and mediation codes share the five levels 1 green … 5 red.
+        "FiveColourLevelEnum": "risk.models.Colour",
+        "SupervisionCardColourEnum": "events.models.SupervisionCard.Colour",
+        "KeyEventColourEnum": "risk.event_colours.COLOURS",
+        "WarningStatusEnum": "risk.models.Warning.Status",
+        "MediationCodeEnum": "mediation.models.Code",
+        "DisputeSourceEnum": "mediation.models.DisputeSource",
+        "DisputeStatusEnum": "mediation.models.Status",
     },
 }
 

@@ -124,3 +124,10 @@ class DisputeInputSerializer(serializers.Serializer):
     event = serializers.IntegerField(required=False, allow_null=True, default=None)
     visit = serializers.IntegerField(required=False, allow_null=True, default=None)
     allow_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class MediationOrgSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(help_text="调解组织名称 name")
+    kind = serializers.CharField(help_text="类型 kind")
+    area = serializers.CharField(source="area.code", help_text="所在区域代码 area code")

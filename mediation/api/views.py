@@ -19,6 +19,7 @@ from .serializers import (
     DisputeDetailSerializer,
     DisputeInputSerializer,
     DisputeSerializer,
+    MediationOrgSerializer,
 )
 
 
@@ -186,10 +187,6 @@ class MediationOrgViewSet(mixins.ListModelMixin, ScopedViewSet):
     def scoped_queryset(self):
         return selectors.org_list(user=self.request.user)
 
+    @extend_schema(responses={200: MediationOrgSerializer(many=True)})
     def list(self, request):
-        return Response(
-            [
-                {"id": o.pk, "name": o.name, "kind": o.kind, "area": o.area.code}
-                for o in self.get_queryset()
-            ]
-        )
+        return Response(MediationOrgSerializer(self.get_queryset(), many=True).data)

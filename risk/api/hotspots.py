@@ -31,7 +31,7 @@ class CodeNameSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class TrendSerializer(serializers.Serializer):
+class HotspotTrendSerializer(serializers.Serializer):
     current = serializers.IntegerField(help_text="本期事件数 events in this window")
     previous = serializers.IntegerField(
         help_text="上期落在同一范围内的同类事件数 same family, previous window, inside the polygon"
@@ -49,7 +49,7 @@ class NearPlaceSerializer(serializers.Serializer):
 class HotspotPropertiesSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="聚集的事件数 events in the cluster")
     category = CodeNameSerializer(help_text="事件大类 category family (top-level category)")
-    trend = TrendSerializer()
+    trend = HotspotTrendSerializer()
     places = NearPlaceSerializer(many=True, help_text="附近的重点场所(最近的 5 个)")
 
 
@@ -223,6 +223,7 @@ class KeyEventViewSet(ScopedViewSet):
             ),
         ],
         responses={200: KeyEventListSerializer, 503: TIMEOUT},
+        operation_id="key_events_list",
     )
     def ranked(self, request):
         # Not `list`: the answer is one object (counts and results), not an array.

@@ -104,3 +104,36 @@ class RuleInputSerializer(serializers.Serializer):
     subject_kind = serializers.CharField(max_length=10, required=False)
     active = serializers.BooleanField(required=False)
     definition = serializers.JSONField(required=False)
+
+
+# -- the key-person scorecard (GET /api/v1/people/{id}/risk/) ------------------------------
+
+
+class ScorecardFactorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="因子编码 factor code")
+    name = serializers.CharField(help_text="因子名称 factor name")
+    params = serializers.DictField(help_text="因子参数 the factor's parameters")
+    value = serializers.FloatField(help_text="取值 the factor's value for the person")
+    weight = serializers.FloatField(help_text="权重 weight")
+    contribution = serializers.FloatField(help_text="贡献 = 取值 × 权重 value × weight")
+
+
+class ScorecardRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class RuleScorecardSerializer(serializers.Serializer):
+    rule = ScorecardRuleSerializer()
+    score = serializers.FloatField()
+    colour = serializers.CharField(allow_null=True, help_text="red … green, or null")
+    factors = ScorecardFactorSerializer(many=True)
+
+
+class PersonRiskSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="分值:各因子贡献之和 the sum of the contributions")
+    colour = serializers.CharField(allow_null=True, help_text="red … green, or null (none)")
+    rule = ScorecardRuleSerializer(allow_null=True, help_text="得出分值的规则 the deciding rule")
+    factors = ScorecardFactorSerializer(many=True)
+    rules = RuleScorecardSerializer(many=True, help_text="每条在用规则的评分 every active rule")

@@ -14,6 +14,7 @@ from risk.evaluation import preview
 from risk.models import Rule, Warning
 
 from .serializers import (
+    PersonRiskSerializer,
     RuleInputSerializer,
     RuleSerializer,
     WarningActionSerializer,
@@ -153,7 +154,7 @@ class PersonRiskViewSet(ScopedViewSet):
     def scoped_queryset(self):
         return Warning.objects.none()
 
+    @extend_schema(responses={200: PersonRiskSerializer})
     def retrieve(self, request, pk=None):
         card = selectors.person_risk(user=request.user, pk=pk)
-        card.pop("person")
-        return Response(card)
+        return Response(PersonRiskSerializer(card).data)

@@ -58,7 +58,10 @@
           var c = colour(f.properties.trend.change);
           return { color: c, weight: 2, fillColor: c, fillOpacity: 0.45 };
         },
-        onEachFeature: function (f, l) { l.bindTooltip(tooltip(f.properties), { sticky: true }); }
+        onEachFeature: function (f, l) {
+          var tip = tooltip(f.properties);  // an element holding text, never an HTML string
+          l.bindTooltip(tip, { sticky: true });
+        }
       }).addTo(map);
       if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: 16 });
     }
