@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
@@ -65,7 +66,7 @@ CODE_BY_KEY = {v: k for k, v in CODE_KEYS.items()}
 
 class Status(models.TextChoices):
     REGISTERED = "registered", _("已受理")
-    ASSIGNED = "assigned", _("已分派")
+    ASSIGNED = "assigned", pgettext_lazy("调解", "已分派")  # not the events' "Dispatched"
     MEDIATING = "mediating", _("调解中")
     SUCCEEDED = "succeeded", _("调解成功")
     FAILED = "failed", _("调解不成")
@@ -251,13 +252,15 @@ class Dispute(models.Model):
 
 class Party(models.Model):
     class Kind(models.TextChoices):
-        PERSON = "person", _("自然人")
-        ORGANISATION = "organisation", _("组织")
+        # The project catalogue's 组织 is "Organisations" (a menu), collection's 申请人 is
+        # "Requested by": a party needs its own words.
+        PERSON = "person", pgettext_lazy("当事人", "自然人")
+        ORGANISATION = "organisation", pgettext_lazy("当事人", "组织")
 
     class Role(models.TextChoices):
-        APPLICANT = "applicant", _("申请人")
-        RESPONDENT = "respondent", _("被申请人")
-        THIRD = "third", _("第三人")
+        APPLICANT = "applicant", pgettext_lazy("当事人", "申请人")
+        RESPONDENT = "respondent", pgettext_lazy("当事人", "被申请人")
+        THIRD = "third", pgettext_lazy("当事人", "第三人")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
     kind = models.CharField(_("当事人类型"), max_length=16, choices=Kind.choices)

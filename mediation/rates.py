@@ -11,7 +11,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from governance.figures import Cells, figures_read
 
@@ -48,63 +48,63 @@ class Rate:
 RATES = [
     Rate(
         "resolution",
-        _l("矛盾纠纷化解率"),
+        gettext_lazy("矛盾纠纷化解率"),
         lambda c: c.sum("disputes.status", keys=["succeeded"]),
         lambda c: c.sum("disputes.status", exclude=["withdrawn"]),
     ),
     Rate(
         "success",
-        _l("调解成功率"),
+        gettext_lazy("调解成功率"),
         lambda c: c.sum("disputes.status", keys=["succeeded"]),
         lambda c: c.sum("disputes.status", keys=["succeeded", "failed"]),
     ),
     Rate(
         "on_time",
-        _l("按期化解率"),
+        gettext_lazy("按期化解率"),
         lambda c: c.sum("disputes.on_time", keys=["yes"]),
         lambda c: c.sum("disputes.on_time"),
     ),
     Rate(
         "satisfaction",
-        _l("群众满意率"),
+        gettext_lazy("群众满意率"),
         lambda c: c.sum("disputes.rating", keys=["4", "5"]),
         lambda c: c.sum("disputes.rating"),
     ),
     Rate(
         "pre_litigation",
-        _l("诉前调解成功率"),
+        gettext_lazy("诉前调解成功率"),
         lambda c: _source_status(c, "court", ["succeeded"]),
         lambda c: _source_status(c, "court", ["succeeded", "failed"]),
     ),
     Rate(
         "repeat_petition",
-        _l("重复信访率"),
+        gettext_lazy("重复信访率"),
         lambda c: c.sum("disputes.repeat", keys=["petition"]),
         lambda c: _source_status(c, "petition"),
     ),
     Rate(
         "criminal",
-        _l("民转刑案件发生率"),
+        gettext_lazy("民转刑案件发生率"),
         lambda c: c.sum("disputes.referral", keys=["criminal"]),
         lambda c: c.sum("disputes.status"),
     ),
     Rate(
         "litigation_decline",
-        _l("民商事诉讼案件下降率"),
+        gettext_lazy("民商事诉讼案件下降率"),
         lambda c: c.sum("disputes.referral", keys=["litigation"]),
         None,
         decline=True,
     ),
     Rate(
         "criminal_decline",
-        _l("民转刑案件下降率"),
+        gettext_lazy("民转刑案件下降率"),
         lambda c: c.sum("disputes.referral", keys=["criminal"]),
         None,
         decline=True,
     ),
     Rate(
         "group_petition_decline",
-        _l("群体性、越级上访下降率"),
+        gettext_lazy("群体性、越级上访下降率"),
         lambda c: c.sum("disputes.group_petition"),
         None,
         decline=True,

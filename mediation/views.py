@@ -255,7 +255,8 @@ def rates_export(request):
     wb = Workbook()
     ws = wb.active
     ws.title = _("三源治理")
-    head = [_("区域"), *[f"{r.label}({_('分子/分母')})" for r in RATES]]
+    fraction = _("分子/分母")  # outside the f-string, where xgettext finds it
+    head = [_("区域"), *[f"{r.label}({fraction})" for r in RATES]]
     ws.append([f"{since} ~ {until}"])
     ws.append(head)
     for a, r in [(area, rates), *children]:
