@@ -36,4 +36,3 @@ def menu_for(user):
 
 menu_register("audit-log", _("审计日志"), Action.AUDIT, position=90)
 menu_register("two-factor-reset", _("重置动态口令"), Action.CONFIGURE, position=100)
-menu_register("swagger-ui", _("接口文档"), Action.VIEW, position=110)

@@ -12,4 +12,27 @@
     var btn = e.target.closest ? e.target.closest("[data-confirm]") : null;
     if (btn && !window.confirm(btn.dataset.confirm)) e.preventDefault();
   });
+  // The phone menu: 菜单 opens and closes the drawer (CSS shows it under body.menu-open).
+  var toggle = document.getElementById("menu-toggle");
+  if (toggle) toggle.addEventListener("click", function () {
+    var open = document.body.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  // Tables become cards on phones: each cell carries its column's name, shown before
+  // the value (gridgov.css). Tables filled later by a script call GridGov.labelTable.
+  function labelTable(table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      var cells = tr.children;
+      if (cells.length === 1) return;  // an "empty" row spanning all columns
+      for (var i = 0; i < cells.length && i < heads.length; i++) {
+        if (!cells[i].hasAttribute("data-label")) cells[i].setAttribute("data-label", heads[i]);
+      }
+    });
+  }
+  document.querySelectorAll("table.table").forEach(labelTable);
+  window.GridGov = window.GridGov || {};
+  window.GridGov.labelTable = labelTable;
 })();
