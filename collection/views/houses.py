@@ -76,6 +76,7 @@ def house_new(request):
             "uses": House.Use.choices,
             "error": error,
             "center": center,
+            "pick_area": grids[0] if grids else None,
             "extra": extra,
         },
     )
@@ -136,6 +137,7 @@ def house_edit(request, pk):
             "error": error,
             "extra": extra,
             "center": (center.x, center.y),
+            "pick_area": house.grid,
         },
         status=400 if error or extra.errors else 200,
     )

@@ -94,3 +94,17 @@ def test_public_tracking_shows_steps_in_chinese(client, cast, category):
     html = r.content.decode()
     timeline = html[html.index('class="timeline"') :]
     assert "上报" in timeline and "report" not in timeline
+
+
+def test_public_form_gives_the_phone_keypad_and_a_favicon(client):
+    html = client.get("/public/report/").content.decode()
+    phone = html[html.index('name="phone"') - 200 : html.index('name="phone"') + 200]
+    assert 'inputmode="tel"' in phone and 'autocomplete="tel"' in phone
+    assert 'rel="icon"' in html
+
+
+def test_report_map_draws_the_workers_grid_and_names_the_picked_grid(client, cast):
+    client.force_login(cast.worker)
+    html = client.get("/events/report/").content.decode()
+    assert f'data-outline-url="/api/v1/areas/{cast.grid.code}/geojson/"' in html
+    assert 'data-locate-url="/api/v1/areas/locate/"' in html and 'id="picked-grid"' in html

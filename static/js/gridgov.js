@@ -33,6 +33,31 @@
     });
   }
   document.querySelectorAll("table.table").forEach(labelTable);
+  // File inputs speak the page's language whatever the browser's own is: the native
+  // control is kept (forms, capture=, tests use it) but shown as a button with our
+  // words and the number of files chosen. The words come from <body data-file-*>.
+  var words = document.body.dataset;
+  document.querySelectorAll("input[type=file]").forEach(function (input) {
+    if (!words.fileChoose || input.closest(".file-picker")) return;
+    // Inside a label already (the usual form markup): a span, as labels do not nest.
+    var picker = document.createElement(input.closest("label") ? "span" : "label");
+    picker.className = "file-picker";
+    var button = document.createElement("span");
+    button.className = "button secondary";
+    button.textContent = words.fileChoose;
+    var chosen = document.createElement("span");
+    chosen.className = "muted file-chosen";
+    chosen.textContent = words.fileNone;
+    input.parentNode.insertBefore(picker, input);
+    picker.appendChild(input);
+    picker.appendChild(button);
+    picker.appendChild(chosen);
+    input.addEventListener("change", function () {
+      var n = input.files ? input.files.length : 0;
+      chosen.textContent = n === 0 ? words.fileNone
+        : n === 1 ? input.files[0].name : words.fileMany.replace("%(n)s", String(n));
+    });
+  });
   window.GridGov = window.GridGov || {};
   window.GridGov.labelTable = labelTable;
 })();

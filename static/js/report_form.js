@@ -67,7 +67,11 @@
         interactive: false, style: { color: "#00838f", weight: 3, fillColor: "#00838f", fillOpacity: 0.08 },
       }).addTo(map);
       el.dataset.outlined = String(mine.getLayers().length);
-      if (mine.getLayers().length && !lat.value) map.fitBounds(mine.getBounds(), { padding: [16, 16] });
+      // Zoom to the grid but keep its inner point (the server's centre) in the middle,
+      // where a tap lands inside the grid.
+      if (mine.getLayers().length && !lat.value) {
+        map.setView(map.getCenter(), map.getBoundsZoom(mine.getBounds().pad(0.1)));
+      }
     });
   }
   var btn = document.getElementById("use-location");
