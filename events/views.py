@@ -225,7 +225,7 @@ def report(request):
         else:
             messages.success(request, _("已上报,事件编号 %(n)s。") % {"n": event.number})
             return redirect("events:detail", number=event.number)
-    from grids.selectors import area_roots
+    from grids.selectors import area_roots, pick_map_context
 
     roots = area_roots(user=request.user)
     center = (
@@ -236,5 +236,9 @@ def report(request):
     return render(
         request,
         "events/report.html",
-        {"form": form, "center": center, "pick_area": roots[0] if roots else None},
+        {
+            "form": form,
+            "center": center,
+            **pick_map_context(user=request.user, area=roots[0] if roots else None),
+        },
     )

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from grids.selectors import area_roots
+from grids.selectors import area_roots, pick_map_context
 
 from .. import policy, selectors, services
 from ..extra_fields import extra_schema
@@ -76,7 +76,7 @@ def house_new(request):
             "uses": House.Use.choices,
             "error": error,
             "center": center,
-            "pick_area": grids[0] if grids else None,
+            **pick_map_context(user=request.user, area=grids[0] if grids else None),
             "extra": extra,
         },
     )
@@ -137,7 +137,7 @@ def house_edit(request, pk):
             "error": error,
             "extra": extra,
             "center": (center.x, center.y),
-            "pick_area": house.grid,
+            **pick_map_context(user=request.user, area=house.grid),
         },
         status=400 if error or extra.errors else 200,
     )

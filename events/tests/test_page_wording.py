@@ -108,3 +108,9 @@ def test_report_map_draws_the_workers_grid_and_names_the_picked_grid(client, cas
     html = client.get("/events/report/").content.decode()
     assert f'data-outline-url="/api/v1/areas/{cast.grid.code}/geojson/"' in html
     assert 'data-locate-url="/api/v1/areas/locate/"' in html and 'id="picked-grid"' in html
+
+
+def test_report_map_brings_the_neighbouring_grids_as_data(client, cast):
+    client.force_login(cast.worker)
+    html = client.get("/events/report/").content.decode()
+    assert '<script id="pick-neighbours" type="application/json">' in html

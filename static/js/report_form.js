@@ -51,7 +51,12 @@
     }
     var own = el.dataset.outlineUrl, around = el.dataset.neighboursUrl;
     if (!own) return;
-    Promise.all([get(own + "?zoom=15"), around ? get(around + "?zoom=15") : null]).then(function (fcs) {
+    // A grid's neighbours come with the page (JSON data, not script); a larger area's
+    // parts from the areas API.
+    var inline = document.getElementById("pick-neighbours");
+    var neighbours = inline ? Promise.resolve(JSON.parse(inline.textContent))
+      : around ? get(around + "?zoom=15") : null;
+    Promise.all([get(own + "?zoom=15"), neighbours]).then(function (fcs) {
       if (fcs[1]) {
         L.geoJSON(fcs[1], {
           interactive: false,
