@@ -95,6 +95,8 @@
   function renderTotals(s) {
     document.querySelectorAll(".cockpit-totals dd[data-figure]").forEach(function (dd) {
       dd.textContent = fmt(s[dd.dataset.figure]);
+      // A warning tile (超期) is red only when there is something to warn about.
+      dd.classList.toggle("zero", !s[dd.dataset.figure]);
     });
     document.getElementById("cockpit-area-name").textContent = s.area.name;
     var lvl = document.getElementById("cockpit-area-level");

@@ -204,3 +204,24 @@ def test_role_walks_its_menu(demo_data, live_server, browser, artifact, username
     context.close()
     problems += [f"console: {e}" for e in console_errors]
     assert not problems, f"{username}:\n" + "\n".join(problems)
+
+
+def test_citizen_pages_on_a_phone(demo_areas, live_server, browser, artifact):
+    """The public pages (群众随手报) meet the same bar on a phone, with the phone keypad
+    for the phone number."""
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    problems: list[str] = []
+    for n, path in enumerate(["/public/report/", "/public/track/"]):
+        page.goto(f"{live_server.url}{path}")
+        page.goto(f"{live_server.url}{path}", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=artifact(f"walk-citizen-{n:02d}-{_slug(path)}.png"), full_page=True)
+        problems += _check_page(page, path, phone=True)
+    page.goto(f"{live_server.url}/public/report/")
+    assert page.get_attribute("input[name=phone]", "inputmode") == "tel"
+    context.close()
+    assert not problems + errors, "\n".join(problems + errors)
