@@ -8,4 +8,5 @@
   L.Control.Zoom.prototype.options.zoomInTitle = english ? "Zoom in" : "放大";
   L.Control.Zoom.prototype.options.zoomOutTitle = english ? "Zoom out" : "缩小";
   L.Control.Attribution.prototype.options.prefix = false;
+  L.Marker.prototype.options.alt = english ? "Picked place" : "所选位置";
 })();

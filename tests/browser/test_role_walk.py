@@ -141,6 +141,22 @@ def _menu_paths(page) -> list[str]:
     return paths
 
 
+def _detail_paths() -> list[str]:
+    """A case, a person and a house of the demo grid, and their forms."""
+    from collection.models import House, Person
+    from events.models import Event
+
+    event = Event.objects.order_by("number").first()
+    person = Person.objects.filter(house__isnull=False).order_by("pk").first()
+    return [
+        f"/events/{event.number}/",
+        f"/collection/people/{person.pk}/",
+        f"/collection/houses/{person.house_id}/",
+        f"/collection/houses/{House.objects.order_by('pk').first().pk}/edit/",
+        f"/collection/people/{person.pk}/edit/",
+    ]
+
+
 def _slug(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
 
@@ -195,6 +211,14 @@ def test_role_walks_its_menu(demo_data, live_server, browser, artifact, username
         page.screenshot(path=artifact(f"walk-{username}-{n:02d}-{_slug(path)}.png"), full_page=True)
         problems += _check_page(page, path, phone=phone)
     if phone:
+        # The detail pages a worker opens from those lists: the same bar, and a way back.
+        for n, path in enumerate(_detail_paths()):
+            page.goto(f"{base}{path}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=artifact(f"walk-{username}-detail-{n}.png"), full_page=True)
+            problems += _check_page(page, path, phone=True)
+            if not page.locator(".breadcrumb a, a.back-link").count():
+                problems.append(f"{path}: no breadcrumb or back link")
         # The menu itself, opened, is a page of tap targets too.
         page.goto(f"{base}/")
         page.click("#menu-toggle")
