@@ -9,3 +9,10 @@ place (docs/security.md, "Secrets out of URLs")."""
 
 accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s'
+
+# The cockpit's live feed (server-sent events, /cockpit/live/) keeps each request open
+# for up to ~25 s: threaded workers, so such a request holds one thread, not a whole
+# worker (4 workers × 16 threads: 64 requests at once, live feeds included). Raise
+# `threads` with the number of cockpit screens open at once (docs/cockpit.md).
+worker_class = "gthread"
+threads = 16

@@ -87,6 +87,7 @@ from common import (
     percentile,
     pg_connect,
 )
+from datagen import GENERATE_SQL, bulk_insert
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -140,119 +141,6 @@ REF_INSERT = (
 REF_COPY = f"COPY events_event ({', '.join(REF_COLUMNS)}) FROM STDIN"
 
 # ----------------------------------------------------------------------------- data
-
-GRIDS_SQL = """
-CREATE TEMP TABLE bench_grid ON COMMIT DROP AS
-SELECT row_number() OVER (ORDER BY g.id) AS n, g.id AS grid_id, g.path,
-       v.id AS village_id, t.id AS township_id, c.id AS county_id,
-       ST_X(g.centroid) AS x, ST_Y(g.centroid) AS y, d.id AS dept_id
-FROM grids_area g
-JOIN grids_area v ON v.id = g.parent_id
-JOIN grids_area t ON t.id = v.parent_id
-JOIN grids_area c ON c.id = t.parent_id
-LEFT JOIN governance_department d ON d.code = 'BENCH-' || c.code || '-CGJ'
-WHERE g.level = 6 AND g.centroid IS NOT NULL;
-CREATE TEMP TABLE bench_cat ON COMMIT DROP AS
-SELECT row_number() OVER (ORDER BY c.code) AS n, c.id, c.name, c.accept_level,
-       c.accept_hours, c.handle_days, c.verify_days
-FROM events_eventcategory c
-WHERE c.active AND NOT EXISTS (SELECT 1 FROM events_eventcategory k WHERE k.parent_id = c.id);
-"""
-
-# One statement. Per row: a grid and a leaf category uniformly at random, reported_at
-# uniform over the last 365 days; the status depends on the age (older than 30 days:
-# mostly archived, a 3 % backlog still open; younger: the whole process); the holder is
-# the accepting unit of the category (village, township or county ancestor of the grid),
-# half of the dispatched/handling cases above the village sit with the county's
-# department (and half of the cases above the village that got that far list it in
-# `departments`); step deadlines follow the step (accept/decide/sign: accept_hours,
-# handling: handle_days, verification: verify_days; calendar days, not working days),
-# due_state follows the deadline (80 % used = near due).
-GENERATE_SQL = """
-INSERT INTO events_event (
-    number, title, description, source, urgency, location, address, area_path,
-    reporter_name, reporter_phone, tracking_code, status, step_started_at, step_deadline,
-    deadline, due_state, suspend_reason, result, rating, reported_at, closed_at,
-    updated_at, current_area_id, current_department_id, departments, grid_id, category_id)
-SELECT
-    'BM' || lpad(s.i::text, 10, '0'),
-    s.cat_name || '(生成 ' || s.i || ')',
-    '基准测试生成的事件:' || s.cat_name || ',现场情况已拍照记录,请相关单位及时处置。',
-    s.source, s.urgency,
-    ST_SetSRID(ST_MakePoint(s.x + (s.rx - 0.5) * 0.001, s.y + (s.ry - 0.5) * 0.001), 4326),
-    '', s.path, '网格员' || (s.i %% 997), '', '', s.status,
-    s.step_started_at, s.step_deadline,
-    CASE WHEN s.status IN ('handling', 'closed', 'verified', 'archived')
-         THEN s.reported_at + s.handle_days * interval '1.4 days' END,
-    CASE WHEN s.step_deadline IS NULL THEN (CASE WHEN s.rs < 0.06 THEN 'overdue' ELSE 'on_time' END)
-         WHEN s.step_deadline < now() THEN 'overdue'
-         WHEN now() >= s.step_started_at + (s.step_deadline - s.step_started_at) * 0.8
-         THEN 'near_due'
-         ELSE 'on_time' END,
-    '', CASE WHEN s.status IN ('closed', 'verified', 'archived') THEN '已处置完毕。' ELSE '' END,
-    CASE WHEN s.status = 'archived' THEN 3 + floor(s.rs * 2.99)::int END,
-    s.reported_at, s.closed_at, coalesce(s.closed_at, s.step_started_at, s.reported_at),
-    CASE s.accept_level WHEN 5 THEN s.village_id WHEN 4 THEN s.township_id
-         ELSE s.county_id END,
-    CASE WHEN s.status IN ('dispatched', 'handling') AND s.accept_level < 5 AND s.rs < 0.5
-         THEN s.dept_id END,
-    CASE WHEN s.status IN ('dispatched', 'handling', 'closed', 'verified', 'archived')
-              AND s.accept_level < 5 AND s.rs < 0.5 AND s.dept_id IS NOT NULL
-         THEN ARRAY[s.dept_id] ELSE '{}'::bigint[] END,
-    s.grid_id, s.cat_id
-FROM (
-    SELECT t.*,
-        CASE WHEN t.status IN ('pending_review', 'reported', 'accepted', 'dispatched')
-             THEN t.reported_at + least(t.age, interval '1 hour') * t.rs
-             WHEN t.status = 'handling' THEN t.reported_at + least(t.age, interval '1 day') * t.rs
-             WHEN t.status = 'closed' THEN t.closed_at END AS step_started_at,
-        CASE WHEN t.status IN ('pending_review', 'reported', 'accepted', 'dispatched')
-             THEN t.reported_at + least(t.age, interval '1 hour') * t.rs
-                  + t.accept_hours * interval '1 hour'
-             WHEN t.status = 'handling' THEN t.reported_at + t.handle_days * interval '1.4 days'
-             WHEN t.status = 'closed' THEN t.closed_at + t.verify_days * interval '1.4 days'
-             END AS step_deadline
-    FROM (
-        SELECT u.*,
-            CASE WHEN u.status IN ('closed', 'verified', 'archived')
-                 THEN u.reported_at + least(u.age * 0.9, u.handle_days * interval '1 day') * u.rc
-                 END AS closed_at
-        FROM (
-            SELECT r.i, r.rx, r.ry, r.rs, r.rc, r.reported_at, now() - r.reported_at AS age,
-                g.grid_id, g.path, g.village_id, g.township_id, g.county_id, g.dept_id,
-                g.x, g.y, c.id AS cat_id, c.name AS cat_name, c.accept_level,
-                c.accept_hours, c.handle_days, c.verify_days,
-                CASE WHEN r.reported_at < now() - interval '30 days' THEN
-                    CASE WHEN r.rst < 0.880 THEN 'archived' WHEN r.rst < 0.910 THEN 'rejected'
-                         WHEN r.rst < 0.930 THEN 'merged' WHEN r.rst < 0.955 THEN 'verified'
-                         WHEN r.rst < 0.975 THEN 'handling' WHEN r.rst < 0.985 THEN 'dispatched'
-                         ELSE 'closed' END
-                ELSE
-                    CASE WHEN r.rst < 0.02 THEN 'pending_review' WHEN r.rst < 0.10 THEN 'reported'
-                         WHEN r.rst < 0.20 THEN 'accepted' WHEN r.rst < 0.30 THEN 'dispatched'
-                         WHEN r.rst < 0.55 THEN 'handling' WHEN r.rst < 0.65 THEN 'closed'
-                         WHEN r.rst < 0.75 THEN 'verified' WHEN r.rst < 0.95 THEN 'archived'
-                         WHEN r.rst < 0.98 THEN 'rejected' ELSE 'merged' END
-                END AS status,
-                CASE WHEN r.rsrc < 0.70 THEN 'grid_worker' WHEN r.rsrc < 0.80 THEN 'citizen'
-                     WHEN r.rsrc < 0.95 THEN 'hotline_12345' ELSE 'department' END AS source,
-                CASE WHEN r.ru < 0.90 THEN 'normal' WHEN r.ru < 0.98 THEN 'urgent'
-                     ELSE 'critical' END AS urgency
-            FROM (
-                SELECT i, random() AS rx, random() AS ry, random() AS rs, random() AS rc,
-                       random() AS rst, random() AS rsrc, random() AS ru,
-                       1 + floor(random() * %(grids)s)::bigint AS gn,
-                       1 + floor(random() * %(cats)s)::bigint AS cn,
-                       now() - random() * interval '365 days' AS reported_at
-                FROM generate_series(1, %(n)s) AS i
-            ) r
-            JOIN bench_grid g ON g.n = r.gn
-            JOIN bench_cat c ON c.n = r.cn
-        ) u
-    ) t
-) s
-"""
-
 
 # ----------------------------------------------------------------------------- args
 
@@ -816,32 +704,11 @@ def generate(args, pg, out) -> None:
     log(f"generate: {args.events:,} events, set-based ...")
     t0 = time.perf_counter()
     # One transaction: the secondary indexes are dropped, the rows inserted without
-    # row-by-row foreign-key checks (replica role; every key comes from a join), then
-    # the indexes are rebuilt from their definitions. Built in bulk they cost ~18 s
-    # instead of ~50 s maintained row by row; if anything fails, the rollback restores
-    # them.
-    with pg.transaction():
-        pg.execute(GRIDS_SQL)
-        grids = pg.execute("SELECT count(*) FROM bench_grid").fetchone()[0]
-        cats = pg.execute("SELECT count(*) FROM bench_cat").fetchone()[0]
-        indexes = pg.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
-            " JOIN pg_class i ON i.oid = x.indexrelid"
-            " WHERE x.indrelid = 'events_event'::regclass AND NOT x.indisprimary"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)"
-            " ORDER BY i.relname"
-        ).fetchall()
-        for name, _ddl in indexes:
-            pg.execute(f'DROP INDEX "{name}"')
-        pg.execute("SET LOCAL session_replication_role = replica")
-        pg.execute("SELECT setseed(%s)", (((args.seed % 1000) / 1000.0),))
-        pg.execute(GENERATE_SQL, {"grids": grids, "cats": cats, "n": args.events})
-        t1 = time.perf_counter()
-        pg.execute("SET LOCAL session_replication_role = origin")
-        pg.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _name, ddl in indexes:
-            pg.execute(ddl)
-    t2 = time.perf_counter()
+    # row-by-row foreign-key checks, then the indexes rebuilt (bench/datagen.py).
+    done = bulk_insert(pg, "events_event", GENERATE_SQL, {"n": args.events}, seed=args.seed)
+    t1 = t0 + done["insert"]
+    t2 = t1 + done["indexes_s"]
+    indexes = range(done["n_indexes"])
     pg.execute("VACUUM ANALYZE events_event")  # as autovacuum would: visibility map, stats
     # Write the load's ~1 GB of dirty pages and WAL out now, not during the measurements.
     pg.execute("CHECKPOINT")

@@ -12,3 +12,12 @@ class CockpitConfig(AppConfig):
 
         # Pages (views.py, urls_pages.py): the cockpit for the user's own jurisdiction.
         menu_register("cockpit:cockpit", _("驾驶舱"), Action.VIEW, position=15)
+        menu_register("analysis:analysis", _("多维研判"), Action.VIEW, position=16)
+
+        # The live feed (live.py): new and escalated cases into a Redis Stream.
+        from governance import outbox
+
+        from .live import KINDS, live_on_event
+
+        for topic in KINDS:
+            outbox.subscribe(topic, live_on_event, name=f"cockpit.live:{topic}")

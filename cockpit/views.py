@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from grids import selectors as area_selectors
 from grids.models import Area, Level
 
+from . import panels
+
 SUMMARY_URL = "/api/v1/cockpit/summary/"
 AREA_CODE = re.compile(r"\d{12}|\d{15}")  # levels 1–5: 12 digits; a grid: 15
 
@@ -50,5 +52,19 @@ def cockpit(request):
             "levels": Level.choices,
             "screen": screen,
             "summary_url": SUMMARY_URL,
+            "rankings": panels.RANKINGS,
         },
     )
+
+
+@login_required
+def ranking_panel(request):
+    """`/cockpit/panels/ranking/?area=&of=children|departments&by=…`: the ranking table as
+    a server-rendered partial (htmx swaps it in, refreshed every 60 s and on drill-down).
+    Scoped and validated by the same read as `GET /api/v1/cockpit/ranking/`; its errors
+    (404 outside, 400 bad input) are answered as pages by the one error middleware."""
+    q = request.GET
+    ranking = panels.cockpit_ranking(
+        user=request.user, code=q.get("area"), of=q.get("of"), by=q.get("by")
+    )
+    return render(request, "cockpit/_ranking.html", {"ranking": ranking})

@@ -21,11 +21,18 @@ class CollectionConfig(AppConfig):
         for field in PERSONAL_FIELDS:
             register_personal_field(field, MASKERS[field])
 
-        menu_register("collection:my-grid", _("基础信息"), "basedata.change", position=40)
+        menu_register("collection:my-grid", _("基础信息"), position=40, rule=actions.is_grid_worker)
         menu_register("collection:people", _("人口与房屋"), Action.VIEW, position=50)
-        menu_register("collection:imports", _("数据导入"), Action.CHANGE, position=60)
-        menu_register("collection:transfers", _("迁入申请"), Action.CHANGE, position=70)
+        menu_register("collection:imports", _("数据导入"), position=60, rule=actions.may_import)
+        menu_register(
+            "collection:transfers", _("迁入申请"), position=70, rule=actions.may_change_basedata
+        )
 
         from . import figures
 
         figures.register()  # base data's rollup facts and named figures
+
+        from . import audit_labels, manage_pages
+
+        audit_labels.register()  # words for the audit trail
+        manage_pages.register()  # sections of 管理后台 (/manage/)

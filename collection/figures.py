@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.figures import figure_register, figure_source_register
 
-from .models import House, Organisation, Person, Place
+from .models import House, Organisation, Person, PersonTag, Place
 
 _DAY = "(t.created_at AT TIME ZONE '{tz}')::date"
 
@@ -26,12 +26,22 @@ def source_for(model) -> str | None:
     return None
 
 
+# A person's active special-group tags (特殊人群) count in the person's own cells: a tag
+# set or ended re-counts the person (figures=GROUP_FIGURES), a move carries them along.
+GROUP_FIGURES = ["people.group"]
+_GROUPS = (
+    f" UNION ALL SELECT {_DAY}, t.area_path, 'people.group', g.tag "
+    f"FROM {Person._meta.db_table} t JOIN {PersonTag._meta.db_table} g "
+    "ON g.person_id = t.id AND g.end_date IS NULL WHERE {where}"
+)
+
+
 def register() -> None:
     for name, (model, figure, column) in SOURCES.items():
         figure_source_register(
             name,
             f"SELECT {_DAY} AS day, t.area_path, '{figure}' AS figure, t.{column} AS key "
-            f"FROM {model._meta.db_table} t WHERE {{where}}",
+            f"FROM {model._meta.db_table} t WHERE {{where}}" + (_GROUPS if model is Person else ""),
         )
     figure_register(
         "people.total",
@@ -53,6 +63,14 @@ def register() -> None:
         unit=_("人"),
         source="people",
         formula=lambda c: c.sum("people.kind", keys=[Person.Kind.FLOATING]),
+    )
+    figure_register(
+        "people.special",
+        label=_("特殊人群"),
+        unit=_("人次"),
+        source="people",
+        formula=lambda c: c.sum("people.group"),
+        description=_("在册的特殊人群与重点青少年标签数(一人多类计多次)"),
     )
     figure_register(
         "houses.total",
@@ -81,4 +99,14 @@ def register() -> None:
         unit=_("处"),
         source="places",
         formula=lambda c: c.sum("places.kind"),
+    )
+    # 物: there is no register of things (城市部件) yet; the things of concern the platform
+    # knows are the hazardous-goods places (危险品场所).
+    figure_register(
+        "things.hazard",
+        label=_("危险品场所"),
+        unit=_("处"),
+        source="places",
+        formula=lambda c: c.sum("places.kind", keys=[Place.Kind.HAZARD]),
+        description=_("重点场所中类型为危险品场所的(物)"),
     )

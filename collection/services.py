@@ -80,7 +80,7 @@ _RECORDED = {
 }
 
 
-def _save(actor, obj, *, op: str, changes: dict) -> None:
+def _save(actor, obj, *, op: str, changes: dict, then=None) -> None:
     """The tail of every write on base data, in the caller's transaction: the row, its
     audit entry (`<kind>.<op>` with `changes`), its change-feed entry and its rollup
     cells (the old ones retracted first: a move or a new kind leaves its old cell)."""
@@ -88,6 +88,8 @@ def _save(actor, obj, *, op: str, changes: dict) -> None:
     if source and obj.pk:
         figures_retract(source, [obj.pk])
     obj.save()
+    if then is not None:  # rows hanging off the object (a visit's people), before the
+        then()  # change is announced: subscribers reading them must find them
     if source:
         figures_count(source, [obj.pk])
     name, dataset = _RECORDED[type(obj)]
@@ -456,8 +458,8 @@ def visit_create(
         visit,
         op="create",
         changes={"people": [None, len(people)], "event": [None, event.number if event else None]},
+        then=lambda: visit.people.set(people),
     )
-    visit.people.set(people)
     return visit
 
 

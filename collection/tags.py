@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record, snapshot
 from governance.changes import record_change
+from governance.figures import figures_count, figures_retract
 from governance.roles import Action, Role
 from grids.models import ancestor_paths
 
 from .actions import BASEDATA_CHANGE
 from .extra_fields import extra_errors, extra_schema_set, schema_fields
+from .figures import GROUP_FIGURES
 from .models import ExtraFieldSchema, Person, PersonTag
 from .tag_schemas import (  # noqa: F401 (re-exported: the tags API of the app)
     MAX_VISIT_EVERY_DAYS,
@@ -232,7 +234,11 @@ def person_tag_set(
         tag_obj.responsible = responsible
     if created or extra is not UNSET:
         tag_obj.extra = validate_tag_extra(tag, None if extra is UNSET else extra, schema)
+    if created:  # the person's group cells are re-counted with the new tag
+        figures_retract("people", [person.pk], figures=GROUP_FIGURES)
     tag_obj.save()
+    if created:
+        figures_count("people", [person.pk], figures=GROUP_FIGURES)
     after, protected_after = _audit_state(tag_obj, schema)
     audit_record(
         actor=actor,
@@ -266,8 +272,10 @@ def person_tag_end(
         raise ValidationError(_("结束日期不能晚于今天。"), code="invalid")
     if tag_obj.start_date and end_date < tag_obj.start_date:
         raise ValidationError(_("结束日期不能早于起始日期。"), code="invalid")
+    figures_retract("people", [person.pk], figures=GROUP_FIGURES)
     tag_obj.end_date, tag_obj.ended_reason = end_date, reason
     tag_obj.save(update_fields=["end_date", "ended_reason"])
+    figures_count("people", [person.pk], figures=GROUP_FIGURES)
     audit_record(
         actor=actor,
         action="person_tag.end",

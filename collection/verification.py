@@ -15,6 +15,7 @@ from governance.roles import Role
 from grids.models import Area
 
 from .models import House, Person, VerificationTask
+from .models.base import Dataset
 
 
 def verification_tasks_create(
@@ -29,7 +30,37 @@ def verification_tasks_create(
             for i, g, p in rows
         ]
     )
+    _notify_grid_workers(dataset, rows)
     return len(rows)
+
+
+def _notify_grid_workers(dataset: str, rows: list[tuple[str, int, str]]) -> None:
+    """The records wait on the grid workers of their grids: one notification per grid
+    (not per record), linking to their 核准 list."""
+    from django.urls import reverse
+
+    from governance.models import RoleAssignment
+    from governance.notifications import notify
+
+    per_grid: dict[int, int] = {}
+    for _i, grid_id, _p in rows:
+        per_grid[grid_id] = per_grid.get(grid_id, 0) + 1
+    workers: dict[int, list] = {}
+    for ra in RoleAssignment.objects.filter(
+        role=Role.GRID_WORKER, area_id__in=per_grid, user__is_active=True
+    ).select_related("user", "area"):
+        workers.setdefault(ra.area_id, []).append(ra)
+    label = Dataset(dataset).label
+    for grid_id, n in per_grid.items():
+        assignments = workers.get(grid_id, [])
+        if assignments:
+            notify(
+                users=[ra.user for ra in assignments],
+                kind="collection.verify",
+                title=_("待核准:%(n)d 条%(d)s记录") % {"n": n, "d": label},
+                body=assignments[0].area.name,
+                url=reverse("collection:verifications"),
+            )
 
 
 # What a grid worker may correct per dataset (identifiers are not corrected here).

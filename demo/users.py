@@ -9,7 +9,7 @@ from governance.services import department_create, role_assign, user_create
 from grids.models import Area
 
 DEMO_PASSWORD = "Grid@2026demo"
-# The demo leaders, administrator and auditor need two-factor login: they are enrolled
+# The demo leaders, administrators and auditor need two-factor login: they are enrolled
 # with this fixed, published secret (demo only: add it to any authenticator app, or run
 # `manage.py demo_totp` for the current code). Real users enrol their own secret.
 DEMO_TOTP_SECRET = "GRIDGOVDEMOTOTPSECRETFORDEMOONLY"
@@ -65,7 +65,9 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
         ("village_staff", "社区工作人员", Role.VILLAGE_STAFF, village, None),
         ("grid_worker", "网格员", Role.GRID_WORKER, grid, None),
         ("dept_handler", "城管局办理人", Role.DEPARTMENT_HANDLER, county, dept),
+        # 三员分立: three accounts, each holding one of the separated roles.
         ("admin", "系统管理员", Role.ADMIN, province, None),
+        ("security_admin", "安全管理员", Role.SECURITY_ADMIN, province, None),
         ("auditor", "审计员", Role.AUDITOR, province, None),
     ]
     if other_county is not None:

@@ -6,6 +6,7 @@ auditor report one there (issue 8, item 1).
 
 from django.utils.translation import gettext_lazy as _
 
+from governance.navigation import action_rule
 from governance.roles import UNIT_ROLES, Role, action_register
 
 EVENT_REPORT = action_register(
@@ -16,3 +17,7 @@ EVENT_REPORT = action_register(
     # handler reports what its own system or inspectors found (source "部门系统").
     roles=UNIT_ROLES | {Role.DEPARTMENT_HANDLER},
 )
+
+# The page 上报事件, its menu entry and the report service share this one rule (the
+# service checks it per grid with `require`).
+may_report = action_rule(EVENT_REPORT)

@@ -18,8 +18,13 @@ class EventsConfig(AppConfig):
         register_personal_field("reporter_phone", mask_phone)
 
         menu_register("events:inbox", _("事件处置"), Action.VIEW, position=20)
-        menu_register("events:report", _("上报事件"), "event.report", position=30)
+        menu_register("events:report", _("上报事件"), position=30, rule=actions.may_report)
 
         from . import figures
 
         figures.register()  # the events' rollup facts and named figures
+
+        from . import audit_labels, manage_pages
+
+        audit_labels.register()  # words for the audit trail
+        manage_pages.register()  # sections of 管理后台 (/manage/)

@@ -199,11 +199,12 @@ INLINE_TYPES = ("image/", "audio/", "video/")
 
 
 def serve_headers(content_type: str) -> dict[str, str]:
+    """Headers on top of those of `governance.files.stored_file_response` (nosniff,
+    Content-Disposition, Cache-Control)."""
     return {
         "X-Content-Type-Options": "nosniff",
         # Even opened directly, the file is a sandboxed document that can run nothing.
         "Content-Security-Policy": "default-src 'none'; media-src 'self'; img-src 'self'; "
         "style-src 'unsafe-inline'; sandbox",
-        "Cache-Control": "private, no-store",
         "Cross-Origin-Resource-Policy": "same-origin",
     }

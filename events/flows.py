@@ -246,6 +246,7 @@ class EventProcess:
         permission=lambda p, u: perm.can_verify(u, p.event),
     )
     def verify(self, *, actor, note=""):
+        self.event.verified_at = timezone.now()
         sla.stop(self.event)
         return Step("verify", "", note)
 

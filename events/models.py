@@ -221,6 +221,7 @@ class Event(models.Model):
     )
     reported_at = models.DateTimeField(_("上报时间"), auto_now_add=True, db_index=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()

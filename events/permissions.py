@@ -48,3 +48,20 @@ def can_verify(user, event) -> bool:
         role == Role.GRID_WORKER and area_id == event.grid_id
         for role, area_id, _p, _d in user_role_rows(user)
     )
+
+
+# -- rules of the actions outside the process (supervision) ----------------------------
+# The one rule of each: the service checks it and refuses, the page asks it to decide
+# whether to show the form at all.
+
+
+def can_supervise(user, event) -> bool:
+    """督办: an upper level over the current unit, while the case is open."""
+    from .models import OPEN_STATUSES
+
+    return event.status in OPEN_STATUSES and is_upper_level(user, event)
+
+
+def can_answer_supervision(user, event) -> bool:
+    """督办反馈: only the unit or department holding the case (the supervised one)."""
+    return user is not None and holds_case(user, event)

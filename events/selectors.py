@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department, RoleAssignment
 from governance.roles import UNIT_ROLES, Role
+from governance.scoping import user_role_rows
 from grids.models import Area, ancestor_paths
 
 from .models import (
@@ -69,28 +70,47 @@ def _held_by_user_q(user) -> Q:
     )
 
 
+# The statuses in which a case waits on the unit or department holding it.
+WAITING_ON_HOLDER = [
+    Status.PENDING_REVIEW,
+    Status.REPORTED,
+    Status.ACCEPTED,
+    Status.DISPATCHED,
+    Status.HANDLING,
+]
+
+
+def _to_verify_q(user) -> Q:
+    """Closed cases waiting for this user's 核查: the rule of `permissions.can_verify`
+    (the reporter, or a grid worker of the case's grid) as a query."""
+    grids = [area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER]
+    return Q(status=Status.CLOSED) & (Q(reporter_id=user.pk) | Q(grid_id__in=grids))
+
+
+def _todo_q(user) -> Q:
+    """Everything that waits on the user: the steps of the cases their units hold, and
+    the verification of the cases closed for them."""
+    return (_held_by_user_q(user) & Q(status__in=WAITING_ON_HOLDER)) | _to_verify_q(user)
+
+
 def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: str = ""):
-    """The user's boxes: 待办 (held by my units, open), 已办 (I acted on it, no longer
-    mine), 督办 (open supervision cards), 超期 (mine and overdue)."""
+    """The user's boxes: 待办 (waiting on me: held by my units, or closed and mine to
+    verify), 已办 (I acted on it, no longer waiting on me), 督办 (open supervision
+    cards), 超期 (waiting on me and overdue)."""
     qs = event_list(user=user)
     held = _held_by_user_q(user)
-    waiting = [
-        Status.PENDING_REVIEW,
-        Status.REPORTED,
-        Status.ACCEPTED,
-        Status.DISPATCHED,
-        Status.HANDLING,
-    ]
     if box == "todo":
-        qs = qs.filter(held, status__in=waiting)
+        qs = qs.filter(_todo_q(user))
     elif box == "done":
         acted = Trace.objects.filter(event=OuterRef("pk"), actor=user)
-        qs = qs.filter(Exists(acted)).exclude(held & Q(status__in=waiting))
+        qs = qs.filter(Exists(acted)).exclude(_todo_q(user))
     elif box == "supervised":
         open_cards = SupervisionCard.objects.filter(event=OuterRef("pk"), answered_at__isnull=True)
         qs = qs.filter(Exists(open_cards))
     elif box == "overdue":
-        qs = qs.filter(held, due_state=DueState.OVERDUE, status__in=OPEN_STATUSES)
+        qs = qs.filter(
+            (held & Q(status__in=OPEN_STATUSES)) | _to_verify_q(user), due_state=DueState.OVERDUE
+        )
     if category:
         qs = qs.filter(category__code__startswith=category)
     if status:

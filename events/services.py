@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
@@ -27,6 +28,7 @@ from . import permissions as perm
 from . import sla
 from .actions import EVENT_REPORT
 from .attachments import check_upload, display_name, make_thumbnail, stored_name
+from .figures import DUE_FIGURES
 from .figures import SOURCE as FIGURES
 from .flows import ACTION_LABELS, TRANSITIONS, EventProcess, Step
 from .models import (
@@ -99,13 +101,37 @@ def _holders(event: Event):
     return User.objects.filter(pk__in=q.values("user_id"), is_active=True)
 
 
-def _notify_holders(event: Event, kind: str, title: str) -> None:
+def _verifiers(event: Event):
+    """Users who verify (核查) the case once closed: the rule of `permissions.can_verify`
+    (its reporter, and the grid workers of its grid)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    workers = RoleAssignment.objects.filter(role=Role.GRID_WORKER, area_id=event.grid_id)
+    q = Q(pk__in=workers.values("user_id"))
+    if event.reporter_id:
+        q |= Q(pk=event.reporter_id)
+    return User.objects.filter(q, is_active=True)
+
+
+def _waiting_on(event: Event):
+    """Who the case waits on now, i.e. whose 待办 it is in (`selectors.inbox`)."""
+    return _verifiers(event) if event.status == Status.CLOSED else _holders(event)
+
+
+def _body(event: Event, note: str = "") -> str:
+    """What the notification adds to its title (which names the case already): the
+    number, and the note of the step (reason, result, instruction) when there is one."""
+    note = " ".join((note or "").split())
+    return f"{event.number} · {note[:300]}" if note else event.number
+
+
+def _notify_holders(event: Event, kind: str, title: str, note: str = "") -> None:
     notify(
-        users=list(_holders(event)),
+        users=list(_waiting_on(event)),
         kind=kind,
         title=title,
-        # The title already names the case; the body adds its number only.
-        body=_("事件编号 %(n)s") % {"n": event.number},
+        body=_body(event, note),
         url=event.get_absolute_url(),
     )
 
@@ -247,7 +273,6 @@ def event_report(
     if not citizen:
         sla.start_step(event, "accept")
     event.save()
-    figures_count(FIGURES, [event.pk])  # the one rollup upsert of a report
     trace = _trace(event, actor, Step("report", event.current_area.name, description[:500]), "")
     _attach(event, actor, files, trace)
     audit_record(
@@ -265,6 +290,9 @@ def event_report(
         else _("群众上报待审核:%(t)s") % {"t": event.title},
     )
     _publish(event, "reported")
+    # The one rollup upsert of a report, last: it locks cells shared with every report of
+    # the county, city and province until the commit, so it should come just before it.
+    figures_count(FIGURES, [event.pk])
     return event
 
 
@@ -400,15 +428,22 @@ def event_transition(
         changes=diff(before_fields, snapshot(event, AUDITED_FIELDS)),
         area_path=event.area_path,
     )
-    if (event.current_area_id, event.current_department_id) != before_unit or event.status in (
-        Status.REPORTED,
-        Status.DISPATCHED,
+    # Every step after which the case waits on someone else puts it in their 待办 and
+    # tells them: a new holder, a new step for the same unit (dispatched, reported), the
+    # handler again after a failed verification, the verifiers after 办结.
+    if (
+        (event.current_area_id, event.current_department_id) != before_unit
+        or event.status in (Status.REPORTED, Status.DISPATCHED, Status.CLOSED)
+        or action == "reopen"
     ):
-        _notify_holders(
-            event,
-            f"event.{action}",
-            _("%(a)s:%(t)s") % {"a": ACTION_LABELS.get(step.action, label), "t": event.title},
-        )
+        if event.status == Status.CLOSED:
+            title = _("待核查:%(t)s") % {"t": event.title}
+        else:
+            title = _("%(a)s:%(t)s") % {
+                "a": ACTION_LABELS.get(step.action, label),
+                "t": event.title,
+            }
+        _notify_holders(event, f"event.{action}", title, note=step.note)
     _publish(event, step.action)
     return event
 
@@ -493,7 +528,7 @@ def event_supervise(
 ) -> SupervisionCard:
     if event.status not in OPEN_STATUSES:
         raise EventActionError(_("只能督办未办结的事件。"), code="invalid_state")
-    if not perm.is_upper_level(actor, event):
+    if not perm.can_supervise(actor, event):
         raise EventActionError(_("只有上级单位可以督办该事件。"), code="forbidden")
     if colour not in SupervisionCard.Colour.values or not (message or "").strip():
         raise EventActionError(_("请选择督办等级并填写督办意见。"), code="required")
@@ -526,13 +561,16 @@ def event_supervise(
         event,
         "event.supervise",
         _("%(c)s:%(t)s") % {"c": card.get_colour_display(), "t": event.title},
+        note=message,
     )
+    # A supervision card is an escalation the cockpit's live feed shows (cockpit/live.py).
+    _publish(event, "supervise")
     return card
 
 
 @transaction.atomic
 def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> SupervisionCard:
-    if not perm.holds_case(actor, card.event):
+    if not perm.can_answer_supervision(actor, card.event):
         raise EventActionError(_("只有当前承办单位可以反馈督办。"), code="forbidden")
     if card.answered_at or not (answer or "").strip():
         raise EventActionError(_("请填写反馈内容(每张督办卡只能反馈一次)。"), code="invalid")
@@ -546,6 +584,15 @@ def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> Supervis
         changes={"supervision": [card.colour, "answered"]},
         area_path=card.event.area_path,
     )
+    # The issuer waits for this answer (their 督办 box lists the card until now).
+    if card.issued_by_id and card.issued_by.is_active:
+        notify(
+            users=[card.issued_by],
+            kind="event.supervision_answer",
+            title=_("督办已反馈:%(t)s") % {"t": card.event.title},
+            body=_body(card.event, answer),
+            url=card.event.get_absolute_url(),
+        )
     return card
 
 
@@ -630,14 +677,20 @@ def event_attach(*, actor, event: Event, files, note: str = "") -> list[Attachme
 @transaction.atomic
 def events_mark_due() -> dict[str, int]:
     """Scheduled: flag near-due and overdue cases, trace and notify their holders."""
-    flagged = sla.mark_due_states()
-    # Newly overdue open cases: one more cell each (they were not overdue before).
-    figures_count(FIGURES, flagged.get("overdue", []), figures=["events.overdue"])
+    # The due figures of the flagged cases: their old state's cells out, the new ones in.
+    flagged = sla.mark_due_states(
+        before_update=lambda ids: figures_retract(FIGURES, ids, figures=DUE_FIGURES)
+    )
+    figures_count(FIGURES, [i for ids in flagged.values() for i in ids], figures=DUE_FIGURES)
     for state, ids in flagged.items():
         if not ids:
             continue
         action = "overdue" if state == "overdue" else "near_due"
-        events = list(Event.objects.filter(id__in=ids).select_related("current_area"))
+        events = list(
+            Event.objects.filter(id__in=ids).select_related(
+                "current_area", "current_department", "category", "grid"
+            )
+        )
         Trace.objects.bulk_create(
             [
                 Trace(
@@ -668,13 +721,19 @@ def events_mark_due() -> dict[str, int]:
         for e in events:
             by_holder.setdefault((e.current_area_id, e.current_department_id), []).append(e)
         for group in by_holder.values():
-            users = list(_holders(group[0]))
+            holders = list(_holders(group[0]))
             for e in group:
                 notify(
-                    users=users,
+                    # A closed case is late in its verification: its verifiers are told.
+                    users=list(_verifiers(e)) if e.status == Status.CLOSED else holders,
                     kind=f"event.{action}",
                     title=_("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title},
-                    body=_("事件编号 %(n)s") % {"n": e.number},
+                    body=_body(e),
                     url=e.get_absolute_url(),
                 )
+        if action == "overdue":
+            # A case becoming overdue is announced like a step (webhooks, the cockpit's
+            # live feed); near-due is only a reminder to its holders.
+            for e in events:
+                _publish(e, "overdue")
     return {k: len(v) for k, v in flagged.items()}

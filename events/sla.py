@@ -87,34 +87,42 @@ def evaluate(event: Event, now) -> str:
     return DueState.ON_TIME
 
 
-def mark_due_states(now=None) -> dict[str, list[int]]:
+def mark_due_states(now=None, *, before_update=None) -> dict[str, list[int]]:
     """Set-based: flag every open, running case that became near due or overdue.
 
     Returns the ids newly flagged per state, so the caller can trace and notify.
+    `before_update(ids)` runs after the cases are locked and before their state changes
+    (the rollups retract the cells of the old state there).
     """
     now = now or timezone.now()
     statuses = [str(s) for s in OPEN_STATUSES]
-    out = {}
     with connection.cursor() as cur:
         cur.execute(
             """
-            UPDATE events_event SET due_state = 'overdue'
+            SELECT id FROM events_event
             WHERE status = ANY(%s) AND suspended_at IS NULL AND step_deadline < %s
               AND due_state <> 'overdue'
-            RETURNING id
+            ORDER BY id FOR UPDATE
             """,
             [statuses, now],
         )
-        out[DueState.OVERDUE] = [r[0] for r in cur.fetchall()]
+        overdue = [r[0] for r in cur.fetchall()]
         cur.execute(
             """
-            UPDATE events_event SET due_state = 'near_due'
+            SELECT id FROM events_event
             WHERE status = ANY(%s) AND suspended_at IS NULL AND due_state = 'on_time'
               AND step_deadline >= %s
               AND %s >= step_started_at + (step_deadline - step_started_at) * %s
-            RETURNING id
+            ORDER BY id FOR UPDATE
             """,
             [statuses, now, now, NEAR_DUE_FRACTION],
         )
-        out[DueState.NEAR_DUE] = [r[0] for r in cur.fetchall()]
-    return out
+        near_due = [r[0] for r in cur.fetchall()]
+        if before_update is not None:
+            before_update(overdue + near_due)
+        for state, ids in ((DueState.OVERDUE, overdue), (DueState.NEAR_DUE, near_due)):
+            if ids:
+                cur.execute(
+                    "UPDATE events_event SET due_state = %s WHERE id = ANY(%s)", [str(state), ids]
+                )
+    return {DueState.OVERDUE: overdue, DueState.NEAR_DUE: near_due}

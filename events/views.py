@@ -3,16 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.files import stored_file_response
 from governance.listing import sort_queryset
 from governance.models import Department
-from governance.scoping import jurisdiction_paths
+from governance.navigation import page_rule
 from grids.models import Area
 
+from . import permissions as perm
 from . import selectors, services
+from .actions import may_report
 from .attachments import EXTENSIONS, INLINE_TYPES, serve_headers
 from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
@@ -63,7 +66,7 @@ def inbox(request):
             "page": page,
             "counts": selectors.inbox_counts(user=request.user),
             "statuses": Status.choices,
-            "can_report": bool(jurisdiction_paths(request.user, "event.report")),
+            "may_report": may_report(request.user),
         },
     )
 
@@ -85,13 +88,18 @@ def attachment_download(request, pk, thumbnail=False):
         content_type = "application/octet-stream"
     inline = content_type.startswith(INLINE_TYPES)
     name = f"{att.event.number}-{att.pk}{EXTENSIONS.get(content_type, '.bin')}"
-    try:
-        fh = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(fh, content_type=content_type, as_attachment=not inline, filename=name)
+    # A thumbnail is a re-encoded JPEG under its own random name that never changes: the
+    # browser may keep it (privately) for a year, so an inbox of photos loads once.
+    response = stored_file_response(
+        field.name,
+        storage=field.storage,
+        content_type=content_type,
+        filename=name,
+        inline=inline,
+        immutable=thumbnail,
+    )
     for header, value in serve_headers(content_type).items():
-        response[header] = value
+        response.setdefault(header, value)
     return response
 
 
@@ -123,7 +131,9 @@ def detail(request, number):
             "reporter_name": reporter_name_for(request.user, event),
             "supervise_form": SuperviseForm(),
             "action_labels": ACTION_LABELS,
-            "can_supervise": services.perm.is_upper_level(request.user, event),
+            # The rules the services check, so no form is shown that would be refused.
+            "can_supervise": perm.can_supervise(request.user, event),
+            "can_answer": perm.can_answer_supervision(request.user, event),
             "suggested": suggested_department(event) if departments else None,
         },
     )
@@ -203,6 +213,7 @@ def _act(request, event):
 
 
 @login_required
+@page_rule(may_report)
 def report(request):
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -9,4 +9,7 @@ class GovernanceConfig(AppConfig):
     def ready(self):
         # Register the kernel's Celery tasks in every process (web included): the outbox
         # queues its drain by task name after each commit.
-        from . import tasks  # noqa: F401
+        from . import (
+            audit_labels,  # noqa: F401  (the kernel's words for the audit trail)
+            tasks,  # noqa: F401
+        )

@@ -1,7 +1,12 @@
 """The figures layer: rollups of counts and the one registry of named figures.
 
-Rollups (`governance.FigureCount`) hold counts per day × grid (area path) × figure × key,
-e.g. (2026-11-30, "22/2201/…/<grid>/", "events.status", "handling") = 3. A *source*
+Rollups (`governance.FigureCount`) hold counts per day × area × figure × key, e.g.
+(2026-11-30, "22/2201/…/<grid>/", "events.status", "handling") = 3, at EVERY level: a fact
+of a grid counts in the grid's cell and in the cells of its village, township, county, city
+and province, each once for its day and once under `ALL_TIME` (the sum of every day). An
+area then reads its own figures by one equality (`area_path = its path`) and its children's
+by another (`parent_path = its path`): a province reads a few hundred cells, not the
+millions of grid × day cells below it (docs/cockpit.md, docs/performance.md). A *source*
 (registered by the app owning the raw table) is one SQL text that yields, for each raw
 row, the cells it counts in — `(day, area_path, figure, key)` — filtered by `{where}` on
 the table aliased `t`. Everything else derives from that one text:
@@ -60,13 +65,62 @@ def _facts(source: str, where: str) -> str:
     return SOURCES[source].sql.replace("{where}", where)
 
 
+# The cell that sums every day of a figure (a date no fact can have).
+ALL_TIME = date(1, 1, 1)
+_ALL_TIME_SQL = "DATE '0001-01-01'"
+# The parent of an area path ("a/b/c/" -> "a/b/"; a province's is "").
+PARENT_SQL = "regexp_replace({0}, '[^/]*/$', '')"
+
+
+# Areas are six levels deep (province … grid): a path has one to six segments.
+DEPTHS = range(6, 0, -1)
+_DEPTH_SQL = "cardinality(string_to_array(rtrim({0}, '/'), '/'))"
+
+
+def _rolled_up(cells_sql: str) -> str:
+    """Cells `(day, area_path, figure, key, n)` at their own level -> the same cells at
+    every ancestor level too, each for its day and for ALL_TIME, summed:
+    `(day, area_path, parent_path, figure, key, n)`.
+
+    Level by level, from the grids up: each level sums its own cells and the already
+    summed cells of the level below (far fewer than the facts), rather than copying every
+    cell to its six ancestors and grouping all copies at once."""
+    ctes, below = [f"c AS ({cells_sql})"], None
+    for depth in DEPTHS:
+        level = (
+            "SELECT day, area_path, figure, key, n FROM c "
+            f"WHERE {_DEPTH_SQL.format('area_path')} = {depth}"
+        )
+        if below:
+            level += (
+                f" UNION ALL SELECT day, {PARENT_SQL.format('area_path')}, figure, key, n "
+                f"FROM {below}"
+            )
+        ctes.append(
+            f"l{depth} AS (SELECT day, area_path, figure, key, sum(n) AS n "
+            f"FROM ({level}) AS s GROUP BY day, area_path, figure, key)"
+        )
+        below = f"l{depth}"
+    by_day = " UNION ALL ".join(f"SELECT * FROM l{depth}" for depth in DEPTHS)
+    parent = PARENT_SQL.format("area_path")
+    return f"""
+        WITH {", ".join(ctes)}, by_day AS ({by_day})
+        SELECT day, area_path, {parent} AS parent_path, figure, key, n FROM by_day
+        UNION ALL
+        SELECT {_ALL_TIME_SQL}, area_path, {parent}, figure, key, sum(n) FROM by_day
+        GROUP BY area_path, figure, key"""
+
+
 def _apply(source: str, where: str, params: dict, sign: int, figures=None) -> None:
     only = "WHERE figure = ANY(%(figures)s)" if figures else ""
-    sql = f"""
-        INSERT INTO {TABLE} AS r (day, area_path, figure, key, n)
-        SELECT day, area_path, figure, key, {int(sign)} * count(*)
+    cells = f"""SELECT day, area_path, figure, key, {int(sign)} * count(*) AS n
         FROM ({_facts(source, where)}) AS facts {only}
-        GROUP BY day, area_path, figure, key
+        GROUP BY day, area_path, figure, key"""
+    # ORDER BY: concurrent writers lock the shared upper-level cells in one order, so two
+    # reports of one county cannot deadlock on their county's and province's cells.
+    sql = f"""
+        INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+        SELECT * FROM ({_rolled_up(cells)}) AS up ORDER BY area_path, figure, key, day
         ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n"""
     with connection.cursor() as cur:
         cur.execute(sql, {**params, "figures": list(figures or [])})
@@ -95,18 +149,29 @@ def figures_apply_where(source: str, where: str, params: dict, sign: int) -> Non
 # -- reconciliation -----------------------------------------------------------------------
 
 
+# The re-derivation groups every raw row of the province (millions of cells): with the
+# default 4 MB of work_mem the hash spills gigabytes to disk. Only for that transaction.
+_BIG_GROUP_BY = "SET LOCAL work_mem = '256MB'"
+
+
 def _expected_sql() -> str:
+    """Every cell as the raw tables say: grouped at the facts' own level first (the big
+    GROUP BY), then rolled up (the already-grouped cells, far fewer)."""
     union = " UNION ALL ".join(f"({_facts(name, 'TRUE')})" for name in SOURCES)
-    return f"""SELECT day, area_path, figure, key, count(*) AS n FROM ({union}) AS facts
+    cells = f"""SELECT day, area_path, figure, key, count(*) AS n FROM ({union}) AS facts
         GROUP BY day, area_path, figure, key"""
+    return _rolled_up(cells)
 
 
 def figures_differences() -> list[tuple]:
     """(day, area_path, figure, key, rollup n, raw n) wherever the rollups disagree with a
     GROUP BY over the raw tables (a missing cell counts 0)."""
+    from django.db import transaction
+
     if not SOURCES:
         return []
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(_BIG_GROUP_BY)
         cur.execute(
             f"""
             WITH expected AS ({_expected_sql()})
@@ -137,10 +202,10 @@ def figures_reconcile(*, repair: bool = True) -> dict:
         if repair and diffs:
             with connection.cursor() as cur:
                 cur.executemany(
-                    f"""INSERT INTO {TABLE} AS r (day, area_path, figure, key, n)
-                    VALUES (%s, %s, %s, %s, %s)
+                    f"""INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+                    VALUES (%s, %s, {PARENT_SQL.format("%s")}, %s, %s, %s)
                     ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = excluded.n""",
-                    [(d[0], d[1], d[2], d[3], d[5]) for d in diffs],
+                    [(d[0], d[1], d[1], d[2], d[3], d[5]) for d in diffs],
                 )
         if repair:
             FigureCount.objects.filter(n=0).delete()
@@ -159,6 +224,26 @@ def figures_reconcile(*, repair: bool = True) -> dict:
             for d in diffs[:100]
         ],
     }
+
+
+def figures_rebuild() -> int:
+    """Derive every rollup cell afresh from the raw tables, in one transaction (after a
+    bulk load that bypassed the services: the demo province, the benchmarks' data).
+    Set-based — one DELETE and one INSERT … SELECT — where `figures_reconcile` repairs
+    cell by cell. Returns the number of cells."""
+    from django.db import transaction
+
+    if not SOURCES:
+        return 0
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute(_BIG_GROUP_BY)
+        cur.execute(f"DELETE FROM {TABLE}")
+        cur.execute(
+            f"INSERT INTO {TABLE} (day, area_path, parent_path, figure, key, n) "
+            f"SELECT * FROM ({_expected_sql()}) AS expected"
+        )
+        return cur.rowcount
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -180,23 +265,85 @@ class Cells:
         )
 
 
-def cells_read(path: str, *, level: int, today: date) -> tuple[Cells, dict[str, Cells]]:
-    """One query: the cells of the subtree at `path` (an area of `level`), in total and
-    split by child (the code one level down; a grid has no children)."""
+def cells_read(
+    path: str, *, level: int, today: date, figures: Iterable[str] | None = None
+) -> tuple[Cells, dict[str, Cells]]:
+    """One query: the cells of the area at `path` (of `level`), in total and today, and the
+    same split by child (the code one level down; a grid has no children) — the area's own
+    cells and its children's, `figures` only if given."""
     whole, children = Cells(), defaultdict(Cells)
     with connection.cursor() as cur:
         cur.execute(
-            f"""SELECT split_part(area_path, '/', %(child)s), figure, key, sum(n),
+            f"""SELECT CASE WHEN area_path = %(path)s THEN ''
+                        ELSE split_part(area_path, '/', %(child)s) END,
+                    figure, key, sum(n) FILTER (WHERE day = {_ALL_TIME_SQL}),
                     sum(n) FILTER (WHERE day = %(today)s)
-                FROM {TABLE} WHERE area_path LIKE %(prefix)s
+                FROM {TABLE}
+                WHERE (area_path = %(path)s OR parent_path = %(path)s)
+                  AND day IN ({_ALL_TIME_SQL}, %(today)s)
+                  AND (%(all)s OR figure = ANY(%(figures)s))
                 GROUP BY 1, 2, 3""",
-            {"child": level + 1, "today": today, "prefix": _like_prefix(path)},
+            {
+                "child": level + 1,
+                "today": today,
+                "path": path,
+                "all": figures is None,
+                "figures": list(figures or []),
+            },
         )
         for child, figure, key, n, n_today in cur.fetchall():
-            for cells in (whole, children[child]) if child else (whole,):
-                cells.total[(figure, key)] += n
-                cells.today[(figure, key)] += n_today or 0
+            cells = children[child] if child else whole
+            cells.total[(figure, key)] += n or 0
+            cells.today[(figure, key)] += n_today or 0
     return whole, dict(children)
+
+
+def figures_read(
+    path: str, figures: Iterable[str], *, since: date | None = None, until: date | None = None
+) -> Cells:
+    """One query: the cells of `figures` (every key) of the area at `path`, summed over
+    the days `since`..`until` (inclusive), or over all time (the ALL_TIME cells) when
+    neither is given. `Cells.today` stays empty."""
+    cells = Cells()
+    if since is None and until is None:
+        days, params = f"day = {_ALL_TIME_SQL}", {}
+    else:
+        days = "day BETWEEN %(since)s AND %(until)s"
+        params = {"since": since or date(1, 1, 2), "until": until or date(9999, 12, 31)}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT figure, key, sum(n) FROM {TABLE}
+                WHERE area_path = %(path)s AND figure = ANY(%(figures)s) AND {days}
+                GROUP BY 1, 2""",
+            {"path": path, "figures": list(figures), **params},
+        )
+        for figure, key, n in cur.fetchall():
+            cells.total[(figure, key)] += n
+    return cells
+
+
+def series_read(
+    path: str, figures: Iterable[str], *, since: date, until: date
+) -> dict[date, Cells]:
+    """One query: the cells of `figures` of the area at `path`, day by day from `since`
+    to `until` (inclusive). A day without a cell is absent (read it as zero)."""
+    days: dict[date, Cells] = defaultdict(Cells)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT day, figure, key, sum(n) FROM {TABLE}
+                WHERE area_path = %(path)s AND figure = ANY(%(figures)s)
+                  AND day BETWEEN %(since)s AND %(until)s
+                GROUP BY 1, 2, 3""",
+            {
+                "path": path,
+                "figures": list(figures),
+                "since": max(since, date(1, 1, 2)),
+                "until": until,
+            },
+        )
+        for day, figure, key, n in cur.fetchall():
+            days[day].total[(figure, key)] += n
+    return dict(days)
 
 
 def _like_prefix(path: str) -> str:
@@ -236,3 +383,24 @@ def figure_register(
 
 def figure_value(name: str, cells: Cells):
     return FIGURES[name].formula(cells)
+
+
+class CellRecorder(Cells):
+    """Cells that note which cell figures a formula reads (and answer 0)."""
+
+    def __init__(self):
+        super().__init__()
+        self.read: set[str] = set()
+
+    def sum(self, figure: str, **_kw) -> int:
+        self.read.add(figure)
+        return 0
+
+
+def figure_inputs(names: Iterable[str]) -> list[str]:
+    """The cell figures the named figures' formulas read — what a reader of those named
+    figures must fetch (formulas read the same cells whatever the counts are)."""
+    recorder = CellRecorder()
+    for name in names:
+        FIGURES[name].formula(recorder)
+    return sorted(recorder.read)

@@ -29,9 +29,20 @@ class LoginForm(AuthenticationForm):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(label=_("操作人"), required=False)
-    action = forms.CharField(label=_("操作"), required=False)
-    object_type = forms.CharField(label=_("对象类型"), required=False)
+    """Filters of the audit log: users, actions, object types and areas offered as
+    choices (the actor may also be typed: a display name or a login name finds them)."""
+
+    actor = forms.CharField(
+        label=_("操作人"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "audit-actors", "autocomplete": "off"}),
+        help_text=_("姓名或账号"),
+    )
+    action = forms.ChoiceField(label=_("操作"), required=False)
+    object_type = forms.ChoiceField(label=_("对象类型"), required=False)
+    area = forms.ChoiceField(label=_("区域"), required=False)
+    q = forms.CharField(label=_("对象关键词"), required=False, max_length=100)
     since = forms.DateField(
         label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -39,16 +50,87 @@ class AuditFilterForm(forms.Form):
         label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .audit_labels import object_type_choices, registered_action_labels
+
+        actions = sorted(
+            ((code, str(label)) for code, label in registered_action_labels().items()),
+            key=lambda c: c[1],
+        )
+        self.fields["action"].choices = [("", _("全部操作")), *actions]
+        self.fields["object_type"].choices = [("", _("全部类型")), *object_type_choices()]
+        self.fields["area"].choices = [("", _("全部区域")), *audit_area_choices(user)]
+
     def filter(self, qs):
+        from django.contrib.auth import get_user_model
+        from django.db.models import Q
+
         d = self.cleaned_data
         if d.get("actor"):
-            qs = qs.filter(actor_name__icontains=d["actor"])
+            name = d["actor"].strip()
+            # "王敏(wangmin)" as the datalist offers it, or either part typed alone.
+            if name.endswith(")") and "(" in name:
+                name = name[name.rindex("(") + 1 : -1]
+            users = get_user_model().objects.filter(
+                Q(username__icontains=name) | Q(full_name__icontains=name)
+            )
+            qs = qs.filter(Q(actor_name__icontains=name) | Q(actor_id__in=users.values("pk")))
         if d.get("action"):
-            qs = qs.filter(action__icontains=d["action"])
+            qs = qs.filter(action=d["action"])
         if d.get("object_type"):
-            qs = qs.filter(object_type__icontains=d["object_type"])
+            qs = qs.filter(object_type=d["object_type"])
+        if d.get("area"):
+            qs = qs.filter(area_path__startswith=d["area"])
+        if d.get("q"):
+            qs = qs.filter(Q(object_repr__icontains=d["q"]) | Q(object_id=d["q"]))
         if d.get("since"):
             qs = qs.filter(at__date__gte=d["since"])
         if d.get("until"):
             qs = qs.filter(at__date__lte=d["until"])
         return qs
+
+
+def audit_area_choices(user) -> list[tuple[str, str]]:
+    """(path, name) of the areas an auditor filters by: their jurisdictions and the
+    areas below them down to the counties (a few dozen at most)."""
+    from .models import RoleAssignment
+    from .roles import Action
+    from .scoping import jurisdiction_paths
+
+    Area = RoleAssignment._meta.get_field("area").related_model
+    roots = jurisdiction_paths(user, Action.AUDIT)
+    if not roots:
+        return []
+    from django.db.models import Q
+
+    q = Q()
+    for p in roots:
+        q |= Q(path__startswith=p)
+    areas = (
+        Area.objects.filter(q, level__lte=3).order_by("path").values_list("path", "name", "level")
+    )
+    return [(path, "\u3000" * (level - 1) + name) for path, name, level in areas]
+
+
+def audit_actor_suggestions(user, limit: int = 300) -> list[str]:
+    """ "姓名(账号)" of the staff inside the auditor's jurisdiction, for the actor box."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from .roles import Action
+    from .scoping import jurisdiction_paths
+
+    q = Q()
+    for p in jurisdiction_paths(user, Action.AUDIT):
+        q |= Q(role_assignments__area__path__startswith=p)
+    if not q:
+        return []
+    rows = (
+        get_user_model()
+        .objects.filter(q)
+        .distinct()
+        .order_by("username")
+        .values_list("username", "full_name")[:limit]
+    )
+    return [f"{full}({name})" if full and full != name else name for name, full in rows]

@@ -221,21 +221,28 @@ class OutboxMessage(models.Model):
 
 class FigureCount(models.Model):
     """One cell of the rollups (governance/figures.py): how many raw records of a source
-    fall on `day` in the grid at `area_path` under `figure` = `key`. Any ancestor reads
-    its subtree with one prefix predicate on `area_path` (the varchar_pattern_ops index
-    Django creates beside the plain one)."""
+    fall on `day` (or, on ALL_TIME = 0001-01-01, on any day) in the area at `area_path` —
+    at every level, the area's whole subtree — under `figure` = `key`. An area reads its
+    own cells by `area_path` (the unique index) and its children's by `parent_path`, each
+    one equality on an index that continues with the figure and the day."""
 
     day = models.DateField()
-    area_path = models.CharField(max_length=120, db_index=True)
+    area_path = models.CharField(max_length=120)
+    parent_path = models.CharField(max_length=120)
     figure = models.CharField(max_length=40)
     key = models.CharField(max_length=60, blank=True)
     n = models.BigIntegerField(default=0)
 
     class Meta:
+        # The cell's identity, in the order an area reads its own cells (area, figure,
+        # days); the children's cells by their parent, in the same order.
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "area_path", "figure", "key"], name="uniq_figure_count_cell"
+                fields=["area_path", "figure", "day", "key"], name="uniq_figure_count_area_cell"
             )
+        ]
+        indexes = [
+            models.Index(fields=["parent_path", "figure", "day"], name="figure_count_children"),
         ]
 
     def __str__(self):

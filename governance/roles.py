@@ -22,6 +22,7 @@ class Role(models.TextChoices):
     CITY_LEADER = "city_leader", _("市级领导")
     PROVINCE_LEADER = "province_leader", _("省级领导")
     ADMIN = "admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDITOR = "auditor", _("审计员")
 
 
@@ -30,6 +31,7 @@ class Action(models.TextChoices):
     CHANGE = "change", _("修改")
     CONFIGURE = "configure", _("配置")
     AUDIT = "audit", _("审计")
+    GRANT = "grant", _("授权")
 
 
 _ALL_ROLES = frozenset(Role.values)
@@ -96,6 +98,9 @@ action_register(Action.VIEW, label=_("查看"), roles=_ALL_ROLES, write=False)
 action_register(Action.CHANGE, label=_("修改"), roles=_WORK_ROLES, write=True)
 action_register(Action.CONFIGURE, label=_("配置"), roles={Role.ADMIN}, write=True)
 action_register(Action.AUDIT, label=_("审计"), roles={Role.AUDITOR}, write=False)
+# Accounts and their roles (create, assign, revoke, lock, reset a password or an
+# authenticator): the security administrator's, never the system administrator's.
+action_register(Action.GRANT, label=_("授权"), roles={Role.SECURITY_ADMIN}, write=True)
 
 # The area levels each role may be held at (1 province … 6 grid); None = any. The
 # dispatcher of a 综治中心 exists at county, city and province level: cases escalate
@@ -109,8 +114,27 @@ ROLE_LEVEL: dict[str, frozenset[int] | None] = {
     Role.CITY_LEADER: frozenset({2}),
     Role.PROVINCE_LEADER: frozenset({1}),
     Role.ADMIN: None,
+    Role.SECURITY_ADMIN: None,
     Role.AUDITOR: None,
 }
+
+# 三员分立 (等保 2.0, 安全管理中心): the system administrator configures (CONFIGURE), the
+# security administrator grants roles and manages accounts (GRANT), the auditor reads
+# the trail (AUDIT). One account holds at most one of the three, in any number of
+# areas: whoever grants roles could otherwise grant themselves the reading of their own
+# trail, and whoever configures could hide what they did.
+SEPARATED_ROLES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+
+
+def separation_conflict(held_roles, new_role: str) -> str | None:
+    """The separated role among `held_roles` that `new_role` may not join, or None."""
+    if new_role not in SEPARATED_ROLES:
+        return None
+    for role in held_roles:
+        if role in SEPARATED_ROLES and role != new_role:
+            return role
+    return None
+
 
 # The roles that make a user staff of the unit (area) where the role is held: they
 # accept, handle, dispatch and escalate the cases held by that unit.

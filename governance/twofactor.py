@@ -1,11 +1,11 @@
 """Two-factor login (TOTP, RFC 6238) for the roles that see or control everything
 (等保 2.0 三级: 身份鉴别 — two or more combined factors for privileged users).
 
-Who needs it is decided by role, never per user: a user holding a leader, administrator
-or auditor role anywhere, or a Django staff/superuser (the security administrators who
-manage accounts in /django-admin/), must enrol a TOTP authenticator at their next login
-and give a code after the password on every login. Until then `TwoFactorMiddleware`
-lets them reach only the enrolment/verification pages and logout.
+Who needs it is decided by role, never per user: a user holding a leader, administrator,
+security administrator or auditor role anywhere, or a Django staff/superuser (only
+command-line accounts: /django-admin/ is closed, docs/security.md), must enrol a TOTP
+authenticator at their next login and give a code after the password on every login.
+Until then `TwoFactorMiddleware` lets them reach only the enrolment/verification pages and logout.
 
 Devices are django-otp's: one confirmed `TOTPDevice` named "default" and one
 `StaticDevice` holding single-use recovery codes. Enrolment, the use of a recovery code
@@ -26,7 +26,9 @@ from .audit import audit_record
 from .roles import Action, Role
 from .scoping import _assignments, path_in_jurisdiction
 
-TWO_FACTOR_ROLES = frozenset({Role.CITY_LEADER, Role.PROVINCE_LEADER, Role.ADMIN, Role.AUDITOR})
+TWO_FACTOR_ROLES = frozenset(
+    {Role.CITY_LEADER, Role.PROVINCE_LEADER, Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
+)
 DEVICE_NAME = "default"
 
 
@@ -143,15 +145,13 @@ def two_factor_verify(*, actor, request, code: str) -> None:
 
 @transaction.atomic
 def two_factor_reset(*, actor, user) -> None:
-    """An administrator removes a user's authenticator (lost phone): the user enrols
-    again at the next login. Only an administrator whose jurisdiction covers one of the
-    user's roles, or a superuser, may do it; nobody resets their own."""
+    """A security administrator removes a user's authenticator (lost phone): the user
+    enrols again at the next login. Only a security administrator whose jurisdiction
+    covers one of the user's roles, or a superuser, may do it; nobody resets their own."""
     if actor.pk == user.pk:
         raise ValidationError(_("不能重置自己的动态口令。"), code="forbidden")
     paths = list(user.role_assignments.values_list("area__path", flat=True))
-    allowed = actor.is_superuser or any(
-        path_in_jurisdiction(actor, p, Action.CONFIGURE) for p in paths
-    )
+    allowed = actor.is_superuser or any(path_in_jurisdiction(actor, p, Action.GRANT) for p in paths)
     if not allowed:
         # The same answer as for a name that does not exist: an administrator of another
         # county must not learn which usernames exist there.

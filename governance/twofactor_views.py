@@ -141,7 +141,7 @@ def reset(request):
     """An administrator removes another user's authenticator (e.g. a lost phone)."""
     from django.http import Http404
 
-    if not (request.user.is_superuser or jurisdiction_paths(request.user, Action.CONFIGURE)):
+    if not (request.user.is_superuser or jurisdiction_paths(request.user, Action.GRANT)):
         raise Http404
     form = ResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -7,22 +7,6 @@ from .models import Area
 
 
 @login_required
-def home(request):
-    """The workbench: the user's roles and the areas where their browsing starts."""
-    roles = request.user.role_assignments.select_related("area", "department").order_by(
-        "area__level"
-    )
-    return render(
-        request,
-        "grids/home.html",
-        {
-            "roles": roles,
-            "roots": selectors.area_roots(user=request.user),
-        },
-    )
-
-
-@login_required
 def area_browser(request):
     roots = selectors.area_roots(user=request.user)
     if not roots:

@@ -14,3 +14,8 @@ class IntegrationsConfig(AppConfig):
         # Department systems hear of changes and of cases' steps through the outbox.
         outbox.subscribe("change", webhooks_for_change)
         outbox.subscribe("event", webhooks_for_event)
+
+        from . import audit_labels, manage_pages
+
+        audit_labels.register()  # words for the audit trail
+        manage_pages.register()  # sections of 管理后台 (/manage/)

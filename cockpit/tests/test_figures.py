@@ -10,10 +10,16 @@ from django.utils import timezone
 
 from collection.models import Person
 from collection.services import house_create, person_create, person_update
+from collection.tags import person_tag_end, person_tag_set
 from collection.tests.factories import apply, csv_bytes, numbered_id, upload
 from events.models import Event, EventCategory
 from events.services import event_report, event_transition, events_mark_due
-from governance.figures import figures_differences, figures_reconcile, figures_retract
+from governance.figures import (
+    figures_differences,
+    figures_rebuild,
+    figures_reconcile,
+    figures_retract,
+)
 from governance.models import FigureCount
 from governance.roles import Role
 from grids.models import Area
@@ -21,6 +27,21 @@ from grids.models import Area
 NANGUAN, KUANCHENG, CITY = "220102000000", "220103000000", "220100000000"
 
 pytestmark = pytest.mark.django_db
+
+# Valid extra fields of the two tags the random mix sets.
+TAG = {
+    "released": {
+        "original_charge": "盗窃罪",
+        "sentence": "三年",
+        "release_date": "2025-01-01",
+    },
+    "petition": {
+        "reason": "征地补偿纠纷",
+        "petition_count": 2,
+        "last_date": "2025-01-10",
+        "measures": "包保责任人每周走访",
+    },
+}
 
 
 def _grids(prefix, n=2):
@@ -62,8 +83,15 @@ def test_random_mix_equals_group_by(cast):
     g1, g2 = cast["grids"]
     people, events, n = [], [], 0
     # The steps of a case handled by its village, and who takes each.
-    steps = [("accept", "v1"), ("handle", "v1"), ("close", "v1"), ("verify", "w1")]
-    for _step in range(40):
+    steps = [
+        ("accept", "v1", {}),
+        ("handle", "v1", {}),
+        ("close", "v1", {}),
+        ("verify", "w1", {}),
+        ("rate", "w1", {"rating": 4}),
+    ]
+    tags = []
+    for _step in range(90):
         op = rng.choice(
             [
                 "report",
@@ -71,6 +99,10 @@ def test_random_mix_equals_group_by(cast):
                 "step",
                 "step",
                 "overdue",
+                "near_due",
+                "late",
+                "tag",
+                "untag",
                 "person",
                 "move",
                 "house",
@@ -83,9 +115,9 @@ def test_random_mix_equals_group_by(cast):
         elif op == "step" and events:
             case = rng.choice(events)
             if case[1] < len(steps):
-                action, who = steps[case[1]]
+                action, who, extra = steps[case[1]]
                 case[0] = event_transition(
-                    actor=cast[who], event=case[0], action=action, note="处理完毕"
+                    actor=cast[who], event=case[0], action=action, note="处理完毕", **extra
                 )
                 case[1] += 1
         elif op == "overdue" and events:
@@ -94,6 +126,25 @@ def test_random_mix_equals_group_by(cast):
                 step_deadline=timezone.now() - timedelta(hours=1)
             )
             events_mark_due()
+        elif op == "near_due" and events:
+            # Most of the step's time used up: near due first, overdue later perhaps.
+            now = timezone.now()
+            Event.objects.filter(pk=rng.choice(events)[0].pk).update(
+                step_started_at=now - timedelta(hours=9), step_deadline=now + timedelta(hours=1)
+            )
+            events_mark_due()
+        elif op == "late" and events:
+            # A case whose overall deadline has passed: closed late when it closes.
+            Event.objects.filter(pk=rng.choice(events)[0].pk).update(
+                deadline=timezone.now() - timedelta(minutes=1)
+            )
+        elif op == "tag" and people:
+            p = Person.objects.get(pk=rng.choice(people).pk)
+            tag = rng.choice(["released", "petition"])
+            if not p.tags.filter(tag=tag, end_date__isnull=True).exists():
+                tags.append(person_tag_set(actor=cast["ng"], person=p, tag=tag, extra=TAG[tag])[0])
+        elif op == "untag" and tags:
+            person_tag_end(actor=cast["ng"], tag_obj=tags.pop(), reason="帮教期满")
         elif op == "person":
             n += 1
             kind = rng.choice(["registered", "floating"])
@@ -126,12 +177,15 @@ def test_random_mix_equals_group_by(cast):
             assert job.status == "done", job.error_summary if hasattr(job, "error_summary") else ""
         elif op == "delete" and people:
             p = people.pop(rng.randrange(len(people)))
+            tags = [t for t in tags if t.person_id != p.pk]
             figures_retract("people", [p.pk])  # a deletion takes its cells away first
             Person.objects.filter(pk=p.pk).delete()
         assert figures_differences() == [], op
     assert FigureCount.objects.filter(figure="people.kind").exists()
     counted = {f for (f,) in FigureCount.objects.exclude(n=0).values_list("figure")}
     assert {"events.status", "events.closed", "events.overdue", "houses.use"} <= counted
+    assert {"events.near_due", "events.verified", "events.rating", "people.group"} <= counted
+    assert {"events.department", "events.close_time", "events.closed_unit"} <= counted
 
 
 def test_reconcile_finds_and_repairs_a_corrupted_cell(cast):
@@ -141,8 +195,8 @@ def test_reconcile_finds_and_repairs_a_corrupted_cell(cast):
     FigureCount.objects.filter(pk=cell.pk).update(n=cell.n + 5)
     with connection.cursor() as cur:  # and a cell no raw row explains
         cur.execute(
-            "INSERT INTO governance_figurecount (day, area_path, figure, key, n) "
-            "VALUES ('2020-01-01', %s, 'events.status', 'handling', 2)",
+            "INSERT INTO governance_figurecount (day, area_path, parent_path, figure, key, n) "
+            "VALUES ('2020-01-01', %s, '', 'events.status', 'handling', 2)",
             [cell.area_path],
         )
     report = figures_reconcile()
@@ -150,6 +204,19 @@ def test_reconcile_finds_and_repairs_a_corrupted_cell(cast):
     assert {(c["rollup"], c["raw"]) for c in report["cells"]} == {(cell.n + 5, cell.n), (2, 0)}
     assert figures_differences() == []
     assert FigureCount.objects.get(pk=cell.pk).n == cell.n
+
+
+def test_rebuild_derives_every_cell_afresh(cast):
+    """After a bulk load that bypassed the services, one set-based rebuild."""
+    _report(cast["w1"], cast["grids"][0])
+    Event.objects.update(status="handling")  # behind the rollups' back
+    FigureCount.objects.create(
+        day="2020-01-01", area_path=cast["grids"][0].path, figure="events.status", key="x", n=4
+    )
+    assert figures_differences() != []
+    assert figures_rebuild() == FigureCount.objects.count() > 0
+    assert figures_differences() == []
+    assert not FigureCount.objects.filter(key="x").exists()
 
 
 def _summary(client, user, area=None):

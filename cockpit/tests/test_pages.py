@@ -110,3 +110,29 @@ def test_no_cdn_in_templates_and_scripts():
             if "templates/" in rel and cdn.search(path.read_text(errors="replace")):
                 offenders.append(rel)
     assert offenders == []
+
+
+def test_the_panels_render_and_the_ranking_partial_is_scoped(client, make_user):
+    client.force_login(make_user(Role.COUNTY_DISPATCHER, NANGUAN, "ng_panels"))
+    html = client.get("/cockpit/").content.decode()
+    for panel in ("trend", "breakdown", "timeliness", "satisfaction", "ranking", "overdue"):
+        assert f'id="panel-{panel}"' in html, panel
+    assert html.count("<summary>数据表</summary>") == 4  # each chart also as a table
+    assert 'src="/static/js/cockpit_panels.js"' in html
+    assert 'data-api="/api/v1/cockpit/"' in html
+    assert 'hx-get="/cockpit/panels/ranking/"' in html and "every 60s" in html
+    assert f'id="cockpit-area-input" name="area" value="{NANGUAN}"' in html
+    for figure in ("people_special", "houses_rented", "things_hazard", "events_on_time_rate"):
+        assert f'<option value="{figure}">' in html, figure  # the map can colour by it
+    assert not re.search(r"\sstyle=", html) and not re.search(r"\son[a-z]+=", html)
+
+    r = client.get(f"/cockpit/panels/ranking/?area={NANGUAN}&of=children&by=closure_rate")
+    assert r.status_code == 200
+    part = r.content.decode()
+    assert 'data-of="children"' in part and 'data-by="closure_rate"' in part
+    assert "<html" not in part and "南关区" in part
+    assert client.get("/cockpit/panels/ranking/?of=departments").status_code == 200
+    assert client.get(f"/cockpit/panels/ranking/?area={KUANCHENG}").status_code == 404
+    assert client.get(f"/cockpit/panels/ranking/?area={CITY}").status_code == 404
+    bad = client.get("/cockpit/panels/ranking/?of=people")
+    assert bad.status_code == 400 and "排名对象" in bad.content.decode()

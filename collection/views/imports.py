@@ -10,9 +10,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.navigation import page_rule
 from governance.roles import Action
 from grids.models import Area
 
+from ..actions import may_import
 from ..importing.specs import SPECS
 from ..imports import (
     import_job_apply_request,
@@ -28,6 +30,7 @@ from ..models import ImportJob
 
 
 @login_required
+@page_rule(may_import)
 def imports(request):
     """部门数据导入:选择数据类,下载模板,上传 CSV/XLSX,校验进度,确认导入,下载错误报告。"""
     wanted = request.GET.get("template", "")

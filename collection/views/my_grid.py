@@ -5,7 +5,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
 
+from governance.navigation import page_rule
+
 from .. import policy, selectors
+from ..actions import is_grid_worker
 from ..duties import grid_duties
 from ..models import VerificationTask
 from ..verification import verification_task_list
@@ -13,6 +16,7 @@ from .common import my_grids
 
 
 @login_required
+@page_rule(is_grid_worker)
 def my_grid(request):
     """网格员的"我的网格":人、房、组织、场所、走访的数量与人口检索。"""
     grids = my_grids(request.user)

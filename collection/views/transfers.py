@@ -7,6 +7,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.navigation import page_rule
+
+from ..actions import may_change_basedata
 from ..transfers import (
     person_transfer_cancel,
     person_transfer_decide,
@@ -16,6 +19,7 @@ from ..transfers import (
 
 
 @login_required
+@page_rule(may_change_basedata)
 def transfers(request):
     qs = person_transfer_list(user=request.user)
     status = 200

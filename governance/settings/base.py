@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "workcalendar",
     "events",
     "collection",
+    "risk",
+    "mediation",
     "cockpit",
     "demo",
 ]
@@ -165,6 +167,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+# MEDIA_ROOT is never served as a directory, in any settings: uploads and exports go through
+# views that check the owning object's scope (governance/files.py). Behind a reverse proxy
+# the proxy may send the bytes: "nginx" (X-Accel-Redirect to FILES_ACCEL_PREFIX, an
+# `internal` location aliased to MEDIA_ROOT) or "apache" (X-Sendfile); empty: Django streams.
+FILES_ACCEL = env("FILES_ACCEL", default="") or None
+FILES_ACCEL_PREFIX = env("FILES_ACCEL_PREFIX", default="/protected-media/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -208,6 +216,14 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "collection.models.imports.ImportJob.Status",
         "VerificationStatusEnum": "collection.models.verification.VerificationTask.Status",
         "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+        # Warnings' colours and mediation codes share the five levels 1 green … 5 red.
+        "FiveColourLevelEnum": "risk.models.Colour",
+        "SupervisionCardColourEnum": "events.models.SupervisionCard.Colour",
+        "KeyEventColourEnum": "risk.event_colours.COLOURS",
+        "WarningStatusEnum": "risk.models.Warning.Status",
+        "MediationCodeEnum": "mediation.models.Code",
+        "DisputeSourceEnum": "mediation.models.DisputeSource",
+        "DisputeStatusEnum": "mediation.models.Status",
     },
 }
 
@@ -280,6 +296,20 @@ CELERY_BEAT_SCHEDULE = {
     "figures-reconcile": {
         "task": "governance.tasks.figures_reconcile_task",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Warning rules over the whole province, and warnings past their time limit (risk/).
+    "evaluate-risk-rules": {
+        "task": "risk.tasks.evaluate_rules_task",
+        "schedule": 900.0,
+    },
+    "escalate-risk-warnings": {
+        "task": "risk.tasks.escalate_warnings_task",
+        "schedule": 300.0,
+    },
+    # Follow-up visits 30 days after a successful mediation (mediation/).
+    "create-mediation-follow-ups": {
+        "task": "mediation.tasks.create_follow_ups_task",
+        "schedule": crontab(hour=6, minute=5),
     },
     "drain-outbox": {
         "task": "governance.tasks.drain_outbox_task",

@@ -30,7 +30,7 @@ def test_services_write_audit_rows_with_before_and_after(make_user, rf):
 
 
 def test_role_assign_and_revoke_are_audited(make_user):
-    admin = make_user(Role.ADMIN, "220000000000")
+    admin = make_user(Role.SECURITY_ADMIN, "220000000000")
     user = user_create(actor=admin, username="li_si", password="Strong#Pass2026")
     ra = role_assign(
         actor=admin, user=user, role=Role.COUNTY_DISPATCHER, area=Area.objects.get(code=NANGUAN)

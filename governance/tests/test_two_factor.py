@@ -177,9 +177,10 @@ def test_wrong_codes_lock_the_account(leader):
     assert "已被锁定" in r.content.decode()
 
 
-def test_administrator_resets_a_lost_authenticator(client, leader, make_user):
+def test_security_administrator_resets_a_lost_authenticator(client, leader, make_user):
     _enrolled(password_login("tf_leader"), leader)
-    admin = make_user(Role.ADMIN, "220000000000", "tf_admin")
+    # 三员分立: accounts are the security administrator's, not the system administrator's.
+    admin = make_user(Role.SECURITY_ADMIN, "220000000000", "tf_admin")
     client.force_login(admin)
     assert 'href="/accounts/2fa/reset/"' in client.get("/").content.decode()
     r = client.post("/accounts/2fa/reset/", {"username": "tf_leader"})
@@ -193,7 +194,7 @@ def test_administrator_resets_a_lost_authenticator(client, leader, make_user):
 
 def test_reset_only_by_an_administrator_over_the_user(client, leader, make_user):
     _enrolled(password_login("tf_leader"), leader)
-    county_admin = make_user(Role.ADMIN, KUANCHENG, "tf_county_admin")
+    county_admin = make_user(Role.SECURITY_ADMIN, KUANCHENG, "tf_county_admin")
     client.force_login(county_admin)
     r = client.post("/accounts/2fa/reset/", {"username": "tf_leader"})
     assert r.status_code == 400 and "不在您的管辖范围内" in r.content.decode()
@@ -211,6 +212,8 @@ def test_reset_only_by_an_administrator_over_the_user(client, leader, make_user)
 
     assert page(r, "tf_leader") == page(absent, "tf_nobody")
     client.force_login(make_user(Role.COUNTY_DISPATCHER, NANGUAN, "tf_disp"))
+    assert client.get("/accounts/2fa/reset/").status_code == 404
+    client.force_login(make_user(Role.ADMIN, "220000000000", "tf_sysadmin"))
     assert client.get("/accounts/2fa/reset/").status_code == 404
     assert TOTPDevice.objects.filter(user=leader, confirmed=True).exists()
     assert not AuditLog.objects.filter(action="user.2fa_reset").exists()

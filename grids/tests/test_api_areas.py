@@ -94,10 +94,14 @@ def test_list_query_count_is_constant(api_client, province_leader, django_assert
     assert len(r.json()["results"]) == 200
 
 
-def test_openapi_schema_and_docs(api_client, province_leader):
+def test_openapi_schema_and_docs(api_client, client, province_leader, admin):
     r = api_client(province_leader).get("/api/schema/", {"format": "json"})
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/areas/locate/" in paths and "/api/v1/areas/{code}/children/" in paths
-    docs = api_client(province_leader).get("/api/docs/")
+    # The documentation page is for administrators (issue 11: governance.navigation).
+    client.force_login(admin)
+    docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+    client.force_login(province_leader)
+    assert client.get("/api/docs/").status_code == 403

@@ -7,7 +7,10 @@
   var root = document.getElementById("cockpit");
   if (!root) return;
   var FIGURES = ["people", "houses", "organisations", "places", "events_total",
-                 "events_today", "events_open", "events_overdue"];
+                 "events_today", "events_open", "events_overdue", "people_special",
+                 "houses_rented", "things_hazard", "events_near_due", "events_closed",
+                 "events_overdue_rate", "events_closure_rate", "events_on_time_rate",
+                 "events_satisfaction"];
   var PALETTE = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603"];
   var screen = root.dataset.screen === "1";
   function palette() {  // on the dark wall screen "none" is dark too
@@ -98,6 +101,11 @@
       // A warning tile (超期) is red only when there is something to warn about.
       dd.classList.toggle("zero", !s[dd.dataset.figure]);
     });
+    document.querySelectorAll(".cockpit-totals [data-sub]").forEach(function (el) {
+      el.textContent = fmt(s[el.dataset.sub]);
+    });
+    var note = document.getElementById("cockpit-audience");
+    if (note) note.hidden = s.audience !== "department";
     document.getElementById("cockpit-area-name").textContent = s.area.name;
     var lvl = document.getElementById("cockpit-area-level");
     lvl.textContent = levels[s.area.level] || s.area.level;
@@ -114,7 +122,7 @@
     if (!s.children.length) {
       var tr = tbody.insertRow();
       var td = tr.insertCell();
-      td.colSpan = 1 + FIGURES.length;
+      td.colSpan = 1 + document.querySelectorAll("#cockpit-children thead th[data-figure]").length;
       td.className = "muted";
       td.textContent = document.getElementById("cockpit-children").dataset.empty;
       return;
@@ -138,6 +146,7 @@
         var td = tr.insertCell();
         td.dataset.figure = h.dataset.figure;
         td.className = "num" + (h.dataset.figure === state.figure ? " chosen" : "");
+        if (h.hasAttribute("data-extra")) td.dataset.extra = "1";  // shown when chosen
         td.textContent = fmt(c[h.dataset.figure]);
       });
     });
@@ -293,10 +302,22 @@
   });
 
   // ---- loading an area ----
+  // The panels (cockpit_panels.js, the htmx rankings) follow the area: they read it from
+  // #cockpit-area-input when the body hears "cockpit-area".
+  var areaInput = document.getElementById("cockpit-area-input");
+  var announced = root.dataset.area;
+  function announce(code) {
+    if (code === announced) return;
+    announced = code;
+    if (areaInput) areaInput.value = code;
+    document.body.dispatchEvent(new CustomEvent("cockpit-area", { detail: { code: code } }));
+  }
+
   function go(code, push) {
     var seq = ++state.seq;
     state.code = code;
     root.dataset.area = code;
+    announce(code);
     root.removeAttribute("data-loaded");
     if (push) window.history.pushState({ code: code }, "", pageUrl(code));
     renderTrail();
@@ -321,6 +342,20 @@
     if (i < 0) { window.location.reload(); return; }
     trail = trail.slice(0, i + 1);
     go(code, false);
+  });
+  // A case in the live feed (cockpit-live.js): the figures are read again (not the map).
+  var liveTimer = null;
+  root.addEventListener("cockpit:live-item", function () {
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(function () {
+      var seq = state.seq;  // a drill-down meanwhile wins
+      getJSON(root.dataset.summaryUrl + "?area=" + encodeURIComponent(state.code)).then(function (s) {
+        if (seq !== state.seq) return;
+        state.summary = s;
+        renderTotals(s);
+        renderFigure();
+      }).catch(function () {});  // the next item or drill-down tries again
+    }, 300);
   });
   go(state.code, false);
 })();

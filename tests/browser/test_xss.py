@@ -71,11 +71,11 @@ def test_pages_with_maps_and_forms_run_under_the_policy(demo_areas, live_server,
         "/events/report/",
         "/collection/map/",
         "/public/report/",
-        "/api/docs/",
     ):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
-    page.wait_for_selector("#swagger-ui .information-container")
+    # /api/docs/ is an administrator's page now (issue 11); its policy is checked in
+    # governance/tests/test_csp.py (an administrator's browser login needs a TOTP code).
     page.goto(f"{live_server.url}/grids/areas/220102000000/")
     # The language switcher works without its old inline handler.
     with page.expect_navigation():

@@ -28,23 +28,29 @@ accepted by every API endpoint); for writes also the view-only roles inside the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+
+from governance.roles import Role
 
 from .world import (
     CITY,
     EXTRA_SCHEMA,
     GRID,
     ID_NUMBER,
+    M_DISPUTE,
     M_EVENT,
     M_HOUSE,
     M_IMPORT,
+    M_MEDIATION_ORG,
     M_NOTE,
     M_ORG,
     M_PERSON,
     M_PLACE,
+    M_RULE,
     M_SUB,
     M_TASK,
     M_TRANSFER,
@@ -140,6 +146,24 @@ def _grow_event(w: World) -> None:
         grid=w.grid,
         description="又一件",
     )
+
+
+def _grow_closed(w: World) -> None:
+    """One more case closed in the grid (today): a unit's and a handler's workload."""
+    from events.models import EventCategory
+    from events.services import event_report, event_transition
+
+    village = w.users["village"]
+    e = event_report(
+        actor=w.worker,
+        title=f"{M_EVENT}-办结",
+        category=EventCategory.objects.get(code="0101"),
+        grid=w.grid,
+        description="又一件",
+    )
+    for action in ("accept", "handle"):
+        e = event_transition(actor=village, event=e, action=action)
+    event_transition(actor=village, event=e, action="close", note="已处理完毕")
 
 
 def _grow_verification(w: World) -> None:
@@ -288,6 +312,183 @@ def _page(name, kind, path, **kw) -> Case:
     return Case(name, kind, path=path, api=False, fmt="form", **kw)
 
 
+# 管理后台 (/manage/): the security administrator's account pages, the system
+# administrator's configuration pages.
+GRANT_OUT = ("kc_secadmin", "admin", "kc", "dispatcher", "dept", *VIEW_ONLY)
+PAGE_CONFIG_OUT = (*OUT_CASES, *VIEW_ONLY, "dispatcher", "kc_admin", "secadmin")
+
+
+def _user_page(suffix: str, method: str = "POST", body=None, kind: str = "write") -> Case:
+    return _page(
+        f"manage:{suffix[0]}",
+        kind,
+        lambda w: f"/manage/users/{w.dispatcher.pk}/{suffix[1]}",
+        method=method,
+        insider="secadmin",
+        body=body,
+        outsiders=GRANT_OUT,
+    )
+
+
+def _dispatcher_role(w: World) -> int:
+    # Read once and kept: the path is named again after the insider's revoke.
+    if "_sec_role_pk" not in w.dispatcher.__dict__:
+        w.dispatcher.__dict__["_sec_role_pk"] = w.dispatcher.role_assignments.get().pk
+    return w.dispatcher.__dict__["_sec_role_pk"]
+
+
+MANAGE_CASES: list[Case] = [
+    _page(
+        "manage:users",
+        "list",
+        lambda w: "/manage/users/?q=sec_",
+        insider="secadmin",
+        outsiders=GRANT_OUT,
+        markers=lambda w: [w.dispatcher.username],
+    ),
+    _page(
+        "manage:user-new",
+        "write",
+        lambda w: "/manage/users/new/",
+        method="POST",
+        insider="secadmin",
+        body=lambda w: {
+            "username": "sec_new_account",
+            "full_name": "新账户",
+            "role": Role.VILLAGE_STAFF,
+            "area": VILLAGE,
+        },
+        outsiders=GRANT_OUT,
+        refused=(400, 403, 404),
+    ),
+    _user_page(("user-detail", ""), method="GET", kind="detail"),
+    _user_page(("user-detail", ""), body=lambda w: {"full_name": "改名"}),
+    _user_page(
+        ("role-add", "roles/"), body=lambda w: {"role": Role.VILLAGE_STAFF, "area": VILLAGE}
+    ),
+    _page(
+        "manage:role-revoke",
+        "write",
+        lambda w: f"/manage/users/{w.dispatcher.pk}/roles/{_dispatcher_role(w)}/revoke/",
+        method="POST",
+        insider="secadmin",
+        outsiders=GRANT_OUT,
+    ),
+    _user_page(("user-lock", "lock/")),
+    _user_page(("user-password", "password/")),
+    # Unlocking an active account changes nothing but its audit row: the insider writes.
+    _user_page(("user-unlock", "unlock/")),
+    *[
+        _page(
+            name,
+            "write",
+            path,
+            method="POST",
+            insider="admin",
+            body=body,
+            outsiders=PAGE_CONFIG_OUT,
+            refused=(400, 403, 404),
+        )
+        for name, path, body in [
+            (
+                "manage-events:categories",
+                lambda w: "/manage/events/categories/new/",
+                lambda w: {
+                    "code": "9977",
+                    "name": "泄漏检查分类",
+                    "accept_level": "5",
+                    "accept_hours": "4",
+                    "handle_days": "5",
+                    "verify_days": "2",
+                    "active": "on",
+                },
+            ),
+            (
+                "manage-events:category-edit",
+                lambda w: "/manage/events/categories/0101/",
+                lambda w: {
+                    "name": "改名分类",
+                    "accept_level": "5",
+                    "accept_hours": "4",
+                    "handle_days": "6",
+                    "verify_days": "2",
+                    "active": "on",
+                },
+            ),
+            (
+                "manage-events:routing",
+                lambda w: "/manage/events/routing/",
+                lambda w: {
+                    "category": w.routing_rule.category_id,
+                    "area": VILLAGE,
+                    "department": w.department.pk,
+                },
+            ),
+            (
+                "manage-events:routing-delete",
+                lambda w: f"/manage/events/routing/{w.routing_rule.pk}/delete/",
+                None,
+            ),
+            (
+                "manage-calendar:calendar",
+                lambda w: "/manage/calendar/",
+                lambda w: {"set": "1", "date": "2027-03-03", "kind": "holiday", "name": "某节"},
+            ),
+            (
+                "manage-collection:schema-edit",
+                lambda w: "/manage/collection/schemas/organisations/",
+                lambda w: {"schema": json.dumps(EXTRA_SCHEMA)},
+            ),
+            (
+                "manage-collection:schema-delete",
+                lambda w: "/manage/collection/schemas/tag:petition/delete/",
+                None,
+            ),
+            (
+                "manage-integrations:departments",
+                lambda w: "/manage/integrations/departments/",
+                lambda w: {"code": "SEC-NG-NEW", "name": "新部门", "area": NANGUAN},
+            ),
+            (
+                "manage-integrations:token-issue",
+                lambda w: f"/manage/integrations/departments/{w.department.pk}/tokens/",
+                lambda w: {"name": "新令牌"},
+            ),
+            (
+                "manage-integrations:token-revoke",
+                lambda w: f"/manage/integrations/tokens/{w.department_token.pk}/revoke/",
+                None,
+            ),
+            (
+                "manage-integrations:webhook-create",
+                lambda w: f"/manage/integrations/departments/{w.department.pk}/webhooks/",
+                lambda w: {"url": "https://hooks.example.com/new", "event_types": "event.*"},
+            ),
+            (
+                "manage-integrations:webhook-deactivate",
+                lambda w: f"/manage/integrations/webhooks/{w.subscription.pk}/deactivate/",
+                None,
+            ),
+        ]
+    ],
+    _page(
+        "manage-events:category-new",
+        "detail",
+        lambda w: "/manage/events/categories/new/",
+        insider="admin",
+        outsiders=(*OUT_CASES, *VIEW_ONLY, "dispatcher", "secadmin"),
+    ),
+    _page(
+        "manage-integrations:department",
+        "detail",
+        lambda w: f"/manage/integrations/departments/{w.department.pk}/",
+        insider="admin",
+        outsiders=(*OUT_CASES, *VIEW_ONLY, "dispatcher", "kc_admin", "secadmin"),
+        markers=lambda w: [M_SUB],
+    ),
+]
+
+
 CASES: list[Case] = [
     # -- grids ---------------------------------------------------------------------
     Case(
@@ -309,6 +510,18 @@ CASES: list[Case] = [
     _page("grids:area-detail", "detail", lambda w: f"/grids/areas/{GRID}/"),
     # The cockpit's frame for one area (its figures come from the summary API): 404 outside.
     _page("cockpit:cockpit", "detail", lambda w: f"/cockpit/?area={GRID}"),
+    # The live feed (server-sent events) of one area: 404 outside. Which cases a user of
+    # the area receives (department users: their departments' only): cockpit/tests/test_live.py.
+    _page("cockpit:live", "detail", lambda w: f"/cockpit/live/?area={GRID}"),
+    # The ranking table as an htmx partial, read like GET /api/v1/cockpit/ranking/.
+    _page(
+        "cockpit:ranking",
+        "count",
+        lambda w: f"/cockpit/panels/ranking/?area={NANGUAN}&of=children",
+        grow=_grow_event,
+        outsiders=OUT_CASES,
+        label="count",
+    ),
     # -- events --------------------------------------------------------------------
     Case(
         "event-list",
@@ -487,6 +700,151 @@ CASES: list[Case] = [
         grow=_grow_event,
         insider="city_leader",
         label="parent",
+    ),
+    # The live feed's latest items of one area: 404 outside (the items themselves are
+    # re-checked against the case lists' rule: cockpit/tests/test_live.py).
+    Case("cockpit-live", "detail", path=lambda w: f"/api/v1/cockpit/live/?area={GRID}"),
+    # -- risk: hot spots and key-event colours, computed from the cases the caller may
+    # read (a department: only its own) and the places of the jurisdiction; an area
+    # outside it is 404 (risk/tests/test_hotspots.py, test_event_colours.py).
+    Case(
+        "hotspot-list",
+        "list",
+        path=lambda w: f"/api/v1/hotspots/?area={GRID}&min_count=2",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_PLACE],  # the cluster of the world's cases names the place
+    ),
+    Case(
+        "hotspot-index",
+        "list",
+        path=lambda w: f"/api/v1/hotspots/index/?area={GRID}&of=place",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_PLACE],
+    ),
+    Case(
+        "hotspot-index",
+        "list",
+        label="grid",
+        path=lambda w: f"/api/v1/hotspots/index/?area={NANGUAN}&of=grid",
+        outsiders=OUT_CASES,
+        markers=lambda w: [GRID],
+    ),
+    Case(
+        "key-event-list",
+        "list",
+        path=lambda w: f"/api/v1/key-events/?area={NANGUAN}&limit=500",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_EVENT, w.events["reported"].number],
+        ids=lambda w: {e.number for e in w.events.values()},
+    ),
+    Case(
+        "key-event-detail",
+        "detail",
+        outsiders=OUT_CASES,
+        insider="handler",
+        path=lambda w: f"/api/v1/key-events/{w.events['dispatched'].number}/",
+    ),
+    # The panels: each one a count of the area's cases (a new case moves it) or, where a
+    # new case changes nothing (no rating, not overdue), an area's figures: 404 outside.
+    # A department never involved in the case reads its own cases only (docs/cockpit.md).
+    *(
+        Case(
+            name,
+            "count",
+            path=lambda w, url=url: f"/api/v1/cockpit/{url}area={NANGUAN}",
+            grow=_grow_event,
+            outsiders=OUT_CASES,
+            label="count",
+        )
+        for name, url in (
+            ("cockpit-trend", "trend/?days=7&"),
+            ("cockpit-breakdown", "breakdown/?by=category&"),
+            ("cockpit-timeliness", "timeliness/?"),
+            ("cockpit-ranking", "ranking/?of=children&by=closure_rate&"),
+        )
+    ),
+    Case(
+        "cockpit-ranking",
+        "count",
+        path=lambda w: f"/api/v1/cockpit/ranking/?area={CITY}&of=children",
+        grow=_grow_event,
+        insider="city_leader",
+        label="parent",
+    ),
+    Case(
+        "cockpit-satisfaction",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/satisfaction/?area={NANGUAN}",
+    ),
+    Case(
+        "cockpit-overdue-units",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/overdue-units/?area={NANGUAN}",
+    ),
+    # Open warnings by colour (risk/figures.py): the world's warning counts in 南关区's
+    # figures; another county, or a grid worker of another township, gets 404.
+    Case(
+        "cockpit-warnings",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/warnings/?area={NANGUAN}",
+    ),
+    Case(
+        "cockpit-warnings",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/warnings/?area={CITY}",
+        insider="city_leader",
+        label="parent",
+    ),
+    # -- 多维研判: the pivot from the rollups (child × period) and from the raw cases (two
+    # attributes; a department always), workload, comparison, the page and its export.
+    Case(
+        "analysis-events",
+        "count",
+        path=lambda w: f"/api/v1/analysis/events/?area={NANGUAN}&rows=child&cols=month",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="rollup",
+    ),
+    Case(
+        "analysis-events",
+        "count",
+        path=lambda w: f"/api/v1/analysis/events/?area={NANGUAN}&rows=category&cols=source",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="raw",
+    ),
+    Case(
+        "analysis-events",
+        "count",
+        path=lambda w: f"/api/v1/analysis/events/?area={CITY}&rows=child",
+        grow=_grow_event,
+        insider="city_leader",
+        label="parent",
+    ),
+    Case(
+        "analysis-workload",
+        "count",
+        path=lambda w: f"/api/v1/analysis/workload/?area={NANGUAN}&by=person",
+        outsiders=OUT_CASES,
+        grow=_grow_closed,
+        label="count",
+    ),
+    Case(
+        "analysis-compare",
+        "count",
+        path=lambda w: f"/api/v1/analysis/compare/?area={NANGUAN}&period=year",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="count",
+    ),
+    _page("analysis:analysis", "detail", lambda w: f"/analysis/?area={GRID}"),
+    _page(
+        "analysis:export",
+        "count",
+        lambda w: f"/analysis/export.xlsx?area={NANGUAN}&rows=child",
+        outsiders=OUT_CASES,
+        grow=_grow_event,
+        label="count",
     ),
     _page(
         "events:inbox",
@@ -1034,17 +1392,27 @@ CASES: list[Case] = [
         outsiders=(*OUT_CASES, "dispatcher", *VIEW_ONLY),
         refused=(200, 403, 404),
     ),
-    # An administrator resets the authenticator of a user in their jurisdiction only.
+    # A security administrator resets the authenticator of a user in their jurisdiction
+    # only; the system administrator does not manage accounts (三员分立).
     _page(
         "two-factor-reset",
         "write",
         lambda w: "/accounts/2fa/reset/",
         method="POST",
-        insider="admin",
+        insider="secadmin",
         body=lambda w: {"username": w.auditor.username},
-        outsiders=("kc_admin", "kc", "dispatcher", "dept", *VIEW_ONLY),
+        outsiders=("kc_secadmin", "admin", "kc", "dispatcher", "dept", *VIEW_ONLY),
         refused=(400, 403, 404),
     ),
+    _page(
+        "audit-log-export",
+        "list",
+        lambda w: "/audit/export/",
+        insider="ng_auditor",
+        outsiders=("kc_auditor", "kc", "grid2", "dept", "admin", "secadmin"),
+        markers=lambda w: [M_HOUSE],
+    ),
+    *MANAGE_CASES,
     _page(
         "audit-log",
         "list",
@@ -1293,7 +1661,7 @@ CASES: list[Case] = [
         "collection:imports",
         "list",
         lambda w: "/collection/imports/",
-        insider="worker",
+        insider="village",  # the page is not a grid worker's (collection.actions.may_import)
         markers=lambda w: [M_IMPORT],
     ),
     _page(
@@ -1319,6 +1687,146 @@ CASES: list[Case] = [
         path=lambda w: f"/collection/exports/{w.export_token}/",
         outsiders=(*OUT, "dept", *VIEW_ONLY),
         markers=lambda w: [M_PERSON],
+    ),
+    # -- risk: warnings, rules, the key-person scorecard ------------------------------
+    Case(
+        "warning-list",
+        "list",
+        path=lambda w: "/api/v1/warnings/?limit=500",
+        markers=lambda w: [M_PERSON],
+        ids=lambda w: {w.warning.pk},
+    ),
+    Case("warning-detail", "detail", path=lambda w: f"/api/v1/warnings/{w.warning.pk}/"),
+    Case(
+        "warning-perform",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/warnings/{w.warning.pk}/actions/acknowledge/",
+        body=lambda w: {"note": "签收"},
+        outsiders=_writes(base=True),
+    ),
+    Case("person-risk", "detail", path=lambda w: f"/api/v1/people/{w.person.pk}/risk/"),
+    Case(
+        "warning-rule-list",
+        "list",
+        insider="admin",
+        path=lambda w: "/api/v1/warning-rules/",
+        markers=lambda w: [M_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-list",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/warning-rules/",
+        body=lambda w: {
+            "name": "泄漏检查新规则",
+            "subject_kind": "person",
+            "definition": {
+                "factors": [{"code": "tag", "weight": 1}],
+                "thresholds": {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "green": 1},
+            },
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-detail",
+        "detail",
+        insider="admin",
+        path=lambda w: f"/api/v1/warning-rules/{w.rule.pk}/",
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-detail",
+        "write",
+        method="PATCH",
+        insider="admin",
+        path=lambda w: f"/api/v1/warning-rules/{w.rule.pk}/",
+        body=lambda w: {"active": False},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-detail",
+        "write",
+        method="PUT",
+        insider="admin",
+        path=lambda w: f"/api/v1/warning-rules/{w.rule.pk}/",
+        body=lambda w: {"name": "泄漏检查规则改名"},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "warning-rule-preview",
+        "list",  # computes on real data (examples name people), writes nothing
+        markers=lambda w: [M_PERSON],
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/warning-rules/preview/",
+        body=lambda w: {
+            "subject_kind": "person",
+            "definition": {
+                "factors": [{"code": "tag", "weight": 1}],
+                "thresholds": {"red": 5, "orange": 4, "yellow": 3, "blue": 2, "green": 1},
+            },
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "risk:warnings",
+        "list",
+        lambda w: "/warnings/?box=all",
+        markers=lambda w: [M_PERSON],
+    ),
+    _page("risk:warning", "detail", lambda w: f"/warnings/{w.warning.pk}/"),
+    # 处置 evidence files: served through the warning's scope only.
+    _page("risk:evidence", "detail", lambda w: f"/warnings/files/{w.evidence.pk}/"),
+    _page(
+        "risk:warning",
+        "write",
+        lambda w: f"/warnings/{w.warning.pk}/",
+        method="POST",
+        body=lambda w: {"action": "acknowledge"},
+        outsiders=_writes(base=True),
+        refused=(400, 403, 404),
+    ),
+    _page("risk:person-profile", "detail", lambda w: f"/risk/people/{w.person.pk}/"),
+    _page(
+        "risk:rules",
+        "list",
+        lambda w: "/warnings/rules/",
+        insider="admin",
+        markers=lambda w: [M_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "risk:rule-edit",
+        "list",  # a provincial setting: 403 for everyone but a province administrator
+        lambda w: f"/warnings/rules/{w.rule.pk}/",
+        insider="admin",
+        markers=lambda w: [M_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "risk:rule-new",
+        "write",
+        lambda w: "/warnings/rules/new/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "name": "泄漏检查页面规则",
+            "subject_kind": "person",
+            "active": "on",
+            "factors": '[{"code": "tag", "weight": 1}]',
+            **{
+                f"t_{k}": v
+                for k, v in zip(
+                    ["red", "orange", "yellow", "blue", "green"], [5, 4, 3, 2, 1], strict=False
+                )
+            },
+            **{f"h_{k}": 24 for k in ["red", "orange", "yellow", "blue", "green"]},
+            "unit_level": 5,
+        },
+        outsiders=CONFIG_OUT,
     ),
 ]
 
@@ -1353,7 +1861,11 @@ NO_DATA: dict[str, str] = {
     "logout": "ends the caller's own session",
     "set_language": "sets the caller's language",
     "collection:map": "the map's frame: its points come from collection-points (probed above)",
-    "admin:": "Django's admin: only is_staff accounts, and no role of GridGov is staff",
+    "django-admin-moved": "redirects to /manage/ (Django's admin is closed, docs/security.md)",
+    "manage:home": "the sections of 管理后台 the caller's roles open; no records",
+    "manage-calendar:calendar": "the national calendar, the same for everyone (POST above)",
+    "manage-collection:schemas": "the province-wide schemas (their writes are probed above)",
+    "manage-collection:field-policy": "the field policy declared in code: no records",
     "schema": "the OpenAPI document: the shape of the API, no records",
     "swagger-ui": "the page that renders the OpenAPI document",
     "public-report": "the citizens' report form: anonymous by design (web stream: item 11)",
@@ -1371,9 +1883,96 @@ NO_DATA: dict[str, str] = {
     "collection:house-new": "GET is the empty form for the caller's own grids",
     "collection:visit-new": "GET is the empty form for the caller's own grids",
 }
+NO_DATA["risk:rule-new"] = "GET: the empty rule form (its POST is a case above)"
+NO_DATA["mediation-public"] = (
+    "the parties' QR page: a random token and a phone check, no login "
+    "(mediation/tests/test_rates_api_public.py)"
+)
 NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
 NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"
 NO_DATA["extra-schema"] = "GET: one province-wide extra-field schema (PUT/DELETE above)"
+
+# -- mediation: disputes, their actions, rates, organisations, pages and files -----------
+# No department scoping: a department of the county reads the county's disputes, as it
+# reads base data (OUT); writes are refused to the view-only roles too.
+MEDIATION_WRITE_OUT = (*OUT, *VIEW_ONLY)
+_SPAN = "from=2000-01-01&to=2100-12-31"
+MEDIATION_CASES = [
+    Case(
+        "dispute-list",
+        "list",
+        path=lambda w: "/api/v1/disputes/?limit=500",
+        markers=lambda w: [M_DISPUTE],
+        ids=lambda w: {w.dispute.pk},
+    ),
+    Case(
+        "dispute-list",
+        "write",
+        method="POST",
+        path=lambda w: "/api/v1/disputes/",
+        body=lambda w: {
+            "grid": GRID,
+            "title": "泄漏检查新纠纷",
+            "type": "neighbour",
+            "parties": [{"name": "泄漏检查新当事人"}],
+        },
+        outsiders=MEDIATION_WRITE_OUT,
+    ),
+    Case("dispute-detail", "detail", path=lambda w: f"/api/v1/disputes/{w.dispute.pk}/"),
+    Case(
+        "dispute-perform",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/disputes/{w.dispute.pk}/actions/code/",
+        body=lambda w: {"code": 5, "reason": "泄漏检查理由"},
+        outsiders=MEDIATION_WRITE_OUT,
+    ),
+    Case(
+        "dispute-rates",
+        "detail",
+        path=lambda w: f"/api/v1/disputes/rates/?area={GRID}&{_SPAN}",
+    ),
+    Case(
+        "mediation-org-list",
+        "list",
+        path=lambda w: "/api/v1/mediation-orgs/",
+        markers=lambda w: [M_MEDIATION_ORG],
+    ),
+    _page("mediation:list", "list", lambda w: "/mediation/", markers=lambda w: [M_DISPUTE]),
+    _page("mediation:detail", "detail", lambda w: f"/mediation/{w.dispute.pk}/"),
+    _page(
+        "mediation:detail",
+        "write",
+        lambda w: f"/mediation/{w.dispute.pk}/",
+        method="POST",
+        body=lambda w: {"action": "code", "code": "5", "reason": "泄漏检查理由"},
+        outsiders=MEDIATION_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "mediation:intake",
+        "write",
+        lambda w: "/mediation/new/",
+        method="POST",
+        body=lambda w: {
+            "grid": GRID,
+            "title": "泄漏检查页面纠纷",
+            "type": "neighbour",
+            "p0_name": "泄漏检查页面当事人",
+        },
+        outsiders=MEDIATION_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page("mediation:qr", "detail", lambda w: f"/mediation/{w.dispute.pk}/qr.svg"),
+    _page(
+        "mediation:agreement-file",
+        "detail",
+        lambda w: f"/mediation/{w.dispute.pk}/agreements/{w.dispute.agreements.get().pk}.pdf",
+    ),
+    _page("mediation:rates", "detail", lambda w: f"/mediation/rates/?area={GRID}&{_SPAN}"),
+    _page("mediation:rates-export", "detail", lambda w: f"/mediation/rates/export/?area={GRID}"),
+]
+CASES += MEDIATION_CASES
 
 
 def params(cases: list[Case]):

@@ -42,6 +42,9 @@ M_SUB = "泄漏检查订阅"
 M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
+M_RULE = "泄漏检查预警规则"
+M_DISPUTE = "泄漏检查矛盾纠纷"
+M_MEDIATION_ORG = "泄漏检查人民调解委员会"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -102,10 +105,14 @@ class World:
     card: object = None  # a supervision card on the accepted case, not answered
     audit_row: object = None
     attachment: object = None  # a photo of the dispatched case, with its thumbnail
+    evidence: object = None  # a 处置 evidence file of the warning
     moved: object = None  # a person moved from the grid to grid2 (a feed removal)
     transfer: object = None  # 宽城区 asks for the 南关区 person (迁入申请), pending
     export_token: str = ""
+    department_token: object = None  # the uninvolved department's API token
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
+    mediation_org: object = None  # the township's 人民调解委员会
+    dispute: object = None  # a dispute of the grid, mediated to an agreement
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -162,12 +169,15 @@ def build() -> World:
     U["handler"] = _user("sec_handler", Role.DEPARTMENT_HANDLER, NANGUAN, w.department)
     U["ng_auditor"] = _user("sec_ng_auditor", Role.AUDITOR, NANGUAN)
     U["admin"] = _user("sec_admin", Role.ADMIN, PROVINCE)
+    # 三员分立: accounts and roles are the security administrator's.
+    U["secadmin"] = _user("sec_secadmin", Role.SECURITY_ADMIN, NANGUAN)
     # Outsiders.
     U["kc"] = _user("sec_kc", Role.COUNTY_DISPATCHER, KUANCHENG)
     U["kc_auditor"] = _user("sec_kc_auditor", Role.AUDITOR, KUANCHENG)
     U["grid2"] = _user("sec_grid2", Role.GRID_WORKER, w.grid2.code)
     U["dept"] = _user("sec_dept", Role.DEPARTMENT_HANDLER, NANGUAN, w.other_department)
     U["kc_admin"] = _user("sec_kc_admin", Role.ADMIN, KUANCHENG)
+    U["kc_secadmin"] = _user("sec_kc_secadmin", Role.SECURITY_ADMIN, KUANCHENG)
     # View-only roles, inside the area.
     U["province_leader"] = _user("sec_prov_leader", Role.PROVINCE_LEADER, PROVINCE)
     U["city_leader"] = _user("sec_city_leader", Role.CITY_LEADER, CITY)
@@ -340,7 +350,7 @@ def build() -> World:
     w.export_token = _export_token(dispatcher)
     from integrations.services.access import department_token_issue
 
-    _token, w.department_key = department_token_issue(
+    w.department_token, w.department_key = department_token_issue(
         actor=U["admin"], department=w.other_department, name="市场监管系统"
     )
     from collection.transfers import PersonTransferRequested
@@ -353,6 +363,51 @@ def build() -> World:
     except PersonTransferRequested as exc:
         w.transfer = exc.transfer
     assert w.transfer is not None, "registering a held number must ask for a transfer"
+    # A warning rule (province administrator) and the warning it raised for the person.
+    from risk.evaluation import rule_evaluate
+    from risk.models import Warning
+    from risk.services import rule_create
+
+    w.rule = rule_create(
+        actor=U["admin"],
+        name=M_RULE,
+        subject_kind="person",
+        definition={
+            "factors": [{"code": "tag", "weight": 10, "params": {"tags": ["petition"]}}],
+            "thresholds": {"red": 50, "orange": 40, "yellow": 30, "blue": 20, "green": 10},
+        },
+    )
+    rule_evaluate(w.rule)
+    w.warning = Warning.objects.get(rule=w.rule, subject_id=w.person.pk)
+    # A dispute of the grid (mediation/), assigned to the township's committee and
+    # mediated to an agreement (its DOCX and PDF).
+    from mediation.models import MediationOrg
+    from mediation.services import dispute_assign, dispute_register, dispute_succeed
+
+    township = Area.objects.get(code=TOWNSHIP)
+    w.mediation_org = MediationOrg.objects.create(
+        name=M_MEDIATION_ORG, kind="people", area=township, area_path=township.path
+    )
+    w.dispute = dispute_register(
+        actor=dispatcher,
+        grid=w.grid,
+        title=M_DISPUTE,
+        type="neighbour",
+        parties=[{"name": "泄漏检查当事人", "phone": "13912340088"}],
+    )
+    w.dispute = dispute_assign(actor=dispatcher, dispute=w.dispute, org=w.mediation_org)
+    dispute_succeed(actor=dispatcher, dispute=w.dispute, terms="泄漏检查协议条款")
+
+    # An evidence file of the warning (stored directly: handling it through the service
+    # would move the warning past 签收, which the write cases need).
+    from django.core.files.base import ContentFile
+
+    from risk.models import WarningEvidence
+
+    w.evidence = WarningEvidence(
+        warning=w.warning, content_type="image/jpeg", size=1, original_name="evidence.jpg"
+    )
+    w.evidence.file.save("evidence.jpg", ContentFile(jpeg_bytes((8, 8), "red")), save=True)
     return w
 
 

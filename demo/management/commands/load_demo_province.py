@@ -73,9 +73,9 @@ class Command(BaseCommand):
                 "current code)"
             )
         # Figures of data written before the rollups existed (an older demo database) or
-        # outside the services: re-derived now rather than at the nightly repair.
-        from governance.figures import figures_reconcile
+        # outside the services: re-derived now (set-based) rather than at the nightly repair.
+        from governance.figures import figures_differences, figures_rebuild
 
-        differences = figures_reconcile()["differences"]
-        if differences:
-            say(f"驾驶舱统计已校正 cockpit figures repaired: {differences} cells")
+        if figures_differences():
+            cells = figures_rebuild()
+            say(f"驾驶舱统计已重新汇总 cockpit figures re-derived: {cells} cells")

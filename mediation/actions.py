@@ -1,0 +1,18 @@
+"""Actions on disputes: intake and every mediation step are the units' and the mediation
+departments' (a 综治中心 window clerk is a county dispatcher); the code rules are
+provincial settings of the administrator."""
+
+from django.utils.translation import gettext_lazy as _
+
+from governance.navigation import action_rule
+from governance.roles import UNIT_ROLES, Action, Role, action_register
+
+DISPUTE_HANDLE = action_register(
+    "mediation.dispute_handle",
+    label=_("受理、调解矛盾纠纷"),
+    write=True,
+    roles=UNIT_ROLES | {Role.DEPARTMENT_HANDLER, Role.ADMIN},
+)
+
+may_read = action_rule(Action.VIEW)
+may_handle = action_rule(DISPUTE_HANDLE)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "mediation"
+urlpatterns = [
+    path("", views.dispute_list, name="list"),
+    path("new/", views.intake, name="intake"),
+    path("rates/", views.rates_page, name="rates"),
+    path("rates/export/", views.rates_export, name="rates-export"),
+    path("<int:pk>/", views.dispute_detail, name="detail"),
+    path("<int:pk>/qr.svg", views.qr_code, name="qr"),
+    path(
+        "<int:pk>/agreements/<int:agreement_pk>.<str:fmt>",
+        views.agreement_file,
+        name="agreement-file",
+    ),
+]

@@ -1,0 +1,150 @@
+"""The evaluation: colours appear, rise (a new warning, the old one superseded), fall
+(the open warning lowered), repeated runs change nothing; a rule version change; a
+timeout is reported on the rule; re-evaluation of one subject through the outbox."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from governance.figures import figures_differences
+from governance.models import FigureCount, Notification
+from risk.evaluation import rule_evaluate
+from risk.models import Warning, WarningLog
+from risk.services import rule_update
+from risk.tests.factories import definition, person_make, rule_make, tag_make
+
+pytestmark = pytest.mark.django_db
+
+# tag weight 10 per tag: one tag 10 (green), two 20 (blue), three 30 (yellow) …
+TAGS = [{"code": "tag", "weight": 10}]
+
+
+def open_warnings(rule):
+    return Warning.objects.filter(rule=rule, status__in=Warning.OPEN)
+
+
+def test_appear_rise_fall_and_idempotency(worker, grid, township_staff):
+    p = person_make(actor=worker, grid=grid)
+    quiet = person_make(actor=worker, grid=grid, name="无标签")
+    rule = rule_make(factors=TAGS, unit_level=4)
+    tag_make(p, "drug")
+    rule.refresh_from_db()
+    rule_evaluate(rule)
+    (w,) = open_warnings(rule)
+    assert (w.subject_id, w.colour, w.status) == (p.pk, 1, "issued")
+    assert w.unit_level == 4 and w.unit_path == grid.path.split("220102001001/")[0]
+    assert not Warning.objects.filter(subject_id=quiet.pk).exists()
+    # The township staff (responsible unit) was notified.
+    assert Notification.objects.filter(user=township_staff, kind="risk.warning").count() == 1
+
+    for _ in range(2):  # unchanged data: nothing new, no log rows
+        before = WarningLog.objects.count()
+        result = rule_evaluate(rule)
+        assert result.issued == 0 and result.updated == 0
+        assert WarningLog.objects.count() == before
+
+    tag_make(p, "mental")
+    tag_make(p, "petition")  # 30: yellow — a rise is a new warning
+    rule_evaluate(rule)
+    w.refresh_from_db()
+    assert w.status == "superseded"
+    (risen,) = open_warnings(rule)
+    assert risen.pk != w.pk and risen.colour == 3
+    assert Warning.objects.filter(rule=rule, subject_id=p.pk).count() == 2
+
+    p.tags.filter(tag="mental").update(end_date=timezone.localdate())  # 20: blue
+    rule_evaluate(rule)
+    risen.refresh_from_db()
+    assert (risen.colour, risen.previous_colour, risen.status) == (2, 3, "issued")
+    assert list(risen.log.values_list("kind", flat=True)) == ["issued", "lowered"]
+    assert Warning.objects.filter(rule=rule).count() == 2
+    assert [d for d in figures_differences() if d[2].startswith("warnings.")] == []
+    assert FigureCount.objects.filter(figure="warnings.open", key="2").exists()
+
+
+def test_version_change_is_recorded(worker, grid):
+    p = person_make(actor=worker, grid=grid)
+    tag_make(p, "drug")
+    rule = rule_make(factors=TAGS)
+    rule.refresh_from_db()
+    rule_evaluate(rule)
+    first = rule.version
+    rule = rule_update(
+        actor=None, rule=rule, definition=definition([{"code": "tag", "weight": 30}])
+    )
+    assert rule.version.number == 2 and rule.versions.count() == 2
+    rule_evaluate(rule)
+    (w,) = open_warnings(rule)
+    assert w.colour == 3 and w.version == rule.version
+    old = Warning.objects.get(rule=rule, status="superseded")
+    assert old.version == first
+    # The same definition again is no new version.
+    same = rule_update(actor=None, rule=rule, definition=rule.version.definition)
+    assert same.version.number == 2
+
+
+def test_timeout_with_slow_statement(worker, grid, settings, monkeypatch):
+    """A statement that surely outlasts the limit: the subjects' SQL wrapped in a sleep."""
+    from risk import evaluation
+
+    p = person_make(actor=worker, grid=grid)
+    tag_make(p, "drug")
+    rule = rule_make(factors=TAGS)
+    slow = dict(evaluation.SUBJECTS)
+    fast = slow["person"]
+    slow["person"] = fast.replace(
+        "FROM collection_person x",
+        "FROM (SELECT p.* FROM collection_person p, pg_sleep(1)) x",
+    )
+    monkeypatch.setattr(evaluation, "SUBJECTS", slow)
+    settings.RISK_STATEMENT_TIMEOUT_MS = 100
+    rule.refresh_from_db()
+    result = rule_evaluate(rule)
+    rule.refresh_from_db()
+    assert result.status == "timeout"
+    assert rule.last_run_status == "timeout"
+    assert not Warning.objects.filter(rule=rule).exists()
+    # The connection is usable and its own timeout restored.
+    settings.RISK_STATEMENT_TIMEOUT_MS = 60_000
+    monkeypatch.setattr(evaluation, "SUBJECTS", dict(slow, person=fast))
+    assert rule_evaluate(rule).status == "ok"
+    assert open_warnings(rule).count() == 1
+
+
+def test_new_tag_reevaluates_the_person_through_the_outbox(worker, grid):
+
+    rule = rule_make(factors=[{"code": "missed_visits", "weight": 10}])
+    p = person_make(actor=worker, grid=grid)
+    tag_make(p, "key_youth", every=10, start=timezone.localdate() - timedelta(days=40))
+    from collection.services import person_update
+
+    person_update(actor=worker, person=p, residence_address="幸福小区")  # change.people
+    (w,) = open_warnings(rule)  # 4 missed visits × 10 = 40: orange
+    assert w.subject_id == p.pk and w.colour == 4
+
+
+def test_visit_lowers_the_warning_through_the_outbox(worker, grid):
+    from risk.tests.factories import visit_make
+
+    rule = rule_make(factors=[{"code": "missed_visits", "weight": 10}])
+    p = person_make(actor=worker, grid=grid)
+    tag_make(p, "key_youth", every=10, start=timezone.localdate() - timedelta(days=40))
+    rule_evaluate(rule)
+    assert open_warnings(rule).get().colour == 4
+    visit_make(actor=worker, grid=grid, people=[p], days_ago=25)  # change.visits
+    w = open_warnings(rule).get()
+    assert w.colour == 2  # 2 missed: 20, blue
+
+
+def test_new_event_reevaluates_the_grid(worker, grid):
+    from risk.tests.factories import event_make
+
+    rule = rule_make(
+        kind="area",
+        factors=[{"code": "events_in_grid", "weight": 10, "params": {"days": 7}}],
+    )
+    event_make(actor=worker, grid=grid)
+    assert open_warnings(rule).get().subject_id == grid.pk
+    event_make(actor=worker, grid=grid)
+    assert open_warnings(rule).get().colour == 2
