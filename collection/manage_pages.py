@@ -17,7 +17,7 @@ def register() -> None:
     manage_section_register(
         "manage-collection:schemas",
         _("扩展字段与特殊人群字段"),
-        _("各数据类的扩展字段、各类特殊人群的专项字段(JSON Schema,省级)。"),
+        _("各数据类的扩展字段、各类特殊人群的专项字段(字段定义,省级)。"),
         Action.CONFIGURE,
         position=70,
     )

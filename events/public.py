@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from governance.middleware import client_ip_from_request
 
+from .flows import ACTION_LABELS
 from .forms import MultipleFileField
 from .masking import mask_phone
 from .models import Event, EventCategory, Source, Status
@@ -88,10 +89,17 @@ class PublicReportForm(forms.Form):
         label=_l("手机号"),
         regex=r"^1\d{10}$",
         error_messages={"invalid": _l("请输入 11 位手机号。")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "maxlength": 11, "type": "tel"}
+        ),
     )
     photos = MultipleFileField(label=_l("照片"), required=False)
     challenge = forms.CharField(widget=forms.HiddenInput)
-    answer = forms.CharField(label=_l("验证"), max_length=4)
+    answer = forms.CharField(
+        label=_l("验证"),
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -223,6 +231,7 @@ def track(request):
         {
             "event": event,
             "timeline": timeline,
+            "action_labels": ACTION_LABELS,
             "error": error,
             "number": number,
             "code": code,

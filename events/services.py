@@ -362,6 +362,17 @@ AUDITED_FIELDS = [f.attname for f in Event._meta.concrete_fields if f.name not i
 NOTE_REQUIRED = {"reject", "send_back", "send_down", "reopen", "close"}
 
 
+def _note_missing_message(action: str) -> str:
+    """What the person must write, in the words of the step (办结 asks for the result)."""
+    if action == "close":
+        return _("办结前请在“意见/说明”中填写办理结果。")
+    if action == "reject":
+        return _("请在“意见/说明”中填写不予受理的原因。")
+    if action == "reopen":
+        return _("请在“意见/说明”中填写核查不通过的原因。")
+    return _("请在“意见/说明”中填写退回的原因。")
+
+
 @transaction.atomic
 def event_transition(
     *, actor, event: Event, action: str, note: str = "", files=None, **kwargs
@@ -383,7 +394,7 @@ def event_transition(
         .get(pk=event.pk)
     )
     if action in NOTE_REQUIRED and not (note or "").strip():
-        raise EventActionError(_("请填写原因。"), code="required")
+        raise EventActionError(_note_missing_message(action), code="required")
     _validate_arguments(actor, event, action, kwargs)
     process = EventProcess(event, pending_evidence=bool(files))
     method = getattr(process, action)

@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.files import stored_file_response
+from governance.listing import sort_queryset
 from governance.models import Department
 from governance.navigation import page_rule
 from grids.models import Area
@@ -18,9 +20,32 @@ from .attachments import EXTENSIONS, INLINE_TYPES, serve_headers
 from .flows import ACTION_LABELS, EventProcess, available_actions
 from .forms import ActionForm, ReportForm, SuperviseForm
 from .masking import phone_for, reporter_name_for
-from .models import Attachment, Event, Status
+from .models import Attachment, Event, Status, Urgency
 from .routing import suggested_department
 from .sources import PAGE, report_source
+
+# The columns a list may be sorted by (?sort=key or -key); anything else keeps the
+# selector's order (most urgent deadline first).
+INBOX_SORTS = {
+    "number": ("number",),
+    "reported": ("reported_at", "id"),
+    "urgency": ("urgency_rank", "-reported_at"),
+    "deadline": ("step_deadline", "-reported_at"),
+    "grid": ("grid__code", "-reported_at"),
+}
+
+
+def _sorted_inbox(qs, sort: str):
+    if sort.removeprefix("-") == "urgency":
+        qs = qs.annotate(
+            urgency_rank=Case(
+                When(urgency=Urgency.CRITICAL, then=Value(0)),
+                When(urgency=Urgency.URGENT, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+    return sort_queryset(qs, sort, INBOX_SORTS)
 
 
 @login_required
@@ -31,6 +56,7 @@ def inbox(request):
     qs = selectors.inbox(
         user=request.user, box=box, q=request.GET.get("q", ""), status=request.GET.get("status", "")
     )
+    qs = _sorted_inbox(qs, request.GET.get("sort", ""))
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     return render(
         request,
@@ -113,6 +139,25 @@ def detail(request, number):
     )
 
 
+def _done_message(action: str, event: Event) -> str:
+    """Say what happened and where the case went, not only that something worked."""
+    unit = event.current_department.name if event.current_department else event.current_area.name
+    where = {
+        "dispatch": _("已分派至%(u)s。"),
+        "transfer": _("已转派至%(u)s。"),
+        "escalate": _("已上报至%(u)s。"),
+        "send_back": _("已退回至%(u)s。"),
+        "send_down": _("已退回至%(u)s。"),
+        "return": _("已退回至%(u)s。"),
+    }.get(action)
+    if where:
+        return where % {"u": unit}
+    if action == "close":
+        return _("已办结,等待核查。")
+    label = ACTION_LABELS.get(action, action)
+    return _("“%(a)s”已完成,事件当前状态:%(s)s。") % {"a": label, "s": event.get_status_display()}
+
+
 def _act(request, event):
     kind = request.POST.get("kind", "transition")
     try:
@@ -121,18 +166,22 @@ def _act(request, event):
             if not form.is_valid():
                 raise ValidationError(_("请完整填写督办信息。"))
             services.event_supervise(actor=request.user, event=event, **form.cleaned_data)
+            done = _("督办已发出。")
         elif kind == "answer":
             card = event.supervisions.get(pk=request.POST.get("card"))
             services.supervision_answer(
                 actor=request.user, card=card, answer=request.POST.get("answer", "")
             )
+            done = _("督办反馈已提交。")
         elif kind in ("suspend", "resume"):
             if kind == "suspend":
                 services.event_suspend(
                     actor=request.user, event=event, reason=request.POST.get("reason", "")
                 )
+                done = _("已挂起,暂停计时。")
             else:
                 services.event_resume(actor=request.user, event=event)
+                done = _("已恢复计时。")
         else:
             form = ActionForm(request.POST, request.FILES)
             if not form.is_valid():
@@ -147,7 +196,7 @@ def _act(request, event):
             )
             if d["rating"]:
                 kwargs["rating"] = d["rating"]
-            services.event_transition(
+            event = services.event_transition(
                 actor=request.user,
                 event=event,
                 action=d["action"],
@@ -155,7 +204,8 @@ def _act(request, event):
                 files=d["files"],
                 **kwargs,
             )
-        messages.success(request, _("操作成功。"))
+            done = _done_message(d["action"], event)
+        messages.success(request, done)
     except ValidationError as exc:
         text = " ".join(getattr(exc, "messages", [])) or _("操作对象不存在。")
         messages.error(request, text)
@@ -186,7 +236,7 @@ def report(request):
         else:
             messages.success(request, _("已上报,事件编号 %(n)s。") % {"n": event.number})
             return redirect("events:detail", number=event.number)
-    from grids.selectors import area_roots
+    from grids.selectors import area_roots, pick_map_context
 
     roots = area_roots(user=request.user)
     center = (
@@ -194,4 +244,12 @@ def report(request):
         if roots and roots[0].centroid
         else (125.32, 43.88)
     )
-    return render(request, "events/report.html", {"form": form, "center": center})
+    return render(
+        request,
+        "events/report.html",
+        {
+            "form": form,
+            "center": center,
+            **pick_map_context(user=request.user, area=roots[0] if roots else None),
+        },
+    )

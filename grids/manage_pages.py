@@ -10,7 +10,7 @@ def register() -> None:
     manage_section_register(
         "grids:area-browser",
         _("区域与网格"),
-        _("六级区域树与网格边界;边界由 import_boundaries 命令导入并做拓扑检查。"),
+        _("六级区域树与网格边界;边界由运维人员用导入命令载入,并做拓扑检查。"),
         Action.CONFIGURE,
         position=25,
     )

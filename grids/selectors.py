@@ -83,6 +83,33 @@ def area_self_geojson(*, user, area: Area, zoom: int | None = None) -> dict:
     return _features([area.id], zoom_tolerance(zoom))
 
 
+def area_neighbours_geojson(*, user, area: Area, zoom: int | None = None) -> dict:
+    """The areas around one the user holds (same parent, same level), for the map a field
+    worker aims at when placing a report or a house: outlines and names only, as on any
+    printed grid map (一张网). Nothing is returned for an area outside the jurisdiction."""
+    if area.parent_id is None or not area_list(user=user).filter(pk=area.pk).exists():
+        return {"type": "FeatureCollection", "features": []}
+    ids = list(
+        Area.objects.filter(parent_id=area.parent_id, level=area.level, boundary__isnull=False)
+        .exclude(pk=area.pk)
+        .values_list("id", flat=True)
+    )
+    features = _features(ids, zoom_tolerance(zoom))
+    for f in features["features"]:
+        f["properties"] = {"name": f["properties"]["name"]}  # the name to aim by, no figures
+    return features
+
+
+def pick_map_context(*, user, area: Area | None) -> dict:
+    """What the point-picking map of a form draws (templates/_pick_map.html): the user's
+    area, and for a grid the grids around it (the areas API shows those only to their
+    own staff, so they come with the page)."""
+    neighbours = None
+    if area is not None and area.level == 6:
+        neighbours = area_neighbours_geojson(user=user, area=area, zoom=15)
+    return {"pick_area": area, "pick_neighbours": neighbours}
+
+
 def _features(ids: list[int], tolerance: float) -> dict:
     if not ids:
         return {"type": "FeatureCollection", "features": []}

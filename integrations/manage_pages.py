@@ -10,7 +10,7 @@ def register() -> None:
     manage_section_register(
         "manage-integrations:departments",
         _("职能部门与系统对接"),
-        _("职能部门;其业务系统的接口令牌和事件推送订阅(签名 Webhook)。"),
+        _("职能部门;其业务系统的接口令牌和事件推送订阅(带签名的推送)。"),
         Action.CONFIGURE,
         position=20,
     )

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
 from governance.access import allowed
+from governance.listing import sort_queryset
 from governance.roles import Role
 from grids.models import Area
 
@@ -22,7 +23,12 @@ def changeable(user, obj):
     return obj
 
 
-def list_page(request, qs):
+def list_page(request, qs, sorts=None):
+    """A page of the list, sorted by the clicked column when `sorts` allows it, and the
+    query string without the page (for the export link)."""
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("sort", None)
+    if sorts:
+        qs = sort_queryset(qs, request.GET.get("sort", ""), sorts)
     return Paginator(qs, 30).get_page(request.GET.get("page")), query.urlencode()

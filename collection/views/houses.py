@@ -9,6 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from grids.selectors import area_roots, pick_map_context
+
 from .. import policy, selectors, services
 from ..extra_fields import extra_schema
 from ..forms import schema_form, schema_values
@@ -26,7 +28,9 @@ def houses(request):
         use=p.get("use", ""),
         grid=p.get("grid", "").strip(),
     )
-    page, query = list_page(request, qs)
+    page, query = list_page(
+        request, qs, {"address": ("address", "id"), "grid": ("grid__code", "address")}
+    )
     return render(
         request, "collection/houses.html", {"page": page, "query": query, "uses": House.Use.choices}
     )
@@ -72,6 +76,7 @@ def house_new(request):
             "uses": House.Use.choices,
             "error": error,
             "center": center,
+            **pick_map_context(user=request.user, area=grids[0] if grids else None),
             "extra": extra,
         },
     )
@@ -132,6 +137,7 @@ def house_edit(request, pk):
             "error": error,
             "extra": extra,
             "center": (center.x, center.y),
+            **pick_map_context(user=request.user, area=house.grid),
         },
         status=400 if error or extra.errors else 200,
     )
@@ -139,5 +145,7 @@ def house_edit(request, pk):
 
 @login_required
 def data_map(request):
-    """Houses and places with a location, in the user's jurisdiction, on a map."""
-    return render(request, "collection/map.html")
+    """Houses and places with a location, in the user's jurisdiction, on a map, within
+    the boundaries of the user's (first) area and its parts."""
+    roots = area_roots(user=request.user)
+    return render(request, "collection/map.html", {"area": roots[0] if roots else None})

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from governance.navigation import page_rule
 from governance.roles import Action
+from grids.models import Area
 
 from ..actions import may_import
 from ..importing.specs import SPECS
@@ -88,11 +89,19 @@ def import_detail(request, pk):
         except (ValidationError, ImportJob.DoesNotExist) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [_("无权操作。")])))
         return redirect("collection:import-detail", pk=pk)
+    # The preview names each record's grid as people know it, not by its 15-digit code.
+    codes = {row.get("grid") for row in job.plan or [] if row.get("grid")}
+    grid_names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    plan = [
+        {**row, "grid_name": grid_names.get(row.get("grid"), row.get("grid"))}
+        for row in job.plan or []
+    ]
     return render(
         request,
         "collection/import_detail.html",
         {
             "job": job,
+            "plan": plan,
             "preview": import_job_preview(job=job),
             "can_control": may_control_import_job(request.user, job),
         },

@@ -19,7 +19,7 @@ def organisations(request):
         kind=p.get("kind", ""),
         grid=p.get("grid", "").strip(),
     )
-    page, query = list_page(request, qs)
+    page, query = list_page(request, qs, {"name": ("name", "id"), "grid": ("grid__code", "name")})
     return render(
         request,
         "collection/organisations.html",

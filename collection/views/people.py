@@ -4,7 +4,6 @@ and editing a person from a phone."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,7 +17,9 @@ from ..extra_fields import extra_schema
 from ..forms import PersonEditForm, PersonForm, schema_form, schema_values
 from ..models import Person, PersonTag
 from ..transfers import PersonTransferRequested
-from .common import changeable, my_grids
+from .common import changeable, list_page, my_grids
+
+PEOPLE_SORTS = {"name": ("name", "id"), "grid": ("grid__code", "name"), "kind": ("kind", "name")}
 
 
 @login_required
@@ -34,9 +35,8 @@ def people(request):
         "grid": p.get("grid", ""),
     }
     active_tags = Prefetch("tags", queryset=PersonTag.objects.filter(end_date__isnull=True))
-    page = Paginator(
-        selectors.person_list(user=request.user, **filters).prefetch_related(active_tags), 30
-    ).get_page(p.get("page"))
+    qs = selectors.person_list(user=request.user, **filters).prefetch_related(active_tags)
+    page, query = list_page(request, qs, PEOPLE_SORTS)
     rows = [
         (
             x,
@@ -45,8 +45,6 @@ def people(request):
         )
         for x in page
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "collection/people.html",
@@ -55,7 +53,7 @@ def people(request):
             "rows": rows,
             "tags": PersonTag.Tag.choices,
             "kinds": Person.Kind.choices,
-            "query": query.urlencode(),
+            "query": query,
         },
     )
 

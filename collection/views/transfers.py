@@ -48,7 +48,12 @@ def transfers(request):
             messages.error(request, " ".join(exc.messages))
             status = {"forbidden": 403, "not_found": 404}.get(exc.code, 400)
         else:
-            messages.success(request, _("已处理。"))
+            done = {
+                "cancel": _("已撤回 %(n)s 的迁入申请。"),
+                "accept": _("已同意 %(n)s 迁入%(g)s。"),
+                "refuse": _("已拒绝 %(n)s 的迁入申请。"),
+            }[decision]
+            messages.success(request, done % {"n": transfer.name, "g": transfer.to_grid.name})
             return redirect("collection:transfers")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     rows = [(t, person_transfer_side(request.user, t)) for t in page]

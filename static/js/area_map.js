@@ -13,23 +13,40 @@
   }
   map.setView([43.7, 126.2], 6);
 
+  function drawOutline(fc) {
+    var isGrid = el.dataset.level === "6";  // a grid has no children: show it filled
+    return L.geoJSON(fc, {
+      style: isGrid
+        ? { color: LEVEL_COLOURS[6], weight: 2, fillColor: LEVEL_COLOURS[6], fillOpacity: 0.25 }
+        : { color: "#333", weight: 2, fill: false, dashArray: "4 3" },
+      interactive: false,
+    }).addTo(map);
+  }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
 
   var outline = null;
+  var detail = 9;
+  // The outline first (to frame the map), then the children and a fresh outline at one
+  // and the same simplification: a coarser parent would let its children seem to spill
+  // outside it.
   getJSON(el.dataset.selfUrl + "?zoom=8").then(function (fc) {
-    var isGrid = el.dataset.level === "6";  // a grid has no children: show it filled
-    outline = L.geoJSON(fc, {
-      style: isGrid
-        ? { color: LEVEL_COLOURS[6], weight: 2, fillColor: LEVEL_COLOURS[6], fillOpacity: 0.25 }
-        : { color: "#333", weight: 2, fill: false, dashArray: "4 3" },
-      interactive: false,
-    }).addTo(map);
+    outline = drawOutline(fc);
     if (outline.getLayers().length) map.fitBounds(outline.getBounds(), { padding: [12, 12] });
-    return getJSON(el.dataset.childrenUrl + "?zoom=" + Math.round(map.getZoom() + 1));
-  }).then(function (fc) {
+    detail = Math.round(map.getZoom() + 1);
+    return Promise.all([
+      getJSON(el.dataset.childrenUrl + "?zoom=" + detail),
+      getJSON(el.dataset.selfUrl + "?zoom=" + detail),
+    ]);
+  }).then(function (both) {
+    var fc = both[0];
+    map.removeLayer(outline);
+    outline = drawOutline(both[1]);
+    // Names on the map when they fit (a few dozen areas); otherwise on hover.
+    var permanent = fc.features.length <= 40;
     var layer = L.geoJSON(fc, {
       style: function (f) {
         var c = LEVEL_COLOURS[f.properties.level] || "#455a64";
@@ -38,8 +55,10 @@
       onEachFeature: function (f, lyr) {
         // Names come from data: a text node, never HTML.
         var tip = document.createElement("span");
-        tip.textContent = f.properties.name + " " + f.properties.code;
-        lyr.bindTooltip(tip, { sticky: true });
+        tip.textContent = permanent ? f.properties.name : f.properties.name + " " + f.properties.code;
+        lyr.bindTooltip(tip, permanent
+          ? { permanent: true, direction: "center", className: "map-label" }
+          : { sticky: true });
         lyr.on("mouseover", function () { lyr.setStyle({ fillOpacity: 0.45 }); });
         lyr.on("mouseout", function () { lyr.setStyle({ fillOpacity: 0.18 }); });
         lyr.on("click", function () {
@@ -47,6 +66,7 @@
         });
       },
     }).addTo(map);
+    outline.bringToFront();
     el.dataset.loaded = String(fc.features.length);
     if (!outline || !outline.getLayers().length) {
       if (layer.getLayers().length) map.fitBounds(layer.getBounds());

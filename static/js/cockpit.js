@@ -98,6 +98,8 @@
   function renderTotals(s) {
     document.querySelectorAll(".cockpit-totals dd[data-figure]").forEach(function (dd) {
       dd.textContent = fmt(s[dd.dataset.figure]);
+      // A warning tile (超期) is red only when there is something to warn about.
+      dd.classList.toggle("zero", !s[dd.dataset.figure]);
     });
     document.querySelectorAll(".cockpit-totals [data-sub]").forEach(function (el) {
       el.textContent = fmt(s[el.dataset.sub]);

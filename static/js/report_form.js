@@ -6,9 +6,30 @@
   var lng = document.getElementById("id_lng"), lat = document.getElementById("id_lat");
   var text = document.getElementById("location-text");
   var marker = null, map = null;
+  var picked = document.getElementById("picked-grid");
+  // Name the grid the point falls in (the locate API answers only within the user's
+  // jurisdiction), so the worker sees at once whether the point is where they meant.
+  function nameGrid(la, ln) {
+    if (!picked || !el.dataset.locateUrl) return;
+    picked.textContent = picked.dataset.looking;
+    picked.classList.remove("outside");
+    var url = el.dataset.locateUrl + "?lng=" + ln.toFixed(7) + "&lat=" + la.toFixed(7);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (grid) {
+        if (grid) {
+          picked.textContent = picked.dataset.inside + grid.name;
+        } else {
+          picked.textContent = picked.dataset.outside;
+          picked.classList.add("outside");
+        }
+      })
+      .catch(function () { picked.textContent = ""; });
+  }
   function set(la, ln) {
     lat.value = la.toFixed(7); lng.value = ln.toFixed(7);
     text.textContent = "已选择位置 " + ln.toFixed(5) + ", " + la.toFixed(5);
+    nameGrid(la, ln);
     if (typeof checkDuplicates === "function") checkDuplicates();
     if (map) {
       if (marker) marker.setLatLng([la, ln]); else marker = L.marker([la, ln]).addTo(map);
@@ -18,8 +39,45 @@
   if (el && window.L) {
     var c = [parseFloat(el.dataset.centerLat) || 43.88, parseFloat(el.dataset.centerLng) || 125.32];
     map = L.map(el).setView(c, 13);
-    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng); });
+      map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng); });
+    drawGrids();
     if (lat.value && lng.value) set(parseFloat(lat.value), parseFloat(lng.value));
+  }
+  // Something to aim at: the user's own grid (bold) and its neighbours (thin, named).
+  function drawGrids() {
+    function get(url) {
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { type: "FeatureCollection", features: [] }; });
+    }
+    var own = el.dataset.outlineUrl, around = el.dataset.neighboursUrl;
+    if (!own) return;
+    // A grid's neighbours come with the page (JSON data, not script); a larger area's
+    // parts from the areas API.
+    var inline = document.getElementById("pick-neighbours");
+    var neighbours = inline ? Promise.resolve(JSON.parse(inline.textContent))
+      : around ? get(around + "?zoom=15") : null;
+    Promise.all([get(own + "?zoom=15"), neighbours]).then(function (fcs) {
+      if (fcs[1]) {
+        L.geoJSON(fcs[1], {
+          interactive: false,
+          style: { color: "#607d8b", weight: 1, fillOpacity: 0.04, dashArray: "3 3" },
+          onEachFeature: function (f, lyr) {
+            var tip = document.createElement("span");
+            tip.textContent = f.properties.name;
+            lyr.bindTooltip(tip, { permanent: true, direction: "center", className: "map-label" });
+          },
+        }).addTo(map);
+      }
+      var mine = L.geoJSON(fcs[0], {
+        interactive: false, style: { color: "#00838f", weight: 3, fillColor: "#00838f", fillOpacity: 0.08 },
+      }).addTo(map);
+      el.dataset.outlined = String(mine.getLayers().length);
+      // Zoom to the grid but keep its inner point (the server's centre) in the middle,
+      // where a tap lands inside the grid.
+      if (mine.getLayers().length && !lat.value) {
+        map.setView(map.getCenter(), map.getBoundsZoom(mine.getBounds().pad(0.1)));
+      }
+    });
   }
   var btn = document.getElementById("use-location");
   if (btn) btn.addEventListener("click", function () {

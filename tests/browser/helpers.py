@@ -19,3 +19,10 @@ def phone_context(browser):
     return browser.new_context(
         viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True
     )
+
+
+def open_menu(page):
+    """On a phone the menu (and 退出) sits in a drawer behind 菜单; open it if it is closed."""
+    toggle = page.locator("#menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

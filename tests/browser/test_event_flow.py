@@ -93,12 +93,18 @@ def test_report_dispatch_close_verify(
     page.select_option("#action-form select[name=department]", dept.code)
     act(page, "dispatch", "请城管局依法处理")
     assert "南关区城市管理局" in page.inner_text("#current-unit")
+    # The message says what happened, not only that it worked.
+    assert page.inner_text(".messages .success") == "已分派至南关区城市管理局。"
     logout(page)
 
     # 3. The department signs, then closes with on-site evidence.
     login(page, base, "b_cgj")
     page.goto(f"{base}/events/{number}/")
     act(page, "sign")
+    # 办结 without a note is refused as an error, naming what is missing.
+    page.click("#action-form button[data-action=close]")
+    page.wait_for_selector(".messages .error")
+    assert "办理结果" in page.inner_text(".messages .error")
     page.set_input_files("#action-form input[name=files]", photo(tmp_path, "after.jpg"))
     act(page, "close", "已清理占道摊位,设置提示牌")
     assert "已办结待核查" in page.inner_text("#event-status")

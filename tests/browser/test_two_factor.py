@@ -6,6 +6,7 @@ import re
 import pytest
 
 from governance.roles import Role
+from tests.browser.helpers import open_menu
 
 from .twofactor import current_code, enrol
 
@@ -41,6 +42,7 @@ def test_leader_enrols_on_a_phone_and_is_asked_again_next_time(
     assert len(codes) == 10
     page.wait_for_url(re.compile(r".*/events/$"))
 
+    open_menu(page)
     page.click("text=退出")
     password_login()
     page.wait_for_url(re.compile(r".*/accounts/2fa/verify/.*"))

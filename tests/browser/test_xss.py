@@ -35,7 +35,8 @@ def test_stored_address_is_shown_as_text_and_runs_nothing(
     assert page.get_attribute("#data-map", "data-loaded") == "1"
     marker = page.locator("#data-map path.leaflet-interactive").first
     marker.dispatch_event("mouseover")
-    tooltip = page.wait_for_selector(".leaflet-tooltip")
+    # The marker's tooltip (area names are permanent labels of their own, .map-label).
+    tooltip = page.wait_for_selector(".leaflet-tooltip:not(.map-label)")
     # The address is displayed literally, as the worker typed it.
     assert tooltip.inner_text() == PAYLOAD
     assert page.locator(".leaflet-tooltip img").count() == 0
