@@ -54,3 +54,20 @@ def register() -> None:
     audit_values_register("status", PersonTransfer.Status, object_type="collection.persontransfer")
     audit_field_register("extra", _("扩展字段"))
     audit_field_register("tag", _("类别"))
+    register_tag_fields()
+
+
+def register_tag_fields() -> None:
+    """The special-group tags' own fields (``extra.<key>`` in a tag's changes) by the
+    titles of the built-in schemas, and their coded values (``oneOf`` const → title)."""
+    from .tag_schemas import default_tag_schemas
+
+    for schema in default_tag_schemas().values():
+        for key, prop in (schema.get("properties") or {}).items():
+            field = f"extra.{key}"
+            if prop.get("title"):
+                audit_field_register(field, f"{_('专项信息')}·{prop['title']}")
+            options = prop.get("oneOf") or (prop.get("items") or {}).get("oneOf") or []
+            values = {str(o["const"]): o["title"] for o in options if "const" in o}
+            if values:
+                audit_values_register(field, values)

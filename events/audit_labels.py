@@ -31,3 +31,6 @@ def register() -> None:
     )
     audit_field_register("department", _("承办部门"), object_type="events.routingrule")
     audit_field_register("unit", _("当前承办单位"))
+    audit_field_register("previous_area", _("上一处置单位"))
+    audit_field_register("dispatched_by_area", _("分派单位"))
+    audit_field_register("departments", _("涉及部门"))

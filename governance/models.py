@@ -234,6 +234,8 @@ class FigureCount(models.Model):
     n = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("统计汇总")
+        verbose_name_plural = _("统计汇总")
         # The cell's identity, in the order an area reads its own cells (area, figure,
         # days); the children's cells by their parent, in the same order.
         constraints = [

@@ -376,6 +376,8 @@ class CodeChange(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("调解码变更")
+        verbose_name_plural = _("调解码变更")
         ordering = ["at", "id"]
 
     def __str__(self):

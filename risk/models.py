@@ -182,6 +182,8 @@ class WarningLog(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("预警记录")
+        verbose_name_plural = _("预警记录")
         ordering = ["at", "id"]
 
     def __str__(self):
