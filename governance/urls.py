@@ -35,6 +35,7 @@ urlpatterns = [
     path("cockpit/", include("cockpit.urls_pages")),
     path("analysis/", include("cockpit.urls_analysis")),
     path("", include("risk.urls")),  # /warnings/…, /risk/people/<id>/
+    path("assessment/", include("assessment.urls")),
     path("open311/v2/", include("events.open311_urls")),
     path("public/", include("events.public_urls")),
     path("api/v1/", include("grids.api.urls")),
@@ -45,6 +46,7 @@ urlpatterns = [
     path("api/v1/", include("cockpit.api.urls")),
     path("api/v1/", include("risk.api.urls")),
     path("api/v1/", include("risk.api.urls_hotspots")),
+    path("api/v1/assessment/", include("assessment.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "events",
     "collection",
     "risk",
+    "assessment",
     "cockpit",
     "demo",
 ]

@@ -1,0 +1,60 @@
+from rest_framework import serializers
+
+from assessment.models import Result, Scheme
+
+
+class SchemeSerializer(serializers.ModelSerializer):
+    system = serializers.CharField(source="system.name")
+    area = serializers.CharField(source="area.code")
+    area_name = serializers.CharField(source="area.name")
+    state_label = serializers.CharField(source="get_state_display")
+
+    class Meta:
+        model = Scheme
+        fields = [
+            "id",
+            "name",
+            "system",
+            "area",
+            "area_name",
+            "object_kind",
+            "object_level",
+            "period_kind",
+            "period_start",
+            "period_end",
+            "state",
+            "state_label",
+            "publish_ranking",
+        ]
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="object_code")
+    name = serializers.CharField(source="object_name")
+    indicators = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Result
+        fields = [
+            "code",
+            "name",
+            "score",
+            "full_marks",
+            "rank",
+            "change",
+            "vetoed",
+            "weakest",
+            "indicators",
+        ]
+
+    def get_indicators(self, result) -> list[dict]:
+        return [
+            {
+                "code": s.indicator.code,
+                "name": s.indicator.name,
+                "level": s.indicator.level,
+                "score": s.score,
+                "full_marks": s.full_marks,
+            }
+            for s in sorted(result.scores.all(), key=lambda s: s.indicator.position)
+        ]
