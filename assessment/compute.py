@@ -51,7 +51,7 @@ def inputs_read(objects: list[AssessedObject], figures, *, since, until) -> dict
             for o in by_path[path]:
                 # A department's cells: those keyed by it (its cases, held or closed).
                 if o.department_id is None or key == str(o.department_id):
-                    cells_by_code[o.code].total[(figure, key)] += n
+                    cells_by_code[o.code].total[(figure, key)] += int(n)
     return cells_by_code
 
 
