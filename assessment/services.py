@@ -507,3 +507,16 @@ def manual_entry_review(*, actor, entry: ManualEntry, approve: bool, note: str =
         changes={"state": [ManualEntry.State.SUBMITTED, entry.state]},
     )
     return entry
+
+
+@transaction.atomic
+def scheme_compute_request(*, actor, scheme: Scheme) -> None:
+    """Queue the computation (Celery, after commit); the request itself is audited."""
+    from .tasks import compute_scheme_task
+
+    require(actor, scheme.area, Action.CONFIGURE, message=_("只有本区域的管理员可以计算考核。"))
+    audit_record(
+        actor=actor, action="assessment.compute_request", obj=scheme, area_path=scheme.area_path
+    )
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(lambda: compute_scheme_task.delay(scheme.pk, actor_id))

@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -8,9 +7,7 @@ from rest_framework.response import Response
 from assessment import selectors, services
 from assessment.export import results_workbook
 from assessment.models import Scheme
-from governance.access import require
 from governance.api.views import ScopedViewSet
-from governance.roles import Action
 
 from .serializers import ResultSerializer, SchemeSerializer
 
@@ -53,12 +50,7 @@ class SchemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     @action(detail=True, methods=["post"])
     def compute(self, request, pk=None):
         """Queues the computation (Celery); the revision appears when it is done."""
-        from assessment.tasks import compute_scheme_task
-
-        scheme = self.get_object()
-        require(request.user, scheme.area, Action.CONFIGURE)
-        actor_id = request.user.pk
-        transaction.on_commit(lambda: compute_scheme_task.delay(scheme.pk, actor_id))
+        services.scheme_compute_request(actor=request.user, scheme=self.get_object())
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: SchemeSerializer})

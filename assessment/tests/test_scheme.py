@@ -210,3 +210,12 @@ def test_manual_score_above_full_marks_and_scheme_without_objects(
     )
     assert Scheme.objects.count() == 1
     assert not Result.objects.exists()
+
+
+def test_the_celery_task_computes_and_returns_the_revision(scheme, province_admin):
+    from assessment.tasks import compute_scheme_task
+
+    assert compute_scheme_task(scheme.pk, province_admin.pk) == 1
+    assert scheme.revisions.get().results.count() == Area.objects.filter(
+        level=4, code__startswith="220102"
+    ).count()

@@ -41,6 +41,7 @@ from .world import (
     EXTRA_SCHEMA,
     GRID,
     ID_NUMBER,
+    M_AS_RULE,
     M_EVENT,
     M_HOUSE,
     M_IMPORT,
@@ -49,6 +50,7 @@ from .world import (
     M_PERSON,
     M_PLACE,
     M_RULE,
+    M_SCHEME,
     M_SUB,
     M_TASK,
     M_TRANSFER,
@@ -1810,6 +1812,107 @@ CASES: list[Case] = [
         },
         outsiders=CONFIG_OUT,
     ),
+    # -- assessment: schemes of 南关区 (assessors: its users; the assessed read their own
+    # card once published, assessment/tests/test_api.py), rules (province administrator)
+    Case(
+        "assessment-scheme-list",
+        "list",
+        path=lambda w: "/api/v1/assessment/schemes/",
+        markers=lambda w: [M_SCHEME],
+        ids=lambda w: {str(w.scheme.pk)},
+    ),
+    Case(
+        "assessment-scheme-detail",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/",
+    ),
+    Case(
+        "assessment-scheme-results",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/results/",
+    ),
+    Case(
+        "assessment-scheme-export",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/export/",
+    ),
+    *[
+        Case(
+            f"assessment-scheme-{step}",
+            "write",
+            method="POST",
+            insider="admin",
+            path=lambda w, step=step, attr=attr: (
+                f"/api/v1/assessment/schemes/{getattr(w, attr).pk}/{step}/"
+            ),
+            outsiders=CONFIG_OUT,
+        )
+        for step, attr in [
+            ("compute", "scheme"),
+            ("review", "scheme"),
+            ("publish", "scheme_reviewed"),
+        ]
+    ],
+    _page("assessment:schemes", "list", lambda w: "/assessment/", markers=lambda w: [M_SCHEME]),
+    _page("assessment:results", "detail", lambda w: f"/assessment/schemes/{w.scheme.pk}/"),
+    _page(
+        "assessment:results",
+        "write",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"action": "review"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:card",
+        "detail",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/objects/{w.township_code}/",
+    ),
+    _page(
+        "assessment:score",
+        "detail",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/objects/{w.township_code}/Q/",
+    ),
+    _page(
+        "assessment:rules",
+        "list",
+        lambda w: "/assessment/rules/",
+        insider="admin",
+        markers=lambda w: [M_AS_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:rule-edit",
+        "list",  # a provincial setting: 403 for everyone but a province administrator
+        lambda w: f"/assessment/rules/{w.assessment_rule.pk}/",
+        insider="admin",
+        markers=lambda w: [M_AS_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:rule-edit",
+        "write",
+        lambda w: f"/assessment/rules/{w.assessment_rule.pk}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"kind": "linear", "params": '{"low": 0, "high": 20}', "do": "save"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:rule-new",
+        "write",
+        lambda w: "/assessment/rules/new/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "name": "泄漏检查新评分规则",
+            "kind": "bonus",
+            "params": '{"per": 1, "cap": 5}',
+            "do": "save",
+        },
+        outsiders=CONFIG_OUT,
+    ),
 ]
 
 
@@ -1865,6 +1968,7 @@ NO_DATA: dict[str, str] = {
     "collection:house-new": "GET is the empty form for the caller's own grids",
     "collection:visit-new": "GET is the empty form for the caller's own grids",
 }
+NO_DATA["assessment:rule-new"] = "GET: the empty rule form (its POST is a case above)"
 NO_DATA["risk:rule-new"] = "GET: the empty rule form (its POST is a case above)"
 NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
 NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"

@@ -43,6 +43,8 @@ M_NOTE = "泄漏检查通知"
 M_TAG_REASON = "泄漏检查上访原因"
 M_IMPORT = "泄漏检查导入"
 M_RULE = "泄漏检查预警规则"
+M_SCHEME = "泄漏检查考核方案"
+M_AS_RULE = "泄漏检查评分规则"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -108,6 +110,10 @@ class World:
     export_token: str = ""
     department_token: object = None  # the uninvolved department's API token
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
+    scheme: object = None  # an assessment of 南关区's townships, computed
+    scheme_reviewed: object = None  # another month's, reviewed
+    assessment_rule: object = None
+    township_code: str = ""
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -374,7 +380,53 @@ def build() -> World:
     )
     rule_evaluate(w.rule)
     w.warning = Warning.objects.get(rule=w.rule, subject_id=w.person.pk)
+    _assessment(w)
     return w
+
+
+def _assessment(w: World) -> None:
+    """An assessment of 南关区's townships (computed) and the same for another month,
+    reviewed (ready to publish); a scoring rule (province administrator)."""
+    from datetime import date
+
+    from assessment.compute import scheme_compute
+    from assessment.services import (
+        indicator_system_create,
+        rule_create,
+        scheme_create,
+        scheme_review,
+    )
+
+    admin = w.users["admin"]
+    w.assessment_rule = rule_create(
+        actor=admin, name=M_AS_RULE, kind="linear", params={"low": 0, "high": 10}
+    )
+    system = indicator_system_create(
+        actor=admin,
+        name="泄漏检查指标体系",
+        rows=[
+            {"code": "Q", "name": "结案", "weight": 50, "source": "figure"}
+            | {"figure": "events.closed", "rule": M_AS_RULE},
+            {"code": "M", "name": "评议", "weight": 50, "source": "manual"},
+        ],
+    )
+    county = Area.objects.get(code=NANGUAN)
+    schemes = [
+        scheme_create(
+            actor=admin,
+            name=name,
+            system=system,
+            area=county,
+            period_kind="month",
+            period_start=start,
+            object_level=4,
+        )
+        for name, start in [(M_SCHEME, date(2026, 10, 1)), ("泄漏检查九月", date(2026, 9, 1))]
+    ]
+    for scheme in schemes:
+        scheme_compute(actor=admin, scheme=scheme)
+    w.scheme, w.scheme_reviewed = schemes[0], scheme_review(actor=admin, scheme=schemes[1])
+    w.township_code = TOWNSHIP
 
 
 def _export_token(user) -> str:
