@@ -90,3 +90,22 @@ def test_rule_builder_preview_on_real_data_and_versions(client, province_admin):
 def test_rules_are_the_province_administrators(client, nanguan_dispatcher):
     client.force_login(nanguan_dispatcher)
     assert client.get("/assessment/rules/").status_code == 403
+
+
+def test_pages_and_explanations_in_english(client, nanguan_dispatcher, scheme, townships):
+    client.force_login(nanguan_dispatcher)
+    en = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    t1 = townships[0]
+    card = client.get(f"/assessment/schemes/{scheme.pk}/objects/{t1.code}/", **en)
+    text = card.content.decode()
+    assert "Current score" in text and "Weakest indicators" in text
+    assert "当前得分" not in text
+    # A bad tree is refused in English too, naming the row.
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from assessment.services import tree_check
+
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        tree_check([{"code": "X", "name": "x", "parent": "Y", "weight": 100}], total_marks=100)
+    assert "Row 1 (X): the parent indicator “Y” does not exist." in exc.value.messages

@@ -216,6 +216,7 @@ def test_the_celery_task_computes_and_returns_the_revision(scheme, province_admi
     from assessment.tasks import compute_scheme_task
 
     assert compute_scheme_task(scheme.pk, province_admin.pk) == 1
-    assert scheme.revisions.get().results.count() == Area.objects.filter(
-        level=4, code__startswith="220102"
-    ).count()
+    assert (
+        scheme.revisions.get().results.count()
+        == Area.objects.filter(level=4, code__startswith="220102").count()
+    )
