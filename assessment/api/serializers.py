@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from assessment.models import Result, Scheme
+from assessment.models import ManualEntry, Result, Scheme
 
 
 class SchemeSerializer(serializers.ModelSerializer):
@@ -58,3 +58,38 @@ class ResultSerializer(serializers.ModelSerializer):
             }
             for s in sorted(result.scores.all(), key=lambda s: s.indicator.position)
         ]
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    indicator = serializers.CharField(source="indicator.code")
+    object = serializers.CharField(source="object_code")
+
+    class Meta:
+        model = ManualEntry
+        fields = [
+            "id",
+            "indicator",
+            "object",
+            "score",
+            "evidence",
+            "state",
+            "entered_at",
+            "reviewed_at",
+            "review_note",
+        ]
+
+
+class EntryInputSerializer(serializers.Serializer):
+    indicator = serializers.CharField(max_length=32)
+    object = serializers.CharField(max_length=32)
+    score = serializers.FloatField()
+    evidence = serializers.CharField(max_length=4000)
+
+
+class EntryReviewSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField()

@@ -1853,6 +1853,43 @@ CASES: list[Case] = [
             ("publish", "scheme_reviewed"),
         ]
     ],
+    Case(
+        "assessment-scheme-entries",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/entries/",
+    ),
+    Case(
+        "assessment-scheme-entries",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/entries/",
+        body=lambda w: {
+            "indicator": "M",
+            "object": TOWNSHIP,
+            "score": 20,
+            "evidence": "泄漏检查新佐证",
+        },
+        outsiders=("kc", "grid2", *VIEW_ONLY),
+    ),
+    Case(
+        "assessment-scheme-review-entry",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/entries/{w.entry.pk}/review/",
+        body=lambda w: {"approve": True},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-scheme-import-entries",
+        "write",
+        method="POST",
+        insider="admin",
+        fmt="multipart",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/import/",
+        body=lambda w: {"file": _assessment_xlsx()},
+        outsiders=CONFIG_OUT,
+    ),
     _page("assessment:schemes", "list", lambda w: "/assessment/", markers=lambda w: [M_SCHEME]),
     _page("assessment:results", "detail", lambda w: f"/assessment/schemes/{w.scheme.pk}/"),
     _page(
@@ -1929,6 +1966,20 @@ PETITION = {
     "last_date": "2026-10-01",
     "measures": "包案化解",
 }
+
+
+def _assessment_xlsx():
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["对象编码", "指标编码", "得分", "佐证材料"])
+    wb.active.append([TOWNSHIP, "M", 25, "泄漏检查导入佐证"])
+    out = BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("scores.xlsx", out.getvalue())
 
 
 def _csv_upload():

@@ -114,6 +114,7 @@ class World:
     scheme_reviewed: object = None  # another month's, reviewed
     assessment_rule: object = None
     township_code: str = ""
+    entry: object = None  # a score filed by hand for the township, awaiting review
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -392,6 +393,7 @@ def _assessment(w: World) -> None:
     from assessment.compute import scheme_compute
     from assessment.services import (
         indicator_system_create,
+        manual_entry_submit,
         rule_create,
         scheme_create,
         scheme_review,
@@ -427,6 +429,14 @@ def _assessment(w: World) -> None:
         scheme_compute(actor=admin, scheme=scheme)
     w.scheme, w.scheme_reviewed = schemes[0], scheme_review(actor=admin, scheme=schemes[1])
     w.township_code = TOWNSHIP
+    w.entry = manual_entry_submit(
+        actor=w.users["dispatcher"],
+        scheme=w.scheme,
+        indicator=system.nodes.get(code="M"),
+        object_code=TOWNSHIP,
+        score=30,
+        evidence="泄漏检查佐证材料",
+    )
 
 
 def _export_token(user) -> str:
