@@ -220,3 +220,54 @@ def test_the_celery_task_computes_and_returns_the_revision(scheme, province_admi
         scheme.revisions.get().results.count()
         == Area.objects.filter(level=4, code__startswith="220102").count()
     )
+
+
+def test_lead_departments_read_the_cells_keyed_by_them(province_admin):
+    from governance.services import department_create
+
+    city = Area.objects.get(code="220100000000")
+    ng, kc = Area.objects.get(code="220102000000"), Area.objects.get(code="220103000000")
+    a = department_create(actor=None, code="T-NG-CGJ", name="南关区城管局", area=ng)
+    b = department_create(actor=None, code="T-KC-CGJ", name="宽城区城管局", area=kc)
+    cell(ng, "events.closed", 10, key=str(a.pk))
+    cell(ng, "events.closed", 7, key="")  # cases of the county held by no department
+    cell(kc, "events.closed", 4, key=str(b.pk))
+    cell(kc, "events.overdue", 3, key=str(b.pk))
+    scheme = scheme_create(
+        actor=province_admin,
+        name="牵头部门季度考核",
+        system=system_make(province_admin),
+        area=city,
+        period_kind="quarter",
+        period_start=date(2026, 1, 1),
+        object_kind="department",
+    )
+    revision = scheme_compute(actor=province_admin, scheme=scheme)
+    scores = {r.object_code: r.score for r in revision.results.all()}
+    # a: A1 30, A2 30 → 60; b: A1 30 × 4/10 = 12, A2 max(30 − 15, 10) = 15 → 27.
+    assert scores == {"T-KC-CGJ": 27, "T-NG-CGJ": 60}
+    assert revision.results.get(object_code="T-NG-CGJ").object_path == ng.path
+
+
+def test_department_scheme_refuses_figures_not_counted_per_department(province_admin):
+    rules_make(province_admin)
+    system = indicator_system_create(
+        actor=province_admin,
+        name="总量",
+        rows=[
+            {"code": "T", "name": "事件总数", "weight": 100, "source": "figure"}
+            | {"figure": "events.total", "rule": "结案数线性"}
+        ],
+    )
+    _refused(
+        lambda: scheme_create(
+            actor=province_admin,
+            name="部门",
+            system=system,
+            area=Area.objects.get(code="220100000000"),
+            period_kind="year",
+            period_start=date(2026, 1, 1),
+            object_kind="department",
+        ),
+        "T 的数据不能按部门统计",
+    )
