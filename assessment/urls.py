@@ -12,6 +12,7 @@ urlpatterns = [
         views.score_detail,
         name="score",
     ),
+    path("schemes/<int:pk>/entries/", views.entries, name="entries"),
     path("rules/", views.rules, name="rules"),
     path("rules/new/", views.rule_form, name="rule-new"),
     path("rules/<int:pk>/", views.rule_form, name="rule-edit"),

@@ -136,6 +136,63 @@ def score_detail(request, pk, code, indicator):
     )
 
 
+@login_required
+@page_rule(may_read_schemes)
+def entries(request, pk):
+    """Scores filed by hand: the form (object, leaf, score, evidence) and, for the
+    scheme's administrators, the review (approve, or return with a reason)."""
+    scheme = _scheme(request, pk)
+    leaves = scheme.system.nodes.filter(source__in=["manual", "import"]).order_by("position")
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "review":
+                entry = (
+                    selectors.entry_list(user=request.user, scheme=scheme)
+                    .filter(pk=request.POST.get("entry") or 0)
+                    .first()
+                )
+                if entry is None:
+                    raise Http404
+                services.manual_entry_review(
+                    actor=request.user,
+                    entry=entry,
+                    approve=request.POST.get("approve") == "1",
+                    note=request.POST.get("note", ""),
+                )
+            else:
+                indicator = leaves.filter(code=request.POST.get("indicator", "")).first()
+                if indicator is None:
+                    raise ValidationError(_("请选择填报的指标。"))
+                services.manual_entry_submit(
+                    actor=request.user,
+                    scheme=scheme,
+                    indicator=indicator,
+                    object_code=request.POST.get("object", ""),
+                    score=request.POST.get("score"),
+                    evidence=request.POST.get("evidence", ""),
+                )
+        except Forbidden:
+            raise PermissionDenied from None
+        except (ValidationError, Conflict) as exc:
+            messages.error(request, " ".join(exc.messages))
+            status = 400
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("assessment:entries", pk=scheme.pk)
+    return render(
+        request,
+        "assessment/entries.html",
+        {
+            "scheme": scheme,
+            "leaves": leaves,
+            "entries": selectors.entry_list(user=request.user, scheme=scheme),
+            "assessor": selectors.is_assessor(request.user, scheme),
+        },
+        status=status,
+    )
+
+
 # -- rules (province administrators) ---------------------------------------------------
 
 

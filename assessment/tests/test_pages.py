@@ -109,3 +109,23 @@ def test_pages_and_explanations_in_english(client, nanguan_dispatcher, scheme, t
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         tree_check([{"code": "X", "name": "x", "parent": "Y", "weight": 100}], total_marks=100)
     assert "Row 1 (X): the parent indicator “Y” does not exist." in exc.value.messages
+
+
+def test_filing_and_reviewing_on_the_page(
+    client, nanguan_dispatcher, province_admin, scheme, townships
+):
+    client.force_login(nanguan_dispatcher)
+    url = f"/assessment/schemes/{scheme.pk}/entries/"
+    body = {"do": "submit", "indicator": "B1", "object": townships[0].code, "evidence": "台账"}
+    bad = client.post(url, {**body, "score": "41"})
+    assert bad.status_code == 400 and "超过应得分 40.0" in bad.content.decode()
+    assert client.post(url, {**body, "score": "12"}).status_code == 302
+    from assessment.models import ManualEntry
+
+    entry = ManualEntry.objects.get()
+    review = {"do": "review", "entry": entry.pk, "approve": "1"}
+    assert client.post(url, review).status_code == 403  # a dispatcher does not review
+    client.force_login(province_admin)
+    assert client.post(url, review).status_code == 302
+    entry.refresh_from_db()
+    assert entry.state == "approved" and "台账" in client.get(url).content.decode()

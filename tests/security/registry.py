@@ -1890,6 +1890,20 @@ CASES: list[Case] = [
         body=lambda w: {"file": _assessment_xlsx()},
         outsiders=CONFIG_OUT,
     ),
+    _page(
+        "assessment:entries",
+        "detail",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/entries/",
+    ),
+    _page(
+        "assessment:entries",
+        "write",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/entries/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"do": "review", "entry": w.entry.pk, "approve": "1"},
+        outsiders=CONFIG_OUT,
+    ),
     _page("assessment:schemes", "list", lambda w: "/assessment/", markers=lambda w: [M_SCHEME]),
     _page("assessment:results", "detail", lambda w: f"/assessment/schemes/{w.scheme.pk}/"),
     _page(
