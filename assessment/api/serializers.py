@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from assessment.models import ManualEntry, Result, Scheme
+from assessment.models import Indicator, IndicatorSystem, ManualEntry, Result, Scheme
 
 
 class SchemeSerializer(serializers.ModelSerializer):
@@ -93,3 +93,37 @@ class EntryReviewSerializer(serializers.Serializer):
 
 class ImportSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent.code", default="")
+    rule = serializers.CharField(source="rule.name", default="")
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "level",
+            "weight",
+            "full_marks",
+            "kind",
+            "source",
+            "figure",
+            "rule",
+        ]
+
+
+class IndicatorSystemSerializer(serializers.ModelSerializer):
+    indicators = IndicatorSerializer(source="nodes", many=True, read_only=True)
+
+    class Meta:
+        model = IndicatorSystem
+        fields = ["id", "name", "total_marks", "indicators"]
+
+
+class IndicatorSystemInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    total_marks = serializers.FloatField(default=100)
+    rows = serializers.ListField(child=serializers.DictField(), max_length=500)

@@ -6,8 +6,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from assessment import selectors, services
+from assessment.actions import may_configure_rules
 from assessment.export import results_workbook
-from assessment.models import Scheme
+from assessment.models import IndicatorSystem, Scheme
 from governance.api.views import ScopedViewSet
 from governance.errors import NotFound
 
@@ -16,6 +17,8 @@ from .serializers import (
     EntryReviewSerializer,
     EntrySerializer,
     ImportSerializer,
+    IndicatorSystemInputSerializer,
+    IndicatorSystemSerializer,
     ResultSerializer,
     SchemeSerializer,
 )
@@ -126,3 +129,28 @@ class SchemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             actor=request.user, scheme=scheme, content=s.validated_data["file"].read()
         )
         return Response({"imported": len(entries)}, status=status.HTTP_201_CREATED)
+
+
+class IndicatorSystemViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedViewSet
+):
+    """指标体系(省级管理员):列表、详情(指标树)、新建(扁平行:code、name、parent、weight、
+    kind、source、figure、rule,整体校验,错误指明行)。"""
+
+    queryset = IndicatorSystem.objects.none()
+    serializer_class = IndicatorSystemSerializer
+
+    def scoped_queryset(self):
+        # A provincial setting: only a province administrator reads it (others: nothing).
+        if not may_configure_rules(self.request.user):
+            return IndicatorSystem.objects.none()
+        return IndicatorSystem.objects.prefetch_related("nodes__rule")
+
+    @extend_schema(
+        request=IndicatorSystemInputSerializer, responses={201: IndicatorSystemSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        s = IndicatorSystemInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        system = services.indicator_system_create(actor=request.user, **s.validated_data)
+        return Response(IndicatorSystemSerializer(system).data, status=status.HTTP_201_CREATED)

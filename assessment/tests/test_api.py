@@ -115,3 +115,20 @@ def test_export_read_back(scheme, make_user, api_client):
     rows = {ws.cell(r, 2).value: r for r in range(4, ws.max_row + 1)}
     r = rows[NANGUAN]
     assert [ws.cell(r, c).value for c in (1, 3, 4, 5, 6)] == [1, "南关区", 54, 24, 30]
+
+
+def test_indicator_systems_through_the_api(province_admin, nanguan_dispatcher, api_client):
+    from assessment.tests.factories import ROWS, rules_make
+
+    rules_make(province_admin)
+    client = api_client(province_admin)
+    rows = [dict(r) for r in ROWS]
+    rows[0]["weight"] = 70  # A 70 + B 40
+    bad = client.post("/api/v1/assessment/systems/", {"name": "体系", "rows": rows}, format="json")
+    assert bad.status_code == 400 and "一级指标:下级指标的权重合计为 110" in str(bad.json())
+    rows[0]["weight"] = 60
+    made = client.post("/api/v1/assessment/systems/", {"name": "体系", "rows": rows}, format="json")
+    assert made.status_code == 201
+    a1 = next(i for i in made.json()["indicators"] if i["code"] == "A1")
+    assert (a1["parent"], a1["level"], a1["full_marks"], a1["rule"]) == ("A", 2, 30, "结案数线性")
+    assert api_client(nanguan_dispatcher).get("/api/v1/assessment/systems/").json()["count"] == 0

@@ -1904,6 +1904,33 @@ CASES: list[Case] = [
         body=lambda w: {"do": "review", "entry": w.entry.pk, "approve": "1"},
         outsiders=CONFIG_OUT,
     ),
+    Case(
+        "assessment-system-list",
+        "list",
+        insider="admin",
+        path=lambda w: "/api/v1/assessment/systems/",
+        markers=lambda w: ["泄漏检查指标体系"],
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-system-list",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/assessment/systems/",
+        body=lambda w: {
+            "name": "泄漏检查新指标体系",
+            "rows": [{"code": "M", "name": "评议", "weight": 100, "source": "manual"}],
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-system-detail",
+        "detail",
+        insider="admin",
+        path=lambda w: f"/api/v1/assessment/systems/{w.scheme.system_id}/",
+        outsiders=CONFIG_OUT,
+    ),
     _page("assessment:schemes", "list", lambda w: "/assessment/", markers=lambda w: [M_SCHEME]),
     _page("assessment:results", "detail", lambda w: f"/assessment/schemes/{w.scheme.pk}/"),
     _page(
