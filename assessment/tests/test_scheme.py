@@ -271,3 +271,18 @@ def test_department_scheme_refuses_figures_not_counted_per_department(province_a
         ),
         "T 的数据不能按部门统计",
     )
+
+
+def test_demo_command_builds_and_computes_a_scheme():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("assessment_demo", "--area", "220102000000", stdout=StringIO())
+    scheme = Scheme.objects.get()
+    assert scheme.state == Scheme.State.COMPUTED and scheme.system.nodes.count() == 8
+    call_command("assessment_demo", "--area", "220102000000", stdout=StringIO())
+    assert (
+        scheme.revisions.get().results.count()
+        == Area.objects.filter(level=4, code__startswith="220102").count()
+    )
