@@ -81,3 +81,24 @@ def entry_list(*, user, scheme: Scheme):
     if is_assessor(user, scheme):
         return entries
     return entries.filter(pk__in=ManualEntry.objects.restrict(user).values("pk"))
+
+
+PANEL_ROWS = 10
+
+
+def assessment_panel(*, user, area) -> dict:
+    """For the cockpit: per kind of object (areas, lead departments), the latest scheme
+    assessing `area` that the user may read, with its first rows (当前得分 / 应得分)."""
+    panel = {}
+    for kind in (Scheme.ObjectKind.AREA, Scheme.ObjectKind.DEPARTMENT):
+        panel[kind] = None
+        for scheme in (
+            scheme_list(user=user)
+            .filter(area=area, object_kind=kind)
+            .order_by("-period_end", "-pk")[:5]
+        ):
+            rows = list(result_list(user=user, scheme=scheme)[:PANEL_ROWS])
+            if rows:
+                panel[kind] = {"scheme": scheme, "rows": rows}
+                break
+    return panel

@@ -129,3 +129,13 @@ def test_filing_and_reviewing_on_the_page(
     assert client.post(url, review).status_code == 302
     entry.refresh_from_db()
     assert entry.state == "approved" and "台账" in client.get(url).content.decode()
+
+
+def test_cockpit_panel_shows_current_and_full_marks(client, nanguan_dispatcher, scheme, townships):
+    client.force_login(nanguan_dispatcher)
+    page = client.get("/cockpit/panels/assessment/", {"area": NANGUAN}).content.decode()
+    assert "南关区乡镇月度考核" in page and f'data-code="{townships[0].code}"' in page
+    assert "55.0" in page and "100.0" in page
+    assert "暂无可查看的考核结果" in page  # no department scheme
+    cockpit = client.get("/cockpit/").content.decode()
+    assert 'id="panel-assessment"' in cockpit

@@ -1931,6 +1931,11 @@ CASES: list[Case] = [
         path=lambda w: f"/api/v1/assessment/systems/{w.scheme.system_id}/",
         outsiders=CONFIG_OUT,
     ),
+    _page(
+        "cockpit:assessment",
+        "detail",
+        lambda w: f"/cockpit/panels/assessment/?area={NANGUAN}",
+    ),
     _page("assessment:schemes", "list", lambda w: "/assessment/", markers=lambda w: [M_SCHEME]),
     _page("assessment:results", "detail", lambda w: f"/assessment/schemes/{w.scheme.pk}/"),
     _page(
