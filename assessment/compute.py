@@ -59,6 +59,7 @@ def _leaf_outcomes(node: Indicator, objects, cells, entries) -> list[tuple]:
     """(value, Outcome, explanation inputs) per object, in the objects' order."""
     if node.source == Indicator.Source.FIGURE:
         figure = FIGURES[node.figure]
+        reads = set(figure_inputs([node.figure]))
         values = [float(figure_value(node.figure, cells[o.code])) for o in objects]
         inputs = [
             {
@@ -69,7 +70,7 @@ def _leaf_outcomes(node: Indicator, objects, cells, entries) -> list[tuple]:
                 "cells": {
                     f"{f}:{k}" if k else f: n
                     for (f, k), n in sorted(cells[o.code].total.items())
-                    if f in figure_inputs([node.figure])
+                    if f in reads
                 },
             }
             for o, v in zip(objects, values, strict=True)
