@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.cockpit, name="cockpit"),
     path("live/", live_views.live_stream, name="live"),
     path("panels/ranking/", views.ranking_panel, name="ranking"),
+    path("panels/assessment/", views.assessment_panel, name="assessment"),
 ]

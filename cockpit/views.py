@@ -11,10 +11,12 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from assessment.selectors import assessment_panel as panel_read
 from grids import selectors as area_selectors
 from grids.models import Area, Level
 
 from . import panels
+from .selectors import cockpit_area
 
 SUMMARY_URL = "/api/v1/cockpit/summary/"
 AREA_CODE = re.compile(r"\d{12}|\d{15}")  # levels 1–5: 12 digits; a grid: 15
@@ -68,3 +70,16 @@ def ranking_panel(request):
         user=request.user, code=q.get("area"), of=q.get("of"), by=q.get("by")
     )
     return render(request, "cockpit/_ranking.html", {"ranking": ranking})
+
+
+@login_required
+def assessment_panel(request):
+    """`/cockpit/panels/assessment/?area=`: the latest assessment of the area's children and
+    of its lead departments the user may read (当前得分 / 应得分, rank), as a partial."""
+    area = cockpit_area(user=request.user, code=request.GET.get("area"))
+    panel = panel_read(user=request.user, area=area)
+    return render(
+        request,
+        "assessment/_panel.html",
+        {"area": area, "areas": panel["area"], "departments": panel["department"]},
+    )

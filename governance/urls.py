@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("risk.urls")),  # /warnings/…, /risk/people/<id>/
     path("mediation/", include("mediation.urls")),
     path("public/mediation/", include("mediation.public_urls")),
+    path("assessment/", include("assessment.urls")),
     path("open311/v2/", include("events.open311_urls")),
     path("public/", include("events.public_urls")),
     path("api/v1/", include("grids.api.urls")),
@@ -48,6 +49,7 @@ urlpatterns = [
     path("api/v1/", include("risk.api.urls")),
     path("api/v1/", include("risk.api.urls_hotspots")),
     path("api/v1/", include("mediation.api.urls")),
+    path("api/v1/assessment/", include("assessment.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "collection",
     "risk",
     "mediation",
+    "assessment",
     "cockpit",
     "demo",
 ]

@@ -41,6 +41,7 @@ from .world import (
     EXTRA_SCHEMA,
     GRID,
     ID_NUMBER,
+    M_AS_RULE,
     M_DISPUTE,
     M_EVENT,
     M_HOUSE,
@@ -51,6 +52,7 @@ from .world import (
     M_PERSON,
     M_PLACE,
     M_RULE,
+    M_SCHEME,
     M_SUB,
     M_TASK,
     M_TRANSFER,
@@ -1730,6 +1732,190 @@ CASES: list[Case] = [
         },
         outsiders=CONFIG_OUT,
     ),
+    # -- assessment: schemes of 南关区 (assessors: its users; the assessed read their own
+    # card once published, assessment/tests/test_api.py), rules (province administrator)
+    Case(
+        "assessment-scheme-list",
+        "list",
+        path=lambda w: "/api/v1/assessment/schemes/",
+        markers=lambda w: [M_SCHEME],
+        ids=lambda w: {str(w.scheme.pk)},
+    ),
+    Case(
+        "assessment-scheme-detail",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/",
+    ),
+    Case(
+        "assessment-scheme-results",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/results/",
+    ),
+    Case(
+        "assessment-scheme-export",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/export/",
+    ),
+    *[
+        Case(
+            f"assessment-scheme-{step}",
+            "write",
+            method="POST",
+            insider="admin",
+            path=lambda w, step=step, attr=attr: (
+                f"/api/v1/assessment/schemes/{getattr(w, attr).pk}/{step}/"
+            ),
+            outsiders=CONFIG_OUT,
+        )
+        for step, attr in [
+            ("compute", "scheme"),
+            ("review", "scheme"),
+            ("publish", "scheme_reviewed"),
+        ]
+    ],
+    Case(
+        "assessment-scheme-entries",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/entries/",
+    ),
+    Case(
+        "assessment-scheme-entries",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/entries/",
+        body=lambda w: {
+            "indicator": "M",
+            "object": TOWNSHIP,
+            "score": 20,
+            "evidence": "泄漏检查新佐证",
+        },
+        outsiders=("kc", "grid2", *VIEW_ONLY),
+    ),
+    Case(
+        "assessment-scheme-review-entry",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/entries/{w.entry.pk}/review/",
+        body=lambda w: {"approve": True},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-scheme-import-entries",
+        "write",
+        method="POST",
+        insider="admin",
+        fmt="multipart",
+        path=lambda w: f"/api/v1/assessment/schemes/{w.scheme.pk}/import/",
+        body=lambda w: {"file": _assessment_xlsx()},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:entries",
+        "detail",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/entries/",
+    ),
+    _page(
+        "assessment:entries",
+        "write",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/entries/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"do": "review", "entry": w.entry.pk, "approve": "1"},
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-system-list",
+        "list",
+        insider="admin",
+        path=lambda w: "/api/v1/assessment/systems/",
+        markers=lambda w: ["泄漏检查指标体系"],
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-system-list",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/assessment/systems/",
+        body=lambda w: {
+            "name": "泄漏检查新指标体系",
+            "rows": [{"code": "M", "name": "评议", "weight": 100, "source": "manual"}],
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    Case(
+        "assessment-system-detail",
+        "detail",
+        insider="admin",
+        path=lambda w: f"/api/v1/assessment/systems/{w.scheme.system_id}/",
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "cockpit:assessment",
+        "detail",
+        lambda w: f"/cockpit/panels/assessment/?area={NANGUAN}",
+    ),
+    _page("assessment:schemes", "list", lambda w: "/assessment/", markers=lambda w: [M_SCHEME]),
+    _page("assessment:results", "detail", lambda w: f"/assessment/schemes/{w.scheme.pk}/"),
+    _page(
+        "assessment:results",
+        "write",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"action": "review"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:card",
+        "detail",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/objects/{w.township_code}/",
+    ),
+    _page(
+        "assessment:score",
+        "detail",
+        lambda w: f"/assessment/schemes/{w.scheme.pk}/objects/{w.township_code}/Q/",
+    ),
+    _page(
+        "assessment:rules",
+        "list",
+        lambda w: "/assessment/rules/",
+        insider="admin",
+        markers=lambda w: [M_AS_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:rule-edit",
+        "list",  # a provincial setting: 403 for everyone but a province administrator
+        lambda w: f"/assessment/rules/{w.assessment_rule.pk}/",
+        insider="admin",
+        markers=lambda w: [M_AS_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:rule-edit",
+        "write",
+        lambda w: f"/assessment/rules/{w.assessment_rule.pk}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"kind": "linear", "params": '{"low": 0, "high": 20}', "do": "save"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:rule-new",
+        "write",
+        lambda w: "/assessment/rules/new/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "name": "泄漏检查新评分规则",
+            "kind": "bonus",
+            "params": '{"per": 1, "cap": 5}',
+            "do": "save",
+        },
+        outsiders=CONFIG_OUT,
+    ),
     Case(
         "warning-rule-detail",
         "detail",
@@ -1846,6 +2032,20 @@ PETITION = {
 }
 
 
+def _assessment_xlsx():
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["对象编码", "指标编码", "得分", "佐证材料"])
+    wb.active.append([TOWNSHIP, "M", 25, "泄漏检查导入佐证"])
+    out = BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("scores.xlsx", out.getvalue())
+
+
 def _csv_upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -1883,6 +2083,7 @@ NO_DATA: dict[str, str] = {
     "collection:house-new": "GET is the empty form for the caller's own grids",
     "collection:visit-new": "GET is the empty form for the caller's own grids",
 }
+NO_DATA["assessment:rule-new"] = "GET: the empty rule form (its POST is a case above)"
 NO_DATA["risk:rule-new"] = "GET: the empty rule form (its POST is a case above)"
 NO_DATA["mediation-public"] = (
     "the parties' QR page: a random token and a phone check, no login "

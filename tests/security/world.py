@@ -45,6 +45,8 @@ M_IMPORT = "泄漏检查导入"
 M_RULE = "泄漏检查预警规则"
 M_DISPUTE = "泄漏检查矛盾纠纷"
 M_MEDIATION_ORG = "泄漏检查人民调解委员会"
+M_SCHEME = "泄漏检查考核方案"
+M_AS_RULE = "泄漏检查评分规则"
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -113,6 +115,11 @@ class World:
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
     mediation_org: object = None  # the township's 人民调解委员会
     dispute: object = None  # a dispute of the grid, mediated to an agreement
+    scheme: object = None  # an assessment of 南关区's townships, computed
+    scheme_reviewed: object = None  # another month's, reviewed
+    assessment_rule: object = None
+    township_code: str = ""
+    entry: object = None  # a score filed by hand for the township, awaiting review
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -408,7 +415,62 @@ def build() -> World:
         warning=w.warning, content_type="image/jpeg", size=1, original_name="evidence.jpg"
     )
     w.evidence.file.save("evidence.jpg", ContentFile(jpeg_bytes((8, 8), "red")), save=True)
+    _assessment(w)
     return w
+
+
+def _assessment(w: World) -> None:
+    """An assessment of 南关区's townships (computed) and the same for another month,
+    reviewed (ready to publish); a scoring rule (province administrator)."""
+    from datetime import date
+
+    from assessment.compute import scheme_compute
+    from assessment.services import (
+        indicator_system_create,
+        manual_entry_submit,
+        rule_create,
+        scheme_create,
+        scheme_review,
+    )
+
+    admin = w.users["admin"]
+    w.assessment_rule = rule_create(
+        actor=admin, name=M_AS_RULE, kind="linear", params={"low": 0, "high": 10}
+    )
+    system = indicator_system_create(
+        actor=admin,
+        name="泄漏检查指标体系",
+        rows=[
+            {"code": "Q", "name": "结案", "weight": 50, "source": "figure"}
+            | {"figure": "events.closed", "rule": M_AS_RULE},
+            {"code": "M", "name": "评议", "weight": 50, "source": "manual"},
+        ],
+    )
+    county = Area.objects.get(code=NANGUAN)
+    schemes = [
+        scheme_create(
+            actor=admin,
+            name=name,
+            system=system,
+            area=county,
+            period_kind="month",
+            period_start=start,
+            object_level=4,
+        )
+        for name, start in [(M_SCHEME, date(2026, 10, 1)), ("泄漏检查九月", date(2026, 9, 1))]
+    ]
+    for scheme in schemes:
+        scheme_compute(actor=admin, scheme=scheme)
+    w.scheme, w.scheme_reviewed = schemes[0], scheme_review(actor=admin, scheme=schemes[1])
+    w.township_code = TOWNSHIP
+    w.entry = manual_entry_submit(
+        actor=w.users["dispatcher"],
+        scheme=w.scheme,
+        indicator=system.nodes.get(code="M"),
+        object_code=TOWNSHIP,
+        score=30,
+        evidence="泄漏检查佐证材料",
+    )
 
 
 def _export_token(user) -> str:

@@ -1,0 +1,14 @@
+"""Who configures, computes and reads assessments."""
+
+from governance.navigation import action_rule
+from governance.roles import Action
+
+
+def may_configure_rules(user) -> bool:
+    """Indicator systems and rules are provincial settings: a province administrator."""
+    from governance.access import WHOLE_PROVINCE, allowed
+
+    return allowed(user, WHOLE_PROVINCE, Action.CONFIGURE)
+
+
+may_read_schemes = action_rule(Action.VIEW)

@@ -1,0 +1,9 @@
+from rest_framework.routers import SimpleRouter
+
+from .views import IndicatorSystemViewSet, SchemeViewSet
+
+router = SimpleRouter()
+router.register("schemes", SchemeViewSet, basename="assessment-scheme")
+router.register("systems", IndicatorSystemViewSet, basename="assessment-system")
+
+urlpatterns = router.urls
