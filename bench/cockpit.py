@@ -104,6 +104,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--only", default="", help="comma-separated parts to run: 1,2,3")
     p.add_argument("--drop", action="store_true", help="remove the generated rows and exit")
+    p.add_argument("--skip-check", action="store_true", help="do not time the nightly comparison")
     return p.parse_args(argv)
 
 
@@ -149,6 +150,9 @@ def ensure_data(args, pg, out) -> None:
         t: pg.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ["events_event", *(b[0] for b in BASE_DATA), "collection_persontag"]
     }
+    if args.skip_check:
+        out["differences_s"], out["differences"] = 0.0, "not checked"
+        return
     log("data: timing the nightly comparison ...")
     t0 = time.perf_counter()
     diffs = figures_differences()

@@ -6,6 +6,7 @@ cases held by their department only; docs/cockpit.md)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -347,17 +348,23 @@ def cockpit_overdue_units(*, user, code: str | None) -> dict:
         area.path,
         ["events.overdue_unit", "events.near_due_unit", "events.overdue", "events.near_due"],
     )
+    # n per key of each figure, read once: a province holds thousands of units, and
+    # summing the cells per unit would be quadratic.
+    by_key: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (figure, key), n in cells.total.items():
+        by_key[figure][key] += n
     units = []
     if audience.departments is None:  # the unit figures are not keyed by department
-        ids = {k for (f, k), n in cells.total.items() if f.endswith("_unit") and n}
+        overdue, near_due = by_key["events.overdue_unit"], by_key["events.near_due_unit"]
+        ids = {k for k, n in (*overdue.items(), *near_due.items()) if n}
         areas = Area.objects.filter(id__in=[int(i) for i in ids if i.isdigit()])
         units = [
             {
                 "code": a.code,
                 "name": a.name,
                 "level": a.level,
-                "overdue": cells.sum("events.overdue_unit", keys=[str(a.id)]),
-                "near_due": cells.sum("events.near_due_unit", keys=[str(a.id)]),
+                "overdue": overdue.get(str(a.id), 0),
+                "near_due": near_due.get(str(a.id), 0),
             }
             for a in areas.only("id", "code", "name", "level")
         ]
@@ -373,8 +380,8 @@ def cockpit_overdue_units(*, user, code: str | None) -> dict:
         {
             "id": int(i),
             "name": names.get(int(i), i),
-            "overdue": cells.sum("events.overdue", keys=[i]),
-            "near_due": cells.sum("events.near_due", keys=[i]),
+            "overdue": by_key["events.overdue"].get(i, 0),
+            "near_due": by_key["events.near_due"].get(i, 0),
         }
         for i in ids
         if i.isdigit()
