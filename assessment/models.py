@@ -71,6 +71,8 @@ class RuleVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("评分规则版本")
+        verbose_name_plural = _("评分规则版本")
         ordering = ["rule", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "number"], name="uniq_assessment_rule_version")
@@ -184,6 +186,8 @@ class Revision(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("考核修订")
+        verbose_name_plural = _("考核修订")
         ordering = ["scheme", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "number"], name="uniq_scheme_revision")
@@ -212,6 +216,8 @@ class Result(models.Model):
     scope_path_field = "object_path"
 
     class Meta:
+        verbose_name = _("考核结果")
+        verbose_name_plural = _("考核结果")
         ordering = ["revision", "rank", "object_code"]
         constraints = [
             models.UniqueConstraint(fields=["revision", "object_code"], name="uniq_result_object")
@@ -236,6 +242,8 @@ class Score(models.Model):
     explanation = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("考核得分")
+        verbose_name_plural = _("考核得分")
         ordering = ["result", "indicator__position"]
         constraints = [
             models.UniqueConstraint(fields=["result", "indicator"], name="uniq_score_indicator")

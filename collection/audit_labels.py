@@ -54,6 +54,8 @@ def register() -> None:
     audit_values_register("status", PersonTransfer.Status, object_type="collection.persontransfer")
     audit_field_register("extra", _("扩展字段"))
     audit_field_register("tag", _("类别"))
+    audit_field_register("rejected", _("未通过行数"))
+    audit_field_register("import_job", _("导入任务"))
     register_tag_fields()
 
 

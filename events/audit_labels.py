@@ -7,9 +7,11 @@ from governance.audit_labels import (
     audit_actions_register,
     audit_field_register,
     audit_nameable_register,
+    audit_values_register,
 )
 
 from .flows import ACTION_LABELS, TRANSITIONS
+from .models import SupervisionCard
 
 
 def register() -> None:
@@ -34,3 +36,7 @@ def register() -> None:
     audit_field_register("previous_area", _("上一处置单位"))
     audit_field_register("dispatched_by_area", _("分派单位"))
     audit_field_register("departments", _("涉及部门"))
+    audit_field_register("previous_area_id", _("上一处置单位"))
+    audit_field_register("supervision", _("督办等级"))
+    audit_values_register("supervision", SupervisionCard.Colour)
+    audit_field_register("dispatched_by_area_id", _("分派单位"))

@@ -80,6 +80,8 @@ class RuleVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("预警规则版本")
+        verbose_name_plural = _("预警规则版本")
         ordering = ["rule", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "number"], name="uniq_rule_version_number")

@@ -183,6 +183,7 @@ class MediationOrgViewSet(mixins.ListModelMixin, ScopedViewSet):
     """调解组织(管辖范围内)。"""
 
     queryset = MediationOrg.objects.none()
+    pagination_class = None  # the organisations of a jurisdiction: a short list
 
     def scoped_queryset(self):
         return selectors.org_list(user=self.request.user)
