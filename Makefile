@@ -6,6 +6,7 @@
 #   make run DEMO_ARGS="--county 220102 --county 220103"
 #   make run PORT=8080
 #   make test PYTEST_ARGS="-k scoping -x"   (runs `make lint` first)
+#   make test TEST_WORKERS=0       one process (default: one pytest-xdist worker per core)
 #
 # DEMO_ARGS only matters while no demo data is loaded (`--if-empty`).
 
@@ -16,6 +17,7 @@ MAKEFLAGS += --no-print-directory
 PY := .venv/bin/python
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 PORT ?= 8000
 export PORT DEMO_ARGS
 
@@ -64,11 +66,12 @@ run: db
 # the owner role, and the tests run as the application role (conftest.py). The recipe
 # fails with pytest's exit code (5 = no tests collected counts as a failure too); make
 # reports it as "Error <code>". `make lint` runs first, so a new upward import or import
-# cycle fails the tests too.
+# cycle fails the tests too. The tests run in one pytest-xdist worker per core, each with its
+# own test database (test_gridgov_gw0, …) and Redis database (governance/settings/test.py).
 test: deps lint
 	@bash scripts/ensure-env.sh
 	@bash scripts/setup-db.sh --test
-	@env -u DJANGO_SETTINGS_MODULE $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@env -u DJANGO_SETTINGS_MODULE $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # ruff, then the import contracts of pyproject.toml [tool.importlinter] (docs/layers.md):
 # no app imports one above it, no import cycle between the modules of a package.

@@ -4,7 +4,13 @@ from .base import env
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
 # A separate Redis database so tests never touch a running demo's data.
-REDIS_URL = env("TEST_REDIS_URL", default="redis://localhost:6379/15")
+# Under pytest-xdist each worker (gw0, gw1, …) takes its own database, counting down from
+# the given one (15 by default), so that workers never see each other's keys.
+_redis_base, _, _redis_db = env("TEST_REDIS_URL", default="redis://localhost:6379/15").rpartition(
+    "/"
+)
+_worker = int(env("PYTEST_XDIST_WORKER", default="gw0")[2:] or 0)
+REDIS_URL = f"{_redis_base}/{(int(_redis_db) - _worker) % 16}"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
