@@ -1,8 +1,9 @@
 """Computing a scheme: set-based over all objects × indicators.
 
-The inputs come from the figures layer in ONE query for all objects: the period's day
-cells of every object's area (`area_path = ANY(paths)`, the unique index of the rollups),
-only the cell figures the scheme's named figures read (`figure_inputs`); each object's
+The inputs come from the figures layer in one query for all objects (`figures_read_many`:
+the period's day cells of every object's area; for objects below the county, which keep no
+day cells, a count over the raw tables of their subtrees), only the cell figures the
+scheme's named figures read (`figure_inputs`); each object's
 cells then go through the named figures' formulas (`figure_value`). A rank rule ranks
 all objects at once. Scores roll up the tree (a parent is the sum of its children; a
 triggered veto zeroes its branch), totals are ranked with ties, compared with the
@@ -15,12 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from governance.access import require
 from governance.audit import audit_record
-from governance.figures import FIGURES, TABLE, Cells, figure_inputs, figure_value
+from governance.figures import FIGURES, Cells, figure_inputs, figure_value, figures_read_many
 from governance.roles import Action
 
 from .models import Indicator, ManualEntry, Result, Revision, Scheme, Score
@@ -39,15 +40,9 @@ def inputs_read(objects: list[AssessedObject], figures, *, since, until) -> dict
     by_path: dict[str, list[AssessedObject]] = defaultdict(list)
     for o in objects:
         by_path[o.path].append(o)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""SELECT area_path, figure, key, sum(n) FROM {TABLE}
-                WHERE area_path = ANY(%(paths)s) AND figure = ANY(%(figures)s)
-                  AND day BETWEEN %(since)s AND %(until)s
-                GROUP BY 1, 2, 3""",
-            {"paths": list(by_path), "figures": wanted, "since": since, "until": until},
-        )
-        for path, figure, key, n in cur.fetchall():
+    read = figures_read_many(by_path, wanted, since=since, until=until)
+    for path, cells in read.items():
+        for (figure, key), n in cells.total.items():
             for o in by_path[path]:
                 # A department's cells: those keyed by it (its cases, held or closed).
                 if o.department_id is None or key == str(o.department_id):

@@ -306,7 +306,6 @@ def cockpit_ranking(*, user, code: str | None, of: str | None, by: str | None) -
         _whole, by_child = cells_read(
             area.path,
             level=area.level,
-            today=timezone.localdate(),
             figures=audience_inputs(RANKED_FIGURES, audience),
         )
         rows = [
@@ -424,7 +423,6 @@ def cockpit_warnings(*, user, code: str | None) -> dict:
     whole, by_child = cells_read(
         area.path,
         level=area.level,
-        today=timezone.localdate(),
         figures=figure_inputs(WARNING_FIGURES),
     )
     children = [

@@ -109,12 +109,13 @@ def audience_value(name: str, cells: Cells, audience: Audience):
     return formula(cells, audience.departments) if formula else None
 
 
-def audience_inputs(names, audience: Audience) -> list[str]:
-    """The cell figures that `names`, as `audience` reads them, need: what to fetch."""
+def audience_inputs(names, audience: Audience, *, today: bool = False) -> list[str]:
+    """The cell figures that `names`, as `audience` reads them, need: what to fetch (with
+    `today`, those read for today only)."""
     recorder = CellRecorder()
     for name in names:
         audience_value(name, recorder, audience)
-    return sorted(recorder.read)
+    return sorted(recorder.read_today if today else recorder.read)
 
 
 def cockpit_area(*, user, code: str | None) -> Area:
@@ -148,6 +149,7 @@ def cockpit_summary(*, user, code: str | None) -> dict:
         level=area.level,
         today=timezone.localdate(now),
         figures=audience_inputs(SUMMARY_FIGURES.values(), audience),
+        today_figures=audience_inputs(SUMMARY_FIGURES.values(), audience, today=True),
     )
     children = []
     for child in Area.objects.filter(parent=area).only("code", "name").order_by("code"):

@@ -1,12 +1,15 @@
 """The figures layer: rollups of counts and the one registry of named figures.
 
 Rollups (`governance.FigureCount`) hold counts per day × area × figure × key, e.g.
-(2026-11-30, "22/2201/…/<grid>/", "events.status", "handling") = 3, at EVERY level: a fact
-of a grid counts in the grid's cell and in the cells of its village, township, county, city
-and province, each once for its day and once under `ALL_TIME` (the sum of every day). An
-area then reads its own figures by one equality (`area_path = its path`) and its children's
-by another (`parent_path = its path`): a province reads a few hundred cells, not the
-millions of grid × day cells below it (docs/cockpit.md, docs/performance.md). A *source*
+(2026-11-30, "22/2201/220102/", "events.status", "handling") = 3. A fact of a grid counts
+under `ALL_TIME` (the sum of every day) in the cells of its grid, village, township, county,
+city and province, and for its day in the cells of its county, city and province only
+(`DAY_DEPTH`): day cells below the county would be one cell per fact and figure, most of
+the table and of every write, for subtrees small enough to count from the raw tables when
+a day range of theirs is asked for (`_raw_cells`). An area reads its own figures by one
+equality (`area_path = its path`) and its children's by another (`parent_path = its
+path`): a province reads a few hundred cells, not the millions of facts below it
+(docs/cockpit.md, docs/performance.md). A *source*
 (registered by the app owning the raw table) is one SQL text that yields, for each raw
 row, the cells it counts in — `(day, area_path, figure, key)` — filtered by `{where}` on
 the table aliased `t`. Everything else derives from that one text:
@@ -26,6 +29,7 @@ and assessment read them from here (docs/cockpit.md).
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -75,6 +79,18 @@ PARENT_SQL = "regexp_replace({0}, '[^/]*/$', '')"
 # Areas are six levels deep (province … grid): a path has one to six segments.
 DEPTHS = range(6, 0, -1)
 _DEPTH_SQL = "cardinality(string_to_array(rtrim({0}, '/'), '/'))"
+# Day cells are kept for the province, cities and counties (depths 1–3); below, only the
+# ALL_TIME cells, and day ranges are counted from the raw tables (`_raw_cells`).
+DAY_DEPTH = 3
+
+
+def path_depth(path: str) -> int:
+    """The depth of an area path, which is its area's level: 3 for "22/2201/220102/"."""
+    return path.count("/")
+
+
+def has_day_cells(path: str) -> bool:
+    return path_depth(path) <= DAY_DEPTH
 
 
 def _rolled_up(cells_sql: str) -> str:
@@ -102,10 +118,11 @@ def _rolled_up(cells_sql: str) -> str:
         )
         below = f"l{depth}"
     by_day = " UNION ALL ".join(f"SELECT * FROM l{depth}" for depth in DEPTHS)
+    kept = " UNION ALL ".join(f"SELECT * FROM l{depth}" for depth in DEPTHS if depth <= DAY_DEPTH)
     parent = PARENT_SQL.format("area_path")
     return f"""
         WITH {", ".join(ctes)}, by_day AS ({by_day})
-        SELECT day, area_path, {parent} AS parent_path, figure, key, n FROM by_day
+        SELECT day, area_path, {parent} AS parent_path, figure, key, n FROM ({kept}) AS k
         UNION ALL
         SELECT {_ALL_TIME_SQL}, area_path, {parent}, figure, key, sum(n) FROM by_day
         GROUP BY area_path, figure, key"""
@@ -120,11 +137,13 @@ def _copied_up(cells_sql: str) -> str:
             c.figure, c.key, sum(c.n) AS n
         FROM ({cells_sql}) AS c
         CROSS JOIN LATERAL (
-            SELECT array_to_string(s.parts[1:i], '/') || '/' AS path
+            SELECT array_to_string(s.parts[1:i], '/') || '/' AS path, i AS depth
             FROM (SELECT string_to_array(rtrim(c.area_path, '/'), '/') AS parts) s,
                 generate_series(1, cardinality(s.parts)) AS i
         ) AS a
-        CROSS JOIN LATERAL (VALUES (c.day), ({_ALL_TIME_SQL})) AS d (day)
+        CROSS JOIN LATERAL (
+            SELECT c.day WHERE a.depth <= {DAY_DEPTH} UNION ALL SELECT {_ALL_TIME_SQL}
+        ) AS d (day)
         GROUP BY 1, 2, 3, 4, 5"""
 
 
@@ -283,12 +302,57 @@ class Cells:
         )
 
 
+def _raw_cells(
+    prefix: str,
+    figures: Iterable[str] | None,
+    *,
+    since: date,
+    until: date,
+    group: str = "''",
+    params: dict | None = None,
+) -> list[tuple]:
+    """Day-ranged cells of a subtree below `DAY_DEPTH` (which keeps no day cells), counted
+    from the raw tables: every source's facts under `prefix` on the days `since`..`until`,
+    `figures` only if given, grouped by the SQL `group` over the fact `f` (a child's code,
+    the day, an area's path) -> [(group, figure, key, n)]. The subtree is a township's at
+    most: an index range on `area_path` of a few thousand rows at province scale."""
+    where = "t.area_path LIKE %(raw_prefix)s"
+    union = " UNION ALL ".join(f"({_facts(name, where)})" for name in SOURCES)
+    if not union:
+        return []
+    only = "AND f.figure = ANY(%(raw_figures)s)" if figures is not None else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT {group}, f.figure, f.key, count(*)
+                FROM ({union}) AS f (day, area_path, figure, key)
+                WHERE f.day BETWEEN %(raw_since)s AND %(raw_until)s {only}
+                GROUP BY 1, 2, 3""",
+            {
+                **(params or {}),
+                "raw_prefix": _like_prefix(prefix),
+                "raw_figures": list(figures or []),
+                "raw_since": since,
+                "raw_until": until,
+            },
+        )
+        return cur.fetchall()
+
+
 def cells_read(
-    path: str, *, level: int, today: date, figures: Iterable[str] | None = None
+    path: str,
+    *,
+    level: int,
+    today: date | None = None,
+    figures: Iterable[str] | None = None,
+    today_figures: Iterable[str] | None = None,
 ) -> tuple[Cells, dict[str, Cells]]:
-    """One query: the cells of the area at `path` (of `level`), in total and today, and the
-    same split by child (the code one level down; a grid has no children) — the area's own
-    cells and its children's, `figures` only if given."""
+    """The cells of the area at `path` (of `level`), in total (and `today`, if given), and
+    the same split by child (the code one level down; a grid has no children) — the area's
+    own cells and its children's, `figures` only if given. One query on the rollups; where
+    the children keep no day cells (a county and below), today's counts come from the raw
+    tables, for `today_figures` only if given (those a reader reads for today)."""
+    figures = None if figures is None else list(figures)
+    children_have_days = today is not None and level < DAY_DEPTH
     whole, children = Cells(), defaultdict(Cells)
     with connection.cursor() as cur:
         cur.execute(
@@ -303,17 +367,35 @@ def cells_read(
                 GROUP BY 1, 2, 3""",
             {
                 "child": level + 1,
-                "today": today,
+                "today": today if children_have_days else ALL_TIME,
                 "path": path,
                 "all": figures is None,
-                "figures": list(figures or []),
+                "figures": figures or [],
             },
         )
         for child, figure, key, n, n_today in cur.fetchall():
             cells = children[child] if child else whole
             cells.total[(figure, key)] += n or 0
-            cells.today[(figure, key)] += n_today or 0
+            if children_have_days:
+                cells.today[(figure, key)] += n_today or 0
+    if today is not None and not children_have_days:
+        rows = _raw_cells(
+            path,
+            figures if today_figures is None else list(today_figures),
+            since=today,
+            until=today,
+            group="split_part(f.area_path, '/', %(child)s)",
+            params={"child": level + 1},
+        )
+        for child, figure, key, n in rows:
+            whole.today[(figure, key)] += n
+            if child:
+                children[child].today[(figure, key)] += n
     return whole, dict(children)
+
+
+def _days(since: date | None, until: date | None) -> tuple[date, date]:
+    return max(since or date(1, 1, 2), date(1, 1, 2)), until or date(9999, 12, 31)
 
 
 def figures_read(
@@ -322,45 +404,82 @@ def figures_read(
     """One query: the cells of `figures` (every key) of the area at `path`, summed over
     the days `since`..`until` (inclusive), or over all time (the ALL_TIME cells) when
     neither is given. `Cells.today` stays empty."""
-    cells = Cells()
-    if since is None and until is None:
-        days, params = f"day = {_ALL_TIME_SQL}", {}
-    else:
-        days = "day BETWEEN %(since)s AND %(until)s"
-        params = {"since": since or date(1, 1, 2), "until": until or date(9999, 12, 31)}
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""SELECT figure, key, sum(n) FROM {TABLE}
-                WHERE area_path = %(path)s AND figure = ANY(%(figures)s) AND {days}
-                GROUP BY 1, 2""",
-            {"path": path, "figures": list(figures), **params},
+    return figures_read_many([path], figures, since=since, until=until)[path]
+
+
+def figures_read_many(
+    paths: Iterable[str],
+    figures: Iterable[str],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Cells]:
+    """`figures_read` for many areas at once: one query on the rollups for every area that
+    keeps the cells asked for, one on the raw tables per depth for day ranges below
+    `DAY_DEPTH` (docs/cockpit.md)."""
+    figures = list(figures)
+    cells = {p: Cells() for p in paths}
+    all_time = since is None and until is None
+    rolled = [p for p in cells if all_time or has_day_cells(p)]
+    if rolled:
+        if all_time:
+            days, params = f"day = {_ALL_TIME_SQL}", {}
+        else:
+            days = "day BETWEEN %(since)s AND %(until)s"
+            params = dict(zip(("since", "until"), _days(since, until), strict=True))
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""SELECT area_path, figure, key, sum(n) FROM {TABLE}
+                    WHERE area_path = ANY(%(paths)s) AND figure = ANY(%(figures)s) AND {days}
+                    GROUP BY 1, 2, 3""",
+                {"paths": rolled, "figures": figures, **params},
+            )
+            for path, figure, key, n in cur.fetchall():
+                cells[path].total[(figure, key)] += int(n)
+    by_depth: dict[int, list[str]] = defaultdict(list)
+    for p in cells:
+        if p not in rolled:
+            by_depth[path_depth(p)].append(p)
+    for depth, group in by_depth.items():
+        common = os.path.commonprefix(group)
+        since_day, until_day = _days(since, until)
+        rows = _raw_cells(
+            common[: common.rfind("/") + 1],  # the deepest common ancestor
+            figures,
+            since=since_day,
+            until=until_day,
+            group="array_to_string((string_to_array(f.area_path, '/'))[1:%(depth)s], '/') || '/'",
+            params={"depth": depth},
         )
-        for figure, key, n in cur.fetchall():
-            cells.total[(figure, key)] += n
+        for path, figure, key, n in rows:
+            if path in cells:
+                cells[path].total[(figure, key)] += n
     return cells
 
 
 def series_read(
     path: str, figures: Iterable[str], *, since: date, until: date
 ) -> dict[date, Cells]:
-    """One query: the cells of `figures` of the area at `path`, day by day from `since`
-    to `until` (inclusive). A day without a cell is absent (read it as zero)."""
+    """The cells of `figures` of the area at `path`, day by day from `since` to `until`
+    (inclusive): one query on the rollups, or on the raw tables below `DAY_DEPTH`. A day
+    without a cell is absent (read it as zero)."""
+    figures = list(figures)
+    since = max(since, date(1, 1, 2))
     days: dict[date, Cells] = defaultdict(Cells)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""SELECT day, figure, key, sum(n) FROM {TABLE}
-                WHERE area_path = %(path)s AND figure = ANY(%(figures)s)
-                  AND day BETWEEN %(since)s AND %(until)s
-                GROUP BY 1, 2, 3""",
-            {
-                "path": path,
-                "figures": list(figures),
-                "since": max(since, date(1, 1, 2)),
-                "until": until,
-            },
-        )
-        for day, figure, key, n in cur.fetchall():
-            days[day].total[(figure, key)] += n
+    if has_day_cells(path):
+        with connection.cursor() as cur:
+            cur.execute(
+                f"""SELECT day, figure, key, sum(n) FROM {TABLE}
+                    WHERE area_path = %(path)s AND figure = ANY(%(figures)s)
+                      AND day BETWEEN %(since)s AND %(until)s
+                    GROUP BY 1, 2, 3""",
+                {"path": path, "figures": figures, "since": since, "until": until},
+            )
+            rows = cur.fetchall()
+    else:
+        rows = _raw_cells(path, figures, since=since, until=until, group="f.day")
+    for day, figure, key, n in rows:
+        days[day].total[(figure, key)] += n
     return dict(days)
 
 
@@ -404,14 +523,18 @@ def figure_value(name: str, cells: Cells):
 
 
 class CellRecorder(Cells):
-    """Cells that note which cell figures a formula reads (and answer 0)."""
+    """Cells that note which cell figures a formula reads, and which of them for today
+    (and answer 0)."""
 
     def __init__(self):
         super().__init__()
         self.read: set[str] = set()
+        self.read_today: set[str] = set()
 
-    def sum(self, figure: str, **_kw) -> int:
+    def sum(self, figure: str, *, today: bool = False, **_kw) -> int:
         self.read.add(figure)
+        if today:
+            self.read_today.add(figure)
         return 0
 
 

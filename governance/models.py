@@ -222,7 +222,8 @@ class OutboxMessage(models.Model):
 class FigureCount(models.Model):
     """One cell of the rollups (governance/figures.py): how many raw records of a source
     fall on `day` (or, on ALL_TIME = 0001-01-01, on any day) in the area at `area_path` —
-    at every level, the area's whole subtree — under `figure` = `key`. An area reads its
+    the area's whole subtree; ALL_TIME at every level, days down to the county — under
+    `figure` = `key`. An area reads its
     own cells by `area_path` (the unique index) and its children's by `parent_path`, each
     one equality on an index that continues with the figure and the day."""
 

@@ -1,22 +1,56 @@
 """Fixtures of the assessment tests: rules and a small indicator system built through the
-services, and cells of the figures layer for the objects (the rollups the calculation
-reads, written as the figures layer stores them: at the object's own area path)."""
+services, and real cases behind the figures the calculation reads (counted into the
+rollups the way the services count them)."""
 
 from __future__ import annotations
 
-from datetime import date
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 
 from assessment.services import indicator_system_create, rule_create
-from governance.models import FigureCount
+from events.models import Event, EventCategory, Status
+from governance.figures import figures_count
+from grids.models import Area
 
 NANGUAN = "220102000000"
 PERIOD_DAY = date(2026, 3, 10)
 
+# figure -> (status, due_state) of the cases that count in it
+_CASES = {
+    "events.closed": (Status.CLOSED, "on_time"),
+    "events.overdue": (Status.HANDLING, "overdue"),
+    "events.near_due": (Status.HANDLING, "near_due"),
+}
+
 
 def cell(area, figure: str, n: int, *, day: date = PERIOD_DAY, key: str = "") -> None:
-    FigureCount.objects.create(
-        day=day, area_path=area.path, parent_path=area.parent.path, figure=figure, key=key, n=n
+    """`n` cases in a grid of `area` that count `n` in the cell (day, area, figure, key):
+    for `events.closed` closed on `day`, else still open, reported on `day` and flagged;
+    held by department `key` (none if "")."""
+    status, due_state = _CASES[figure]
+    grid = Area.objects.filter(level=6, path__startswith=area.path).order_by("code").first()
+    at = timezone.make_aware(datetime.combine(day, time(10)))
+    events = Event.objects.bulk_create(
+        Event(
+            number=f"AS{secrets.token_hex(8)}",
+            title="考核测试事件",
+            category=EventCategory.objects.get(code="0101"),
+            source="grid_worker",
+            grid=grid,
+            area_path=grid.path,
+            current_area=area,
+            current_department_id=int(key) if key else None,
+            status=status,
+            due_state=due_state,
+            closed_at=at + timedelta(hours=1) if status == Status.CLOSED else None,
+        )
+        for _ in range(n)
     )
+    ids = [e.pk for e in events]
+    Event.objects.filter(pk__in=ids).update(reported_at=at)  # auto_now_add on create
+    figures_count("events", ids)
 
 
 def rules_make(actor) -> None:

@@ -6,12 +6,14 @@ so they show the same numbers (docs/cockpit.md, "多维研判").
 Where the counts come from:
 
 - the **rollups** (`governance.FigureCount`) whenever a dimension is the child area or a
-  period, or there is one dimension only: one query. Merged duplicates are not counted:
+  period, or there is one dimension only, and the cells asked for keep days (the county and
+  above; `DAY_DEPTH`): one query. Merged duplicates are not counted:
   for `events.status` the key `merged` is left out; for another figure the merged cases of
   the same cells (a few, `status` is indexed) are subtracted in the same statement;
 - **one scoped GROUP BY over `events_event`** for two case attributes (category × source:
-  the rollups are one-dimensional), and always for department users, whose audience is the
-  cases their department was involved in (`Event.objects.restrict(user)`), not a subtree.
+  the rollups are one-dimensional), below the county, and always for department users,
+  whose audience is the cases their department was involved in
+  (`Event.objects.restrict(user)`), not a subtree.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from events.models import Event, EventCategory, Source, Status, Urgency
-from governance.figures import _like_prefix
+from governance.figures import DAY_DEPTH, _like_prefix
 from governance.models import Department, FigureCount
 from governance.roles import Action, Role, roles_granting
 from governance.scoping import user_role_rows
@@ -273,7 +275,10 @@ def _counts_rollup(q: PivotQuery) -> dict[tuple[str, str], int]:
 def pivot_counts(*, user, q: PivotQuery) -> tuple[dict[tuple[str, str], int], str]:
     """The counts per (row key, column key) and which path answered: `rollup` or `raw`."""
     attributes = [d for d in (q.rows, q.cols) if d in ATTRIBUTE_DIMENSIONS]
-    if _department_audience(user) or len(attributes) == 2:
+    # Day cells are kept down to the county (governance/figures.py: DAY_DEPTH): the
+    # children of a county and the areas below count from the cases themselves.
+    cells_level = q.area.level + (1 if "child" in (q.rows, q.cols) else 0)
+    if _department_audience(user) or len(attributes) == 2 or cells_level > DAY_DEPTH:
         return _counts_raw(user, q), "raw"
     return _counts_rollup(q), "rollup"
 

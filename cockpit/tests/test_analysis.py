@@ -130,10 +130,15 @@ def _table(body) -> dict:
     return {r["key"]: (r["counts"] if body["col_dimension"] else r["total"]) for r in body["rows"]}
 
 
-def test_child_by_month_from_the_rollups(client, world):
+def test_child_by_month(client, world):
+    """A county's townships keep no day cells (governance/figures.py: DAY_DEPTH): counted
+    from the cases; a city's counties from the rollups — the same numbers."""
     t1, t2 = world["t1"].code, world["t2"].code
+    city = _pivot(client, world["city"], f"area={CITY}&rows=child&cols=month&{SPRING}")
+    assert city["source"] == "rollup"
+    assert _table(city)[NANGUAN] == {"2025-03": 2, "2025-04": 1}
     body = _pivot(client, world["ng"], f"area={NANGUAN}&rows=child&cols=month&{SPRING}")
-    assert body["source"] == "rollup"
+    assert body["source"] == "raw"
     assert [c["key"] for c in body["columns"]] == ["2025-03", "2025-04"]
     table = _table(body)
     assert table[t1] == {"2025-03": 2, "2025-04": 0}
@@ -148,8 +153,11 @@ def test_child_by_month_from_the_rollups(client, world):
 
 def test_child_by_category_subtracts_merged_cases(client, world):
     a, b = str(world["cat_a"].pk), str(world["cat_b"].pk)
+    city = _pivot(client, world["city"], f"area={CITY}&rows=child&cols=category&{SPRING}")
+    assert city["source"] == "rollup"
+    assert _table(city)[NANGUAN] == {a: 2, b: 1}
     body = _pivot(client, world["ng"], f"area={NANGUAN}&rows=child&cols=category&{SPRING}")
-    assert body["source"] == "rollup"
+    assert body["source"] == "raw"
     assert {c["key"]: c["name"] for c in body["columns"]} == {
         a: world["cat_a"].name,
         b: world["cat_b"].name,
@@ -189,12 +197,12 @@ def test_rollup_and_raw_agree(world, rows, cols):
     """A pair both paths can answer: the rollups (with the merged correction) equal a
     GROUP BY over the cases."""
     q = PivotQuery(
-        Area.objects.get(code=NANGUAN),
+        Area.objects.get(code=CITY),
         rows,
         cols,
         analysis_period(start="2024-01-01", end="2025-12-31"),
     )
-    raw = _counts_raw(world["ng"], q)
+    raw = _counts_raw(world["city"], q)
     assert raw and _counts_rollup(q) == raw
 
 
