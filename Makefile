@@ -47,10 +47,13 @@ python:
 
 # migrate runs as the owner role (DATABASE_OWNER_URL) and grants the application role
 # its privileges; everything else runs as the application role (DATABASE_URL).
+# check_keys refuses to go on when the keys in .env cannot read the stored data (a .env
+# lost and made anew by ensure-env.sh on a machine whose database holds data).
 db: deps
 	@bash scripts/ensure-env.sh
 	@bash scripts/setup-db.sh
 	@$(PY) manage.py migrate --noinput
+	@$(PY) manage.py check_keys
 	@$(PY) manage.py seed_calendar
 
 demo: db

@@ -250,3 +250,29 @@ class FigureCount(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.area_path} {self.figure}={self.key}: {self.n}"
+
+
+class KeyFingerprint(models.Model):
+    """What keys the stored data was written with (governance/keycheck.py): a key id and
+    an HMAC fingerprint of each encryption key and of the lookup-hash key, never the key
+    itself. At start-up the configured keys are checked against these rows, so that a
+    machine given fresh keys refuses to start on a database encrypted with other keys."""
+
+    class Kind(models.TextChoices):
+        ENCRYPTION = "encryption", _("加密密钥")
+        HASH = "hash", _("检索散列密钥")
+
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    key_id = models.CharField(_("密钥编号"), max_length=32)
+    fingerprint = models.CharField(_("指纹"), max_length=64)
+    first_seen = models.DateTimeField(_("首次使用"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("密钥指纹")
+        verbose_name_plural = _("密钥指纹")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key_id"], name="uniq_key_fingerprint")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.key_id}"
