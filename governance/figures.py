@@ -316,9 +316,10 @@ def _raw_cells(
     `figures` only if given, grouped by the SQL `group` over the fact `f` (a child's code,
     the day, an area's path) -> [(group, figure, key, n)]. The subtree is a township's at
     most: an index range on `area_path` of a few thousand rows at province scale."""
+    figures = None if figures is None else list(figures)
     where = "t.area_path LIKE %(raw_prefix)s"
     union = " UNION ALL ".join(f"({_facts(name, where)})" for name in SOURCES)
-    if not union:
+    if not union or figures == []:
         return []
     only = "AND f.figure = ANY(%(raw_figures)s)" if figures is not None else ""
     with connection.cursor() as cur:
@@ -330,7 +331,7 @@ def _raw_cells(
             {
                 **(params or {}),
                 "raw_prefix": _like_prefix(prefix),
-                "raw_figures": list(figures or []),
+                "raw_figures": figures or [],
                 "raw_since": since,
                 "raw_until": until,
             },
