@@ -21,6 +21,7 @@ from governance.figures import (
     figure_inputs,
     figure_value,
     figures_read,
+    figures_top_keys,
     series_read,
 )
 from governance.models import Department
@@ -343,31 +344,29 @@ def cockpit_overdue_units(*, user, code: str | None) -> dict:
     """The holding units (their areas) and departments with the most overdue cases of the
     area, and their near-due cases (top 10 each)."""
     area, audience, head = _frame(user, code)
-    cells = figures_read(
-        area.path,
-        ["events.overdue_unit", "events.near_due_unit", "events.overdue", "events.near_due"],
-    )
-    # n per key of each figure, read once: a province holds thousands of units, and
-    # summing the cells per unit would be quadratic.
+    cells = figures_read(area.path, ["events.overdue", "events.near_due"])
     by_key: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (figure, key), n in cells.total.items():
         by_key[figure][key] += n
     units = []
     if audience.departments is None:  # the unit figures are not keyed by department
-        overdue, near_due = by_key["events.overdue_unit"], by_key["events.near_due_unit"]
-        ids = {k for k, n in (*overdue.items(), *near_due.items()) if n}
-        areas = Area.objects.filter(id__in=[int(i) for i in ids if i.isdigit()])
+        # a province holds thousands of units: the ranking is done by the database, which
+        # returns the top ten and whatever ties with the tenth (ordered by name below)
+        top = figures_top_keys(
+            area.path, "events.overdue_unit", "events.near_due_unit", limit=TOP_UNITS
+        )
+        counts = {int(k): (a, b) for k, a, b in top if k.isdigit()}
         units = [
             {
                 "code": a.code,
                 "name": a.name,
                 "level": a.level,
-                "overdue": overdue.get(str(a.id), 0),
-                "near_due": near_due.get(str(a.id), 0),
+                "overdue": counts[a.id][0],
+                "near_due": counts[a.id][1],
             }
-            for a in areas.only("id", "code", "name", "level")
+            for a in Area.objects.filter(id__in=counts).only("id", "code", "name", "level")
         ]
-    ids = {k for (f, k), n in cells.total.items() if not f.endswith("_unit") and k and n}
+    ids = {k for (_f, k), n in cells.total.items() if k and n}
     if audience.departments is not None:
         ids &= set(audience.departments)
     names = dict(

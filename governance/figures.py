@@ -32,11 +32,12 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from .models import FigureCount
 
@@ -203,7 +204,6 @@ def _expected_sql() -> str:
 def figures_differences() -> list[tuple]:
     """(day, area_path, figure, key, rollup n, raw n) wherever the rollups disagree with a
     GROUP BY over the raw tables (a missing cell counts 0)."""
-    from django.db import transaction
 
     if not SOURCES:
         return []
@@ -227,7 +227,6 @@ def figures_reconcile(*, repair: bool = True) -> dict:
     """Re-derive the rollups from the raw tables; log and return the differences, and
     (by default) repair them — in one transaction, so a repair is all or nothing. Cells
     that fell to zero are dropped."""
-    from django.db import transaction
 
     with transaction.atomic():
         # Writers of counted rows wait: the comparison and the repair see one state.
@@ -268,7 +267,6 @@ def figures_rebuild() -> int:
     bulk load that bypassed the services: the demo province, the benchmarks' data).
     Set-based — one DELETE and one INSERT … SELECT — where `figures_reconcile` repairs
     cell by cell. Returns the number of cells."""
-    from django.db import transaction
 
     if not SOURCES:
         return 0
@@ -284,6 +282,41 @@ def figures_rebuild() -> int:
 
 
 # -- reading ------------------------------------------------------------------------------
+
+
+@contextmanager
+def _cells_cursor():
+    """A cursor for reading cells through the rollups' indexes. At province scale the
+    planner misjudges these reads: half the table is ALL_TIME cells, and an area's day and
+    all-time cells are far from independent, so it expects 10^5 rows where there are 10^2
+    and scans the whole table in parallel — 1.3 s for what the index gives in 2 ms
+    (docs/performance.md). These statements only ever want the index: the two settings
+    are changed for them alone (`set_config(…, true)` lasts to the end of the transaction:
+    the read's own, or the enclosing one, where they are put back after it)."""
+    if connection.in_atomic_block:
+        with connection.cursor() as cur:
+            cur.execute(_INDEX_ONLY)
+            before = cur.fetchone()[:2]
+            try:
+                yield cur
+            finally:
+                cur.execute(_SETTINGS_BACK, list(before))
+    else:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(_INDEX_ONLY)
+            yield cur
+
+
+_INDEX_ONLY = (
+    "SELECT current_setting('enable_seqscan'), "
+    "current_setting('max_parallel_workers_per_gather'), "
+    "set_config('enable_seqscan', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+_SETTINGS_BACK = (
+    "SELECT set_config('enable_seqscan', %s, true), "
+    "set_config('max_parallel_workers_per_gather', %s, true)"
+)
 
 
 class Cells:
@@ -355,7 +388,7 @@ def cells_read(
     figures = None if figures is None else list(figures)
     children_have_days = today is not None and level < DAY_DEPTH
     whole, children = Cells(), defaultdict(Cells)
-    with connection.cursor() as cur:
+    with _cells_cursor() as cur:
         cur.execute(
             f"""SELECT CASE WHEN area_path = %(path)s THEN ''
                         ELSE split_part(area_path, '/', %(child)s) END,
@@ -428,7 +461,7 @@ def figures_read_many(
         else:
             days = "day BETWEEN %(since)s AND %(until)s"
             params = dict(zip(("since", "until"), _days(since, until), strict=True))
-        with connection.cursor() as cur:
+        with _cells_cursor() as cur:
             cur.execute(
                 f"""SELECT area_path, figure, key, sum(n) FROM {TABLE}
                     WHERE area_path = ANY(%(paths)s) AND figure = ANY(%(figures)s) AND {days}
@@ -468,7 +501,7 @@ def series_read(
     since = max(since, date(1, 1, 2))
     days: dict[date, Cells] = defaultdict(Cells)
     if has_day_cells(path):
-        with connection.cursor() as cur:
+        with _cells_cursor() as cur:
             cur.execute(
                 f"""SELECT day, figure, key, sum(n) FROM {TABLE}
                     WHERE area_path = %(path)s AND figure = ANY(%(figures)s)
@@ -482,6 +515,28 @@ def series_read(
     for day, figure, key, n in rows:
         days[day].total[(figure, key)] += n
     return dict(days)
+
+
+def figures_top_keys(path: str, first: str, second: str, *, limit: int) -> list[tuple]:
+    """The keys of the area's all-time cells of `first` and `second` (e.g. the holding
+    units of its overdue and near-due cases) ranked by (first, second) descending, with
+    every key tied at the `limit`-th place: [(key, n first, n second)]. One statement: a
+    province holds thousands of keys, of which a panel shows ten."""
+    with _cells_cursor() as cur:
+        cur.execute(
+            f"""WITH k AS (
+                    SELECT key, COALESCE(sum(n) FILTER (WHERE figure = %(first)s), 0) AS a,
+                        COALESCE(sum(n) FILTER (WHERE figure = %(second)s), 0) AS b
+                    FROM {TABLE}
+                    WHERE area_path = %(path)s AND figure IN (%(first)s, %(second)s)
+                      AND day = {_ALL_TIME_SQL}
+                    GROUP BY key),
+                r AS (SELECT key, a, b, rank() OVER (ORDER BY a DESC, b DESC) AS place
+                    FROM k WHERE a <> 0 OR b <> 0)
+                SELECT key, a, b FROM r WHERE place <= %(limit)s""",
+            {"path": path, "first": first, "second": second, "limit": limit},
+        )
+        return [(key, int(a), int(b)) for key, a, b in cur.fetchall()]
 
 
 def _like_prefix(path: str) -> str:

@@ -99,6 +99,12 @@ DATABASES = {
 # GeoDjango needs the PostGIS engine whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+# No JIT: the platform's reads are short indexed statements, but at province scale their
+# row estimates can be far too high (the rollups' columns are correlated), and PostgreSQL
+# then spends 30-70 ms compiling a plan that runs in 2 ms — the province's cockpit summary
+# took 1.2 s under load with JIT, 2 ms without (docs/performance.md, "Cockpit").
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_gridgov")}
 DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 _owner_url = env("DATABASE_OWNER_URL", default="postgis://gridgov_owner@localhost:5432/gridgov")
