@@ -15,6 +15,7 @@ def register() -> None:
             "assessment.scheme_review": _("审核考核结果"),
             "assessment.scheme_publish": _("发布考核结果"),
             "assessment.compute_request": _("计算考核"),
+            "assessment.scheme_compute": _("完成考核计算"),
             "assessment.entry_submit": _("人工填报得分"),
             "assessment.entry_review": _("审核人工填报"),
             "assessment.entries_import": _("导入第三方评价"),

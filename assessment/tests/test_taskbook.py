@@ -344,3 +344,13 @@ def test_pages_create_book_task_and_report(county_admin, client, townships, medi
     page = client.get(f"/assessment/tasks/{task.pk}/").content.decode()
     assert "验收.pdf" in page and "已完成" in page
     assert not task.milestones.filter(done_on__isnull=True).exists()
+
+
+def test_audit_trail_names_the_task_changes_in_words(task):
+    from governance.audit_labels import field_label, value_label
+
+    row = AuditLog.objects.get(action="assessment.task_create", object_id=str(task.pk))
+    assert row.changes["milestones"] == [None, 2]
+    # `milestones` is also the name of the task's reverse relation: a count, not a field.
+    assert field_label("assessment.task", "milestones") == "节点数"
+    assert value_label("assessment.task", "milestones", 2) == "2"
