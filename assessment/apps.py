@@ -10,8 +10,10 @@ class AssessmentConfig(AppConfig):
     def ready(self):
         from governance.navigation import menu_register
 
-        from . import actions
+        from . import actions, audit_labels
 
+        audit_labels.register()  # words for the audit trail
         menu_register(
             "assessment:schemes", _("考核评价"), position=75, rule=actions.may_read_schemes
         )
+        menu_register("assessment:board", _("挂图作战"), position=76, rule=actions.may_read_schemes)

@@ -80,6 +80,9 @@ def _leaf_outcomes(node: Indicator, objects, cells, entries) -> list[tuple]:
                     "entry": entry.pk,
                     "value": entry.score,
                     "evidence": entry.evidence,
+                    # The files as (id, name): the score page links each to its download
+                    # (scoped through the entry).
+                    "files": [[f.pk, f.original_name] for f in entry.files.all()],
                     "entered_at": entry.entered_at.isoformat(),
                 }
                 if entry
@@ -135,7 +138,8 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
         figures = sorted({n.figure for n in leaves if n.source == Indicator.Source.FIGURE})
         cells = inputs_read(objects, figures, since=scheme.period_start, until=scheme.period_end)
         entries = {}
-        for e in scheme.entries.filter(state=ManualEntry.State.APPROVED).order_by("reviewed_at"):
+        approved = scheme.entries.filter(state=ManualEntry.State.APPROVED)
+        for e in approved.prefetch_related("files").order_by("reviewed_at"):
             entries[(e.indicator_id, e.object_code)] = e  # the latest approved one wins
         leaf_rows = {n.pk: _leaf_outcomes(n, objects, cells, entries) for n in leaves}
         cards = [_card(i, nodes, leaf_rows) for i in range(len(objects))]

@@ -291,3 +291,226 @@ class ManualEntry(models.Model):
 
     def __str__(self):
         return f"{self.object_code} {self.indicator_id} {self.score}"
+
+
+# -- evidence files ---------------------------------------------------------------------
+
+
+def evidence_path(instance, filename):
+    """A random name; only an extension from the verified-type table survives (the caller
+    passes `events.attachments.stored_name(...)`, never the client's file name)."""
+    import uuid
+    from pathlib import PurePath
+
+    from events.attachments import EXTENSIONS
+
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in set(EXTENSIONS.values()):
+        suffix = ".bin"
+    return f"assessment/{uuid.uuid4().hex}{suffix}"
+
+
+class EvidenceFile(models.Model):
+    """A file checked like an event's attachment (type from the content, random stored
+    name), served only after its owner's scope check (assessment/evidence.py)."""
+
+    file = models.FileField(_("文件"), upload_to=evidence_path)
+    content_type = models.CharField(max_length=100)
+    # The uploader's file name, shown as text only; the stored name is random.
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name or self.file.name
+
+
+class EntryEvidence(EvidenceFile):
+    """A file proving a score filed by hand (ManualEntry)."""
+
+    entry = models.ForeignKey(ManualEntry, on_delete=models.CASCADE, related_name="files")
+
+    class Meta(EvidenceFile.Meta):
+        verbose_name = _("填报佐证文件")
+        verbose_name_plural = _("填报佐证文件")
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("assessment:entry-file", args=[self.pk])
+
+
+# -- self-assessment (自评): task books, tasks, milestones, progress ------------------------
+
+
+class TaskBook(models.Model):
+    """任务书: an area's tasks for a year, each tied (optionally) to an indicator."""
+
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_path = models.CharField(max_length=120)
+    name = models.CharField(_("任务书名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "area_path"
+
+    class Meta:
+        verbose_name = _("任务书")
+        verbose_name_plural = _("任务书")
+        ordering = ["-year", "name"]
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="uniq_taskbook_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class TaskState(models.TextChoices):
+    NOT_STARTED = "not_started", _("未开始")
+    IN_PROGRESS = "in_progress", _("进行中")
+    DONE = "done", _("已完成")
+    OVERDUE = "overdue", _("已逾期")
+
+
+class Task(models.Model):
+    """One task of a task book, owned by a unit (an area or a department): read by the
+    owner's area (and its leaders above), by a department's handlers only when the
+    department owns it. Its state is computed from the dates and the progress
+    (assessment/taskbook.py), never stored."""
+
+    book = models.ForeignKey(TaskBook, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("任务名称"), max_length=200)
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("考核指标"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    owner_area = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("责任区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    owner_department = models.ForeignKey(
+        "governance.Department",
+        verbose_name=_("责任部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The owner's area (a department's: its area): who reads and reports on the task.
+    owner_path = models.CharField(max_length=120)
+    deadline = models.DateField(_("完成时限"))
+    progress = models.PositiveSmallIntegerField(_("完成进度(%)"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "owner_path"
+    scope_department_field = "owner_department"
+
+    class Meta:
+        verbose_name = _("自评任务")
+        verbose_name_plural = _("自评任务")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="task_progress_max_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(owner_area__isnull=True)
+                | models.Q(owner_department__isnull=True),
+                name="task_one_owner",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def owner_name(self) -> str:
+        owner = self.owner_department or self.owner_area
+        return owner.name if owner else ""
+
+
+class Milestone(models.Model):
+    """路线图: an ordered step of a task with its due date (时间表)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("节点名称"), max_length=200)
+    due = models.DateField(_("计划完成日期"))
+    done_on = models.DateField(_("实际完成日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("任务节点")
+        verbose_name_plural = _("任务节点")
+        ordering = ["task", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "position"], name="uniq_milestone_position")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProgressReport(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
+    percent = models.PositiveSmallIntegerField(_("完成进度(%)"))
+    text = models.TextField(_("进展情况"))
+    # The milestone this report completes, if any.
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("完成节点"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("进展报告")
+        verbose_name_plural = _("进展报告")
+        ordering = ["-reported_at", "-id"]
+
+    def __str__(self):
+        return f"{self.task_id} {self.percent}%"
+
+
+class TaskEvidence(EvidenceFile):
+    """A file handed in with a progress report."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
+
+    class Meta(EvidenceFile.Meta):
+        verbose_name = _("进展佐证文件")
+        verbose_name_plural = _("进展佐证文件")
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("assessment:task-file", args=[self.pk])

@@ -13,7 +13,7 @@ from governance.errors import NotFound
 from governance.roles import Action
 from grids.models import Area
 
-from .models import ManualEntry, Result, Revision, Scheme
+from .models import EntryEvidence, ManualEntry, Result, Revision, Scheme
 
 
 def scheme_list(*, user):
@@ -77,10 +77,35 @@ def result_get(*, user, scheme: Scheme, code: str) -> Result:
 
 
 def entry_list(*, user, scheme: Scheme):
-    entries = ManualEntry.objects.filter(scheme=scheme).select_related("indicator")
+    entries = (
+        ManualEntry.objects.filter(scheme=scheme)
+        .select_related("indicator")
+        .prefetch_related("files")
+    )
     if is_assessor(user, scheme):
         return entries
     return entries.filter(pk__in=ManualEntry.objects.restrict(user).values("pk"))
+
+
+def entry_file_get(*, user, pk) -> EntryEvidence:
+    """An evidence file of a hand-filed score: to the scheme's assessors and to the
+    users of the object's area (not to the other objects of a published ranking)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        pk = 0
+    item = (
+        EntryEvidence.objects.select_related("entry")
+        .filter(pk=pk)
+        .filter(
+            Q(entry__scheme__in=Scheme.objects.restrict(user))
+            | Q(entry__in=ManualEntry.objects.restrict(user))
+        )
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
 
 
 PANEL_ROWS = 10

@@ -19,7 +19,16 @@ from governance.errors import Conflict
 from governance.figures import FIGURES
 from governance.roles import Action
 
-from .models import Indicator, IndicatorSystem, ManualEntry, Rule, RuleVersion, Scheme
+from .evidence import evidence_check, evidence_store
+from .models import (
+    EntryEvidence,
+    Indicator,
+    IndicatorSystem,
+    ManualEntry,
+    Rule,
+    RuleVersion,
+    Scheme,
+)
 from .objects import scheme_objects
 from .rules import rule_check
 
@@ -122,17 +131,18 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
-def tree_check(rows, *, total_marks: float) -> list[dict]:
+def tree_check(rows, *, total_marks: float, first_row: int = 1) -> list[dict]:
     """The nodes of an indicator tree from flat rows {code, name, parent, weight, kind,
     source, figure, rule}, each with its level and full marks, parents before children;
-    ValidationError naming every bad row or node otherwise."""
+    ValidationError naming every bad row or node otherwise (rows numbered from
+    `first_row`: 2 for a file under its header row)."""
     if not isinstance(rows, list) or not rows:
         raise ValidationError(_("指标体系至少需要一个指标。"), code="empty")
     errors: list[str] = []
     nodes: dict[str, dict] = {}
     order: list[str] = []
     rules = {r.name: r for r in Rule.objects.select_related("version")}
-    for i, row in enumerate(rows, start=1):
+    for i, row in enumerate(rows, start=first_row):
         where = _("第 %(n)d 行") % {"n": i}
         if not isinstance(row, dict):
             errors.append(_("%(w)s格式不对。") % {"w": where})
@@ -265,13 +275,15 @@ def _leaf_check(node, rules, errors) -> None:
 
 
 @transaction.atomic
-def indicator_system_create(*, actor, name, rows, total_marks=100) -> IndicatorSystem:
+def indicator_system_create(
+    *, actor, name, rows, total_marks=100, first_row: int = 1
+) -> IndicatorSystem:
     _require_configure(actor)
     name = _text(name, _("指标体系名称"))
     total = _number(total_marks)
     if total is None or total <= 0:
         raise ValidationError(_("总分必须大于 0。"), code="invalid")
-    nodes = tree_check(rows, total_marks=total)
+    nodes = tree_check(rows, total_marks=total, first_row=first_row)
     if IndicatorSystem.objects.filter(name=name).exists():
         raise ValidationError(_("已有同名指标体系。"), code="duplicate")
     system = IndicatorSystem.objects.create(name=name, total_marks=total, created_by=actor)
@@ -452,18 +464,23 @@ def _entry_check(scheme: Scheme, indicator: Indicator, object_code: str, score, 
 
 @transaction.atomic
 def manual_entry_submit(
-    *, actor, scheme: Scheme, indicator: Indicator, object_code: str, score, evidence
+    *, actor, scheme: Scheme, indicator: Indicator, object_code: str, score, evidence, files=None
 ) -> ManualEntry:
-    """Filed by the staff of the assessed area (or the scheme's administrators)."""
+    """Filed by the staff of the assessed area (or the scheme's administrators), with its
+    evidence: a text, files (checked like an event's attachments), or both."""
     objects = {o.code: o for o in scheme_objects(scheme)}
     problem = _entry_check(scheme, indicator, object_code, score, objects)
     if problem:
         raise ValidationError(problem, code="invalid_entry")
     obj = objects[object_code]
     require(actor, obj.path, Action.CHANGE, message=_("您无权为该对象填报。"))
-    evidence = _text(evidence, _("佐证材料"), max_length=4000)
+    if files and not (evidence or "").strip():
+        evidence = ""
+    else:
+        evidence = _text(evidence, _("佐证材料"), max_length=4000)
     if scheme.state == Scheme.State.PUBLISHED:
         raise Conflict(_("方案已发布,不能再填报。"), code="invalid_state")
+    checked = evidence_check(files)  # after the rights: an outsider learns nothing
     entry = ManualEntry.objects.create(
         scheme=scheme,
         indicator=indicator,
@@ -478,8 +495,14 @@ def manual_entry_submit(
         action="assessment.entry_submit",
         obj=entry,
         area_path=obj.path,
-        changes={"indicator": [None, indicator.code], "score": [None, float(score)]},
+        changes={
+            "indicator": [None, indicator.code],
+            "score": [None, float(score)],
+            "files": [None, len(checked)],
+        },
     )
+    # Last: nothing after the files are written can fail but the commit itself.
+    evidence_store(EntryEvidence, actor=actor, checked=checked, entry=entry)
     return entry
 
 

@@ -21,6 +21,7 @@ from grids.models import Area
 from . import selectors, services
 from .actions import may_configure_rules, may_read_schemes
 from .compute import inputs_read
+from .evidence import MAX_EVIDENCE_FILES, evidence_response
 from .models import Rule, Scheme
 from .objects import AssessedObject
 from .rules import rule_apply_all, rule_check
@@ -131,6 +132,7 @@ def score_detail(request, pk, code, indicator):
             "score": score,
             "inputs": inputs,
             "cells": sorted((inputs.get("cells") or {}).items()),
+            "files": inputs.get("files") or [],
             "params": json.dumps(score.explanation.get("params"), ensure_ascii=False),
         },
     )
@@ -171,6 +173,7 @@ def entries(request, pk):
                     object_code=request.POST.get("object", ""),
                     score=request.POST.get("score"),
                     evidence=request.POST.get("evidence", ""),
+                    files=request.FILES.getlist("files"),
                 )
         except Forbidden:
             raise PermissionDenied from None
@@ -188,9 +191,21 @@ def entries(request, pk):
             "leaves": leaves,
             "entries": selectors.entry_list(user=request.user, scheme=scheme),
             "assessor": selectors.is_assessor(request.user, scheme),
+            "max_files": MAX_EVIDENCE_FILES,
         },
         status=status,
     )
+
+
+@login_required
+def entry_file(request, pk):
+    """An evidence file of a hand-filed score (404 outside the assessors and the
+    object's own area)."""
+    try:
+        item = selectors.entry_file_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    return evidence_response(item, filename_stem=f"entry-{item.entry_id}-{item.pk}")
 
 
 # -- rules (province administrators) ---------------------------------------------------

@@ -154,7 +154,10 @@ def _model_field(object_type: str, name: str):
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
+        # A reverse relation (`milestones`, `files`) is no field of the row: a change of that
+        # name is a count the app names itself (audit_field_register).
+        return None if field.auto_created and not field.concrete else field
     except FieldDoesNotExist:
         for f in model._meta.concrete_fields:  # `area_id`: the attname of a foreign key
             if f.attname == name:

@@ -1,6 +1,14 @@
 from rest_framework import serializers
 
-from assessment.models import Indicator, IndicatorSystem, ManualEntry, Result, Scheme
+from assessment.models import (
+    Indicator,
+    IndicatorSystem,
+    ManualEntry,
+    Result,
+    Scheme,
+    Task,
+    TaskState,
+)
 
 
 class SchemeSerializer(serializers.ModelSerializer):
@@ -60,9 +68,17 @@ class ResultSerializer(serializers.ModelSerializer):
         ]
 
 
+class EvidenceFileSerializer(serializers.Serializer):
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
 class EntrySerializer(serializers.ModelSerializer):
     indicator = serializers.CharField(source="indicator.code")
     object = serializers.CharField(source="object_code")
+    files = EvidenceFileSerializer(many=True, read_only=True)
 
     class Meta:
         model = ManualEntry
@@ -72,6 +88,7 @@ class EntrySerializer(serializers.ModelSerializer):
             "object",
             "score",
             "evidence",
+            "files",
             "state",
             "entered_at",
             "reviewed_at",
@@ -83,7 +100,10 @@ class EntryInputSerializer(serializers.Serializer):
     indicator = serializers.CharField(max_length=32)
     object = serializers.CharField(max_length=32)
     score = serializers.FloatField()
-    evidence = serializers.CharField(max_length=4000)
+    evidence = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="佐证文件(multipart)"
+    )
 
 
 class EntryReviewSerializer(serializers.Serializer):
@@ -127,3 +147,68 @@ class IndicatorSystemInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     total_marks = serializers.FloatField(default=100)
     rows = serializers.ListField(child=serializers.DictField(), max_length=500)
+
+
+class MilestoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    name = serializers.CharField()
+    due = serializers.DateField()
+    done_on = serializers.DateField(allow_null=True)
+
+
+class ProgressReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    text = serializers.CharField()
+    milestone = serializers.IntegerField(source="milestone_id", allow_null=True)
+    reported_at = serializers.DateTimeField()
+    files = EvidenceFileSerializer(many=True)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    book = serializers.CharField(source="book.name")
+    indicator = serializers.CharField(source="indicator.code", default="")
+    owner = serializers.CharField(source="owner_name")
+    owner_code = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(choices=TaskState.choices)
+    state_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "book",
+            "title",
+            "indicator",
+            "owner",
+            "owner_code",
+            "deadline",
+            "progress",
+            "state",
+            "state_label",
+        ]
+
+    def get_owner_code(self, task) -> str:
+        owner = task.owner_department or task.owner_area
+        return owner.code if owner else ""
+
+    def get_state_label(self, task) -> str:
+        return str(TaskState(task.state).label)
+
+
+class TaskDetailSerializer(TaskSerializer):
+    milestones = MilestoneSerializer(many=True)
+    reports = ProgressReportSerializer(many=True)
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "milestones", "reports"]
+
+
+class ProgressInputSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(help_text="完成进度 0–100")
+    text = serializers.CharField(max_length=2000)
+    milestone = serializers.IntegerField(required=False, allow_null=True)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="佐证文件(multipart)"
+    )

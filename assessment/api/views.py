@@ -2,15 +2,16 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from assessment import selectors, services
+from assessment import selectors, services, taskbook
 from assessment.actions import may_configure_rules
 from assessment.export import results_workbook
-from assessment.models import IndicatorSystem, Scheme
+from assessment.models import IndicatorSystem, Scheme, Task, TaskState
 from governance.api.views import ScopedViewSet
 from governance.errors import NotFound
+from grids.models import Area
 
 from .serializers import (
     EntryInputSerializer,
@@ -19,8 +20,11 @@ from .serializers import (
     ImportSerializer,
     IndicatorSystemInputSerializer,
     IndicatorSystemSerializer,
+    ProgressInputSerializer,
     ResultSerializer,
     SchemeSerializer,
+    TaskDetailSerializer,
+    TaskSerializer,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,9 +83,14 @@ class SchemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     @extend_schema(methods=["GET"], responses={200: EntrySerializer(many=True)}, request=None)
     @extend_schema(methods=["POST"], request=EntryInputSerializer, responses={201: EntrySerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
     def entries(self, request, pk=None):
-        """人工填报:列表;提交(指标、对象编码、得分、佐证材料),待方案所在区域的管理员审核。"""
+        """人工填报:列表;提交(指标、对象编码、得分、佐证材料文字和/或佐证文件 files,
+        multipart),待方案所在区域的管理员审核。"""
         scheme = self.get_object()
         if request.method == "GET":
             rows = selectors.entry_list(user=request.user, scheme=scheme)
@@ -97,7 +106,8 @@ class SchemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             indicator=indicator,
             object_code=s.validated_data["object"],
             score=s.validated_data["score"],
-            evidence=s.validated_data["evidence"],
+            evidence=s.validated_data.get("evidence", ""),
+            files=s.validated_data.get("files") or [],
         )
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -154,3 +164,59 @@ class IndicatorSystemViewSet(
         s.is_valid(raise_exception=True)
         system = services.indicator_system_create(actor=request.user, **s.validated_data)
         return Response(IndicatorSystemSerializer(system).data, status=status.HTTP_201_CREATED)
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """自评任务(任务书):列表(?area=CODE 责任单位在该区域内,?state=not_started|
+    in_progress|done|overdue)、详情(路线图、进展报告、佐证文件)、报告进展(progress)。"""
+
+    queryset = Task.objects.none()
+    serializer_class = TaskSerializer
+
+    def scoped_queryset(self):
+        tasks = taskbook.task_list(user=self.request.user)
+        area = self.request.query_params.get("area")
+        if area:
+            place = Area.objects.filter(code=area).first()
+            tasks = tasks.filter(owner_path__startswith=place.path) if place else tasks.none()
+        state = self.request.query_params.get("state")
+        if state:
+            tasks = tasks.filter(state=state)
+        if self.action != "list":
+            tasks = tasks.prefetch_related("milestones", "reports__files")
+        return tasks
+
+    def get_serializer_class(self):
+        return TaskSerializer if self.action == "list" else TaskDetailSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", str),
+            OpenApiParameter("state", str, enum=TaskState.values),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ProgressInputSerializer, responses={201: TaskDetailSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def progress(self, request, pk=None):
+        """报告进展:完成进度(0–100)、进展情况、完成的节点(可选)、佐证文件(multipart)。"""
+        task = self.get_object()
+        s = ProgressInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        taskbook.progress_report(
+            actor=request.user,
+            task=task,
+            percent=s.validated_data["percent"],
+            text=s.validated_data["text"],
+            milestone=s.validated_data.get("milestone"),
+            files=s.validated_data.get("files") or [],
+        )
+        task = taskbook.task_list(user=request.user).filter(pk=task.pk)
+        task = task.prefetch_related("milestones", "reports__files").get()
+        return Response(TaskDetailSerializer(task).data, status=status.HTTP_201_CREATED)

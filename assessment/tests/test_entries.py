@@ -117,3 +117,79 @@ def test_filed_score_with_evidence_counts_once_approved(
     assert revision.results.get(object_code=townships[0].code).score == 36
     kc = make_user(Role.COUNTY_DISPATCHER, "220103000000", "e_kc")
     assert api_client(kc).get(url).status_code == 404
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+def test_evidence_files_are_reviewed_and_shown_in_the_score(
+    scheme, townships, province_admin, make_user, api_client, client, media
+):
+    """A score filed with evidence files (no text): the reviewer sees the files on the
+    entries page, the computed score's explanation links them, and only the assessors
+    and the object's own area may download them."""
+    t1 = townships[0]
+    filer = make_user(Role.COUNTY_DISPATCHER, "220102000000", "e_filer")
+    staff = make_user(Role.TOWNSHIP_STAFF, t1.code, "e_staff")
+    url = f"/api/v1/assessment/schemes/{scheme.pk}/entries/"
+    upload = SimpleUploadedFile("台账.pdf", PDF, content_type="application/pdf")
+    r = api_client(filer).post(
+        url,
+        {"indicator": "P", "object": t1.code, "score": 30, "files": [upload]},
+        format="multipart",
+    )
+    assert r.status_code == 201, r.json()
+    entry = r.json()
+    assert entry["evidence"] == "" and entry["files"][0]["name"] == "台账.pdf"
+    file_url = entry["files"][0]["url"]
+
+    client.force_login(province_admin)
+    page = client.get(f"/assessment/schemes/{scheme.pk}/entries/").content.decode()
+    assert f'href="{file_url}"' in page and "台账.pdf" in page
+    r = client.get(file_url)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == PDF
+    api_client(province_admin).post(f"{url}{entry['id']}/review/", {"approve": True})
+    scheme_compute(actor=province_admin, scheme=scheme)
+    page = client.get(f"/assessment/schemes/{scheme.pk}/objects/{t1.code}/P/").content.decode()
+    evidence = page.split('id="evidence"')[1].split("</dd>")[0]
+    assert f'href="{file_url}"' in evidence and "台账.pdf" in evidence
+
+    client.force_login(staff)  # the object's own township (not an assessor)
+    assert client.get(file_url).status_code == 200
+    for outsider in (
+        make_user(Role.TOWNSHIP_STAFF, townships[1].code, "e_other"),
+        make_user(Role.COUNTY_DISPATCHER, "220103000000", "e_kc"),
+    ):
+        client.force_login(outsider)
+        assert client.get(file_url).status_code == 404
+
+
+def test_evidence_of_a_forbidden_type_refuses_the_entry(
+    scheme, townships, make_user, api_client, media
+):
+    staff = make_user(Role.COUNTY_DISPATCHER, "220102000000", "e_filer")
+    for upload, code in [
+        (SimpleUploadedFile("x.html", b"<script>1</script>", "text/html"), "file_type"),
+        (SimpleUploadedFile("x.pdf", b"<html>1</html>", "application/pdf"), "file_content"),
+    ]:
+        r = api_client(staff).post(
+            f"/api/v1/assessment/schemes/{scheme.pk}/entries/",
+            {"indicator": "P", "object": townships[0].code, "score": 3, "files": [upload]},
+            format="multipart",
+        )
+        assert r.status_code == 400 and r.json()["code"] == code
+    # Neither text nor file: no evidence at all.
+    r = api_client(staff).post(
+        f"/api/v1/assessment/schemes/{scheme.pk}/entries/",
+        {"indicator": "P", "object": townships[0].code, "score": 3},
+        format="json",
+    )
+    assert r.status_code == 400 and "佐证材料" in r.json()["detail"]
+    assert not ManualEntry.objects.exists()
+    assert [p for p in media.rglob("*") if p.is_file()] == []

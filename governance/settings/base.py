@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "MediationCodeEnum": "mediation.models.Code",
         "DisputeSourceEnum": "mediation.models.DisputeSource",
         "DisputeStatusEnum": "mediation.models.Status",
+        "SelfAssessmentTaskStateEnum": "assessment.models.TaskState",
     },
 }
 

@@ -53,8 +53,10 @@ from .world import (
     M_PLACE,
     M_RULE,
     M_SCHEME,
+    M_SELF_TASK,
     M_SUB,
     M_TASK,
+    M_TASKBOOK,
     M_TRANSFER,
     M_VISIT,
     NANGUAN,
@@ -1915,6 +1917,119 @@ CASES: list[Case] = [
             "do": "save",
         },
         outsiders=CONFIG_OUT,
+    ),
+    # -- assessment: indicator systems (a provincial setting: 403 for all but a province
+    # administrator), evidence files of hand-filed scores (the scheme's assessors and the
+    # object's own area)
+    _page(
+        "assessment:systems",
+        "list",
+        lambda w: "/assessment/systems/",
+        insider="admin",
+        markers=lambda w: ["泄漏检查指标体系"],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:systems",
+        "write",
+        lambda w: "/assessment/systems/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "name": "泄漏检查页面指标体系",
+            "rows": "指标编码,指标名称,权重,数据来源\nM,评议,100,人工填报",
+        },
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:system",
+        "list",
+        lambda w: f"/assessment/systems/{w.scheme.system_id}/",
+        insider="admin",
+        markers=lambda w: ["泄漏检查指标体系"],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:entry-file", "detail", lambda w: f"/assessment/entries/files/{w.entry_file.pk}/"
+    ),
+    # -- self-assessment (自评): 南关区's task book (its area's), a task of the township
+    # (its owner's: not another township's, not an uninvolved department's)
+    Case(
+        "assessment-task-list",
+        "list",
+        path=lambda w: "/api/v1/assessment/tasks/",
+        markers=lambda w: [M_SELF_TASK],
+        ids=lambda w: {str(w.self_task.pk)},
+        outsiders=OUT_CASES,
+    ),
+    Case(
+        "assessment-task-detail",
+        "detail",
+        path=lambda w: f"/api/v1/assessment/tasks/{w.self_task.pk}/",
+        outsiders=OUT_CASES,
+    ),
+    Case(
+        "assessment-task-progress",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/assessment/tasks/{w.self_task.pk}/progress/",
+        body=lambda w: {"percent": 60, "text": "泄漏检查新进展"},
+        outsiders=(*OUT_CASES, *VIEW_ONLY),
+    ),
+    _page(
+        "assessment:board",
+        "list",
+        lambda w: f"/assessment/board/?area={NANGUAN}",
+        markers=lambda w: [M_SELF_TASK],
+        outsiders=OUT_CASES,
+    ),
+    _page(
+        "assessment:books", "list", lambda w: "/assessment/books/", markers=lambda w: [M_TASKBOOK]
+    ),
+    _page(
+        "assessment:books",
+        "write",
+        lambda w: "/assessment/books/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"name": "泄漏检查新任务书", "area": NANGUAN, "year": "2026"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:book",
+        "detail",
+        lambda w: f"/assessment/books/{w.taskbook.pk}/",
+        markers=lambda w: [M_TASKBOOK, M_SELF_TASK],
+    ),
+    _page(
+        "assessment:book",
+        "write",
+        lambda w: f"/assessment/books/{w.taskbook.pk}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"title": "泄漏检查新任务", "owner": TOWNSHIP, "deadline": "2099-12-31"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "assessment:task",
+        "detail",
+        lambda w: f"/assessment/tasks/{w.self_task.pk}/",
+        markers=lambda w: [M_SELF_TASK],
+        outsiders=OUT_CASES,
+    ),
+    _page(
+        "assessment:task",
+        "write",
+        lambda w: f"/assessment/tasks/{w.self_task.pk}/",
+        method="POST",
+        body=lambda w: {"percent": "70", "text": "泄漏检查页面进展"},
+        outsiders=(*OUT_CASES, *VIEW_ONLY),
+    ),
+    _page(
+        "assessment:task-file",
+        "detail",
+        lambda w: f"/assessment/tasks/files/{w.task_file.pk}/",
+        outsiders=OUT_CASES,
     ),
     Case(
         "warning-rule-detail",

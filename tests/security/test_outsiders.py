@@ -83,18 +83,23 @@ def _families(w) -> dict[str, list[str]]:
         "webhooks": [W.M_SUB, "hooks.example.com/sec"],
         "areas": [W.VILLAGE, W.GRID],
         "transfers": [W.M_TRANSFER],
+        "taskbooks": [W.M_TASKBOOK],
+        "selftasks": [W.M_SELF_TASK],
     }
 
 
 # The families each outsider must not see. A department reads its county's base data
 # (masked) by design (collection/policy.py); another user's notifications are private.
 # A transfer request is its requesting county's (kc's) and its holding grid's business.
+# Self-assessment: a task book is its area's (a county department reads its county's),
+# a task its owner unit's.
+SELF = ("taskbooks", "selftasks")
 FORBIDDEN = {
-    "kc": ("base", "events", "notifications", "webhooks", "areas"),
-    "kc_auditor": ("base", "events", "notifications", "webhooks", "areas"),
-    "grid2": ("base", "events", "notifications", "webhooks", "areas", "transfers"),
-    "anon": ("base", "events", "notifications", "webhooks", "areas", "transfers"),
-    "dept": ("events", "notifications", "webhooks", "transfers"),
+    "kc": ("base", "events", "notifications", "webhooks", "areas", *SELF),
+    "kc_auditor": ("base", "events", "notifications", "webhooks", "areas", *SELF),
+    "grid2": ("base", "events", "notifications", "webhooks", "areas", "transfers", *SELF),
+    "anon": ("base", "events", "notifications", "webhooks", "areas", "transfers", *SELF),
+    "dept": ("events", "notifications", "webhooks", "transfers", "selftasks"),
     "dispatcher": ("notifications",),
 }
 

@@ -47,6 +47,8 @@ M_DISPUTE = "泄漏检查矛盾纠纷"
 M_MEDIATION_ORG = "泄漏检查人民调解委员会"
 M_SCHEME = "泄漏检查考核方案"
 M_AS_RULE = "泄漏检查评分规则"
+M_TASKBOOK = "泄漏检查任务书"
+M_SELF_TASK = "泄漏检查自评任务"  # overdue, so the 挂图作战 board names it
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -120,6 +122,10 @@ class World:
     assessment_rule: object = None
     township_code: str = ""
     entry: object = None  # a score filed by hand for the township, awaiting review
+    entry_file: object = None  # its evidence file
+    taskbook: object = None  # 南关区's 任务书
+    self_task: object = None  # its task owned by the township, overdue, with a report
+    task_file: object = None  # the report's evidence file
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -471,6 +477,40 @@ def _assessment(w: World) -> None:
         score=30,
         evidence="泄漏检查佐证材料",
     )
+    _self_assessment(w)
+
+
+def _self_assessment(w: World) -> None:
+    """南关区's task book with an overdue task of the township (a roadmap step, a progress
+    report with a file) and an evidence file of the hand-filed score."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from assessment.models import EntryEvidence, TaskEvidence
+    from assessment.taskbook import book_create, progress_report, task_create
+
+    today = timezone.localdate()
+    w.taskbook = book_create(
+        actor=w.users["admin"], area=Area.objects.get(code=NANGUAN), name=M_TASKBOOK, year=2026
+    )
+    w.self_task = task_create(
+        actor=w.users["admin"],
+        book=w.taskbook,
+        title=M_SELF_TASK,
+        owner=TOWNSHIP,
+        deadline=today - timedelta(days=3),
+        milestones=[{"name": "制定方案", "due": today - timedelta(days=10)}],
+    )
+    report = progress_report(
+        actor=w.users["township"], task=w.self_task, percent=20, text="泄漏检查进展"
+    )
+    pdf = ContentFile(b"%PDF-1.4\n%%EOF\n")
+    w.task_file = TaskEvidence(report=report, content_type="application/pdf", size=16)
+    w.task_file.file.save("task.pdf", pdf, save=True)
+    w.entry_file = EntryEvidence(entry=w.entry, content_type="application/pdf", size=16)
+    w.entry_file.file.save("entry.pdf", pdf, save=True)
 
 
 def _export_token(user) -> str:
