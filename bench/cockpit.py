@@ -21,19 +21,21 @@ Usage (from the project root, on the whole-province bench database, see bench/RE
        client, session and middleware; no DRF, no scoping, no named figures) — what the
        framework costs around the query;
      - (a) rollup SQL: a hand-written GROUP BY over governance_figurecount giving the same
-       numbers, psycopg, prepared — the floor of any rollup design on this machine;
+       numbers, psycopg, prepared, with the planner settings of the API's reads (no JIT,
+       index only) — the floor of any rollup design on this machine;
      - (b) raw SQL: the naive GROUP BY over the raw tables (events_event, collection_*),
        psycopg, prepared — what the panel would cost without rollups.
    Contenders are interleaved sample by sample; p50/p95 after 3 warm-up calls. A raw
    statement over --statement-timeout counts as timed out.
 
 2. Report cost. --reports events reported through events.services.event_report, in turns
-   with the same service with the rollup upsert replaced by a no-op (this process only):
-   the difference is what the rollup write adds to a report. Each report commits. The
-   reported rows are deleted afterwards (their cells retracted first).
+   with the same service with its rollup write (queuing its cells as deltas) replaced by a
+   no-op (this process only): the difference is what the rollups add to a report. Each
+   report commits. The reported rows are deleted afterwards (their cells retracted first).
 
-3. Visibility. --visible times: report an event (commit), then GET the summary until its
-   `events_today` has grown; the time from the commit to that answer.
+3. Visibility. A real Celery worker with beat is started; --visible times: report an
+   event (commit; it queues its deltas and a drain), then GET the province's summary until
+   its `events_today` has grown; the time from the commit to that answer.
 
 Prints Markdown (progress on stderr). Refuses to run on a database whose name lacks
 "bench". Generated rows stay for the next run (reused when the counts match); --drop
@@ -326,8 +328,15 @@ def bare_rollup_view(request):
     from django.db import connection
     from django.http import JsonResponse
 
+    from governance.figures import _cells_cursor
+
     panel, params = BARE[request.GET["panel"]]
-    with connection.cursor() as cur:
+    # the planner settings the API's rollup reads use (index only, no parallel workers)
+    with (
+        _cells_cursor()
+        if "governance_figurecount" in PANELS[panel][1]
+        else (connection.cursor()) as cur
+    ):
         cur.execute(PANELS[panel][1], params)
         rows = cur.fetchall()
     return JsonResponse({"rows": rows}, json_dumps_params={"default": str})
@@ -398,7 +407,7 @@ def leader_client(province):
     return client
 
 
-def measure_reads(args, pg, province, out) -> None:
+def measure_reads(args, pg, pg_rollup, province, out) -> None:
     from django.utils import timezone
 
     client = leader_client(province)
@@ -438,7 +447,7 @@ def measure_reads(args, pg, province, out) -> None:
             calls = [
                 api,
                 lambda key=key: api(f"/bench/bare/?panel={key}"),
-                lambda q=rollup_sql, p=params: pg.execute(q, p, prepare=True).fetchall(),
+                lambda q=rollup_sql, p=params: pg_rollup.execute(q, p, prepare=True).fetchall(),
                 lambda q=raw_sql, p=params: pg.execute(q, p, prepare=True).fetchall(),
             ]
             timed_out = [False] * len(calls)
@@ -489,7 +498,7 @@ def measure_report_cost(args, province, out) -> None:
 
     import events.services as services
     from events.models import Event, EventCategory
-    from governance.figures import figures_retract
+    from governance.figures import figures_drain, figures_retract
     from governance.roles import Role
 
     reporter = bench_user(REPORTER, Role.COUNTY_DISPATCHER, province)
@@ -503,6 +512,8 @@ def measure_report_cost(args, province, out) -> None:
         points = cur.fetchall()
     real = services.figures_count
 
+    # The report's own cost of the rollups: queuing its cells as deltas (the drain runs in
+    # a Celery worker, after the commit; part 3 measures how soon it shows).
     def report(with_rollup: bool) -> int:
         x, y = rng.choice(points)
         services.figures_count = real if with_rollup else (lambda *a, **k: None)
@@ -515,7 +526,7 @@ def measure_report_cost(args, province, out) -> None:
         return e.pk
 
     with_ids, without_ids = [], []
-    rows = [TimedRow("event_report with the rollup upsert"), TimedRow("… without it")]
+    rows = [TimedRow("event_report with its rollup deltas"), TimedRow("… without them")]
     for i in range(args.reports + 5):
         for k, (row, ids) in enumerate(zip(rows, (with_ids, without_ids), strict=True)):
             t0 = clock()
@@ -532,6 +543,7 @@ def measure_report_cost(args, province, out) -> None:
         figures_retract(services.FIGURES, with_ids)
         for model_ids in (with_ids, without_ids):
             Event.objects.filter(pk__in=model_ids).delete()
+    figures_drain()  # no worker runs in this part: apply the queued deltas here
     out["report"] = [[r.name, fmt(r.mean()), fmt(r.pct(50)), fmt(r.pct(95))] for r in rows] + [
         [
             "rollup share of a report (mean)",
@@ -546,11 +558,17 @@ def measure_report_cost(args, province, out) -> None:
 
 
 def measure_visibility(args, province, out) -> None:
+    """A real Celery worker with beat (the production path: the report queues its deltas
+    and a drain on commit); the province's summary, which reads today's cells of the
+    rollups (a county's children count today from the raw cases)."""
+    import os
+    import subprocess
+
     from django.db import transaction
 
     import events.services as services
     from events.models import Event, EventCategory
-    from governance.figures import figures_retract
+    from governance.figures import figures_drain, figures_retract
     from governance.roles import Role
     from grids.models import Area
 
@@ -558,27 +576,52 @@ def measure_visibility(args, province, out) -> None:
     reporter = bench_user(REPORTER, Role.COUNTY_DISPATCHER, province)
     category = EventCategory.objects.get(code="0101")
     grid = Area.objects.filter(level=6, centroid__isnull=False).only("centroid", "path").first()
-    county_code = grid.path.strip("/").split("/")[2]
-    url = f"/api/v1/cockpit/summary/?area={county_code}"
+    url = f"/api/v1/cockpit/summary/?area={province.code}"
+    worker = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "governance",
+            "worker",
+            "-B",
+            "-c",
+            "2",
+            "-l",
+            "warning",
+            "-s",
+            "/tmp/bench-cockpit-beat",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     lat_ns, ids = [], []
-    for _ in range(args.visible):
-        before = json.loads(client.get(url).content)["events_today"]
-        e = services.event_report(
-            actor=reporter,
-            title="基准测试可见性",
-            category=category,
-            lng=grid.centroid.x,
-            lat=grid.centroid.y,
-        )
-        committed = clock()  # event_report commits on return (autocommit outside)
-        ids.append(e.pk)
-        while json.loads(client.get(url).content)["events_today"] <= before:
-            if clock() - committed > 30e9:
-                raise RuntimeError("a new event did not show in the summary within 30 s")
-        lat_ns.append(clock() - committed)
+    try:
+        time.sleep(8)  # the worker up and connected
+        for _ in range(args.visible):
+            before = json.loads(client.get(url).content)["events_today"]
+            e = services.event_report(
+                actor=reporter,
+                title="基准测试可见性",
+                category=category,
+                lng=grid.centroid.x,
+                lat=grid.centroid.y,
+            )
+            committed = clock()  # event_report commits on return (autocommit outside)
+            ids.append(e.pk)
+            while json.loads(client.get(url).content)["events_today"] <= before:
+                if clock() - committed > 30e9:
+                    raise RuntimeError("a new event did not show in the summary within 30 s")
+                time.sleep(0.01)
+            lat_ns.append(clock() - committed)
+    finally:
+        worker.terminate()
+        worker.wait(30)
     with transaction.atomic():
         figures_retract(services.FIGURES, ids)
         Event.objects.filter(pk__in=ids).delete()
+    figures_drain()
     row = TimedRow("commit → summary shows it", n=len(lat_ns), lat_ns=lat_ns)
     out["visible"] = [row.name, fmt(row.pct(50)), fmt(row.pct(95)), fmt(max(lat_ns) / 1e6)]
 
@@ -604,7 +647,12 @@ def main(argv=None) -> int:
     parts = set(args.only.split(",")) if args.only else {"1", "2", "3"}
     if "1" in parts:
         log("part 1: read latency ...")
-        measure_reads(args, pg, province, out)
+        # (a) with the planner settings the API's rollup reads use (governance/figures.py:
+        # _cells_cursor; no JIT, as the application's connections): its best plan
+        pg_rollup = pg_connect(
+            db, options="-c jit=off -c enable_seqscan=off -c max_parallel_workers_per_gather=0"
+        )
+        measure_reads(args, pg, pg_rollup, province, out)
     if "2" in parts:
         log("part 2: report cost ...")
         measure_report_cost(args, province, out)

@@ -15,8 +15,12 @@ row, the cells it counts in — `(day, area_path, figure, key)` — filtered by 
 the table aliased `t`. Everything else derives from that one text:
 
 - a service that changes counted rows calls `figures_retract(source, ids)` before and
-  `figures_count(source, ids)` after the write, in its transaction: each one
-  `INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE SET n = n + excluded.n`;
+  `figures_count(source, ids)` after the write, in its transaction: each one appends the
+  rows' cells, -n or +n, to the delta queue (`FigureDelta`, at the facts' own level);
+  `figures_drain` (Celery, queued on commit, and every few seconds by beat) takes the
+  queue and upserts its sums at every level —
+  `INSERT … SELECT … ON CONFLICT DO UPDATE SET n = n + excluded.n` — so a write locks
+  nothing that other writers share (the province's cells are every writer's);
 - an import retracts the rows it will overwrite and counts what it wrote, set-based;
 - `figures_reconcile()` (nightly, Celery beat) compares the rollups with a GROUP BY over
   every source on the raw tables, reports the differences and repairs them.
@@ -39,11 +43,13 @@ from datetime import date
 from django.conf import settings
 from django.db import connection, transaction
 
-from .models import FigureCount
+from .models import FigureCount, FigureDelta
 
 log = logging.getLogger(__name__)
 
 TABLE = FigureCount._meta.db_table
+DELTA_TABLE = FigureDelta._meta.db_table
+DRAIN_TASK = "governance.tasks.figures_drain_task"
 
 
 # -- sources ------------------------------------------------------------------------------
@@ -153,6 +159,17 @@ def _apply(source: str, where: str, params: dict, sign: int, figures=None, bulk=
     cells = f"""SELECT day, area_path, figure, key, {int(sign)} * count(*) AS n
         FROM ({_facts(source, where)}) AS facts {only}
         GROUP BY day, area_path, figure, key"""
+    if not bulk and not getattr(settings, "FIGURES_DRAIN_EAGER", False):
+        # A write's cells go to the delta queue at their own level: a few rows appended,
+        # nothing shared locked; the drain applies them at every level (`figures_drain`).
+        with connection.cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {DELTA_TABLE} (day, area_path, figure, key, n) {cells}",
+                {**params, "figures": list(figures or [])},
+            )
+        if not any(callback[1] is drain_schedule for callback in connection.run_on_commit):
+            transaction.on_commit(drain_schedule, robust=True)
+        return
     roll = _rolled_up if bulk else _copied_up
     # ORDER BY: concurrent writers lock the shared upper-level cells in one order, so two
     # reports of one county cannot deadlock on their county's and province's cells.
@@ -162,6 +179,41 @@ def _apply(source: str, where: str, params: dict, sign: int, figures=None, bulk=
         ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n"""
     with connection.cursor() as cur:
         cur.execute(sql, {**params, "figures": list(figures or [])})
+
+
+def drain_schedule() -> None:
+    """Queue a drain after the write's commit (one per transaction; if the broker is down,
+    beat drains every few seconds anyway)."""
+    from celery import current_app
+
+    current_app.tasks[DRAIN_TASK].delay()
+
+
+def figures_drain() -> int:
+    """Apply every pending delta to the rollups at every level and for all time, in one
+    statement: the deltas are taken (deleted) and their sums upserted, in a fixed order;
+    a cell whose deltas cancel out (a retract and a count of an unchanged fact) is not
+    touched. Concurrent drains take disjoint deltas. Returns the number of cells written."""
+    cells = "SELECT day, area_path, figure, key, sum(n) AS n FROM taken GROUP BY 1, 2, 3, 4"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""WITH taken AS (
+                    DELETE FROM {DELTA_TABLE} RETURNING day, area_path, figure, key, n)
+                INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+                SELECT * FROM ({_copied_up(cells)}) AS up WHERE up.n <> 0
+                ORDER BY area_path, figure, key, day
+                ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n"""
+        )
+        return cur.rowcount
+
+
+def _drain_locked(cur) -> None:
+    """Inside a transaction that compares or rebuilds the rollups: writers wait (their
+    deltas and their raw rows are committed together, so the comparison sees both or
+    neither) and what they queued before is applied first."""
+    cur.execute(f"LOCK TABLE {DELTA_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+    cur.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+    figures_drain()
 
 
 def figures_count(source: str, ids: Iterable[int], *, figures=None) -> None:
@@ -203,11 +255,12 @@ def _expected_sql() -> str:
 
 def figures_differences() -> list[tuple]:
     """(day, area_path, figure, key, rollup n, raw n) wherever the rollups disagree with a
-    GROUP BY over the raw tables (a missing cell counts 0)."""
-
+    GROUP BY over the raw tables (a missing cell counts 0). Pending deltas are applied
+    first, with writers held back meanwhile (`_drain_locked`)."""
     if not SOURCES:
         return []
     with transaction.atomic(), connection.cursor() as cur:
+        _drain_locked(cur)
         cur.execute(_BIG_GROUP_BY)
         cur.execute(
             f"""
@@ -231,7 +284,7 @@ def figures_reconcile(*, repair: bool = True) -> dict:
     with transaction.atomic():
         # Writers of counted rows wait: the comparison and the repair see one state.
         with connection.cursor() as cur:
-            cur.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+            _drain_locked(cur)
         diffs = figures_differences()
         for d in diffs:
             log.warning("figures_reconcile: %s %s %s=%s rollup %s raw %s", *d)
@@ -271,7 +324,10 @@ def figures_rebuild() -> int:
     if not SOURCES:
         return 0
     with transaction.atomic(), connection.cursor() as cur:
+        # Writers wait; what they queued before is part of the raw state derived here.
+        cur.execute(f"LOCK TABLE {DELTA_TABLE} IN SHARE ROW EXCLUSIVE MODE")
         cur.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute(f"DELETE FROM {DELTA_TABLE}")
         cur.execute(_BIG_GROUP_BY)
         cur.execute(f"DELETE FROM {TABLE}")
         cur.execute(

@@ -252,6 +252,27 @@ class FigureCount(models.Model):
         return f"{self.day} {self.area_path} {self.figure}={self.key}: {self.n}"
 
 
+class FigureDelta(models.Model):
+    """A change of the rollups not yet applied (governance/figures.py): +n or -n facts of
+    one (day, grid path, figure, key), written by a service in its own transaction and
+    applied to `FigureCount` at every level by the drain (Celery, queued on commit, and
+    every few seconds by beat). Append-only and unindexed: a write inserts a handful of
+    rows and locks nothing shared; the drain takes them all at once."""
+
+    day = models.DateField()
+    area_path = models.CharField(max_length=120)
+    figure = models.CharField(max_length=40)
+    key = models.CharField(max_length=60, blank=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("统计增量")
+        verbose_name_plural = _("统计增量")
+
+    def __str__(self):
+        return f"{self.day} {self.area_path} {self.figure}={self.key} {self.n:+d}"
+
+
 class KeyFingerprint(models.Model):
     """What keys the stored data was written with (governance/keycheck.py): a key id and
     an HMAC fingerprint of each encryption key and of the lookup-hash key, never the key

@@ -37,6 +37,15 @@ def purge_outbox_task():
     outbox_purge()
 
 
+@shared_task(ignore_result=True)
+def figures_drain_task():
+    """Queued after every commit that changed counted rows, and periodic (beat): apply the
+    pending deltas to the rollups (governance.figures.figures_drain)."""
+    from .figures import figures_drain
+
+    figures_drain()
+
+
 @shared_task
 def figures_reconcile_task():
     """Nightly (beat): re-derive the rollups from the raw tables, report and repair any

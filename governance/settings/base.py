@@ -297,10 +297,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collection.tasks.expire_stale_imports_task",
         "schedule": 3600.0,
     },
-    # Each commit queues a drain; this one picks up what a lost task or a subscriber's
-    # failure left behind (governance.outbox).
-    # The rollups are kept in each write's transaction; this re-derives them from the raw
-    # tables and repairs what a write outside the services left behind (docs/cockpit.md).
+    # Each write queues its rollup deltas and a drain on commit; this one picks up what a
+    # lost task left behind, so a new fact shows in the cockpit within seconds anyway.
+    "drain-figures": {
+        "task": "governance.tasks.figures_drain_task",
+        "schedule": 5.0,
+    },
+    # The nightly re-derivation of the rollups from the raw tables, repairing what a write
+    # outside the services left behind (docs/cockpit.md).
     "figures-reconcile": {
         "task": "governance.tasks.figures_reconcile_task",
         "schedule": crontab(hour=3, minute=17),
@@ -331,6 +335,9 @@ CELERY_BEAT_SCHEDULE = {
 # True: outbox messages are handed to their subscribers at once, in the writer's
 # transaction, instead of by a Celery task after commit (the test settings).
 OUTBOX_DRAIN_EAGER = env.bool("OUTBOX_DRAIN_EAGER", default=False)
+# True: a write's rollup cells are upserted at every level in its own transaction instead
+# of queued as deltas for the drain (governance/figures.py; the test settings).
+FIGURES_DRAIN_EAGER = env.bool("FIGURES_DRAIN_EAGER", default=False)
 # An import whose preview waits this long unconfirmed is cancelled and its staging table
 # (encrypted rows) dropped.
 IMPORT_READY_DAYS = env.int("IMPORT_READY_DAYS", default=7)

@@ -23,6 +23,9 @@ CELERY_RESULT_BACKEND = REDIS_URL
 # Outbox subscribers (webhooks) run inside the writer's transaction, so tests see their
 # effects without a commit; governance/tests/test_outbox.py drains it the real way.
 OUTBOX_DRAIN_EAGER = True
+# The same for the rollups: applied in the writer's transaction, so tests read them at
+# once; cockpit/tests/test_figure_drain.py runs the queue and the drain the real way.
+FIGURES_DRAIN_EAGER = True
 
 # Fixed, test-only keys (never used outside the test suite).
 FIELD_ENCRYPTION_KEYS = "t1:" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
