@@ -231,6 +231,32 @@ def figures_retract(source: str, ids: Iterable[int], *, figures=None) -> None:
         _apply(source, "t.id = ANY(%(ids)s)", {"ids": ids}, -1, figures)
 
 
+@contextmanager
+def figures_changing(source: str, where: str, params: dict):
+    """Around a set-based write of the rows matching `where` (on `t`): their cells before
+    are kept aside, their cells after are compared with them, and only the net change is
+    rolled up — a re-run that changes nothing (a warning rule over unchanged data) writes
+    no cell, where a retract and a count would rewrite every cell twice."""
+    cells = f"""SELECT day, area_path, figure, key, count(*) AS n
+        FROM ({_facts(source, where)}) AS facts GROUP BY day, area_path, figure, key"""
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS figures_before")
+        cur.execute(f"CREATE TEMP TABLE figures_before ON COMMIT DROP AS {cells}", params)
+    yield
+    net = f"""SELECT day, area_path, figure, key, sum(n) AS n FROM (
+            {cells}
+            UNION ALL SELECT day, area_path, figure, key, -n FROM figures_before) AS c
+        GROUP BY day, area_path, figure, key HAVING sum(n) <> 0"""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+            SELECT * FROM ({_rolled_up(net)}) AS up ORDER BY area_path, figure, key, day
+            ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n""",
+            params,
+        )
+        cur.execute("DROP TABLE figures_before")
+
+
 def figures_apply_where(source: str, where: str, params: dict, sign: int) -> None:
     """Set-based: count (+1) or retract (-1) every row matching `where` (on `t`)."""
     _apply(source, where, params, sign, bulk=True)

@@ -28,7 +28,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
 
-from governance.figures import figures_apply_where
+from governance.figures import figures_changing
 
 from .factors import factor_get
 from .figures import FIGURE_SOURCE
@@ -133,12 +133,19 @@ def _write(cur, rule: Rule, only: list[int] | None, result: RunResult) -> None:
     )
     result.scored = cur.rowcount
     # The rollups of open warnings (risk/figures.py): this rule's cells (of the subject
-    # re-evaluated) are taken away before and counted again after, set-based.
+    # re-evaluated) before and after the upsert, only their net change rolled up — an
+    # unchanged re-run writes no cell.
     scope = {"rule": rule.pk, "only": only}
     scope_where = f"t.rule_id = %(rule)s AND t.status IN {Warning.OPEN}" + (
         " AND t.subject_id = ANY(%(only)s)" if only is not None else ""
     )
-    figures_apply_where(FIGURE_SOURCE, scope_where, scope, -1)
+    with figures_changing(FIGURE_SOURCE, scope_where, scope):
+        _upsert_warnings(cur, rule, definition, result)
+
+
+def _upsert_warnings(cur, rule: Rule, definition: dict, result: RunResult) -> None:
+    """Supersede, issue and re-score the rule's warnings from `risk_scored`, each change
+    logged."""
     now = timezone.now()
     hours = definition["time_limits"]
     level = int(definition["unit_level"])
@@ -197,7 +204,6 @@ def _write(cur, rule: Rule, only: list[int] | None, result: RunResult) -> None:
         common,
     )
     rows = cur.fetchall()
-    figures_apply_where(FIGURE_SOURCE, scope_where, scope, +1)
     result.new_ids = [wid for wid, kind in rows if kind == "issued"]
     result.issued = len(result.new_ids)
     result.updated = len(rows) - result.issued

@@ -20,6 +20,18 @@ pytestmark = pytest.mark.django_db
 TAGS = [{"code": "tag", "weight": 10}]
 
 
+def _cell_versions():
+    """The warnings' rollup cells with their row versions (xmin changes on any update)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, n, xmin::text FROM governance_figurecount"
+            " WHERE figure = 'warnings.open' ORDER BY id"
+        )
+        return cur.fetchall()
+
+
 def open_warnings(rule):
     return Warning.objects.filter(rule=rule, status__in=Warning.OPEN)
 
@@ -38,11 +50,13 @@ def test_appear_rise_fall_and_idempotency(worker, grid, township_staff):
     # The township staff (responsible unit) was notified.
     assert Notification.objects.filter(user=township_staff, kind="risk.warning").count() == 1
 
-    for _ in range(2):  # unchanged data: nothing new, no log rows
+    for _ in range(2):  # unchanged data: nothing new, no log rows, no rollup cell written
         before = WarningLog.objects.count()
+        cells = _cell_versions()
         result = rule_evaluate(rule)
         assert result.issued == 0 and result.updated == 0
         assert WarningLog.objects.count() == before
+        assert _cell_versions() == cells
 
     tag_make(p, "mental")
     tag_make(p, "petition")  # 30: yellow — a rise is a new warning
