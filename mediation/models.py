@@ -249,6 +249,16 @@ class Dispute(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def overdue_days(self) -> int | None:
+        """Whole days past the deadline of an open dispute (0: overdue today), else None."""
+        from django.utils import timezone
+
+        now = timezone.now()
+        if not self.is_open or self.deadline >= now:
+            return None
+        return (now - self.deadline).days
+
 
 class Party(models.Model):
     class Kind(models.TextChoices):

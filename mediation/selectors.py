@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.errors import NotFound
 from grids.models import Area
 
-from .models import CODE_BY_KEY, Dispute, MediationOrg, Status
+from .models import CODE_BY_KEY, OPEN_STATUSES, Dispute, MediationOrg, Status
 
 AREA_CODE = re.compile(r"^\d{6,15}$")
 
@@ -25,7 +26,14 @@ def area_get(*, user, code) -> Area:
     return area
 
 
-def dispute_list(*, user, area=None, code=None, status=None):
+def overdue(qs):
+    """最超期: the open disputes past their deadline, the longest overdue first."""
+    return qs.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.now()).order_by(
+        "deadline", "id"
+    )
+
+
+def dispute_list(*, user, area=None, code=None, status=None, overdue_only=False):
     qs = Dispute.objects.restrict(user).select_related("grid", "org")
     if area:
         qs = qs.filter(area_path__startswith=area_get(user=user, code=area).path)
@@ -37,7 +45,7 @@ def dispute_list(*, user, area=None, code=None, status=None):
         if status not in Status.values:
             raise ValidationError(_("纠纷状态无效。"), code="invalid_status")
         qs = qs.filter(status=status)
-    return qs
+    return overdue(qs) if overdue_only else qs
 
 
 def dispute_get(*, user, pk) -> Dispute:
