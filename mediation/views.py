@@ -76,7 +76,12 @@ def intake(request):
         parties = []
         for i in range(PARTY_ROWS):
             name = request.POST.get(f"p{i}_name", "").strip()
-            if name:
+            person = request.POST.get(f"p{i}_person", "").strip()
+            if person.isdigit():  # taken over from the base data (the ID lookup)
+                parties.append(
+                    {"person": int(person), "role": request.POST.get(f"p{i}_role", "applicant")}
+                )
+            elif name:
                 parties.append(
                     {
                         "name": name,
