@@ -45,8 +45,9 @@ class LinkedDisputeInputSerializer(serializers.Serializer):
     allow_duplicate = serializers.BooleanField(required=False, default=False)
 
 
-def _link(request) -> MediationLink:
-    """The caller's linked department: the token's, or a department handler's own."""
+def _link(request, *, required: bool = True) -> MediationLink | None:
+    """The caller's linked department: the token's, or a department handler's own. None
+    (or 403 when `required`) for any other caller."""
     if isinstance(request.auth, DepartmentToken):
         departments = [request.auth.department_id]
     else:
@@ -59,7 +60,7 @@ def _link(request) -> MediationLink:
         .select_related("department")
         .first()
     )
-    if link is None:
+    if link is None and required:
         raise Forbidden(_("只有诉调、警调、访调对接部门可以使用此接口。"))
     return link
 
@@ -74,7 +75,11 @@ class LinkedDisputeViewSet(
     serializer_class = LinkedDisputeSerializer
 
     def scoped_queryset(self):
-        department = _link(self.request).department
+        # One dispute of another caller is simply not there (404), as everywhere.
+        link = _link(self.request, required=self.action != "retrieve")
+        if link is None:
+            return Dispute.objects.none()
+        department = link.department
         return (
             Dispute.objects.restrict(self.request.user)
             .filter(Q(linked_department=department) | Q(referred_department=department))
