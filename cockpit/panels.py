@@ -26,6 +26,9 @@ from governance.figures import (
 )
 from governance.models import Department
 from grids.models import Area
+from mediation import selectors as mediation_selectors
+from mediation.models import CODE_BY_KEY, Code, Dispute
+from mediation.rates import RATES, rates_compute
 from risk.models import COLOUR_BY_KEY, Colour
 
 from .selectors import (
@@ -435,4 +438,74 @@ def cockpit_warnings(*, user, code: str | None) -> dict:
             {"key": k, "label": str(Colour(COLOUR_BY_KEY[k]).label)} for k in WARNING_COLOURS
         ],
         "children": children,
+    }
+
+
+# -- mediation (mediation/figures.py, mediation/rates.py) -----------------------------------
+
+# The five colours of the mediation code, red (most serious) first.
+DISPUTE_CODES = ("red", "orange", "yellow", "blue", "green")
+DISPUTE_FIGURES = ["disputes.open", *(f"disputes.open_{k}" for k in DISPUTE_CODES)]
+RATES_DAYS = 365  # the rates over the last year, today included (as the rates page)
+OVERDUE_TOP = 5
+
+
+def _dispute_counts(cells: Cells | None) -> dict:
+    cells = cells if cells is not None else Cells()
+    return {
+        "open": figure_value("disputes.open", cells),
+        **{k: figure_value(f"disputes.open_{k}", cells) for k in DISPUTE_CODES},
+    }
+
+
+def _overdue_disputes(user, area: Area) -> list[dict]:
+    """The most overdue open disputes of the area the user may read (a short list from
+    the disputes table: the rollups keep counts, not cases)."""
+    qs = mediation_selectors.overdue(
+        Dispute.objects.restrict(user).filter(area_path__startswith=area.path)
+    ).select_related("grid")[:OVERDUE_TOP]
+    return [
+        {
+            "id": d.pk,
+            "number": d.number,
+            "title": d.title,
+            "code": d.code_key,
+            "code_label": d.get_code_display(),
+            "status_label": d.get_status_display(),
+            "grid": d.grid.name,
+            "deadline": d.deadline,
+            "overdue_days": d.overdue_days,
+        }
+        for d in qs
+    ]
+
+
+def cockpit_mediation(*, user, code: str | None) -> dict:
+    """The 矛盾纠纷 panel: open disputes by code colour for the area and each child (one
+    `cells_read` of the named figures `disputes.open*`), the 三源治理 rates of the last
+    year (not the declines: mediation/rates.py, two reads of the rollups) and the most
+    overdue open disputes. Disputes are not kept per department: a department handler
+    reads its area's, as `Dispute.objects.restrict` lets it."""
+    area, _audience, head = _frame(user, code)
+    whole, by_child = cells_read(
+        area.path, level=area.level, figures=figure_inputs(DISPUTE_FIGURES)
+    )
+    until = timezone.localdate()
+    since = until - timedelta(days=RATES_DAYS - 1)
+    rates = rates_compute(area.path, since, until)
+    children = [
+        {"code": child.code, "name": child.name, **_dispute_counts(by_child.get(child.code))}
+        for child in Area.objects.filter(parent=area).only("code", "name").order_by("code")
+    ]
+    return {
+        **head,
+        **_dispute_counts(whole),
+        "colours": [{"key": k, "label": str(Code(CODE_BY_KEY[k]).label)} for k in DISPUTE_CODES],
+        "children": children,
+        "since": since,
+        "until": until,
+        "rates": [
+            {"code": r.code, "label": str(r.label), **rates[r.code]} for r in RATES if not r.decline
+        ],
+        "overdue": _overdue_disputes(user, area),
     }

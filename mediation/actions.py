@@ -16,3 +16,10 @@ DISPUTE_HANDLE = action_register(
 
 may_read = action_rule(Action.VIEW)
 may_handle = action_rule(DISPUTE_HANDLE)
+
+
+def may_configure_rules(user) -> bool:
+    """The code rules are provincial settings: an administrator held at the province."""
+    from governance.access import WHOLE_PROVINCE, allowed
+
+    return allowed(user, WHOLE_PROVINCE, Action.CONFIGURE)

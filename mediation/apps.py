@@ -14,4 +14,7 @@ class MediationConfig(AppConfig):
 
         menu_register("mediation:list", _("矛盾纠纷"), position=37, rule=actions.may_read)
         menu_register("mediation:rates", _("三源治理"), position=38, rule=actions.may_read)
+        menu_register(
+            "mediation:rules", _("调解码规则"), position=39, rule=actions.may_configure_rules
+        )
         figures.register()

@@ -65,8 +65,10 @@ def register() -> None:
         ("red", _("红码纠纷")),
         ("orange", _("橙码纠纷")),
         ("yellow", _("黄码纠纷")),
+        ("blue", _("蓝码纠纷")),
+        ("green", _("绿码纠纷")),
     ):
-        code = {"red": "5", "orange": "4", "yellow": "3"}[key]
+        code = {"red": "5", "orange": "4", "yellow": "3", "blue": "2", "green": "1"}[key]
         figure_register(
             f"disputes.open_{key}",
             label=label,

@@ -118,6 +118,34 @@ class MediationOrg(models.Model):
         return self.name
 
 
+class MediationLink(models.Model):
+    """A department linked to the mediation centre (诉调/警调/访调对接): the court, the
+    police or the petition office of an area. Its system sends disputes through its
+    department token (source: the link's kind) and reads the disputes it sent or that
+    were referred to it (litigation → court, 民转刑 → police, petition → petition office)."""
+
+    class Kind(models.TextChoices):
+        COURT = "court", _("法院(诉调对接)")
+        POLICE = "police", _("公安(警调对接)")
+        PETITION = "petition", _("信访部门(访调对接)")
+
+    department = models.OneToOneField(
+        "governance.Department",
+        on_delete=models.CASCADE,
+        related_name="mediation_link",
+        verbose_name=_("部门"),
+    )
+    kind = models.CharField(_("对接类型"), max_length=16, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("对接部门")
+        verbose_name_plural = _("对接部门")
+        ordering = ["kind", "department"]
+
+    def __str__(self):
+        return f"{self.department} {self.get_kind_display()}"
+
+
 class CodeRule(models.Model):
     """One rule of the mediation code (administrators' data). It matches a dispute when
     every condition it sets holds; the dispute gets the highest colour of the matching
@@ -128,6 +156,10 @@ class CodeRule(models.Model):
     types = ArrayField(models.CharField(max_length=16), default=list, blank=True)
     min_amount = models.DecimalField(
         _("涉及金额不低于"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # Below this amount (exclusive): a rule for small claims (e.g. 蓝 under 10 000 元).
+    max_amount = models.DecimalField(
+        _("涉及金额低于"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     min_people = models.PositiveIntegerField(_("涉及人数不少于"), null=True, blank=True)
     min_parties = models.PositiveIntegerField(_("当事方不少于"), null=True, blank=True)
@@ -203,6 +235,23 @@ class Dispute(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    # 诉调/警调/访调: the linked department that sent it, the one it was referred to.
+    linked_department = models.ForeignKey(
+        "governance.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("移送部门"),
+    )
+    referred_department = models.ForeignKey(
+        "governance.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("移交部门"),
+    )
     # The same parties had an earlier dispute (found by the duplicate check at intake).
     repeat = models.BooleanField(_("重复纠纷"), default=False)
     referral = models.CharField(_("移交去向"), max_length=16, choices=Referral.choices, blank=True)
@@ -248,6 +297,16 @@ class Dispute(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def overdue_days(self) -> int | None:
+        """Whole days past the deadline of an open dispute (0: overdue today), else None."""
+        from django.utils import timezone
+
+        now = timezone.now()
+        if not self.is_open or self.deadline >= now:
+            return None
+        return (now - self.deadline).days
 
 
 class Party(models.Model):

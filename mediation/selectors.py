@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collection.models import Person
+from collection.services import id_lookup_index
+from collection.validators import validate_id_number
 from governance.errors import NotFound
+from governance.masking import mask_id_number
 from grids.models import Area
 
-from .models import CODE_BY_KEY, Dispute, MediationOrg, Status
+from .models import CODE_BY_KEY, OPEN_STATUSES, Dispute, MediationOrg, Party, Status
 
 AREA_CODE = re.compile(r"^\d{6,15}$")
 
@@ -25,7 +30,14 @@ def area_get(*, user, code) -> Area:
     return area
 
 
-def dispute_list(*, user, area=None, code=None, status=None):
+def overdue(qs):
+    """最超期: the open disputes past their deadline, the longest overdue first."""
+    return qs.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.now()).order_by(
+        "deadline", "id"
+    )
+
+
+def dispute_list(*, user, area=None, code=None, status=None, overdue_only=False):
     qs = Dispute.objects.restrict(user).select_related("grid", "org")
     if area:
         qs = qs.filter(area_path__startswith=area_get(user=user, code=area).path)
@@ -37,7 +49,7 @@ def dispute_list(*, user, area=None, code=None, status=None):
         if status not in Status.values:
             raise ValidationError(_("纠纷状态无效。"), code="invalid_status")
         qs = qs.filter(status=status)
-    return qs
+    return overdue(qs) if overdue_only else qs
 
 
 def dispute_get(*, user, pk) -> Dispute:
@@ -54,3 +66,45 @@ def dispute_get(*, user, pk) -> Dispute:
 
 def org_list(*, user):
     return MediationOrg.objects.restrict(user).select_related("area")
+
+
+LOOKUP_LIMIT = 10
+
+
+def party_lookup(*, user, id_number: str) -> dict:
+    """Who an ID number typed at intake is, as far as the clerk may see: people of the
+    base data (through the blind index, never decrypting), parties of earlier disputes
+    and the open disputes of that party (the duplicate check, before saving). Names and
+    masked numbers only. A number failing GB 11643 raises its ValidationError."""
+    from .services import duplicates_find, id_index
+
+    number = validate_id_number(id_number).number
+    people = (
+        Person.objects.restrict(user)
+        .filter(id_number_index=id_lookup_index(number))
+        .select_related("grid")[:LOOKUP_LIMIT]
+    )
+    index = id_index(number)
+    parties = (
+        Party.objects.filter(id_number_index=index, dispute__in=Dispute.objects.restrict(user))
+        .select_related("dispute")
+        .order_by("-dispute__registered_at")[:LOOKUP_LIMIT]
+    )
+    duplicates = duplicates_find(actor=user, parties=[Party(id_number_index=index)])
+    return {
+        "masked": mask_id_number(number),
+        "people": [
+            {"id": p.pk, "name": p.name, "id_number": mask_id_number(number), "grid": p.grid.name}
+            for p in people
+        ],
+        "parties": [
+            {
+                "name": p.name,
+                "role": p.get_role_display(),
+                "number": p.dispute.number,
+                "status": p.dispute.get_status_display(),
+            }
+            for p in parties
+        ],
+        "duplicates": list(duplicates.order_by("registered_at")[:LOOKUP_LIMIT]),
+    }

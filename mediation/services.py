@@ -41,6 +41,7 @@ from .models import (
     DisputeSource,
     DisputeType,
     FollowUp,
+    MediationLink,
     MediationOrg,
     Party,
     Referral,
@@ -108,6 +109,8 @@ def code_by_rules(dispute: Dispute, *, parties: int | None = None) -> int:
         if rule.types and dispute.type not in rule.types:
             continue
         if rule.min_amount is not None and dispute.amount < rule.min_amount:
+            continue
+        if rule.max_amount is not None and dispute.amount >= rule.max_amount:
             continue
         if rule.min_people is not None and dispute.people_count < rule.min_people:
             continue
@@ -204,10 +207,9 @@ def _rule_fields(data: dict) -> dict:
                     out[key] = -1
                 if not 0 <= out[key] <= 1_000_000:
                     raise ValidationError(_("人数应为非负整数。"), code="invalid_number")
-    if "min_amount" in data:
-        out["min_amount"] = (
-            None if data["min_amount"] in (None, "") else _amount(data["min_amount"])
-        )
+    for key in ("min_amount", "max_amount"):
+        if key in data:
+            out[key] = None if data[key] in (None, "") else _amount(data[key])
     if "active" in data:
         out["active"] = bool(data["active"])
     return out
@@ -220,6 +222,12 @@ def code_rule_save(*, actor, rule: CodeRule | None = None, data: dict) -> CodeRu
         actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以配置调解码规则。")
     )
     fields = _rule_fields(data)
+    low = fields.get("min_amount", rule.min_amount if rule else None)
+    high = fields.get("max_amount", rule.max_amount if rule else None)
+    if low is not None and high is not None and high <= low:
+        raise ValidationError(
+            _("金额上限须高于金额下限(%(low)s 元)。") % {"low": low}, code="reversed_amounts"
+        )
     if rule is None:
         if "name" not in fields or "code" not in fields:
             raise ValidationError(_("请填写规则名称和调解码。"), code="required")
@@ -345,6 +353,7 @@ def dispute_register(
     event: Event | None = None,
     visit: Visit | None = None,
     allow_duplicate: bool = False,
+    linked_department=None,
 ) -> Dispute:
     """One-stop intake. Refuses (Conflict `duplicate`) when the same parties have an
     open dispute, unless the clerk confirms (`allow_duplicate`); a dispute whose parties
@@ -385,6 +394,7 @@ def dispute_register(
         area_path=grid.path,
         event=event,
         visit=visit,
+        linked_department=linked_department,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         repeat=_party_match(built).exists(),
         registered_at=now,
@@ -573,8 +583,56 @@ def dispute_fail(*, actor, dispute: Dispute, referral, note) -> Dispute:
     note = _text(note, _("调解不成的原因"), required=True)
     dispute, before = _step(actor, dispute, OPEN_STATUSES)
     dispute.referral = referral
+    dispute.referred_department = referral_department(dispute.area_path, referral)
     _close(dispute, Status.FAILED, note, str(Referral(referral).label))
-    return _finish(actor, dispute, before, "fail", {"referral": [None, referral]})
+    changes = {
+        "referral": [None, referral],
+        "referred_department": [None, dispute.referred_department_id],
+    }
+    return _finish(actor, dispute, before, "fail", changes)
+
+
+# -- 诉调/警调/访调 links ------------------------------------------------------------------------
+
+# A failed mediation's referral → the kind of linked department that receives the file.
+REFERRAL_LINKS = {
+    Referral.LITIGATION: MediationLink.Kind.COURT,
+    Referral.CRIMINAL: MediationLink.Kind.POLICE,
+    Referral.PETITION: MediationLink.Kind.PETITION,
+}
+
+
+def referral_department(area_path: str, referral: str):
+    """The linked department of the referral's kind nearest above the dispute (the
+    deepest whose area holds it), or None (arbitration; no such department)."""
+    kind = REFERRAL_LINKS.get(referral)
+    if kind is None:
+        return None
+    links = MediationLink.objects.filter(kind=kind).select_related("department__area")
+    holding = [x for x in links if area_path.startswith(x.department.area.path)]
+    if not holding:
+        return None
+    return max(holding, key=lambda x: len(x.department.area.path)).department
+
+
+@transaction.atomic
+def link_set(*, actor, department, kind) -> MediationLink:
+    """Make a department a linked one (court, police, petition office): the province
+    administrator's setting, audited."""
+    require(actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以设置对接部门。"))
+    if kind not in MediationLink.Kind.values:
+        raise ValidationError(_("对接类型应为法院、公安或信访部门。"), code="invalid_kind")
+    link, created = MediationLink.objects.update_or_create(
+        department=department, defaults={"kind": kind}
+    )
+    audit_record(
+        actor=actor,
+        action="mediation.link_set",
+        obj=link,
+        area_path=department.area.path,
+        changes={"kind": [None if created else link.kind, kind]},
+    )
+    return link
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_lookup, views_rules
 
 app_name = "mediation"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("new/", views.intake, name="intake"),
     path("rates/", views.rates_page, name="rates"),
     path("rates/export/", views.rates_export, name="rates-export"),
+    path("parties/lookup/", views_lookup.party_lookup, name="party-lookup"),
+    path("rules/", views_rules.rules, name="rules"),
+    path("rules/new/", views_rules.rule_form, name="rule-new"),
+    path("rules/<int:pk>/", views_rules.rule_form, name="rule-edit"),
     path("<int:pk>/", views.dispute_detail, name="detail"),
     path("<int:pk>/qr.svg", views.qr_code, name="qr"),
     path(

@@ -40,9 +40,13 @@ def dispute_list(request):
     try:
         qs = selectors.dispute_list(
             user=request.user,
+            area=request.GET.get("area") or None,  # the cockpit's panel links here
             code=request.GET.get("code") or None,
             status=request.GET.get("status") or None,
+            overdue_only=request.GET.get("overdue") == "1",
         )
+    except NotFound:  # an area outside the jurisdiction
+        raise Http404 from None
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         qs = selectors.dispute_list(user=request.user)
@@ -72,7 +76,12 @@ def intake(request):
         parties = []
         for i in range(PARTY_ROWS):
             name = request.POST.get(f"p{i}_name", "").strip()
-            if name:
+            person = request.POST.get(f"p{i}_person", "").strip()
+            if person.isdigit():  # taken over from the base data (the ID lookup)
+                parties.append(
+                    {"person": int(person), "role": request.POST.get(f"p{i}_role", "applicant")}
+                )
+            elif name:
                 parties.append(
                     {
                         "name": name,

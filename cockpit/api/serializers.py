@@ -220,3 +220,46 @@ class WarningChildSerializer(WarningCountsSerializer):
 class WarningsSerializer(PanelSerializer, WarningCountsSerializer):
     colours = WarningColourSerializer(many=True, help_text="等级,红色在前 colours, red first")
     children = WarningChildSerializer(many=True)
+
+
+class DisputeCountsSerializer(serializers.Serializer):
+    open = serializers.IntegerField(help_text="在调矛盾纠纷 open disputes")
+    red = serializers.IntegerField(help_text="红码 red")
+    orange = serializers.IntegerField(help_text="橙码 orange")
+    yellow = serializers.IntegerField(help_text="黄码 yellow")
+    blue = serializers.IntegerField(help_text="蓝码 blue")
+    green = serializers.IntegerField(help_text="绿码 green")
+
+
+class DisputeChildSerializer(DisputeCountsSerializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DisputeRateSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="指标代码 rate code (docs/mediation.md)")
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True, help_text="0–1;分母为 0 时 null(无数据)")
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField()
+
+
+class OverdueDisputeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    code = serializers.CharField(help_text="调解码 red … green")
+    code_label = serializers.CharField()
+    status_label = serializers.CharField()
+    grid = serializers.CharField(help_text="网格名称 grid name")
+    deadline = serializers.DateTimeField()
+    overdue_days = serializers.IntegerField(help_text="超期天数 whole days past the deadline")
+
+
+class MediationPanelSerializer(PanelSerializer, DisputeCountsSerializer):
+    colours = WarningColourSerializer(many=True, help_text="调解码,红码在前 codes, red first")
+    children = DisputeChildSerializer(many=True)
+    since = serializers.DateField(help_text="指标统计起始日 rates from")
+    until = serializers.DateField(help_text="指标统计截止日 rates to")
+    rates = DisputeRateSerializer(many=True, help_text="三源治理指标(近一年受理的纠纷)")
+    overdue = OverdueDisputeSerializer(many=True, help_text="最超期的未办结纠纷(至多 5 件)")

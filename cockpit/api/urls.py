@@ -32,6 +32,11 @@ urlpatterns = [
         name="cockpit-warnings",
     ),
     path(
+        "cockpit/mediation/",
+        PanelViewSet.as_view({"get": "mediation"}),
+        name="cockpit-mediation",
+    ),
+    path(
         "cockpit/live/",
         LiveViewSet.as_view({"get": "recent"}),
         name="cockpit-live",

@@ -12,6 +12,7 @@ from .. import live, panels, selectors
 from .serializers import (
     BreakdownSerializer,
     LiveRecentSerializer,
+    MediationPanelSerializer,
     OverdueUnitsSerializer,
     RankingSerializer,
     SatisfactionSerializer,
@@ -75,7 +76,7 @@ class LiveViewSet(ScopedViewSet):
 
 
 class PanelViewSet(ScopedViewSet):
-    """驾驶舱各面板:趋势、分类统计、时效、满意度、排名、超期单位、风险预警。每个面板读汇总表一次,
+    """驾驶舱各面板:趋势、分类统计、时效、满意度、排名、超期单位、风险预警、矛盾纠纷。每个面板读汇总表一次,
     范围同概览(管辖范围外或其上级:404;部门用户只计本部门办理的事件)。"""
 
     queryset = Area.objects.all()
@@ -142,3 +143,10 @@ class PanelViewSet(ScopedViewSet):
         """未解除的风险预警:辖区及各下级区域按等级(红橙黄蓝绿)的数量,读自汇总表。"""
         data = panels.cockpit_warnings(user=request.user, code=self._area())
         return Response(WarningsSerializer(data).data)
+
+    @extend_schema(parameters=[AREA], responses={200: MediationPanelSerializer})
+    def mediation(self, request):
+        """矛盾纠纷:辖区及各下级区域在调纠纷按调解码(红橙黄蓝绿)的数量、近一年三源治理
+        指标(读自汇总表)与最超期的未办结纠纷。"""
+        data = panels.cockpit_mediation(user=request.user, code=self._area())
+        return Response(MediationPanelSerializer(data).data)

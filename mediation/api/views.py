@@ -89,6 +89,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
                 area=p.get("area"),
                 code=p.get("code"),
                 status=p.get("status"),
+                overdue_only=p.get("overdue") == "1",
             )
         return Dispute.objects.restrict(self.request.user).prefetch_related(
             "parties", "sessions", "agreements", "follow_ups", "code_changes"
@@ -102,6 +103,9 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             OpenApiParameter("area", str),
             OpenApiParameter("code", str, enum=["red", "orange", "yellow", "blue", "green"]),
             OpenApiParameter("status", str),
+            OpenApiParameter(
+                "overdue", str, enum=["1"], description="1: 最超期(未办结且已过时限,最久在前)"
+            ),
         ]
     )
     def list(self, request, *args, **kwargs):

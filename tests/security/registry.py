@@ -42,6 +42,7 @@ from .world import (
     GRID,
     ID_NUMBER,
     M_AS_RULE,
+    M_CODE_RULE,
     M_DISPUTE,
     M_EVENT,
     M_HOUSE,
@@ -796,6 +797,19 @@ CASES: list[Case] = [
         "cockpit-warnings",
         "detail",
         path=lambda w: f"/api/v1/cockpit/warnings/?area={CITY}",
+        insider="city_leader",
+        label="parent",
+    ),
+    # Open disputes by code, the rates, the most overdue (mediation/figures.py): 南关区's.
+    Case(
+        "cockpit-mediation",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/mediation/?area={NANGUAN}",
+    ),
+    Case(
+        "cockpit-mediation",
+        "detail",
+        path=lambda w: f"/api/v1/cockpit/mediation/?area={CITY}",
         insider="city_leader",
         label="parent",
     ),
@@ -2287,6 +2301,72 @@ MEDIATION_CASES = [
     ),
     _page("mediation:rates", "detail", lambda w: f"/mediation/rates/?area={GRID}&{_SPAN}"),
     _page("mediation:rates-export", "detail", lambda w: f"/mediation/rates/export/?area={GRID}"),
+    # 调解码规则: the province administrator's settings.
+    _page(
+        "mediation:rules",
+        "list",
+        lambda w: "/mediation/rules/",
+        insider="admin",
+        markers=lambda w: [M_CODE_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "mediation:rule-edit",
+        "list",
+        lambda w: f"/mediation/rules/{w.code_rule.pk}/",
+        insider="admin",
+        markers=lambda w: [M_CODE_RULE],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "mediation:rule-new",
+        "write",
+        lambda w: "/mediation/rules/new/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"name": "泄漏检查新调解码规则", "code": "3", "min_parties": "3"},
+        outsiders=CONFIG_OUT,
+        refused=(400, 403, 404),
+    ),
+    # The intake's lookup by ID number: the person of the grid, masked; nothing for a
+    # clerk of another county or a worker of another township.
+    _page(
+        "mediation:party-lookup",
+        "list",
+        lambda w: f"/mediation/parties/lookup/?id_number={ID_NUMBER}",
+        markers=lambda w: [M_PERSON],
+    ),
+    # 诉调对接: the linked court's list (a department that is no link: 403; one dispute: 404).
+    Case(
+        "dispute-link-list",
+        "list",
+        path=lambda w: "/api/v1/dispute-links/",
+        insider="handler",
+        outsiders=OUT_CASES,
+        markers=lambda w: [M_DISPUTE],
+        ids=lambda w: {w.dispute.pk},
+    ),
+    Case(
+        "dispute-link-detail",
+        "detail",
+        path=lambda w: f"/api/v1/dispute-links/{w.dispute.pk}/",
+        insider="handler",
+        outsiders=OUT_CASES,
+    ),
+    Case(
+        "dispute-link-list",
+        "write",
+        method="POST",
+        path=lambda w: "/api/v1/dispute-links/",
+        insider="handler",
+        body=lambda w: {
+            "grid": GRID,
+            "title": "泄漏检查诉调纠纷",
+            "type": "contract",
+            "parties": [{"name": "泄漏检查诉调当事人"}],
+        },
+        outsiders=(*OUT_CASES, *VIEW_ONLY),
+    ),
 ]
 CASES += MEDIATION_CASES
 

@@ -45,6 +45,7 @@ M_IMPORT = "泄漏检查导入"
 M_RULE = "泄漏检查预警规则"
 M_DISPUTE = "泄漏检查矛盾纠纷"
 M_MEDIATION_ORG = "泄漏检查人民调解委员会"
+M_CODE_RULE = "泄漏检查调解码规则"
 M_SCHEME = "泄漏检查考核方案"
 M_AS_RULE = "泄漏检查评分规则"
 M_TASKBOOK = "泄漏检查任务书"
@@ -117,6 +118,7 @@ class World:
     department_key: str = ""  # the uninvolved department's system (Authorization: Department)
     mediation_org: object = None  # the township's 人民调解委员会
     dispute: object = None  # a dispute of the grid, mediated to an agreement
+    code_rule: object = None  # a mediation code rule (the province administrator's)
     scheme: object = None  # an assessment of 南关区's townships, computed
     scheme_reviewed: object = None  # another month's, reviewed
     assessment_rule: object = None
@@ -410,6 +412,14 @@ def build() -> World:
     )
     w.dispute = dispute_assign(actor=dispatcher, dispute=w.dispute, org=w.mediation_org)
     dispute_succeed(actor=dispatcher, dispute=w.dispute, terms="泄漏检查协议条款")
+    # 诉调对接: the handler's department is the county's linked court, and the dispute
+    # came from it (its list of linked disputes shows it).
+    from mediation.models import CodeRule, Dispute, MediationLink
+
+    MediationLink.objects.create(department=w.department, kind="court")
+    Dispute.objects.filter(pk=w.dispute.pk).update(linked_department=w.department)
+    # A rule for "other" disputes only: the world's disputes keep their codes.
+    w.code_rule = CodeRule.objects.create(name=M_CODE_RULE, code=2, types=["other"])
 
     # An evidence file of the warning (stored directly: handling it through the service
     # would move the warning past 签收, which the write cases need).
