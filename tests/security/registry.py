@@ -111,6 +111,13 @@ def _new_person_body(w: World) -> dict:
     }
 
 
+def _version(obj) -> str:
+    from governance.versions import row_version
+
+    obj.refresh_from_db()
+    return row_version(obj)
+
+
 def _event_body(w: World) -> dict:
     return {"title": f"{M_EVENT}-新", "category": "0101", "grid": GRID, "description": "外部上报"}
 
@@ -1006,6 +1013,37 @@ CASES: list[Case] = [
         insider="worker",
         path=lambda w: f"/api/v1/people/{w.person.pk}/",
         body=lambda w: {"phone": "13900000001"},
+        outsiders=_writes(base=True),
+    ),
+    # The phone's stale-write contract (docs/offline.md): an outsider holding an old
+    # version is told nothing about the record either — 404, not 409 with the server's.
+    Case(
+        "person-detail",
+        "write",
+        label="with-version",
+        method="PATCH",
+        insider="worker",
+        path=lambda w: f"/api/v1/people/{w.person.pk}/",
+        body=lambda w: {"phone": "13900000002", "version": "1"},
+        insider_body=lambda w: {"phone": "13900000002", "version": _version(w.person)},
+        outsiders=_writes(base=True),
+    ),
+    Case(
+        "house-detail",
+        "write",
+        method="PATCH",
+        insider="worker",
+        path=lambda w: f"/api/v1/houses/{w.house.pk}/",
+        body=lambda w: {"owner_name": "泄漏检查业主"},
+        outsiders=_writes(base=True),
+    ),
+    Case(
+        "organisation-detail",
+        "write",
+        method="PATCH",
+        insider="worker",
+        path=lambda w: f"/api/v1/organisations/{w.organisation.pk}/",
+        body=lambda w: {"legal_person": "泄漏检查法人"},
         outsiders=_writes(base=True),
     ),
     Case(
