@@ -2130,6 +2130,10 @@ NO_DATA["mediation-public"] = (
 NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
 NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"
 NO_DATA["extra-schema"] = "GET: one province-wide extra-field schema (PUT/DELETE above)"
+NO_DATA["collection:service-worker"] = (
+    "the grid workers' offline app: script with the shell's URLs, the same for everyone"
+)
+NO_DATA["collection:manifest"] = "the grid workers' web app manifest: name, icons, start URL"
 
 # -- mediation: disputes, their actions, rates, organisations, pages and files -----------
 # No department scoping: a department of the county reads the county's disputes, as it
