@@ -15,6 +15,7 @@ from governance.figures import figures_count, figures_retract
 from governance.masking import mask_id_number
 from governance.roles import Action
 from governance.scoping import path_in_jurisdiction
+from governance.versions import version_check
 
 from . import policy
 from .actions import BASEDATA_CHANGE
@@ -206,8 +207,10 @@ def _person_create(*, actor, grid, **data):
 
 
 @transaction.atomic
-def person_update(*, actor, person: Person, grid=None, **data) -> Person:
+def person_update(*, actor, person: Person, grid=None, version=None, **data) -> Person:
+    """With `version` (as read by the writer): refused with StaleVersion if the row moved."""
     _require_change(actor, person.grid)
+    version_check(person, version, actor=actor)
     before = snapshot(person, PERSON_AUDITED)
     if grid is not None and grid.pk != person.grid_id:
         _require_change(actor, grid)
@@ -313,8 +316,9 @@ def _require_choice(value: str, choices, label: str) -> None:
 
 
 @transaction.atomic
-def house_update(*, actor, house: House, **data) -> House:
+def house_update(*, actor, house: House, version=None, **data) -> House:
     _require_change(actor, house.grid)
+    version_check(house, version, actor=actor)
     before = snapshot(house, HOUSE_AUDITED)
     _set_fields(house, data, ("use", "location", "extra"))
     house.address = _text(data.get("address", house.address), _("地址"), 300, required=True)
@@ -333,9 +337,10 @@ def house_update(*, actor, house: House, **data) -> House:
 
 
 @transaction.atomic
-def organisation_update(*, actor, organisation: Organisation, **data) -> Organisation:
+def organisation_update(*, actor, organisation: Organisation, version=None, **data) -> Organisation:
     org = organisation
     _require_change(actor, org.grid)
+    version_check(org, version, actor=actor)
     before = snapshot(org, ORGANISATION_AUDITED)
     _set_fields(org, data, ("kind", "location", "extra"))
     org.name = _text(data.get("name", org.name), _("名称"), 200, required=True)

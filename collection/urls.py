@@ -6,6 +6,7 @@ from .views import (
     houses,
     imports,
     my_grid,
+    offline,
     organisations,
     people,
     tags,
@@ -17,6 +18,8 @@ from .views import (
 app_name = "collection"
 urlpatterns = [
     path("", my_grid.my_grid, name="my-grid"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("app.webmanifest", offline.manifest, name="manifest"),
     path("people/", people.people, name="people"),
     path("people/new/", people.person_new, name="person-new"),
     path("people/<int:pk>/", people.person_detail, name="person-detail"),

@@ -71,7 +71,7 @@ CORRECTABLE = {
 }
 
 
-def _correct(actor, task: VerificationTask, corrections: dict) -> None:
+def _correct(actor, task: VerificationTask, corrections: dict, version=None) -> None:
     """Apply a correction through the dataset's own update service (validated, audited)."""
     from .models import Organisation
     from .services import house_update, organisation_update, person_update
@@ -80,18 +80,30 @@ def _correct(actor, task: VerificationTask, corrections: dict) -> None:
     if not allowed:
         raise ValidationError(_("请填写更正内容。"), code="required")
     if task.dataset == "people":
-        person_update(actor=actor, person=Person.objects.get(pk=task.object_id), **allowed)
+        person_update(
+            actor=actor, person=Person.objects.get(pk=task.object_id), version=version, **allowed
+        )
     elif task.dataset == "houses":
-        house_update(actor=actor, house=House.objects.get(pk=task.object_id), **allowed)
+        house = House.objects.get(pk=task.object_id)
+        house_update(actor=actor, house=house, version=version, **allowed)
     else:
         organisation_update(
-            actor=actor, organisation=Organisation.objects.get(pk=task.object_id), **allowed
+            actor=actor,
+            organisation=Organisation.objects.get(pk=task.object_id),
+            version=version,
+            **allowed,
         )
 
 
 @transaction.atomic
 def verification_decide(
-    *, actor, task: VerificationTask, decision: str, note: str = "", corrections: dict | None = None
+    *,
+    actor,
+    task: VerificationTask,
+    decision: str,
+    note: str = "",
+    corrections: dict | None = None,
+    version: str | None = None,
 ) -> VerificationTask:
     """The grid worker confirms, corrects (changes applied through the normal service)
     or rejects a pushed-down record."""
@@ -107,7 +119,7 @@ def verification_decide(
     if decision == "corrected":
         if corrections is not None and not isinstance(corrections, dict):
             raise ValidationError(_("更正内容须为键值对象。"), code="invalid")
-        _correct(actor, task, corrections or {})
+        _correct(actor, task, corrections or {}, version)
     task.status, task.note = decision, note
     task.decided_by, task.decided_at = actor, timezone.now()
     task.save()

@@ -1,6 +1,8 @@
 from django.conf import settings
 
 from .navigation import menu_for
+from .roles import Role
+from .scoping import user_role_rows
 
 
 def navigation(request):
@@ -14,4 +16,7 @@ def navigation(request):
         "platform_name": settings.PLATFORM_NAME,
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        # Grid workers' pages are an installable app that opens offline (docs/offline.md);
+        # the roles are already read for the menu (cached on the user).
+        "offline_app": any(r == Role.GRID_WORKER for r, *_rest in user_role_rows(user)),
     }

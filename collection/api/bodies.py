@@ -11,6 +11,8 @@ from rest_framework import serializers
 from collection import policy
 from collection.models import House, Organisation, Place
 
+from .serializers import VERSION_IN
+
 GRID = serializers.CharField(help_text="网格编码 grid code (level 6, in your jurisdiction)")
 EXTRA = serializers.DictField(required=False, help_text="扩展字段 extra fields (an object)")
 
@@ -23,6 +25,14 @@ class HouseCreateSerializer(serializers.Serializer):
     extra = EXTRA
 
 
+class HouseUpdateSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=300, required=False)
+    use = serializers.ChoiceField(choices=House.Use.choices, required=False)
+    owner_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    extra = EXTRA
+    version = VERSION_IN
+
+
 class OrganisationCreateSerializer(serializers.Serializer):
     grid = GRID
     name = serializers.CharField(max_length=200)
@@ -31,6 +41,18 @@ class OrganisationCreateSerializer(serializers.Serializer):
     legal_person = serializers.CharField(required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True)
     extra = EXTRA
+
+
+class OrganisationUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices, required=False)
+    credit_code = serializers.CharField(
+        max_length=18, required=False, help_text="统一社会信用代码 (GB 32100)"
+    )
+    legal_person = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    extra = EXTRA
+    version = VERSION_IN
 
 
 class PlaceCreateSerializer(serializers.Serializer):
@@ -73,4 +95,8 @@ class DecideSerializer(serializers.Serializer):
     )
     corrections = serializers.DictField(
         required=False, help_text="更正的字段及新值 (decision=corrected)"
+    )
+    version = serializers.CharField(
+        required=False,
+        help_text="更正时:记录读取时的 version;已被他人修改则 409 the record's version",
     )

@@ -1,5 +1,6 @@
 """What the collection API views share: the error body in the schema, the grid named in
-a request, and the base of the grid records' viewsets (list, retrieve, export, create)."""
+a request, and the base of the grid records' viewsets (list, retrieve, export, create,
+and change where the record has an update service)."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.plumbing import build_array_type, build_basic_type
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 
 from governance.api.views import ScopedViewSet
 from grids.models import Area
+from integrations.idempotency import idempotent
 
 from .exports import ExportMixin
 
@@ -30,8 +32,27 @@ class GridRecordViewSet(
     create_service = None
     fields = ()
 
+    @idempotent()
     def create(self, request):
         data = {k: request.data.get(k) for k in self.fields if k in request.data}
         grid = request_grid(request, request.data.get("grid"))
         obj = type(self).create_service(actor=request.user, grid=grid, **data)
         return Response(self.get_serializer(obj).data, status=201)
+
+
+class EditableGridRecordViewSet(GridRecordViewSet):
+    """Also PATCH, through the record's update service."""
+
+    update_service = None
+    update_target = ""  # the service's keyword for the record
+    update_serializer = None  # the body: the fields a change may carry, and `version`
+
+    @idempotent()
+    def partial_update(self, request, pk=None):
+        """修改(部分字段);带 version 时,记录已被他人修改则 409 并返回双方版本。"""
+        obj = self.get_object()
+        s = self.update_serializer(data=request.data, partial=True)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        obj = type(self).update_service(actor=request.user, **{self.update_target: obj}, **data)
+        return Response(self.get_serializer(obj).data)

@@ -10,15 +10,16 @@ from rest_framework.views import APIView
 from collection import selectors, services
 from collection.models import House
 
-from .bodies import HouseCreateSerializer
-from .common import GridRecordViewSet
+from .bodies import HouseCreateSerializer, HouseUpdateSerializer
+from .common import EditableGridRecordViewSet
 from .serializers import HouseSerializer, PersonSerializer
 
 
 @extend_schema_view(
-    create=extend_schema(request=HouseCreateSerializer, responses={201: HouseSerializer})
+    create=extend_schema(request=HouseCreateSerializer, responses={201: HouseSerializer}),
+    partial_update=extend_schema(request=HouseUpdateSerializer, responses={200: HouseSerializer}),
 )
-class HouseViewSet(GridRecordViewSet):
+class HouseViewSet(EditableGridRecordViewSet):
     """实有房屋(含出租房)。"""
 
     serializer_class = HouseSerializer
@@ -26,6 +27,9 @@ class HouseViewSet(GridRecordViewSet):
     export_dataset = "houses"
     create_service = staticmethod(services.house_create)
     fields = ("address", "use", "owner_name", "extra")
+    update_service = staticmethod(services.house_update)
+    update_target = "house"
+    update_serializer = HouseUpdateSerializer
 
     def scoped_queryset(self):
         p = self.request.query_params

@@ -5,17 +5,24 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from collection import selectors, services
 from collection.models import Organisation, Place
 
-from .bodies import OrganisationCreateSerializer, PlaceCreateSerializer
-from .common import GridRecordViewSet
+from .bodies import (
+    OrganisationCreateSerializer,
+    OrganisationUpdateSerializer,
+    PlaceCreateSerializer,
+)
+from .common import EditableGridRecordViewSet, GridRecordViewSet
 from .serializers import OrganisationSerializer, PlaceSerializer
 
 
 @extend_schema_view(
     create=extend_schema(
         request=OrganisationCreateSerializer, responses={201: OrganisationSerializer}
-    )
+    ),
+    partial_update=extend_schema(
+        request=OrganisationUpdateSerializer, responses={200: OrganisationSerializer}
+    ),
 )
-class OrganisationViewSet(GridRecordViewSet):
+class OrganisationViewSet(EditableGridRecordViewSet):
     """非公有制经济组织与社会组织(统一社会信用代码按 GB 32100 校验)。"""
 
     serializer_class = OrganisationSerializer
@@ -23,6 +30,9 @@ class OrganisationViewSet(GridRecordViewSet):
     export_dataset = "organisations"
     create_service = staticmethod(services.organisation_create)
     fields = ("name", "kind", "credit_code", "legal_person", "address", "extra")
+    update_service = staticmethod(services.organisation_update)
+    update_target = "organisation"
+    update_serializer = OrganisationUpdateSerializer
 
     def scoped_queryset(self):
         p = self.request.query_params

@@ -10,6 +10,7 @@ from collection import selectors, services
 from collection.models import House, Person
 from collection.transfers import PersonTransferRequested
 from governance.api.views import ScopedViewSet
+from integrations.idempotency import idempotent
 
 from .bodies import RevealedSerializer, RevealSerializer
 from .common import request_grid
@@ -62,11 +63,13 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @extend_schema(
         request=PersonWriteSerializer, responses={201: PersonSerializer, 202: OpenApiTypes.OBJECT}
     )
+    @idempotent()
     def create(self, request):
         """登记;证件号码已在管辖范围外登记的,不透露该记录,改为向原登记地提交迁入申请(202)。
         A number held outside the caller's jurisdiction is not disclosed: a transfer request
         goes to the holding side instead (202 `transfer_requested`)."""
         data = self._data(request)
+        data.pop("version", None)  # a new record has none yet
         try:
             grid = request_grid(request, data.pop("grid", None))
             person = services.person_create(actor=request.user, grid=grid, **data)
@@ -78,7 +81,10 @@ class PersonViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         return Response(PersonSerializer(person, context={"request": request}).data, status=201)
 
     @extend_schema(request=PersonWriteSerializer, responses={200: PersonSerializer})
+    @idempotent()
     def partial_update(self, request, pk=None):
+        """修改;带 version(读取时的版本)且记录已被他人修改时 409,返回双方版本。
+        With `version`: a stale change is refused with 409 and both versions."""
         person = self.get_object()
         data = self._data(request)
         grid = request_grid(request, data.pop("grid")) if "grid" in data else None

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from collection import policy
 from collection.models import House, Organisation, Person, PersonTag, Place, Visit
+from governance.versions import conflict_presenter_register, row_version
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -24,6 +25,29 @@ class ProtectedField(serializers.Field):
             getattr(obj, self.policy_field),
             area_path=obj.area_path,
         )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class VersionField(serializers.Field):
+    """The row's version (docs/offline.md): send it back with a change to be told (409)
+    when somebody else changed the record in between."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", "版本(修改时原样提交,见 docs/offline.md)opaque row version")
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        return row_version(obj)
+
+
+VERSION_IN = serializers.CharField(
+    required=False,
+    max_length=30,
+    help_text="读取时的 version;记录已被他人修改时返回 409 及双方版本 "
+    "the version you read: a stale one is refused with 409 and both versions",
+)
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -122,6 +146,7 @@ class PersonSerializer(serializers.ModelSerializer):
     house = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     tags = ActiveTagListSerializer(child=TagSerializer(), read_only=True)
     extra = serializers.SerializerMethodField()
+    version = VersionField()
 
     class Meta:
         model = Person
@@ -143,6 +168,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "tags",
             "extra",
             "updated_at",
+            "version",
         ]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
@@ -175,23 +201,44 @@ class PersonWriteSerializer(serializers.Serializer):
     grid = serializers.CharField(max_length=15, required=False)
     house = serializers.IntegerField(required=False, allow_null=True)
     extra = serializers.JSONField(required=False)
+    version = VERSION_IN
 
 
 class HouseSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="grid.code", read_only=True)
     resident_count = serializers.IntegerField(read_only=True, default=None)
+    version = VersionField()
 
     class Meta:
         model = House
-        fields = ["id", "address", "use", "owner_name", "grid", "resident_count", "updated_at"]
+        fields = [
+            "id",
+            "address",
+            "use",
+            "owner_name",
+            "grid",
+            "resident_count",
+            "updated_at",
+            "version",
+        ]
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="grid.code", read_only=True)
+    version = VersionField()
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "credit_code", "legal_person", "address", "grid"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "credit_code",
+            "legal_person",
+            "address",
+            "grid",
+            "version",
+        ]
 
 
 class PlaceSerializer(serializers.ModelSerializer):
@@ -212,3 +259,19 @@ class VisitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Visit
         fields = ["id", "visited_at", "place", "findings", "grid", "visitor", "people", "event"]
+
+
+def _presenter(serializer_class):
+    def present(obj, request):
+        return serializer_class(obj, context={"request": request}).data
+
+    return present
+
+
+# The server's side of a 409 (governance/versions.py) as these answers show the record.
+for _model, _serializer in (
+    (Person, PersonSerializer),
+    (House, HouseSerializer),
+    (Organisation, OrganisationSerializer),
+):
+    conflict_presenter_register(_model, _presenter(_serializer))

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from collection import selectors
 from collection import tags as tag_services
 from collection.models import Person, PersonTag
+from integrations.idempotency import idempotent
 
 from .serializers import (
     PersonTagSerializer,
@@ -90,6 +91,7 @@ class PersonTagListView(APIView):
             404: ERROR,
         },
     )
+    @idempotent()
     def post(self, request, person_pk):
         person = _person(request, person_pk)
         s = TagWriteSerializer(data=request.data)
@@ -117,6 +119,7 @@ class PersonTagDetailView(APIView):
         request=TagWriteSerializer,
         responses={200: PersonTagSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
+    @idempotent()
     def patch(self, request, person_pk, tag):
         tag_obj = _tag(request, person_pk, tag)
         s = TagWriteSerializer(data=request.data, partial=True)
@@ -139,6 +142,7 @@ class PersonTagDetailView(APIView):
         ],
         responses={200: PersonTagSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
+    @idempotent()
     def delete(self, request, person_pk, tag):
         tag_obj = _tag(request, person_pk, tag)
         s = TagEndSerializer(data=request.data or request.query_params)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from collection import transfers
 from collection.models import PersonTransfer
 from governance.api.views import ScopedViewSet
+from integrations.idempotency import idempotent
 
 
 class PersonTransferSerializer(serializers.ModelSerializer):
@@ -66,6 +67,7 @@ class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
 
     @extend_schema(request=TransferDecisionSerializer, responses={200: PersonTransferSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent()
     def decide(self, request, pk=None):
         """原登记地同意或不同意迁入(不同意须说明理由)。Accept or refuse (reason required)."""
         transfer = self.get_object()
@@ -80,6 +82,7 @@ class PersonTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
 
     @extend_schema(request=None, responses={200: PersonTransferSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent()
     def cancel(self, request, pk=None):
         """申请方撤回。The requesting side withdraws its request."""
         transfer = self.get_object()

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from collection import verification
 from collection.models import VerificationTask
 from governance.api.views import ScopedViewSet
+from integrations.idempotency import idempotent
 
 from .bodies import DecideSerializer
 from .common import ERROR, LIST_OF_OBJECTS
@@ -52,13 +53,16 @@ class VerificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         responses={200: VerificationSerializer, 400: ERROR, 403: ERROR, 404: ERROR},
     )
     @action(detail=True, methods=["post"])
+    @idempotent()
     def decide(self, request, pk=None):
+        """确认、更正或驳回;更正时可带记录的 version,记录已被他人修改则 409。"""
         task = verification.verification_decide(
             actor=request.user,
             task=self.get_object(),
             decision=request.data.get("decision", ""),
             note=request.data.get("note", ""),
             corrections=request.data.get("corrections") or None,
+            version=request.data.get("version"),
         )
         return Response(VerificationSerializer(task).data)
 

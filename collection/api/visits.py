@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from collection import selectors, services
 from collection.models import Visit
 from governance.api.views import ScopedViewSet
+from integrations.idempotency import idempotent
 
 from .bodies import VisitCreateSerializer
 from .common import request_grid
@@ -26,6 +27,7 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return selectors.visit_list(user=self.request.user)
 
     @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer})
+    @idempotent()
     def create(self, request):
         try:
             visited_at = parse_datetime(str(request.data.get("visited_at") or ""))

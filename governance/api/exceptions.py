@@ -14,7 +14,10 @@ decision is `governance.errors.describe`, shared with the pages):
 - a `ValueError` carrying a `code`, or raised where the ORM converts a lookup value (an id
   that is not a number) → 400; any other `ValueError` is a bug (500);
 - `IntegrityError` from a unique constraint, and a serialisation failure, deadlock or lock
-  timeout between concurrent writers → 409: retrying after reloading may succeed.
+  timeout between concurrent writers → 409: retrying after reloading may succeed;
+- `governance.versions.StaleVersion` (a write carrying a version the row has moved past)
+  → 409 `conflict` with both versions: `server` (the current row as the caller may see
+  it), `yours` (the submitted body) and `version` (the current one), see docs/offline.md.
 
 Anything else stays a 500: it is a bug, and the fuzzing test (tests/test_api_fuzz.py) is
 there to find it.
@@ -25,6 +28,9 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from governance import errors
+from governance.versions import StaleVersion, conflict_present
+
+PLAIN = str | int | float | bool | list | dict | None
 
 
 class Conflict(exceptions.APIException):
@@ -33,6 +39,7 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc, context):
+    stale = exc if isinstance(exc, StaleVersion) else None
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -54,7 +61,21 @@ def exception_handler(exc, context):
         }
     else:  # a serializer's errors, field by field
         response.data = {"detail": _summary(data), "code": "invalid", "errors": data}
+    if stale is not None:
+        response.data.update(_both_versions(stale, context["request"]))
     return response
+
+
+def _both_versions(exc: StaleVersion, request) -> dict:
+    """What the writer needs to merge field by field, without reading the record again."""
+    data = request.data
+    submitted = data.dict() if hasattr(data, "dict") else data if isinstance(data, dict) else {}
+    return {
+        "server": conflict_present(exc.current, request),
+        # Plain values only: an uploaded file is not echoed back.
+        "yours": {k: v for k, v in submitted.items() if k != "version" and isinstance(v, PLAIN)},
+        "version": exc.version,
+    }
 
 
 def _summary(errors) -> str:

@@ -11,6 +11,21 @@ ERROR = {
             "additionalProperties": True,
             "description": "逐字段的错误 errors by field, when a body was invalid",
         },
+        # A stale write (409 `conflict` on a change carrying `version`, docs/offline.md).
+        "server": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "409 过期修改:服务器上的当前记录(按字段策略脱敏) the current record",
+        },
+        "yours": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "409 过期修改:您提交的字段 the fields you submitted",
+        },
+        "version": {
+            "type": "string",
+            "description": "409 过期修改:当前版本 the current version, to resubmit with",
+        },
     },
     "required": ["detail", "code"],
 }

@@ -114,6 +114,13 @@ def _new_person_body(w: World) -> dict:
     }
 
 
+def _version(obj) -> str:
+    from governance.versions import row_version
+
+    obj.refresh_from_db()
+    return row_version(obj)
+
+
 def _event_body(w: World) -> dict:
     return {"title": f"{M_EVENT}-新", "category": "0101", "grid": GRID, "description": "外部上报"}
 
@@ -1022,6 +1029,37 @@ CASES: list[Case] = [
         insider="worker",
         path=lambda w: f"/api/v1/people/{w.person.pk}/",
         body=lambda w: {"phone": "13900000001"},
+        outsiders=_writes(base=True),
+    ),
+    # The phone's stale-write contract (docs/offline.md): an outsider holding an old
+    # version is told nothing about the record either — 404, not 409 with the server's.
+    Case(
+        "person-detail",
+        "write",
+        label="with-version",
+        method="PATCH",
+        insider="worker",
+        path=lambda w: f"/api/v1/people/{w.person.pk}/",
+        body=lambda w: {"phone": "13900000002", "version": "1"},
+        insider_body=lambda w: {"phone": "13900000002", "version": _version(w.person)},
+        outsiders=_writes(base=True),
+    ),
+    Case(
+        "house-detail",
+        "write",
+        method="PATCH",
+        insider="worker",
+        path=lambda w: f"/api/v1/houses/{w.house.pk}/",
+        body=lambda w: {"owner_name": "泄漏检查业主"},
+        outsiders=_writes(base=True),
+    ),
+    Case(
+        "organisation-detail",
+        "write",
+        method="PATCH",
+        insider="worker",
+        path=lambda w: f"/api/v1/organisations/{w.organisation.pk}/",
+        body=lambda w: {"legal_person": "泄漏检查法人"},
         outsiders=_writes(base=True),
     ),
     Case(
@@ -2221,6 +2259,10 @@ NO_DATA["mediation-public"] = (
 NO_DATA["event-category-list"] = "GET: the province-wide category tree, read by everyone"
 NO_DATA["tag-schema"] = "GET: one province-wide tag schema (PUT/DELETE probed above)"
 NO_DATA["extra-schema"] = "GET: one province-wide extra-field schema (PUT/DELETE above)"
+NO_DATA["collection:service-worker"] = (
+    "the grid workers' offline app: script with the shell's URLs, the same for everyone"
+)
+NO_DATA["collection:manifest"] = "the grid workers' web app manifest: name, icons, start URL"
 
 # -- mediation: disputes, their actions, rates, organisations, pages and files -----------
 # No department scoping: a department of the county reads the county's disputes, as it

@@ -1,0 +1,85 @@
+"""The grid worker's pages as an installable app (issue 17): after one visit with signal,
+my grid opens on a 360-px phone with the network cut — from the phone's copy, not the
+server — and logging out wipes that copy."""
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+from collection.tests.factories import valid_id
+from governance.roles import Role
+from tests.browser.helpers import login, open_menu, phone_context
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CONTROLLED = "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
+SHELL_CACHES = "caches.keys().then(k => k.filter(n => n.startsWith('gridgov-')).length)"
+
+
+def test_my_grid_opens_offline_after_a_first_visit(
+    demo_areas, live_server, browser, make_user, artifact
+):
+    from collection.services import person_create
+    from grids.models import Area
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code, "c_worker")
+    person_create(actor=worker, grid=grid, name="在册甲", id_number=valid_id(), kind="registered")
+    base = live_server.url
+    phone = phone_context(browser)
+    page = phone.new_page()
+    login(page, base, "c_worker")
+    page.goto(f"{base}/collection/")
+    manifest = page.locator("link[rel=manifest]").get_attribute("href")
+    assert manifest == "/collection/app.webmanifest"
+    page.wait_for_function(CONTROLLED, timeout=10_000)
+    page.reload()  # a visit under the worker: the page as it is now is kept
+    assert "在册甲" in page.inner_text("main")
+
+    # Without signal, and meanwhile somebody registered another person: the phone shows
+    # its copy (so it did not reach the server), styled, at phone width.
+    person_create(
+        actor=worker,
+        grid=grid,
+        name="新登记乙",
+        id_number=valid_id("22010219800101001"),
+        kind="registered",
+    )
+    phone.set_offline(True)
+    page.reload()
+    main = page.inner_text("main")
+    assert "我的网格" in main and "在册甲" in main and "新登记乙" not in main
+    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=artifact("offline-1-my-grid.png"), full_page=True)
+    # The forms were kept when the worker was installed, without being opened.
+    page.goto(f"{base}/collection/houses/new/")
+    assert page.locator("input[name=address]").count() == 1
+
+    # Back online: logging out wipes what the phone kept.
+    phone.set_offline(False)
+    page.goto(f"{base}/collection/")
+    assert "新登记乙" in page.inner_text("main")
+    assert page.evaluate(SHELL_CACHES) == 1
+    open_menu(page)
+    page.click(".who button[type=submit]")
+    page.wait_for_url(f"{base}/**")
+    page.wait_for_function(f"{SHELL_CACHES}.then(n => n === 0)", timeout=5_000)
+    phone.close()
+
+
+def test_the_app_is_only_offered_to_grid_workers(client, make_user, demo_areas):
+    """The manifest and worker are public (no data); the pages link them for grid workers."""
+    r = client.get("/collection/sw.js")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/javascript")
+    assert r["Service-Worker-Allowed"] == "/" and b'"/collection/"' in r.content
+    manifest = client.get("/collection/app.webmanifest").json()
+    assert manifest["start_url"] == "/collection/" and manifest["display"] == "standalone"
+    assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
+    for icon in manifest["icons"]:  # files of static/, served by the static server
+        assert finders.find(icon["src"].removeprefix("/" + settings.STATIC_URL.lstrip("/")))
+    client.force_login(make_user(Role.GRID_WORKER, "220102001001001", "c_w"))
+    assert b"js/offline.js" in client.get("/collection/").content
+    client.force_login(make_user(Role.COUNTY_DISPATCHER, "220102000000", "c_d"))
+    html = client.get("/").content
+    assert b"js/offline.js" not in html and b'rel="manifest"' not in html
