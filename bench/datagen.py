@@ -65,7 +65,10 @@ SELECT
     CASE WHEN s.status = 'archived' THEN 3 + floor(s.rs * 2.99)::int END,
     s.reported_at, s.closed_at,
     CASE WHEN s.status IN ('verified', 'archived') THEN s.closed_at + s.rs * interval '1 day' END,
-    coalesce(s.closed_at, s.step_started_at, s.reported_at),
+    -- updated_at: the last write, the verification's included (governance/figures.py
+    -- relies on it: a case with a fact on a day was written on or after that day)
+    CASE WHEN s.status IN ('verified', 'archived') THEN s.closed_at + s.rs * interval '1 day'
+         ELSE coalesce(s.closed_at, s.step_started_at, s.reported_at) END,
     CASE s.accept_level WHEN 5 THEN s.village_id WHEN 4 THEN s.township_id
          ELSE s.county_id END,
     CASE WHEN s.status IN ('dispatched', 'handling') AND s.accept_level < 5 AND s.rs < 0.5

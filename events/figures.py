@@ -88,8 +88,13 @@ def _mean_rating(c) -> float:
     return round(total / rated, 2) if rated else 0.0
 
 
+# A case's facts fall on its report, close and verification days, and each of those
+# writes the row (updated_at, indexed): a case with a fact today was written today.
+CHANGED_SINCE = "t.updated_at >= %(raw_since_ts)s"
+
+
 def register() -> None:
-    figure_source_register(SOURCE, SQL)
+    figure_source_register(SOURCE, SQL, changed_since=CHANGED_SINCE)
     add = figure_register
     add(
         "events.total",

@@ -59,15 +59,19 @@ DRAIN_TASK = "governance.tasks.figures_drain_task"
 class Source:
     name: str
     sql: str  # SELECT day, area_path, figure, key FROM <table> t … WHERE {where} [UNION ALL …]
+    # A predicate on `t` that every row with a fact on or after the day starting at
+    # %(raw_since_ts)s satisfies (e.g. "written since then"), for an index to find today's
+    # facts of a subtree without reading the whole subtree; None: no such predicate.
+    changed_since: str | None = None
 
 
 SOURCES: dict[str, Source] = {}
 
 
-def figure_source_register(name: str, sql: str) -> Source:
+def figure_source_register(name: str, sql: str, *, changed_since: str | None = None) -> Source:
     """Register the facts SQL of one raw table (from the owning app's `AppConfig.ready`).
     `{where}` appears in every branch; `{tz}` is replaced by the project's time zone."""
-    source = Source(name, sql.replace("{tz}", settings.TIME_ZONE))
+    source = Source(name, sql.replace("{tz}", settings.TIME_ZONE), changed_since)
     SOURCES[name] = source
     return source
 
@@ -433,7 +437,10 @@ def _raw_cells(
     most: an index range on `area_path` of a few thousand rows at province scale."""
     figures = None if figures is None else list(figures)
     where = "t.area_path LIKE %(raw_prefix)s"
-    union = " UNION ALL ".join(f"({_facts(name, where)})" for name in SOURCES)
+    union = " UNION ALL ".join(
+        f"({_facts(name, where + (f' AND {src.changed_since}' if src.changed_since else ''))})"
+        for name, src in SOURCES.items()
+    )
     if not union or figures == []:
         return []
     only = "AND f.figure = ANY(%(raw_figures)s)" if figures is not None else ""
@@ -448,10 +455,19 @@ def _raw_cells(
                 "raw_prefix": _like_prefix(prefix),
                 "raw_figures": figures or [],
                 "raw_since": since,
+                "raw_since_ts": _day_start(since),
                 "raw_until": until,
             },
         )
         return cur.fetchall()
+
+
+def _day_start(day: date):
+    """The first instant of `day` in the project's time zone (the facts' days are local)."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def cells_read(

@@ -130,3 +130,28 @@ def test_a_county_reads_its_townships_today_from_the_raw_tables(reported):
             cells.sum("events.status")
             == Event.objects.filter(area_path__startswith=township.path).count()
         )
+
+
+def test_today_below_the_county_finds_a_case_reported_long_ago_and_closed_today(reported):
+    """Today's facts below the county are looked for among the cases written today (the
+    index on updated_at): a case reported ten days ago and closed today is one of them."""
+    from events.models import Status
+
+    today, old = reported["today"], reported["events"][1]
+    now = timezone.now()
+    figures_retract("events", [old.pk])
+    Event.objects.filter(pk=old.pk).update(status=Status.CLOSED, closed_at=now, updated_at=now)
+    figures_count("events", [old.pk])
+    county = Area.objects.get(code="220102000000")
+    whole, children = cells_read(
+        county.path, level=county.level, today=today, figures=["events.closed"]
+    )
+    township = reported["g1"].path.split("/")[3]
+    assert children[township].sum("events.closed", today=True) == 1
+    assert whole.sum("events.closed", today=True) == 1
+    # and a case not written since yesterday has no fact today
+    Event.objects.filter(pk=old.pk).update(updated_at=now - timedelta(days=2))
+    _whole, children = cells_read(
+        county.path, level=county.level, today=today, figures=["events.closed"]
+    )
+    assert children.get(township) is None or not children[township].sum("events.closed", today=True)
