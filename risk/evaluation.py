@@ -68,7 +68,9 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
         joiner = " AND " if " WHERE " in subjects else " WHERE "
         subjects += f"{joiner}x.id = ANY(%(only)s)"
         params["only"] = list(only)
-    ctes, joins, terms, values = [f"subj AS ({subjects})"], [], [], []
+    # NOT MATERIALIZED: every factor joins the subjects it scores (a few thousand rows
+    # by primary key); materialised, the CTE would copy all of them (2,000,000 people)
+    ctes, joins, terms, values = [f"subj AS NOT MATERIALIZED ({subjects})"], [], [], []
     for i, item in enumerate(definition["factors"]):
         factor = factor_get(item["code"])
         text, fparams = factor.render(kind, f"f{i}", item["params"])
@@ -82,9 +84,15 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
     cases = " ".join(f"WHEN score >= %(t_{k})s THEN {COLOUR_BY_KEY[k]}" for k in COLOUR_KEYS)
     params.update({f"t_{k}": float(th[k]) for k in COLOUR_KEYS})
     keep = "" if only is not None else "WHERE score >= %(t_green)s"
+    scored_from = "subj s"
+    if only is None and values and float(th["green"]) > 0:
+        # A subject no factor has a row for scores 0, below every colour: score only the
+        # subjects some factor found, not every person of the province.
+        found = " UNION ".join(f"SELECT subject_id FROM f{i}" for i in range(len(values)))
+        scored_from = f"({found}) AS found JOIN subj s ON s.id = found.subject_id"
     sql = (
         f"WITH {', '.join(ctes)}, scored AS (SELECT s.id, s.area_path, s.label, "
-        f"({' + '.join(terms)})::float AS score, {', '.join(values)} FROM subj s "
+        f"({' + '.join(terms)})::float AS score, {', '.join(values)} FROM {scored_from} "
         f"{' '.join(joins)}) "
         f"SELECT id, area_path, label, score, CASE {cases} ELSE 0 END AS colour, "
         f"{', '.join(f'v{i}' for i in range(len(values)))} FROM scored {keep}"
