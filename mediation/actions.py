@@ -1,6 +1,6 @@
 """Actions on disputes: intake and every mediation step are the units' and the mediation
-departments' (a 综治中心 window clerk is a county dispatcher); the code rules are
-provincial settings of the administrator."""
+departments' (a 综治中心 window clerk is a county dispatcher); the code rules and
+the linked departments are provincial settings of the administrator."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +19,8 @@ may_handle = action_rule(DISPUTE_HANDLE)
 
 
 def may_configure_rules(user) -> bool:
-    """The code rules are provincial settings: an administrator held at the province."""
+    """The code rules and the linked departments are provincial settings: an
+    administrator held at the province."""
     from governance.access import WHOLE_PROVINCE, allowed
 
     return allowed(user, WHOLE_PROVINCE, Action.CONFIGURE)

@@ -1,4 +1,5 @@
-"""Every read of disputes, scoped by `Dispute.objects.restrict` (404 outside)."""
+"""Every read of disputes, scoped by `Dispute.objects.restrict` (404 outside), and of the
+linked departments (to configure: in the administrator's jurisdiction)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,20 @@ from collection.services import id_lookup_index
 from collection.validators import validate_id_number
 from governance.errors import NotFound
 from governance.masking import mask_id_number
+from governance.models import Department
+from governance.roles import Action
+from governance.scoping import jurisdiction_q
 from grids.models import Area
 
-from .models import CODE_BY_KEY, OPEN_STATUSES, Dispute, MediationOrg, Party, Status
+from .models import (
+    CODE_BY_KEY,
+    OPEN_STATUSES,
+    Dispute,
+    MediationLink,
+    MediationOrg,
+    Party,
+    Status,
+)
 
 AREA_CODE = re.compile(r"^\d{6,15}$")
 
@@ -108,3 +120,39 @@ def party_lookup(*, user, id_number: str) -> dict:
         ],
         "duplicates": list(duplicates.order_by("registered_at")[:LOOKUP_LIMIT]),
     }
+
+
+# -- 诉调/警调/访调 links (the province administrator's page) -----------------------------------
+
+
+def link_list(*, user):
+    """The links whose department lies in the user's jurisdiction (to configure)."""
+    return (
+        MediationLink.objects.filter(
+            jurisdiction_q(user, Action.CONFIGURE, "department__area__path")
+        )
+        .select_related("department__area")
+        .order_by("department__area__path", "kind", "department__code")
+    )
+
+
+def link_get(*, user, pk) -> MediationLink:
+    link = link_list(user=user).filter(pk=pk).first()
+    if link is None:
+        raise NotFound(_("对接部门不存在或不在您的管辖范围内。"))
+    return link
+
+
+def link_department_get(*, user, code: str) -> Department:
+    """A department of the user's jurisdiction by its code, for a new link."""
+    department = (
+        Department.objects.filter(jurisdiction_q(user, Action.CONFIGURE, "area__path"))
+        .select_related("area")
+        .filter(code=code)
+        .first()
+    )
+    if department is None:
+        raise ValidationError(
+            _("部门 %(c)s 不存在或不在您的管辖范围内。") % {"c": code}, code="invalid_department"
+        )
+    return department

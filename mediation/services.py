@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -615,24 +615,91 @@ def referral_department(area_path: str, referral: str):
     return max(holding, key=lambda x: len(x.department.area.path)).department
 
 
-@transaction.atomic
-def link_set(*, actor, department, kind) -> MediationLink:
-    """Make a department a linked one (court, police, petition office): the province
-    administrator's setting, audited."""
+def _link_require(actor, department) -> None:
     require(actor, WHOLE_PROVINCE, Action.CONFIGURE, message=_("只有省级管理员可以设置对接部门。"))
+    require(
+        actor,
+        department.area,
+        Action.CONFIGURE,
+        message=_("部门“%(d)s”不在您的管辖范围内。") % {"d": department.name},
+    )
+
+
+def _lock_links() -> None:
+    """One link write at a time: the check "one link of a kind per area" below must not
+    race with another administrator's insert (link writes are rare)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('mediation.link'))")
+
+
+@transaction.atomic
+def link_set(*, actor, department, kind, new: bool = False) -> MediationLink:
+    """Make a department a linked one (court, police, petition office) or change its
+    kind: the province administrator's setting, audited. `new=True` (the page's add
+    form) refuses a department that is a link already instead of changing its kind.
+    An area has at most one link of each kind: a referral goes to the nearest one above
+    the dispute, and two of one kind in one area would make that a guess."""
+    _link_require(actor, department)
     if kind not in MediationLink.Kind.values:
         raise ValidationError(_("对接类型应为法院、公安或信访部门。"), code="invalid_kind")
-    link, created = MediationLink.objects.update_or_create(
-        department=department, defaults={"kind": kind}
+    _lock_links()
+    link = MediationLink.objects.filter(department=department).first()
+    if link is not None and new:
+        raise Conflict(
+            _("部门“%(d)s”已是对接部门(%(k)s),请在列表中修改其对接类型。")
+            % {"d": department.name, "k": link.get_kind_display()},
+            code="duplicate_link",
+        )
+    same = (
+        MediationLink.objects.filter(kind=kind, department__area_id=department.area_id)
+        .exclude(department=department)
+        .select_related("department")
+        .first()
     )
+    if same is not None:
+        raise Conflict(
+            _("%(a)s 已有%(k)s:%(d)s。每个区域每类只设一个对接部门。")
+            % {
+                "a": department.area.name,
+                "k": same.get_kind_display(),
+                "d": same.department.name,
+            },
+            code="duplicate_link",
+        )
+    before = link.kind if link is not None else None
+    if link is None:
+        link = MediationLink.objects.create(department=department, kind=kind)
+    elif before != kind:
+        link.kind = kind
+        link.save(update_fields=["kind"])
     audit_record(
         actor=actor,
         action="mediation.link_set",
         obj=link,
         area_path=department.area.path,
-        changes={"kind": [None if created else link.kind, kind]},
+        changes={"kind": [before, kind]},
     )
     return link
+
+
+@transaction.atomic
+def link_remove(*, actor, link: MediationLink) -> None:
+    """The department is no link any more: its system can no longer send or read
+    disputes, and failed mediations are no longer referred to it. Disputes it sent or
+    received keep their department (history). Audited."""
+    department = link.department
+    _link_require(actor, department)
+    link = MediationLink.objects.select_for_update().filter(pk=link.pk).first()
+    if link is None:
+        raise NotFound(_("该对接部门已被移除。"))
+    audit_record(
+        actor=actor,
+        action="mediation.link_remove",
+        obj=link,
+        area_path=department.area.path,
+        changes={"kind": [link.kind, None]},
+    )
+    link.delete()
 
 
 @transaction.atomic

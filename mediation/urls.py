@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_lookup, views_rules
+from . import views, views_links, views_lookup, views_rules
 
 app_name = "mediation"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("rules/", views_rules.rules, name="rules"),
     path("rules/new/", views_rules.rule_form, name="rule-new"),
     path("rules/<int:pk>/", views_rules.rule_form, name="rule-edit"),
+    path("links/", views_links.links, name="links"),
+    path("links/<int:pk>/", views_links.link_edit, name="link-edit"),
+    path("links/<int:pk>/remove/", views_links.link_remove, name="link-remove"),
     path("<int:pk>/", views.dispute_detail, name="detail"),
     path("<int:pk>/qr.svg", views.qr_code, name="qr"),
     path(

@@ -2264,6 +2264,17 @@ NO_DATA["collection:service-worker"] = (
 )
 NO_DATA["collection:manifest"] = "the grid workers' web app manifest: name, icons, start URL"
 
+
+def _link_pk(w: World) -> int | None:
+    """The world's court link (None once the insider's removal took it, until the
+    test's savepoint rolls back: the case's path is read again for its message)."""
+    from mediation.models import MediationLink
+
+    return (
+        MediationLink.objects.filter(department=w.department).values_list("pk", flat=True).first()
+    )
+
+
 # -- mediation: disputes, their actions, rates, organisations, pages and files -----------
 # No department scoping: a department of the county reads the county's disputes, as it
 # reads base data (OUT); writes are refused to the view-only roles too.
@@ -2369,6 +2380,58 @@ MEDIATION_CASES = [
         body=lambda w: {"name": "泄漏检查新调解码规则", "code": "3", "min_parties": "3"},
         outsiders=CONFIG_OUT,
         refused=(400, 403, 404),
+    ),
+    # 对接部门: the province administrator's settings (the world's court: w.department).
+    _page(
+        "mediation:links",
+        "list",
+        lambda w: "/mediation/links/",
+        insider="admin",
+        markers=lambda w: [w.department.name],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "mediation:links",
+        "write",
+        lambda w: "/mediation/links/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"department": w.other_department.code, "kind": "police"},
+        outsiders=CONFIG_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "mediation:link-edit",
+        "list",
+        lambda w: f"/mediation/links/{_link_pk(w)}/",
+        insider="admin",
+        markers=lambda w: [w.department.name],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "mediation:link-edit",
+        "write",
+        lambda w: f"/mediation/links/{_link_pk(w)}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {"kind": "petition"},
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "mediation:link-remove",
+        "list",
+        lambda w: f"/mediation/links/{_link_pk(w)}/remove/",
+        insider="admin",
+        markers=lambda w: [w.department.name],
+        outsiders=CONFIG_OUT,
+    ),
+    _page(
+        "mediation:link-remove",
+        "write",
+        lambda w: f"/mediation/links/{_link_pk(w)}/remove/",
+        method="POST",
+        insider="admin",
+        outsiders=CONFIG_OUT,
     ),
     # The intake's lookup by ID number: the person of the grid, masked; nothing for a
     # clerk of another county or a worker of another township.
