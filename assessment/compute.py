@@ -13,10 +13,11 @@ arithmetic).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from governance.access import require
@@ -169,15 +170,15 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
             )
             for o, card, rank in zip(objects, cards, total_ranks, strict=True)
         )
-        Score.objects.bulk_create(
-            Score(
-                result=result,
-                indicator=node,
-                score=round(card["scores"][node.pk][0], 2),
-                full_marks=node.full_marks,
-                value=card["scores"][node.pk][1],
-                rule_version=node.rule.version if node.rule_id else None,
-                explanation=card["scores"][node.pk][2],
+        _scores_copy(
+            (
+                result.pk,
+                node.pk,
+                round(card["scores"][node.pk][0], 2),
+                node.full_marks,
+                card["scores"][node.pk][1],
+                node.rule.version_id if node.rule_id else None,
+                json.dumps(card["scores"][node.pk][2], ensure_ascii=False, default=str),
             )
             for result, card in zip(results, cards, strict=True)
             for node in nodes
@@ -192,6 +193,19 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
             changes={"revision": [None, number], "objects": [None, len(objects)]},
         )
     return revision
+
+
+_SCORE_COLUMNS = ("result", "indicator", "score", "full_marks", "value", "rule_version")
+
+
+def _scores_copy(rows) -> None:
+    """The scores of a revision (objects × nodes: 284,640 rows for the province's villages)
+    with COPY: a tenth of the time of INSERT statements built row by row."""
+    columns = [Score._meta.get_field(f).column for f in _SCORE_COLUMNS] + ["explanation"]
+    sql = f"COPY {Score._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _card(i: int, nodes: list[Indicator], leaf_rows: dict) -> dict:
