@@ -312,7 +312,7 @@ def evidence_path(instance, filename):
 
 class EvidenceFile(models.Model):
     """A file checked like an event's attachment (type from the content, random stored
-    name), served only after its owner's scope check (assessment/evidence.py)."""
+    name), served only after its owner's scope check (events/evidence.py)."""
 
     file = models.FileField(_("文件"), upload_to=evidence_path)
     content_type = models.CharField(max_length=100)

@@ -13,13 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.evidence import evidence_check, evidence_store
 from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record
 from governance.errors import Conflict
 from governance.figures import FIGURES
 from governance.roles import Action
 
-from .evidence import evidence_check, evidence_store
 from .models import (
     EntryEvidence,
     Indicator,

@@ -13,6 +13,7 @@ from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value,
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.evidence import evidence_check, evidence_store
 from governance.access import require
 from governance.audit import audit_record
 from governance.errors import NotFound
@@ -20,7 +21,6 @@ from governance.models import Department
 from governance.roles import Action
 from grids.models import Area
 
-from .evidence import evidence_check, evidence_store
 from .models import (
     Indicator,
     Milestone,

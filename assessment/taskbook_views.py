@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.evidence import MAX_EVIDENCE_FILES, evidence_response
 from governance.access import allowed
 from governance.errors import Conflict, Forbidden, NotFound
 from governance.navigation import page_rule
@@ -20,7 +21,6 @@ from grids.models import Area
 
 from . import taskbook
 from .actions import may_read_schemes
-from .evidence import MAX_EVIDENCE_FILES, evidence_response
 from .models import TaskState
 
 

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from events.evidence import MAX_EVIDENCE_FILES, evidence_response
 from governance.errors import Conflict, Forbidden, NotFound
 from governance.figures import FIGURES
 from governance.navigation import page_rule
@@ -21,7 +22,6 @@ from grids.models import Area
 from . import selectors, services
 from .actions import may_configure_rules, may_read_schemes
 from .compute import inputs_read
-from .evidence import MAX_EVIDENCE_FILES, evidence_response
 from .models import Rule, Scheme
 from .objects import AssessedObject
 from .rules import rule_apply_all, rule_check

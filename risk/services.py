@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from events.attachments import check_upload, display_name, stored_name
+from events.evidence import evidence_check, evidence_store
 from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record
 from governance.errors import Conflict
@@ -27,7 +27,6 @@ from .models import KEY_BY_COLOUR, Rule, RuleVersion, Warning, WarningEvidence, 
 
 MAX_NOTE = 2000
 # Files handed in with one 处置 step (each checked like an event's attachment).
-MAX_EVIDENCE_FILES = 10
 
 
 def _require_configure(actor) -> None:
@@ -209,38 +208,12 @@ def warning_acknowledge(*, actor, warning: Warning, note: str = "") -> Warning:
 
 
 def _evidence_checked(files) -> list[tuple[object, str]]:
-    """Every upload checked before anything is written: the type from the content
-    (events/attachments.py), the size; a bad file refuses the whole step."""
-    files = list(files or [])
-    if len(files) > MAX_EVIDENCE_FILES:
-        raise ValidationError(
-            _("佐证文件最多 %(n)s 个。") % {"n": MAX_EVIDENCE_FILES}, code="too_many_files"
-        )
-    return [(upload, check_upload(upload)) for upload in files]
+    """Every upload checked before anything is written; a bad file refuses the step."""
+    return evidence_check(files)
 
 
 def _evidence_store(*, warning: Warning, actor, checked) -> list[WarningEvidence]:
-    """Store the checked uploads under random names; a failure removes what was stored
-    (the transaction rolls the rows back, not the files)."""
-    out, written = [], []
-    try:
-        for upload, content_type in checked:
-            item = WarningEvidence(
-                warning=warning,
-                content_type=content_type,
-                size=upload.size,
-                uploaded_by=actor,
-                original_name=display_name(upload),
-            )
-            item.file.save(stored_name(content_type), upload, save=False)
-            written.append(item.file)
-            item.save()
-            out.append(item)
-    except BaseException:
-        for f in written:
-            f.storage.delete(f.name)
-        raise
-    return out
+    return evidence_store(WarningEvidence, actor=actor, checked=checked, warning=warning)
 
 
 @transaction.atomic

@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from events.attachments import EXTENSIONS, INLINE_TYPES, serve_headers
+from events.evidence import MAX_EVIDENCE_FILES, evidence_response
 from governance.access import allowed
 from governance.errors import Conflict, Forbidden, NotFound
-from governance.files import stored_file_response
 from governance.navigation import page_rule
 
 from . import selectors, services
@@ -120,7 +119,7 @@ def warning_detail(request, pk):
             "w": warning,
             "log": [(entry, LOG_KINDS.get(entry.kind, entry.kind)) for entry in warning.log.all()],
             "files": warning.files.all(),
-            "max_files": services.MAX_EVIDENCE_FILES,
+            "max_files": MAX_EVIDENCE_FILES,
             "can_act": allowed(request.user, warning.unit_path, WARNING_HANDLE),
             "subject_url": _subject_url(warning),
         },
@@ -136,18 +135,7 @@ def evidence_download(request, pk):
         item = selectors.evidence_get(user=request.user, pk=pk)
     except NotFound:
         raise Http404 from None
-    content_type = item.content_type if item.content_type in EXTENSIONS else None
-    content_type = content_type or "application/octet-stream"
-    response = stored_file_response(
-        item.file.name,
-        storage=item.file.storage,
-        content_type=content_type,
-        filename=f"warning-{item.warning_id}-{item.pk}{EXTENSIONS.get(content_type, '.bin')}",
-        inline=content_type.startswith(INLINE_TYPES),
-    )
-    for header, value in serve_headers(content_type).items():
-        response.setdefault(header, value)
-    return response
+    return evidence_response(item, filename_stem=f"warning-{item.warning_id}-{item.pk}")
 
 
 def _subject_url(warning: Warning) -> str:

@@ -110,7 +110,8 @@ def test_a_bad_file_refuses_the_step_and_stores_nothing(
 def test_too_many_files_are_refused(warning, worker, media):
     from django.core.exceptions import ValidationError
 
-    from risk.services import MAX_EVIDENCE_FILES, warning_handle
+    from events.evidence import MAX_EVIDENCE_FILES
+    from risk.services import warning_handle
 
     files = [
         SimpleUploadedFile(f"{i}.pdf", PDF, content_type="application/pdf")

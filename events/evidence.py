@@ -1,14 +1,17 @@
-"""Evidence files of hand-filed scores and of progress reports: checked like an event's
-attachments (events/attachments.py: the type from the content, the size, a random stored
-name) before anything is written, and served by `evidence_response` only after the
-caller found the owning row through a scoped queryset."""
+"""Evidence files (佐证材料) of the apps above: a warning's handling (risk), a hand-filed
+score and a progress report (assessment). Checked like a case's attachments
+(events/attachments.py: the type from the content, the size, a random stored name) before
+anything is written, and served by `evidence_response` only after the caller found the
+owning row through a scoped queryset."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from events.attachments import (
+from governance.files import stored_file_response
+
+from .attachments import (
     EXTENSIONS,
     INLINE_TYPES,
     check_upload,
@@ -16,7 +19,6 @@ from events.attachments import (
     serve_headers,
     stored_name,
 )
-from governance.files import stored_file_response
 
 MAX_EVIDENCE_FILES = 10
 
