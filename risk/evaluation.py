@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from governance.figures import figures_changing
 
-from .factors import factor_get
+from .factors import PASSES, factor_get
 from .figures import FIGURE_SOURCE
 from .models import COLOUR_BY_KEY, COLOUR_KEYS, Rule, Warning
 
@@ -70,34 +70,67 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
         params["only"] = list(only)
     # NOT MATERIALIZED: every factor joins the subjects it scores (a few thousand rows
     # by primary key); materialised, the CTE would copy all of them (2,000,000 people)
-    ctes, joins, terms, values = [f"subj AS NOT MATERIALIZED ({subjects})"], [], [], []
+    ctes, sources, values = [f"subj AS NOT MATERIALIZED ({subjects})"], [], []
+    passes: dict[str, list[tuple[int, object]]] = {}  # factors sharing one pass
     for i, item in enumerate(definition["factors"]):
         factor = factor_get(item["code"])
-        text, fparams = factor.render(kind, f"f{i}", item["params"])
-        params.update(fparams)
+        params.update(factor.render_params(f"f{i}", item["params"]))
         params[f"w{i}"] = float(item["weight"])
-        ctes.append(f"f{i} AS ({text})")
-        joins.append(f"LEFT JOIN f{i} ON f{i}.subject_id = s.id")
-        terms.append(f"COALESCE(f{i}.value, 0) * %(w{i})s")
-        values.append(f"COALESCE(f{i}.value, 0) AS v{i}")
+        values.append(f"v{i}")
+        shared = factor.shared.get(kind)
+        if shared is not None:
+            passes.setdefault(shared.pass_name, []).append((i, factor))
+            continue
+        text = factor.render_text(factor.sql[kind], f"f{i}")
+        ctes.append(f"f{i} AS (SELECT subject_id, value AS v{i} FROM ({text}) x)")
+        sources.append(f"f{i}")
+    for name, members in passes.items():
+        ctes.append(f"{name} AS ({_pass_sql(kind, name, members)})")
+        sources.append(name)
+    terms = [f"COALESCE(v{i}, 0) * %(w{i})s" for i in range(len(values))]
+    values = [f"COALESCE(v{i}, 0) AS v{i}" for i in range(len(values))]
     th = definition["thresholds"]
     cases = " ".join(f"WHEN score >= %(t_{k})s THEN {COLOUR_BY_KEY[k]}" for k in COLOUR_KEYS)
     params.update({f"t_{k}": float(th[k]) for k in COLOUR_KEYS})
     keep = "" if only is not None else "WHERE score >= %(t_green)s"
-    scored_from = "subj s"
-    if only is None and values and float(th["green"]) > 0:
+    scored_from, joined = "subj s", sources
+    if only is None and sources and float(th["green"]) > 0:
         # A subject no factor has a row for scores 0, below every colour: score only the
         # subjects some factor found, not every person of the province.
-        found = " UNION ".join(f"SELECT subject_id FROM f{i}" for i in range(len(values)))
-        scored_from = f"({found}) AS found JOIN subj s ON s.id = found.subject_id"
+        if len(sources) == 1:
+            scored_from = f"{sources[0]} JOIN subj s ON s.id = {sources[0]}.subject_id"
+            joined = []
+        else:
+            found = " UNION ".join(f"SELECT subject_id FROM {name}" for name in sources)
+            scored_from = f"({found}) AS found JOIN subj s ON s.id = found.subject_id"
+    joins = " ".join(f"LEFT JOIN {name} ON {name}.subject_id = s.id" for name in joined)
     sql = (
         f"WITH {', '.join(ctes)}, scored AS (SELECT s.id, s.area_path, s.label, "
         f"({' + '.join(terms)})::float AS score, {', '.join(values)} FROM {scored_from} "
-        f"{' '.join(joins)}) "
+        f"{joins}) "
         f"SELECT id, area_path, label, score, CASE {cases} ELSE 0 END AS colour, "
         f"{', '.join(f'v{i}' for i in range(len(values)))} FROM scored {keep}"
     )
     return sql, params
+
+
+def _pass_sql(kind: str, name: str, members: list) -> str:
+    """One read of the pass's table for all its factors of the rule: `(subject_id, v_i…)`
+    with each factor's value over its own rows only (FILTER), the rows any of them needs."""
+    p = PASSES[name]
+    terms, wheres, joins = [], [], []
+    for i, factor in members:
+        shared, prefix = factor.shared[kind], f"f{i}"
+        terms.append(f"{factor.render_text(shared.term(), prefix)} AS v{i}")
+        wheres.append(f"({factor.render_text(shared.where, prefix)})")
+        join = factor.render_text(shared.join, prefix)
+        if join and join not in joins:
+            joins.append(join)
+    sql = (
+        f"SELECT {p.key} AS subject_id, {', '.join(terms)} FROM {p.source} {' '.join(joins)} "
+        f"WHERE {' OR '.join(wheres)}"
+    )
+    return sql + (f" GROUP BY {p.key}" if p.grouped else "")
 
 
 @contextmanager

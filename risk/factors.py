@@ -121,12 +121,66 @@ CATEGORY = Param("category", gettext_lazy("事件分类编码(前缀,空为全�
 
 
 @dataclass(frozen=True)
+class Pass:
+    """One pass over a table that several factors of a rule share: the rule's statement
+    reads the table once for all of them (risk/evaluation.py) instead of once per factor.
+    `source` may join `subj s`; `key` is the subject id; a grouped pass yields one row per
+    subject with a GROUP BY, an ungrouped one already has one row per subject."""
+
+    source: str
+    key: str
+    grouped: bool
+
+
+PASSES = {
+    # The tags of the subjects (people): every person factor built on the tags.
+    "person_tags": Pass(
+        "collection_persontag t JOIN subj s ON s.id = t.person_id", "t.person_id", True
+    ),
+    # The open case itself (event subjects): attributes of the case row.
+    "event_row": Pass("subj s JOIN events_event e ON e.id = s.id", "s.id", False),
+}
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A factor's value as a term of a shared pass: `agg(arg)` over the rows where `where`
+    holds (grouped pass), or the row expression `arg` (ungrouped). `join` adds what the
+    value needs beside the pass's table (the same text from two factors joins once)."""
+
+    pass_name: str
+    arg: str
+    where: str = "true"
+    agg: str = ""
+    join: str = ""
+
+    def term(self) -> str:
+        """The value inside a merged pass: only the rows of this factor count."""
+        if PASSES[self.pass_name].grouped:
+            return f"({self.agg}({self.arg}) FILTER (WHERE {self.where}))::float"
+        return f"(CASE WHEN {self.where} THEN ({self.arg})::float END)"
+
+    def fragment(self) -> str:
+        """The same value as a factor's own statement `(subject_id, value)`."""
+        p = PASSES[self.pass_name]
+        value = f"{self.agg}({self.arg})::float" if p.grouped else f"({self.arg})::float"
+        sql = (
+            f"SELECT {p.key} AS subject_id, {value} AS value FROM {p.source} {self.join} "
+            f"WHERE {self.where}"
+        )
+        return sql + (f" GROUP BY {p.key}" if p.grouped else "")
+
+
+@dataclass(frozen=True)
 class Factor:
     code: str
     name: object
     description: object
     sql: dict[str, str]  # subject kind → fragment
     params: tuple[Param, ...] = field(default_factory=tuple)
+    # subject kind → the factor as a term of a shared pass (its `sql` is then the pass's
+    # own fragment, one definition for both)
+    shared: dict[str, Shared] = field(default_factory=dict)
 
     @property
     def subject_kinds(self) -> list[str]:
@@ -149,11 +203,16 @@ class Factor:
         return {p.name: p.clean(params.get(p.name), self.code) for p in self.params}
 
     def render(self, kind: str, prefix: str, params: dict) -> tuple[str, dict]:
-        text = self.sql[kind]
+        return self.render_text(self.sql[kind], prefix), self.render_params(prefix, params)
+
+    def render_text(self, text: str, prefix: str) -> str:
         for p in self.params:
             text = text.replace("{p}" + p.name, f"%({prefix}_{p.name})s")
-        text = text.replace("{p}", "")  # placeholders of shared snippets without params
-        return text, {f"{prefix}_{k}": v for k, v in params.items()}
+        return text.replace("{p}", "")  # placeholders of shared snippets without params
+
+    @staticmethod
+    def render_params(prefix: str, params: dict) -> dict:
+        return {f"{prefix}_{k}": v for k, v in params.items()}
 
 
 FACTORS: dict[str, Factor] = {}
@@ -162,6 +221,20 @@ FACTORS: dict[str, Factor] = {}
 def factor_register(factor: Factor) -> Factor:
     FACTORS[factor.code] = factor
     return factor
+
+
+def shared_factor(code, name, description, shared: dict[str, Shared], params=()) -> Factor:
+    """A factor defined as terms of shared passes; its own fragments derive from them."""
+    return factor_register(
+        Factor(
+            code,
+            name,
+            description,
+            {kind: item.fragment() for kind, item in shared.items()},
+            tuple(params),
+            shared,
+        )
+    )
 
 
 def factor_get(code) -> Factor:
@@ -204,93 +277,100 @@ def _repeats(join: str) -> str:
     )
 
 
-factor_register(
-    Factor(
-        "tag",
-        gettext_lazy("特殊人群标签"),
-        gettext_lazy("所选类别中人员当前(未结束)标签的个数。"),
-        {
-            "person": "SELECT t.person_id AS subject_id, count(*)::float AS value "
-            "FROM collection_persontag t JOIN subj s ON s.id = t.person_id "
-            "WHERE t.end_date IS NULL AND t.tag = ANY({p}tags) GROUP BY t.person_id"
-        },
-        (Param("tags", gettext_lazy("人员类别"), "tags", list(TAG_CHOICES)),),
-    )
+LOCAL = f"AT TIME ZONE '{settings.TIME_ZONE}'"
+DATE_PATTERN = "'^\\d{4}-\\d{2}-\\d{2}$'"
+# The date a tag's extra field holds, or NULL (the pattern guards the cast: CASE, not AND,
+# because the planner may evaluate the operands of AND in any order).
+LAST_PETITION = (
+    f"CASE WHEN t.extra->>'last_date' ~ {DATE_PATTERN} THEN (t.extra->>'last_date')::date END"
 )
-factor_register(
-    Factor(
-        "mental_risk",
-        gettext_lazy("精神障碍危险性等级"),
-        gettext_lazy("严重精神障碍患者当前标签的危险性评估等级(0–5 级);无此标签为 0。"),
-        {
-            "person": "SELECT t.person_id AS subject_id, max(CASE WHEN t.extra->>'risk_level' "
-            "~ '^[0-5]$' THEN (t.extra->>'risk_level')::float ELSE 0 END) AS value "
-            "FROM collection_persontag t JOIN subj s ON s.id = t.person_id "
-            "WHERE t.end_date IS NULL AND t.tag = 'mental' GROUP BY t.person_id"
-        },
-    )
+
+shared_factor(
+    "tag",
+    gettext_lazy("特殊人群标签"),
+    gettext_lazy("所选类别中人员当前(未结束)标签的个数。"),
+    {"person": Shared("person_tags", "*", "t.end_date IS NULL AND t.tag = ANY({p}tags)", "count")},
+    (Param("tags", gettext_lazy("人员类别"), "tags", list(TAG_CHOICES)),),
 )
-factor_register(
-    Factor(
-        "petitions",
-        gettext_lazy("信访次数"),
-        gettext_lazy(
-            "重点上访人员当前标签登记的上访次数,仅当最近上访日期在统计天数之内;否则为 0。"
-        ),
-        {
-            "person": "SELECT t.person_id AS subject_id, max(CASE WHEN t.extra->>'petition_count' "
-            "~ '^[0-9]{1,6}$' THEN (t.extra->>'petition_count')::float ELSE 1 END) AS value "
-            "FROM collection_persontag t JOIN subj s ON s.id = t.person_id "
-            "WHERE t.end_date IS NULL AND t.tag = 'petition' "
-            "AND t.extra->>'last_date' ~ '^\\d{4}-\\d{2}-\\d{2}$' "
-            "AND (t.extra->>'last_date')::date >= " + TODAY + " - {p}days "
-            "GROUP BY t.person_id"
-        },
-        (_days(180),),
-    )
+shared_factor(
+    "mental_risk",
+    gettext_lazy("精神障碍危险性等级"),
+    gettext_lazy("严重精神障碍患者当前标签的危险性评估等级(0–5 级);无此标签为 0。"),
+    {
+        "person": Shared(
+            "person_tags",
+            "CASE WHEN t.extra->>'risk_level' ~ '^[0-5]$' "
+            "THEN (t.extra->>'risk_level')::float ELSE 0 END",
+            "t.end_date IS NULL AND t.tag = 'mental'",
+            "max",
+        )
+    },
 )
-factor_register(
-    Factor(
-        "missed_visits",
-        gettext_lazy("漏访次数"),
-        gettext_lazy(
-            "按标签要求的走访周期,自最近一次走访(无走访时自标签起始日或登记日)以来"
-            "错过的走访次数;多个标签取最大值。"
-        ),
-        {
-            "person": "SELECT t.person_id AS subject_id, max(GREATEST(0, floor("
-            "(" + TODAY + " - COALESCE((lv.last AT TIME ZONE '" + settings.TIME_ZONE + "')::date, "
-            "t.start_date, (s.created AT TIME ZONE '" + settings.TIME_ZONE + "')::date))"
-            "::float / t.visit_every_days))) AS value "
-            "FROM collection_persontag t JOIN subj s ON s.id = t.person_id "
-            "LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last FROM collection_visit_people vp "
-            "JOIN collection_visit v ON v.id = vp.visit_id WHERE vp.person_id = t.person_id) lv "
-            "ON true WHERE t.end_date IS NULL AND t.visit_every_days > 0 GROUP BY t.person_id"
-        },
-    )
+shared_factor(
+    "petitions",
+    gettext_lazy("信访次数"),
+    gettext_lazy("重点上访人员当前标签登记的上访次数,仅当最近上访日期在统计天数之内;否则为 0。"),
+    {
+        "person": Shared(
+            "person_tags",
+            "CASE WHEN t.extra->>'petition_count' ~ '^[0-9]{1,6}$' "
+            "THEN (t.extra->>'petition_count')::float ELSE 1 END",
+            f"t.end_date IS NULL AND t.tag = 'petition' "
+            f"AND ({LAST_PETITION}) >= {TODAY} - {{p}}days",
+            "max",
+        )
+    },
+    (_days(180),),
 )
-factor_register(
-    Factor(
-        "since_release",
-        gettext_lazy("刑满释放/解除矫正临近度"),
-        gettext_lazy(
-            "刑满释放(释放日期)或社区矫正(矫正结束日期)以来的时间在统计天数内时,"
-            "取 1 − 已过天数/统计天数(刚释放为 1,期满为 0);否则为 0。"
-        ),
-        {
-            "person": "SELECT subject_id, max(GREATEST(0, 1 - (" + TODAY + " - d)::float "
-            "/ {p}days)) AS value FROM (SELECT t.person_id AS subject_id, (CASE t.tag "
-            "WHEN 'released' THEN t.extra->>'release_date' "
-            "ELSE t.extra->>'correction_end' END) AS ds "
-            "FROM collection_persontag t JOIN subj s ON s.id = t.person_id "
-            "WHERE t.tag IN ('released', 'correction')) x "
-            "CROSS JOIN LATERAL (SELECT CASE WHEN x.ds ~ '^\\d{4}-\\d{2}-\\d{2}$' "
-            "THEN x.ds::date END AS d) dd "
-            "WHERE d IS NOT NULL AND d <= " + TODAY + " AND d > " + TODAY + " - {p}days "
-            "GROUP BY subject_id"
-        },
-        (_days(365),),
-    )
+# The last visit of the person, looked up only for the tags that ask for visits (the
+# outer conditions make the lookup a one-time filter for every other tag of a shared pass).
+MISSED_VISITS_JOIN = (
+    "LEFT JOIN LATERAL (SELECT max(v.visited_at) AS last FROM collection_visit_people vp "
+    "JOIN collection_visit v ON v.id = vp.visit_id WHERE vp.person_id = t.person_id "
+    "AND t.end_date IS NULL AND t.visit_every_days > 0) lv ON true"
+)
+shared_factor(
+    "missed_visits",
+    gettext_lazy("漏访次数"),
+    gettext_lazy(
+        "按标签要求的走访周期,自最近一次走访(无走访时自标签起始日或登记日)以来"
+        "错过的走访次数;多个标签取最大值。"
+    ),
+    {
+        "person": Shared(
+            "person_tags",
+            f"GREATEST(0, floor(({TODAY} - COALESCE((lv.last {LOCAL})::date, t.start_date, "
+            f"(s.created {LOCAL})::date))::float / t.visit_every_days))",
+            "t.end_date IS NULL AND t.visit_every_days > 0",
+            "max",
+            MISSED_VISITS_JOIN,
+        )
+    },
+)
+# Release date (刑满释放) or end of correction (社区矫正) of the tag, or NULL.
+RELEASED_JOIN = (
+    "CROSS JOIN LATERAL (SELECT CASE WHEN t.tag IN ('released', 'correction') "
+    f"AND x.ds ~ {DATE_PATTERN} THEN x.ds::date END AS d FROM (SELECT CASE t.tag "
+    "WHEN 'released' THEN t.extra->>'release_date' ELSE t.extra->>'correction_end' END "
+    "AS ds) x) rd"
+)
+shared_factor(
+    "since_release",
+    gettext_lazy("刑满释放/解除矫正临近度"),
+    gettext_lazy(
+        "刑满释放(释放日期)或社区矫正(矫正结束日期)以来的时间在统计天数内时,"
+        "取 1 − 已过天数/统计天数(刚释放为 1,期满为 0);否则为 0。"
+    ),
+    {
+        "person": Shared(
+            "person_tags",
+            f"GREATEST(0, 1 - ({TODAY} - rd.d)::float / {{p}}days)",
+            f"rd.d IS NOT NULL AND rd.d <= {TODAY} AND rd.d > {TODAY} - {{p}}days",
+            "max",
+            RELEASED_JOIN,
+        )
+    },
+    (_days(365),),
 )
 factor_register(
     Factor(
@@ -368,27 +448,24 @@ factor_register(
         (_days(),),
     )
 )
-factor_register(
-    Factor(
-        "event_overdue",
-        gettext_lazy("事件超期"),
-        gettext_lazy("未办结事件超期为 1,临期为 0.5,正常为 0。"),
-        {
-            "event": "SELECT e.id AS subject_id, CASE e.due_state WHEN 'overdue' THEN 1.0 "
-            "WHEN 'near_due' THEN 0.5 ELSE 0 END AS value FROM subj s "
-            "JOIN events_event e ON e.id = s.id"
-        },
-    )
+shared_factor(
+    "event_overdue",
+    gettext_lazy("事件超期"),
+    gettext_lazy("未办结事件超期为 1,临期为 0.5,正常为 0。"),
+    {
+        "event": Shared(
+            "event_row",
+            "CASE e.due_state WHEN 'overdue' THEN 1.0 WHEN 'near_due' THEN 0.5 ELSE 0 END",
+        )
+    },
 )
-factor_register(
-    Factor(
-        "event_urgency",
-        gettext_lazy("事件紧急程度"),
-        gettext_lazy("一般为 0,紧急为 1,特急为 2。"),
-        {
-            "event": "SELECT e.id AS subject_id, CASE e.urgency WHEN 'critical' THEN 2.0 "
-            "WHEN 'urgent' THEN 1.0 ELSE 0 END AS value FROM subj s "
-            "JOIN events_event e ON e.id = s.id"
-        },
-    )
+shared_factor(
+    "event_urgency",
+    gettext_lazy("事件紧急程度"),
+    gettext_lazy("一般为 0,紧急为 1,特急为 2。"),
+    {
+        "event": Shared(
+            "event_row", "CASE e.urgency WHEN 'critical' THEN 2.0 WHEN 'urgent' THEN 1.0 ELSE 0 END"
+        )
+    },
 )

@@ -120,3 +120,63 @@ def test_escalations_supervisions_and_event_state(worker, grid, nanguan_dispatch
     assert value("event", e.pk, "event_overdue") == 0
     type(e).objects.filter(pk=e.pk).update(due_state="overdue")
     assert value("event", e.pk, "event_overdue") == 1
+
+
+def test_shared_pass_equals_each_factor_alone(worker, grid):
+    """Factors on the same table are read in one pass (risk/evaluation.py `_pass_sql`):
+    each value in the pass is the value the factor gives alone, and the pass finds the
+    same subjects as the factors' own fragments together."""
+    from django.db import connection
+
+    from risk.definitions import clean_definition
+    from risk.evaluation import scores_sql
+
+    today = timezone.localdate()
+    people = [person_make(actor=worker, grid=grid) for _ in range(5)]
+    a, b, c, d, e = people
+    tag_make(a, "mental", risk_level=3, every=7, start=today - timedelta(days=20))
+    tag_make(a, "drug")
+    tag_make(b, "petition", petition_count=4, last_date=(today - timedelta(days=3)).isoformat())
+    tag_make(b, "released", release_date=(today - timedelta(days=40)).isoformat())
+    tag_make(c, "correction", correction_end=(today - timedelta(days=400)).isoformat())
+    old = tag_make(d, "mental", risk_level=5, every=30, start=today - timedelta(days=90))
+    old.end_date = today
+    old.save()
+    visit_make(actor=worker, grid=grid, people=[a], days_ago=9)
+    # e has no tag: no factor finds it
+    codes = [
+        ("tag", {"tags": ["mental", "drug", "petition"]}),
+        ("mental_risk", {}),
+        ("petitions", {"days": 30}),
+        ("missed_visits", {}),
+        ("since_release", {"days": 365}),
+    ]
+    items = [{"code": code, "weight": 1, "params": params} for code, params in codes]
+    together = clean_definition(
+        "person", definition(items, {"red": 9, "orange": 7, "yellow": 5, "blue": 3, "green": 0.001})
+    )
+    sql, params = scores_sql("person", together)
+    assert sql.count("FROM collection_persontag") == 1  # one pass for the five
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = {r[0]: list(r[5:]) for r in cur.fetchall()}
+    ids = [p.pk for p in people]
+    for pid in ids:
+        alone = [value("person", pid, code, **params) for code, params in codes]
+        assert rows.get(pid, [0.0] * len(codes)) == pytest.approx(alone, abs=1e-4), pid
+    assert rows[a.pk][:4] == pytest.approx([2, 3, 0, 1])
+    assert rows[b.pk][2] == 4 and rows[b.pk][4] == pytest.approx(1 - 40 / 365)
+    # the subjects found: those some factor's own fragment yields a row for
+    found = set()
+    with connection.cursor() as cur:
+        for i, item in enumerate(together["factors"]):
+            factor = FACTORS[item["code"]]
+            text, fparams = factor.render("person", f"f{i}", item["params"])
+            cur.execute(
+                f"WITH subj AS (SELECT x.id, x.area_path, x.created_at AS created "
+                f"FROM collection_person x WHERE x.id = ANY(%(ids)s)) {text}",
+                {**fparams, "ids": ids},
+            )
+            found |= {r[0] for r in cur.fetchall() if r[1]}
+    assert {pid for pid, v in rows.items() if any(v) and pid in ids} == found
+    assert e.pk not in rows
