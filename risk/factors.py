@@ -223,17 +223,14 @@ def factor_register(factor: Factor) -> Factor:
     return factor
 
 
-def shared_factor(code, name, description, shared: dict[str, Shared], params=()) -> Factor:
-    """A factor defined as terms of shared passes; its own fragments derive from them."""
+def shared_factor(
+    code, name, description, shared: dict[str, Shared], params=(), own: dict | None = None
+) -> Factor:
+    """A factor defined as terms of shared passes (its fragments for those kinds derive
+    from them), and for the kinds in `own` by a fragment of its own."""
+    fragments = {kind: item.fragment() for kind, item in shared.items()}
     return factor_register(
-        Factor(
-            code,
-            name,
-            description,
-            {kind: item.fragment() for kind, item in shared.items()},
-            tuple(params),
-            shared,
-        )
+        Factor(code, name, description, {**fragments, **(own or {})}, tuple(params), shared)
     )
 
 
@@ -415,38 +412,41 @@ factor_register(
 )
 _ESCALATED = (
     "SELECT s.id AS subject_id, count(*)::float AS value FROM subj s "
-    "JOIN events_event e ON {join} JOIN events_trace tr ON tr.event_id = e.id "
-    "AND tr.action = 'escalate' AND tr.at >= now() - {p}days * interval '1 day' GROUP BY s.id"
-)
-factor_register(
-    Factor(
-        "escalations",
-        gettext_lazy("上报上级次数"),
-        gettext_lazy("统计天数内事件被上报上级的次数(事件:本事件;网格:网格内的事件)。"),
-        {
-            "event": _ESCALATED.replace("{join}", "e.id = s.id"),
-            "area": _ESCALATED.replace("{join}", "e.area_path = s.area_path"),
-        },
-        (_days(),),
-    )
+    "JOIN events_event e ON e.area_path = s.area_path JOIN events_trace tr "
+    "ON tr.event_id = e.id AND tr.action = 'escalate' "
+    "AND tr.at >= now() - {p}days * interval '1 day' GROUP BY s.id"
 )
 _SUPERVISED = (
     "SELECT s.id AS subject_id, sum(CASE WHEN sc.colour = 'red' THEN 2 ELSE 1 END)::float "
-    "AS value FROM subj s JOIN events_event e ON {join} "
+    "AS value FROM subj s JOIN events_event e ON e.area_path = s.area_path "
     "JOIN events_supervisioncard sc ON sc.event_id = e.id "
     "AND sc.issued_at >= now() - {p}days * interval '1 day' GROUP BY s.id"
 )
-factor_register(
-    Factor(
-        "supervisions",
-        gettext_lazy("督办"),
-        gettext_lazy("统计天数内的督办(黄牌计 1,红牌计 2;事件:本事件;网格:网格内的事件)。"),
-        {
-            "event": _SUPERVISED.replace("{join}", "e.id = s.id"),
-            "area": _SUPERVISED.replace("{join}", "e.area_path = s.area_path"),
-        },
-        (_days(),),
-    )
+# The same for one case, as a term of the case's own row (one index lookup per case).
+_CASE_ESCALATIONS = (
+    "(SELECT count(*) FROM events_trace tr WHERE tr.event_id = e.id "
+    "AND tr.action = 'escalate' AND tr.at >= now() - {p}days * interval '1 day')"
+)
+_CASE_SUPERVISIONS = (
+    "(SELECT COALESCE(sum(CASE WHEN sc.colour = 'red' THEN 2 ELSE 1 END), 0) "
+    "FROM events_supervisioncard sc WHERE sc.event_id = e.id "
+    "AND sc.issued_at >= now() - {p}days * interval '1 day')"
+)
+shared_factor(
+    "escalations",
+    gettext_lazy("上报上级次数"),
+    gettext_lazy("统计天数内事件被上报上级的次数(事件:本事件;网格:网格内的事件)。"),
+    {"event": Shared("event_row", _CASE_ESCALATIONS)},
+    (_days(),),
+    own={"area": _ESCALATED},
+)
+shared_factor(
+    "supervisions",
+    gettext_lazy("督办"),
+    gettext_lazy("统计天数内的督办(黄牌计 1,红牌计 2;事件:本事件;网格:网格内的事件)。"),
+    {"event": Shared("event_row", _CASE_SUPERVISIONS)},
+    (_days(),),
+    own={"area": _SUPERVISED},
 )
 shared_factor(
     "event_overdue",
