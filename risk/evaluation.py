@@ -229,6 +229,12 @@ def _upsert_warnings(cur, rule: Rule, definition: dict, result: RunResult) -> No
             FROM risk_scored s
             CROSS JOIN LATERAL (SELECT array_length(string_to_array(
                 rtrim(s.area_path, '/'), '/'), 1) AS depth) n
+            -- An unchanged open warning is left alone: ON CONFLICT would lock (and so
+            -- write) its row even when the update's condition is false.
+            WHERE NOT EXISTS (SELECT 1 FROM risk_warning o WHERE o.rule_id = %(rule)s
+                AND o.subject_id = s.id AND o.status IN {Warning.OPEN}
+                AND o.colour = s.colour AND o.score = s.score
+                AND o.version_id = %(version)s)
             ON CONFLICT (rule_id, subject_id) WHERE status IN {Warning.OPEN}
             DO UPDATE SET previous_colour = w.colour, colour = excluded.colour,
                 score = excluded.score, version_id = excluded.version_id,

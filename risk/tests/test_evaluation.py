@@ -32,6 +32,14 @@ def _cell_versions():
         return cur.fetchall()
 
 
+def _row_version(table, pk):
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT xmin::text, xmax::text FROM {table} WHERE id = %s", [pk])
+        return cur.fetchone()
+
+
 def open_warnings(rule):
     return Warning.objects.filter(rule=rule, status__in=Warning.OPEN)
 
@@ -50,13 +58,16 @@ def test_appear_rise_fall_and_idempotency(worker, grid, township_staff):
     # The township staff (responsible unit) was notified.
     assert Notification.objects.filter(user=township_staff, kind="risk.warning").count() == 1
 
-    for _ in range(2):  # unchanged data: nothing new, no log rows, no rollup cell written
+    for _ in range(2):  # unchanged data: nothing new, no log rows, no row written at all
         before = WarningLog.objects.count()
         cells = _cell_versions()
+        warning_version = _row_version("risk_warning", w.pk)
         result = rule_evaluate(rule)
         assert result.issued == 0 and result.updated == 0
         assert WarningLog.objects.count() == before
         assert _cell_versions() == cells
+        # not even locked: an ON CONFLICT that updates nothing still writes the row's xmax
+        assert _row_version("risk_warning", w.pk) == warning_version
 
     tag_make(p, "mental")
     tag_make(p, "petition")  # 30: yellow — a rise is a new warning
