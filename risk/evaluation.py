@@ -37,7 +37,8 @@ from .models import COLOUR_BY_KEY, COLOUR_KEYS, Rule, Warning
 log = logging.getLogger(__name__)
 
 OPEN_EVENT = "('reported', 'accepted', 'dispatched', 'handling', 'closed')"
-# id, area_path, label, loc, created — per subject kind.
+# id, area_path, label, loc, created — per subject kind (cases also the attributes their
+# factors read on the case's own row: risk/factors.py PASSES["event_row"]).
 SUBJECTS = {
     "person": "SELECT x.id, x.area_path, x.name::text AS label, h.location AS loc, "
     "x.created_at AS created FROM collection_person x "
@@ -50,7 +51,7 @@ SUBJECTS = {
     "NULL::geometry AS loc, NULL::timestamptz AS created FROM grids_area x "
     "WHERE x.level = 6",
     "event": "SELECT x.id, x.area_path, (x.number || ' ' || x.title)::text AS label, "
-    "x.location AS loc, x.reported_at AS created FROM events_event x "
+    "x.location AS loc, x.reported_at AS created, x.due_state, x.urgency FROM events_event x "
     f"WHERE x.status IN {OPEN_EVENT}",
 }
 
@@ -85,7 +86,10 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
         ctes.append(f"f{i} AS (SELECT subject_id, value AS v{i} FROM ({text}) x)")
         sources.append(f"f{i}")
     for name, members in passes.items():
-        ctes.append(f"{name} AS ({_pass_sql(kind, name, members)})")
+        # An ungrouped pass is kept whole (MATERIALIZED): inlined, its terms (a subquery
+        # per case) would be evaluated again wherever the score and the values use them.
+        how = "" if PASSES[name].grouped else "MATERIALIZED "
+        ctes.append(f"{name} AS {how}({_pass_sql(kind, name, members)})")
         sources.append(name)
     terms = [f"COALESCE(v{i}, 0) * %(w{i})s" for i in range(len(values))]
     values = [f"COALESCE(v{i}, 0) AS v{i}" for i in range(len(values))]
@@ -93,11 +97,14 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
     cases = " ".join(f"WHEN score >= %(t_{k})s THEN {COLOUR_BY_KEY[k]}" for k in COLOUR_KEYS)
     params.update({f"t_{k}": float(th[k]) for k in COLOUR_KEYS})
     keep = "" if only is not None else "WHERE score >= %(t_green)s"
-    scored_from, joined = "subj s", sources
+    scored_from, joined, subject_id = "subj s", sources, "s.id"
     if only is None and sources and float(th["green"]) > 0:
         # A subject no factor has a row for scores 0, below every colour: score only the
         # subjects some factor found, not every person of the province.
-        if len(sources) == 1:
+        if len(sources) == 1 and sources[0] in PASSES:
+            # one pass: it carries the subjects' columns itself (no second join)
+            scored_from, joined, subject_id = f"{sources[0]} s", [], "s.subject_id"
+        elif len(sources) == 1:
             scored_from = f"{sources[0]} JOIN subj s ON s.id = {sources[0]}.subject_id"
             joined = []
         else:
@@ -105,7 +112,8 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
             scored_from = f"({found}) AS found JOIN subj s ON s.id = found.subject_id"
     joins = " ".join(f"LEFT JOIN {name} ON {name}.subject_id = s.id" for name in joined)
     sql = (
-        f"WITH {', '.join(ctes)}, scored AS (SELECT s.id, s.area_path, s.label, "
+        f"WITH {', '.join(ctes)}, scored AS MATERIALIZED (SELECT {subject_id} AS id, "
+        "s.area_path, s.label, "
         f"({' + '.join(terms)})::float AS score, {', '.join(values)} FROM {scored_from} "
         f"{joins}) "
         f"SELECT id, area_path, label, score, CASE {cases} ELSE 0 END AS colour, "
@@ -115,8 +123,9 @@ def scores_sql(kind: str, definition: dict, *, only: list[int] | None = None) ->
 
 
 def _pass_sql(kind: str, name: str, members: list) -> str:
-    """One read of the pass's table for all its factors of the rule: `(subject_id, v_i…)`
-    with each factor's value over its own rows only (FILTER), the rows any of them needs."""
+    """One read of the pass's table for all its factors of the rule: `(subject_id,
+    area_path, label, v_i…)` with each factor's value over its own rows only (FILTER), the
+    rows any of them needs. Every pass joins the subjects (`subj s`)."""
     p = PASSES[name]
     terms, wheres, joins = [], [], []
     for i, factor in members:
@@ -126,11 +135,12 @@ def _pass_sql(kind: str, name: str, members: list) -> str:
         join = factor.render_text(shared.join, prefix)
         if join and join not in joins:
             joins.append(join)
+    subject = f"{p.subject}.area_path, {p.subject}.label"
     sql = (
-        f"SELECT {p.key} AS subject_id, {', '.join(terms)} FROM {p.source} {' '.join(joins)} "
-        f"WHERE {' OR '.join(wheres)}"
+        f"SELECT {p.key} AS subject_id, {subject}, {', '.join(terms)} "
+        f"FROM {p.source} {' '.join(joins)} WHERE {' OR '.join(wheres)}"
     )
-    return sql + (f" GROUP BY {p.key}" if p.grouped else "")
+    return sql + (f" GROUP BY {p.key}, {subject}" if p.grouped else "")
 
 
 @contextmanager
@@ -173,6 +183,9 @@ def _write(cur, rule: Rule, only: list[int] | None, result: RunResult) -> None:
         params,
     )
     result.scored = cur.rowcount
+    # Statistics for the joins below: unanalysed, the planner guesses thousands of rows
+    # and scans every warning of the rule to update one subject's.
+    cur.execute("ANALYZE risk_scored")
     # The rollups of open warnings (risk/figures.py): this rule's cells (of the subject
     # re-evaluated) before and after the upsert, only their net change rolled up — an
     # unchanged re-run writes no cell.

@@ -130,6 +130,7 @@ class Pass:
     source: str
     key: str
     grouped: bool
+    subject: str = "s"  # the alias of `subj` in `source`
 
 
 PASSES = {
@@ -137,8 +138,9 @@ PASSES = {
     "person_tags": Pass(
         "collection_persontag t JOIN subj s ON s.id = t.person_id", "t.person_id", True
     ),
-    # The open case itself (event subjects): attributes of the case row.
-    "event_row": Pass("subj s JOIN events_event e ON e.id = s.id", "s.id", False),
+    # The open case itself (event subjects): the subjects' own rows, which carry the
+    # case's attributes the factors read (risk/evaluation.py SUBJECTS) — no self-join.
+    "event_row": Pass("subj e", "e.id", False, subject="e"),
 }
 
 
