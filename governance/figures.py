@@ -56,6 +56,25 @@ DRAIN_TASK = "governance.tasks.figures_drain_task"
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One fact of every raw row of a table (`Source.facts`): its day, figure and key as SQL
+    over the row `t`, counted when `when` holds. `names`: the figures a computed `figure`
+    expression can yield (a literal one names itself)."""
+
+    day: str
+    figure: str
+    key: str
+    when: str = "TRUE"
+    names: tuple[str, ...] = ()
+
+    def yields(self) -> set[str]:
+        literal = self.figure.strip()
+        if literal.startswith("'") and literal.endswith("'") and literal.count("'") == 2:
+            return {literal.strip("'")}
+        return set(self.names)
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     sql: str  # SELECT day, area_path, figure, key FROM <table> t … WHERE {where} [UNION ALL …]
@@ -63,21 +82,59 @@ class Source:
     # %(raw_since_ts)s satisfies (e.g. "written since then"), for an index to find today's
     # facts of a subtree without reading the whole subtree; None: no such predicate.
     changed_since: str | None = None
+    # Declared facts (one scan of `table`): a reader of a few figures expands each row into
+    # only the facts that can yield them (`sql_for`), not into all of them.
+    table: str = ""
+    facts: tuple[Fact, ...] = ()
+
+    def sql_for(self, figures: Iterable[str] | None) -> str:
+        if figures is None or not self.facts:
+            return self.sql
+        wanted = set(figures)
+        facts = [f for f in self.facts if f.yields() & wanted]
+        return _facts_sql(self.table, facts or self.facts[:1])
 
 
 SOURCES: dict[str, Source] = {}
 
 
-def figure_source_register(name: str, sql: str, *, changed_since: str | None = None) -> Source:
-    """Register the facts SQL of one raw table (from the owning app's `AppConfig.ready`).
-    `{where}` appears in every branch; `{tz}` is replaced by the project's time zone."""
-    source = Source(name, sql.replace("{tz}", settings.TIME_ZONE), changed_since)
+def _facts_sql(table: str, facts) -> str:
+    """One scan of the table, each row's facts from one VALUES list with their conditions: a
+    single relation is cheap to plan (a write counts one or two rows: planning a union of
+    seven scans cost twice its execution) and the re-derivation reads the table once."""
+    values = ",\n    ".join(f"({f.day}, {f.figure}, {f.key}, {f.when})" for f in facts)
+    return (
+        f"SELECT f.day, t.area_path, f.figure, f.key FROM {table} t CROSS JOIN LATERAL "
+        f"(VALUES\n    {values}\n) AS f (day, figure, key, counted) "
+        "WHERE f.counted AND {where}"
+    )
+
+
+def figure_source_register(
+    name: str,
+    sql: str = "",
+    *,
+    changed_since: str | None = None,
+    table: str = "",
+    facts: Iterable[Fact] = (),
+) -> Source:
+    """Register the facts of one raw table (from the owning app's `AppConfig.ready`): an
+    SQL text, or the table and its `Fact`s. `{where}` appears in every branch of the SQL;
+    `{tz}` is replaced by the project's time zone."""
+    tz = settings.TIME_ZONE
+    facts = tuple(
+        Fact(*(part.replace("{tz}", tz) for part in (f.day, f.figure, f.key, f.when)), f.names)
+        for f in facts
+    )
+    if facts:
+        sql = _facts_sql(table, facts)
+    source = Source(name, sql.replace("{tz}", tz), changed_since, table, facts)
     SOURCES[name] = source
     return source
 
 
-def _facts(source: str, where: str) -> str:
-    return SOURCES[source].sql.replace("{where}", where)
+def _facts(source: str, where: str, figures: Iterable[str] | None = None) -> str:
+    return SOURCES[source].sql_for(figures).replace("{where}", where)
 
 
 # The cell that sums every day of a figure (a date no fact can have).
@@ -438,7 +495,9 @@ def _raw_cells(
     figures = None if figures is None else list(figures)
     where = "t.area_path LIKE %(raw_prefix)s"
     union = " UNION ALL ".join(
-        f"({_facts(name, where + (f' AND {src.changed_since}' if src.changed_since else ''))})"
+        "("
+        + _facts(name, where + (f" AND {src.changed_since}" if src.changed_since else ""), figures)
+        + ")"
         for name, src in SOURCES.items()
     )
     if not union or figures == []:

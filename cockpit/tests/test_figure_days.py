@@ -155,3 +155,22 @@ def test_today_below_the_county_finds_a_case_reported_long_ago_and_closed_today(
         county.path, level=county.level, today=today, figures=["events.closed"]
     )
     assert children.get(township) is None or not children[township].sum("events.closed", today=True)
+
+
+def test_a_few_figures_expand_only_their_facts(reported):
+    """A reader of a few figures (the assessment of a year below the county) expands each
+    raw case into the facts that can yield them only — the same cells as all of them,
+    filtered."""
+    from governance.figures import _raw_cells
+
+    source = SOURCES["events"]
+    few = ["events.overdue", "events.closed", "events.status"]
+    sql = source.sql_for(few)
+    assert sql.count("'events.category'") == 0 and "'events.' || t.due_state" in sql
+    assert source.sql_for(None) == source.sql
+    township = reported["g1"].path.rsplit("/", 3)[0] + "/"
+    today = reported["today"]
+    since = today - timedelta(days=30)
+    every = _raw_cells(township, None, since=since, until=today, group="f.area_path")
+    pruned = _raw_cells(township, few, since=since, until=today, group="f.area_path")
+    assert pruned and sorted(pruned) == sorted(r for r in every if r[1] in few)
