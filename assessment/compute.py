@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -27,7 +28,7 @@ from governance.roles import Action
 
 from .models import Indicator, ManualEntry, Result, Revision, Scheme, Score
 from .objects import AssessedObject, scheme_objects
-from .rules import Outcome, _fmt, ranks, rule_apply_all
+from .rules import _fmt, ranks, rule_apply, rule_points_all
 
 WEAKEST = 3
 
@@ -51,21 +52,33 @@ def inputs_read(objects: list[AssessedObject], figures, *, since, until) -> dict
     return cells_by_code
 
 
-def _leaf_outcomes(node: Indicator, objects, cells, entries) -> list[tuple]:
-    """(value, Outcome, explanation inputs) per object, in the objects' order."""
+@dataclass
+class LeafColumn:
+    """One leaf over every object of the scheme: input values, points, vetoes, ranks (rank
+    rules) and each object's inputs for its explanation."""
+
+    values: list[float]
+    points: list[float]
+    vetoes: list[bool]
+    ranks: list[int] | None
+    inputs: list[dict]
+
+
+def _leaf_column(node: Indicator, objects, cells, entries) -> LeafColumn:
     if node.source == Indicator.Source.FIGURE:
         figure = FIGURES[node.figure]
         reads = set(figure_inputs([node.figure]))
         values = [float(figure_value(node.figure, cells[o.code])) for o in objects]
+        label, unit = str(figure.label), str(figure.unit)
         inputs = [
             {
                 "figure": node.figure,
-                "label": str(figure.label),
-                "unit": str(figure.unit),
+                "label": label,
+                "unit": unit,
                 "value": v,
                 "cells": {
                     f"{f}:{k}" if k else f: n
-                    for (f, k), n in sorted(cells[o.code].total.items())
+                    for (f, k), n in cells[o.code].total.items()
                     if f in reads
                 },
             }
@@ -90,18 +103,11 @@ def _leaf_outcomes(node: Indicator, objects, cells, entries) -> list[tuple]:
                 else {"entry": None, "value": None, "missing": True}
             )
     if node.rule_id:
-        outcomes = rule_apply_all(node.rule.kind, node.rule.version.params, values, node.full_marks)
-    else:  # a hand-filed score is the points themselves (never above the full marks)
-        outcomes = [
-            Outcome(
-                min(v, node.full_marks),
-                _("填报得分 %(v)s") % {"v": _fmt(v)}
-                if inp.get("entry")
-                else _("未填报或未审核通过:0 分"),
-            )
-            for v, inp in zip(values, inputs, strict=True)
-        ]
-    return list(zip(values, outcomes, inputs, strict=True))
+        column = rule_points_all(node.rule.kind, node.rule.version.params, values, node.full_marks)
+        return LeafColumn(values, column.points, column.vetoes, column.ranks, inputs)
+    # a hand-filed score is the points themselves (never above the full marks)
+    points = [min(v, node.full_marks) for v in values]
+    return LeafColumn(values, points, [False] * len(values), None, inputs)
 
 
 def _previous_totals(scheme: Scheme) -> dict[str, float]:
@@ -142,8 +148,8 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
         approved = scheme.entries.filter(state=ManualEntry.State.APPROVED)
         for e in approved.prefetch_related("files").order_by("reviewed_at"):
             entries[(e.indicator_id, e.object_code)] = e  # the latest approved one wins
-        leaf_rows = {n.pk: _leaf_outcomes(n, objects, cells, entries) for n in leaves}
-        cards = [_card(i, nodes, leaf_rows) for i in range(len(objects))]
+        columns = {n.pk: _leaf_column(n, objects, cells, entries) for n in leaves}
+        cards = [_card(i, len(objects), nodes, columns) for i in range(len(objects))]
         totals = [c["total"] for c in cards]
         total_ranks = ranks(totals)
         previous = _previous_totals(scheme)
@@ -208,29 +214,25 @@ def _scores_copy(rows) -> None:
             copy.write_row(row)
 
 
-def _card(i: int, nodes: list[Indicator], leaf_rows: dict) -> dict:
-    """One object's scores at every node: {pk: (points, value, explanation)}."""
+def _card(i: int, n: int, nodes: list[Indicator], columns: dict[int, LeafColumn]) -> dict:
+    """One object's scores at every node: {pk: (points, value, explanation)}. The
+    explanation keeps what the arithmetic needs (inputs, rank among n, veto); its text is
+    written when the score is shown (`score_text`), in the reader's language."""
     scores: dict[int, tuple] = {}
     vetoed_parents: set = set()
     for node in nodes:
         if not node.is_leaf:
             continue
-        value, outcome, inputs = leaf_rows[node.pk][i]
-        rule = node.rule
-        scores[node.pk] = (
-            outcome.points,
-            value,
-            {
-                "inputs": inputs,
-                "rule": rule.name if rule else None,
-                "kind": rule.kind if rule else None,
-                "version": rule.version.number if rule else None,
-                "params": rule.version.params if rule else None,
-                "text": outcome.text,
-                "veto": outcome.veto,
-            },
-        )
-        if outcome.veto:
+        column = columns[node.pk]
+        veto = column.vetoes[i]
+        explanation = {"inputs": column.inputs[i], "veto": veto}
+        if node.rule_id:
+            explanation["rule"] = node.rule.name
+            explanation["version"] = node.rule.version.number
+        if column.ranks is not None:
+            explanation.update(rank=column.ranks[i], n=n)
+        scores[node.pk] = (column.points[i], column.values[i], explanation)
+        if veto:
             vetoed_parents.add(node.parent_id)  # None: the whole card
     children = defaultdict(list)
     for node in nodes:
@@ -239,22 +241,21 @@ def _card(i: int, nodes: list[Indicator], leaf_rows: dict) -> dict:
         if node.is_leaf:
             continue
         kids = children[node.pk]
-        points = sum(scores[k.pk][0] for k in kids)
-        text = " + ".join(_fmt(scores[k.pk][0]) for k in kids) + f" = {_fmt(points)}"
-        if node.pk in vetoed_parents:
-            vetoing = [k.code for k in kids if scores[k.pk][2].get("veto")]
-            text = _("一票否决(%(c)s):本分支得 0 分") % {"c": ", ".join(vetoing)}
-            points = 0.0
-        scores[node.pk] = (points, None, {"text": text, "veto": node.pk in vetoed_parents})
+        vetoed = node.pk in vetoed_parents
+        points = 0.0 if vetoed else sum(scores[k.pk][0] for k in kids)
+        explanation = {"veto": vetoed}
+        if vetoed:
+            explanation["vetoing"] = [k.code for k in kids if scores[k.pk][2].get("veto")]
+        scores[node.pk] = (points, None, explanation)
     top = children[None]
     total = sum(scores[k.pk][0] for k in top)
     vetoed = None in vetoed_parents or bool(vetoed_parents)
     if None in vetoed_parents:
         total = 0.0
     weak = sorted(
-        (scores[n.pk][0] / n.full_marks, n.position, n.code)
-        for n in nodes
-        if n.is_leaf and n.full_marks > 0 and scores[n.pk][0] < n.full_marks
+        (scores[node.pk][0] / node.full_marks, node.position, node.code)
+        for node in nodes
+        if node.is_leaf and node.full_marks > 0 and scores[node.pk][0] < node.full_marks
     )
     return {
         "scores": scores,
@@ -262,3 +263,33 @@ def _card(i: int, nodes: list[Indicator], leaf_rows: dict) -> dict:
         "vetoed": vetoed,
         "weakest": [code for _r, _p, code in weak[:WEAKEST]],
     }
+
+
+def score_text(score: Score, children: list[Score]) -> str:
+    """The arithmetic of a stored score, in the reader's language: a leaf's rule applied to
+    its stored value (and rank), a branch's sum of its children, a veto's reason. Scores
+    stored with their text (before it was derived) keep it."""
+    explanation = score.explanation or {}
+    if "text" in explanation:
+        return explanation["text"]
+    indicator = score.indicator
+    if not indicator.is_leaf:
+        if explanation.get("veto"):
+            return _("一票否决(%(c)s):本分支得 0 分") % {
+                "c": ", ".join(explanation.get("vetoing", []))
+            }
+        return " + ".join(_fmt(c.score) for c in children) + f" = {_fmt(score.score)}"
+    version = score.rule_version
+    value = score.value if score.value is not None else 0.0
+    if version is None:
+        if (explanation.get("inputs") or {}).get("entry"):
+            return _("填报得分 %(v)s") % {"v": _fmt(value)}
+        return _("未填报或未审核通过:0 分")
+    return rule_apply(
+        version.rule.kind,
+        version.params,
+        value,
+        score.full_marks,
+        rank=explanation.get("rank"),
+        n=explanation.get("n"),
+    ).text

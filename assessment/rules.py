@@ -165,36 +165,78 @@ def _fmt(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".") if x == x else "—"
 
 
-def score_bands(value: float, full: float, p: dict) -> Outcome:
+def _band(value: float, p: dict) -> dict | None:
+    """The best band the value reaches, or None."""
     for band in p["bands"]:
-        reached = value >= band["bound"] if p["direction"] == "higher" else value <= band["bound"]
-        if reached:
-            sign = "≥" if p["direction"] == "higher" else "≤"
-            points = full * band["ratio"]
-            return Outcome(
-                points,
-                _("%(v)s %(s)s %(b)s,得分比例 %(r)s:%(f)s × %(r)s = %(p)s")
-                % {
-                    "v": _fmt(value),
-                    "s": sign,
-                    "b": _fmt(band["bound"]),
-                    "r": _fmt(band["ratio"]),
-                    "f": _fmt(full),
-                    "p": _fmt(points),
-                },
-            )
-    return Outcome(0.0, _("%(v)s 未达到任何一档:0 分") % {"v": _fmt(value)})
+        if value >= band["bound"] if p["direction"] == "higher" else value <= band["bound"]:
+            return band
+    return None
+
+
+def _linear_share(value: float, p: dict) -> float:
+    share = min(max((value - p["low"]) / (p["high"] - p["low"]), 0.0), 1.0)
+    return 1.0 - share if p["direction"] == "lower" else share
+
+
+def _tier(rank: int, n: int, p: dict) -> tuple[dict | None, int]:
+    """The first tier whose places (top x % of n, rounded up) hold the rank."""
+    for tier in p["tiers"]:
+        places = math.ceil(n * tier["top_pct"] / 100)
+        if rank <= places:
+            return tier, places
+    return None, 0
+
+
+def rule_points(kind: str, p: dict, value: float, full: float, rank=None, n=None) -> float:
+    """The points alone: the arithmetic every explanation below states, without its text
+    (a scheme computes hundreds of thousands of them; the text is written when shown)."""
+    if kind == "bands":
+        band = _band(value, p)
+        return full * band["ratio"] if band else 0.0
+    if kind == "linear":
+        return full * _linear_share(value, p)
+    if kind == "deduction":
+        return min(max(full - p["per"] * value, p["floor"]), full)
+    if kind == "bonus":
+        return min(p["per"] * max(value, 0.0), p["cap"], full)
+    if kind == "rank":
+        tier, _places = _tier(rank, n, p)
+        return full * (tier["ratio"] if tier else p["rest"])
+    if kind == "veto":
+        return 0.0
+    raise ValueError(kind)
+
+
+def rule_vetoes(kind: str, p: dict, value: float) -> bool:
+    return kind == "veto" and value >= p["threshold"]
+
+
+def score_bands(value: float, full: float, p: dict) -> Outcome:
+    band = _band(value, p)
+    if band is None:
+        return Outcome(0.0, _("%(v)s 未达到任何一档:0 分") % {"v": _fmt(value)})
+    points = rule_points("bands", p, value, full)
+    return Outcome(
+        points,
+        _("%(v)s %(s)s %(b)s,得分比例 %(r)s:%(f)s × %(r)s = %(p)s")
+        % {
+            "v": _fmt(value),
+            "s": "≥" if p["direction"] == "higher" else "≤",
+            "b": _fmt(band["bound"]),
+            "r": _fmt(band["ratio"]),
+            "f": _fmt(full),
+            "p": _fmt(points),
+        },
+    )
 
 
 def score_linear(value: float, full: float, p: dict) -> Outcome:
     low, high = p["low"], p["high"]
-    share = min(max((value - low) / (high - low), 0.0), 1.0)
     if p["direction"] == "lower":
-        share = 1.0 - share
         how = _("%(f)s × (%(h)s − %(v)s) / (%(h)s − %(l)s)")
     else:
         how = _("%(f)s × (%(v)s − %(l)s) / (%(h)s − %(l)s)")
-    points = full * share
+    points = rule_points("linear", p, value, full)
     args = {"f": _fmt(full), "v": _fmt(value), "l": _fmt(low), "h": _fmt(high)}
     if low < value < high:
         text = how % args + " = " + _fmt(points)
@@ -205,7 +247,7 @@ def score_linear(value: float, full: float, p: dict) -> Outcome:
 
 def score_deduction(count: float, full: float, p: dict) -> Outcome:
     raw = full - p["per"] * count
-    points = min(max(raw, p["floor"]), full)
+    points = rule_points("deduction", p, count, full)
     text = _("%(f)s − %(per)s × %(n)s = %(raw)s") % {
         "f": _fmt(full),
         "per": _fmt(p["per"]),
@@ -219,7 +261,7 @@ def score_deduction(count: float, full: float, p: dict) -> Outcome:
 
 def score_bonus(count: float, full: float, p: dict) -> Outcome:
     raw = p["per"] * max(count, 0.0)
-    points = min(raw, p["cap"], full)
+    points = rule_points("bonus", p, count, full)
     text = _("%(per)s × %(n)s = %(raw)s") % {
         "per": _fmt(p["per"]),
         "n": _fmt(count),
@@ -243,24 +285,22 @@ def ranks(values: Sequence[float], *, higher_better: bool = True) -> list[int]:
 
 
 def score_rank(rank: int, n: int, full: float, p: dict) -> Outcome:
-    for tier in p["tiers"]:
-        places = math.ceil(n * tier["top_pct"] / 100)
-        if rank <= places:
-            points = full * tier["ratio"]
-            return Outcome(
-                points,
-                _("第 %(r)d 名 / %(n)d,在前 %(t)s%%(前 %(k)d 名)内:%(f)s × %(q)s = %(p)s")
-                % {
-                    "r": rank,
-                    "n": n,
-                    "t": _fmt(tier["top_pct"]),
-                    "k": places,
-                    "f": _fmt(full),
-                    "q": _fmt(tier["ratio"]),
-                    "p": _fmt(points),
-                },
-            )
-    points = full * p["rest"]
+    tier, places = _tier(rank, n, p)
+    points = rule_points("rank", p, 0.0, full, rank, n)
+    if tier is not None:
+        return Outcome(
+            points,
+            _("第 %(r)d 名 / %(n)d,在前 %(t)s%%(前 %(k)d 名)内:%(f)s × %(q)s = %(p)s")
+            % {
+                "r": rank,
+                "n": n,
+                "t": _fmt(tier["top_pct"]),
+                "k": places,
+                "f": _fmt(full),
+                "q": _fmt(tier["ratio"]),
+                "p": _fmt(points),
+            },
+        )
     return Outcome(
         points,
         _("第 %(r)d 名 / %(n)d,不在各档内:%(f)s × %(q)s = %(p)s")
@@ -269,7 +309,7 @@ def score_rank(rank: int, n: int, full: float, p: dict) -> Outcome:
 
 
 def score_veto(value: float, p: dict) -> Outcome:
-    if value >= p["threshold"]:
+    if rule_vetoes("veto", p, value):
         return Outcome(
             0.0,
             _("%(v)s ≥ %(t)s:一票否决,所在分支得 0 分")
@@ -299,7 +339,8 @@ def rule_apply(kind: str, p: dict, value: float, full: float, *, rank=None, n=No
 
 
 def rule_apply_all(kind: str, p: dict, values: Sequence[float], full: float) -> list[Outcome]:
-    """Points for every object of a scheme at once (a rank rule ranks them together)."""
+    """Points and text for every object of a scheme at once (a rank rule ranks them
+    together) — for a preview; a scheme's computation takes `rule_points_all`."""
     if kind == "rank":
         r = ranks(values, higher_better=p["direction"] == "higher")
         return [
@@ -307,3 +348,26 @@ def rule_apply_all(kind: str, p: dict, values: Sequence[float], full: float) -> 
             for v, k in zip(values, r, strict=True)
         ]
     return [rule_apply(kind, p, v, full) for v in values]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A rule over every object's value at once: points, vetoes, and each object's rank
+    among them (rank rules only; None otherwise)."""
+
+    points: list[float]
+    vetoes: list[bool]
+    ranks: list[int] | None
+
+
+def rule_points_all(kind: str, p: dict, values: Sequence[float], full: float) -> Column:
+    """Column-wise: the points of every object without composing any text (the text is
+    `rule_apply` of the same value, rank and count, when a score is shown)."""
+    if kind == "rank":
+        r = ranks(values, higher_better=p["direction"] == "higher")
+        n = len(values)
+        points = [rule_points(kind, p, 0.0, full, k, n) for k in r]
+        return Column(points, [False] * n, r)
+    if kind == "veto":
+        return Column([0.0] * len(values), [v >= p["threshold"] for v in values], None)
+    return Column([rule_points(kind, p, v, full) for v in values], [False] * len(values), None)

@@ -4,6 +4,7 @@ an object's printable report card, and the rule builder with a preview on real d
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from grids.models import Area
 
 from . import selectors, services
 from .actions import may_configure_rules, may_read_schemes
-from .compute import inputs_read
+from .compute import inputs_read, score_text
 from .models import Rule, Scheme
 from .objects import AssessedObject
 from .rules import rule_apply_all, rule_check
@@ -101,7 +102,15 @@ def report_card(request, pk, code):
         result = selectors.result_get(user=request.user, scheme=scheme, code=code)
     except NotFound:
         raise Http404 from None
-    scores = sorted(result.scores.all(), key=lambda s: s.indicator.position)
+    scores = sorted(
+        result.scores.select_related("indicator", "rule_version__rule"),
+        key=lambda s: s.indicator.position,
+    )
+    children = defaultdict(list)
+    for s in scores:
+        children[s.indicator.parent_id].append(s)
+    for s in scores:
+        s.text = score_text(s, children[s.indicator_id])
     weakest = [s for c in result.weakest for s in scores if s.indicator.code == c]
     return render(
         request,
@@ -119,10 +128,19 @@ def score_detail(request, pk, code, indicator):
         result = selectors.result_get(user=request.user, scheme=scheme, code=code)
     except NotFound:
         raise Http404 from None
-    score = result.scores.filter(indicator__code=indicator).select_related("indicator").first()
+    score = (
+        result.scores.filter(indicator__code=indicator)
+        .select_related("indicator", "rule_version__rule")
+        .first()
+    )
     if score is None:
         raise Http404
+    children = result.scores.filter(indicator__parent=score.indicator_id).order_by(
+        "indicator__position"
+    )
+    score.text = score_text(score, list(children))
     inputs = score.explanation.get("inputs") or {}
+    version = score.rule_version
     return render(
         request,
         "assessment/score.html",
@@ -133,7 +151,10 @@ def score_detail(request, pk, code, indicator):
             "inputs": inputs,
             "cells": sorted((inputs.get("cells") or {}).items()),
             "files": inputs.get("files") or [],
-            "params": json.dumps(score.explanation.get("params"), ensure_ascii=False),
+            "params": json.dumps(
+                version.params if version else score.explanation.get("params"),
+                ensure_ascii=False,
+            ),
         },
     )
 

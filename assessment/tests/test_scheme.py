@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessment.compute import scheme_compute
+from assessment.compute import scheme_compute, score_text
 from assessment.models import IndicatorSystem, ManualEntry, Result, Rule, Scheme
 from assessment.services import (
     indicator_system_create,
@@ -86,9 +86,16 @@ def test_whole_scheme_against_hand_computed_scores(scheme, province_admin, towns
     a2 = _card(revision, t2).scores.get(indicator__code="A2")
     assert a2.value == 2 and a2.rule_version.number == 1
     assert a2.explanation["rule"] == "超期扣分" and a2.explanation["version"] == 1
-    assert "30 − 5 × 2 = 20" in a2.explanation["text"]
+    # the arithmetic is written when shown, from the stored value, rule version and rank
+    assert "30 − 5 × 2 = 20" in score_text(a2, [])
     b1 = _card(revision, t1).scores.get(indicator__code="B1")
     assert b1.explanation["inputs"]["evidence"] == "问卷调查报告"
+    assert score_text(b1, []) == "填报得分 35"
+    a = _card(revision, t1).scores.get(indicator__code="A")
+    kids = list(_card(revision, t1).scores.filter(indicator__parent=a.indicator))
+    assert score_text(a, sorted(kids, key=lambda k: k.indicator.position)) == "30 + 30 = 60"
+    b3 = _card(revision, t3).scores.get(indicator__code="B")
+    assert score_text(b3, []).startswith("一票否决")
     assert _card(revision, t2).weakest[0] == "B1"
 
 
