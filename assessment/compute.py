@@ -64,26 +64,34 @@ class LeafColumn:
     inputs: list[dict]
 
 
-def _leaf_column(node: Indicator, objects, cells, entries) -> LeafColumn:
+def _cells_by_figure(cells: dict[str, Cells]) -> dict[str, dict[str, dict]]:
+    """Each object's cells as {figure: {"figure:key": n}}, once for all leaves (a leaf's
+    explanation lists the cells its figure reads)."""
+    out: dict[str, dict[str, dict]] = {}
+    for code, c in cells.items():
+        by_figure: dict[str, dict] = defaultdict(dict)
+        for (f, k), n in c.total.items():
+            by_figure[f][f"{f}:{k}" if k else f] = n
+        out[code] = by_figure
+    return out
+
+
+def _leaf_column(node: Indicator, objects, cells, entries, by_figure) -> LeafColumn:
     if node.source == Indicator.Source.FIGURE:
         figure = FIGURES[node.figure]
-        reads = set(figure_inputs([node.figure]))
+        reads = sorted(figure_inputs([node.figure]))
         values = [float(figure_value(node.figure, cells[o.code])) for o in objects]
         label, unit = str(figure.label), str(figure.unit)
-        inputs = [
-            {
-                "figure": node.figure,
-                "label": label,
-                "unit": unit,
-                "value": v,
-                "cells": {
-                    f"{f}:{k}" if k else f: n
-                    for (f, k), n in cells[o.code].total.items()
-                    if f in reads
-                },
-            }
-            for o, v in zip(objects, values, strict=True)
-        ]
+        inputs = []
+        for o, v in zip(objects, values, strict=True):
+            mine = by_figure[o.code]
+            read = {}
+            for f in reads:
+                if f in mine:
+                    read.update(mine[f])
+            inputs.append(
+                {"figure": node.figure, "label": label, "unit": unit, "value": v, "cells": read}
+            )
     else:
         values, inputs = [], []
         for o in objects:
@@ -148,7 +156,8 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
         approved = scheme.entries.filter(state=ManualEntry.State.APPROVED)
         for e in approved.prefetch_related("files").order_by("reviewed_at"):
             entries[(e.indicator_id, e.object_code)] = e  # the latest approved one wins
-        columns = {n.pk: _leaf_column(n, objects, cells, entries) for n in leaves}
+        by_figure = _cells_by_figure(cells)
+        columns = {n.pk: _leaf_column(n, objects, cells, entries, by_figure) for n in leaves}
         cards = [_card(i, len(objects), nodes, columns) for i in range(len(objects))]
         totals = [c["total"] for c in cards]
         total_ranks = ranks(totals)
