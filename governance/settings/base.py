@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "risk",
     "mediation",
     "assessment",
+    "command",
     "cockpit",
     "demo",
 ]
@@ -322,6 +323,16 @@ CELERY_BEAT_SCHEDULE = {
     "create-mediation-follow-ups": {
         "task": "mediation.tasks.create_follow_ups_task",
         "schedule": crontab(hour=6, minute=5),
+    },
+    # Commands: reminders before the deadline, escalation after it; staff positions
+    # older than 30 days deleted (command/).
+    "remind-escalate-commands": {
+        "task": "command.tasks.remind_escalate_commands_task",
+        "schedule": 120.0,
+    },
+    "purge-staff-positions": {
+        "task": "command.tasks.purge_positions_task",
+        "schedule": crontab(hour=2, minute=41),
     },
     "drain-outbox": {
         "task": "governance.tasks.drain_outbox_task",

@@ -1,0 +1,69 @@
+// The command map (指挥一张图): open events, warnings, staff last positions (with their
+// age) and key places of the area. Text goes into the DOM with textContent only.
+(function () {
+  "use strict";
+  var el = document.getElementById("command-map");
+  if (!el || !window.L) return;
+  var map = L.map(el).setView([43.88, 125.33], 10);
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "" }).addTo(map);
+  }
+  var COLOURS = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", blue: "#1565c0", green: "#2e7d32" };
+
+  function text(tag, value) {
+    var node = document.createElement(tag);
+    node.textContent = value;
+    return node;
+  }
+
+  function link(href, label) {
+    var a = text("a", label);
+    a.href = href;
+    return a;
+  }
+
+  function eventPopup(e) {
+    var box = document.createElement("div");
+    box.appendChild(link(e.url, e.number + " " + e.title));
+    box.appendChild(document.createElement("br"));
+    box.appendChild(link(el.dataset.newUrl + "?event=" + encodeURIComponent(e.number), el.dataset.commandLabel));
+    box.appendChild(text("span", " · "));
+    box.appendChild(link(el.dataset.activateUrl + "?event=" + encodeURIComponent(e.number), el.dataset.activateLabel));
+    return box;
+  }
+
+  fetch(el.dataset.url, { credentials: "same-origin" })
+    .then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    })
+    .then(function (data) {
+      var bounds = [];
+      data.places.forEach(function (p) {
+        L.circleMarker(p.at, { radius: 4, color: "#6d4c41" }).bindTooltip(text("span", p.name)).addTo(map);
+        bounds.push(p.at);
+      });
+      data.warnings.forEach(function (w) {
+        L.circleMarker(w.at, { radius: 9, color: COLOURS[w.colour] || "#555", fillOpacity: 0.3 })
+          .bindTooltip(text("span", w.label)).addTo(map);
+        bounds.push(w.at);
+      });
+      data.events.forEach(function (e) {
+        L.circleMarker(e.at, { radius: 7, color: "#b71c1c", fillOpacity: 0.8 })
+          .bindPopup(eventPopup(e)).addTo(map);
+        bounds.push(e.at);
+      });
+      data.staff.forEach(function (s) {
+        L.circleMarker(s.at, { radius: 6, color: "#1565c0", fillColor: "#42a5f5", fillOpacity: 0.9 })
+          .bindTooltip(text("span", s.name + " · " + s.age_minutes + " " + el.dataset.minutes))
+          .addTo(map);
+        bounds.push(s.at);
+      });
+      if (bounds.length) map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] });
+    })
+    .catch(function () {
+      var p = text("p", el.dataset.failed);
+      p.className = "map-error";
+      el.appendChild(p);
+    });
+})();
