@@ -156,7 +156,9 @@ def test_api_lifecycle_with_photos(dispatcher, worker, api_client):
     client = api_client(worker)
     assert client.post(f"/api/v1/commands/{pk}/sign/", {}, format="json").status_code == 200
     r = client.post(
-        f"/api/v1/commands/{pk}/progress/", {"note": "巡查中", "files": [photo()]}, format="multipart"
+        f"/api/v1/commands/{pk}/progress/",
+        {"note": "巡查中", "files": [photo()]},
+        format="multipart",
     )
     assert r.status_code == 200
     r = client.post(f"/api/v1/commands/{pk}/feedback/", {"note": "未发现问题"}, format="multipart")
