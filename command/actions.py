@@ -37,6 +37,21 @@ PLAN_ACTIVATE = action_register(
     "command.plan_activate", label=_("启动应急预案"), write=True, roles=ISSUERS
 )
 
+# Reads. Department handlers are left out: they see the commands addressed to their
+# department (command/selectors.py), never a county's commands or its staff's positions.
+COMMAND_VIEW = action_register(
+    "command.view",
+    label=_("查看指令"),
+    write=False,
+    roles=ISSUERS | UNIT_ROLES | {Role.AUDITOR},
+)
+POSITION_VIEW = action_register(
+    "command.position_view",
+    label=_("查看人员位置"),
+    write=False,
+    roles=UNIT_ROLES | {Role.CITY_LEADER, Role.PROVINCE_LEADER},
+)
+
 may_issue = action_rule(COMMAND_ISSUE)
 may_respond = action_rule(COMMAND_RESPOND)
 may_configure_plans = action_rule(PLAN_CONFIGURE)

@@ -12,14 +12,11 @@ from django.contrib.gis.db import models as gis
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from events.models import Urgency
 from governance.scoping import ScopedQuerySet
 
-
-class Priority(models.TextChoices):
-    NORMAL = "normal", _("一般")
-    URGENT = "urgent", _("紧急")
-    CRITICAL = "critical", _("特急")
-
+# A command's priority and a plan's minimum urgency share the events' three levels.
+Priority = Urgency
 
 # Ordering of event urgencies / priorities (a plan applies from its minimum upwards).
 URGENCY_RANK = {"normal": 1, "urgent": 2, "critical": 3}

@@ -28,7 +28,7 @@ from governance.errors import Forbidden, NotFound, ServiceError
 from governance.roles import UNIT_ROLES
 from governance.scoping import user_role_rows
 
-from .actions import POSITION_REPORT
+from .actions import POSITION_REPORT, POSITION_VIEW
 from .models import StaffLastPosition, StaffPosition
 
 # China's bounding box (WGS84).
@@ -105,7 +105,7 @@ def positions_last(*, user, area_path: str | None = None, now=None):
     """The last position of each staff member in the user's jurisdiction, with its age
     in seconds (`age`)."""
     now = now or timezone.now()
-    qs = StaffLastPosition.objects.restrict(user).select_related("user")
+    qs = StaffLastPosition.objects.restrict(user, POSITION_VIEW).select_related("user")
     if area_path:
         qs = qs.filter(area_path__startswith=area_path)
     return qs.order_by("-recorded_at")
@@ -132,7 +132,7 @@ def staff_nearest(
     now = now or timezone.now()
     point = event.location
     return (
-        StaffLastPosition.objects.restrict(user)
+        StaffLastPosition.objects.restrict(user, POSITION_VIEW)
         .filter(
             recorded_at__gte=now - datetime.timedelta(minutes=max_age_minutes),
             location__dwithin=(point, D(km=radius_km)),
@@ -149,7 +149,7 @@ def route_of_day(*, user, staff_id, day: datetime.date):
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
     points = list(
-        StaffPosition.objects.restrict(user)
+        StaffPosition.objects.restrict(user, POSITION_VIEW)
         .filter(
             user_id=staff_id,
             recorded_at__gte=start,

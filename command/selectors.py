@@ -17,7 +17,7 @@ from governance.errors import NotFound
 from governance.scoping import jurisdiction_paths
 from grids.models import ancestor_paths
 
-from .actions import PLAN_ACTIVATE, PLAN_CONFIGURE
+from .actions import COMMAND_VIEW, PLAN_ACTIVATE, PLAN_CONFIGURE
 from .models import (
     Command,
     CommandRecipient,
@@ -39,7 +39,7 @@ def _int(pk) -> int:
 
 def command_visible(*, user):
     mine = CommandRecipient.objects.filter(recipient_q(user)).values("command_id")
-    return Command.objects.restrict(user) | Command.objects.filter(pk__in=mine)
+    return Command.objects.restrict(user, COMMAND_VIEW) | Command.objects.filter(pk__in=mine)
 
 
 def command_list(*, user, box: str | None = None, status: str | None = None):
@@ -144,7 +144,7 @@ def plan_get(*, user, pk) -> Plan:
 
 
 def activation_list(*, user, status: str | None = None):
-    qs = PlanActivation.objects.restrict(user).select_related("plan", "event")
+    qs = PlanActivation.objects.restrict(user, COMMAND_VIEW).select_related("plan", "event")
     if status:
         if status not in PlanActivation.Status.values:
             raise ValidationError(_("状态无效。"), code="invalid_status")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -80,8 +81,9 @@ def _contacts_from_post(text: str) -> list[dict]:
 
 
 @login_required
-@page_rule(may_read_plans)
 def plan_form(request, pk=None):
+    """A plan outside the caller's plans is a 404 (as for any record); a new plan is
+    for administrators only (404 for the others: nothing to show them)."""
     plan = None
     if pk is not None:
         try:
@@ -92,6 +94,17 @@ def plan_form(request, pk=None):
         Area.objects.filter(path__in=jurisdiction_paths(request.user, PLAN_CONFIGURE)).order_by(
             "level", "code"
         )
+    )
+    # The form offers the administrator's areas and the counties and cities below them.
+    choices = (
+        list(
+            Area.objects.filter(
+                Q(path__in=[a.path for a in areas])
+                | Q(level__lte=3, path__regex=r"^(" + "|".join(a.path for a in areas) + ")")
+            ).order_by("level", "code")[:200]
+        )
+        if areas
+        else []
     )
     editable = bool(areas) and (
         plan is None or any(plan.area_path.startswith(a.path) for a in areas)
@@ -118,8 +131,8 @@ def plan_form(request, pk=None):
                 "files": request.FILES.getlist("files"),
             }
             if plan is None:
-                area = next((a for a in areas if a.code == post.get("area")), None)
-                if area is None:
+                area = Area.objects.filter(code=str(post.get("area", ""))[:15]).first()
+                if area is None or not any(area.path.startswith(a.path) for a in areas):
                     raise ValidationError(_("请选择预案适用区域。"), code="required")
                 plan = plans.plan_create(actor=request.user, area=area, **fields)
             else:
@@ -151,7 +164,7 @@ def plan_form(request, pk=None):
         "command/plan_form.html",
         {
             "plan": plan,
-            "areas": areas,
+            "areas": choices,
             "editable": editable,
             "rows": rows,
             "categories": EventCategory.objects.filter(active=True).order_by("code"),

@@ -233,6 +233,11 @@ SPECTACULAR_SETTINGS = {
         "DisputeSourceEnum": "mediation.models.DisputeSource",
         "DisputeStatusEnum": "mediation.models.Status",
         "SelfAssessmentTaskStateEnum": "assessment.models.TaskState",
+        # Command and dispatch: a command's priority is an event's urgency.
+        "UrgencyEnum": "events.models.Urgency",
+        "CommandStatusEnum": "command.models.Command.Status",
+        "PlanActivationStatusEnum": "command.models.PlanActivation.Status",
+        "CommandRecipientStateEnum": "command.models.RecipientState",
     },
 }
 
