@@ -56,6 +56,9 @@ may_issue = action_rule(COMMAND_ISSUE)
 may_respond = action_rule(COMMAND_RESPOND)
 may_configure_plans = action_rule(PLAN_CONFIGURE)
 may_activate_plans = action_rule(PLAN_ACTIVATE)
+field_staff = role_rule(
+    Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.DEPARTMENT_HANDLER
+)
 may_command_map = role_rule(
     Role.COUNTY_DISPATCHER, Role.CITY_LEADER, Role.PROVINCE_LEADER, Role.TOWNSHIP_STAFF
 )

@@ -62,7 +62,13 @@ def command_list(request):
     return render(
         request,
         "command/list.html",
-        {"page": page, "box": box, "activations": activations},
+        {
+            "page": page,
+            "box": box,
+            "activations": activations,
+            "may_map": may_command_map(request.user),
+            "may_mine": may_respond(request.user),
+        },
     )
 
 

@@ -46,12 +46,7 @@ EXPECTED = {
     "manage:home": {Role.ADMIN, Role.SECURITY_ADMIN},
     "two-factor-reset": {Role.SECURITY_ADMIN},
     # Command and dispatch (command/): recipients, issuers, the command map, plans.
-    "command:mine": {
-        Role.GRID_WORKER,
-        Role.VILLAGE_STAFF,
-        Role.COUNTY_DISPATCHER,
-        Role.DEPARTMENT_HANDLER,
-    },
+    "command:mine": {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.DEPARTMENT_HANDLER},
     "command:list": {
         Role.VILLAGE_STAFF,
         Role.COUNTY_DISPATCHER,
@@ -59,13 +54,7 @@ EXPECTED = {
         Role.PROVINCE_LEADER,
     },
     "command:map": {Role.COUNTY_DISPATCHER, Role.CITY_LEADER, Role.PROVINCE_LEADER},
-    "command:plans": {
-        Role.VILLAGE_STAFF,
-        Role.COUNTY_DISPATCHER,
-        Role.CITY_LEADER,
-        Role.PROVINCE_LEADER,
-        Role.ADMIN,
-    },
+    "command:plans": {Role.ADMIN},
 }
 # Pages whose rule is enforced by the page itself: a role without the entry gets 403.
 ENFORCED = {
@@ -74,10 +63,8 @@ ENFORCED = {
     "collection:imports": "/collection/imports/",
     "collection:transfers": "/collection/transfers/",
     "swagger-ui": "/api/docs/",
-    "command:mine": "/command/mine/",
     "command:list": "/command/",
     "command:map": "/command/map/",
-    "command:plans": "/command/plans/",
 }
 
 

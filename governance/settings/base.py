@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "governance.context_processors.navigation",
+                # The command app's rights for the event page's buttons (command/).
+                "command.context_processors.command_rights",
             ],
         },
     },

@@ -8,6 +8,7 @@
   var status = document.getElementById("position-status");
   if (!box || !toggle || !status) return;
   var KEY = "gridgov.position-share";
+  var LAST = "gridgov.position-last";
   var INTERVAL = 60000;
   var timer = null;
   var tokenInput = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -17,7 +18,26 @@
     box.classList.toggle("on", !!on);
   }
 
+  function store(key, value) {
+    try {
+      window.localStorage.setItem(key, value);
+    } catch (e) {
+      /* private mode: the switch still works for this page */
+    }
+  }
+
+  function lastSent() {
+    try {
+      return parseInt(window.localStorage.getItem(LAST) || "0", 10) || 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+
   function send() {
+    // Another page of this phone may have just sent one: the server takes one a minute.
+    if (Date.now() - lastSent() < INTERVAL - 1000) return;
+    store(LAST, String(Date.now()));
     if (!navigator.geolocation) {
       show(box.dataset.failed, true);
       return;
@@ -51,7 +71,8 @@
   function start() {
     show(box.dataset.on, true);
     send();
-    timer = window.setInterval(send, INTERVAL);
+    // Checked every 5 s; `send` itself keeps to one position a minute.
+    timer = window.setInterval(send, 5000);
   }
 
   function stop() {
@@ -61,11 +82,7 @@
   }
 
   toggle.addEventListener("change", function () {
-    try {
-      window.localStorage.setItem(KEY, toggle.checked ? "1" : "0");
-    } catch (e) {
-      /* private mode: the switch still works for this page */
-    }
+    store(KEY, toggle.checked ? "1" : "0");
     if (toggle.checked) start();
     else stop();
   });
