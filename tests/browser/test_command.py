@@ -31,7 +31,7 @@ def test_dispatcher_activates_a_plan_and_two_workers_answer_on_phones(
     from grids.models import Area
 
     grid = Area.objects.get(code=GRID)
-    dispatcher = make_user(Role.COUNTY_DISPATCHER, COUNTY, "bc_dispatcher")
+    make_user(Role.COUNTY_DISPATCHER, COUNTY, "bc_dispatcher")
     w1 = make_user(Role.GRID_WORKER, GRID, "bc_worker1")
     w2 = make_user(Role.GRID_WORKER, GRID, "bc_worker2")
     admin = make_user(Role.ADMIN, COUNTY, "bc_admin")
