@@ -6,10 +6,11 @@ from django.utils.functional import SimpleLazyObject
 
 
 def command_rights(request):
-    from .actions import may_activate_plans, may_issue
+    from .actions import may_activate_plans, may_command_map, may_issue
 
     user = getattr(request, "user", None)
     return {
         "command_may_issue": SimpleLazyObject(lambda: bool(user and may_issue(user))),
+        "command_may_map": SimpleLazyObject(lambda: bool(user and may_command_map(user))),
         "command_may_activate": SimpleLazyObject(lambda: bool(user and may_activate_plans(user))),
     }

@@ -32,6 +32,28 @@
     return box;
   }
 
+  // The area's outline under the layers (no base tiles on closed networks).
+  var outlined = false;
+  fetch(el.dataset.outlineUrl, { credentials: "same-origin" })
+    .then(function (r) {
+      return r.ok ? r.json() : null;
+    })
+    .then(function (fc) {
+      if (!fc) return;
+      var outline = L.geoJSON(fc, {
+        style: { color: "#333", weight: 2, fillOpacity: 0.05, dashArray: "4 3" },
+        interactive: false,
+      }).addTo(map);
+      outline.bringToBack();
+      if (outline.getLayers().length) {
+        outlined = true;
+        map.fitBounds(outline.getBounds(), { padding: [12, 12] });
+      }
+    })
+    .catch(function () {
+      /* the layers below still show */
+    });
+
   fetch(el.dataset.url, { credentials: "same-origin" })
     .then(function (r) {
       if (!r.ok) throw new Error(r.status);
@@ -59,7 +81,7 @@
           .addTo(map);
         bounds.push(s.at);
       });
-      if (bounds.length) map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] });
+      if (bounds.length && !outlined) map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] });
     })
     .catch(function () {
       var p = text("p", el.dataset.failed);

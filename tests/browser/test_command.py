@@ -121,6 +121,15 @@ def test_dispatcher_activates_a_plan_and_two_workers_answer_on_phones(
     assert rows == {"bc_worker1": "in_progress", "bc_worker2": "done"}
     assert "执行中" in page.inner_text("#board") and "已完成" in page.inner_text("#board")
     page.screenshot(path=artifact("command-board-progress.png"), full_page=True)
+
+    # The command map of the county: the event, the worker who shared a position, the
+    # running plan; from the event's popup, a command.
+    page.goto(f"{base}/cockpit/?area={COUNTY}")
+    page.click("#cockpit-command")
+    page.wait_for_selector("#command-map .leaflet-interactive")
+    assert "燃气泄漏处置预案" in page.inner_text("#active-plans")
+    assert page.locator("#command-map .leaflet-interactive").count() >= 2  # event + staff
+    page.screenshot(path=artifact("command-map.png"), full_page=True)
     for ctx in phones:
         ctx.close()
     desk.close()
