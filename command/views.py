@@ -91,7 +91,14 @@ def command_new(request):
     if not areas:
         raise Http404
     data = request.POST if request.method == "POST" else request.GET
-    area = next((a for a in areas if a.code == data.get("area")), None)
+    area = None
+    if data.get("area"):
+        # One of the user's areas or an area below them (the map's drill-down).
+        area = Area.objects.filter(code=str(data["area"])[:15]).first()
+        if area is None or not any(area.path.startswith(a.path) for a in areas):
+            raise Http404
+        if area not in areas:
+            areas.append(area)
     event = None
     if data.get("event"):
         event = Event.objects.restrict(request.user).filter(number=data["event"]).first()

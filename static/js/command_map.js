@@ -62,22 +62,28 @@
     .then(function (data) {
       var bounds = [];
       data.places.forEach(function (p) {
-        L.circleMarker(p.at, { radius: 4, color: "#6d4c41" }).bindTooltip(text("span", p.name)).addTo(map);
+        var tip = text("span", p.name);
+        L.circleMarker(p.at, { radius: 4, color: "#6d4c41" }).bindTooltip(tip).addTo(map);
         bounds.push(p.at);
       });
       data.warnings.forEach(function (w) {
+        var tip = text("span", w.label);
         L.circleMarker(w.at, { radius: 9, color: COLOURS[w.colour] || "#555", fillOpacity: 0.3 })
-          .bindTooltip(text("span", w.label)).addTo(map);
+          .bindTooltip(tip)
+          .addTo(map);
         bounds.push(w.at);
       });
       data.events.forEach(function (e) {
+        var popup = eventPopup(e);
         L.circleMarker(e.at, { radius: 7, color: "#b71c1c", fillOpacity: 0.8 })
-          .bindPopup(eventPopup(e)).addTo(map);
+          .bindPopup(popup)
+          .addTo(map);
         bounds.push(e.at);
       });
       data.staff.forEach(function (s) {
+        var tip = text("span", s.name + " · " + s.age_minutes + " " + el.dataset.minutes);
         L.circleMarker(s.at, { radius: 6, color: "#1565c0", fillColor: "#42a5f5", fillOpacity: 0.9 })
-          .bindTooltip(text("span", s.name + " · " + s.age_minutes + " " + el.dataset.minutes))
+          .bindTooltip(tip)
           .addTo(map);
         bounds.push(s.at);
       });

@@ -1475,7 +1475,9 @@ CASES: list[Case] = [
     _page(
         "audit-log",
         "list",
-        lambda w: "/audit/",
+        # Filtered to the house's rows: the newest 50 of the county move with every record
+        # the world gains.
+        lambda w: "/audit/?q=泄漏检查路",
         insider="ng_auditor",
         outsiders=("kc_auditor", "kc", "grid2", "dept"),
         markers=lambda w: [M_HOUSE],
