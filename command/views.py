@@ -338,6 +338,7 @@ def map_data(request):
             ],
             "staff": [
                 {
+                    "user": s.user_id,
                     "name": s.user.full_name or s.user.username,
                     "at": pt(s.location),
                     "age_minutes": positions.age_seconds(s.recorded_at, now) // 60,

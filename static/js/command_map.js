@@ -54,6 +54,26 @@
       /* the layers below still show */
     });
 
+  // A staff member's route of the day, drawn when their marker is clicked.
+  var route = null;
+  function showRoute(userId) {
+    fetch(el.dataset.routeUrl + "?user=" + encodeURIComponent(userId), { credentials: "same-origin" })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (body) {
+        if (route) map.removeLayer(route);
+        route = null;
+        if (!body || body.points.length < 2) return;
+        route = L.polyline(
+          body.points.map(function (p) {
+            return [p.lat, p.lng];
+          }),
+          { color: "#1565c0", weight: 3, dashArray: "6 4" }
+        ).addTo(map);
+      });
+  }
+
   fetch(el.dataset.url, { credentials: "same-origin" })
     .then(function (r) {
       if (!r.ok) throw new Error(r.status);
@@ -84,6 +104,9 @@
         var tip = text("span", s.name + " · " + s.age_minutes + " " + el.dataset.minutes);
         L.circleMarker(s.at, { radius: 6, color: "#1565c0", fillColor: "#42a5f5", fillOpacity: 0.9 })
           .bindTooltip(tip)
+          .on("click", function () {
+            showRoute(s.user);
+          })
           .addTo(map);
         bounds.push(s.at);
       });
