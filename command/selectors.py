@@ -83,7 +83,12 @@ def command_get(*, user, pk) -> Command:
             Prefetch(
                 "recipients",
                 queryset=CommandRecipient.objects.prefetch_related(
-                    Prefetch("reports", queryset=CommandReport.objects.prefetch_related("files"))
+                    Prefetch(
+                        "reports",
+                        queryset=CommandReport.objects.select_related("author").prefetch_related(
+                            "files"
+                        ),
+                    )
                 ),
             )
         )

@@ -192,3 +192,27 @@ def test_reminders_and_escalation_are_idempotent(dispatcher, worker, township_st
     assert row.overdue and row.escalated_at
     assert Notification.objects.filter(user=dispatcher, kind="command.overdue").count() == 1
     assert AuditLog.objects.filter(action="command.escalate", object_id=str(late.pk)).count() == 1
+
+
+def test_list_and_detail_queries_do_not_grow_with_rows(dispatcher, worker, township_staff, grid):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(dispatcher)
+
+    def count(path):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = _issue(dispatcher, users=[worker.pk], units=[grid.parent.parent.code])
+    command_progress(actor=worker, command=first, note="一", files=[photo()])
+    one_list, one_detail = count("/api/v1/commands/"), count(f"/api/v1/commands/{first.pk}/")
+    for _ in range(3):
+        _issue(dispatcher, users=[worker.pk])
+    command_progress(actor=worker, command=first, note="二", files=[photo()])
+    command_progress(actor=township_staff, command=first, note="三", files=[photo()])
+    assert count("/api/v1/commands/") == one_list
+    assert count(f"/api/v1/commands/{first.pk}/") == one_detail
