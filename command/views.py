@@ -224,6 +224,7 @@ def mine(request):
             "done": done,
             "now": timezone.now(),
             "can_share": bool(positions.unit_path_of(request.user)),
+            "position_share_page": True,  # the switch is here: no top-bar indicator
         },
     )
 

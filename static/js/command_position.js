@@ -1,22 +1,20 @@
-// Position sharing on the field worker's phone pages: only while this page is open and
-// the worker has turned it on (remembered on this device), at most once a minute; the
-// state is always shown next to the switch.
+// Position sharing of field staff (command/): only while a page of the platform is open
+// and the worker has turned it on (the switch on 我的指令, remembered on this device), at
+// most once a minute across pages. The state is always visible: next to the switch, and
+// as 位置共享中 in the top bar of every other page while it is on.
 (function () {
   "use strict";
   var box = document.getElementById("position-share");
   var toggle = document.getElementById("position-toggle");
   var status = document.getElementById("position-status");
-  if (!box || !toggle || !status) return;
+  var indicator = document.getElementById("position-indicator");
+  var cfg = box || indicator;
+  if (!cfg) return;
   var KEY = "gridgov.position-share";
   var LAST = "gridgov.position-last";
   var INTERVAL = 60000;
   var timer = null;
   var tokenInput = document.querySelector("input[name=csrfmiddlewaretoken]");
-
-  function show(text, on) {
-    status.textContent = text;
-    box.classList.toggle("on", !!on);
-  }
 
   function store(key, value) {
     try {
@@ -26,25 +24,31 @@
     }
   }
 
-  function lastSent() {
+  function read(key) {
     try {
-      return parseInt(window.localStorage.getItem(LAST) || "0", 10) || 0;
+      return window.localStorage.getItem(key);
     } catch (e) {
-      return 0;
+      return null;
     }
+  }
+
+  function show(text, on) {
+    if (status) status.textContent = text;
+    if (box) box.classList.toggle("on", !!on);
+    if (indicator) indicator.hidden = !on;
   }
 
   function send() {
     // Another page of this phone may have just sent one: the server takes one a minute.
-    if (Date.now() - lastSent() < INTERVAL - 1000) return;
+    if (Date.now() - (parseInt(read(LAST) || "0", 10) || 0) < INTERVAL - 1000) return;
     store(LAST, String(Date.now()));
     if (!navigator.geolocation) {
-      show(box.dataset.failed, true);
+      show(cfg.dataset.on + " · " + cfg.dataset.failed, true);
       return;
     }
     navigator.geolocation.getCurrentPosition(
       function (pos) {
-        fetch(box.dataset.url, {
+        fetch(cfg.dataset.url, {
           method: "POST",
           credentials: "same-origin",
           headers: {
@@ -58,18 +62,18 @@
           }),
         }).then(function (r) {
           var t = new Date().toLocaleTimeString();
-          show(box.dataset.on + (r.ok ? " · " + box.dataset.sent + " " + t : ""), true);
+          show(cfg.dataset.on + (r.ok ? " · " + cfg.dataset.sent + " " + t : ""), true);
         });
       },
       function () {
-        show(box.dataset.on + " · " + box.dataset.failed, true);
+        show(cfg.dataset.on + " · " + cfg.dataset.failed, true);
       },
       { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 }
     );
   }
 
   function start() {
-    show(box.dataset.on, true);
+    show(cfg.dataset.on, true);
     send();
     // Checked every 5 s; `send` itself keeps to one position a minute.
     timer = window.setInterval(send, 5000);
@@ -78,22 +82,18 @@
   function stop() {
     if (timer) window.clearInterval(timer);
     timer = null;
-    show(box.dataset.off, false);
+    show(cfg.dataset.off, false);
   }
 
-  toggle.addEventListener("change", function () {
-    store(KEY, toggle.checked ? "1" : "0");
-    if (toggle.checked) start();
-    else stop();
-  });
-  var saved = null;
-  try {
-    saved = window.localStorage.getItem(KEY);
-  } catch (e) {
-    saved = null;
+  if (toggle) {
+    toggle.addEventListener("change", function () {
+      store(KEY, toggle.checked ? "1" : "0");
+      if (toggle.checked) start();
+      else stop();
+    });
   }
-  if (saved === "1") {
-    toggle.checked = true;
+  if (read(KEY) === "1") {
+    if (toggle) toggle.checked = true;
     start();
   }
 })();

@@ -104,6 +104,11 @@ def test_dispatcher_activates_a_plan_and_two_workers_answer_on_phones(
         # No horizontal scrolling at 360 px.
         assert phone.evaluate("document.documentElement.scrollWidth") <= 362
 
+    # On the worker's other pages the top bar says that sharing is on.
+    sharing = phones[0].pages[0]
+    sharing.goto(f"{base}/notifications/")
+    assert sharing.locator("#position-indicator").is_visible()
+    assert "位置共享中" in sharing.inner_text("#position-indicator")
     assert StaffPosition.objects.filter(user=w1).count() == 1
     states = dict(
         CommandRecipient.objects.filter(command__activation=act).values_list(
