@@ -38,6 +38,7 @@ urlpatterns = [
     path("mediation/", include("mediation.urls")),
     path("public/mediation/", include("mediation.public_urls")),
     path("assessment/", include("assessment.urls")),
+    path("command/", include("command.urls")),
     path("open311/v2/", include("events.open311_urls")),
     path("public/", include("events.public_urls")),
     path("api/v1/", include("grids.api.urls")),
@@ -50,6 +51,7 @@ urlpatterns = [
     path("api/v1/", include("risk.api.urls_hotspots")),
     path("api/v1/", include("mediation.api.urls")),
     path("api/v1/assessment/", include("assessment.api.urls")),
+    path("api/v1/", include("command.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -45,6 +45,16 @@ EXPECTED = {
     # 三员分立: configuration and accounts under 管理后台, the trail for the auditor only.
     "manage:home": {Role.ADMIN, Role.SECURITY_ADMIN},
     "two-factor-reset": {Role.SECURITY_ADMIN},
+    # Command and dispatch (command/): recipients, issuers, the command map, plans.
+    "command:mine": {Role.GRID_WORKER, Role.VILLAGE_STAFF, Role.DEPARTMENT_HANDLER},
+    "command:list": {
+        Role.VILLAGE_STAFF,
+        Role.COUNTY_DISPATCHER,
+        Role.CITY_LEADER,
+        Role.PROVINCE_LEADER,
+    },
+    "command:map": {Role.COUNTY_DISPATCHER, Role.CITY_LEADER, Role.PROVINCE_LEADER},
+    "command:plans": {Role.ADMIN},
 }
 # Pages whose rule is enforced by the page itself: a role without the entry gets 403.
 ENFORCED = {
@@ -53,6 +63,8 @@ ENFORCED = {
     "collection:imports": "/collection/imports/",
     "collection:transfers": "/collection/transfers/",
     "swagger-ui": "/api/docs/",
+    "command:list": "/command/",
+    "command:map": "/command/map/",
 }
 
 

@@ -29,6 +29,8 @@ SHELL_STATIC = (
     "css/gridgov.css",
     "js/gridgov.js",
     "js/offline.js",
+    # Position sharing (command/) runs on every page of a field worker while it is on.
+    "js/command_position.js",
     "favicon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",

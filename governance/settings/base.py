@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "risk",
     "mediation",
     "assessment",
+    "command",
     "cockpit",
     "demo",
 ]
@@ -81,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "governance.context_processors.navigation",
+                # The command app's rights for the event page's buttons (command/).
+                "command.context_processors.command_rights",
             ],
         },
     },
@@ -232,6 +235,11 @@ SPECTACULAR_SETTINGS = {
         "DisputeSourceEnum": "mediation.models.DisputeSource",
         "DisputeStatusEnum": "mediation.models.Status",
         "SelfAssessmentTaskStateEnum": "assessment.models.TaskState",
+        # Command and dispatch: a command's priority is an event's urgency.
+        "UrgencyEnum": "events.models.Urgency",
+        "CommandStatusEnum": "command.models.Command.Status",
+        "PlanActivationStatusEnum": "command.models.PlanActivation.Status",
+        "CommandRecipientStateEnum": "command.models.RecipientState",
     },
 }
 
@@ -322,6 +330,16 @@ CELERY_BEAT_SCHEDULE = {
     "create-mediation-follow-ups": {
         "task": "mediation.tasks.create_follow_ups_task",
         "schedule": crontab(hour=6, minute=5),
+    },
+    # Commands: reminders before the deadline, escalation after it; staff positions
+    # older than 30 days deleted (command/).
+    "remind-escalate-commands": {
+        "task": "command.tasks.remind_escalate_commands_task",
+        "schedule": 120.0,
+    },
+    "purge-staff-positions": {
+        "task": "command.tasks.purge_positions_task",
+        "schedule": crontab(hour=2, minute=41),
     },
     "drain-outbox": {
         "task": "governance.tasks.drain_outbox_task",

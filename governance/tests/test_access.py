@@ -30,6 +30,13 @@ def test_apps_register_their_own_actions():
         action_register("event.report", label="x", roles={Role.AUDITOR}, write=True)
 
 
+# Leaders read, with one exception: they command (指挥调度, the product brief: "市/省
+# leader … issues commands") — commands and the activation of contingency plans. The
+# auditor writes nothing.
+LEADERS = {Role.PROVINCE_LEADER, Role.CITY_LEADER}
+LEADERS_COMMAND = {"command.issue", "command.plan_activate"}
+
+
 @pytest.mark.parametrize(
     "role,code",
     [
@@ -43,10 +50,22 @@ def test_view_only_roles_may_do_no_write_anywhere(make_user, role, code):
     nanguan = Area.objects.get(code=NANGUAN)
     assert allowed(user, nanguan, Action.VIEW)
     for action, spec in registered_actions().items():
-        if spec.write:
+        if spec.write and not (role in LEADERS and action in LEADERS_COMMAND):
             assert not allowed(user, nanguan, action), action
             with pytest.raises(Forbidden):
                 require(user, nanguan, action)
+
+
+def test_leaders_command_exactly_what_is_named():
+    from governance.roles import action_spec
+
+    for action in LEADERS_COMMAND:
+        assert LEADERS <= action_spec(action).roles and action_spec(action).write
+    assert not any(
+        LEADERS & spec.roles
+        for name, spec in registered_actions().items()
+        if spec.write and name not in LEADERS_COMMAND
+    )
 
 
 def test_targets_outside_the_jurisdiction_are_refused(make_user):

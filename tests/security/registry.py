@@ -43,6 +43,7 @@ from .world import (
     ID_NUMBER,
     M_AS_RULE,
     M_CODE_RULE,
+    M_COMMAND,
     M_DISPUTE,
     M_EVENT,
     M_HOUSE,
@@ -52,6 +53,7 @@ from .world import (
     M_ORG,
     M_PERSON,
     M_PLACE,
+    M_PLAN,
     M_RULE,
     M_SCHEME,
     M_SELF_TASK,
@@ -64,6 +66,7 @@ from .world import (
     TOWNSHIP,
     VILLAGE,
     World,
+    position_marker,
     valid_id,
 )
 
@@ -1472,7 +1475,9 @@ CASES: list[Case] = [
     _page(
         "audit-log",
         "list",
-        lambda w: "/audit/",
+        # Filtered to the house's rows: the newest 50 of the county move with every record
+        # the world gains.
+        lambda w: "/audit/?q=泄漏检查路",
         insider="ng_auditor",
         outsiders=("kc_auditor", "kc", "grid2", "dept"),
         markers=lambda w: [M_HOUSE],
@@ -2495,3 +2500,330 @@ def params(cases: list[Case]):
                     pytest.param(case, actor, auth, marks=marks, id=f"{case.id}-{actor}-{auth}")
                 )
     return out
+
+
+# -- command and dispatch (command/): commands, positions, plans, activations -----------
+# Commands are seen by their area's issuers and leaders and by their recipients; a
+# department handler sees only what was addressed to the department; positions by the
+# unit staff and leaders of their area; plans by the administrators and issuers of the
+# plan's area or below.
+CMD_OUT = ("kc", "grid2", "dept", "kc_auditor")
+CMD_WRITE_OUT = ("kc", "grid2", "dept", "auditor", "kc_auditor")
+RESPOND_OUT = ("kc", "grid2", "dept", "dispatcher", *VIEW_ONLY)
+PLAN_CONFIG_OUT = (*CMD_OUT, *VIEW_ONLY, "dispatcher", "kc_admin")
+
+
+def _deadline() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(hours=6)).isoformat()
+
+
+def _command_body(w: World) -> dict:
+    return {
+        "title": "泄漏检查新指令",
+        "area": NANGUAN,
+        "deadline": _deadline(),
+        "users": [w.worker.pk],
+    }
+
+
+def _plan_body(w: World) -> dict:
+    return {
+        "name": "泄漏检查新预案",
+        "area": NANGUAN,
+        "steps": [{"title": "泄漏检查新步骤", "unit_level": 4, "offset": 3}],
+    }
+
+
+def _page_deadline() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localtime(timezone.now() + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M")
+
+
+COMMAND_CASES = [
+    Case(
+        "command-list",
+        "list",
+        path=lambda w: "/api/v1/commands/?limit=500",
+        markers=lambda w: [M_COMMAND],
+        ids=lambda w: {w.command.pk},
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    Case(
+        "command-list",
+        "write",
+        method="POST",
+        path=lambda w: "/api/v1/commands/",
+        body=_command_body,
+        outsiders=CMD_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    Case(
+        "command-detail",
+        "detail",
+        path=lambda w: f"/api/v1/commands/{w.command.pk}/",
+        outsiders=CMD_OUT,
+    ),
+    *[
+        Case(
+            f"command-{name}",
+            "write",
+            method="POST",
+            insider="worker",
+            path=lambda w, name=name: f"/api/v1/commands/{w.command.pk}/{name}/",
+            body=lambda w: {"note": "泄漏检查反馈"},
+            outsiders=RESPOND_OUT,
+        )
+        for name in ("sign", "progress", "feedback")
+    ],
+    Case(
+        "position-list",
+        "list",
+        path=lambda w: "/api/v1/positions/",
+        markers=lambda w: [position_marker(w)],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    # One's own position: who holds no unit role has none to share.
+    Case(
+        "position-list",
+        "write",
+        method="POST",
+        insider="village",
+        path=lambda w: "/api/v1/positions/",
+        body=lambda w: {"lng": w.grid.centroid.x, "lat": w.grid.centroid.y, "accuracy": 20},
+        outsiders=("dept", *VIEW_ONLY),
+    ),
+    Case(
+        "position-nearest",
+        "list",
+        path=lambda w: f"/api/v1/positions/nearest/?event={w.events['accepted'].number}",
+        markers=lambda w: [position_marker(w)],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    Case(
+        "position-route",
+        "detail",
+        path=lambda w: f"/api/v1/positions/route/?user={w.worker.pk}",
+        outsiders=CMD_OUT,
+    ),
+    Case(
+        "plan-list",
+        "list",
+        path=lambda w: "/api/v1/plans/",
+        markers=lambda w: [M_PLAN],
+        ids=lambda w: {w.plan.pk},
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    Case(
+        "plan-list",
+        "write",
+        method="POST",
+        insider="admin",
+        path=lambda w: "/api/v1/plans/",
+        body=_plan_body,
+        outsiders=PLAN_CONFIG_OUT,
+        refused=(400, 403, 404),
+    ),
+    Case("plan-detail", "detail", path=lambda w: f"/api/v1/plans/{w.plan.pk}/", outsiders=CMD_OUT),
+    *[
+        Case(
+            "plan-detail",
+            "write",
+            method=method,
+            insider="admin",
+            path=lambda w: f"/api/v1/plans/{w.plan.pk}/",
+            body=lambda w: {"name": "泄漏检查改名预案"},
+            outsiders=PLAN_CONFIG_OUT,
+        )
+        for method in ("PUT", "PATCH")
+    ],
+    Case(
+        "plan-activation-list",
+        "list",
+        path=lambda w: "/api/v1/plan-activations/",
+        markers=lambda w: [M_PLAN],
+        ids=lambda w: {w.activation.pk, w.proposal.pk},
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    Case(
+        "plan-activation-list",
+        "write",
+        method="POST",
+        path=lambda w: "/api/v1/plan-activations/",
+        body=lambda w: {"plan": w.plan.pk, "event": w.events["handling"].number},
+        outsiders=CMD_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    Case(
+        "plan-activation-detail",
+        "detail",
+        path=lambda w: f"/api/v1/plan-activations/{w.activation.pk}/",
+        outsiders=CMD_OUT,
+    ),
+    Case(
+        "plan-activation-accept",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/plan-activations/{w.proposal.pk}/accept/",
+        outsiders=CMD_WRITE_OUT,
+    ),
+    Case(
+        "plan-activation-close",
+        "write",
+        method="POST",
+        path=lambda w: f"/api/v1/plan-activations/{w.activation.pk}/close/",
+        body=lambda w: {"summary": "泄漏检查总结"},
+        outsiders=CMD_WRITE_OUT,
+    ),
+    # Pages.
+    _page(
+        "command:list",
+        "list",
+        lambda w: "/command/",
+        markers=lambda w: [M_COMMAND],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    _page(
+        "command:new",
+        "write",
+        lambda w: "/command/new/",
+        method="POST",
+        body=lambda w: {
+            "area": NANGUAN,
+            "title": "泄漏检查页面指令",
+            "deadline": _page_deadline(),
+            "users": [w.worker.pk],
+        },
+        outsiders=CMD_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "command:mine",
+        "list",
+        lambda w: "/command/mine/",
+        insider="worker",
+        markers=lambda w: [M_COMMAND],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    _page(
+        "command:map",
+        "list",
+        lambda w: f"/command/map/?area={NANGUAN}",
+        markers=lambda w: [M_COMMAND, M_PLAN],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    _page(
+        "command:map-data",
+        "list",
+        lambda w: f"/command/map/data/?area={NANGUAN}",
+        markers=lambda w: [M_EVENT, position_marker(w)],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    _page("command:detail", "detail", lambda w: f"/command/{w.command.pk}/", outsiders=CMD_OUT),
+    _page(
+        "command:detail",
+        "write",
+        lambda w: f"/command/{w.command.pk}/",
+        method="POST",
+        insider="worker",
+        body=lambda w: {"action": "sign"},
+        outsiders=RESPOND_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "command:evidence",
+        "detail",
+        lambda w: f"/command/files/{w.command_file.pk}/",
+        outsiders=CMD_OUT,
+    ),
+    _page(
+        "command:plans",
+        "list",
+        lambda w: "/command/plans/",
+        markers=lambda w: [M_PLAN],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    _page(
+        "command:plan-new",
+        "write",
+        lambda w: "/command/plans/new/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "area": NANGUAN,
+            "name": "泄漏检查页面预案",
+            "min_urgency": "urgent",
+            "step-0-title": "泄漏检查页面步骤",
+            "step-0-who": "level:4",
+            "step-0-offset": "2",
+            "step-0-offset_unit": "hours",
+        },
+        outsiders=PLAN_CONFIG_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page("command:plan", "detail", lambda w: f"/command/plans/{w.plan.pk}/", outsiders=CMD_OUT),
+    _page(
+        "command:plan",
+        "write",
+        lambda w: f"/command/plans/{w.plan.pk}/",
+        method="POST",
+        insider="admin",
+        body=lambda w: {
+            "name": "泄漏检查页面改名",
+            "min_urgency": "normal",
+            "active": "on",
+            "step-0-title": "泄漏检查页面步骤",
+            "step-0-who": "level:4",
+            "step-0-offset": "2",
+            "step-0-offset_unit": "hours",
+        },
+        outsiders=PLAN_CONFIG_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "command:plan-file",
+        "detail",
+        lambda w: f"/command/plans/files/{w.plan_file.pk}/",
+        outsiders=CMD_OUT,
+    ),
+    _page(
+        "command:activate",
+        "list",
+        lambda w: f"/command/activate/?event={w.events['handling'].number}",
+        markers=lambda w: [M_PLAN],
+        outsiders=(*CMD_OUT, "anon"),
+    ),
+    _page(
+        "command:activate",
+        "write",
+        lambda w: "/command/activate/",
+        method="POST",
+        body=lambda w: {"plan": w.plan.pk, "event": w.events["handling"].number},
+        outsiders=CMD_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+    _page(
+        "command:activation",
+        "detail",
+        lambda w: f"/command/activations/{w.activation.pk}/",
+        outsiders=CMD_OUT,
+    ),
+    _page(
+        "command:activation",
+        "write",
+        lambda w: f"/command/activations/{w.activation.pk}/",
+        method="POST",
+        body=lambda w: {"action": "close", "summary": "泄漏检查页面总结"},
+        outsiders=CMD_WRITE_OUT,
+        refused=(400, 403, 404),
+    ),
+]
+CASES += COMMAND_CASES
+NO_DATA["command:new"] = "GET: the empty command form for the caller's own areas (POST above)"
+NO_DATA["command:plan-new"] = "GET: the empty plan form (its POST is a case above)"

@@ -31,6 +31,7 @@ SNAPSHOT_APPS = (
     "authtoken",
     "otp_totp",
     "otp_static",
+    "command",
 )
 # Not snapshotted: the areas (large, and no endpoint writes them), the users (logging
 # in sets last_login) and the department tokens (each use sets last_used_at).
@@ -85,6 +86,7 @@ def _families(w) -> dict[str, list[str]]:
         "transfers": [W.M_TRANSFER],
         "taskbooks": [W.M_TASKBOOK],
         "selftasks": [W.M_SELF_TASK],
+        "command": [W.M_COMMAND, W.M_PLAN, W.position_marker(w)],
     }
 
 
@@ -95,11 +97,29 @@ def _families(w) -> dict[str, list[str]]:
 # a task its owner unit's.
 SELF = ("taskbooks", "selftasks")
 FORBIDDEN = {
-    "kc": ("base", "events", "notifications", "webhooks", "areas", *SELF),
-    "kc_auditor": ("base", "events", "notifications", "webhooks", "areas", *SELF),
-    "grid2": ("base", "events", "notifications", "webhooks", "areas", "transfers", *SELF),
-    "anon": ("base", "events", "notifications", "webhooks", "areas", "transfers", *SELF),
-    "dept": ("events", "notifications", "webhooks", "transfers", "selftasks"),
+    "kc": ("base", "events", "notifications", "webhooks", "areas", *SELF, "command"),
+    "kc_auditor": ("base", "events", "notifications", "webhooks", "areas", *SELF, "command"),
+    "grid2": (
+        "base",
+        "events",
+        "notifications",
+        "webhooks",
+        "areas",
+        "transfers",
+        *SELF,
+        "command",
+    ),
+    "anon": (
+        "base",
+        "events",
+        "notifications",
+        "webhooks",
+        "areas",
+        "transfers",
+        *SELF,
+        "command",
+    ),
+    "dept": ("events", "notifications", "webhooks", "transfers", "selftasks", "command"),
     "dispatcher": ("notifications",),
 }
 

@@ -50,6 +50,10 @@ M_SCHEME = "泄漏检查考核方案"
 M_AS_RULE = "泄漏检查评分规则"
 M_TASKBOOK = "泄漏检查任务书"
 M_SELF_TASK = "泄漏检查自评任务"  # overdue, so the 挂图作战 board names it
+M_COMMAND = "泄漏检查指令"  # a command of 南关区 to the grid's worker
+M_PLAN = "泄漏检查应急预案"
+# The grid worker's shared position: its longitude as the API and the map print it.
+POSITION_LNG_OFFSET = 0.000777
 M_TRANSFER = "泄漏检查迁入人"  # the name a 宽城区 dispatcher typed for a 南关区 person
 
 
@@ -128,6 +132,13 @@ class World:
     taskbook: object = None  # 南关区's 任务书
     self_task: object = None  # its task owned by the township, overdue, with a report
     task_file: object = None  # the report's evidence file
+    command: object = None  # 南关区's command to the worker, delivered (not signed)
+    command_file: object = None  # a photo of a progress report of it
+    position: object = None  # the worker's last position
+    plan: object = None  # 南关区's contingency plan (its administrator's)
+    plan_file: object = None
+    activation: object = None  # the plan, activated for the accepted case
+    proposal: object = None  # the plan, proposed for the dispatched case
 
     def __getattr__(self, name):  # world.kc → the user named kc
         users = self.__dict__.get("users", {})
@@ -432,7 +443,62 @@ def build() -> World:
     )
     w.evidence.file.save("evidence.jpg", ContentFile(jpeg_bytes((8, 8), "red")), save=True)
     _assessment(w)
+    _command(w)
     return w
+
+
+def position_marker(w: World) -> str:
+    return f"{w.grid.centroid.x + POSITION_LNG_OFFSET:.6f}"
+
+
+def _command(w: World) -> None:
+    """A command of 南关区 to the worker with a photo of a report, the worker's position,
+    a plan of 南关区 with a document, activated for one case and proposed for another."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+
+    from command.models import CommandReport, PlanAttachment, ReportEvidence
+    from command.plans import activations_propose, plan_activate, plan_create
+    from command.positions import position_report
+    from command.services import RecipientSpec, command_issue
+    from events.models import EventCategory
+
+    U = w.users
+    county = Area.objects.get(code=NANGUAN)
+    w.command = command_issue(
+        actor=U["dispatcher"],
+        area=county,
+        title=M_COMMAND,
+        body=f"{M_COMMAND}内容",
+        deadline=timezone.now() + timedelta(days=1),
+        recipients=RecipientSpec(users=[U["worker"].pk]),
+        event=w.events["accepted"],
+    )
+    # A report with a photo, stored directly: the service would move the recipient past
+    # 已送达, which the write cases (签收) need.
+    recipient = w.command.recipients.get()
+    report = CommandReport.objects.create(
+        recipient=recipient, kind="progress", note="泄漏检查进展", author=U["worker"]
+    )
+    w.command_file = ReportEvidence(report=report, content_type="image/jpeg", size=1)
+    w.command_file.file.save("p.jpg", ContentFile(jpeg_bytes((8, 8), "red")), save=True)
+    c = w.grid.centroid
+    w.position = position_report(
+        actor=U["worker"], lng=c.x + POSITION_LNG_OFFSET, lat=c.y, accuracy=10
+    )
+    w.plan = plan_create(
+        actor=U["admin"],
+        area=county,
+        name=M_PLAN,
+        category=EventCategory.objects.get(code="0101"),
+        min_urgency="normal",
+        steps=[{"title": "泄漏检查步骤", "role": "grid_worker", "offset": 2}],
+    )
+    w.plan_file = PlanAttachment(plan=w.plan, content_type="application/pdf", size=16)
+    w.plan_file.file.save("plan.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    w.activation = plan_activate(actor=U["dispatcher"], plan=w.plan, event=w.events["accepted"])
+    (w.proposal,) = activations_propose(event=w.events["dispatched"])
 
 
 def _assessment(w: World) -> None:

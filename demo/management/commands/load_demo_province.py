@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.collection import ensure_demo_collection
+from demo.command import ensure_demo_command
 from demo.events import ensure_demo_events
 from demo.users import DEMO_PASSWORD, DEMO_TOTP_SECRET, ensure_demo_users
 from grids.loader import DemoLoader, read_divisions, resolve_scope
@@ -57,6 +58,8 @@ class Command(BaseCommand):
                 say(f"示例事件 sample cases: {made}")
             if ensure_demo_collection():
                 say("示例基础信息 sample base data: 华阳社区第1网格 (房屋、人口、标签、导入、核准)")
+            if ensure_demo_command():
+                say("示例应急预案与指令 sample contingency plans and a command (指挥调度)")
             say(f"演示账号 demo logins (密码 password: {DEMO_PASSWORD}):")
             for username, label, area in users:
                 say(f"  {username:<20} {label}  {area}")
