@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from collection import policy
 from collection.models import House, Organisation, Person, PersonTag, Place, Visit
+from collection.validators import Gender
 from governance.versions import conflict_presenter_register, row_version
 
 
@@ -192,6 +193,14 @@ class PersonWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50, required=False)
     doc_type = serializers.ChoiceField(choices=Person.DocType.choices, required=False)
     id_number = serializers.CharField(max_length=30, required=False)
+    gender = serializers.ChoiceField(
+        choices=Gender.choices,
+        required=False,
+        help_text="外籍人员证件时填写 foreign documents only",
+    )
+    birth_date = serializers.DateField(
+        required=False, help_text="外籍人员证件时填写 foreign documents only"
+    )
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     ethnicity = serializers.CharField(max_length=20, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=Person.Kind.choices, required=False)
