@@ -58,6 +58,7 @@ class TagSerializer(serializers.ModelSerializer):
     tag_label = serializers.CharField(source="get_tag_display", read_only=True)
     active = serializers.SerializerMethodField()
     extra = serializers.SerializerMethodField()
+    version = VersionField()
 
     class Meta:
         model = PersonTag
@@ -71,6 +72,7 @@ class TagSerializer(serializers.ModelSerializer):
             "responsible",
             "visit_every_days",
             "extra",
+            "version",
         ]
 
     def get_active(self, obj) -> bool:
@@ -123,11 +125,13 @@ class TagWriteSerializer(serializers.Serializer):
     responsible = serializers.IntegerField(required=False, allow_null=True)
     visit_every_days = serializers.IntegerField(required=False, min_value=1, max_value=366)
     extra = serializers.DictField(required=False, allow_empty=True)
+    version = VERSION_IN
 
 
 class TagEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=200)
+    version = VERSION_IN
 
 
 class TagSchemaSerializer(serializers.Serializer):
@@ -282,5 +286,6 @@ for _model, _serializer in (
     (Person, PersonSerializer),
     (House, HouseSerializer),
     (Organisation, OrganisationSerializer),
+    (PersonTag, PersonTagSerializer),
 ):
     conflict_presenter_register(_model, _presenter(_serializer))

@@ -697,7 +697,9 @@
     var head = el("tr");
     ["字段", "服务器上的版本", "我的修改"].forEach(function (t) { head.appendChild(el("th", "", t)); });
     table.appendChild(head);
-    var names = Object.keys(c.yours || {}).filter(function (n) { return n !== "version"; });
+    // What says which record the change is for is carried as it was, not chosen.
+    var carried = ["version", "tag", "grid", "house", "task", "decision"];
+    var names = Object.keys(c.yours || {}).filter(function (n) { return carried.indexOf(n) < 0; });
     names.forEach(function (name) {
       var tr = el("tr");
       tr.dataset.field = name;
@@ -722,11 +724,13 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var fields = {};
+      carried.forEach(function (name) { if (name in (c.yours || {})) fields[name] = c.yours[name]; });
       names.forEach(function (name) {
         var picked = form.querySelector("input[name='pick-" + name + "']:checked");
         if (picked && picked.value === "mine") fields[name] = c.yours[name];
       });
-      if (!Object.keys(fields).length) {  // the server's version kept whole: nothing to send
+      var picked = names.filter(function (n) { return n in fields; });
+      if (!picked.length) {  // the server's version kept whole: nothing to send
         item.state = "done"; item.message = "已采用服务器上的版本"; item.box = null; item.conflict = null;
         put("outbox", item).then(refresh);
         return;
