@@ -1,13 +1,26 @@
-// On pages for the signed-out (the login page a session expiry leads to): what a grid
-// worker's phone kept for the session goes with it — the sealing key and the kept lists
-// and outlines. Queued items stay, sealed, to be sent after the next sign-in (the same
-// worker gets the same key back); logout wipes them too (static/js/outbox.js).
+// On pages of anyone the offline app is not for (static/js/outbox.js is). Signed out —
+// the login page a session expiry leads to —: the sealing key and the kept lists and
+// outlines go with the session; queued items stay, sealed, to be sent after the next
+// sign-in (the same worker gets the same key back). Signed in without the grid worker
+// role (revoked): everything the phone kept of that work is wiped, queue included.
 (function () {
   "use strict";
+  var script = document.currentScript;
+  var everything = script && script.dataset.all === "1";
   try { sessionStorage.removeItem("gridgov-offline-key"); } catch (e) { return; }
+  if (everything && window.caches) {
+    caches.keys().then(function (keys) {
+      keys.filter(function (k) { return k.indexOf("gridgov-") === 0; })
+        .forEach(function (k) { caches.delete(k); });
+    });
+  }
   if (!window.indexedDB || !indexedDB.databases) return;
   indexedDB.databases().then(function (dbs) {
     if (!dbs.some(function (d) { return d.name === "gridgov-offline"; })) return;
+    if (everything) {
+      indexedDB.deleteDatabase("gridgov-offline");
+      return;
+    }
     var req = indexedDB.open("gridgov-offline");
     req.onsuccess = function () {
       var db = req.result;

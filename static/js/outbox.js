@@ -436,7 +436,19 @@
     if (!navigator.onLine || !CONF.dataUrl) return Promise.resolve();
     return get("store", "meta").then(function (meta) {
       if (!force && meta && Date.now() - meta.at < 600000) return null;
-      return fetchJSON(CONF.dataUrl).then(function (data) {
+      return fetch(CONF.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (r.status === 403) {  // no longer a grid worker: nothing of the work stays
+            return r.json().catch(function () { return {}; }).then(function (body) {
+              if (body.code === "not_grid_worker") {
+                return wipeAll().then(function () { note("您已不再担任网格员,本机数据已清除。"); throw new Error("revoked"); });
+              }
+              throw new Error("403");
+            });
+          }
+          if (!r.ok || r.redirected) throw new Error(String(r.status));
+          return r.json();
+        }).then(function (data) {
         var lists = Promise.all((data.lists || []).map(function (list) {
           return fetchAll(list.url).then(function (rows) {
             return seal(rows).then(function (s) {
@@ -621,19 +633,39 @@
     fixForm(form).then(function () { return localHouse(form); }).then(function () { return localPeople(form); })
       .catch(function () {});
     form.addEventListener("submit", function (event) {
+      if (form.dataset.probed) { delete form.dataset.probed; return; }  // checked: as always
       var mustQueue = !navigator.onLine || form.dataset.outboxItem || hasLocal(form);
-      if (!mustQueue) return;  // with signal, the page saves as it always did
       event.preventDefault();
-      var editing = form.dataset.outboxItem;
-      queueForm(form, event.submitter).then(function (id) {
-        delete form.dataset.outboxItem;
-        var err = form.querySelector(".outbox-refused");
-        if (err) err.remove();
-        after(form, id, editing);
-        return refresh().then(function () { if (navigator.onLine) return sync(); });
-      }).catch(function () {
-        note("无法在本机保存:请在有信号时打开一次本应用(取得本机加密密钥)后再试。", form).classList.add("error");
+      var submitter = event.submitter;
+      // "Online" may be a bar of signal that carries nothing: ask the server first; if it
+      // does not answer, the form goes into the outbox instead of into a browser error.
+      (mustQueue ? Promise.resolve(false) : reachable()).then(function (up) {
+        if (up) {
+          form.dataset.probed = "1";
+          if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
+          return;
+        }
+        queue(form, submitter);
       });
+    });
+  }
+  function reachable() {
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctl) ctl.abort(); }, 5000);
+    return fetch(CONF.keyUrl, { credentials: "same-origin", cache: "no-store", signal: ctl && ctl.signal })
+      .then(function (r) { clearTimeout(timer); return r.status < 500; },
+        function () { clearTimeout(timer); return false; });
+  }
+  function queue(form, submitter) {
+    var editing = form.dataset.outboxItem;
+    queueForm(form, submitter).then(function (id) {
+      delete form.dataset.outboxItem;
+      var err = form.querySelector(".outbox-refused");
+      if (err) err.remove();
+      after(form, id, editing);
+      return refresh().then(function () { if (navigator.onLine) return sync(); });
+    }).catch(function () {
+      note("无法在本机保存:请在有信号时打开一次本应用(取得本机加密密钥)后再试。", form).classList.add("error");
     });
   }
 

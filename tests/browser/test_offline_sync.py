@@ -244,3 +244,93 @@ def test_offline_work_syncs_once(
     )
     assert page.evaluate("sessionStorage.getItem('gridgov-offline-key')") is None
     phone.close()
+
+
+def test_refused_items_are_fixed_on_the_form_and_nothing_is_lost(
+    demo_areas, live_server, browser, make_user
+):
+    """A refusal comes back on the form with the server's message; an expired session
+    keeps the queue for after the next sign-in; a revoked role wipes the phone."""
+    from collection.models import House, Person
+    from collection.services import person_create
+    from governance.models import RoleAssignment
+    from governance.services import role_assign, role_revoke
+    from grids.models import Area
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code, "r_worker")
+    person_create(actor=worker, grid=grid, name="在册甲", id_number=valid_id(), kind="registered")
+    base = live_server.url
+    phone = phone_context(browser)
+    page = phone.new_page()
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, "r_worker")
+    page.goto(f"{base}/collection/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+
+    # Registered offline with a number already on the register: refused on sync.
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/people/new/")
+    page.fill("input[name=name]", "王五")
+    page.fill("input[name=id_number]", valid_id())
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    page.goto(f"{base}/collection/sync/")
+    phone.set_offline(False)
+    page.wait_for_selector(".outbox-item.state-refused", timeout=30_000)
+    assert "已登记" in page.inner_text(".outbox-item.state-refused")
+    wait_badge(page, 1)  # kept, not dropped
+    page.click(".outbox-item.state-refused a.fix")
+    page.wait_for_selector(".outbox-refused")
+    assert "已登记" in page.inner_text(".outbox-refused")
+    assert page.input_value("input[name=name]") == "王五"  # as saved, to correct
+    page.fill("input[name=id_number]", valid_id("22010219800101001"))
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 0)
+    assert Person.objects.filter(name="王五").count() == 1
+
+    # The session expires while a house waits: the queue stays for after signing in.
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/houses/new/")
+    page.fill("input[name=address]", "幸福村二组 1 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    phone.clear_cookies()
+    phone.set_offline(False)
+    page.wait_for_selector(
+        "#outbox-note:has-text('登录已过期'), .outbox-note:has-text('登录已过期')"
+    )
+    assert House.objects.count() == 0
+    assert page.evaluate("sessionStorage.getItem('gridgov-offline-key')") is None
+    login(page, base, "r_worker")
+    page.goto(f"{base}/collection/sync/")
+    wait_badge(page, 0)
+    assert House.objects.filter(address="幸福村二组 1 号").count() == 1
+
+    # A bar of signal that carries nothing: the form goes into the outbox, not into a
+    # browser error page; sent once the server answers again.
+    page.goto(f"{base}/collection/houses/new/")
+    page.route("**/*", lambda route: route.abort("timedout"))
+    page.fill("input[name=address]", "幸福村二组 2 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    assert page.url.endswith("/collection/houses/new/")
+    page.unroute("**/*")
+    page.evaluate("window.gridgovOffline.sync()")
+    wait_badge(page, 0)
+    assert House.objects.filter(address="幸福村二组 2 号").count() == 1
+
+    # No longer a grid worker: the next page wipes what the phone kept.
+    county = Area.objects.get(code="220102000000")
+    role_assign(actor=None, user=worker, role=Role.COUNTY_DISPATCHER, area=county)
+    role_revoke(
+        actor=None, assignment=RoleAssignment.objects.get(user=worker, role=Role.GRID_WORKER)
+    )
+    page.goto(f"{base}/")
+    page.wait_for_function(
+        "() => indexedDB.databases().then(d => !d.some(x => x.name === 'gridgov-offline'))",
+        timeout=5_000,
+    )
+    phone.close()
