@@ -1,16 +1,16 @@
 """The grid worker's pages as an installable app (issue 17): the web app manifest and the
-service worker that keeps their app shell for opening them without signal.
+service worker that keeps their app shell for opening them without signal, the sync
+screen, the sealing key and what the phone keeps for work without signal.
 
-Both are rendered, not static files: production serves static files under hashed names
-(ManifestStaticFilesStorage), and the worker must ask for those. The worker's bytes
-change with the list of what it keeps, so a deploy with new static files replaces it.
-Neither holds data: they are public like the static files.
+The manifest and worker are rendered, not static files: production serves static files
+under hashed names (ManifestStaticFilesStorage), and the worker must ask for those. The
+worker's bytes change with the list of what it keeps, so a deploy with new static files
+replaces it. Neither holds data: they are public like the static files.
 
 What the worker keeps (docs/offline.md): the static files the pages need, and the pages
 below as this worker last saw them (network first; the copy only when offline). It wipes
 its caches when the worker logs out and when a page answers with the login page (the
-session expired). The pages are kept as shown — masked as the field policy masks them —
-but not encrypted: that, and the outbox, are the phone-side part of issue 17.
+session expired). The outbox, the sealed store and offline locate are static/js/outbox.js.
 """
 
 import base64

@@ -26,6 +26,14 @@
   var STATES = {
     pending: "待同步", done: "已同步", refused: "被退回,待修改", conflict: "有冲突,待选择",
   };
+  // Where a sent item's record is shown.
+  var RECORD = {
+    house: function (r) { return "/collection/houses/" + r.id + "/"; },
+    house_edit: function (r) { return "/collection/houses/" + r.id + "/"; },
+    person: function (r) { return r.id ? "/collection/people/" + r.id + "/" : "/collection/transfers/"; },
+    person_edit: function (r) { return "/collection/people/" + r.id + "/"; },
+    event: function (r) { return "/events/" + r.number + "/"; },
+  };
   var FIELDS = {
     name: "姓名", address: "地址", use: "用途", owner_name: "产权人", residence_address: "居住地址",
     household_address: "户籍地址", phone: "联系电话", relation: "与户主关系", kind: "人员类型",
@@ -173,7 +181,11 @@
     var b = crypto.getRandomValues(new Uint8Array(16));
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
+  // A hidden input's default follows its value (the map picker sets lng/lat), so hidden
+  // inputs are compared with their value when the page was opened.
+  var opened = new WeakMap();
   function changed(el) {
+    if (el.type === "hidden") return opened.has(el) && opened.get(el) !== el.value;
     if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
     if (el.tagName === "SELECT") {
       return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
@@ -192,7 +204,7 @@
         Array.prototype.forEach.call(el.files, function (f) { files.push(f); });
         return;
       }
-      if (patch && el.name !== "version" && el.type !== "hidden" && !changed(el)) return;
+      if (patch && el.name !== "version" && !changed(el)) return;
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
       var values = el.tagName === "SELECT" && el.multiple
         ? Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; })
@@ -630,6 +642,9 @@
     });
   }
   function bind(form) {
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (h) {
+      opened.set(h, h.value);
+    });
     fixForm(form).then(function () { return localHouse(form); }).then(function () { return localPeople(form); })
       .catch(function () {});
     form.addEventListener("submit", function (event) {
@@ -702,6 +717,12 @@
           .catch(function () { head.querySelector(".what").textContent = "(本机密钥不可用,暂无法显示)"; });
       }
       if (item.message) li.appendChild(el("p", item.state === "done" ? "muted" : "error", item.message));
+      var made = item.state === "done" && item.result && RECORD[item.kind];
+      if (made && (item.result.id || item.result.number)) {
+        var open = el("a", "", "查看");
+        open.href = RECORD[item.kind](item.result);
+        li.appendChild(open);
+      }
       if (item.state === "refused") {
         var fix = el("a", "button fix", "修改后重新提交");
         fix.href = item.form + (item.form.indexOf("?") >= 0 ? "&" : "?") + "outbox=" + item.id;
@@ -827,6 +848,9 @@
     if (clearDone) {
       clearDone.addEventListener("click", function () {
         all("outbox").then(function (items) {
+          // While something waits, the sent items stay: a waiting one may name the
+          // record one of them made (a resident of a house registered offline).
+          if (counts(items).waiting) { note("仍有待同步的内容,已同步的记录暂留以便关联。"); return; }
           return Promise.all(items.filter(function (i) { return i.state === "done"; }).map(function (i) { return del("outbox", i.id); }));
         }).then(refresh).then(renderLocal);
       });
