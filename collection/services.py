@@ -438,17 +438,25 @@ def visit_create(
     event=None,
     report_category: str = "",
     report_title: str = "",
+    files=(),
 ) -> Visit:
     """A visit; with `report_category` (an event category code) the problem found is
-    reported as an event in the same transaction, linked to the visit."""
+    reported as an event in the same transaction, linked to the visit, with the photos
+    taken (`files`; photos are kept with the reported event)."""
     _require_change(actor, grid)
     if not (findings or "").strip():
         raise ValidationError(_("请填写走访情况。"), code="required")
     people = list(people)
     if any(p.grid_id != grid.pk for p in people):
         raise ValidationError(_("走访对象须在同一网格内。"), code="invalid")
+    if files and not report_category:
+        raise ValidationError(
+            _("现场照片随上报的事件保存,请勾选“上报事件”并选择分类。"), code="invalid"
+        )
     if report_category:
-        event = _report_from_visit(actor, grid, place, findings, report_category, report_title)
+        event = _report_from_visit(
+            actor, grid, place, findings, report_category, report_title, files
+        )
     visit = Visit(
         grid=grid,
         area_path=grid.path,
@@ -468,7 +476,9 @@ def visit_create(
     return visit
 
 
-def _report_from_visit(actor, grid, place: str, findings: str, category_code: str, title: str):
+def _report_from_visit(
+    actor, grid, place: str, findings: str, category_code: str, title: str, files=()
+):
     from events.models import EventCategory
     from events.services import event_report
 
@@ -477,5 +487,11 @@ def _report_from_visit(actor, grid, place: str, findings: str, category_code: st
         raise ValidationError(_("请选择有效的事件分类。"), code="invalid")
     title = (title or "").strip() or findings.strip().splitlines()[0][:60]
     return event_report(
-        actor=actor, title=title, category=category, description=findings, grid=grid, address=place
+        actor=actor,
+        title=title,
+        category=category,
+        description=findings,
+        grid=grid,
+        address=place,
+        files=list(files),
     )

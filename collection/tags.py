@@ -23,6 +23,7 @@ from governance.audit import audit_record, snapshot
 from governance.changes import record_change
 from governance.figures import figures_count, figures_retract
 from governance.roles import Action, Role
+from governance.versions import StaleVersion, row_version
 from grids.models import ancestor_paths
 
 from .actions import BASEDATA_CHANGE
@@ -184,12 +185,16 @@ def person_tag_set(
     responsible=UNSET,
     visit_every_days=UNSET,
     extra=UNSET,
+    version: str | None = None,
 ) -> tuple[PersonTag, bool]:
     """Create the person's active tag of this kind, or update it; (tag, created).
 
     Arguments left UNSET keep their value on update and take the default on create;
     `extra` replaces the whole extra object and is validated against the tag's schema
-    (always on create, on update only when given)."""
+    (always on create, on update only when given).
+
+    With `version` (the tag as the writer read it): refused with StaleVersion (409) if the
+    tag changed or ended meanwhile."""
     _check_tag(tag)
     _require_change(actor, person)
     # Lock the person: tag writes of one person are serialised, so the "one active tag
@@ -198,6 +203,7 @@ def person_tag_set(
     schema = tag_schema(tag)
     tag_obj = PersonTag.objects.filter(person=person, tag=tag, end_date__isnull=True).first()
     created = tag_obj is None
+    _tag_version_check(person, tag, tag_obj, version)
     if created:
         tag_obj = PersonTag(
             person=person, tag=tag, visit_every_days=default_visit_every_days(tag, schema)
@@ -253,13 +259,20 @@ def person_tag_set(
 
 @transaction.atomic
 def person_tag_end(
-    *, actor, tag_obj: PersonTag, end_date: datetime.date | None = None, reason: str
+    *,
+    actor,
+    tag_obj: PersonTag,
+    end_date: datetime.date | None = None,
+    reason: str,
+    version: str | None = None,
 ) -> PersonTag:
-    """End an active tag (解除矫正, 帮教期满, 登记有误 …); the record stays as history."""
+    """End an active tag (解除矫正, 帮教期满, 登记有误 …); the record stays as history.
+    With `version`: refused with StaleVersion (409) if the tag changed meanwhile."""
     person = tag_obj.person
     _require_change(actor, person)
     Person.objects.select_for_update().filter(pk=person.pk).first()
     tag_obj = PersonTag.objects.get(pk=tag_obj.pk)
+    _tag_version_check(person, tag_obj.tag, tag_obj, version)
     if tag_obj.end_date is not None:
         raise ValidationError(_("该标签已结束。"), code="invalid_state")
     reason = (reason or "").strip()
@@ -274,7 +287,7 @@ def person_tag_end(
         raise ValidationError(_("结束日期不能早于起始日期。"), code="invalid")
     figures_retract("people", [person.pk], figures=GROUP_FIGURES)
     tag_obj.end_date, tag_obj.ended_reason = end_date, reason
-    tag_obj.save(update_fields=["end_date", "ended_reason"])
+    tag_obj.save(update_fields=["end_date", "ended_reason", "updated_at"])
     figures_count("people", [person.pk], figures=GROUP_FIGURES)
     audit_record(
         actor=actor,
@@ -285,6 +298,18 @@ def person_tag_end(
     )
     record_change(dataset="people", obj=person, op="update", area_path=person.area_path)
     return tag_obj
+
+
+def _tag_version_check(person: Person, tag: str, tag_obj: PersonTag | None, version) -> None:
+    """The person is locked by the caller, so the tag cannot move while compared. A tag
+    ended meanwhile is the server's version (the latest of its kind)."""
+    if version is None:
+        return
+    current = tag_obj or (
+        PersonTag.objects.filter(person=person, tag=tag).order_by("-end_date", "-id").first()
+    )
+    if current is not None and row_version(current) != str(version).strip():
+        raise StaleVersion(current)
 
 
 def _require_configure(actor) -> None:

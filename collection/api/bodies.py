@@ -14,6 +14,8 @@ from collection.models import House, Organisation, Place
 from .serializers import VERSION_IN
 
 GRID = serializers.CharField(help_text="网格编码 grid code (level 6, in your jurisdiction)")
+LNG = serializers.FloatField(required=False, help_text="位置经度 WGS84 (with lat)")
+LAT = serializers.FloatField(required=False, help_text="位置纬度 WGS84 (with lng)")
 EXTRA = serializers.DictField(required=False, help_text="扩展字段 extra fields (an object)")
 
 
@@ -22,6 +24,8 @@ class HouseCreateSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=300)
     use = serializers.ChoiceField(choices=House.Use.choices, required=False)
     owner_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    lng = LNG
+    lat = LAT
     extra = EXTRA
 
 
@@ -29,6 +33,8 @@ class HouseUpdateSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=300, required=False)
     use = serializers.ChoiceField(choices=House.Use.choices, required=False)
     owner_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    lng = LNG
+    lat = LAT
     extra = EXTRA
     version = VERSION_IN
 
@@ -77,6 +83,11 @@ class VisitCreateSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="发现问题时上报事件的分类编码"
     )
     report_title = serializers.CharField(required=False, allow_blank=True)
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="现场照片(multipart),随上报的事件保存 photos of the reported event",
+    )
 
 
 class RevealSerializer(serializers.Serializer):

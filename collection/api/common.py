@@ -32,9 +32,15 @@ class GridRecordViewSet(
     create_service = None
     fields = ()
 
+    def create_data(self, request) -> dict:
+        return {k: request.data.get(k) for k in self.fields if k in request.data}
+
+    def update_data(self, validated: dict) -> dict:
+        return validated
+
     @idempotent()
     def create(self, request):
-        data = {k: request.data.get(k) for k in self.fields if k in request.data}
+        data = self.create_data(request)
         grid = request_grid(request, request.data.get("grid"))
         obj = type(self).create_service(actor=request.user, grid=grid, **data)
         return Response(self.get_serializer(obj).data, status=201)
@@ -53,6 +59,6 @@ class EditableGridRecordViewSet(GridRecordViewSet):
         obj = self.get_object()
         s = self.update_serializer(data=request.data, partial=True)
         s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        data = self.update_data(dict(s.validated_data))
         obj = type(self).update_service(actor=request.user, **{self.update_target: obj}, **data)
         return Response(self.get_serializer(obj).data)

@@ -1,6 +1,8 @@
 """Houses (实有房屋, rental houses among them), and the points of houses and places for
 the map."""
 
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -13,6 +15,19 @@ from collection.models import House
 from .bodies import HouseCreateSerializer, HouseUpdateSerializer
 from .common import EditableGridRecordViewSet
 from .serializers import HouseSerializer, PersonSerializer
+
+
+def house_location(lng, lat) -> Point | None:
+    """The point a phone picked (WGS84 lng/lat; both or neither)."""
+    if lng in (None, "") and lat in (None, ""):
+        return None
+    try:
+        x, y = float(lng), float(lat)
+    except (TypeError, ValueError):
+        x = y = float("nan")
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise ValidationError("位置坐标无效 Invalid lng/lat.", code="invalid")
+    return Point(x, y, srid=4326)
 
 
 @extend_schema_view(
@@ -30,6 +45,20 @@ class HouseViewSet(EditableGridRecordViewSet):
     update_service = staticmethod(services.house_update)
     update_target = "house"
     update_serializer = HouseUpdateSerializer
+
+    def create_data(self, request) -> dict:
+        data = super().create_data(request)
+        location = house_location(request.data.get("lng"), request.data.get("lat"))
+        if location is not None:
+            data["location"] = location
+        return data
+
+    def update_data(self, validated: dict) -> dict:
+        lng, lat = validated.pop("lng", None), validated.pop("lat", None)
+        location = house_location(lng, lat)
+        if location is not None:
+            validated["location"] = location
+        return validated
 
     def scoped_queryset(self):
         p = self.request.query_params

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from collection import policy
 from collection.models import House, Organisation, Person, PersonTag, Place, Visit
+from collection.validators import Gender
 from governance.versions import conflict_presenter_register, row_version
 
 
@@ -57,6 +58,7 @@ class TagSerializer(serializers.ModelSerializer):
     tag_label = serializers.CharField(source="get_tag_display", read_only=True)
     active = serializers.SerializerMethodField()
     extra = serializers.SerializerMethodField()
+    version = VersionField()
 
     class Meta:
         model = PersonTag
@@ -70,6 +72,7 @@ class TagSerializer(serializers.ModelSerializer):
             "responsible",
             "visit_every_days",
             "extra",
+            "version",
         ]
 
     def get_active(self, obj) -> bool:
@@ -122,11 +125,13 @@ class TagWriteSerializer(serializers.Serializer):
     responsible = serializers.IntegerField(required=False, allow_null=True)
     visit_every_days = serializers.IntegerField(required=False, min_value=1, max_value=366)
     extra = serializers.DictField(required=False, allow_empty=True)
+    version = VERSION_IN
 
 
 class TagEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=200)
+    version = VERSION_IN
 
 
 class TagSchemaSerializer(serializers.Serializer):
@@ -192,6 +197,14 @@ class PersonWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50, required=False)
     doc_type = serializers.ChoiceField(choices=Person.DocType.choices, required=False)
     id_number = serializers.CharField(max_length=30, required=False)
+    gender = serializers.ChoiceField(
+        choices=Gender.choices,
+        required=False,
+        help_text="外籍人员证件时填写 foreign documents only",
+    )
+    birth_date = serializers.DateField(
+        required=False, help_text="外籍人员证件时填写 foreign documents only"
+    )
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     ethnicity = serializers.CharField(max_length=20, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=Person.Kind.choices, required=False)
@@ -273,5 +286,6 @@ for _model, _serializer in (
     (Person, PersonSerializer),
     (House, HouseSerializer),
     (Organisation, OrganisationSerializer),
+    (PersonTag, PersonTagSerializer),
 ):
     conflict_presenter_register(_model, _presenter(_serializer))

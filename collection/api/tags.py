@@ -44,7 +44,9 @@ def _tag(request, person_pk, tag) -> PersonTag:
 
 
 def _service_kwargs(data: dict) -> dict:
-    kwargs = {k: data[k] for k in ("start_date", "visit_every_days", "extra") if k in data}
+    kwargs = {
+        k: data[k] for k in ("start_date", "visit_every_days", "extra", "version") if k in data
+    }
     if "responsible" in data:
         pk = data["responsible"]
         user = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
@@ -152,6 +154,7 @@ class PersonTagDetailView(APIView):
             tag_obj=tag_obj,
             end_date=s.validated_data.get("end_date"),
             reason=s.validated_data["reason"],
+            version=s.validated_data.get("version"),
         )
         return _out(request, tag_obj)
 

@@ -41,7 +41,10 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 },
                 status=400,
             )
-        ids = request.data.get("people") or []
+        if hasattr(request.data, "getlist"):  # multipart, with photos
+            ids = [i for i in request.data.getlist("people") if i != ""]
+        else:
+            ids = request.data.get("people") or []
         if not isinstance(ids, list) or not all(str(i).isdigit() for i in ids):
             return Response(
                 {
@@ -61,5 +64,6 @@ class VisitViewSet(ExportMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             people=people,
             report_category=request.data.get("report_category") or "",
             report_title=request.data.get("report_title") or "",
+            files=request.FILES.getlist("files"),
         )
         return Response(VisitSerializer(visit).data, status=201)

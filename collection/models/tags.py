@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from .people import Person
@@ -35,6 +36,9 @@ class PersonTag(models.Model):
     # A tag is ended, not deleted (解除矫正, 帮教期满 …): the record stays as history.
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     ended_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    # The row's version for a phone's change made offline (governance/versions.py); the
+    # database default covers rows written in SQL.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("人员标签")

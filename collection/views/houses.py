@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from governance.versions import row_version
 from grids.selectors import area_roots, pick_map_context
 
 from .. import policy, selectors, services
@@ -133,6 +134,7 @@ def house_edit(request, pk):
         "collection/house_form.html",
         {
             "house": house,
+            "version": row_version(house),
             "uses": House.Use.choices,
             "error": error,
             "extra": extra,

@@ -1,36 +1,54 @@
 """The grid worker's pages as an installable app (issue 17): the web app manifest and the
-service worker that keeps their app shell for opening them without signal.
+service worker that keeps their app shell for opening them without signal, the sync
+screen, the sealing key and what the phone keeps for work without signal.
 
-Both are rendered, not static files: production serves static files under hashed names
-(ManifestStaticFilesStorage), and the worker must ask for those. The worker's bytes
-change with the list of what it keeps, so a deploy with new static files replaces it.
-Neither holds data: they are public like the static files.
+The manifest and worker are rendered, not static files: production serves static files
+under hashed names (ManifestStaticFilesStorage), and the worker must ask for those. The
+worker's bytes change with the list of what it keeps, so a deploy with new static files
+replaces it. Neither holds data: they are public like the static files.
 
 What the worker keeps (docs/offline.md): the static files the pages need, and the pages
 below as this worker last saw them (network first; the copy only when offline). It wipes
 its caches when the worker logs out and when a page answers with the login page (the
-session expired). The pages are kept as shown — masked as the field policy masks them —
-but not encrypted: that, and the outbox, are the phone-side part of issue 17.
+session expired). The outbox, the sealed store and offline locate are static/js/outbox.js.
 """
 
+import base64
 import hashlib
 import json
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .common import my_grids
 
 # The pages a grid worker opens in the field; forms listing the grid's people (the
 # visit form) are not kept.
-SHELL_PAGES = ("collection:my-grid", "collection:house-new", "collection:person-new")
+SHELL_PAGES = (
+    "collection:my-grid",
+    "collection:house-new",
+    "collection:person-new",
+    "collection:visit-new",
+    "collection:sync",
+    "events:report",
+)
 SHELL_STATIC = (
     "css/gridgov.css",
     "js/gridgov.js",
     "js/offline.js",
     # Position sharing (command/) runs on every page of a field worker while it is on.
     "js/command_position.js",
+    "js/outbox.js",
+    "js/report_form.js",
+    "js/leaflet_zh.js",
+    "leaflet/leaflet.js",
+    "leaflet/leaflet.css",
     "favicon.svg",
     "icons/icon-192.png",
     "icons/icon-512.png",
@@ -88,3 +106,80 @@ def manifest(request) -> JsonResponse:
     )
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@login_required
+def sync_page(request):
+    """待同步 and 本机数据: drawn on the phone from its own store (static/js/outbox.js); the
+    page itself holds no record."""
+    return render(request, "collection/sync.html")
+
+
+def _refused(detail: str, code: str, status: int) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
+@never_cache
+@require_GET
+def offline_key(request) -> JsonResponse:
+    """The key that seals what a grid worker's phone keeps (AES-GCM, 256 bits), handed only
+    to the signed-in worker. The phone keeps it in the tab's sessionStorage (never in its
+    lasting storage) and imports it non-extractable; it is gone with the session.
+
+    Derived from the server's secret and the user, not random per session: a worker whose
+    session expired with items still queued signs in again and gets the same key, so the
+    queued items can still be read and sent. A user no longer a grid worker gets 403
+    `not_grid_worker`, on which the phone wipes its store."""
+    if not request.user.is_authenticated:
+        return _refused("请先登录 Not signed in.", "not_authenticated", 401)
+    if not my_grids(request.user):
+        return _refused(
+            "您已不是网格员,本机数据将被清除 No longer a grid worker.", "not_grid_worker", 403
+        )
+    raw = salted_hmac(
+        "gridgov.offline-key",
+        f"{request.user.pk}:{request.user.date_joined.isoformat()}",
+        algorithm="sha256",
+    ).digest()
+    return JsonResponse({"key": base64.b64encode(raw).decode("ascii"), "algorithm": "AES-GCM"})
+
+
+@never_cache
+@require_GET
+def offline_data(request) -> JsonResponse:
+    """What the phone keeps for work without signal: the worker's grids (outlines, for
+    locating a point on the phone), the grids around them (outlines and names, as the pick
+    map shows them), the event categories, and where to read the worker's lists (the API,
+    which masks as the field policy says)."""
+    from events.models import EventCategory
+    from grids.selectors import area_neighbours_geojson, area_self_geojson
+
+    if not request.user.is_authenticated:
+        return _refused("请先登录 Not signed in.", "not_authenticated", 401)
+    grids = my_grids(request.user)
+    if not grids:
+        return _refused(
+            "您已不是网格员,本机数据将被清除 No longer a grid worker.", "not_grid_worker", 403
+        )
+    own = {"type": "FeatureCollection", "features": []}
+    around = {"type": "FeatureCollection", "features": []}
+    mine = {g.code for g in grids}
+    for grid in grids:
+        for f in area_self_geojson(user=request.user, area=grid, zoom=16)["features"]:
+            f["properties"] = {"code": f["properties"]["code"], "name": f["properties"]["name"]}
+            own["features"].append(f)
+        for f in area_neighbours_geojson(user=request.user, area=grid, zoom=15)["features"]:
+            if f.get("id") not in mine:
+                around["features"].append(f)
+    categories = [
+        {"code": c.code, "name": c.name}
+        for c in EventCategory.objects.filter(active=True, parent__isnull=False).order_by("code")
+    ]
+    lists = [
+        {"name": "people", "label": "本网格人口", "url": reverse("person-list")},
+        {"name": "houses", "label": "本网格房屋", "url": reverse("house-list")},
+    ]
+    return JsonResponse(
+        {"grids": own, "neighbours": around, "categories": categories, "lists": lists},
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.access import allowed
+from governance.versions import row_version
 
 from .. import policy, selectors, services
 from ..actions import BASEDATA_CHANGE
@@ -181,6 +182,7 @@ def person_edit(request, pk):
             "form": form,
             "extra": extra,
             "person": person,
+            "version": row_version(person),
             "shown_id": policy.present(request.user, "id_number", person.id_number, area_path=area),
             "shown_phone": ""
             if phone_visible

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from governance.access import allowed
+from governance.versions import row_version
 
 from .. import selectors
 from ..actions import BASEDATA_CHANGE
@@ -137,6 +138,7 @@ def person_tag_form(request, pk, tag=None):
             "tag": tag,
             "tag_label": PersonTag.Tag(tag).label,
             "current": current,
+            "version": row_version(current) if current else "",
             "base": base,
             "extra": extra,
             "today": timezone.localdate(),

@@ -32,6 +32,7 @@ def visit_new(request):
                 people=chosen,
                 report_category=request.POST.get("category", "") if report else "",
                 report_title=request.POST.get("title", ""),
+                files=request.FILES.getlist("files") if report else (),
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)

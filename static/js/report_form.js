@@ -9,13 +9,19 @@
   var picked = document.getElementById("picked-grid");
   // Name the grid the point falls in (the locate API answers only within the user's
   // jurisdiction), so the worker sees at once whether the point is where they meant.
+  // Without signal, the phone finds the grid itself in the outlines it keeps
+  // (static/js/outbox.js: ray casting over the worker's own grids).
+  var offline = window.gridgovOffline;
+  function offlineGrid(la, ln) {
+    return offline ? offline.locate(ln, la) : Promise.reject(new Error("offline"));
+  }
   function nameGrid(la, ln) {
     if (!picked || !el.dataset.locateUrl) return;
     picked.textContent = picked.dataset.looking;
     picked.classList.remove("outside");
     var url = el.dataset.locateUrl + "?lng=" + ln.toFixed(7) + "&lat=" + la.toFixed(7);
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { return r.ok ? r.json() : null; }, function () { return offlineGrid(la, ln); })
       .then(function (grid) {
         if (grid) {
           picked.textContent = picked.dataset.inside + grid.name;
@@ -45,9 +51,13 @@
   }
   // Something to aim at: the user's own grid (bold) and its neighbours (thin, named).
   function drawGrids() {
-    function get(url) {
+    var empty = { type: "FeatureCollection", features: [] };
+    function kept(which) {
+      return offline ? offline.boundaries().then(function (b) { return b[which] || empty; }) : empty;
+    }
+    function get(url, which) {
       return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : { type: "FeatureCollection", features: [] }; });
+        .then(function (r) { return r.ok ? r.json() : empty; }, function () { return kept(which); });
     }
     var own = el.dataset.outlineUrl, around = el.dataset.neighboursUrl;
     if (!own) return;
@@ -55,8 +65,8 @@
     // parts from the areas API.
     var inline = document.getElementById("pick-neighbours");
     var neighbours = inline ? Promise.resolve(JSON.parse(inline.textContent))
-      : around ? get(around + "?zoom=15") : null;
-    Promise.all([get(own + "?zoom=15"), neighbours]).then(function (fcs) {
+      : around ? get(around + "?zoom=15", "neighbours") : null;
+    Promise.all([get(own + "?zoom=15", "own"), neighbours]).then(function (fcs) {
       if (fcs[1]) {
         L.geoJSON(fcs[1], {
           interactive: false,

@@ -120,12 +120,16 @@ def test_county_user_imports_a_file_with_bad_rows(
         second = tasks[str(Person.objects.get(name="好乙").pk)]
         phone.screenshot(path=artifact("collection-4-verify-phone.png"), full_page=True)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-        phone.click(f"#task-{first.pk} button[value=confirmed]")
+        # The phone asks the server before it submits (a bar of signal that carries
+        # nothing queues the decision instead): wait for the page the answer brings.
+        with phone.expect_navigation():
+            phone.click(f"#task-{first.pk} button[value=confirmed]")
         phone.wait_for_selector(".messages .success")
         card = phone.locator(f"#task-{second.pk}")
         card.locator("summary", has_text="更正").click()
         card.locator("input[name=residence_address]").fill("华阳小区 6 栋 101")
-        card.locator("button[value=corrected]").click()
+        with phone.expect_navigation():
+            card.locator("button[value=corrected]").click()
         phone.wait_for_selector(".messages .success")
         assert dict(VerificationTask.objects.values_list("object_id", "status")) == {
             first.object_id: "confirmed",

@@ -2268,6 +2268,16 @@ NO_DATA["collection:service-worker"] = (
     "the grid workers' offline app: script with the shell's URLs, the same for everyone"
 )
 NO_DATA["collection:manifest"] = "the grid workers' web app manifest: name, icons, start URL"
+NO_DATA["collection:sync"] = (
+    "the phone's sync screen: an empty page the phone fills from its own store (outbox.js)"
+)
+NO_DATA["collection:offline-key"] = (
+    "the signed-in grid worker's own sealing key (401/403 for anyone else); no record"
+)
+NO_DATA["collection:offline-data"] = (
+    "outlines of the caller's own grids and those around them (as the pick map shows), "
+    "the category list and the API list URLs; 403 for anyone not a grid worker"
+)
 
 
 def _link_pk(w: World) -> int | None:

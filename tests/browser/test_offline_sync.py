@@ -1,0 +1,336 @@
+"""Field work without signal on a 360-px phone (issue 17): with the network cut, a grid
+worker registers a house and two residents, records a visit with a photo and reports an
+event; the app still opens after a reload; on reconnecting the outbox is sent and the
+server holds exactly one of each, with the photos (resized on the phone). Syncing again
+— a double tap, an answer lost on the way back — still makes one of each. A change made
+offline that a second user overtook is resolved field by field. Logout wipes the phone's
+store."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from collection.tests.factories import valid_id
+from events.tests.factories import jpeg_bytes
+from governance.roles import Role
+from tests.browser.helpers import login, open_menu, phone_context
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CONTROLLED = "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
+BADGE = "#outbox-badge"
+# The raw outbox records as IndexedDB holds them.
+RAW_OUTBOX = """() => new Promise((resolve) => {
+  const req = indexedDB.open("gridgov-offline");
+  req.onsuccess = () => {
+    const t = req.result.transaction("outbox", "readonly").objectStore("outbox").getAll();
+    t.onsuccess = () => resolve(t.result.map((i) => ({
+      state: i.state, key: i.key,
+      plain: i.box ? new TextDecoder().decode(i.box.ct) : "",
+      photos: (i.photos || []).map((p) => new TextDecoder().decode(p.ct).length),
+    })));
+  };
+})"""
+
+
+def wait_badge(page, n, timeout=30_000):
+    page.wait_for_function(
+        f"() => (document.querySelector('{BADGE}') || {{}}).textContent === '待同步 {n} 条'",
+        timeout=timeout,
+    )
+
+
+def big_photo(tmp_path, name, size=(3000, 2000)):
+    path = tmp_path / name
+    path.write_bytes(jpeg_bytes(size, (40, 140, 90)))
+    return str(path)
+
+
+def pick_on_map(page):
+    page.wait_for_selector("#pick-map.leaflet-container")
+    box = page.locator("#pick-map").bounding_box()
+    page.click("#pick-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
+
+
+def test_offline_work_syncs_once(
+    demo_areas, live_server, browser, make_user, artifact, tmp_path, settings
+):
+    from collection.models import House, Person, Visit
+    from collection.services import person_update
+    from events.models import Event
+    from grids.models import Area
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code, "o_worker")
+    other = make_user(Role.GRID_WORKER, grid.code, "o_other")
+    base = live_server.url
+    phone = phone_context(browser)
+    page = phone.new_page()
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, "o_worker")
+    page.goto(f"{base}/collection/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    # One visit with signal: the phone gets its key and keeps the grid outlines.
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_function(
+        "() => document.querySelector('#local-data').innerText.includes('1 个本人网格')",
+        timeout=15_000,
+    )
+    assert page.evaluate("sessionStorage.getItem('gridgov-offline-key') !== null")
+
+    # --- Without signal -------------------------------------------------------------
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/houses/new/")
+    page.fill("input[name=address]", "幸福村一组 8 号")
+    pick_on_map(page)
+    # The grid the point falls in is found on the phone, from the kept outlines.
+    page.wait_for_function(
+        f"() => document.querySelector('#picked-grid').textContent.includes('{grid.name}')"
+    )
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    page.click("#outbox-add-resident")
+    page.wait_for_url(re.compile(r".*/people/new/\?house=local:\d+"))
+    page.wait_for_selector("form[data-outbox] input[name=house]", state="attached")
+    for name, number in (("张山", valid_id("22010219800101001")), ("李思", valid_id())):
+        page.fill("input[name=name]", name)
+        page.fill("input[name=id_number]", number)
+        page.click("form[data-outbox] button[type=submit]")
+        wait_badge(page, 2 if name == "张山" else 3)
+
+    page.goto(f"{base}/collection/visits/new/")
+    page.wait_for_selector("select[name=people] option[value^='local:'] >> nth=1", state="attached")
+    page.fill("input[name=place]", "幸福村一组 8 号院内")
+    page.select_option(
+        "select[name=people]",
+        [
+            o
+            for o in page.eval_on_selector_all(
+                "select[name=people] option[value^='local:']", "os => os.map(o => o.value)"
+            )
+        ],
+    )
+    page.fill("textarea[name=findings]", "院墙开裂,有倒塌风险")
+    page.click("details summary")
+    page.check("input[name=report]")
+    page.select_option("select[name=category]", index=0)
+    page.set_input_files("input[name=files]", big_photo(tmp_path, "wall.jpg"))
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 4)
+
+    page.goto(f"{base}/events/report/")
+    page.fill("#category-search", "占道")
+    page.fill("input[name=title]", "村口占道堆放柴草")
+    page.fill("textarea[name=description]", "柴草堆占用村道约 10 米")
+    pick_on_map(page)
+    page.wait_for_function(
+        f"() => document.querySelector('#picked-grid').textContent.includes('{grid.name}')"
+    )
+    page.set_input_files("input[name=photos]", big_photo(tmp_path, "road.jpg", (2400, 3200)))
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 5)
+
+    # The app opens again without signal; what is queued is sealed on the phone.
+    page.reload()
+    wait_badge(page, 5)
+    raw = page.evaluate(RAW_OUTBOX)
+    assert len(raw) == 5 and {r["state"] for r in raw} == {"pending"}
+    assert len({r["key"] for r in raw}) == 5
+    assert not any("幸福村" in r["plain"] or "张山" in r["plain"] for r in raw)
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.outbox-item.state-pending').length === 5"
+    )
+    assert "张山" in page.inner_text("#outbox-list")  # shown to the worker, decrypted
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=artifact("offline-2-outbox.png"), full_page=True)
+    assert House.objects.count() == 0 and Event.objects.count() == 0
+
+    # --- Signal again: sent in order, once ------------------------------------------
+    phone.set_offline(False)
+    wait_badge(page, 0)
+
+    def holdings():
+        return (
+            House.objects.filter(address="幸福村一组 8 号").count(),
+            Person.objects.filter(house__address="幸福村一组 8 号").count(),
+            Visit.objects.count(),
+            Event.objects.count(),
+        )
+
+    assert holdings() == (1, 2, 1, 2)
+    house = House.objects.get()
+    assert house.location is not None and house.grid_id == grid.pk
+    visit = Visit.objects.get()
+    assert visit.people.count() == 2 and visit.visitor_id == worker.pk
+    for event in Event.objects.all():
+        (attachment,) = event.attachments.all()
+        with attachment.file.open("rb") as f:
+            size = Image.open(io.BytesIO(f.read())).size
+        assert max(size) == 1600, size  # resized on the phone, proportions kept
+    assert visit.event.attachments.exists()
+    assert Event.objects.filter(title="村口占道堆放柴草").exists()
+
+    # A double tap on 立即同步, then another sync: nothing new.
+    page.click("#sync-now")
+    page.click("#sync-now")
+    page.wait_for_timeout(1500)
+    page.click("#sync-now")
+    page.wait_for_timeout(1000)
+    assert holdings() == (1, 2, 1, 2)
+
+    # An answer lost on the way back: the house is made, the phone never hears of it,
+    # keeps the item and sends it again with the same key — still one house.
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/houses/new/")
+    page.fill("input[name=address]", "幸福村一组 9 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    lost = []
+
+    def drop_answer(route):
+        lost.append(route.fetch().status)  # reaches the server, which answers…
+        route.abort("connectionreset")  # …but the answer never reaches the phone
+
+    page.route("**/api/v1/houses/", drop_answer)
+    phone.set_offline(False)
+    page.wait_for_function("() => window.gridgovOffline !== undefined")
+    page.evaluate("window.gridgovOffline.sync()")
+    assert lost == [201]
+    assert House.objects.filter(address="幸福村一组 9 号").count() == 1
+    wait_badge(page, 1)  # still queued on the phone
+    page.unroute("**/api/v1/houses/")
+    page.evaluate("window.gridgovOffline.sync()")
+    wait_badge(page, 0)
+    assert House.objects.filter(address="幸福村一组 9 号").count() == 1
+
+    # --- A conflict: the phone's change was overtaken by a second user -------------
+    zhang = Person.objects.get(name="张山")
+    page.goto(f"{base}/collection/people/{zhang.pk}/edit/")
+    phone.set_offline(True)
+    page.fill("input[name=residence_address]", "幸福村一组 8 号东屋")
+    page.fill("input[name=relation]", "户主")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    person_update(
+        actor=other, person=zhang, residence_address="幸福村一组 8 号西屋", relation="配偶"
+    )
+    page.goto(f"{base}/collection/sync/")
+    phone.set_offline(False)
+    page.wait_for_selector(".outbox-item.state-conflict .conflict-table", timeout=30_000)
+    table = page.inner_text(".conflict-table")
+    assert "东屋" in table and "西屋" in table and "户主" in table and "配偶" in table
+    page.screenshot(path=artifact("offline-3-conflict.png"), full_page=True)
+    page.check("tr[data-field=residence_address] input[value=mine]")
+    page.check("tr[data-field=relation] input[value=server]")
+    page.click(".conflict button[type=submit]")
+    wait_badge(page, 0)
+    zhang.refresh_from_db()
+    assert (zhang.residence_address, zhang.relation) == ("幸福村一组 8 号东屋", "配偶")
+
+    # --- Logout wipes the phone's store ---------------------------------------------
+    assert page.evaluate(
+        "indexedDB.databases().then(d => d.some(x => x.name === 'gridgov-offline'))"
+    )
+    open_menu(page)
+    page.click(".who button[type=submit]")
+    page.wait_for_url(re.compile(r".*/accounts/login/.*"))
+    page.wait_for_function(
+        "() => indexedDB.databases().then(d => !d.some(x => x.name === 'gridgov-offline'))",
+        timeout=5_000,
+    )
+    assert page.evaluate("sessionStorage.getItem('gridgov-offline-key')") is None
+    phone.close()
+
+
+def test_refused_items_are_fixed_on_the_form_and_nothing_is_lost(
+    demo_areas, live_server, browser, make_user
+):
+    """A refusal comes back on the form with the server's message; an expired session
+    keeps the queue for after the next sign-in; a revoked role wipes the phone."""
+    from collection.models import House, Person
+    from collection.services import person_create
+    from governance.models import RoleAssignment
+    from governance.services import role_assign, role_revoke
+    from grids.models import Area
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code, "r_worker")
+    person_create(actor=worker, grid=grid, name="在册甲", id_number=valid_id(), kind="registered")
+    base = live_server.url
+    phone = phone_context(browser)
+    page = phone.new_page()
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, "r_worker")
+    page.goto(f"{base}/collection/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+
+    # Registered offline with a number already on the register: refused on sync.
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/people/new/")
+    page.fill("input[name=name]", "王五")
+    page.fill("input[name=id_number]", valid_id())
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    page.goto(f"{base}/collection/sync/")
+    phone.set_offline(False)
+    page.wait_for_selector(".outbox-item.state-refused", timeout=30_000)
+    assert "已登记" in page.inner_text(".outbox-item.state-refused")
+    wait_badge(page, 1)  # kept, not dropped
+    page.click(".outbox-item.state-refused a.fix")
+    page.wait_for_selector(".outbox-refused")
+    assert "已登记" in page.inner_text(".outbox-refused")
+    assert page.input_value("input[name=name]") == "王五"  # as saved, to correct
+    page.fill("input[name=id_number]", valid_id("22010219800101001"))
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 0)
+    assert Person.objects.filter(name="王五").count() == 1
+
+    # The session expires while a house waits: the queue stays for after signing in.
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/houses/new/")
+    page.fill("input[name=address]", "幸福村二组 1 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    phone.clear_cookies()
+    phone.set_offline(False)
+    page.wait_for_selector(
+        "#outbox-note:has-text('登录已过期'), .outbox-note:has-text('登录已过期')"
+    )
+    assert House.objects.count() == 0
+    assert page.evaluate("sessionStorage.getItem('gridgov-offline-key')") is None
+    login(page, base, "r_worker")
+    page.goto(f"{base}/collection/sync/")
+    wait_badge(page, 0)
+    assert House.objects.filter(address="幸福村二组 1 号").count() == 1
+
+    # A bar of signal that carries nothing: the form goes into the outbox, not into a
+    # browser error page; sent once the server answers again.
+    page.goto(f"{base}/collection/houses/new/")
+    page.route("**/*", lambda route: route.abort("timedout"))
+    page.fill("input[name=address]", "幸福村二组 2 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+    assert page.url.endswith("/collection/houses/new/")
+    page.unroute("**/*")
+    page.evaluate("window.gridgovOffline.sync()")
+    wait_badge(page, 0)
+    assert House.objects.filter(address="幸福村二组 2 号").count() == 1
+
+    # No longer a grid worker: the next page wipes what the phone kept.
+    county = Area.objects.get(code="220102000000")
+    role_assign(actor=None, user=worker, role=Role.COUNTY_DISPATCHER, area=county)
+    role_revoke(
+        actor=None, assignment=RoleAssignment.objects.get(user=worker, role=Role.GRID_WORKER)
+    )
+    page.goto(f"{base}/")
+    page.wait_for_function(
+        "() => indexedDB.databases().then(d => !d.some(x => x.name === 'gridgov-offline'))",
+        timeout=5_000,
+    )
+    phone.close()
