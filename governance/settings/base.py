@@ -268,14 +268,61 @@ LEAFLET_CONFIG = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
+# --- Nothing lost when a worker dies (docs/operations.md, "Queues and workers") -----
+# A task message is acknowledged only once its task has finished: a worker killed in
+# the middle (SIGKILL, OOM, lost machine) leaves it in Redis. A pool process that dies
+# under its worker has its message put back at once (reject_on_worker_lost); when the
+# whole worker dies, Redis hands the message to another worker once it has gone
+# unacknowledged for the visibility timeout. Hence every task that writes is idempotent:
+# it reloads its object by id, claims it with a conditional UPDATE and writes in one
+# transaction, so a second run finds the work done (or claimed) and does nothing.
+# Tasks that run longer than the visibility timeout are redelivered while still running;
+# the claim makes the copy a no-op. Jobs with a state row (imports) also keep a heartbeat
+# (governance/jobs.py), and a beat task puts those whose worker died back in the queue
+# or ends them with a reason (collection.imports.import_jobs_recover).
 CELERY_TASK_ACKS_LATE = True
-# Webhook retries wait up to 6 h: keep Redis from redelivering them before that (a
-# redelivered task is harmless, the delivery row is claimed, but it is wasted work).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7 * 3600}
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message reserved per pool process: a dead worker strands no queue of others.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+TASK_VISIBILITY_TIMEOUT = env.int("TASK_VISIBILITY_TIMEOUT", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT,
+    # Every worker looks for messages past the visibility timeout every fifth of it.
+    "unacked_restore_interval": max(1, TASK_VISIBILITY_TIMEOUT // 5),
+    "unacked_restore_throttle": 1,
+}
+# A job whose heartbeat is older than this is taken as abandoned by a dead worker
+# (heartbeats every JOB_HEARTBEAT_SECONDS, from a thread of the worker's process).
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=90)
+# A job abandoned this many times is ended as failed instead of being queued again.
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# Queues by kind, so that each can have its own workers, on other machines too:
+#   interactive  (default) what a user waits for: notifications, exports, outbox, rollups
+#   webhooks     POSTs to department systems (slow receivers must not hold the rest up)
+#   batch        imports, risk evaluation, assessment, rebuilds and other long jobs
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.deliver_webhook_task": {"queue": "webhooks"},
+    "integrations.tasks.requeue_webhook_deliveries_task": {"queue": "webhooks"},
+    "collection.tasks.validate_import_task": {"queue": "batch"},
+    "collection.tasks.apply_import_task": {"queue": "batch"},
+    "collection.tasks.expire_stale_imports_task": {"queue": "batch"},
+    "risk.tasks.evaluate_rules_task": {"queue": "batch"},
+    "assessment.tasks.compute_scheme_task": {"queue": "batch"},
+    "governance.tasks.figures_reconcile_task": {"queue": "batch"},
+    "mediation.tasks.create_follow_ups_task": {"queue": "batch"},
+}
+# --- end of nothing lost ------------------------------------------------------------
 CELERY_BEAT_SCHEDULE = {
     "requeue-webhook-deliveries": {
         "task": "integrations.tasks.requeue_webhook_deliveries_task",
-        "schedule": 300.0,
+        "schedule": 60.0,
+    },
+    # Imports whose worker died: queued again, or failed with a reason.
+    "recover-stale-imports": {
+        "task": "collection.tasks.recover_stale_imports_task",
+        "schedule": 60.0,
     },
     "purge-idempotency-keys": {
         "task": "integrations.tasks.purge_idempotency_keys_task",
