@@ -99,6 +99,10 @@ DATABASES = {
 # GeoDjango needs the PostGIS engine whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+# A kept connection is checked before a request reuses it: after PostgreSQL restarted,
+# the next request reconnects instead of failing on the dead connection (while it is
+# down, every request answers 503 "database_unavailable": governance/errors.py).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # No JIT: the platform's reads are short indexed statements, but at province scale their
 # row estimates can be far too high (the rollups' columns are correlated), and PostgreSQL
 # then spends 30-70 ms compiling a plan that runs in 2 ms — the province's cockpit summary
