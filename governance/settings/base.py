@@ -184,6 +184,39 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # `internal` location aliased to MEDIA_ROOT) or "apache" (X-Sendfile); empty: Django streams.
 FILES_ACCEL = env("FILES_ACCEL", default="") or None
 FILES_ACCEL_PREFIX = env("FILES_ACCEL_PREFIX", default="/protected-media/")
+# Every stored file (attachments, evidence, import uploads, exports, mediation documents,
+# thumbnails) goes through Django's storage API (default_storage, FileFields): the local
+# disk under MEDIA_ROOT by default; with STORAGE_S3_BUCKET an S3-compatible object store
+# (MinIO, Ceph RGW, the clouds' object storage) through django-storages, so that web and
+# worker nodes on several machines share the files (docs/deployment.md). The bucket is
+# private: files are still served only by the scoped views (streamed by Django; FILES_ACCEL
+# is for the local disk only).
+STORAGE_S3_BUCKET = env("STORAGE_S3_BUCKET", default="")
+if STORAGE_S3_BUCKET:
+    DEFAULT_FILE_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": env("STORAGE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("STORAGE_S3_REGION", default="") or None,
+            "access_key": env("STORAGE_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env("STORAGE_S3_SECRET_KEY", default="") or None,
+            "location": env("STORAGE_S3_PREFIX", default=""),
+            # MinIO and most private stores want path-style URLs.
+            "addressing_style": env("STORAGE_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,  # random names anyway; never replace a file
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
+else:
+    DEFAULT_FILE_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": DEFAULT_FILE_STORAGE_BACKEND,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
