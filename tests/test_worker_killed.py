@@ -229,3 +229,71 @@ def test_assessment_killed_mid_write_is_redelivered_by_the_broker_and_computed_o
     assert Score.objects.filter(result__revision=revision).count() > 0
     assert Scheme.objects.get(pk=scheme.pk).state == Scheme.State.COMPUTED
     assert runs(second, task) == 1, second.output()
+
+
+def test_webhook_worker_killed_mid_post_is_delivered_once_more_and_recorded_once(
+    demo_areas, monkeypatch, tmp_path
+):
+    """Killed while the receiver holds the POST: nothing recorded, the delivery keeps its
+    lease; once the lease is over the sweeper queues it and another worker delivers it
+    (at least once: the receiver sees the same X-GridGov-Delivery twice)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.services import department_create
+    from grids.models import Area
+    from integrations import services, tasks  # noqa: F401 - the task registered here
+    from integrations.models import WebhookAttempt, WebhookDelivery
+    from integrations.tests.receiver import Receiver
+
+    receiver = Receiver().start()
+    department = department_create(
+        actor=None, code="KILL-CGJ", name="南关区城管局", area=Area.objects.get(code="220102000000")
+    )
+    services.webhook_subscription_create(
+        actor=None, department=department, url=receiver.url, event_types=["event.*"]
+    )
+    task = "integrations.tasks.deliver_webhook_task"
+    with private_queue(monkeypatch, task) as queue:
+        first = WorkerProcess(queue, tmp_path / "worker1.log").start()
+        second = WorkerProcess(queue, tmp_path / "worker2.log")
+        try:
+            receiver.delay = 60  # the receiver holds the first POST
+            (delivery,) = services.webhook_publish(
+                event_type="event.dispatched",
+                payload={"event_id": 7},
+                area_path="220102000000/",
+                departments=[department],
+            )
+            assert receiver.wait_for(1, timeout=60), "the worker did not POST"
+            first.kill()
+            receiver.delay = 0
+            delivery.refresh_from_db()
+            assert delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts == 0
+            assert delivery.next_attempt_at > timezone.now()  # the dead worker's lease
+            assert not WebhookAttempt.objects.filter(delivery=delivery).exists()
+
+            second.start()
+            # Three minutes later (the lease of timeout + 60 s, and the sweeper's grace):
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                next_attempt_at=timezone.now() - timedelta(minutes=3)
+            )
+            assert services.webhook_deliveries_requeue_due() == 1
+            wait_until(
+                lambda: WebhookDelivery.objects.filter(
+                    pk=delivery.pk, status=WebhookDelivery.Status.DELIVERED
+                ).exists(),
+                60,
+                "the second worker to deliver",
+            )
+            # The killed worker's message comes back too, and finds it delivered.
+            wait_until(lambda: runs(second, task) >= 2, VISIBILITY_TIMEOUT * 5, "redelivery")
+        finally:
+            first.kill()
+            second.stop()
+            receiver.stop()
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.attempt_log.count() == 1
+    assert len(receiver.requests) == 2
+    assert {r.headers["X-GridGov-Delivery"] for r in receiver.requests} == {str(delivery.pk)}

@@ -11,7 +11,6 @@ import re
 import secrets
 import time
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,7 +63,12 @@ def _queue_on_commit(delivery_ids: list[int], countdown: float | None = None) ->
     # robust: the caller's data is committed by then; if the broker is down the
     # sweeper (webhook_deliveries_requeue_due) sends the delivery later.
     if delivery_ids:
-        transaction.on_commit(partial(_queue_deliveries, delivery_ids, countdown), robust=True)
+        # A function, not a partial: Django logs a robust callback's failure by its
+        # __qualname__, which a partial lacks (the logging itself would then raise).
+        def queue():
+            _queue_deliveries(delivery_ids, countdown)
+
+        transaction.on_commit(queue, robust=True)
 
 
 # Subscriptions ------------------------------------------------------------------
