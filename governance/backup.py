@@ -43,6 +43,16 @@ from governance.dbroles import SCRATCH_SCHEMA, owner_configured
 FORMAT = 1
 DUMP, MEDIA, MANIFEST = "database.dump", "media.tar.gz", "manifest.json"
 CHUNK = 1 << 20
+DUMP_OPTIONS = (
+    "-Fc",
+    "--no-owner",
+    "--no-privileges",
+    # Imports' staging tables (the application role's, transient): an import not finished
+    # at backup time is uploaded again after a restore.
+    f"--exclude-table={SCRATCH_SCHEMA}.*",
+    # PostGIS's own table (the extension fills it; GridGov adds no reference system).
+    "--exclude-table-data=public.spatial_ref_sys",
+)
 
 
 class BackupError(Exception):
@@ -186,12 +196,7 @@ def backup_create(*, root: Path, keys_to: Path | None = None, now: datetime | No
             keys = _key_ids(cur)
             server = conn.execute("SHOW server_version").fetchone()[0]
         dump = subprocess.run(
-            ["pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot}"]
-            # Imports' staging tables (the application role's, transient): an import not
-            # finished at backup time is uploaded again after a restore.
-            + [f"--exclude-table={SCRATCH_SCHEMA}.*"]
-            # PostGIS's own table (the extension fills it; GridGov adds no reference system).
-            + ["--exclude-table-data=public.spatial_ref_sys", "-f", str(folder / DUMP)],
+            ["pg_dump", *DUMP_OPTIONS, f"--snapshot={snapshot}", "-f", str(folder / DUMP)],
             env=_pg_env(p),
             capture_output=True,
             text=True,

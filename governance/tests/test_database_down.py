@@ -11,19 +11,25 @@ Transactional: the requests' connections must see committed data, and are killed
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 from psycopg import sql
 from rest_framework.authtoken.models import Token
 
+from governance import backup
 from governance.dbroles import owner_configured
 from governance.roles import Role
 
@@ -157,3 +163,119 @@ def test_under_load_a_restart_gives_503s_never_500s_and_service_resumes(leader, 
     assert len(seen["down"]) >= 8 and set(seen["down"]) == {503}, seen["down"]
     assert bodies and all('"database_unavailable"' in b for b in bodies)
     assert len(seen["after"]) >= 8 and set(seen["after"]) == {200}, seen["after"]
+
+
+# --- a real restart: a PostgreSQL server of the test's own, stopped and started -----------
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PORT = 55432
+
+
+@contextmanager
+def throwaway_server(tmp_path):
+    """A PostgreSQL cluster of this test (initdb as the postgres user, trust on the loopback,
+    port 55432) holding a copy of the test database; yields (database, restart)."""
+    if os.geteuid() != 0 or not (PG_BIN / "initdb").exists():
+        pytest.skip("needs root (to run initdb as postgres) and PostgreSQL 15's binaries")
+    # Outside pytest's own temporary folder, which the postgres user may not enter.
+    home = Path(tempfile.mkdtemp(prefix="gridgov-pg-"))
+    data = home / "pgdata"
+    data.mkdir()
+    shutil.chown(home, "postgres")
+    shutil.chown(data, "postgres")
+
+    def pg(*args):
+        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True)
+
+    def ctl(*args):
+        pg(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(home / "pg.log"), "-w", *args)
+
+    pg(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+    options = f"-p {PORT} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    ctl("-o", options, "start")
+    try:
+        name = "gridgov_restart"
+        dump = tmp_path / "copy.dump"
+        source = backup._params()
+        subprocess.run(
+            ["pg_dump", *backup.DUMP_OPTIONS, "-f", str(dump)],
+            env=backup._pg_env(source),
+            check=True,
+            capture_output=True,
+        )
+        target = {"host": "127.0.0.1", "port": str(PORT), "user": "postgres", "password": None}
+        with psycopg.connect(dbname="postgres", **target, autocommit=True) as c:
+            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        with psycopg.connect(dbname=name, **target, autocommit=True) as c:
+            c.execute("CREATE EXTENSION postgis")
+        subprocess.run(
+            ["pg_restore", "--no-owner", "--no-privileges", "--no-comments", "-d", name]
+            + [str(dump)],
+            env=backup._pg_env({**target, "dbname": name}),
+            check=True,
+            capture_output=True,
+        )
+        yield name, lambda: ctl("-o", options, "-m", "fast", "restart")
+    finally:
+        ctl("-m", "immediate", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextmanager
+def served_from(name: str):
+    """Every thread's connections (the live server's too) on the throwaway server."""
+    conn = connections["default"]
+    keys = ("NAME", "HOST", "PORT", "USER", "PASSWORD")
+    before = {k: conn.settings_dict[k] for k in keys}
+    conn.close()
+    conn.settings_dict.update(
+        {"NAME": name, "HOST": "127.0.0.1", "PORT": str(PORT), "USER": "postgres", "PASSWORD": ""}
+    )
+    try:
+        yield
+    finally:
+        conn.close()
+        conn.settings_dict.update(before)
+
+
+def test_postgresql_restarted_under_load_503_then_back_without_restarting_gridgov(
+    leader, live_server, tmp_path
+):
+    token = Token.objects.create(user=leader).key
+    url = f"{live_server.url}/api/v1/areas/?limit=5"
+    statuses: list[tuple[float, int]] = []
+    lock, stop = threading.Lock(), threading.Event()
+
+    def client_loop():
+        while not stop.is_set():
+            request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as r:
+                    status = r.status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            with lock:
+                statuses.append((time.monotonic(), status))
+            time.sleep(0.02)
+
+    with throwaway_server(tmp_path) as (name, restart), served_from(name):
+        threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(8)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(1.5)
+            restart_began = time.monotonic()
+            restart()  # pg_ctl restart -m fast: every connection dropped, then back
+            restarted = time.monotonic()
+            time.sleep(3)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+
+    before = [s for at, s in statuses if at < restart_began]
+    during = [s for at, s in statuses if restart_began <= at <= restarted + 0.5]
+    after = [s for at, s in statuses if at > restarted + 1]
+    assert before and set(before) == {200}
+    assert set(during) <= {200, 503} and 503 in {s for _at, s in statuses}, during
+    assert len(after) >= 8 and set(after) == {200}, after
