@@ -9,10 +9,10 @@ on the job any more, and the app's sweeper (a beat task) queues it again or ends
 
 The heartbeat is a thread with its own database connection, not progress written by the
 job itself, because one SQL statement of a job (an import's merge) may run for minutes.
-When the job holds its own row locked (a merge under SELECT … FOR UPDATE), the
-heartbeat's UPDATE waits for it; the sweepers therefore skip rows locked by a live
-transaction (SELECT … FOR UPDATE SKIP LOCKED), which a dead worker's connection does not
-hold.
+When the job holds its own row locked (a merge under SELECT … FOR UPDATE), the heartbeat
+skips it (SKIP LOCKED: it never waits, so it can never deadlock with its own job), and
+the sweepers skip such rows too: a lock is held only by a live transaction — a dead
+worker's connection is gone, and its locks with it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,11 @@ def heartbeat(queryset, field: str = "heartbeat_at"):
         try:
             while True:
                 try:
-                    queryset.update(**{field: timezone.now()})
+                    with transaction.atomic():
+                        free = queryset.select_for_update(skip_locked=True).values("pk")
+                        queryset.model._base_manager.filter(pk__in=free).update(
+                            **{field: timezone.now()}
+                        )
                 except DatabaseError:  # the database restarting: try again next time
                     logger.warning("heartbeat of %s failed", queryset.model.__name__)
                 if stop.wait(interval):
