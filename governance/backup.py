@@ -183,13 +183,17 @@ def keys_write(path: Path, *, root: Path) -> Path:
 def backup_create(*, root: Path, keys_to: Path | None = None, now: datetime | None = None) -> Path:
     """A new backup folder under `root`; returns it."""
     root = Path(root)
+    if keys_to is not None and _is_within(Path(keys_to), root):
+        keys_write(keys_to, root=root)  # refuses, before anything is written
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     folder = root / stamp
     folder.mkdir(parents=True, exist_ok=False)
     p = _params()
     with psycopg.connect(**p) as conn:
-        # One snapshot for the facts and the dump: the counts describe exactly the dump.
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # One snapshot for the facts and the dump: the counts describe exactly the dump
+        # (REPEATABLE READ: every statement of the transaction sees the exported snapshot).
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         with conn.cursor() as cur:
             facts = database_facts(cur)

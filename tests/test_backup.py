@@ -147,3 +147,30 @@ def test_backup_then_restore_into_an_empty_database(
         # Only into an empty database.
         with pytest.raises(Exception, match="不是空的"):
             backup_restore(folder=folder, media_root=tmp_path / "elsewhere")
+
+
+def test_the_manifest_describes_the_dumps_snapshot_not_later_writes(settings, tmp_path):
+    """The counts are read in the snapshot pg_dump exports: a row committed meanwhile by
+    another connection is in neither (REPEATABLE READ, one snapshot)."""
+    import psycopg as pg
+
+    from governance import backup
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    p = backup._params()
+    with pg.connect(**p) as conn:
+        conn.isolation_level = pg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        conn.execute("SELECT pg_export_snapshot()")
+        with conn.cursor() as cur:
+            first = backup.database_facts(cur)["counts"]["public.governance_auditlog"]
+        with pg.connect(**(p | {}), autocommit=True) as other:  # a write meanwhile
+            other.execute(
+                "INSERT INTO governance_auditlog (at, actor_name, action, object_type, "
+                "object_id, object_repr, changes, area_path) "
+                "VALUES (now(), '', 'test.snapshot', 'test', '', '', '{}', '')"
+            )
+        with conn.cursor() as cur:
+            again = backup.database_facts(cur)["counts"]["public.governance_auditlog"]
+    assert again == first  # still the snapshot
+    assert AuditLog.objects.filter(action="test.snapshot").count() == 1
