@@ -22,6 +22,7 @@ import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
+from celery import Task
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -64,3 +65,38 @@ def heartbeat(queryset, field: str = "heartbeat_at"):
     finally:
         stop.set()
         thread.join()
+
+
+class GuardedTask(Task):
+    """Every GridGov task's class (governance/celery.py). A message whose task kills its
+    worker every time (out of memory on a too-large job) would be put back and taken up
+    for ever — late acknowledgement with `task_reject_on_worker_lost`. Each redelivery of
+    a message is counted (in the cache, by task id, for a day); past
+    TASK_MAX_REDELIVERIES the message is dropped with an error in the log. A job with a
+    state row is then ended by its sweeper with the reason (imports: JOB_MAX_ATTEMPTS)."""
+
+    def __call__(self, *args, **kwargs):
+        request = self.request
+        if not request.is_eager and (request.delivery_info or {}).get("redelivered"):
+            deliveries = _redeliveries(request.id)
+            if deliveries > settings.TASK_MAX_REDELIVERIES:
+                logger.error(
+                    "task %s[%s] given up: redelivered %d times (its worker died each time)",
+                    self.name,
+                    request.id,
+                    deliveries,
+                )
+                return None
+        return super().__call__(*args, **kwargs)
+
+
+def _redeliveries(task_id: str) -> int:
+    from django.core.cache import cache
+
+    key = f"celery-redeliveries:{task_id}"
+    try:
+        cache.add(key, 0, timeout=24 * 3600)
+        return cache.incr(key)
+    except Exception:  # noqa: BLE001 - no cache: never refuse a task for it
+        logger.warning("could not count the redeliveries of task %s", task_id)
+        return 0

@@ -297,3 +297,25 @@ def test_webhook_worker_killed_mid_post_is_delivered_once_more_and_recorded_once
     assert delivery.attempts == 1 and delivery.attempt_log.count() == 1
     assert len(receiver.requests) == 2
     assert {r.headers["X-GridGov-Delivery"] for r in receiver.requests} == {str(delivery.pk)}
+
+
+def test_a_message_that_kills_its_worker_every_time_is_given_up(monkeypatch, tmp_path):
+    """Late acknowledgement puts back the message of a task whose worker died; a task that
+    kills it every time (out of memory) would loop for ever. After TASK_MAX_REDELIVERIES
+    redeliveries the message is dropped, with an error, and the worker goes on."""
+    from django.conf import settings
+
+    from governance.celery import app
+
+    poison = "tests.poison_tasks.kill_own_worker_task"
+    with private_queue(monkeypatch, poison) as queue:
+        worker = WorkerProcess(queue, tmp_path / "worker.log", include="tests.poison_tasks")
+        worker.start()
+        try:
+            app.send_task(poison)
+            wait_until(lambda: "given up" in worker.output(), 120, "the task to be given up")
+            assert worker.proc.poll() is None  # the worker itself lives on
+        finally:
+            worker.stop()
+    deaths = worker.output().count("WorkerLostError")
+    assert deaths == settings.TASK_MAX_REDELIVERIES + 1, worker.output()

@@ -55,8 +55,8 @@ def private_queue(monkeypatch, *tasks: str):
 
 
 class WorkerProcess:
-    def __init__(self, queue: str, log: Path, **env: str):
-        self.queue, self.log, self.extra_env = queue, log, env
+    def __init__(self, queue: str, log: Path, include: str = "", **env: str):
+        self.queue, self.log, self.include, self.extra_env = queue, log, include, env
         self.proc: subprocess.Popen | None = None
 
     def env(self) -> dict[str, str]:
@@ -97,6 +97,7 @@ class WorkerProcess:
                 "--without-heartbeat",
                 "-l",
                 "info",
+                *(["--include", self.include] if self.include else []),
             ],
             cwd=ROOT,
             env=self.env(),

@@ -334,6 +334,9 @@ JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=90)
 # A job abandoned this many times is ended as failed instead of being queued again.
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# A message redelivered more often than this (its task killed the worker each time) is
+# dropped, with an error in the log (governance.jobs.GuardedTask).
+TASK_MAX_REDELIVERIES = env.int("TASK_MAX_REDELIVERIES", default=5)
 # Queues by kind, so that each can have its own workers, on other machines too:
 #   interactive  (default) what a user waits for: notifications, exports, outbox, rollups
 #   webhooks     POSTs to department systems (slow receivers must not hold the rest up)
