@@ -51,8 +51,9 @@ def heartbeat(queryset, field: str = "heartbeat_at"):
                         queryset.model._base_manager.filter(pk__in=free).update(
                             **{field: timezone.now()}
                         )
-                except DatabaseError:  # the database restarting: try again next time
+                except DatabaseError:  # the database restarting: reconnect next time
                     logger.warning("heartbeat of %s failed", queryset.model.__name__)
+                    connection.close()
                 if stop.wait(interval):
                     return
         finally:
