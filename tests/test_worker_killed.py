@@ -317,5 +317,5 @@ def test_a_message_that_kills_its_worker_every_time_is_given_up(monkeypatch, tmp
             assert worker.proc.poll() is None  # the worker itself lives on
         finally:
             worker.stop()
-    deaths = worker.output().count("WorkerLostError")
+    deaths = worker.output().count("exited with 'signal 9 (SIGKILL)'")
     assert deaths == settings.TASK_MAX_REDELIVERIES + 1, worker.output()
