@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -168,13 +169,24 @@ def test_under_load_a_restart_gives_503s_never_500s_and_service_resumes(leader, 
 # --- a real restart: a PostgreSQL server of the test's own, stopped and started -----------
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PORT = 55432
+
+
+def _free_port() -> int:
+    """A port nothing listens on (55432 if free): suites may run side by side."""
+    for candidate in (55432, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port")
 
 
 @contextmanager
 def throwaway_server(tmp_path):
     """A PostgreSQL cluster of this test (initdb as the postgres user, trust on the loopback,
-    port 55432) holding a copy of the test database; yields (database, restart)."""
+    a free port) holding a copy of the test database; yields (database, port, restart)."""
     if os.geteuid() != 0 or not (PG_BIN / "initdb").exists():
         pytest.skip("needs root (to run initdb as postgres) and PostgreSQL 15's binaries")
     # Outside pytest's own temporary folder, which the postgres user may not enter.
@@ -191,7 +203,8 @@ def throwaway_server(tmp_path):
         pg(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(home / "pg.log"), "-w", *args)
 
     pg(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
-    options = f"-p {PORT} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    port = _free_port()
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
     ctl("-o", options, "start")
     try:
         name = "gridgov_restart"
@@ -203,7 +216,7 @@ def throwaway_server(tmp_path):
             check=True,
             capture_output=True,
         )
-        target = {"host": "127.0.0.1", "port": str(PORT), "user": "postgres", "password": None}
+        target = {"host": "127.0.0.1", "port": str(port), "user": "postgres", "password": None}
         with psycopg.connect(dbname="postgres", **target, autocommit=True) as c:
             c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         with psycopg.connect(dbname=name, **target, autocommit=True) as c:
@@ -215,21 +228,21 @@ def throwaway_server(tmp_path):
             check=True,
             capture_output=True,
         )
-        yield name, lambda: ctl("-o", options, "-m", "fast", "restart")
+        yield name, port, lambda: ctl("-o", options, "-m", "fast", "restart")
     finally:
         ctl("-m", "immediate", "stop")
         shutil.rmtree(home, ignore_errors=True)
 
 
 @contextmanager
-def served_from(name: str):
+def served_from(name: str, port: int):
     """Every thread's connections (the live server's too) on the throwaway server."""
     conn = connections["default"]
     keys = ("NAME", "HOST", "PORT", "USER", "PASSWORD")
     before = {k: conn.settings_dict[k] for k in keys}
     conn.close()
     conn.settings_dict.update(
-        {"NAME": name, "HOST": "127.0.0.1", "PORT": str(PORT), "USER": "postgres", "PASSWORD": ""}
+        {"NAME": name, "HOST": "127.0.0.1", "PORT": str(port), "USER": "postgres", "PASSWORD": ""}
     )
     try:
         yield
@@ -258,7 +271,7 @@ def test_postgresql_restarted_under_load_503_then_back_without_restarting_gridgo
                 statuses.append((time.monotonic(), status))
             time.sleep(0.02)
 
-    with throwaway_server(tmp_path) as (name, restart), served_from(name):
+    with throwaway_server(tmp_path) as (name, port, restart), served_from(name, port):
         threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(8)]
         for t in threads:
             t.start()
