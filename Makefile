@@ -8,6 +8,11 @@
 #   make test PYTEST_ARGS="-k scoping -x"   (runs `make lint` first)
 #   make test TEST_WORKERS=0       one process (default: one pytest-xdist worker per core)
 #
+# Operations (docs/operations.md):
+#   make backup                    数据库与文件备份到 backups/<时间>/ / database and files
+#   make backup KEYS_TO=/safe/gridgov.keys   also the keys, apart (never inside backups/)
+#   make restore BACKUP=backups/<时间>       into an empty database (keys from .env)
+#
 # DEMO_ARGS only matters while no demo data is loaded (`--if-empty`).
 
 SHELL := /bin/bash
@@ -21,10 +26,12 @@ TEST_WORKERS ?= auto
 PORT ?= 8000
 export PORT DEMO_ARGS
 
-.PHONY: help deps system python messages db demo run test lint bench bench-import clean
+.PHONY: help deps system python messages db demo run test lint bench bench-import clean \
+	backup restore
 
 help:
 	@echo "make deps | db | demo | run | test | lint | bench | bench-import | clean"
+	@echo "make backup [KEYS_TO=path] | restore BACKUP=backups/<timestamp>"
 	@echo "  make run DEMO_ARGS=--province   (default: one city, 长春市 220100)"
 	@echo "  make test PYTEST_ARGS='-k name'"
 
@@ -84,6 +91,17 @@ lint: python
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
 	@.venv/bin/lint-imports --no-logo
+
+# A consistent dump of the database and the stored files, without the keys (KEYS_TO writes
+# them apart); restore refuses a database that is not empty (governance/backup.py).
+KEYS_TO ?=
+BACKUP ?=
+backup:
+	@bash scripts/backup.sh $(if $(KEYS_TO),--keys-to $(KEYS_TO))
+
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<timestamp>" >&2; exit 2; }
+	@bash scripts/restore.sh $(BACKUP)
 
 # Benchmarks run on their own whole-province database (bench/README.md).
 BENCH_DB ?= postgis://postgres@localhost:5432/gridgov_bench

@@ -389,7 +389,12 @@ def reporting(args, pg, province, out):
     client = Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json")
     client.force_login(reporter)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queued_before = broker.llen("celery")
+
+    # Messages waiting in the three queues (settings CELERY_TASK_ROUTES).
+    def waiting() -> int:
+        return sum(broker.llen(q) for q in ("interactive", "webhooks", "batch"))
+
+    queued_before = waiting()
     t_start = timezone.now()
     first_id = pg.execute("SELECT coalesce(max(id), 0) FROM events_event").fetchone()[0]
     mismatched = {"api": 0, "service": 0}
@@ -615,7 +620,7 @@ def reporting(args, pg, province, out):
     n_notes = Notification.objects.filter(
         created_at__gte=t_start, user__username__startswith="bench_"
     ).count()
-    queued = broker.llen("celery") - queued_before
+    queued = waiting() - queued_before
     purged = celery_app.control.purge()
 
     ref = rows["many"]

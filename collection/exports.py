@@ -12,10 +12,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
+from pathlib import PurePath
 
 from celery import current_app
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -252,18 +254,22 @@ def dataset_export_request(*, user, dataset: str, fmt: str, filters: dict) -> Ex
     return ExportAnswer(queued=False, data=data, rows=count)
 
 
-def export_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+EXPORTS_FOLDER = "exports"
+
+
+def _export_name(file_name: str) -> str:
+    """The storage name of an export file (through the storage API: the local disk or an
+    object store, settings STORAGES)."""
+    return f"{EXPORTS_FOLDER}/{PurePath(file_name).name}"
 
 
 @transaction.atomic
 def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> str:
     """Background part: write the file, notify the user with their download link."""
     data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
-    name = f"{uuid.uuid4().hex}.{fmt}"
-    (export_dir() / name).write_bytes(data)
+    name = PurePath(
+        default_storage.save(_export_name(f"{uuid.uuid4().hex}.{fmt}"), ContentFile(data))
+    ).name
     export = ExportFile.objects.create(
         user=user,
         dataset=dataset,
@@ -283,16 +289,16 @@ def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> st
 
 
 def export_file_get(*, user, pk):
-    """The user's own, unexpired export file and its path, or None."""
+    """The user's own, unexpired export file and its storage name, or None."""
     export = ExportFile.objects.filter(pk=pk, user=user, expires_at__gt=timezone.now()).first()
     if export is None:
         return None
-    path = export_dir() / Path(export.file_name).name
-    if not path.exists():
+    name = _export_name(export.file_name)
+    if not default_storage.exists(name):
         return None
     if export.downloaded_at is None:
         ExportFile.objects.filter(pk=export.pk).update(downloaded_at=timezone.now())
-    return export, path
+    return export, name
 
 
 def export_files_purge(*, now=None) -> int:
@@ -302,15 +308,20 @@ def export_files_purge(*, now=None) -> int:
     now = now or timezone.now()
     removed = 0
     for export in ExportFile.objects.filter(expires_at__lte=now).iterator():
-        path = export_dir() / Path(export.file_name).name
-        if path.exists():
-            path.unlink()
+        name = _export_name(export.file_name)
+        if default_storage.exists(name):
+            default_storage.delete(name)
             removed += 1
         export.delete()
     known = set(ExportFile.objects.values_list("file_name", flat=True))
-    cutoff = (now - timedelta(hours=settings.EXPORT_FILE_HOURS)).timestamp()
-    for path in export_dir().iterdir():
-        if path.is_file() and path.name not in known and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    cutoff = now - timedelta(hours=settings.EXPORT_FILE_HOURS)
+    try:
+        _folders, files = default_storage.listdir(EXPORTS_FOLDER)
+    except FileNotFoundError:  # nothing exported yet (local disk)
+        files = []
+    for file_name in files:
+        name = _export_name(file_name)
+        if file_name not in known and default_storage.get_modified_time(name) < cutoff:
+            default_storage.delete(name)
             removed += 1
     return removed

@@ -86,7 +86,9 @@ def _progress_writer(job: ImportJob, start: int, end: int) -> Callable[[float], 
 
 
 def _claim(job_id: int, current: str, new: str) -> ImportJob | None:
-    if not ImportJob.objects.filter(pk=job_id, status=current).update(status=new, progress=0):
+    if not ImportJob.objects.filter(pk=job_id, status=current).update(
+        status=new, progress=0, heartbeat_at=timezone.now()
+    ):
         return None
     return ImportJob.objects.select_related("created_by", "applied_by").get(pk=job_id)
 
@@ -358,7 +360,9 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
     )
     if job is None:
         return None
-    ImportJob.objects.filter(pk=job.pk, status=job.status).update(progress=50)
+    ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+        progress=50, heartbeat_at=timezone.now()
+    )
     try:
         with transaction.atomic():
             return _write(job)
@@ -527,6 +531,64 @@ def import_jobs_expire(*, now=None) -> int:
             )
             expired += 1
     return expired
+
+
+RUNNING = (ImportJob.Status.VALIDATING, ImportJob.Status.APPLYING)
+WORKER_LOST = (
+    "处理该任务的后台进程 {n} 次意外终止(文件可能过大,或服务器内存不足),未写入任何数据,"
+    "请稍后重新上传或联系管理员 / The background worker processing this job stopped "
+    "unexpectedly {n} times (the file may be too large, or the server ran out of memory); "
+    "nothing was written. Upload it again later or contact the administrator."
+)
+
+
+def import_jobs_recover(*, now=None) -> dict[str, int]:
+    """Jobs validating or applying whose worker died — no heartbeat for JOB_STALE_SECONDS
+    (governance/jobs.py) — go back to the queue: validating from the start (the upload is
+    still there, the staging table was never committed), applying with the staged rows
+    (the merge is one transaction, so the dead worker wrote nothing). After
+    JOB_MAX_ATTEMPTS lost workers the job fails with the reason. Run every minute by
+    Celery beat; a job still being worked on holds its row locked or beats, and is
+    skipped. Returns {"requeued": n, "failed": n}."""
+    from django.conf import settings
+
+    from governance.jobs import stale_before
+
+    now = now or timezone.now()
+    cutoff = stale_before(now)
+    counts = {"requeued": 0, "failed": 0}
+    stale = ImportJob.objects.filter(status__in=RUNNING, heartbeat_at__lt=cutoff)
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = (
+                stale.select_for_update(skip_locked=True, of=("self",))
+                .select_related("created_by", "applied_by")
+                .filter(pk=pk)
+                .first()
+            )
+            if job is None:  # finished meanwhile, or its worker is alive and holds it
+                continue
+            before, lost = job.status, job.attempts + 1
+            if lost >= settings.JOB_MAX_ATTEMPTS:
+                job.attempts = lost
+                _end(job, ImportJob.Status.FAILED, WORKER_LOST.format(n=lost))
+                counts["failed"] += 1
+            else:
+                task = "apply_import_task"
+                if before == ImportJob.Status.VALIDATING:
+                    job.status, task = ImportJob.Status.PENDING, "validate_import_task"
+                job.attempts, job.heartbeat_at, job.progress = lost, now, 0
+                job.save(update_fields=["status", "attempts", "heartbeat_at", "progress"])
+                transaction.on_commit(partial(_queue, task, job.pk))
+                counts["requeued"] += 1
+            audit_record(
+                actor=None,
+                action=f"{spec_for(job.dataset).action}_import.recover",
+                obj=job,
+                area_path=job.area_path,
+                changes={"status": [before, job.status], "attempts": [lost - 1, lost]},
+            )
+    return counts
 
 
 # --- selectors (the report and the template: collection/importing/sheets.py) ---------

@@ -5,18 +5,29 @@ imports this module; CollectionConfig.ready registers them in every process."""
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
+from governance.jobs import heartbeat
+
 from . import imports
 from .exports import dataset_export_to_file, export_files_purge
+from .models import ImportJob
 
 
 @shared_task(ignore_result=True)
 def validate_import_task(job_id):
-    imports.import_job_validate(job_id=job_id)
+    # The heartbeat tells the sweeper this worker is alive (governance/jobs.py).
+    with heartbeat(ImportJob.objects.filter(pk=job_id)):
+        imports.import_job_validate(job_id=job_id)
 
 
 @shared_task(ignore_result=True)
 def apply_import_task(job_id):
-    imports.import_job_apply(job_id=job_id)
+    with heartbeat(ImportJob.objects.filter(pk=job_id)):
+        imports.import_job_apply(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def recover_stale_imports_task():
+    imports.import_jobs_recover()
 
 
 @shared_task(ignore_result=True)

@@ -18,7 +18,7 @@ import logging
 import os
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,6 +39,11 @@ ORM_FIELDS = os.path.join("django", "db", "models", "fields")
 # PostgreSQL SQLSTATEs that mean "somebody else got there first".
 UNIQUE_VIOLATION = {"23505", "23P01"}  # unique, exclusion constraint
 CONCURRENCY = {"40001", "40P01", "55P03"}  # serialisation failure, deadlock, lock timeout
+# The database cannot be reached: no SQLSTATE (refused, reset, closed), a connection
+# exception (class 08), or the server shutting down, restarting or not accepting
+# connections (57P01-57P03; 55000 "database is not accepting connections").
+UNAVAILABLE = ("08", "57P01", "57P02", "57P03", "55000")
+DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 class ServiceError(ValidationError):
@@ -114,9 +119,24 @@ def describe(exc: BaseException) -> tuple[int, str, str, dict | None] | None:
         return 400, str(getattr(exc, "code", "invalid")), _("输入格式有误。"), None
     if isinstance(exc, IntegrityError) and _sqlstate(exc) in UNIQUE_VIOLATION:
         return 409, "conflict", _("该记录已存在,或已被他人修改,请刷新后重试。"), None
+    if database_unavailable(exc):
+        return 503, DATABASE_UNAVAILABLE, str(UNAVAILABLE_MESSAGE), None
     if isinstance(exc, OperationalError) and _sqlstate(exc) in CONCURRENCY:
         return 409, "concurrent_change", _("数据正被他人同时修改,请稍后重试。"), None
     return None
+
+
+UNAVAILABLE_MESSAGE = gettext_lazy("数据库暂时无法访问(可能正在重启或维护),请稍后重试。")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is down, restarting or refusing connections: a 503 that the same
+    request may retry. Django reconnects by itself once it is back (CONN_HEALTH_CHECKS,
+    and a broken connection is closed at the end of the request), nothing restarts."""
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    state = _sqlstate(exc)
+    return state is None or state.startswith(UNAVAILABLE)
 
 
 def _from_orm_conversion(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
@@ -45,7 +45,8 @@ def stored_file_response(
     originals and exports are `no-store`, so a revoked right is not outlived by a
     cache. A missing file is a 404, never a 500."""
     storage = storage or default_storage
-    mode = accel_mode()
+    # The proxy can send only files on its own disk: from an object store Django streams.
+    mode = accel_mode() if isinstance(storage, FileSystemStorage) else None
     if not name or ".." in name.split("/"):
         raise Http404
     disposition = content_disposition_header(not inline, filename)

@@ -1,8 +1,11 @@
 """The guard on input at the edge, for every page and endpoint at once (see the class)."""
 
+import sys
+
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework.views import APIView
@@ -70,6 +73,8 @@ def _form_strings(query_dict) -> list[str]:
 
 
 def _refuse(request, status: int, code: str, detail: str):
+    if code == errors.DATABASE_UNAVAILABLE:
+        return database_unavailable(request)
     if getattr(request, "wants_json", request.path_info.startswith(JSON_PREFIXES)):
         return _json(status, code, detail)
     return render(
@@ -99,7 +104,26 @@ def page_not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def database_unavailable(request):
+    """503 while the database is down: JSON under the API prefixes, elsewhere a page that
+    needs nothing from the database (no user, no menu: base.html would read them)."""
+    detail = str(errors.UNAVAILABLE_MESSAGE)
+    if getattr(request, "wants_json", request.path_info.startswith(JSON_PREFIXES)):
+        response = _json(503, errors.DATABASE_UNAVAILABLE, detail)
+    else:
+        response = HttpResponse(
+            render_to_string("unavailable.html", {"detail": detail}), status=503
+        )
+    response["Retry-After"] = "30"
+    return response
+
+
 def server_error(request):
+    # Called for an exception no view handled — also one from a middleware (the session,
+    # the account guard) — while it is being handled, so sys.exc_info() names it.
+    exc = sys.exc_info()[1]
+    if exc is not None and errors.database_unavailable(exc):
+        return database_unavailable(request)
     if request.path_info.startswith(JSON_PREFIXES):
         return _json(500, "server_error", _("服务器内部错误,已记录。"))
     return defaults.server_error(request)

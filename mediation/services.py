@@ -710,7 +710,6 @@ def dispute_withdraw(*, actor, dispute: Dispute, note) -> Dispute:
     return _finish(actor, dispute, before, "withdraw")
 
 
-@transaction.atomic
 def follow_ups_create_due(*, today: date | None = None) -> int:
     """Celery beat: a follow-up visit for every successful dispute whose agreement is
     30 days old and has none yet (the system's own step, audited)."""
@@ -725,20 +724,26 @@ def follow_ups_create_due(*, today: date | None = None) -> int:
         .select_related("dispute")
     )
     made = 0
-    for agreement in due:
-        follow_up = FollowUp.objects.create(
-            dispute=agreement.dispute,
-            agreement=agreement,
-            due_on=agreement.signed_on + timedelta(days=FOLLOW_UP_DAYS),
-        )
-        Dispute.objects.filter(pk=agreement.dispute_id).update(next_step=_("待回访"))
-        audit_record(
-            actor=None,
-            action="mediation.follow_up_create",
-            obj=agreement.dispute,
-            area_path=agreement.dispute.area_path,
-            changes={"follow_up": [None, follow_up.pk]},
-        )
+    for pk in list(due.values_list("pk", flat=True)):
+        # One transaction per agreement, the agreement locked and checked again: a second
+        # run (a redelivered task, two beats) skips what the first made or is making.
+        with transaction.atomic():
+            agreement = due.select_for_update(skip_locked=True, of=("self",)).filter(pk=pk).first()
+            if agreement is None:
+                continue
+            follow_up = FollowUp.objects.create(
+                dispute=agreement.dispute,
+                agreement=agreement,
+                due_on=agreement.signed_on + timedelta(days=FOLLOW_UP_DAYS),
+            )
+            Dispute.objects.filter(pk=agreement.dispute_id).update(next_step=_("待回访"))
+            audit_record(
+                actor=None,
+                action="mediation.follow_up_create",
+                obj=agreement.dispute,
+                area_path=agreement.dispute.area_path,
+                changes={"follow_up": [None, follow_up.pk]},
+            )
         made += 1
     return made
 

@@ -89,7 +89,10 @@ trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 
 start web "$c_web" "$PY" manage.py runserver "0.0.0.0:${PORT}"
-start worker "$c_worker" .venv/bin/celery -A governance worker -l info --concurrency 2
+# One worker for the three queues here (interactive, webhooks, batch); production runs
+# a worker per queue, on as many machines as each needs (docs/deployment.md).
+start worker "$c_worker" .venv/bin/celery -A governance worker -l info --concurrency 2 \
+    -Q interactive,webhooks,batch
 start beat "$c_beat" .venv/bin/celery -A governance beat -l info -s var/celerybeat-schedule
 
 # Wait until any one of them exits (a trapped signal interrupts the wait too).

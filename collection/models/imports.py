@@ -74,6 +74,11 @@ class ImportJob(models.Model):
     area_path = models.CharField(max_length=120, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the worker that validates or applies the job
+    # (governance/jobs.py); an old one means the worker died (import_jobs_recover).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker died under the job (it is failed after JOB_MAX_ATTEMPTS).
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -1,8 +1,8 @@
 """The personal download link of a background export (collection/exports.py)."""
 
-from django.conf import settings
+from pathlib import PurePath
+
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import FileSystemStorage
 from django.http import Http404
 
 from governance.files import stored_file_response
@@ -20,11 +20,11 @@ def export_download(request, pk):
     found = export_file_get(user=request.user, pk=pk)
     if found is None:
         raise Http404
-    export, path = found
+    export, name = found
+    suffix = PurePath(name).suffix
     # Personal data: no-store (no shared or browser cache), always a download.
     return stored_file_response(
-        f"exports/{path.name}",
-        storage=FileSystemStorage(location=settings.MEDIA_ROOT),
-        content_type=_TYPES.get(path.suffix, "application/octet-stream"),
-        filename=f"gridgov-{export.dataset}{path.suffix}",
+        name,
+        content_type=_TYPES.get(suffix, "application/octet-stream"),
+        filename=f"gridgov-{export.dataset}{suffix}",
     )

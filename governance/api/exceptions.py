@@ -63,6 +63,8 @@ def exception_handler(exc, context):
         response.data = {"detail": _summary(data), "code": "invalid", "errors": data}
     if stale is not None:
         response.data.update(_both_versions(stale, context["request"]))
+    if response.status_code == 503:  # the database is down: try again shortly
+        response["Retry-After"] = "30"
     return response
 
 

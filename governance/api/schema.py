@@ -30,14 +30,16 @@ ERROR = {
     "required": ["detail", "code"],
 }
 
-# Any request can be refused at the edge (400), unauthenticated (401), forbidden (403) or
-# aim at something outside the caller's jurisdiction (404).
+# Any request can be refused at the edge (400), unauthenticated (401), forbidden (403),
+# aim at something outside the caller's jurisdiction (404), or meet the database down (503).
 ALWAYS = {
     "400": "输入有误 Invalid input (the edge: NUL characters, numbers out of range, "
     "pagination; or the operation's own validation)",
     "401": "未登录 Not authenticated",
     "403": "无权操作 Not allowed",
     "404": "未找到,或不在管辖范围内 Not found or outside the jurisdiction",
+    # code `database_unavailable`, with Retry-After (docs/operations.md).
+    "503": "数据库暂时无法访问,请稍后重试 The database is unavailable (restarting); retry",
 }
 WITH_BODY = {
     "409": "与现有数据冲突 Conflict: a duplicate or a concurrent change",

@@ -102,6 +102,10 @@ DATABASES = {
 # GeoDjango needs the PostGIS engine whatever scheme the URL used.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+# A kept connection is checked before a request reuses it: after PostgreSQL restarted,
+# the next request reconnects instead of failing on the dead connection (while it is
+# down, every request answers 503 "database_unavailable": governance/errors.py).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # No JIT: the platform's reads are short indexed statements, but at province scale their
 # row estimates can be far too high (the rollups' columns are correlated), and PostgreSQL
 # then spends 30-70 ms compiling a plan that runs in 2 ms — the province's cockpit summary
@@ -183,6 +187,39 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # `internal` location aliased to MEDIA_ROOT) or "apache" (X-Sendfile); empty: Django streams.
 FILES_ACCEL = env("FILES_ACCEL", default="") or None
 FILES_ACCEL_PREFIX = env("FILES_ACCEL_PREFIX", default="/protected-media/")
+# Every stored file (attachments, evidence, import uploads, exports, mediation documents,
+# thumbnails) goes through Django's storage API (default_storage, FileFields): the local
+# disk under MEDIA_ROOT by default; with STORAGE_S3_BUCKET an S3-compatible object store
+# (MinIO, Ceph RGW, the clouds' object storage) through django-storages, so that web and
+# worker nodes on several machines share the files (docs/deployment.md). The bucket is
+# private: files are still served only by the scoped views (streamed by Django; FILES_ACCEL
+# is for the local disk only).
+STORAGE_S3_BUCKET = env("STORAGE_S3_BUCKET", default="")
+if STORAGE_S3_BUCKET:
+    DEFAULT_FILE_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            "endpoint_url": env("STORAGE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("STORAGE_S3_REGION", default="") or None,
+            "access_key": env("STORAGE_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env("STORAGE_S3_SECRET_KEY", default="") or None,
+            "location": env("STORAGE_S3_PREFIX", default=""),
+            # MinIO and most private stores want path-style URLs.
+            "addressing_style": env("STORAGE_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,  # random names anyway; never replace a file
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
+else:
+    DEFAULT_FILE_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": DEFAULT_FILE_STORAGE_BACKEND,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -276,14 +313,64 @@ LEAFLET_CONFIG = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
+# --- Nothing lost when a worker dies (docs/operations.md, "Queues and workers") -----
+# A task message is acknowledged only once its task has finished: a worker killed in
+# the middle (SIGKILL, OOM, lost machine) leaves it in Redis. A pool process that dies
+# under its worker has its message put back at once (reject_on_worker_lost); when the
+# whole worker dies, Redis hands the message to another worker once it has gone
+# unacknowledged for the visibility timeout. Hence every task that writes is idempotent:
+# it reloads its object by id, claims it with a conditional UPDATE and writes in one
+# transaction, so a second run finds the work done (or claimed) and does nothing.
+# Tasks that run longer than the visibility timeout are redelivered while still running;
+# the claim makes the copy a no-op. Jobs with a state row (imports) also keep a heartbeat
+# (governance/jobs.py), and a beat task puts those whose worker died back in the queue
+# or ends them with a reason (collection.imports.import_jobs_recover).
 CELERY_TASK_ACKS_LATE = True
-# Webhook retries wait up to 6 h: keep Redis from redelivering them before that (a
-# redelivered task is harmless, the delivery row is claimed, but it is wasted work).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7 * 3600}
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message reserved per pool process: a dead worker strands no queue of others.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+TASK_VISIBILITY_TIMEOUT = env.int("TASK_VISIBILITY_TIMEOUT", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT,
+    # Every worker looks for messages past the visibility timeout every fifth of it.
+    "unacked_restore_interval": max(1, TASK_VISIBILITY_TIMEOUT // 5),
+    "unacked_restore_throttle": 1,
+}
+# A job whose heartbeat is older than this is taken as abandoned by a dead worker
+# (heartbeats every JOB_HEARTBEAT_SECONDS, from a thread of the worker's process).
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=90)
+# A job abandoned this many times is ended as failed instead of being queued again.
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=3)
+# A message redelivered more often than this (its task killed the worker each time) is
+# dropped, with an error in the log (governance.jobs.GuardedTask).
+TASK_MAX_REDELIVERIES = env.int("TASK_MAX_REDELIVERIES", default=5)
+# Queues by kind, so that each can have its own workers, on other machines too:
+#   interactive  (default) what a user waits for: notifications, exports, outbox, rollups
+#   webhooks     POSTs to department systems (slow receivers must not hold the rest up)
+#   batch        imports, risk evaluation, assessment, rebuilds and other long jobs
+CELERY_TASK_DEFAULT_QUEUE = "interactive"
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.deliver_webhook_task": {"queue": "webhooks"},
+    "integrations.tasks.requeue_webhook_deliveries_task": {"queue": "webhooks"},
+    "collection.tasks.validate_import_task": {"queue": "batch"},
+    "collection.tasks.apply_import_task": {"queue": "batch"},
+    "collection.tasks.expire_stale_imports_task": {"queue": "batch"},
+    "risk.tasks.evaluate_rules_task": {"queue": "batch"},
+    "assessment.tasks.compute_scheme_task": {"queue": "batch"},
+    "governance.tasks.figures_reconcile_task": {"queue": "batch"},
+    "mediation.tasks.create_follow_ups_task": {"queue": "batch"},
+}
+# --- end of nothing lost ------------------------------------------------------------
 CELERY_BEAT_SCHEDULE = {
     "requeue-webhook-deliveries": {
         "task": "integrations.tasks.requeue_webhook_deliveries_task",
-        "schedule": 300.0,
+        "schedule": 60.0,
+    },
+    # Imports whose worker died: queued again, or failed with a reason.
+    "recover-stale-imports": {
+        "task": "collection.tasks.recover_stale_imports_task",
+        "schedule": 60.0,
     },
     "purge-idempotency-keys": {
         "task": "integrations.tasks.purge_idempotency_keys_task",

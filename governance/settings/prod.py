@@ -1,5 +1,5 @@
 from .base import *  # noqa: F401,F403
-from .base import MIDDLEWARE, env
+from .base import MIDDLEWARE, STORAGES, env
 
 # The app serves its own collected static files (government networks rarely allow a CDN;
 # a reverse proxy may still serve /static/ itself).
@@ -17,6 +17,6 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # the stored files: local disk or object store (settings/base.py)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -11,7 +11,6 @@ import re
 import secrets
 import time
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,7 +36,8 @@ logger = logging.getLogger(__name__)
 BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 DELIVER_TASK = "integrations.tasks.deliver_webhook_task"
-# Requeue deliveries this long overdue (lost broker message, worker killed mid-send).
+# Requeue deliveries this long overdue (lost broker message, worker killed mid-send,
+# retries due later than a queued message may wait): checked every minute by beat.
 SWEEP_GRACE = timedelta(minutes=2)
 
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -63,7 +63,12 @@ def _queue_on_commit(delivery_ids: list[int], countdown: float | None = None) ->
     # robust: the caller's data is committed by then; if the broker is down the
     # sweeper (webhook_deliveries_requeue_due) sends the delivery later.
     if delivery_ids:
-        transaction.on_commit(partial(_queue_deliveries, delivery_ids, countdown), robust=True)
+        # A function, not a partial: Django logs a robust callback's failure by its
+        # __qualname__, which a partial lacks (the logging itself would then raise).
+        def queue():
+            _queue_deliveries(delivery_ids, countdown)
+
+        transaction.on_commit(queue, robust=True)
 
 
 # Subscriptions ------------------------------------------------------------------
@@ -304,7 +309,11 @@ def _record_attempt(
             seconds=BACKOFF_SECONDS[delivery.attempts - 1]
         )
         countdown = max(0.0, (delivery.next_attempt_at - timezone.now()).total_seconds())
-        _queue_on_commit([delivery.pk], countdown=countdown)
+        # A message waiting in a worker longer than the broker's visibility timeout would
+        # be handed to another worker meanwhile (and again, and again): the later
+        # attempts (10 min, 1 h, 6 h) are queued by the sweeper when they fall due.
+        if countdown < settings.TASK_VISIBILITY_TIMEOUT / 2:
+            _queue_on_commit([delivery.pk], countdown=countdown)
     delivery.save()
     return delivery
 
