@@ -38,8 +38,9 @@ an execute wrapper (SQL per statement kind); peak RSS (VmHWM, reset through
 /proc/self/clear_refs before each phase).
 
 Clean-up: the people written, their change-feed rows and verification tasks, the import
-jobs (and their rows and uploads) and the lean table are removed at the end, then VACUUM
-ANALYZE. Audit rows stay (governance_auditlog is append-only by trigger): two per job
+jobs (and their rows and uploads) and the lean table are removed at the end, then the
+three tables REINDEXed (the next run finds their indexes unbloated) and VACUUM ANALYZEd.
+Audit rows stay (governance_auditlog is append-only by trigger): two per job
 (create, import). The bench user
 stays for the next run. Refuses to run on a database whose name lacks "bench"."""
 
@@ -386,6 +387,8 @@ def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dic
             job.file.storage.delete(job.file.name)
     out["import jobs"] = jobs.delete()[1].get("collection.ImportJob", 0)
     for table in ("collection_person", "governance_change", "collection_verificationtask"):
+        # The next run finds the indexes as they were, not bloated by this run's rows.
+        pg.execute(f"REINDEX TABLE {table}")
         pg.execute(f"VACUUM ANALYZE {table}")
     return out
 

@@ -176,7 +176,8 @@ tasks AS (
     SELECT %(dataset)s, id::text, grid_id, area_path, %(source)s, 'pending', '', now()
     FROM merged)
 SELECT (SELECT count(*) FILTER (WHERE created) FROM merged), (SELECT count(*) FROM merged),
-    (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed)"""
+    (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed),
+    (SELECT array_agg(id) FROM merged)"""
 
 
 def merge(
@@ -188,17 +189,18 @@ def merge(
     sql = _TRACE.replace("{merge}", spec.merge_sql).replace("{stage}", stage_name(job_id))
     # Rollups, set-based and in this transaction: the overwritten records' cells go before
     # the merge (a move or a new kind leaves its old cell), every written record's after.
+    # Both passes name the records by id (an array the planner sizes exactly), not by a
+    # join whose estimate would rest on statistics that predate this transaction's rows.
     matched = spec.matched_sql.replace("{stage}", stage_name(job_id))
     with connection.cursor() as cur:
         if stage_count(job_id) >= BULK_ROWS:
-            # A bulk job joins 10^4..10^5 rows on each side: hash joins. The planner's
-            # statistics know nothing yet of the rows this transaction writes (the change
-            # feed's new seq range, a table filled since its last ANALYZE) and would loop.
-            # The RETURNING rows and the feed's sort stay in memory (the default 4 MB
-            # spills them to disk).
-            cur.execute("SET LOCAL enable_nestloop = off")
+            # A bulk job's RETURNING rows and the change feed's sort stay in memory (the
+            # default 4 MB spills them to disk).
             cur.execute("SET LOCAL work_mem = '64MB'")
-    figures_apply_where(spec.dataset, f"t.id IN ({matched})", {}, -1)
+        cur.execute(f"SELECT array_agg(id) FROM ({matched}) AS m")
+        overwritten = cur.fetchone()[0]
+    if overwritten:
+        figures_apply_where(spec.dataset, "t.id = ANY(%(ids)s)", {"ids": overwritten}, -1)
     with connection.cursor() as cur:
         cur.execute(
             sql,
@@ -208,17 +210,9 @@ def merge(
                 "source": source[:100],
             },
         )
-        result = cur.fetchone()
-    # The records written are those the change feed announced (not the removals).
-    figures_apply_where(
-        spec.dataset,
-        f"""t.id IN (SELECT object_id::bigint FROM {Change._meta.db_table}
-            WHERE dataset = %(dataset)s AND seq BETWEEN %(first)s AND %(last)s
-            AND op <> 'removed')""",
-        {"dataset": spec.dataset, "first": result[2], "last": result[3]},
-        +1,
-    )
+        *result, written_ids = cur.fetchone()
+    if written_ids:
+        figures_apply_where(spec.dataset, "t.id = ANY(%(ids)s)", {"ids": written_ids}, +1)
     with connection.cursor() as cur:
-        cur.execute("RESET enable_nestloop")
         cur.execute("RESET work_mem")
-    return result
+    return tuple(result)
