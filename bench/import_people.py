@@ -1,8 +1,8 @@
-"""Benchmark: bulk import of people (collection/imports.py) beside a raw COPY of the same
-rows, measured in the same run.
+"""Benchmark: bulk import of people (collection/imports.py) beside an INSERT … SELECT of the
+same rows into a lean copy of collection_person, measured in the same run.
 
-Usage (from the project root, on the whole-province bench database, see bench/README.md;
-run `manage.py migrate` on it first):
+Usage (from the project root, on a bench database, see bench/README.md — one city is
+enough; run `manage.py migrate` on it first):
 
     DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench \\
     .venv/bin/python bench/import_people.py [--people 1000000] [--batch 200000]
@@ -193,7 +193,7 @@ def id_numbers(first: int, n: int):
 
 
 def people_frame(first: int, n: int, grids, rng):
-    """The batch as the CSV's columns, plus birth dates and genders for the reference."""
+    """The batch as the CSV's columns, plus birth dates, genders, grid ids and paths."""
     import numpy as np
     import pandas as pd
 
