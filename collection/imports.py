@@ -347,7 +347,7 @@ def _write(job: ImportJob) -> ImportJob | None:
             "updates": [None, job.updates],
             "rejected": [None, job.invalid],
             "mode": [None, job.mode],
-            "file": [None, job.original_name],
+            "original_name": [None, job.original_name],
             "change_seq": [None, [first_seq, last_seq]],
         },
     )

@@ -76,7 +76,7 @@ def test_utf8_csv_previews_then_creates_people(importer):
     assert str(p.birth_date) == "1990-03-07" and p.gender == "female"  # 17th digit 0
     summary = AuditLog.objects.get(action="person.import", object_id=str(job.pk))
     assert summary.actor == importer and summary.changes["creates"] == [None, 3]
-    assert summary.changes["file"] == [None, "people.csv"]
+    assert summary.changes["original_name"] == [None, "people.csv"]
     # One audit row for the job; the records' trace is the change feed's range it names.
     assert not AuditLog.objects.filter(action="person.create").exists()
     first, last = summary.changes["change_seq"][1]
