@@ -56,6 +56,8 @@ def register() -> None:
     audit_field_register("tag", _("类别"))
     audit_field_register("rejected", _("未通过行数"))
     audit_field_register("import_job", _("导入任务"))
+    # An import job's row: the range of the change feed holding its records (imports.py).
+    audit_field_register("change_seq", _("变更流序号范围"))
     register_tag_fields()
 
 

@@ -7,9 +7,10 @@ applying → done, or ends failed / cancelled. Both steps run in Celery
 - Validating reads the file once, checks every row (collection/importing/), stores the
   rejected rows (encrypted: they hold ID numbers) and COPies the valid ones — protected
   values already encrypted — into the job's staging table; the upload is then deleted.
-- Applying merges the staging table in one statement that also writes the audit rows,
-  the change feed and the verification tasks, in one transaction with the job's own
-  audit row, so a failure or a cancel leaves nothing half-written. The grid and
+- Applying merges the staging table in one statement that also writes the change feed
+  and the verification tasks, in one transaction with the job's audit row (one per job,
+  naming its range of the change feed: the per-record trace), so a failure or a cancel
+  leaves nothing half-written. The grid and
   jurisdiction of every row are checked again in that statement (the confirming user's
   jurisdiction, and data that may have changed since the preview).
 
@@ -182,7 +183,7 @@ def _stage(job: ImportJob, checked: Checked) -> set[int]:
     jurisdiction. Returns the row numbers that update a stored record."""
     spec = checked.spec
     staging.stage_create(spec, job.pk)
-    staging.stage_copy(spec, job.pk, checked.values[checked.valid], _progress_writer(job, 40, 90))
+    staging.stage_copy(spec, job.pk, checked.values[checked.valid])
     existing = staging.stage_existing(spec, job.pk, _prefixes(job.created_by))
     outside = [n for n, mine in existing.items() if not mine]
     if outside:
@@ -323,7 +324,6 @@ def _write(job: ImportJob) -> ImportJob | None:
     creates, written, first_seq, last_seq = staging.merge(
         spec,
         job.pk,
-        actor=actor,
         prefixes=_prefixes(actor),
         source=f"导入 #{job.pk} {job.original_name}",
     )
@@ -336,6 +336,9 @@ def _write(job: ImportJob) -> ImportJob | None:
         )
     job.creates, job.updates = creates, written - creates
     _announce(job, first_seq, last_seq)
+    # One audit row for the job; the records it wrote are the change feed's rows
+    # seq_from..seq_to of the dataset (one per record, create or update; 'removed' rows
+    # mark a record's previous area). import_job_records() reads them back.
     audit_record(
         actor=actor,
         action=f"{spec.action}.import",
@@ -346,6 +349,8 @@ def _write(job: ImportJob) -> ImportJob | None:
             "updates": [None, job.updates],
             "rejected": [None, job.invalid],
             "mode": [None, job.mode],
+            "original_name": [None, job.original_name],
+            "change_seq": [None, [first_seq, last_seq]],
         },
     )
     return _end(job, ImportJob.Status.DONE)
@@ -608,3 +613,54 @@ def import_job_preview(*, job: ImportJob) -> list[dict]:
         {"row": n, "errors": e}
         for n, e in job.rows.values_list("row_number", "errors")[:PREVIEW_ROWS]
     ]
+
+
+def import_job_records(*, job: ImportJob):
+    """The change-feed rows of the records a done job wrote (one per record: create or
+    update), in the range its audit row names."""
+    from governance.models import AuditLog, Change
+
+    entry = (
+        AuditLog.objects.filter(
+            action=f"{spec_for(job.dataset).action}.import",
+            object_type=ImportJob._meta.label_lower,
+            object_id=str(job.pk),
+        )
+        .values_list("changes", flat=True)
+        .first()
+    )
+    first, last = ((entry or {}).get("change_seq") or [None, [None, None]])[1]
+    if first is None:
+        return Change.objects.none()
+    return Change.objects.filter(
+        dataset=job.dataset, seq__range=(first, last), op__in=["create", "update"]
+    ).order_by("seq")
+
+
+def record_import_audit(*, dataset: str, object_id) -> list:
+    """The audit rows of the import jobs that wrote a record (its per-record audit rows,
+    if any, are found by object_type and object_id as for every write): each job's row
+    names the change-feed range that holds the record's create or update."""
+    from django.db.models import BigIntegerField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    from governance.models import AuditLog, Change
+
+    seqs = list(
+        Change.objects.filter(
+            dataset=dataset, object_id=str(object_id), op__in=["create", "update"]
+        ).values_list("seq", flat=True)
+    )
+    if not seqs:
+        return []
+    jobs = AuditLog.objects.filter(
+        action=f"{spec_for(dataset).action}.import", object_type=ImportJob._meta.label_lower
+    ).annotate(
+        seq_from=Cast(KT("changes__change_seq__1__0"), BigIntegerField()),
+        seq_to=Cast(KT("changes__change_seq__1__1"), BigIntegerField()),
+    )
+    found = set()
+    for seq in seqs:
+        found.update(jobs.filter(seq_from__lte=seq, seq_to__gte=seq).values_list("pk", flat=True))
+    return list(AuditLog.objects.filter(pk__in=found).order_by("at", "id"))

@@ -120,7 +120,9 @@ class DueState(models.TextChoices):
 
 
 class Event(models.Model):
-    number = models.CharField(_("事件编号"), max_length=24, unique=True)
+    # Unique through Meta.constraints: no pattern_ops twin (no prefix search; the search
+    # box's icontains scans either way).
+    number = models.CharField(_("事件编号"), max_length=24)
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("描述"), blank=True)
     category = models.ForeignKey(EventCategory, on_delete=models.PROTECT, verbose_name=_("分类"))
@@ -141,8 +143,9 @@ class Event(models.Model):
         verbose_name=_("所属网格"),
     )
     # The grid's path (or, without a grid, the path of the area the case is held at),
-    # denormalised so jurisdiction filters need no join (hot table).
-    area_path = models.CharField(max_length=120, db_index=True)
+    # denormalised so jurisdiction filters need no join (hot table). One index, in Meta
+    # (pattern_ops: the prefix filters of scoping; it serves = as well).
+    area_path = models.CharField(max_length=120)
     # Every department the case was dispatched or transferred to: a department sees
     # those cases (and only those) — see governance.scoping.
     departments = ArrayField(models.BigIntegerField(), default=list, blank=True)
@@ -158,20 +161,28 @@ class Event(models.Model):
     # Encrypted at rest like people's numbers (governance.crypto); shown through
     # events.masking.phone_for. Never searched, so no blind index.
     reporter_phone = EncryptedTextField(_("联系电话"), context=REPORTER_PHONE_CONTEXT, blank=True)
-    tracking_code = models.CharField(_("查询码"), max_length=12, blank=True, db_index=True)
+    # Not indexed: looked up together with the (unique) number (events/public.py).
+    tracking_code = models.CharField(_("查询码"), max_length=12, blank=True)
     open311_client = models.ForeignKey(
         "events.Open311Client",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="events",
+        db_index=False,  # partial index in Meta
     )
 
     status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.REPORTED, db_index=True
+        _("状态"), max_length=20, choices=Status.choices, default=Status.REPORTED
     )
+    # (current_area, status) and (current_department, status) in Meta serve the inboxes
+    # and the PROTECT checks: no index on either alone.
     current_area = models.ForeignKey(
-        "grids.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("当前处置单位")
+        "grids.Area",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("当前处置单位"),
+        db_index=False,
     )
     current_department = models.ForeignKey(
         "governance.Department",
@@ -180,12 +191,25 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("当前承办部门"),
+        db_index=False,
     )
+    # previous_area, dispatched_by_area, handler: no query filters by them (areas and
+    # users are never deleted, only deactivated), so no index.
     previous_area = models.ForeignKey(
-        "grids.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "grids.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     dispatched_by_area = models.ForeignKey(
-        "grids.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "grids.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -194,6 +218,7 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("当前办理人"),
+        db_index=False,
     )
 
     step_started_at = models.DateTimeField(_("本环节开始"), null=True, blank=True)
@@ -204,7 +229,6 @@ class Event(models.Model):
         max_length=10,
         choices=DueState.choices,
         default=DueState.ON_TIME,
-        db_index=True,
     )
     suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     suspend_reason = models.CharField(_("挂起原因"), max_length=200, blank=True)
@@ -218,6 +242,7 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="duplicates",
         verbose_name=_("合并至"),
+        db_index=False,  # partial index in Meta
     )
     reported_at = models.DateTimeField(_("上报时间"), auto_now_add=True, db_index=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
@@ -235,7 +260,32 @@ class Event(models.Model):
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         ordering = ["-reported_at", "-id"]
+        constraints = [
+            # the case page, the public tracking page, the API: by number
+            models.UniqueConstraint(fields=["number"], name="event_number"),
+        ]
+        # Each index with the query it serves: docs/performance-import.md, "Indexes".
         indexes = [
+            # scoping's prefix filter (restrict), area_path = (risk/views.py)
+            models.Index(
+                fields=["area_path"], opclasses=["varchar_pattern_ops"], name="event_area_path"
+            ),
+            # status = / IN across the jurisdiction (lists, cockpit), without area
+            models.Index(fields=["status"], name="event_status"),
+            # the overdue lists (events/selectors.py due_state=overdue)
+            models.Index(fields=["due_state"], name="event_due_state"),
+            # duplicates of a case, the PROTECT check (few rows: merged cases only)
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="event_merged_into",
+            ),
+            # an Open311 client's requests, the PROTECT check (few rows)
+            models.Index(
+                fields=["open311_client"],
+                condition=models.Q(open311_client__isnull=False),
+                name="event_open311_client",
+            ),
             models.Index(fields=["current_area", "status"]),
             models.Index(fields=["current_department", "status"]),
             GinIndex(fields=["departments"], name="event_departments_gin"),

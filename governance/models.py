@@ -103,15 +103,18 @@ class AuditLog(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # no query filters by actor (and no delete checks: DO_NOTHING)
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
-    action = models.CharField(_("操作"), max_length=64, db_index=True)
-    object_type = models.CharField(_("对象类型"), max_length=100, db_index=True)
+    # Indexes in Meta, one per query (no pattern_ops twins: action and object_type are
+    # matched exactly; object_type leads the (object_type, object_id) index).
+    action = models.CharField(_("操作"), max_length=64)
+    object_type = models.CharField(_("对象类型"), max_length=100)
     object_id = models.CharField(_("对象标识"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     # Path of the area the object belongs to: audit rows are scoped like everything else.
-    area_path = models.CharField(_("区域路径"), max_length=120, blank=True, db_index=True)
+    area_path = models.CharField(_("区域路径"), max_length=120, blank=True)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -122,7 +125,16 @@ class AuditLog(models.Model):
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            # the audit API's object_type= / object_id= filters (a record's history)
+            models.Index(fields=["object_type", "object_id"]),
+            # the audit API's action= filter
+            models.Index(fields=["action"], name="audit_action"),
+            # audit_log_list: jurisdiction by path prefix (selectors.py)
+            models.Index(
+                fields=["area_path"], opclasses=["varchar_pattern_ops"], name="audit_area_path"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"

@@ -7,30 +7,33 @@ moved), in SQL, as part of the merge. After a database crash an unlogged table c
 empty; the apply step then finds fewer rows than validated and fails, writing nothing.
 
 The merge is one statement: INSERT … ON CONFLICT … RETURNING feeds, through
-data-modifying CTEs, one audit row per record, the change feed and the verification
-tasks (核准) for the grid workers — set-based, no Python object per row.
+data-modifying CTEs, the change feed (one row per record: what was created or updated,
+where, when) and the verification tasks (核准) for the grid workers — set-based, no
+Python object per row. The audit trail of a bulk import is one row per job (who, when,
+from which file, how many), naming the job's range of the change feed: the record-level
+trace is the feed's rows in that range (docs/performance-import.md, "Audit").
 """
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
+from functools import partial
 
 import pandas as pd
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
-from governance.audit import audit_entry
 from governance.changes import change_writer_register
 from governance.crypto import blind_index_many, encrypt_many
 from governance.dbroles import SCRATCH_SCHEMA
 from governance.figures import figures_apply_where
-from governance.models import AuditLog, Change
+from governance.models import Change
 
 from ..models import VerificationTask
 from .specs import Spec
 
 COPY_CHUNK = 20_000
+BULK_ROWS = 10_000  # from this many staged rows on, the merge plans for bulk (merge())
 
 
 def stage_name(job_id: int) -> str:
@@ -62,55 +65,73 @@ def stage_count(job_id: int) -> int:
         return cur.fetchone()[0]
 
 
-def _staging_frame(spec: Spec, values: pd.DataFrame) -> pd.DataFrame:
-    """The rows as the staging table holds them: protected values encrypted."""
-    out = pd.DataFrame({"row_number": values.index}, index=values.index)
+NULL = r"\N"
+# COPY's text format: these four characters are written escaped; everything else as is.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _cells(series: pd.Series) -> list:
+    """A column's cells as Python values, None where not given (None, NaN, NA)."""
+    missing = series.isna().to_numpy()
+    return [None if m else v for v, m in zip(series.tolist(), missing, strict=True)]
+
+
+def _as_copy_text(cells: list) -> list[str]:
+    """Cells as COPY text fields: NULL for None, escaped only when some cell needs it (free
+    text rarely holds a tab, a line break or a backslash)."""
+    texts = [None if v is None else v if type(v) is str else str(v) for v in cells]
+    if any(c in "".join(t for t in texts if t is not None) for c in _SPECIAL):
+        texts = [None if t is None else t.translate(_COPY_ESCAPES) for t in texts]
+    return [NULL if t is None else t for t in texts]
+
+
+def _protected(cells: list, compute) -> list[str]:
+    """`compute` (a batch function: encrypt_many, blind_index_many) over the given cells;
+    NULL for the others. Its outputs are base64url or hex: nothing to escape."""
+    given = [v for v in cells if v is not None]
+    done = iter(compute(given))
+    return [NULL if v is None else next(done) for v in cells]
+
+
+def _copy_text(spec: Spec, values: pd.DataFrame) -> str:
+    """The rows as COPY text (row number first, then spec.staged in order): protected
+    values encrypted, blind indexes computed, for a whole chunk at once."""
+    columns = [[str(n) for n in values.index]]
     for name, _kind in spec.staged:
         if name in spec.indexed:
             source, context, *transform = spec.indexed[name]
-            plain = values[source]
-            given = plain.notna()
-            texts = plain[given].tolist()
+            cells = _cells(values[source])
             if transform:
-                texts = [transform[0](t) for t in texts]
-            out[name] = pd.Series(None, index=values.index, dtype=object)
-            out.loc[given, name] = blind_index_many(texts, context=context)
+                cells = [None if v is None else transform[0](v) for v in cells]
+            columns.append(_protected(cells, partial(blind_index_many, context=context)))
         elif name in spec.encrypted:
-            plain = values[name]
-            given = plain.notna()
-            out[name] = pd.Series(None, index=values.index, dtype=object)
-            out.loc[given, name] = encrypt_many(plain[given].tolist(), context=spec.encrypted[name])
+            context = spec.encrypted[name]
+            columns.append(_protected(_cells(values[name]), partial(encrypt_many, context=context)))
         elif name == "extra":
-            extra = values["extra"] if "extra" in values else None
-            out[name] = (
-                None
-                if extra is None
-                else extra.map(lambda o: json.dumps(o, ensure_ascii=False) if o else None)
+            extra = _cells(values["extra"]) if "extra" in values else [None] * len(values)
+            columns.append(
+                _as_copy_text([json.dumps(o, ensure_ascii=False) if o else None for o in extra])
             )
         else:
-            out[name] = values[name]
-    return out
+            columns.append(_as_copy_text(_cells(values[name])))
+    return "".join(f"{row}\n" for row in map("\t".join, zip(*columns, strict=True)))
 
 
-def stage_copy(
-    spec: Spec, job_id: int, values: pd.DataFrame, progress: Callable[[float], None]
-) -> int:
-    """Encrypt the valid rows in chunks (progress between them: the connection is free),
-    then COPY them in one go."""
-    parts = []
-    for start in range(0, len(values), COPY_CHUNK):
-        buf = io.StringIO()
-        # An empty unquoted field is NULL in CSV COPY: "not given" cells.
-        _staging_frame(spec, values.iloc[start : start + COPY_CHUNK]).to_csv(
-            buf, header=False, index=False
-        )
-        parts.append(buf.getvalue())
-        progress(min(1.0, (start + COPY_CHUNK) / max(1, len(values))))
+def stage_copy(spec: Spec, job_id: int, values: pd.DataFrame) -> int:
+    """Encrypt and COPY the valid rows chunk by chunk: a writer thread sends one chunk to
+    the server (which parses and stores it on the other core) while this one encrypts the
+    next."""
     columns = ", ".join(["row_number", *(n for n, _k in spec.staged)])
     with connection.cursor() as cur:
-        with cur.copy(f"COPY {stage_name(job_id)} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-            for part in parts:
-                copy.write(part)
+        with cur.copy(
+            f"COPY {stage_name(job_id)} ({columns}) FROM STDIN",
+            writer=QueuedLibpqWriter(cur.cursor),
+        ) as copy:
+            for start in range(0, len(values), COPY_CHUNK):
+                copy.write(_copy_text(spec, values.iloc[start : start + COPY_CHUNK]))
+        # The planner then knows the table's size (a new table has no statistics).
+        cur.execute(f"ANALYZE {stage_name(job_id)}")
     return len(values)
 
 
@@ -133,13 +154,6 @@ def stage_delete(job_id: int, row_numbers: list[int]) -> None:
 
 _TRACE = f"""
 WITH merged (id, label, area_path, grid_id, created) AS ({{merge}}),
-audit AS (
-    INSERT INTO {AuditLog._meta.db_table} (at, actor_id, actor_name, action, object_type,
-        object_id, object_repr, changes, area_path, ip)
-    SELECT now(), %(actor_id)s, %(actor_name)s,
-        %(action)s || CASE WHEN created THEN '.create' ELSE '.update' END, %(object_type)s,
-        id::text, left(label, 200), %(changes)s::jsonb, area_path, %(ip)s
-    FROM merged),
 feed AS (
     -- A record announced before in another area (moved by the import) gets a removal
     -- there first, as governance.changes.record_change does for single edits.
@@ -162,44 +176,43 @@ tasks AS (
     SELECT %(dataset)s, id::text, grid_id, area_path, %(source)s, 'pending', '', now()
     FROM merged)
 SELECT (SELECT count(*) FILTER (WHERE created) FROM merged), (SELECT count(*) FROM merged),
-    (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed)"""
+    (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed),
+    (SELECT array_agg(id) FROM merged)"""
 
 
 def merge(
-    spec: Spec, job_id: int, *, actor, prefixes: list[str], source: str
+    spec: Spec, job_id: int, *, prefixes: list[str], source: str
 ) -> tuple[int, int, int | None, int | None]:
     """Write the staged rows and their trail. Returns (creates, written, first and last
-    change-feed seq)."""
-    entry = audit_entry(actor=actor, action=spec.action)  # who and from where, as usual
+    change-feed seq): the job's one audit row names that range (imports._write)."""
     change_writer_register()  # readers of the feed wait for this transaction
     sql = _TRACE.replace("{merge}", spec.merge_sql).replace("{stage}", stage_name(job_id))
     # Rollups, set-based and in this transaction: the overwritten records' cells go before
     # the merge (a move or a new kind leaves its old cell), every written record's after.
+    # Both passes name the records by id (an array the planner sizes exactly), not by a
+    # join whose estimate would rest on statistics that predate this transaction's rows.
     matched = spec.matched_sql.replace("{stage}", stage_name(job_id))
-    figures_apply_where(spec.dataset, f"t.id IN ({matched})", {}, -1)
+    with connection.cursor() as cur:
+        if stage_count(job_id) >= BULK_ROWS:
+            # A bulk job's RETURNING rows and the change feed's sort stay in memory (the
+            # default 4 MB spills them to disk).
+            cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute(f"SELECT array_agg(id) FROM ({matched}) AS m")
+        overwritten = cur.fetchone()[0]
+    if overwritten:
+        figures_apply_where(spec.dataset, "t.id = ANY(%(ids)s)", {"ids": overwritten}, -1)
     with connection.cursor() as cur:
         cur.execute(
             sql,
             {
                 "prefixes": prefixes,
-                "actor_id": entry.actor_id,
-                "actor_name": entry.actor_name,
-                "action": spec.action,
-                "object_type": spec.object_type,
-                "ip": entry.ip,
-                "changes": json.dumps({"import_job": [None, job_id]}),
                 "dataset": spec.dataset,
                 "source": source[:100],
             },
         )
-        result = cur.fetchone()
-    # The records written are those the change feed announced (not the removals).
-    figures_apply_where(
-        spec.dataset,
-        f"""t.id IN (SELECT object_id::bigint FROM {Change._meta.db_table}
-            WHERE dataset = %(dataset)s AND seq BETWEEN %(first)s AND %(last)s
-            AND op <> 'removed')""",
-        {"dataset": spec.dataset, "first": result[2], "last": result[3]},
-        +1,
-    )
-    return result
+        *result, written_ids = cur.fetchone()
+    if written_ids:
+        figures_apply_where(spec.dataset, "t.id = ANY(%(ids)s)", {"ids": written_ids}, +1)
+    with connection.cursor() as cur:
+        cur.execute("RESET work_mem")
+    return tuple(result)

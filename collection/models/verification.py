@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.scoping import ScopedQuerySet
 
-from .base import Dataset
+from .base import Dataset, area_path_index
 
 
 class VerificationTask(models.Model):
@@ -19,15 +19,23 @@ class VerificationTask(models.Model):
 
     dataset = models.CharField(max_length=16, choices=Dataset.choices)
     object_id = models.CharField(max_length=64)
-    grid = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+")
-    area_path = models.CharField(max_length=120, db_index=True)
+    # Indexes in Meta, each for a query; an import writes one task per record.
+    grid = models.ForeignKey(
+        "grids.Area", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    area_path = models.CharField(max_length=120)
     source = models.CharField(_("来源"), max_length=100)
     status = models.CharField(
-        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     note = models.TextField(_("说明"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # partial index below
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -39,7 +47,18 @@ class VerificationTask(models.Model):
     class Meta:
         verbose_name = _("核准任务")
         verbose_name_plural = _("核准任务")
-        indexes = [models.Index(fields=["grid", "status"])]
+        indexes = [
+            # a grid's tasks by status; the CASCADE when a grid is deleted
+            models.Index(fields=["grid", "status"]),
+            # verification_task_list / verification_progress: restrict() by path prefix
+            area_path_index("coll_verification_area_path"),
+            # the PROTECT check when a user is deleted (only decided tasks have one)
+            models.Index(
+                fields=["decided_by"],
+                condition=models.Q(decided_by__isnull=False),
+                name="coll_verification_decided_by",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.dataset}#{self.object_id} {self.status}"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import GridRecord
+from .base import GridRecord, area_path_index
 from .people import Person
 
 
@@ -36,6 +36,7 @@ class Visit(GridRecord):
         verbose_name = _("走访记录")
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_at"]
+        indexes = [area_path_index("coll_visit_area_path")]
 
     def __str__(self):
         return f"{self.place} {self.visited_at:%Y-%m-%d}"

@@ -214,6 +214,29 @@ def test_blind_index_is_stable_normalised_keyed_and_separated_by_context(field_k
     assert crypto.blind_index(ID, context=CTX) != index
 
 
+@pytest.mark.parametrize("key_bytes", [16, 32, 64, 65, 100])  # HMAC pads or hashes the key
+def test_blind_index_many_equals_blind_index_value_for_value(field_keys, key_bytes):
+    field_keys(f"k1:{AES_KEY_1}", hash_key=base64.b64encode(bytes(range(key_bytes))).decode())
+    values = [ID, "11010519491231002x", " 1101 0519 ", "１１０１Ｘ", "张三", "é", "", "A1\tb"]
+    assert crypto.blind_index_many(values, context=CTX) == [
+        crypto.blind_index(v, context=CTX) for v in values
+    ]
+
+
+@pytest.mark.parametrize(
+    "keys, algorithm", [(f"k1:{AES_KEY_1}", "aes256gcm"), (f"s1:{SM4_KEY}", "sm4gcm")]
+)
+def test_encrypt_many_round_trips_with_a_nonce_each(field_keys, keys, algorithm):
+    field_keys(keys, algorithm=algorithm)
+    values = [ID, ID, "张三丰", "", "x" * 5000]
+    tokens = crypto.encrypt_many(values, context=CTX)
+    assert [crypto.decrypt(t, context=CTX) for t in tokens] == values
+    assert len({raw(t)[5:17] for t in tokens}) == len(values)  # nonces differ
+    url_safe = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert all(set(t) <= url_safe for t in tokens)
+    assert crypto.encrypt_many([], context=CTX) == []
+
+
 @pytest.mark.parametrize(
     "hash_key, message",
     [(None, "FIELD_HASH_KEY is not set"), (base64.b64encode(bytes(8)).decode(), "at least 16")],

@@ -64,10 +64,8 @@ def test_houses_create_then_update_by_address_within_the_grid(importer):
     assert rented.location.distance(Point(125.3245, 43.8868)) < 1e-9
     # GCJ-02 converted back to WGS84 (to well under a metre).
     assert gaode.location.distance(Point(125.3245, 43.8868)) < 1e-7 and gaode.use == "self"
-    assert AuditLog.objects.filter(
-        action="house.create", object_id=str(rented.pk), changes__import_job=[None, job.pk]
-    ).exists()
-    assert AuditLog.objects.filter(action="house.import", object_id=str(job.pk)).exists()
+    [entry] = imports.record_import_audit(dataset="houses", object_id=rented.pk)
+    assert (entry.action, entry.object_id) == ("house.import", str(job.pk))
     assert Change.objects.filter(dataset="houses", object_id=str(rented.pk)).exists()
     assert VerificationTask.objects.filter(
         dataset="houses", object_id=str(rented.pk), grid=rented.grid
@@ -151,9 +149,8 @@ def test_organisations_merge_by_credit_code(importer, make_user):
         "马某",
     )
     assert orgs[HUAWEI].name == "新名称" and orgs[social].kind == "social"  # 5 = 民政
-    assert AuditLog.objects.filter(
-        action="organisation.update", object_id=str(orgs[HUAWEI].pk)
-    ).exists()
+    [entry] = imports.record_import_audit(dataset="organisations", object_id=orgs[HUAWEI].pk)
+    assert entry.action == "organisation.import" and entry.changes["updates"] == [None, 1]
 
 
 def test_an_organisation_registered_outside_the_jurisdiction_is_not_touched(importer, make_user):

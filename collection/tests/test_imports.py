@@ -25,7 +25,7 @@ from collection.tests.factories import (
     xlsx_bytes,
 )
 from governance.crypto import blind_index
-from governance.models import AuditLog, Change
+from governance.models import AuditLog
 from governance.roles import Role
 from grids.models import Area
 
@@ -76,11 +76,14 @@ def test_utf8_csv_previews_then_creates_people(importer):
     assert str(p.birth_date) == "1990-03-07" and p.gender == "female"  # 17th digit 0
     summary = AuditLog.objects.get(action="person.import", object_id=str(job.pk))
     assert summary.actor == importer and summary.changes["creates"] == [None, 3]
-    assert (
-        AuditLog.objects.filter(action="person.create", changes__import_job=[None, job.pk]).count()
-        == 3
-    )
-    assert Change.objects.filter(dataset="people", object_id=str(p.pk), op="create").exists()
+    assert summary.changes["original_name"] == [None, "people.csv"]
+    # One audit row for the job; the records' trace is the change feed's range it names.
+    assert not AuditLog.objects.filter(action="person.create").exists()
+    first, last = summary.changes["change_seq"][1]
+    records = imports.import_job_records(job=job)
+    assert [(c.op, c.seq) for c in records] == [("create", s) for s in range(first, last + 1)]
+    assert {c.object_id for c in records} == {str(x.pk) for x in people.values()}
+    assert imports.record_import_audit(dataset="people", object_id=p.pk) == [summary]
 
 
 def test_gbk_csv(importer):
@@ -237,9 +240,27 @@ def test_merge_updates_the_registered_person(importer, second_grid):
     assert person.area_path == second_grid.path
     assert person.phone == "13900000000" and person.residence_address == "旧地址"  # kept
     assert person.house is None  # the house is in the old grid
-    assert AuditLog.objects.filter(
-        action="person.update", object_id=str(person.pk), changes__import_job=[None, job.pk]
-    ).exists()
+    # The person's own audit rows (its creation) and the import job that updated it.
+    assert AuditLog.objects.filter(action="person.create", object_id=str(person.pk)).exists()
+    [entry] = imports.record_import_audit(dataset="people", object_id=person.pk)
+    assert (entry.action, entry.object_id, entry.actor) == ("person.import", str(job.pk), importer)
+    ops = {(c.object_id, c.op) for c in imports.import_job_records(job=job)}
+    assert (str(person.pk), "update") in ops and len(ops) == 2
+
+
+def test_text_with_copy_specials_is_stored_as_written(importer):
+    """The staging COPY's text format escapes backslashes; a cell reading \\N is text,
+    not NULL, and an empty optional cell is NULL (the default)."""
+    rows = good_rows(3)
+    rows[0][4] = r"幸福\小区 \N 1栋"
+    rows[1][4] = r"\N"
+    rows[2][2] = ""  # no phone
+    job = apply(importer, upload(importer, csv_bytes(rows)))
+    assert (job.status, job.creates) == (S.DONE, 3), job.error_message
+    people = {p.name: p for p in Person.objects.filter(name__startswith="居民")}
+    assert people["居民0"].residence_address == r"幸福\小区 \N 1栋"
+    assert people["居民1"].residence_address == r"\N"
+    assert (people["居民2"].phone, people["居民2"].phone_index) == ("", "")
 
 
 def test_id_and_phone_stay_encrypted_at_rest(importer):
