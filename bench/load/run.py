@@ -119,7 +119,7 @@ class Stack:
 def manage(env: dict, *args: str, capture: bool = False) -> str:
     r = subprocess.run(
         [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
-        stdout=subprocess.PIPE if capture else None,
+        stdout=subprocess.PIPE if capture else sys.stderr,
     )  # fmt: skip
     return r.stdout or ""
 
