@@ -26,11 +26,11 @@ TEST_WORKERS ?= auto
 PORT ?= 8000
 export PORT DEMO_ARGS
 
-.PHONY: help deps system python messages db demo run test lint bench bench-import clean \
+.PHONY: help deps system python messages db demo run test lint bench bench-import bench-load clean \
 	backup restore
 
 help:
-	@echo "make deps | db | demo | run | test | lint | bench | bench-import | clean"
+	@echo "make deps | db | demo | run | test | lint | bench | bench-import | bench-load | clean"
 	@echo "make backup [KEYS_TO=path] | restore BACKUP=backups/<timestamp>"
 	@echo "  make run DEMO_ARGS=--province   (default: one city, 长春市 220100)"
 	@echo "  make test PYTEST_ARGS='-k name'"
@@ -110,6 +110,11 @@ bench: deps
 
 bench-import: deps
 	@DATABASE_URL=$(BENCH_DB) $(PY) bench/import_people.py --people $(or $(PEOPLE),1000000)
+
+# The load test of the real stack on loopback (bench/load/run.py; its own database
+# gridgov_bench_load, created when missing): BENCH_LOAD_ARGS="--step-seconds 30" etc.
+bench-load: deps
+	@$(PY) bench/load/run.py $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf var staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis .import_linter_cache

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Forbidden, ServiceError
-from governance.models import Department, RoleAssignment
+from governance.models import Department
 from governance.roles import UNIT_ROLES, Role
 from governance.scoping import user_role_rows
 from grids.models import Area, ancestor_paths
@@ -55,16 +55,9 @@ def _held_by_user_q(user) -> Q:
     The ids are resolved first and passed as literal lists: with sub-selects in an OR
     the planner cannot use the (current_area, status) index and reads every case.
     """
-    units = list(
-        RoleAssignment.objects.filter(user=user, role__in=UNIT_ROLES).values_list(
-            "area_id", flat=True
-        )
-    )
-    depts = list(
-        RoleAssignment.objects.filter(
-            user=user, role=Role.DEPARTMENT_HANDLER, department__isnull=False
-        ).values_list("department_id", flat=True)
-    )
+    rows = user_role_rows(user)  # read once per request (governance/scoping.py)
+    units = [area_id for role, area_id, _p, _d in rows if role in UNIT_ROLES]
+    depts = [d for role, _a, _p, d in rows if role == Role.DEPARTMENT_HANDLER and d]
     return Q(current_department__isnull=True, current_area_id__in=units) | Q(
         current_department_id__in=depts
     )

@@ -13,10 +13,12 @@ else is identified by the peer address itself.
 from __future__ import annotations
 
 import ipaddress
+import time
 from contextvars import ContextVar
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 
 _client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
 
@@ -76,3 +78,41 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             _client_ip.reset(token)
+
+
+# The session key holding when the session's expiry was last pushed forward (unix s).
+SESSION_REFRESHED_KEY = "_refreshed"
+
+
+class SessionRefreshMiddleware:
+    """The sliding idle timeout (SESSION_COOKIE_AGE after the last activity) without a
+    database write on every request.
+
+    Django's SESSION_SAVE_EVERY_REQUEST rewrites the session row (UPDATE + COMMIT) on
+    every request, reads included: under load the most frequent write of the platform
+    (docs/performance.md, "Load"). Here a logged-in session is saved — its expiry pushed
+    to now + SESSION_COOKIE_AGE — only when the last push is at least
+    SESSION_REFRESH_SECONDS old, so an idle session ends between SESSION_COOKIE_AGE minus
+    SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE after its last request (29–30 minutes
+    by default): never later than the rule. A session changed by the request is saved
+    anyway (by SessionMiddleware), and marked refreshed with it. Placed right after
+    SessionMiddleware, so SessionMiddleware sees the change on the way out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or response.status_code >= 500:
+            return response
+        if not session.modified and not session.accessed:
+            return response  # nothing read the session: not a logged-in request
+        if SESSION_KEY not in session:  # anonymous, or logged out by this request
+            return response
+        now = int(time.time())
+        if session.modified or now - session.get(SESSION_REFRESHED_KEY, 0) >= (
+            settings.SESSION_REFRESH_SECONDS
+        ):
+            session[SESSION_REFRESHED_KEY] = now
+        return response

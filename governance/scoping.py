@@ -165,18 +165,25 @@ def _guardian_shared_pks(model, user, action):
     cache = user.__dict__.setdefault("_shared_pks_cache", {})
     key = (model._meta.label_lower, action)
     if key not in cache:
+        if "*" not in cache:
+            # Every object permission of the user and their groups, in one statement, on
+            # the first use in the request: a page listing six kinds of rows would
+            # otherwise ask twice per kind (docs/performance.md, "Load").
+            fields = ("content_type_id", "permission__codename", "object_pk")
+            granted: dict[tuple[int, str], set[str]] = {}
+            rows = (
+                UserObjectPermission.objects.filter(user=user)
+                .values_list(*fields)
+                .union(
+                    GroupObjectPermission.objects.filter(group__user=user).values_list(*fields),
+                    all=True,
+                )
+            )
+            for ct_id, codename, object_pk in rows:
+                granted.setdefault((ct_id, codename), set()).add(object_pk)
+            cache["*"] = granted
         ct = ContentType.objects.get_for_model(model)
-        codename = f"{action}_{model._meta.model_name}"
-        pks = set(
-            UserObjectPermission.objects.filter(
-                user=user, content_type=ct, permission__codename=codename
-            ).values_list("object_pk", flat=True)
-        )
-        pks |= set(
-            GroupObjectPermission.objects.filter(
-                group__user=user, content_type=ct, permission__codename=codename
-            ).values_list("object_pk", flat=True)
-        )
+        pks = cache["*"].get((ct.pk, f"{action}_{model._meta.model_name}"), ())
         pk_field = model._meta.pk
         cache[key] = [pk_field.to_python(pk) for pk in pks] or None
     return cache[key]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "governance.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,9 +165,12 @@ LOGIN_LOCKOUT = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 # how many single-use recovery codes an enrolment issues.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="GridGov")
 OTP_RECOVERY_CODES = env.int("OTP_RECOVERY_CODES", default=10)
-# Sessions expire after 30 minutes without activity (等保 2.0: 登录超时).
+# Sessions expire after 30 minutes without activity (等保 2.0: 登录超时). The expiry slides
+# with activity, pushed forward at most once a minute (governance/middleware.py,
+# SessionRefreshMiddleware), not by a write on every request (SESSION_SAVE_EVERY_REQUEST).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "zh-hans"

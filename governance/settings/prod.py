@@ -1,5 +1,5 @@
 from .base import *  # noqa: F401,F403
-from .base import MIDDLEWARE, STORAGES, env
+from .base import DATABASES, MIDDLEWARE, STORAGES, env
 
 # The app serves its own collected static files (government networks rarely allow a CDN;
 # a reverse proxy may still serve /static/ itself).
@@ -20,3 +20,23 @@ STORAGES = {
     **STORAGES,  # the stored files: local disk or object store (settings/base.py)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Connection pool (psycopg_pool, Django ≥ 5.1): each process — a gunicorn worker with its
+# 16 threads, a Celery worker process, beat — keeps up to DATABASE_POOL_MAX connections
+# and lends them per request, instead of one persistent connection per thread
+# (CONN_MAX_AGE: 4 workers × 16 threads = 64 connections held, most of them idle, and a
+# new connection for every thread that was not used for a minute). With a pool,
+# CONN_MAX_AGE must be 0: the connection goes back to the pool at the end of each request.
+# CONN_HEALTH_CHECKS makes the pool test a connection before lending it (one empty round
+# trip), so a connection broken by a PostgreSQL restart is replaced, not failing a request.
+# DATABASE_POOL=false restores persistent connections (e.g. behind PgBouncer in
+# transaction mode, docs/deployment.md). Sizing: docs/performance.md, "Load".
+if env.bool("DATABASE_POOL", default=True):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=8),
+        # Waiting longer than this for a free connection fails the request (a 500).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }

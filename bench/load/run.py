@@ -1,0 +1,360 @@
+"""Load test of the real stack on loopback: gunicorn as docker-compose.yml runs it, a
+Celery worker and beat, PostgreSQL, Redis, a local webhook receiver, and locust headless
+with the daily mix of users (bench/load/locustfile.py), ramped in steps until p95 passes
+1 s or errors appear. Prints Markdown: the users held, requests per second, p50/p95/p99
+per request kind, the errors, and each kind's ratio to a bare Django view served by the
+same gunicorn in the same run (the ceiling of the machine).
+
+    make bench-load                                   # or:
+    .venv/bin/python bench/load/run.py [--step-users 25] [--step-seconds 60] [--max-users 600]
+
+The database (default gridgov_bench_load; its name must contain "bench") is created,
+migrated and loaded with the demo city (长春市) when missing; the fixtures (accounts,
+sessions, department tokens, the webhook subscription) are made by prepare.py on every
+run. Redis: database 9 by default (--redis), flushed at the start (only that database).
+Everything listens on 127.0.0.1. The processes started are stopped at the end.
+
+Differences from docker-compose.yml, all of them in bench/load/settings.py or here: plain
+HTTP without a TLS proxy (cookies not Secure, no HTTPS redirect); the database role is
+the superuser of a bench database (one role does everything, as for every benchmark);
+SESSION_IDLE_SECONDS=3600 so that sessions made before a long ramp are still alive when
+their user starts; the gunicorn access log goes to a file."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = str(ROOT / ".venv" / "bin" / "python")
+BIN = ROOT / ".venv" / "bin"
+OUT = ROOT / "var" / "bench-load"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- the webhook receiver --------------------------------------------------------------
+
+
+class Receiver:
+    def __init__(self, port: int):
+        self.secret = ""
+        self.received = 0
+        self.valid = 0
+        self.ids: set[str] = set()
+        outer = self
+
+        class Hook(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                ts = self.headers.get("X-GridGov-Timestamp", "")
+                expected = (
+                    "sha256="
+                    + hmac.new(
+                        outer.secret.encode(), f"{ts}.".encode() + body, hashlib.sha256
+                    ).hexdigest()
+                )
+                outer.received += 1
+                if hmac.compare_digest(expected, self.headers.get("X-GridGov-Signature", "")):
+                    outer.valid += 1
+                outer.ids.add(self.headers.get("X-GridGov-Delivery", ""))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Hook)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+# --- processes -------------------------------------------------------------------------
+
+
+class Stack:
+    def __init__(self, env: dict):
+        self.env = env
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, argv: list[str]) -> None:
+        f = open(OUT / f"{name}.log", "w")
+        p = subprocess.Popen(
+            argv, cwd=ROOT, env=self.env, stdout=f, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs.append((name, p))
+        log(f"started {name} (pid {p.pid})")
+
+    def stop(self) -> None:
+        for _name, p in reversed(self.procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        deadline = time.time() + 15
+        for name, p in self.procs:
+            try:
+                p.wait(max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            log(f"stopped {name}")
+
+    def check(self) -> None:
+        for name, p in self.procs:
+            if p.poll() is not None:
+                raise SystemExit(f"{name} exited ({p.returncode}); see {OUT / (name + '.log')}")
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    r = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
+        stdout=subprocess.PIPE if capture else sys.stderr,
+    )  # fmt: skip
+    return r.stdout or ""
+
+
+def psql(db_url: str, sql: str) -> str:
+    return subprocess.run(
+        ["psql", db_url.replace("postgis://", "postgresql://"), "-Atc", sql],
+        check=True, text=True, capture_output=True,
+    ).stdout.strip()  # fmt: skip
+
+
+def ensure_database(args, env: dict) -> None:
+    admin = args.db_url.rsplit("/", 1)[0] + "/postgres"
+    if psql(admin, f"SELECT 1 FROM pg_database WHERE datname = '{args.db}'") != "1":
+        log(f"creating {args.db}")
+        psql(admin, f'CREATE DATABASE "{args.db}" TEMPLATE gridgov_template_postgis')
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "seed_calendar")
+    manage(env, "load_demo_province", "--if-empty", "--city", "220100")
+
+
+def make_photo(path: Path) -> None:
+    """A phone-sized JPEG (1280×960, ~150 KB)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1280, 960), (90, 120, 90))
+    d = ImageDraw.Draw(img)
+    for i in range(0, 1280, 7):
+        d.line([(i, 0), ((i * 37) % 1280, 960)], fill=((i * 13) % 255, (i * 7) % 255, 140))
+    img.save(path, "JPEG", quality=85)
+
+
+def wait_http(url: str, stack: Stack, seconds: float = 90) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        stack.check()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer within {seconds} s")
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def fmt(ms) -> str:
+    return "—" if ms is None else f"{ms:,.0f}"
+
+
+def ratio(a, b) -> str:
+    if a is None or not b:
+        return "—"
+    return f"{a / b:.1f}×"
+
+
+def report(args, results: dict, conditions: dict, after: dict) -> str:
+    steps = results.get("steps", [])
+    limit = results.get("p95_limit_ms", 1000)
+    held = [s for s in steps if not s["failures"] and (s["p95"] or 0) <= limit]
+    best = held[-1] if held else None
+    lines = ["## Load (bench/load)", ""]
+    lines += [f"- {k}: {v}" for k, v in conditions.items()]
+    lines += [
+        "",
+        f"**Users held** (p95 ≤ {limit:.0f} ms, 0 errors, think time 1–3 s): "
+        + (f"**{best['users']}** at {best['rps']:.1f} requests/s" if best else "**none**"),
+        "",
+        "| users | requests/s | requests | errors | p50 ms | p95 ms | p99 ms | bare p95 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in steps:
+        bare = s["kinds"].get("bare view (ceiling)", {})
+        lines.append(
+            f"| {s['users']} | {s['rps']:.1f} | {s['requests']} | {s['failures']} | "
+            f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(bare.get('p95'))} |"
+        )
+    for title, s in (("held", best), ("last", steps[-1] if steps else None)):
+        if s is None or (title == "last" and s is best):
+            continue
+        bare = s["kinds"].get("bare view (ceiling)", {})
+        lines += [
+            "",
+            f"Per request kind at {s['users']} users ({title} step, "
+            f"{s['seconds']:.0f} s measured):",
+            "",
+            "| kind | requests | req/s | errors | p50 | p95 | p99 | p50 ÷ bare | p95 ÷ bare |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, k in sorted(s["kinds"].items()):
+            lines.append(
+                f"| {name} | {k['requests']} | {k['rps']:.2f} | {k['failures']} | "
+                f"{fmt(k['p50'])} | {fmt(k['p95'])} | {fmt(k['p99'])} | "
+                f"{ratio(k['p50'], bare.get('p50'))} | {ratio(k['p95'], bare.get('p95'))} |"
+            )
+        if s.get("errors"):
+            lines += ["", "Errors (cumulative):", ""]
+            lines += [f"- {n} × {e}" for e, n in s["errors"].items()]
+    lines += ["", "After the run:", ""]
+    lines += [f"- {k}: {v}" for k, v in after.items()]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--db", default="gridgov_bench_load")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--hook-port", type=int, default=8799)
+    p.add_argument("--redis", default="redis://localhost:6379/9")
+    p.add_argument("--web-workers", type=int, default=4, help="gunicorn -w (compose: 4)")
+    p.add_argument("--step-users", type=int, default=25)
+    p.add_argument("--step-seconds", type=int, default=60)
+    p.add_argument("--warmup-seconds", type=int, default=15)
+    p.add_argument("--max-users", type=int, default=600)
+    p.add_argument("--p95-ms", type=float, default=1000)
+    p.add_argument("--workers", type=int, default=600, help="grid-worker accounts")
+    p.add_argument("--dispatchers", type=int, default=80)
+    p.add_argument("--leaders", type=int, default=60)
+    p.add_argument("--tokens", type=int, default=20)
+    p.add_argument("--collectstatic", action="store_true", help="even if already collected")
+    p.add_argument("--label", default="", help="a note printed with the conditions")
+    args = p.parse_args()
+    if "bench" not in args.db:
+        sys.exit("the database name must contain 'bench'")
+    args.db_url = f"postgis://postgres@localhost:5432/{args.db}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.load.settings",
+        "DATABASE_URL": args.db_url,
+        "DATABASE_OWNER_URL": "",
+        "REDIS_URL": args.redis,
+        "SESSION_IDLE_SECONDS": "3600",
+        "PYTHONPATH": str(ROOT),
+    }
+    ensure_database(args, env)
+    if args.collectstatic or not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        log("collectstatic")
+        manage(env, "collectstatic", "--noinput", "-v0")
+    subprocess.run(["redis-cli", "-u", args.redis, "FLUSHDB"], check=True, capture_output=True)
+
+    receiver = Receiver(args.hook_port)
+    log("fixtures (prepare.py)")
+    fixtures = subprocess.run(
+        [PY, "bench/load/prepare.py", "--hook-url", f"http://127.0.0.1:{args.hook_port}/hook",
+         "--workers", str(args.workers), "--dispatchers", str(args.dispatchers),
+         "--leaders", str(args.leaders), "--tokens", str(args.tokens)],
+        cwd=ROOT, env=env, check=True, text=True, capture_output=True,
+    ).stdout  # fmt: skip
+    (OUT / "fixtures.json").write_text(fixtures)
+    receiver.secret = json.loads(fixtures)["hook_secret"]
+    make_photo(OUT / "photo.jpg")
+
+    events_before = psql(args.db_url, "SELECT count(*) FROM events_event")
+    stack = Stack(env)
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        stack.start(
+            "web",
+            [str(BIN / "gunicorn"), "governance.wsgi:application",
+             "-b", f"127.0.0.1:{args.port}", "-w", str(args.web_workers),
+             "--access-logfile", str(OUT / "access.log")],
+        )  # fmt: skip
+        stack.start("worker", [str(BIN / "celery"), "-A", "governance", "worker", "-l", "warning"])
+        stack.start(
+            "beat",
+            [str(BIN / "celery"), "-A", "governance", "beat", "-l", "warning",
+             "-s", str(OUT / "celerybeat-schedule")],
+        )  # fmt: skip
+        wait_http(f"http://127.0.0.1:{args.port}/bench/bare/", stack)
+        results_file = OUT / "results.json"
+        results_file.unlink(missing_ok=True)
+        locust_env = {
+            **env,
+            "BENCH_LOAD_FIXTURES": str(OUT / "fixtures.json"),
+            "BENCH_LOAD_PHOTO": str(OUT / "photo.jpg"),
+            "BENCH_LOAD_RESULTS": str(results_file),
+            "BENCH_LOAD_STEP_USERS": str(args.step_users),
+            "BENCH_LOAD_STEP_SECONDS": str(args.step_seconds),
+            "BENCH_LOAD_WARMUP_SECONDS": str(args.warmup_seconds),
+            "BENCH_LOAD_MAX_USERS": str(args.max_users),
+            "BENCH_LOAD_P95_MS": str(args.p95_ms),
+        }
+        log("locust (step load)")
+        started = time.time()
+        with open(OUT / "locust.log", "w") as f:
+            subprocess.run(
+                [str(BIN / "locust"), "-f", "bench/load/locustfile.py", "--headless",
+                 "--host", f"http://127.0.0.1:{args.port}", "--only-summary",
+                 "--loglevel", "WARNING", "--stop-timeout", "5"],
+                cwd=ROOT, env=locust_env, stdout=f, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        duration = time.time() - started
+        time.sleep(5)  # let the worker deliver what was queued last
+        stack.check()
+    finally:
+        stack.stop()
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    commit = subprocess.run(
+        ["git", "log", "-1", "--format=%h %s"], cwd=ROOT, text=True, capture_output=True
+    ).stdout.strip()[:90]
+    conditions = {
+        "date (UTC)": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "commit": commit,
+        "machine": f"{os.cpu_count()} cores, shared; load average before the run {load_before}",
+        "stack": (
+            f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × 16 threads), "
+            "Celery worker (prefork, concurrency = cores) and beat, PostgreSQL, Redis; "
+            "locust on the same machine; all on 127.0.0.1"
+        ),
+        "data": f"demo city 长春市 ({args.db}); {events_before} cases at the start",
+        "mix": "grid workers 70 %, dispatchers 12 %, leaders 8 %, departments 5 %, bare view 5 %",
+        "steps": f"+{args.step_users} users every {args.step_seconds} s "
+        f"(first {args.warmup_seconds} s of each step not measured); {duration:.0f} s in all",
+    }
+    if args.label:
+        conditions["note"] = args.label
+    deliveries = psql(
+        args.db_url,
+        "SELECT coalesce(string_agg(status || ' ' || n, ', '), 'none') FROM (SELECT status,"
+        " count(*) n FROM integrations_webhookdelivery d JOIN integrations_webhooksubscription"
+        " s ON s.id = d.subscription_id WHERE s.name = 'bench' AND s.active GROUP BY 1) x",
+    )
+    after = {
+        "cases reported in the run": int(psql(args.db_url, "SELECT count(*) FROM events_event"))
+        - int(events_before),
+        "webhook deliveries of the bench subscription": deliveries,
+        "received by the local receiver": f"{receiver.received} "
+        f"({receiver.valid} with a valid signature, {len(receiver.ids)} distinct deliveries)",
+    }
+    print(report(args, results, conditions, after))
+
+
+if __name__ == "__main__":
+    main()

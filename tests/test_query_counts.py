@@ -1,0 +1,101 @@
+"""Query counts of the pages the load test hits most (bench/load, docs/performance.md
+"Load"), locked: the 待办 inbox, the grid worker's 我的网格 and the cockpit summary. Each
+is counted with a few rows and again with many more: a page whose count grows with its
+rows has an N+1. The ceilings are today's counts; a change that raises one must say why.
+
+Every count includes what every logged-in request costs: the session, the user, the
+user's roles, their shared objects (one statement for all kinds) and the unread
+notifications — and no session write (governance/tests/test_sessions.py)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from collection.services import person_create
+from collection.tests.factories import numbered_id
+from events.models import EventCategory
+from events.services import event_report
+from governance.roles import Role
+from grids.models import Area
+
+NANGUAN = "220102000000"
+CITY = "220100000000"
+
+INBOX_MAX = 11
+MY_GRID_MAX = 20
+SUMMARY_MAX = 11
+
+
+def _count(client, url) -> tuple[int, list[str]]:
+    client.get(url)  # the first request after a login refreshes the session
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(url)
+    assert r.status_code == 200, r.content[:300]
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+def _grid():
+    return Area.objects.filter(level=6, code__startswith=NANGUAN[:6]).order_by("code").first()
+
+
+def _report(worker, grid, n):
+    category = EventCategory.objects.get(code="0601")  # accepted by the county
+    for i in range(n):
+        event_report(actor=worker, title=f"占道经营{i}", category=category, grid=grid)
+
+
+def _session_writes(sqls):
+    return [s for s in sqls if "django_session" in s and s.lstrip().upper().startswith("UPDATE")]
+
+
+@pytest.mark.django_db
+def test_dispatcher_inbox(client, make_user):
+    grid = _grid()
+    worker = make_user(Role.GRID_WORKER, grid.code)
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
+    _report(worker, grid, 2)
+    client.force_login(dispatcher)
+    few, sqls = _count(client, "/events/?box=todo")
+    _report(worker, grid, 15)
+    many, _ = _count(client, "/events/?box=todo")
+    assert few == many <= INBOX_MAX, sqls
+    assert _session_writes(sqls) == []
+    # The user's units and departments are read once per request, not once per box.
+    assert sum("governance_roleassignment" in s for s in sqls) == 1, sqls
+
+
+@pytest.mark.django_db
+def test_grid_worker_inbox_and_my_grid(client, make_user):
+    grid = _grid()
+    worker = make_user(Role.GRID_WORKER, grid.code)
+    _report(worker, grid, 1)
+    person_create(actor=worker, grid=grid, name="甲0", id_number=numbered_id(0), kind="registered")
+    client.force_login(worker)
+    inbox_few, _ = _count(client, "/events/?box=todo")
+    grid_few, sqls = _count(client, "/collection/")
+    _report(worker, grid, 8)
+    for i in range(1, 12):
+        person_create(
+            actor=worker, grid=grid, name=f"甲{i}", id_number=numbered_id(i), kind="registered"
+        )
+    inbox_many, _ = _count(client, "/events/?box=todo")
+    grid_many, _ = _count(client, "/collection/")
+    assert inbox_few == inbox_many <= INBOX_MAX
+    assert grid_few == grid_many <= MY_GRID_MAX, sqls
+    # Objects shared one by one (guardian): one statement for every kind on the page.
+    assert sum("guardian_userobjectpermission" in s for s in sqls) == 1, sqls
+
+
+@pytest.mark.django_db
+def test_cockpit_summary(client, make_user):
+    grid = _grid()
+    worker = make_user(Role.GRID_WORKER, grid.code)
+    leader = make_user(Role.CITY_LEADER, CITY)
+    _report(worker, grid, 1)
+    client.force_login(leader)
+    url = f"/api/v1/cockpit/summary/?area={CITY}"
+    few, sqls = _count(client, url)
+    _report(worker, grid, 10)
+    many, _ = _count(client, url)
+    assert few == many <= SUMMARY_MAX, sqls
+    assert _session_writes(sqls) == []
