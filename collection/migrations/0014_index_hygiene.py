@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0011_dbrole_staging_in_scratch'),
+        ('collection', '0013_import_job_heartbeat'),
         ('events', '0010_merged_cells_index'),
         ('grids', '0002_locate_function'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

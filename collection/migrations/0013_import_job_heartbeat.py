@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0011_dbrole_staging_in_scratch'),
+        ('collection', '0012_offline_versions'),
     ]
 
     operations = [
