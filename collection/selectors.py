@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Func, IntegerField, Q, Subquery
+
+from grids.models import Area
 
 from .models import House, Organisation, Person, Place, Visit
 from .services import id_lookup_index, id_masked_index
@@ -72,16 +74,25 @@ def visit_list(*, user):
     return Visit.objects.restrict(user).select_related("grid", "visitor")
 
 
+def _count(qs):
+    """A restricted queryset's row count as a scalar sub-query (COUNT without GROUP BY)."""
+    return Subquery(
+        qs.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n"),
+        output_field=IntegerField(),
+    )
+
+
 def grid_summary(*, user, grid) -> dict:
-    """Counts for a grid worker's "my grid" page."""
+    """Counts for a grid worker's "my grid" page: one statement for the six counts (the
+    page is the grid worker's most opened one; six round trips were a third of it)."""
     path = grid.path
-    return {
-        "people": Person.objects.restrict(user).filter(area_path=path).count(),
-        "houses": House.objects.restrict(user).filter(area_path=path).count(),
-        "rentals": House.objects.restrict(user)
-        .filter(area_path=path, use=House.Use.RENTAL)
-        .count(),
-        "organisations": Organisation.objects.restrict(user).filter(area_path=path).count(),
-        "places": Place.objects.restrict(user).filter(area_path=path).count(),
-        "visits": Visit.objects.restrict(user).filter(area_path=path).count(),
+    houses = House.objects.restrict(user).filter(area_path=path)
+    counts = {
+        "people": _count(Person.objects.restrict(user).filter(area_path=path)),
+        "houses": _count(houses),
+        "rentals": _count(houses.filter(use=House.Use.RENTAL)),
+        "organisations": _count(Organisation.objects.restrict(user).filter(area_path=path)),
+        "places": _count(Place.objects.restrict(user).filter(area_path=path)),
+        "visits": _count(Visit.objects.restrict(user).filter(area_path=path)),
     }
+    return Area.objects.filter(pk=grid.pk).values(**counts).get()

@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -44,6 +45,40 @@ OUT = ROOT / "var" / "bench-load"
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- where the CPU went -------------------------------------------------------------
+
+
+CPU_GROUPS = (
+    ("gunicorn (web)", "gunicorn"),
+    ("Celery worker", "celery -A governance worker"),
+    ("Celery beat", "celery -A governance beat"),
+    ("locust (the clients)", "locust"),
+    ("PostgreSQL", "postgres"),
+    ("Redis", "redis-server"),
+)
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the living processes of each group,
+    read from /proc. PostgreSQL's backends live as long as their pooled connections, so
+    the difference of two readings is what each group used in between (a process that
+    ended between them is missed: none of the stack's do during a run)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = dict.fromkeys([g for g, _ in CPU_GROUPS] + ["other"], 0.0)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        group = next((g for g, needle in CPU_GROUPS if needle in cmd), "other")
+        out[group] += used
+    return out
 
 
 # --- the webhook receiver --------------------------------------------------------------
@@ -308,6 +343,8 @@ def main() -> None:
         }
         log("locust (step load)")
         started = time.time()
+        cpu_before = cpu_seconds()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(OUT / "locust.log", "w") as f:
             subprocess.run(
                 [str(BIN / "locust"), "-f", "bench/load/locustfile.py", "--headless",
@@ -316,6 +353,12 @@ def main() -> None:
                 cwd=ROOT, env=locust_env, stdout=f, stderr=subprocess.STDOUT,
             )  # fmt: skip
         duration = time.time() - started
+        cpu_after = cpu_seconds()
+        # locust has ended by now: its CPU is read from this process's waited-for children
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_after["locust (the clients)"] = (children.ru_utime + children.ru_stime) - (
+            children_before.ru_utime + children_before.ru_stime
+        )
         time.sleep(5)  # let the worker deliver what was queued last
         stack.check()
     finally:
@@ -354,6 +397,27 @@ def main() -> None:
         f"({receiver.valid} with a valid signature, {len(receiver.ids)} distinct deliveries)",
     }
     print(report(args, results, conditions, after))
+    print(cpu_report(cpu_before, cpu_after, duration))
+
+
+def cpu_report(before: dict, after: dict, seconds: float) -> str:
+    """The CPU of the whole run by process group: what each request costs the machine,
+    not only the web server (the clients, the database and the workers share the cores)."""
+    lines = [
+        "",
+        f"CPU by process group over the whole run ({seconds:.0f} s, {os.cpu_count()} cores):",
+        "",
+        "| group | CPU s | share of the machine |",
+        "|---|---:|---:|",
+    ]
+    total = 0.0
+    for group in after:
+        used = max(after[group] - before.get(group, 0.0), 0.0)
+        total += used
+        share = used / (seconds * (os.cpu_count() or 1)) * 100
+        lines.append(f"| {group} | {used:.1f} | {share:.0f} % |")
+    lines.append(f"| all | {total:.1f} | {total / (seconds * (os.cpu_count() or 1)) * 100:.0f} % |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

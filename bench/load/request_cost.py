@@ -1,0 +1,170 @@
+"""Where a request's CPU goes: each GET kind of the load mix (bench/load/locustfile.py) run
+in this process through Django's WSGI handler, with the load test's settings and its
+database and fixtures (run `make bench-load` once first: it creates both), one request
+at a time, no network and no server. Prints, per kind, the CPU milliseconds per request
+(process time, so other work on the machine barely moves it), the statements and the
+database's share; with --profile KIND, the cProfile of that kind's requests.
+
+    DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench_load \\
+    .venv/bin/python bench/load/request_cost.py [--n 50] [--profile "worker: my grid"]
+
+This is the load test's request cost without its queueing: the figure to cut when the
+machine saturates (docs/performance.md, "Load")."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.load.settings")
+os.environ.setdefault("DATABASE_URL", "postgis://postgres@localhost:5432/gridgov_bench_load")
+os.environ.setdefault("DATABASE_OWNER_URL", "")
+os.environ.setdefault("REDIS_URL", "redis://localhost:6379/9")
+os.environ.setdefault("SESSION_IDLE_SECONDS", "3600")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+FIX = json.loads((ROOT / "var" / "bench-load" / "fixtures.json").read_text())
+
+
+def kinds() -> list[tuple[str, str, dict]]:
+    """(name, url, how to authenticate and what to post) of the mix's kinds: every GET and
+    the report with a photo (which writes a case per request: the bench database only)."""
+    worker = FIX["workers"][0]
+    city = FIX["city"]
+    area = FIX["areas"][-1]
+    token = {"HTTP_AUTHORIZATION": f"Department {FIX['tokens'][0]}"}
+    return [
+        ("bare view (ceiling)", "/bench/bare/", {"session": worker["session"]}),
+        ("worker: my grid", "/collection/", {"session": worker["session"]}),
+        ("worker: report form", "/events/report/", {"session": worker["session"]}),
+        ("worker: person form", "/collection/people/new/", {"session": worker["session"]}),
+        (
+            "worker: locate (API)",
+            f"/api/v1/areas/locate/?lng={worker['lng']:.6f}&lat={worker['lat']:.6f}",
+            {"session": worker["session"]},
+        ),
+        ("worker: inbox", "/events/?box=todo", {"session": worker["session"]}),
+        ("dispatcher: inbox", "/events/?box=todo", {"session": FIX["dispatchers"][0]}),
+        ("leader: cockpit page", f"/cockpit/?area={city}", {"session": FIX["leaders"][0]}),
+        (
+            "leader: cockpit summary",
+            f"/api/v1/cockpit/summary/?area={city}",
+            {"session": FIX["leaders"][0]},
+        ),
+        ("leader: area page", f"/grids/areas/{area}/", {"session": FIX["leaders"][0]}),
+        ("leader: analysis", f"/analysis/?area={city}", {"session": FIX["leaders"][0]}),
+        ("department: cases (API)", "/api/v1/events/?box=todo&limit=20", {"headers": token}),
+        (
+            "worker: report with photo",
+            "/events/report/",
+            {"session": worker["session"], "post": lambda: report_post(worker)},
+        ),
+    ]
+
+
+def report_post(worker: dict) -> dict:
+    """The grid worker's report of a 占道经营 case with a photo, as the locustfile sends it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    photo = (ROOT / "var" / "bench-load" / "photo.jpg").read_bytes()
+    return {
+        "category": FIX["category"],
+        "title": "占道经营 bench request_cost",
+        "description": "bench/load",
+        "urgency": "normal",
+        "lng": f"{worker['lng']:.6f}",
+        "lat": f"{worker['lat']:.6f}",
+        "address": worker["grid"],
+        "photos": SimpleUploadedFile("scene.jpg", photo, content_type="image/jpeg"),
+    }
+
+
+def client_for(auth: dict) -> tuple[Client, dict]:
+    client = Client(HTTP_HOST="127.0.0.1")
+    if "session" in auth:
+        client.cookies["sessionid"] = auth["session"]
+    return client, auth.get("headers", {})
+
+
+def measure(name, url, auth, n, profile=False):
+    client, headers = client_for(auth)
+    post = auth.get("post")
+    if post:
+
+        def send():
+            return client.post(url, data=post(), **headers)
+    else:
+
+        def send():
+            return client.get(url, **headers)
+
+    status = send().status_code  # warm: templates, caches
+    prof = cProfile.Profile() if profile else None
+    cpu = wall = 0.0
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(n):
+            c0, w0 = time.process_time(), time.perf_counter()
+            if prof:
+                prof.enable()
+            send()
+            if prof:
+                prof.disable()
+            cpu += time.process_time() - c0
+            wall += time.perf_counter() - w0
+    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    return {
+        "name": name,
+        "status": status,
+        "cpu_ms": cpu * 1000 / n,
+        "wall_ms": wall * 1000 / n,
+        "statements": len(queries.captured_queries) / n,
+        "sql_wall_ms": sql_ms / n,
+        "prof": prof,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--n", type=int, default=50)
+    p.add_argument("--profile", default="", help="a kind's name: print its cProfile")
+    p.add_argument("--only", default="", help="substring of the kinds to run")
+    p.add_argument("--top", type=int, default=40)
+    args = p.parse_args()
+    print("| kind | status | CPU ms/request | wall ms | statements | SQL wall ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, url, auth in kinds():
+        if args.only and args.only not in name:
+            continue
+        r = measure(name, url, auth, args.n, profile=(name == args.profile))
+        print(
+            f"| {name} | {r['status']} | {r['cpu_ms']:.1f} | {r['wall_ms']:.1f} "
+            f"| {r['statements']:.0f} | {r['sql_wall_ms']:.1f} |",
+            flush=True,
+        )
+        if r["prof"]:
+            out = io.StringIO()
+            stats = pstats.Stats(r["prof"], stream=out).sort_stats("cumulative")
+            stats.print_stats(args.top)
+            out.write("\n--- by own time ---\n")
+            stats.sort_stats("tottime").print_stats(args.top)
+            print(out.getvalue(), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
