@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from governance.errors import Forbidden, ServiceError
@@ -114,7 +114,21 @@ def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: s
 
 
 def inbox_counts(*, user) -> dict[str, int]:
-    return {box: inbox(user=user, box=box).count() for box in INBOX_BOXES if box != "all"}
+    """The four boxes' counts in one statement (one round trip on every inbox load): each
+    box's count is a scalar sub-query with its own plan and index, as `.count()` was."""
+    counts = {
+        box: Subquery(
+            inbox(user=user, box=box)
+            .order_by()
+            .annotate(_n=Func(F("pk"), function="COUNT"))
+            .values("_n"),
+            output_field=IntegerField(),
+        )
+        for box in INBOX_BOXES
+        if box != "all"
+    }
+    # Any one row carries the sub-queries: the area tree is never empty.
+    return Area.objects.order_by().values(**counts)[:1].get()
 
 
 def event_timeline(*, event: Event):

@@ -21,7 +21,7 @@ from grids.models import Area
 NANGUAN = "220102000000"
 CITY = "220100000000"
 
-INBOX_MAX = 11
+INBOX_MAX = 8
 MY_GRID_MAX = 15
 SUMMARY_MAX = 11
 

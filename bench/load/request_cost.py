@@ -52,6 +52,8 @@ def kinds() -> list[tuple[str, str, dict]]:
     return [
         ("bare view (ceiling)", "/bench/bare/", {"session": worker["session"]}),
         ("worker: my grid", "/collection/", {"session": worker["session"]}),
+        # A page that is its template only: what the base layout (menu, top bar) costs.
+        ("worker: sync page (layout only)", "/collection/sync/", {"session": worker["session"]}),
         ("worker: report form", "/events/report/", {"session": worker["session"]}),
         ("worker: person form", "/collection/people/new/", {"session": worker["session"]}),
         (

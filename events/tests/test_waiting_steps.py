@@ -141,3 +141,27 @@ def test_overdue_verification_is_in_the_verifiers_overdue_box(cast, reported):
     act(cast.village, e, "close", note="已处理")
     Event.objects.filter(pk=e.pk).update(due_state=DueState.OVERDUE)
     assert selectors.inbox(user=cast.worker, box="overdue").filter(pk=e.pk).exists()
+
+
+def test_box_counts_in_one_statement_equal_each_box_counted_alone(cast, reported):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from events.models import DueState, Event
+
+    first, second, third = reported(), reported(), reported()
+    act(cast.village, first, "accept")  # the village acted: in its 已办 once escalated
+    event_supervise(actor=cast.dispatcher, event=second, colour="yellow", message="请尽快处理")
+    Event.objects.filter(pk=third.pk).update(due_state=DueState.OVERDUE)
+    for user in (cast.village, cast.worker, cast.dispatcher, cast.outsider):
+        selectors.inbox_counts(user=user)  # the user's roles, read once per request
+        with CaptureQueriesContext(connection) as queries:
+            counts = selectors.inbox_counts(user=user)
+        assert len(queries) == 1
+        assert counts == {
+            box: selectors.inbox(user=user, box=box).count()
+            for box in ("todo", "done", "supervised", "overdue")
+        }, user
+    assert selectors.inbox_counts(user=cast.village)["overdue"] == 1
+    assert selectors.inbox_counts(user=cast.village)["supervised"] == 1
+    assert set(selectors.inbox_counts(user=cast.outsider).values()) == {0}
