@@ -101,14 +101,21 @@ def _schema_form_field(f: dict) -> forms.Field:
                 choices=[("", "—"), *choices], coerce=lookup.get, empty_value=None, **common
             )
     elif widget == "boolean":
+        # data-json: the JSON type, for the phone's outbox, which sends the API JSON
+        # (static/js/outbox.js) where this form's view converts the text itself.
         field = forms.TypedChoiceField(
             choices=[("", "—"), ("true", gettext_now("是")), ("false", gettext_now("否"))],
             coerce=lambda v: v == "true",
             empty_value=None,
+            widget=forms.Select(attrs={"data-json": "boolean"}),
             **common,
         )
     elif widget in ("integer", "number"):
-        attrs = {"type": "text", "inputmode": "numeric" if widget == "integer" else "decimal"}
+        attrs = {
+            "type": "text",
+            "inputmode": "numeric" if widget == "integer" else "decimal",
+            "data-json": widget,
+        }
         cls = forms.IntegerField if widget == "integer" else forms.FloatField
         field = cls(widget=forms.TextInput(attrs=attrs), **common)
     elif widget == "date":

@@ -4,6 +4,15 @@ from .navigation import menu_for
 from .roles import Role
 from .scoping import user_role_rows
 
+# The service worker asks for the grid worker's pages with this header when it keeps them
+# for use without signal (docs/offline.md): the page comes as its "shell", without the
+# personal data it lists, which the phone draws from its sealed store instead.
+SHELL_HEADER = "X-GridGov-Shell"
+
+
+def offline_shell(request) -> bool:
+    return request.headers.get(SHELL_HEADER) == "1"
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -19,4 +28,5 @@ def navigation(request):
         # Grid workers' pages are an installable app that opens offline (docs/offline.md);
         # the roles are already read for the menu (cached on the user).
         "offline_app": any(r == Role.GRID_WORKER for r, *_rest in user_role_rows(user)),
+        "offline_shell": offline_shell(request),
     }

@@ -145,3 +145,129 @@ def test_the_sealing_key_and_the_kept_outlines_are_for_grid_workers(
     for url in ("/collection/offline/key/", "/collection/offline/data/"):
         r = client.get(url)
         assert r.status_code == 403 and r.json()["code"] == "not_grid_worker"
+
+
+def _keys(client) -> dict:
+    r = client.get("/collection/offline/key/")
+    assert r.status_code == 200, r.content
+    return r.json()
+
+
+def test_the_outbox_key_changes_with_the_password_and_the_grid_role(client, worker, grid):
+    """The outbox key is the same in every session of the worker (a queue saved before a
+    session expired is sent after signing in again) until what should end the phone's
+    access changes: the password, the grid worker role."""
+    from governance.models import RoleAssignment
+    from governance.services import role_assign, role_revoke
+
+    client.force_login(worker)
+    first = _keys(client)
+    assert len(base64.b64decode(first["key"])) == 32 and first["key_id"]
+    client.logout()
+    client.force_login(worker)
+    assert _keys(client)["key"] == first["key"]
+
+    worker.set_password("a new password 2026")  # a reset by the administrator
+    worker.save()
+    client.force_login(worker)
+    after_reset = _keys(client)
+    assert after_reset["key"] != first["key"] and after_reset["key_id"] != first["key_id"]
+
+    role_revoke(
+        actor=None, assignment=RoleAssignment.objects.get(user=worker, role=Role.GRID_WORKER)
+    )
+    assert client.get("/collection/offline/key/").json()["code"] == "not_grid_worker"
+    role_assign(actor=None, user=worker, role=Role.GRID_WORKER, area=grid)  # given back
+    restored = _keys(client)
+    assert restored["key"] not in (first["key"], after_reset["key"])
+    assert _keys(client)["key"] == restored["key"]  # stable while nothing changes
+
+
+def test_the_lists_key_lives_in_the_session(client, worker):
+    """The kept lists (server data) are sealed under a random key of the session: the same
+    for every tab of the session, another after signing in again, none without one."""
+    client.force_login(worker)
+    one = _keys(client)
+    assert len(base64.b64decode(one["lists_key"])) == 32 and one["lists_key"] != one["key"]
+    again = _keys(client)
+    assert (again["lists_key"], again["lists_key_id"]) == (one["lists_key"], one["lists_key_id"])
+    client.logout()
+    assert client.get("/collection/offline/key/").status_code == 401
+    client.force_login(worker)
+    other = _keys(client)
+    assert other["lists_key"] != one["lists_key"] and other["key"] == one["key"]
+
+
+def test_the_kept_pages_are_shells_without_personal_data(client, worker, person):
+    """What the service worker keeps (header X-GridGov-Shell): 我的网格 and the visit form
+    without the people they list, nor the worker's name; asked for without the header,
+    the pages are as they always were."""
+    client.force_login(worker)
+    for url in ("/collection/", "/collection/visits/new/"):
+        online = client.get(url).content.decode()
+        assert "李四" in online and "data-offline-list" not in online
+        shell = client.get(url, HTTP_X_GRIDGOV_SHELL="1").content.decode()
+        assert "李四" not in shell and 'data-offline-list="people"' in shell
+        assert str(worker) not in shell  # the worker's name in the top bar neither
+    shell = client.get("/collection/", HTTP_X_GRIDGOV_SHELL="1").content.decode()
+    assert 'data-offline-list="houses"' in shell
+    # What the phone keeps of each list row: what those pages show offline.
+    lists = {x["name"]: x for x in client.get("/collection/offline/data/").json()["lists"]}
+    assert "birth_date" not in lists["people"]["fields"] and "name" in lists["people"]["fields"]
+    assert lists["people"]["choices"]["kind"]["registered"]
+    assert lists["houses"]["fields"] == ["id", "address", "use", "owner_name"]
+
+
+def test_the_verification_form_carries_the_version_and_a_stale_one_is_refused(
+    client, api_client, worker, make_user, person, grid
+):
+    """核准 corrections from the phone carry the record's version as the page read it; the
+    record changed meanwhile: 409 with both versions, nothing decided."""
+    import re
+
+    from collection.models import Person, VerificationTask
+    from collection.services import person_update
+    from collection.verification import verification_tasks_create
+    from governance.versions import row_version
+
+    verification_tasks_create(
+        dataset="people", rows=[(str(person.pk), grid.pk, grid.path)], source="公安人口库"
+    )
+    task = VerificationTask.objects.get()
+    client.force_login(worker)
+    html = client.get("/collection/verifications/").content.decode()
+    (read,) = re.findall(r'name="version" value="(\d+)"', html)
+    assert read == row_version(person)
+    partner = make_user(Role.GRID_WORKER, GRID, "v_partner")
+    person_update(actor=partner, person=person, residence_address="甲")
+    r = api_client(worker).post(
+        f"/api/v1/verifications/{task.pk}/decide/",
+        {"decision": "corrected", "corrections": {"residence_address": "乙"}, "version": read},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="verify-1",
+    )
+    assert r.status_code == 409 and r.json()["code"] == "conflict"
+    body = r.json()
+    assert body["server"]["residence_address"] == "甲"
+    assert body["yours"]["corrections"] == {"residence_address": "乙"}
+    assert body["version"] == row_version(Person.objects.get(pk=person.pk)) != read
+    task.refresh_from_db()
+    assert task.status == "pending"
+    # Merged on the phone and sent with the server's version (same key: a refusal stores
+    # nothing): decided once.
+    body2 = {
+        "decision": "corrected",
+        "corrections": {"residence_address": "乙"},
+        "version": body["version"],
+    }
+    for _ in range(2):
+        r = api_client(worker).post(
+            f"/api/v1/verifications/{task.pk}/decide/",
+            body2,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="verify-1",
+        )
+        assert r.status_code == 200, r.content
+    task.refresh_from_db()
+    assert task.status == "corrected"
+    assert Person.objects.get(pk=person.pk).residence_address == "乙"

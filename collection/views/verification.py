@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.roles import Role
+from governance.versions import row_version
 
 from .. import policy
 from ..models import House, Organisation, Person, VerificationTask
@@ -147,6 +148,9 @@ def verifications(request):
                 "summary": _summary(request.user, task.dataset, obj),
                 "fields": _fields(task.dataset, obj),
                 "can_decide": task.grid_id in worker_grids,
+                # The record's version as read: a correction sent from the phone later
+                # (the outbox) is refused with 409 if the record changed meanwhile.
+                "version": row_version(obj) if obj is not None else "",
             }
         )
     progress = [] if worker_grids else verification_progress(user=request.user)[:200]

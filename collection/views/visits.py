@@ -7,14 +7,23 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.context_processors import offline_shell
+
 from .. import selectors, services
 from .common import my_grids
 
 
 @login_required
 def visit_new(request):
+    """The visit form. As the offline shell (docs/offline.md) it lists nobody: offline the
+    phone offers the people of its sealed list (static/js/outbox.js)."""
     grids = my_grids(request.user)
-    people = selectors.person_list(user=request.user).filter(grid__in=[g.pk for g in grids])[:500]
+    shell = offline_shell(request) and request.method == "GET"
+    people = (
+        []
+        if shell
+        else selectors.person_list(user=request.user).filter(grid__in=[g.pk for g in grids])[:500]
+    )
     error = ""
     if request.method == "POST":
         grid = next((g for g in grids if g.code == request.POST.get("grid")), None)
@@ -56,5 +65,6 @@ def visit_new(request):
             "error": error,
             "categories": categories,
             "posted": request.POST,
+            "shell": shell,
         },
     )

@@ -6,9 +6,13 @@
 //   order when the network returns or on demand; a refusal keeps the item with the
 //   server's message for correction; a stale change (409) offers both versions to choose
 //   field by field. Nothing is dropped without the worker's say.
-// - Encryption: everything personal in IndexedDB is sealed with AES-GCM under a key the
+// - Encryption: everything personal in IndexedDB is sealed with AES-GCM under keys the
 //   server hands to the signed-in worker (offline key endpoint), kept only in this tab's
-//   sessionStorage and imported non-extractable. Logout wipes the phone's store.
+//   sessionStorage and imported non-extractable: the outbox under the worker's key (the
+//   same after signing in again; new after a password reset or a role change), the kept
+//   lists under the session's key (gone with the session). Logout wipes the phone's store.
+// - Offline pages: the service worker keeps the pages without their lists of people and
+//   houses (the "shell"); offline, those lists are drawn here from the sealed store.
 // - Offline locate: the worker's grids and their neighbours (GeoJSON) are kept; the grid a
 //   point falls in is found here by ray casting.
 // Included by base.html for grid workers after offline.js; no inline script (CSP).
@@ -25,7 +29,9 @@
   };
   var STATES = {
     pending: "待同步", done: "已同步", refused: "被退回,待修改", conflict: "有冲突,待选择",
+    unreadable: "无法读取",
   };
+  var UNREADABLE = "保存此条时的本机密钥已失效(密码已重置或网格员角色有变更),此条无法读取和发送。请放弃此条并重新录入。";
   // Where a sent item's record is shown.
   var RECORD = {
     house: function (r) { return "/collection/houses/" + r.id + "/"; },
@@ -112,12 +118,21 @@
     for (var i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
     return bytes;
   }
-  // The raw key lives in this tab's sessionStorage only; the CryptoKey made from it cannot
-  // be exported. Without it (a new tab opened offline) nothing can be sealed or read.
+  // The raw keys live in this tab's sessionStorage only; the CryptoKeys made from them
+  // cannot be exported. Without them (a new tab opened offline) nothing can be sealed or
+  // read. Two keys: "queue" seals the outbox, "lists" the kept lists (docs/offline.md).
+  function stored() {
+    try {
+      var k = JSON.parse(sessionStorage.getItem(KEY_SLOT) || "null");
+      return k && k.key && k.lists_key ? k : null;
+    } catch (e) {
+      return null;  // a slot of an older version: fetched again
+    }
+  }
   function key() {
     if (keyPromise) return keyPromise;
-    var raw = sessionStorage.getItem(KEY_SLOT);
-    var source = raw ? Promise.resolve(raw) : fetch(CONF.keyUrl, {
+    var slot = stored();
+    var source = slot ? Promise.resolve(slot) : fetch(CONF.keyUrl, {
       credentials: "same-origin", headers: { Accept: "application/json" },
     }).then(function (r) {
       if (r.status === 403 || r.status === 401 || r.redirected) {
@@ -128,30 +143,36 @@
       }
       if (!r.ok) throw new Error("no-key");
       return r.json().then(function (body) {
-        sessionStorage.setItem(KEY_SLOT, body.key);
-        return body.key;
+        var k = { key: body.key, key_id: body.key_id, lists_key: body.lists_key, lists_key_id: body.lists_key_id };
+        sessionStorage.setItem(KEY_SLOT, JSON.stringify(k));
+        return k;
       });
     });
-    keyPromise = source.then(function (text) {
-      return crypto.subtle.importKey("raw", unb64(text), "AES-GCM", false, ["encrypt", "decrypt"]);
+    keyPromise = source.then(function (k) {
+      function imp(text) {
+        return crypto.subtle.importKey("raw", unb64(text), "AES-GCM", false, ["encrypt", "decrypt"]);
+      }
+      return Promise.all([imp(k.key), imp(k.lists_key)]).then(function (keys) {
+        return { queue: keys[0], lists: keys[1], queueId: k.key_id, listsId: k.lists_key_id };
+      });
     });
     keyPromise.catch(function () { keyPromise = null; });
     return keyPromise;
   }
-  function sealBytes(buf) {
+  function sealBytes(buf, which) {
     var iv = crypto.getRandomValues(new Uint8Array(12));
     return key().then(function (k) {
-      return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, k, buf);
+      return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, k[which || "queue"], buf);
     }).then(function (ct) { return { iv: iv, ct: ct }; });
   }
-  function openBytes(sealed) {
+  function openBytes(sealed, which) {
     return key().then(function (k) {
-      return crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, k, sealed.ct);
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, k[which || "queue"], sealed.ct);
     });
   }
-  function seal(obj) { return sealBytes(new TextEncoder().encode(JSON.stringify(obj))); }
-  function unseal(sealed) {
-    return openBytes(sealed).then(function (buf) { return JSON.parse(new TextDecoder().decode(buf)); });
+  function seal(obj, which) { return sealBytes(new TextEncoder().encode(JSON.stringify(obj)), which); }
+  function unseal(sealed, which) {
+    return openBytes(sealed, which).then(function (buf) { return JSON.parse(new TextDecoder().decode(buf)); });
   }
 
   // ---- Photos: resized on the phone before they are queued ------------------------
@@ -212,6 +233,15 @@
       if (el.multiple || el.type === "checkbox" && form.querySelectorAll("[name='" + el.name + "']").length > 1) {
         multi[el.name] = true;
       }
+      var type = el.dataset.json;  // a schema field's JSON type (collection/forms.py)
+      if (type) {
+        values = values.map(function (v) {
+          if (v === "") return v;
+          if (type === "boolean") return v === "true";
+          var n = type === "integer" ? parseInt(v, 10) : parseFloat(v);
+          return isNaN(n) ? v : n;  // not a number: the server says what is wrong
+        });
+      }
       values.forEach(function (v) {
         if (!patch && v === "" && !multi[el.name]) return;
         if (el.name in fields) {
@@ -259,6 +289,14 @@
       ["start_date", "responsible", "visit_every_days"].forEach(function (n) {
         if (f[n] === "") delete f[n];
       });
+      // The 专项信息 fields (x-*, collection/forms.py schema_form) are the tag's `extra`.
+      Object.keys(f).forEach(function (name) {
+        if (name.indexOf("x-") === 0) {
+          f.extra = f.extra || {};
+          if (f[name] !== "") f.extra[name.slice(2)] = f[name];
+          delete f[name];
+        }
+      });
     },
   };
 
@@ -285,8 +323,9 @@
             return { name: p.name, type: p.type, size: p.blob.size, iv: s.iv, ct: s.ct };
           });
         }));
-        return Promise.all([seal(got.fields), sealedPhotos]).then(function (sealed) {
+        return Promise.all([seal(got.fields), sealedPhotos, key()]).then(function (sealed) {
           item.box = sealed[0];
+          item.kid = sealed[2].queueId;  // which key sealed it (a later key cannot read it)
           // A correction without new photos keeps the ones queued first.
           if (sealed[1].length || !old) item.photos = sealed[1];
           return put("outbox", item);
@@ -367,8 +406,17 @@
         if (item.state !== "pending") return;
         chain = chain.then(function (status) {
           if (status !== "ok") return status;  // network gone or session over: stop
-          return unseal(item.box).then(function (fields) {
-            return request(item, fields, done);
+          return key().then(function (k) {
+            var stale = item.kid && item.kid !== k.queueId;
+            return (stale ? Promise.reject(new Error("stale key")) : unseal(item.box)).then(function (fields) {
+              return request(item, fields, done);
+            }, function () {
+              // Sealed under a key that is no more (a password reset, a role revoked and
+              // given again): it cannot be read, so it cannot be sent; the rest go on.
+              item.state = "unreadable";
+              item.message = UNREADABLE;
+              return put("outbox", item).then(function () { return null; });
+            });
           }).then(function (req) {
             if (!req) return "ok";
             return fetch(item.url, req.init).then(function (r) {
@@ -399,7 +447,13 @@
     if (r.status === 409 && body && body.server) {
       item.state = "conflict";
       item.message = message(body, r.status);
-      return seal({ server: body.server, yours: body.yours || sent, version: body.version })
+      var yours = body.yours || sent;
+      if (item.kind === "verification") {  // the corrections, field by field
+        yours = {};
+        Object.keys(sent).forEach(function (k) { if (k !== "corrections" && k !== "version") yours[k] = sent[k]; });
+        Object.keys(sent.corrections || {}).forEach(function (k) { yours[k] = sent.corrections[k]; });
+      }
+      return seal({ server: body.server, yours: yours, version: body.version })
         .then(function (c) { item.conflict = c; return put("outbox", item); })
         .then(function () { return "ok"; });
     }
@@ -442,12 +496,15 @@
     });
   }
   // The worker's grids, their neighbours and the category lists (plain: no personal
-  // data), and the worker's lists as the API shows them — masked by the field policy —
-  // sealed. Refreshed when the phone has signal, at most every ten minutes.
+  // data), and the worker's lists as the API shows them — masked by the field policy,
+  // cut to the fields the offline pages use — sealed under the session's key.
+  // Refreshed when the phone has signal, at most every ten minutes, and at once when the
+  // session (its key) is new: lists sealed under another session's key cannot be read.
   function keep(force) {
     if (!navigator.onLine || !CONF.dataUrl) return Promise.resolve();
-    return get("store", "meta").then(function (meta) {
-      if (!force && meta && Date.now() - meta.at < 600000) return null;
+    return Promise.all([get("store", "meta"), key()]).then(function (r) {
+      var meta = r[0], listsId = r[1].listsId;
+      if (!force && meta && meta.kid === listsId && Date.now() - meta.at < 600000) return null;
       return fetch(CONF.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) {
           if (r.status === 403) {  // no longer a grid worker: nothing of the work stays
@@ -463,8 +520,14 @@
         }).then(function (data) {
         var lists = Promise.all((data.lists || []).map(function (list) {
           return fetchAll(list.url).then(function (rows) {
-            return seal(rows).then(function (s) {
-              return put("store", { name: "list:" + list.name, label: list.label, count: rows.length, sealed: s });
+            var kept = rows.map(function (row) {
+              if (!list.fields) return row;
+              var out = {};
+              list.fields.forEach(function (f) { if (f in row) out[f] = row[f]; });
+              return out;
+            });
+            return seal({ rows: kept, choices: list.choices || {} }, "lists").then(function (s) {
+              return put("store", { name: "list:" + list.name, label: list.label, count: kept.length, sealed: s });
             });
           });
         }));
@@ -473,7 +536,7 @@
           put("store", { name: "neighbours", value: data.neighbours }),
           put("store", { name: "categories", value: data.categories }),
           lists,
-        ]).then(function () { return put("store", { name: "meta", at: Date.now() }); });
+        ]).then(function () { return put("store", { name: "meta", at: Date.now(), kid: listsId }); });
       });
     }).catch(function () {});
   }
@@ -507,6 +570,69 @@
   function boundaries() {
     return Promise.all([get("store", "grids"), get("store", "neighbours")]).then(function (r) {
       return { own: r[0] && r[0].value, neighbours: r[1] && r[1].value };
+    });
+  }
+
+  // ---- Offline pages: the lists the shell leaves out ----------------------------------
+  // A page kept by the service worker is its shell (docs/offline.md): where the online
+  // page lists people or houses it has an empty [data-offline-list]; the rows come from
+  // the sealed kept list, shown with textContent only.
+  function keptList(name) {
+    return get("store", "list:" + name).then(function (rec) {
+      if (!rec || !rec.sealed) return null;
+      return unseal(rec.sealed, "lists");
+    });
+  }
+  function cell(row, column, choices) {
+    var v = row[column];
+    if (choices[column] && v in choices[column]) v = choices[column][v];
+    return v === null || v === undefined || v === "" ? "—" : String(v);
+  }
+  function fillList(target) {
+    var columns = (target.dataset.offlineColumns || "name").split(" ");
+    var search = target.dataset.offlineSearch || "";
+    var q = (new URLSearchParams(location.search).get(search) || "").trim();
+    var box = search && document.querySelector("input[name='" + search + "']");
+    if (box && q) box.value = q;  // the shell was rendered without the query
+    return keptList(target.dataset.offlineList).then(function (list) {
+      if (!list) return;
+      var rows = list.rows.filter(function (row) {
+        if (!q) return true;
+        return ["name", "address", "residence_address", "owner_name"].some(function (f) {
+          return String(row[f] || "").indexOf(q) >= 0;
+        });
+      });
+      if (target.tagName === "SELECT") {
+        rows.forEach(function (row) {
+          var o = document.createElement("option");
+          o.value = String(row.id);
+          o.textContent = cell(row, columns[0], list.choices);
+          target.appendChild(o);
+        });
+        return;
+      }
+      target.textContent = "";
+      if (!rows.length) {
+        var none = el("tr");
+        var td = el("td", "muted", "暂无记录。");
+        td.colSpan = columns.length;
+        none.appendChild(td);
+        target.appendChild(none);
+      }
+      rows.forEach(function (row) {
+        var tr = el("tr");
+        columns.forEach(function (c) { tr.appendChild(el("td", "", cell(row, c, list.choices))); });
+        target.appendChild(tr);
+      });
+    }).catch(function () {
+      if (target.tagName !== "SELECT") {
+        target.textContent = "";
+        var tr = el("tr");
+        var td = el("td", "muted", "本机名单无法读取(登录已更换),请在有信号时打开一次本应用。");
+        td.colSpan = columns.length;
+        tr.appendChild(td);
+        target.appendChild(tr);
+      }
     });
   }
 
@@ -595,8 +721,8 @@
       });
     });
   }
-  // The visit form lists the grid's people as the page was kept; people registered
-  // offline are added from the outbox.
+  // Offline the visit form lists the grid's people from the sealed kept list (fillList);
+  // people registered offline are added from the outbox.
   function localPeople(form) {
     var select = form.querySelector("select[name=people]");
     if (!select || form.dataset.outbox !== "visit") return Promise.resolve();
@@ -645,8 +771,9 @@
     Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (h) {
       opened.set(h, h.value);
     });
-    fixForm(form).then(function () { return localHouse(form); }).then(function () { return localPeople(form); })
-      .catch(function () {});
+    var lists = form.querySelector("[data-offline-list]") ? fillList(form.querySelector("[data-offline-list]")) : Promise.resolve();
+    lists.then(function () { return fixForm(form); }).then(function () { return localHouse(form); })
+      .then(function () { return localPeople(form); }).catch(function () {});
     form.addEventListener("submit", function (event) {
       if (form.dataset.probed) { delete form.dataset.probed; return; }  // checked: as always
       var mustQueue = !navigator.onLine || form.dataset.outboxItem || hasLocal(form);
@@ -712,7 +839,7 @@
       head.appendChild(el("span", "state", STATES[item.state] || item.state));
       head.appendChild(el("time", "muted", new Date(item.created).toLocaleString("zh-CN")));
       li.appendChild(head);
-      if (item.box) {
+      if (item.box && item.state !== "unreadable") {
         unseal(item.box).then(function (f) { head.querySelector(".what").textContent = summary(item.kind, f); })
           .catch(function () { head.querySelector(".what").textContent = "(本机密钥不可用,暂无法显示)"; });
       }
@@ -728,7 +855,7 @@
         fix.href = item.form + (item.form.indexOf("?") >= 0 ? "&" : "?") + "outbox=" + item.id;
         li.appendChild(fix);
       }
-      if (item.state === "refused" || item.state === "conflict") {
+      if (["refused", "conflict", "unreadable"].indexOf(item.state) >= 0) {
         var drop = el("button", "link drop", "放弃此条");
         drop.type = "button";
         drop.addEventListener("click", function () {
@@ -751,7 +878,7 @@
     ["字段", "服务器上的版本", "我的修改"].forEach(function (t) { head.appendChild(el("th", "", t)); });
     table.appendChild(head);
     // What says which record the change is for is carried as it was, not chosen.
-    var carried = ["version", "tag", "grid", "house", "task", "decision"];
+    var carried = ["version", "tag", "grid", "house", "task", "decision", "note"];
     var names = Object.keys(c.yours || {}).filter(function (n) { return carried.indexOf(n) < 0; });
     names.forEach(function (name) {
       var tr = el("tr");
@@ -783,14 +910,20 @@
         if (picked && picked.value === "mine") fields[name] = c.yours[name];
       });
       var picked = names.filter(function (n) { return n in fields; });
+      if (!picked.length && item.kind === "verification") {
+        // 核准 with the server's version kept whole: what the worker found is what the
+        // server holds — confirmed.
+        fields.decision = "confirmed";
+        picked = ["decision"];
+      }
       if (!picked.length) {  // the server's version kept whole: nothing to send
         item.state = "done"; item.message = "已采用服务器上的版本"; item.box = null; item.conflict = null;
         put("outbox", item).then(refresh);
         return;
       }
       fields.version = c.version;
-      seal(fields).then(function (box) {
-        item.box = box; item.conflict = null; item.state = "pending"; item.message = "";
+      Promise.all([seal(fields), key()]).then(function (r) {
+        item.box = r[0]; item.kid = r[1].queueId; item.conflict = null; item.state = "pending"; item.message = "";
         return put("outbox", item);
       }).then(function () { return navigator.onLine ? sync() : refresh(); });
     });
@@ -831,6 +964,10 @@
       topbar.insertBefore(badge, topbar.querySelector(".menu-toggle"));
     }
     Array.prototype.forEach.call(document.querySelectorAll("form[data-outbox]"), bind);
+    // Lists of the shell outside a form (我的网格's people and houses).
+    Array.prototype.forEach.call(document.querySelectorAll("[data-offline-list]"), function (target) {
+      if (!target.closest("form[data-outbox]")) fillList(target);
+    });
     // Logout wipes what this phone keeps of the worker's work.
     Array.prototype.forEach.call(document.querySelectorAll("form[action='" + CONF.logout + "']"), function (form) {
       form.addEventListener("submit", function (event) {

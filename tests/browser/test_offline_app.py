@@ -1,6 +1,8 @@
 """The grid worker's pages as an installable app (issue 17): after one visit with signal,
 my grid opens on a 360-px phone with the network cut — from the phone's copy, not the
-server — and logging out wipes that copy."""
+server — and logging out wipes that copy. The copy in Cache Storage names nobody: the
+pages are kept as shells, and offline the lists of people and houses are drawn from the
+phone's sealed store (AES-GCM in IndexedDB)."""
 
 import pytest
 from django.conf import settings
@@ -14,6 +16,31 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CONTROLLED = "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
 SHELL_CACHES = "caches.keys().then(k => k.filter(n => n.startsWith('gridgov-')).length)"
+# Every response the phone keeps in Cache Storage, read as text.
+CACHED = """async () => {
+  const out = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      out.push({ url: request.url, body: await response.text() });
+    }
+  }
+  return out;
+}"""
+# The kept lists as IndexedDB holds them (their ciphertext, as text).
+KEPT_LISTS = """async () => {
+  const dbs = await indexedDB.databases();
+  if (!dbs.some((d) => d.name === "gridgov-offline")) return [];
+  return await new Promise((resolve) => {
+    const req = indexedDB.open("gridgov-offline");
+    req.onsuccess = () => {
+      const t = req.result.transaction("store", "readonly").objectStore("store").getAll();
+      t.onsuccess = () => resolve(t.result.filter((r) => r.name.startsWith("list:")).map(
+        (r) => ({ name: r.name, count: r.count, plain: new TextDecoder().decode(r.sealed.ct) })));
+    };
+  });
+}"""
 
 
 def test_my_grid_opens_offline_after_a_first_visit(
@@ -33,8 +60,23 @@ def test_my_grid_opens_offline_after_a_first_visit(
     manifest = page.locator("link[rel=manifest]").get_attribute("href")
     assert manifest == "/collection/app.webmanifest"
     page.wait_for_function(CONTROLLED, timeout=10_000)
-    page.reload()  # a visit under the worker: the page as it is now is kept
-    assert "在册甲" in page.inner_text("main")
+    # With signal the phone keeps its lists, sealed.
+    page.wait_for_function(
+        f"({KEPT_LISTS})().then(l => l.some(x => x.name === 'list:people' && x.count === 1))",
+        timeout=15_000,
+    )
+    page.reload()
+    assert "在册甲" in page.inner_text("main")  # online: the server's page, as always
+    # What Cache Storage holds: the pages as shells — nobody's name, the worker's neither
+    # — and the static files.
+    cached = page.evaluate(CACHED)
+    urls = {c["url"].removeprefix(base) for c in cached}
+    assert {"/collection/", "/collection/visits/new/", "/collection/houses/new/"} <= urls
+    for c in cached:
+        assert "在册甲" not in c["body"] and str(worker) not in c["body"], c["url"]
+    kept = page.evaluate(KEPT_LISTS)
+    assert {k["name"] for k in kept} == {"list:people", "list:houses"}
+    assert not any("在册甲" in k["plain"] for k in kept)  # sealed
 
     # Without signal, and meanwhile somebody registered another person: the phone shows
     # its copy (so it did not reach the server), styled, at phone width.
@@ -47,14 +89,27 @@ def test_my_grid_opens_offline_after_a_first_visit(
     )
     phone.set_offline(True)
     page.reload()
+    page.wait_for_selector("tbody[data-offline-list=people] td:has-text('在册甲')")
     main = page.inner_text("main")
     assert "我的网格" in main and "在册甲" in main and "新登记乙" not in main
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=artifact("offline-1-my-grid.png"), full_page=True)
-    # The forms were kept when the worker was installed, without being opened.
+    # Searched offline: in the kept list, by name or address.
+    page.goto(f"{base}/collection/?q=在册")
+    page.wait_for_selector("tbody[data-offline-list=people] td:has-text('在册甲')")
+    page.goto(f"{base}/collection/?q=无此人")
+    page.wait_for_selector("tbody[data-offline-list=people] td:has-text('暂无记录')")
+    assert "在册甲" not in page.inner_text("main")
+    # The forms were kept when the worker was installed, without being opened; the visit
+    # form offers the grid's people from the sealed list.
     page.goto(f"{base}/collection/houses/new/")
     assert page.locator("input[name=address]").count() == 1
+    page.goto(f"{base}/collection/visits/new/")
+    page.wait_for_selector("select[name=people] option:has-text('在册甲')", state="attached")
+    assert page.eval_on_selector_all(
+        "select[name=people] option", "os => os.map(o => o.textContent)"
+    ) == ["在册甲"]
 
     # Back online: logging out wipes what the phone kept.
     phone.set_offline(False)

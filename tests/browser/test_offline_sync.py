@@ -334,3 +334,111 @@ def test_refused_items_are_fixed_on_the_form_and_nothing_is_lost(
         timeout=5_000,
     )
     phone.close()
+
+
+def test_verification_and_tags_go_through_the_outbox_once(
+    demo_areas, live_server, browser, make_user
+):
+    """核准 (confirm, correct) and a special-group tag saved without signal land exactly
+    once on reconnecting, with two tabs syncing at the same time; a correction whose
+    record changed meanwhile comes back as a conflict (the form carried the version it
+    read) and is resolved field by field."""
+    from collection.models import Person, PersonTag, VerificationTask
+    from collection.services import person_create, person_update
+    from collection.verification import verification_tasks_create
+    from governance.models import AuditLog
+    from grids.models import Area
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code, "v_worker")
+    other = make_user(Role.GRID_WORKER, grid.code, "v_other")
+    people = [
+        person_create(
+            actor=worker, grid=grid, name=name, id_number=valid_id(body), kind="registered"
+        )
+        for name, body in (
+            ("核准甲", "22010219900307123"),
+            ("核准乙", "22010219800101001"),
+            ("核准丙", "22010219700101002"),
+        )
+    ]
+    verification_tasks_create(
+        dataset="people",
+        rows=[(str(p.pk), grid.pk, grid.path) for p in people],
+        source="公安人口库",
+    )
+    tasks = [VerificationTask.objects.get(object_id=str(p.pk)) for p in people]
+    base = live_server.url
+    phone = phone_context(browser)
+    page = phone.new_page()
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, "v_worker")
+    page.goto(f"{base}/collection/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    page.goto(f"{base}/collection/verifications/")
+    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+    # A second tab: the tag form of 核准甲, opened with signal too.
+    tab = phone.new_page()
+    tab.goto(f"{base}/collection/people/{people[0].pk}/tags/new/?tag=released")
+    tab.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+
+    # --- Without signal -------------------------------------------------------------
+    phone.set_offline(True)
+    page.click(f"#task-{tasks[0].pk} button[value=confirmed]")
+    wait_badge(page, 1)
+    for task, address in ((tasks[1], "核准路 2 号"), (tasks[2], "核准路 3 号")):
+        card = page.locator(f"#task-{task.pk}")
+        card.locator("summary", has_text="更正").click()
+        card.locator("input[name=residence_address]").fill(address)
+        card.locator("button[value=corrected]").click()
+    wait_badge(page, 3)
+    tab.fill("input[name=x-original_charge]", "盗窃罪")
+    tab.fill("input[name=x-sentence]", "有期徒刑二年")
+    tab.fill("input[name=x-release_date]", "2025-06-01")
+    tab.select_option("select[name=x-recidivist]", "true")
+    tab.click("#tag-form button[type=submit]")
+    wait_badge(tab, 4)
+    raw = page.evaluate(RAW_OUTBOX)
+    assert len(raw) == 4 and not any("核准路" in r["plain"] or "盗窃" in r["plain"] for r in raw)
+    # Meanwhile another worker changes 核准丙: the correction read an older version.
+    person_update(actor=other, person=people[2], residence_address="核准路 30 号")
+    assert VerificationTask.objects.filter(status="pending").count() == 3
+    assert not PersonTag.objects.exists()
+
+    # --- Signal again: both tabs sync at once ---------------------------------------
+    phone.set_offline(False)
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_selector(".outbox-item.state-conflict .conflict-table", timeout=30_000)
+    wait_badge(page, 1)
+    statuses = dict(VerificationTask.objects.values_list("object_id", "status"))
+    assert [statuses[str(p.pk)] for p in people] == ["confirmed", "corrected", "pending"]
+    assert Person.objects.get(pk=people[1].pk).residence_address == "核准路 2 号"
+    tag = PersonTag.objects.get()
+    assert (tag.person_id, tag.tag, tag.active) == (people[0].pk, "released", True)
+    assert tag.extra == {
+        "original_charge": "盗窃罪",
+        "sentence": "有期徒刑二年",
+        "release_date": "2025-06-01",
+        "recidivist": True,  # sent as JSON, as the schema says
+    }
+    table = page.inner_text(".conflict-table")
+    assert "核准路 3 号" in table and "核准路 30 号" in table
+    page.check("tr[data-field=residence_address] input[value=mine]")
+    page.click(".conflict button[type=submit]")
+    wait_badge(page, 0)
+    assert VerificationTask.objects.get(pk=tasks[2].pk).status == "corrected"
+    assert Person.objects.get(pk=people[2].pk).residence_address == "核准路 3 号"
+
+    # Synced again from both tabs: nothing new, nothing refused.
+    page.evaluate("window.gridgovOffline.sync()")
+    tab.evaluate("window.gridgovOffline.sync()")
+    page.evaluate("window.gridgovOffline.sync()")
+    assert {r["state"] for r in page.evaluate(RAW_OUTBOX)} == {"done"}
+    assert PersonTag.objects.count() == 1
+    decided = AuditLog.objects.filter(action__startswith="verification.")
+    assert sorted(decided.values_list("action", flat=True)) == [
+        "verification.confirmed",
+        "verification.corrected",
+        "verification.corrected",
+    ]
+    phone.close()

@@ -1,6 +1,11 @@
 {% autoescape off %}// GridGov's service worker (collection/views/offline.py, docs/offline.md): keeps the app
 // shell of the grid worker's pages so that they open without signal. Rendered by Django:
 // the lists below are the hashed static URLs of this deploy.
+//
+// The pages are kept as their "shell": asked for with the header X-GridGov-Shell, the
+// server renders them without the personal data they list (nobody's name), so nothing
+// personal lies unencrypted in Cache Storage; offline, static/js/outbox.js draws those
+// lists from the phone's sealed store. The page shown online is always the network's.
 "use strict";
 
 const CACHE = "{{ cache_name }}";
@@ -9,6 +14,9 @@ const ASSETS = {{ assets }};
 const LOGIN = {{ login }};
 const LOGOUT = {{ logout }};
 const PREFIX = "gridgov-";
+const SHELL_HEADER = "X-GridGov-Shell";
+// A kept shell is fetched again at most this often (on a page opened with signal).
+const SHELL_FRESH_MS = 5 * 60 * 1000;
 
 function wipe() {
   return caches.keys().then(function (keys) {
@@ -23,16 +31,31 @@ function keepable(response) {
   return response.ok && !response.redirected && response.type === "basic";
 }
 
+// The shell of a page, stamped with when it was fetched; null if it cannot be kept.
+function fetchShell(url) {
+  const headers = {};
+  headers[SHELL_HEADER] = "1";
+  return fetch(url, { credentials: "same-origin", headers: headers }).then(function (r) {
+    if (!keepable(r)) return null;
+    return r.blob().then(function (body) {
+      const h = new Headers(r.headers);
+      h.set("X-Shell-At", String(Date.now()));
+      return new Response(body, { status: r.status, statusText: r.statusText, headers: h });
+    });
+  });
+}
+
+function keepShell(cache, url) {
+  return fetchShell(url).then(function (r) { return r ? cache.put(url, r) : null; })
+    .catch(function () {});
+}
+
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
     return cache.addAll(ASSETS).then(function () {
       // The pages the worker may open (best effort: a page this worker may not open is
       // simply not kept).
-      return Promise.all(PAGES.map(function (url) {
-        return fetch(url, { credentials: "same-origin" })
-          .then(function (r) { return keepable(r) ? cache.put(url, r) : null; })
-          .catch(function () {});
-      }));
+      return Promise.all(PAGES.map(function (url) { return keepShell(cache, url); }));
     });
   }).then(function () { return self.skipWaiting(); }));
 });
@@ -51,19 +74,27 @@ function offline() {
     { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
-function page(request) {
+// Network first: the page the worker sees online is the server's, never kept as it is. A
+// page opened with signal refreshes its kept shell when that is older than SHELL_FRESH_MS
+// (the grids, the menu, this deploy's files); offline the shell is shown, for the page's
+// address with or without a query (?q=, ?house=local:3).
+function page(event) {
+  const request = event.request;
+  const path = new URL(request.url).pathname;
   return fetch(request).then(function (response) {
     if (response.redirected && new URL(response.url).pathname === LOGIN) {
-      wipe();  // the session has ended: nothing of it stays on the phone
+      event.waitUntil(wipe());  // the session has ended: nothing of it stays on the phone
     } else if (keepable(response)) {
-      const copy = response.clone();  // now: the page consumes the body
-      caches.open(CACHE).then(function (cache) { return cache.put(request, copy); });
+      event.waitUntil(caches.open(CACHE).then(function (cache) {
+        return cache.match(path).then(function (kept) {
+          const at = kept ? Number(kept.headers.get("X-Shell-At") || 0) : 0;
+          return Date.now() - at > SHELL_FRESH_MS ? keepShell(cache, path) : null;
+        });
+      }));
     }
     return response;
   }).catch(function () {
-    return caches.match(request, { ignoreVary: true }).then(function (hit) {
-      return hit || caches.match(new URL(request.url).pathname, { ignoreVary: true });
-    }).then(function (hit) { return hit || offline(); });
+    return caches.match(path, { ignoreVary: true }).then(function (hit) { return hit || offline(); });
   });
 }
 
@@ -77,7 +108,7 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.method !== "GET") return;
   if (request.mode === "navigate" && PAGES.includes(url.pathname)) {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   } else if (ASSETS.includes(url.pathname)) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   }
