@@ -414,7 +414,7 @@ def test_verification_and_tags_go_through_the_outbox_once(
     assert [statuses[str(p.pk)] for p in people] == ["confirmed", "corrected", "pending"]
     assert Person.objects.get(pk=people[1].pk).residence_address == "核准路 2 号"
     tag = PersonTag.objects.get()
-    assert (tag.person_id, tag.tag, tag.active) == (people[0].pk, "released", True)
+    assert (tag.person_id, tag.tag, tag.end_date) == (people[0].pk, "released", None)
     assert tag.extra == {
         "original_charge": "盗窃罪",
         "sentence": "有期徒刑二年",
