@@ -4,6 +4,9 @@ server — and logging out wipes that copy. The copy in Cache Storage names nobo
 pages are kept as shells, and offline the lists of people and houses are drawn from the
 phone's sealed store (AES-GCM in IndexedDB)."""
 
+import re
+import time
+
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -43,6 +46,21 @@ KEPT_LISTS = """async () => {
 }"""
 
 
+def wait_until(page, script, test, timeout=15):
+    """Evaluates the async `script` until `test` holds for its result."""
+    end = time.monotonic() + timeout
+    while True:
+        result = page.evaluate(script)
+        if test(result):
+            return result
+        assert time.monotonic() < end, result
+        page.wait_for_timeout(200)
+
+
+def people_kept(n):
+    return lambda lists: any(k["name"] == "list:people" and k["count"] == n for k in lists)
+
+
 def test_my_grid_opens_offline_after_a_first_visit(
     demo_areas, live_server, browser, make_user, artifact
 ):
@@ -61,10 +79,7 @@ def test_my_grid_opens_offline_after_a_first_visit(
     assert manifest == "/collection/app.webmanifest"
     page.wait_for_function(CONTROLLED, timeout=10_000)
     # With signal the phone keeps its lists, sealed.
-    page.wait_for_function(
-        f"({KEPT_LISTS})().then(l => l.some(x => x.name === 'list:people' && x.count === 1))",
-        timeout=15_000,
-    )
+    wait_until(page, KEPT_LISTS, people_kept(1))
     page.reload()
     assert "在册甲" in page.inner_text("main")  # online: the server's page, as always
     # What Cache Storage holds: the pages as shells — nobody's name, the worker's neither
@@ -118,8 +133,23 @@ def test_my_grid_opens_offline_after_a_first_visit(
     assert page.evaluate(SHELL_CACHES) == 1
     open_menu(page)
     page.click(".who button[type=submit]")
-    page.wait_for_url(f"{base}/**")
+    page.wait_for_url(re.compile(r".*/accounts/login/.*"))
     page.wait_for_function(f"{SHELL_CACHES}.then(n => n === 0)", timeout=5_000)
+    # Signed in again: a page opened with signal keeps its shell again — nobody's name.
+    login(page, base, "c_worker")
+    page.goto(f"{base}/collection/")
+    assert "新登记乙" in page.inner_text("main")
+    wait_until(page, CACHED, lambda c: any(x["url"] == f"{base}/collection/" for x in c))
+    for c in page.evaluate(CACHED):
+        assert "在册甲" not in c["body"] and "新登记乙" not in c["body"], c["url"]
+    # …and its static files, and the lists sealed under this session's new key: the app
+    # works offline again.
+    wait_until(page, CACHED, lambda c: any("/js/outbox" in x["url"] for x in c))
+    wait_until(page, KEPT_LISTS, people_kept(2))
+    phone.set_offline(True)
+    page.reload()
+    page.wait_for_selector("tbody[data-offline-list=people] td:has-text('新登记乙')")
+    phone.set_offline(False)
     phone.close()
 
 

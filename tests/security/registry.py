@@ -2272,7 +2272,8 @@ NO_DATA["collection:sync"] = (
     "the phone's sync screen: an empty page the phone fills from its own store (outbox.js)"
 )
 NO_DATA["collection:offline-key"] = (
-    "the signed-in grid worker's own sealing key (401/403 for anyone else); no record"
+    "the signed-in grid worker's own sealing keys: the outbox key and this session's "
+    "key of the kept lists (401/403 for anyone else); no record"
 )
 NO_DATA["collection:offline-data"] = (
     "outlines of the caller's own grids and those around them (as the pick map shows), "

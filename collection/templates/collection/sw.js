@@ -78,19 +78,29 @@ function offline() {
 // page opened with signal refreshes its kept shell when that is older than SHELL_FRESH_MS
 // (the grids, the menu, this deploy's files); offline the shell is shown, for the page's
 // address with or without a query (?q=, ?house=local:3).
+// Work that outlives the answer (the event lives while its answer is pending); never
+// allowed to break the answer itself.
+function meanwhile(event, work) {
+  try { event.waitUntil(work); } catch (e) { /* it still runs */ }
+}
+
 function page(event) {
   const request = event.request;
   const path = new URL(request.url).pathname;
   return fetch(request).then(function (response) {
     if (response.redirected && new URL(response.url).pathname === LOGIN) {
-      event.waitUntil(wipe());  // the session has ended: nothing of it stays on the phone
+      meanwhile(event, wipe());  // the session has ended: nothing of it stays on the phone
     } else if (keepable(response)) {
-      event.waitUntil(caches.open(CACHE).then(function (cache) {
-        return cache.match(path).then(function (kept) {
+      meanwhile(event, caches.open(CACHE).then(function (cache) {
+        // After a wipe (logout) under the same worker the static files go back too.
+        const assets = Promise.all(ASSETS.map(function (a) { return cache.match(a); }))
+          .then(function (hits) { return hits.some(function (h) { return !h; }) ? cache.addAll(ASSETS) : null; });
+        const shell = cache.match(path).then(function (kept) {
           const at = kept ? Number(kept.headers.get("X-Shell-At") || 0) : 0;
           return Date.now() - at > SHELL_FRESH_MS ? keepShell(cache, path) : null;
         });
-      }));
+        return Promise.all([assets, shell]);
+      }).catch(function () {}));
     }
     return response;
   }).catch(function () {
