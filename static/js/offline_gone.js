@@ -1,7 +1,9 @@
 // On pages of anyone the offline app is not for (static/js/outbox.js is). Signed out —
 // the login page a session expiry leads to —: the sealing key and the kept lists and
-// outlines go with the session; queued items stay, sealed, to be sent after the next
-// sign-in (the same worker gets the same key back). Signed in without the grid worker
+// outlines go with the session (the lists were sealed under the session's key, which the
+// server dropped with it); queued items stay, sealed, to be sent after the next sign-in
+// (the same worker gets the same outbox key back, unless the password or the grid roles
+// changed meanwhile — then they cannot be read, by design). Signed in without the grid worker
 // role (revoked): everything the phone kept of that work is wiped, queue included.
 (function () {
   "use strict";

@@ -442,3 +442,54 @@ def test_verification_and_tags_go_through_the_outbox_once(
         "verification.corrected",
     ]
     phone.close()
+
+
+def test_a_password_reset_leaves_the_old_queue_unreadable(
+    demo_areas, live_server, browser, make_user
+):
+    """The outbox key changes with the password: an item queued before a reset cannot be
+    read after signing in with the new password — marked 无法读取, not sent — while what
+    is queued after it is sent; the worker gives the old one up."""
+    from collection.models import House
+    from grids.models import Area
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code, "p_worker")
+    base = live_server.url
+    phone = phone_context(browser)
+    page = phone.new_page()
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, "p_worker")
+    page.goto(f"{base}/collection/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/houses/new/")
+    page.fill("input[name=address]", "重置前 1 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 1)
+
+    worker.set_password("Another@2026pass")  # reset by the administrator: session ends
+    worker.save()
+    phone.set_offline(False)
+    page.wait_for_selector(".outbox-note:has-text('登录已过期')", timeout=30_000)
+    login(page, base, "p_worker", "Another@2026pass")
+    page.goto(f"{base}/collection/sync/")
+    page.wait_for_selector(".outbox-item.state-unreadable", timeout=30_000)
+    assert "无法读取" in page.inner_text(".outbox-item.state-unreadable")
+
+    # Work queued after signing in again is sent; the unreadable item does not stop it.
+    phone.set_offline(True)
+    page.goto(f"{base}/collection/houses/new/")
+    page.fill("input[name=address]", "重置后 2 号")
+    page.click("form[data-outbox] button[type=submit]")
+    wait_badge(page, 2)
+    phone.set_offline(False)
+    wait_badge(page, 1)
+    assert list(House.objects.values_list("address", flat=True)) == ["重置后 2 号"]
+    page.goto(f"{base}/collection/sync/")
+    page.click(".outbox-item.state-unreadable .drop")
+    wait_badge(page, 0)
+    assert House.objects.count() == 1
+    phone.close()
