@@ -17,7 +17,8 @@ from tests.browser.helpers import login, open_menu, phone_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CONTROLLED = "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
+# A plain predicate, polled until true (a Promise returned here would count as truthy at once).
+CONTROLLED = "() => !!navigator.serviceWorker.controller"
 SHELL_CACHES = "caches.keys().then(k => k.filter(n => n.startsWith('gridgov-')).length)"
 # Every response the phone keeps in Cache Storage, read as text.
 CACHED = """async () => {
@@ -134,7 +135,7 @@ def test_my_grid_opens_offline_after_a_first_visit(
     open_menu(page)
     page.click(".who button[type=submit]")
     page.wait_for_url(re.compile(r".*/accounts/login/.*"))
-    page.wait_for_function(f"{SHELL_CACHES}.then(n => n === 0)", timeout=5_000)
+    wait_until(page, SHELL_CACHES, lambda n: n == 0, timeout=5)
     # Signed in again: a page opened with signal keeps its shell again — nobody's name.
     login(page, base, "c_worker")
     page.goto(f"{base}/collection/")

@@ -19,7 +19,8 @@ from tests.browser.helpers import login, open_menu, phone_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CONTROLLED = "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
+# A plain predicate, polled until true (a Promise returned here would count as truthy at once).
+CONTROLLED = "() => !!navigator.serviceWorker.controller"
 BADGE = "#outbox-badge"
 # The raw outbox records as IndexedDB holds them.
 RAW_OUTBOX = """() => new Promise((resolve) => {
