@@ -1,0 +1,291 @@
+"""Reads that tolerate a few seconds' lag, from a streaming replica (docs/deployment.md,
+"Read replica").
+
+With `DATABASE_REPLICA_URL` set, settings define the database alias `replica` (a hot
+standby of the primary) and `ReplicaRouter` is installed. Nothing goes to the replica
+unless the code asks for it: inside `lag_tolerant()` — the cockpit, the analysis pages
+and API, the exports, the assessment rule preview — the ORM's reads (and the raw reads
+that take `read_connection()`) go to the replica while it is usable, everything else to
+the primary:
+
+- writes always go to the primary, and once a `lag_tolerant()` block has written, its
+  later reads go to the primary too (it reads what it wrote);
+- inside a transaction of the primary (`atomic`), reads stay on the primary;
+- identity and access (users, role assignments, departments, sessions, tokens, second
+  factors, object permissions) are always read from the primary: a role revoked a
+  second ago must not linger on a lagging replica;
+- the replica is usable when it answers, is in recovery (a standby), and its replay is
+  at most `DATABASE_REPLICA_MAX_LAG` seconds behind. Each process checks that at most
+  every `DATABASE_REPLICA_CHECK_SECONDS` on a connection of its own (one thread checks,
+  the others keep the last verdict); a replica that did not answer is left alone for
+  `DATABASE_REPLICA_RETRY_SECONDS`, so requests never wait on a dead server. A block
+  that chose the replica also checks its own connection first and takes the primary
+  when that fails.
+
+Lag is measured against the primary: the replica is current when it has replayed the
+primary's WAL position read just before; otherwise its lag is the time since the last
+transaction it replayed (`pg_last_xact_replay_timestamp()`). A replica whose WAL
+receiver stopped therefore ages and is dropped, and after a long idle period the first
+write may count as lag for one check — erring towards the primary.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import psycopg
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+logger = logging.getLogger(__name__)
+
+REPLICA = "replica"
+PRIMARY = DEFAULT_DB_ALIAS
+
+# Identity and access: always read from the primary.
+PRIMARY_ONLY_APPS = frozenset(
+    {
+        "admin",
+        "auth",
+        "authtoken",
+        "contenttypes",
+        "django_otp",
+        "guardian",
+        "otp_static",
+        "otp_totp",
+        "sessions",
+    }
+)
+PRIMARY_ONLY_MODELS = frozenset(
+    {
+        "governance.user",
+        "governance.roleassignment",
+        "governance.department",
+        "governance.keyfingerprint",
+    }
+)
+
+
+def replica_configured() -> bool:
+    return REPLICA in connections.settings
+
+
+# -- the verdict: may the replica be read? ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplicaState:
+    usable: bool
+    reason: str  # "ok", "not checked", "unreachable: …", "lagging …", "not a standby"
+    lag: float | None = None  # seconds behind (0 when it has replayed the primary's WAL)
+    reachable: bool = False
+
+
+_NOT_CHECKED = ReplicaState(False, "not checked")
+
+
+class _Checker:
+    """The per-process verdict, refreshed by at most one thread at a time."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.state = _NOT_CHECKED
+        self.next_check = -math.inf
+        self.probe: psycopg.Connection | None = None
+
+    def reset(self) -> None:
+        with self.lock:
+            self._close_probe()
+            self.state = _NOT_CHECKED
+            self.next_check = -math.inf
+
+    def _close_probe(self) -> None:
+        if self.probe is not None:
+            try:
+                self.probe.close()
+            except psycopg.Error:
+                pass
+            self.probe = None
+
+    def current(self) -> ReplicaState:
+        if time.monotonic() < self.next_check or not self.lock.acquire(blocking=False):
+            return self.state  # fresh enough, or another thread is checking
+        try:
+            if time.monotonic() >= self.next_check:
+                self._set(self._check())
+            return self.state
+        finally:
+            self.lock.release()
+
+    def mark_down(self, reason: str) -> None:
+        with self.lock:
+            self._close_probe()
+            self._set(ReplicaState(False, f"unreachable: {reason}"))
+
+    def _set(self, state: ReplicaState) -> None:
+        if state.usable != self.state.usable or (
+            not state.usable and state.reason.split(":")[0] != self.state.reason.split(":")[0]
+        ):
+            if state.usable:
+                logger.info("read replica usable again (lag %.1f s)", state.lag or 0)
+            elif self.state is not _NOT_CHECKED or state.reachable is False:
+                logger.warning("read replica not used: %s", state.reason)
+        self.state = state
+        wait = (
+            settings.DATABASE_REPLICA_CHECK_SECONDS
+            if state.reachable
+            else settings.DATABASE_REPLICA_RETRY_SECONDS
+        )
+        self.next_check = time.monotonic() + wait
+
+    def _connect(self) -> psycopg.Connection:
+        if self.probe is None or self.probe.closed:
+            params = connections[REPLICA].get_connection_params()
+            params["connect_timeout"] = max(1, round(settings.DATABASE_REPLICA_CONNECT_TIMEOUT))
+            params["application_name"] = "gridgov replica check"
+            self.probe = psycopg.connect(**params, autocommit=True)
+        return self.probe
+
+    def _check(self) -> ReplicaState:
+        # The primary's position first (on this thread's connection), then the replica.
+        try:
+            with connections[PRIMARY].cursor() as cur:
+                cur.execute("SELECT pg_current_wal_lsn()::text")
+                primary_lsn = cur.fetchone()[0]
+        except DatabaseError as exc:  # the primary's trouble is answered elsewhere
+            return ReplicaState(False, f"primary unreadable: {exc}", reachable=True)
+        try:
+            row = (
+                self._connect()
+                .execute(
+                    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %s::pg_lsn, "
+                    "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())",
+                    [primary_lsn],
+                )
+                .fetchone()
+            )
+        except psycopg.Error as exc:
+            self._close_probe()
+            return ReplicaState(False, f"unreachable: {str(exc).strip()[:200]}")
+        in_recovery, caught_up, since_replay = row
+        if not in_recovery:
+            return ReplicaState(False, "not a standby", reachable=True)
+        lag = 0.0 if caught_up else (None if since_replay is None else float(since_replay))
+        if lag is None or lag > settings.DATABASE_REPLICA_MAX_LAG:
+            shown = "unknown" if lag is None else f"{lag:.1f} s"
+            return ReplicaState(False, f"lagging {shown}", lag=lag, reachable=True)
+        return ReplicaState(True, "ok", lag=lag, reachable=True)
+
+
+_checker = _Checker()
+
+
+def replica_state() -> ReplicaState:
+    """This process's verdict on the replica (checked again when it is due)."""
+    if not replica_configured():
+        return ReplicaState(False, "not configured")
+    return _checker.current()
+
+
+def replica_reset() -> None:
+    """Forget the verdict and the check's connection (after the replica's settings
+    changed; the tests)."""
+    _checker.reset()
+
+
+# -- where a read goes -----------------------------------------------------------------
+
+
+@dataclass
+class _Reads:
+    alias: str
+    wrote: bool = False
+
+
+_reads: ContextVar[_Reads | None] = ContextVar("gridgov_lag_tolerant", default=None)
+
+
+def _choose() -> str:
+    if not replica_configured() or connections[PRIMARY].in_atomic_block:
+        return PRIMARY
+    if not replica_state().usable:
+        return PRIMARY
+    conn = connections[REPLICA]
+    try:
+        # The kept connection may be dead although the last check was fine: a round
+        # trip now rather than a failed read later.
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
+        conn.ensure_connection()
+    except DatabaseError as exc:
+        conn.close()
+        _checker.mark_down(str(exc).strip()[:200])
+        return PRIMARY
+    return REPLICA
+
+
+@contextmanager
+def lag_tolerant() -> Iterator[str]:
+    """Reads in the block may come from the replica (see the module's docstring); yields
+    the alias they go to. Nested blocks keep the outer one's choice. Also a decorator:
+    `@lag_tolerant()`. Only for code that reads — a write switches the rest of the block
+    to the primary, but the reads before it were the replica's."""
+    outer = _reads.get()
+    if outer is not None:
+        yield outer.alias
+        return
+    reads = _Reads(_choose())
+    token = _reads.set(reads)
+    try:
+        yield reads.alias
+    finally:
+        _reads.reset(token)
+
+
+def read_alias() -> str:
+    """Where a read issued now goes: the replica inside a `lag_tolerant()` block that
+    chose it, has not written and is not inside a transaction of the primary."""
+    reads = _reads.get()
+    if reads is None or reads.alias == PRIMARY or reads.wrote:
+        return PRIMARY
+    if connections[PRIMARY].in_atomic_block:
+        return PRIMARY
+    return reads.alias
+
+
+def read_connection():
+    """The connection for a raw read (`with read_connection().cursor() as cur`)."""
+    return connections[read_alias()]
+
+
+class ReplicaRouter:
+    """settings.DATABASE_ROUTERS: reads as `read_alias()` decides, writes and migrations
+    on the primary only."""
+
+    def db_for_read(self, model, **hints):
+        meta = model._meta
+        if meta.app_label in PRIMARY_ONLY_APPS or meta.label_lower in PRIMARY_ONLY_MODELS:
+            return PRIMARY
+        return read_alias()
+
+    def db_for_write(self, model, **hints):
+        reads = _reads.get()
+        if reads is not None:
+            reads.wrote = True
+        return PRIMARY
+
+    def allow_relation(self, obj1, obj2, **hints):
+        # The replica holds the primary's rows: an object read there is the same row.
+        if {obj1._state.db, obj2._state.db} <= {PRIMARY, REPLICA, None}:
+            return True
+        return None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return False if db == REPLICA else None
