@@ -22,11 +22,13 @@ the primary:
   that chose the replica also checks its own connection first and takes the primary
   when that fails.
 
-Lag is measured against the primary: the replica is current when it has replayed the
-primary's WAL position read just before; otherwise its lag is the time since the last
-transaction it replayed (`pg_last_xact_replay_timestamp()`). A replica whose WAL
-receiver stopped therefore ages and is dropped, and after a long idle period the first
-write may count as lag for one check — erring towards the primary.
+Lag is measured against the primary, as an upper bound on how old the state the replica
+shows is: 0 when it has replayed the primary's WAL position read just before; otherwise
+the smaller of the time since the latest earlier position (kept from this process's
+checks) it has replayed, and the time since the primary committed the last transaction
+it replayed (`pg_last_xact_replay_timestamp()`). A replica whose replay or WAL receiver
+stopped therefore ages and is left, and one that catches up is used again at the next
+check. The bound errs towards the primary, never towards older data.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -83,7 +86,7 @@ def replica_configured() -> bool:
 @dataclass(frozen=True)
 class ReplicaState:
     usable: bool
-    reason: str  # "ok", "not checked", "unreachable: …", "lagging …", "not a standby"
+    reason: str  # "ok", "not checked", "unreachable: …", "lagging …", "promoted: …"
     lag: float | None = None  # seconds behind (0 when it has replayed the primary's WAL)
     reachable: bool = False
 
@@ -99,10 +102,13 @@ class _Checker:
         self.state = _NOT_CHECKED
         self.next_check = -math.inf
         self.probe: psycopg.Connection | None = None
+        # (time, the primary's WAL position) of recent checks: to date the replica's replay
+        self.positions: deque[tuple[float, int]] = deque(maxlen=256)
 
     def reset(self) -> None:
         with self.lock:
             self._close_probe()
+            self.positions.clear()
             self.state = _NOT_CHECKED
             self.next_check = -math.inf
 
@@ -130,13 +136,12 @@ class _Checker:
             self._set(ReplicaState(False, f"unreachable: {reason}"))
 
     def _set(self, state: ReplicaState) -> None:
-        if state.usable != self.state.usable or (
-            not state.usable and state.reason.split(":")[0] != self.state.reason.split(":")[0]
-        ):
+        # Logged when the verdict changes ("ok", "lagging", "unreachable", …), not per check.
+        if state.reason.split()[0] != self.state.reason.split()[0]:
             if state.usable:
-                logger.info("read replica usable again (lag %.1f s)", state.lag or 0)
-            elif self.state is not _NOT_CHECKED or state.reachable is False:
-                logger.warning("read replica not used: %s", state.reason)
+                logger.info("read replica in use (lag %.1f s)", state.lag or 0)
+            else:
+                logger.warning("read replica not used, reads go to the primary: %s", state.reason)
         self.state = state
         wait = (
             settings.DATABASE_REPLICA_CHECK_SECONDS
@@ -154,34 +159,59 @@ class _Checker:
         return self.probe
 
     def _check(self) -> ReplicaState:
-        # The primary's position first (on this thread's connection), then the replica.
+        # The primary's position first (on this thread's connection), then the replica's.
         try:
             with connections[PRIMARY].cursor() as cur:
                 cur.execute("SELECT pg_current_wal_lsn()::text")
-                primary_lsn = cur.fetchone()[0]
+                primary_lsn = _lsn(cur.fetchone()[0])
         except DatabaseError as exc:  # the primary's trouble is answered elsewhere
             return ReplicaState(False, f"primary unreadable: {exc}", reachable=True)
+        now = time.monotonic()
+        self.positions.append((now, primary_lsn))
         try:
-            row = (
+            in_recovery, replayed, since_commit = (
                 self._connect()
                 .execute(
-                    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %s::pg_lsn, "
-                    "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())",
-                    [primary_lsn],
+                    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+                    "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())"
                 )
                 .fetchone()
             )
         except psycopg.Error as exc:
             self._close_probe()
             return ReplicaState(False, f"unreachable: {str(exc).strip()[:200]}")
-        in_recovery, caught_up, since_replay = row
         if not in_recovery:
-            return ReplicaState(False, "not a standby", reachable=True)
-        lag = 0.0 if caught_up else (None if since_replay is None else float(since_replay))
+            return ReplicaState(False, "promoted: not in recovery", reachable=True)
+        lag = self._lag(now, _lsn(replayed), since_commit)
         if lag is None or lag > settings.DATABASE_REPLICA_MAX_LAG:
             shown = "unknown" if lag is None else f"{lag:.1f} s"
             return ReplicaState(False, f"lagging {shown}", lag=lag, reachable=True)
         return ReplicaState(True, "ok", lag=lag, reachable=True)
+
+    def _lag(self, now: float, replayed: int | None, since_commit) -> float | None:
+        """How old, at most, the primary's state is that the replica shows: 0 when it has
+        replayed the primary's position just read; else the smaller of the time since the
+        latest earlier position it has replayed (this process's checks keep them) and the
+        time since the primary committed the last transaction it replayed. None: unknown."""
+        if replayed is None:
+            return None
+        bounds = [] if since_commit is None else [max(0.0, float(since_commit))]
+        for at, position in reversed(self.positions):
+            if position <= replayed:
+                bounds.append(now - at)
+                break
+        keep = now - 2 * settings.DATABASE_REPLICA_MAX_LAG - settings.DATABASE_REPLICA_CHECK_SECONDS
+        while self.positions and self.positions[0][0] < keep:
+            self.positions.popleft()
+        return min(bounds) if bounds else None
+
+
+def _lsn(text: str | None) -> int | None:
+    """A WAL position ('16/B374D848') as a number."""
+    if text is None:
+        return None
+    high, _, low = text.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
 
 
 _checker = _Checker()

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 
 SLOT_PREFIX = "gridgov_test_replica_"
+DIR_PREFIX = "gridgov-replica-"
 
 
 class ReplicaUnavailable(Exception):
@@ -91,7 +92,6 @@ class StreamingReplica:
         with psycopg.connect(**su, autocommit=True) as c:
             major = int(c.execute("SHOW server_version_num").fetchone()[0]) // 10000
             bindir = server_bindir(major)
-            _drop_orphan_slots(c)
             settings = dict(
                 c.execute(
                     "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)",
@@ -108,7 +108,10 @@ class StreamingReplica:
                 run_as = pwd.getpwuid(os.stat(data_directory).st_uid).pw_name
             except (OSError, KeyError):
                 run_as = "postgres"
-        root = Path(tempfile.mkdtemp(prefix="gridgov-replica-"))
+        _remove_orphans(bindir, run_as)
+        with psycopg.connect(**su, autocommit=True) as c:
+            _drop_orphan_slots(c)
+        root = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-"))
         if run_as:
             shutil.chown(root, user=run_as)
         replica = cls(
@@ -120,7 +123,18 @@ class StreamingReplica:
             run_as=run_as,
         )
         try:
-            replica._base_backup()
+            for attempt in range(3):
+                try:
+                    replica._base_backup()
+                    break
+                except RuntimeError:
+                    # A busy primary may cut the backup's WAL stream (its slot taken back
+                    # by a checkpoint while being made): once more, from scratch.
+                    if attempt == 2:
+                        raise
+                    shutil.rmtree(replica.data, ignore_errors=True)
+                    with psycopg.connect(**su, autocommit=True) as c:
+                        _drop_slot(c, replica.slot)
             replica._configure(settings, hba, ident)
             replica.start()
         except BaseException:
@@ -315,6 +329,20 @@ def _drop_orphan_slots(c: psycopg.Connection) -> None:
         m = re.fullmatch(re.escape(SLOT_PREFIX) + r"(\d+)", slot)
         if m and not _alive(int(m.group(1))):
             _drop_slot(c, slot)
+
+
+def _remove_orphans(bindir: Path, run_as: str | None) -> None:
+    """Replicas of test processes that died without removing theirs: stopped, deleted."""
+    for root in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-*"):
+        m = re.fullmatch(re.escape(DIR_PREFIX) + r"(\d+)-\w+", root.name)
+        if not m or _alive(int(m.group(1))):
+            continue
+        if (root / "data" / "postmaster.pid").exists():
+            command = [str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]
+            if run_as:
+                command = ["runuser", "-u", run_as, "--", *command]
+            subprocess.run(command, capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -78,9 +78,10 @@ def replica(streaming_replica, settings):
 
 
 @pytest.fixture
-def dispatcher(demo_areas, make_user, client):
+def dispatcher(replica, demo_areas, make_user, client):
     user = make_user(Role.COUNTY_DISPATCHER, NANGUAN, "replica_dispatcher")
     client.force_login(user)
+    replica.wait_replayed()  # the counties, reloaded after the last test's flush
     return user
 
 
@@ -110,6 +111,7 @@ def _server(alias: str) -> tuple[int, bool]:
 
 
 def test_a_row_written_on_the_primary_is_read_from_the_replica_after_replay(replica, demo_areas):
+    replica.wait_replayed()
     Area.objects.filter(code=NANGUAN).update(name="南关区(复制)")
     replica.wait_replayed()
 
@@ -128,28 +130,51 @@ def test_a_row_written_on_the_primary_is_read_from_the_replica_after_replay(repl
     assert _server("default")[1] is False
 
 
+def _on_replica(client, url: str) -> str:
+    """GET `url` (200 expected): the statements it ran on the replica's connection."""
+    with CaptureQueriesContext(connections["replica"]) as on_replica:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    read = " ".join(q["sql"] for q in on_replica.captured_queries)
+    # Identity and access are the primary's, whatever the request.
+    assert "governance_user" not in read and "governance_roleassignment" not in read
+    return read
+
+
 def test_cockpit_and_analysis_read_from_the_replica(replica, dispatcher, client):
     before = _people(client)
     replica.pause_replay()
     _people_cell(1000)  # on the primary; the paused replica does not have it
 
-    with CaptureQueriesContext(connections["replica"]) as on_replica:
-        assert _people(client) == before  # the replica's number
-        pivot = client.get(f"/api/v1/analysis/events/?area={NANGUAN}&rows=child")
-        assert pivot.status_code == 200, pivot.content
-        page = client.get(f"/cockpit/?area={NANGUAN}")
-        assert page.status_code == 200
-    read = " ".join(q["sql"] for q in on_replica.captured_queries)
-    assert "governance_figurecount" in read  # the summary's cells
-    assert "events_event" in read or "governance_figurecount" in read  # the pivot
-    assert "grids_area" in read  # the page's area and trail
-    assert "governance_user" not in read and "governance_roleassignment" not in read
+    assert _people(client) == before  # the replica's number
+    assert "governance_figurecount" in _on_replica(client, SUMMARY)
+    assert "grids_area" in _on_replica(client, f"/cockpit/?area={NANGUAN}")  # area, trail
+    ranking = f"/cockpit/panels/ranking/?area={NANGUAN}&of=children&by=closure_rate"
+    assert "governance_figurecount" in _on_replica(client, ranking)
+    pivot = f"/api/v1/analysis/events/?area={NANGUAN}&rows=child"
+    source = client.get(pivot).json()["source"]
+    table = "governance_figurecount" if source == "rollup" else "events_event"
+    assert table in _on_replica(client, pivot)
+    assert "grids_area" in _on_replica(client, f"/analysis/export.xlsx?area={NANGUAN}")
     # The primary has the new number.
     assert FigureCount.objects.get(key="replica-test").n == 1000
 
     replica.resume_replay()
     replica.wait_replayed()
     assert _people(client) == before + 1000
+
+
+def test_the_assessment_rule_preview_reads_from_the_replica(replica, demo_areas, admin, client):
+    client.force_login(admin)
+    replica.wait_replayed()
+    preview = (
+        "/assessment/rules/new/?do=preview&kind=linear&figure=events.closure_rate"
+        f"&params=%7B%22low%22%3A0%2C%22high%22%3A100%7D&area={NANGUAN}"
+        "&full_marks=10&since=2026-01-01&until=2026-12-31"
+    )
+    read = _on_replica(client, preview)
+    assert "grids_area" in read  # the objects scored
+    assert "governance_figurecount" in read or "events_event" in read  # their figures
 
 
 def test_a_replica_lagging_beyond_the_bound_is_left_for_the_primary(
@@ -171,9 +196,15 @@ def test_a_replica_lagging_beyond_the_bound_is_left_for_the_primary(
         assert _people(client) == before + 1000  # the primary's number
     assert on_replica.captured_queries == []
 
+    # Caught up, it is used again (the bound less tight: other databases of the cluster
+    # may be writing much WAL, which the replica replays too).
+    settings.DATABASE_REPLICA_MAX_LAG = 5
     replica.resume_replay()
     replica.wait_replayed()
-    assert replica_state().usable
+    deadline = time.monotonic() + 30
+    while not replica_state().usable and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert replica_state().usable, replica_state()
     _people_cell(1)
     replica.wait_replayed()
     with CaptureQueriesContext(connections["replica"]) as on_replica:
