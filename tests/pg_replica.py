@@ -18,6 +18,8 @@ root, the replica's server runs as the owner of the primary's data directory.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import pwd
 import re
@@ -26,7 +28,9 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,6 +38,23 @@ import psycopg
 
 SLOT_PREFIX = "gridgov_test_replica_"
 DIR_PREFIX = "gridgov-replica-"
+STATE = "replica.json"
+
+
+def shared_root(owner: int) -> Path:
+    return Path(tempfile.gettempdir()) / f"{DIR_PREFIX}{owner}-run"
+
+
+@contextmanager
+def locked(owner: int) -> Iterator[None]:
+    """An exclusive lock on `owner`'s replica, across the processes of a test run."""
+    path = Path(tempfile.gettempdir()) / f"{DIR_PREFIX}{owner}.lock"
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 class ReplicaUnavailable(Exception):
@@ -87,7 +108,11 @@ class StreamingReplica:
     # -- life cycle -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, *, host: str, port: str | int) -> StreamingReplica:
+    def create(cls, *, host: str, port: str | int, owner: int | None = None) -> StreamingReplica:
+        """A new replica in the temporary directory of `owner` (a process id: the test
+        run's; this process by default), named so that a later run can tell it is left
+        over once that process is gone."""
+        owner = owner or os.getpid()
         su = superuser_params(host or "localhost", port or 5432)
         with psycopg.connect(**su, autocommit=True) as c:
             major = int(c.execute("SHOW server_version_num").fetchone()[0]) // 10000
@@ -111,14 +136,16 @@ class StreamingReplica:
         _remove_orphans(bindir, run_as)
         with psycopg.connect(**su, autocommit=True) as c:
             _drop_orphan_slots(c)
-        root = Path(tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-"))
+        root = shared_root(owner)
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(mode=0o700)
         if run_as:
             shutil.chown(root, user=run_as)
         replica = cls(
             bindir=bindir,
             root=root,
             port=_free_port(),
-            slot=f"{SLOT_PREFIX}{os.getpid()}",
+            slot=f"{SLOT_PREFIX}{owner}",
             su=su,
             run_as=run_as,
         )
@@ -140,7 +167,23 @@ class StreamingReplica:
         except BaseException:
             replica.remove()
             raise
+        # The password (DATABASE_SUPERUSER_URL) stays out of the file.
+        state = {**asdict(replica), "bindir": str(bindir), "root": str(root)}
+        state["su"] = {k: v for k, v in su.items() if k != "password"}
+        (root / STATE).write_text(json.dumps(state))
         return replica
+
+    @classmethod
+    def of(cls, owner: int) -> StreamingReplica | None:
+        """The replica `create(owner=…)` made, if it is there."""
+        try:
+            state = json.loads((shared_root(owner) / STATE).read_text())
+        except (OSError, ValueError):
+            return None
+        su = superuser_params(state["su"]["host"], state["su"]["port"])
+        return cls(
+            **{**state, "su": su, "bindir": Path(state["bindir"]), "root": Path(state["root"])}
+        )
 
     def _run(self, *args: str, check: bool = True, timeout: float = 300):
         command = [str(a) for a in args]
@@ -331,12 +374,22 @@ def _drop_orphan_slots(c: psycopg.Connection) -> None:
             _drop_slot(c, slot)
 
 
+def remove_run_replica(owner: int) -> None:
+    """At the end of a test run: its replica, if one was made."""
+    with locked(owner):
+        replica = StreamingReplica.of(owner)
+        if replica is not None:
+            replica.remove()
+    (Path(tempfile.gettempdir()) / f"{DIR_PREFIX}{owner}.lock").unlink(missing_ok=True)
+
+
 def _remove_orphans(bindir: Path, run_as: str | None) -> None:
     """Replicas of test processes that died without removing theirs: stopped, deleted."""
-    for root in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-*"):
-        m = re.fullmatch(re.escape(DIR_PREFIX) + r"(\d+)-\w+", root.name)
+    for root in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*-run"):
+        m = re.fullmatch(re.escape(DIR_PREFIX) + r"(\d+)-run", root.name)
         if not m or _alive(int(m.group(1))):
             continue
+        (root.parent / f"{DIR_PREFIX}{m.group(1)}.lock").unlink(missing_ok=True)
         if (root / "data" / "postmaster.pid").exists():
             command = [str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]
             if run_as:

@@ -12,6 +12,7 @@ test database, on the replica as well)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -26,22 +27,37 @@ from governance.replica import lag_tolerant, read_alias, read_connection, replic
 from governance.roles import Role
 from grids.models import Area
 from tests.fixtures import NANGUAN
-from tests.pg_replica import ReplicaUnavailable, StreamingReplica
+from tests.pg_replica import ReplicaUnavailable, StreamingReplica, locked, remove_run_replica
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
+]
 
 SUMMARY = f"/api/v1/cockpit/summary/?area={NANGUAN}"
 
 
+def _run_owner(config) -> int:
+    """The test run's process: pytest-xdist's controller (the workers' parent), or this
+    one. The run's workers share one replica (a copy of the whole cluster), made by the
+    first that needs it and removed by the controller at the end (conftest.py)."""
+    return os.getppid() if hasattr(config, "workerinput") else os.getpid()
+
+
 @pytest.fixture(scope="session")
-def streaming_replica(django_db_setup, django_db_blocker):
-    """A streaming replica of the cluster holding this process's test database, and the
+def streaming_replica(request, django_db_setup, django_db_blocker):
+    """The run's streaming replica of the cluster holding the test databases, and the
     `replica` database alias pointing at it, as settings do for DATABASE_REPLICA_URL."""
+    owner = _run_owner(request.config)
     default = connections["default"].settings_dict
-    try:
-        server = StreamingReplica.create(host=default["HOST"], port=default["PORT"])
-    except ReplicaUnavailable as exc:
-        pytest.skip(str(exc))
+    with locked(owner):
+        server = StreamingReplica.of(owner)
+        if server is None or not server.running():
+            try:
+                server = StreamingReplica.create(
+                    host=default["HOST"], port=default["PORT"], owner=owner
+                )
+            except ReplicaUnavailable as exc:
+                pytest.skip(str(exc))
     alias = {
         **{k: v for k, v in default.items() if k != "TEST"},
         "HOST": "127.0.0.1",
@@ -58,23 +74,29 @@ def streaming_replica(django_db_setup, django_db_blocker):
         connections[replicas.REPLICA].close()
         del connections.settings[replicas.REPLICA]
         replicas.replica_reset()
-        server.remove()
+        if owner == os.getpid():  # no controller to do it
+            remove_run_replica(owner)
 
 
 @pytest.fixture
-def replica(streaming_replica, settings):
-    """The replica running and replaying, a verdict checked at every use (no caching:
-    the tests decide when), a generous lag bound; put back after each test."""
-    settings.DATABASE_REPLICA_MAX_LAG = 30
-    settings.DATABASE_REPLICA_CHECK_SECONDS = 0
-    settings.DATABASE_REPLICA_RETRY_SECONDS = 60
-    replicas.replica_reset()
-    yield streaming_replica
-    connections[replicas.REPLICA].close()
-    replicas.replica_reset()
-    if not streaming_replica.running():
-        streaming_replica.start()
-    streaming_replica.resume_replay()
+def replica(request, streaming_replica, settings):
+    """The replica to this test alone (the run's other workers wait), running and
+    replaying; a verdict checked at every use (no caching: the tests decide when), a
+    generous lag bound. Put back after the test."""
+    with locked(_run_owner(request.config)):
+        settings.DATABASE_REPLICA_MAX_LAG = 30
+        settings.DATABASE_REPLICA_CHECK_SECONDS = 0
+        settings.DATABASE_REPLICA_RETRY_SECONDS = 60
+        replicas.replica_reset()
+        if not streaming_replica.running():
+            streaming_replica.start()
+        streaming_replica.resume_replay()
+        yield streaming_replica
+        connections[replicas.REPLICA].close()
+        replicas.replica_reset()
+        if not streaming_replica.running():
+            streaming_replica.start()
+        streaming_replica.resume_replay()
 
 
 @pytest.fixture
