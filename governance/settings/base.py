@@ -154,9 +154,6 @@ if _replica_url:
             **_replica.get("OPTIONS", {}),
             "connect_timeout": max(1, round(DATABASE_REPLICA_CONNECT_TIMEOUT)),
         },
-        # Under the tests the alias reads the test database itself (tests/test_read_replica.py
-        # points it at a real streaming replica of the test cluster).
-        "TEST": {"MIRROR": "default"},
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
