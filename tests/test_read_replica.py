@@ -1,6 +1,7 @@
 """Reads that tolerate lag go to a read replica (governance/replica.py), tested against a
 real streaming replica of the test cluster (tests/pg_replica.py: `pg_basebackup -R`, a
-hot standby on another port, one per test process).
+hot standby on another port, one per test run: the pytest-xdist workers share it, one
+test at a time, and the run's controller removes it — conftest.py).
 
 Proof of where a request read: the replica is paused (`pg_wal_replay_pause()`) and a
 figure is changed on the primary, so the two servers answer differently — the cockpit
