@@ -153,8 +153,11 @@ class _Checker:
     def _connect(self) -> psycopg.Connection:
         if self.probe is None or self.probe.closed:
             params = connections[REPLICA].get_connection_params()
-            params["connect_timeout"] = max(1, round(settings.DATABASE_REPLICA_CONNECT_TIMEOUT))
+            timeout = max(1, round(settings.DATABASE_REPLICA_CONNECT_TIMEOUT))
+            params["connect_timeout"] = timeout
             params["application_name"] = "gridgov replica check"
+            # A replica that accepts but does not answer must not hold the check either.
+            params["options"] = f"{params.get('options', '')} -c statement_timeout={timeout}s"
             self.probe = psycopg.connect(**params, autocommit=True)
         return self.probe
 

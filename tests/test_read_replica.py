@@ -252,10 +252,13 @@ def test_a_stopped_replica_is_left_for_the_primary_without_waiting(
     with lag_tolerant() as alias:
         assert alias == "default"
     # Marked down: later requests do not try the replica again for a while, and answer.
-    started = time.monotonic()
-    for _ in range(5):
+    for _ in range(3):
         assert _people(client) == before + 1000
-    assert time.monotonic() - started < 2
+    started = time.monotonic()
+    for _ in range(20):
+        with lag_tolerant() as alias:
+            assert alias == "default"
+    assert time.monotonic() - started < 0.5  # no connection attempted
 
     # Back up: used again once the verdict is renewed.
     replica.start()
@@ -271,9 +274,9 @@ def test_a_replica_that_never_answered_costs_no_request_a_timeout(replica, dispa
     started = time.monotonic()
     with lag_tolerant() as alias:
         assert alias == "default"
-    assert _people(client) >= 0
-    assert time.monotonic() - started < 3  # connection refused, not a hang
+    assert time.monotonic() - started < 1  # connection refused: no wait for a timeout
     assert replica_state().reason.startswith("unreachable")
+    assert _people(client) >= 0
 
 
 def test_writes_never_go_to_the_replica(replica, dispatcher, client):
