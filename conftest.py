@@ -6,6 +6,8 @@ Database roles as in production (governance/dbroles.py): the owner role creates 
 migrates the test database, then every test runs as the application role; the flush
 after a transactional test runs as the owner again (governance's `flush` command)."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 
@@ -54,6 +56,15 @@ def django_db_setup(django_db_setup, django_db_blocker, django_db_modify_db_sett
         categories_seed()  # a flush by an earlier run's live-server test removes them
     yield
     connect_as_owner()  # who may drop the test database (when it is not kept)
+
+
+def pytest_sessionfinish(session):
+    """The streaming replica the read-replica tests share across the workers of a run
+    (tests/test_read_replica.py) is removed by the run's controller, after them all."""
+    if not hasattr(session.config, "workerinput"):
+        from tests.pg_replica import remove_run_replica
+
+        remove_run_replica(os.getpid())
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from events.evidence import MAX_EVIDENCE_FILES, evidence_response
 from governance.errors import Conflict, Forbidden, NotFound
 from governance.figures import FIGURES
 from governance.navigation import page_rule
+from governance.replica import lag_tolerant
 from grids.models import Area
 
 from . import selectors, services
@@ -327,7 +328,8 @@ def rule_form(request, pk=None):
             messages.success(request, _("规则已保存。"))
             return redirect("assessment:rule-edit", pk=rule.pk)
     elif form.get("do") == "preview":
-        preview, error = _preview(data)
+        with lag_tolerant():  # figures seconds old are fine for a preview
+            preview, error = _preview(data)
     return render(
         request,
         "assessment/rule_form.html",

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from assessment.selectors import assessment_panel as panel_read
+from governance.replica import lag_tolerant
 from grids import selectors as area_selectors
 from grids.models import Area, Level
 
@@ -23,6 +24,7 @@ AREA_CODE = re.compile(r"\d{12}|\d{15}")  # levels 1–5: 12 digits; a grid: 15
 
 
 @login_required
+@lag_tolerant()
 def cockpit(request):
     """`/cockpit/` for the top of the user's jurisdiction, `?area=CODE` for an area inside
     it (404 outside, 400 for a malformed code); `?screen=1` for the 1920×1080 wall screen."""
@@ -60,6 +62,7 @@ def cockpit(request):
 
 
 @login_required
+@lag_tolerant()
 def ranking_panel(request):
     """`/cockpit/panels/ranking/?area=&of=children|departments&by=…`: the ranking table as
     a server-rendered partial (htmx swaps it in, refreshed every 60 s and on drill-down).
@@ -73,6 +76,7 @@ def ranking_panel(request):
 
 
 @login_required
+@lag_tolerant()
 def assessment_panel(request):
     """`/cockpit/panels/assessment/?area=`: the latest assessment of the area's children and
     of its lead departments the user may read (当前得分 / 应得分, rank), as a partial."""

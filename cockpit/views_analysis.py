@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from governance.replica import lag_tolerant
 from grids import selectors as area_selectors
 
 from .analysis import DIMENSIONS, analysis_export
@@ -18,6 +19,7 @@ from .analysis.pivot import DIMENSION_LABELS, pivot_query
 
 
 @login_required
+@lag_tolerant()
 def analysis(request):
     """`/analysis/?area=CODE&rows=…&cols=…&from=…&to=…` (all optional)."""
     if not area_selectors.area_roots(user=request.user):
@@ -40,6 +42,7 @@ def analysis(request):
 
 
 @login_required
+@lag_tolerant()
 def analysis_export_xlsx(request):
     """The pivot of the same parameters as an XLSX workbook (audited: analysis.export)."""
     data, name = analysis_export(user=request.user, params=request.GET)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
 from governance.notifications import notify
+from governance.replica import lag_tolerant
 from governance.scoping import jurisdiction_paths
 
 from . import policy, selectors
@@ -263,10 +264,17 @@ def _export_name(file_name: str) -> str:
     return f"{EXPORTS_FOLDER}/{PurePath(file_name).name}"
 
 
-@transaction.atomic
 def dataset_export_to_file(*, user, dataset: str, fmt: str, filters: dict) -> str:
-    """Background part: write the file, notify the user with their download link."""
-    data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
+    """Background part: write the file, notify the user with their download link. The
+    rows are read outside the transaction, so that they may come from the read replica
+    (governance/replica.py); the read's audit row is written then, like a small export's."""
+    with lag_tolerant():
+        data, count = dataset_export(user=user, dataset=dataset, fmt=fmt, filters=filters)
+    return _export_file_save(user=user, dataset=dataset, fmt=fmt, data=data, count=count)
+
+
+@transaction.atomic
+def _export_file_save(*, user, dataset: str, fmt: str, data: bytes, count: int) -> str:
     name = PurePath(
         default_storage.save(_export_name(f"{uuid.uuid4().hex}.{fmt}"), ContentFile(data))
     ).name

@@ -44,6 +44,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from .models import FigureCount, FigureDelta
+from .replica import read_connection
 
 log = logging.getLogger(__name__)
 
@@ -436,8 +437,9 @@ def _cells_cursor():
     (docs/performance.md). These statements only ever want the index: the two settings
     are changed for them alone (`set_config(…, true)` lasts to the end of the transaction:
     the read's own, or the enclosing one, where they are put back after it)."""
-    if connection.in_atomic_block:
-        with connection.cursor() as cur:
+    conn = read_connection()  # the primary, or the read replica (governance/replica.py)
+    if conn.in_atomic_block:
+        with conn.cursor() as cur:
             cur.execute(_INDEX_ONLY)
             before = cur.fetchone()[:2]
             try:
@@ -445,7 +447,7 @@ def _cells_cursor():
             finally:
                 cur.execute(_SETTINGS_BACK, list(before))
     else:
-        with transaction.atomic(), connection.cursor() as cur:
+        with transaction.atomic(using=conn.alias), conn.cursor() as cur:
             cur.execute(_INDEX_ONLY)
             yield cur
 
@@ -503,7 +505,7 @@ def _raw_cells(
     if not union or figures == []:
         return []
     only = "AND f.figure = ANY(%(raw_figures)s)" if figures is not None else ""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"""SELECT {group}, f.figure, f.key, count(*)
                 FROM ({union}) AS f (day, area_path, figure, key)

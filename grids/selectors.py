@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection
 from django.db.models import Q
 
 from governance.models import RoleAssignment
+from governance.replica import read_connection
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_paths
 
@@ -113,7 +113,7 @@ def pick_map_context(*, user, area: Area | None) -> dict:
 def _features(ids: list[int], tolerance: float) -> dict:
     if not ids:
         return {"type": "FeatureCollection", "features": []}
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             """
             SELECT json_build_object('type', 'FeatureCollection', 'features',

@@ -181,4 +181,27 @@ if db_exists "$TEST_NAME"; then
         prepare "$TEST_NAME"
     fi
 fi
+# --test: the read-replica tests (tests/test_read_replica.py) take a base backup of this
+# cluster as the superuser, which needs a replication connection from loopback. Added once
+# (same method as the superuser's other loopback connections), when the server allows no
+# replication connection at all and its pg_hba.conf is writable here (a test machine).
+if [[ $(as_su -d postgres -At <<<"
+        SELECT count(*) FROM pg_hba_file_rules
+        WHERE 'replication' = ANY(database) AND error IS NULL") == 0 ]]; then
+    hba=$(as_su -d postgres -At -c 'SHOW hba_file')
+    method=$(as_su -d postgres -At -v u="$SU_USER" <<<"
+        SELECT auth_method FROM pg_hba_file_rules
+        WHERE type = 'host' AND address = '127.0.0.1' AND 'all' = ANY(database)
+          AND ('all' = ANY(user_name) OR :'u' = ANY(user_name)) AND error IS NULL
+        ORDER BY line_number LIMIT 1")
+    if [[ -n $method && -w $hba ]]; then
+        printf '\n# GridGov tests (scripts/setup-db.sh --test): streaming replica of this cluster\n%s\n' \
+            "host replication $SU_USER 127.0.0.1/32 $method" >>"$hba"
+        as_su -d postgres -At -c 'SELECT pg_reload_conf()' >/dev/null
+        say "复制连接 / replication connections allowed for $SU_USER from 127.0.0.1 ($hba)"
+    else
+        warn "pg_hba.conf 不允许复制连接 / no replication connection allowed: the read-replica"
+        warn "tests need 'host replication $SU_USER 127.0.0.1/32 <method>' in ${hba:-pg_hba.conf}"
+    fi
+fi
 say "数据库角色就绪 / database roles ready (owner $OWNER_USER, application $APP_USER)"

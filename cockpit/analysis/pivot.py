@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -35,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from events.models import Event, EventCategory, Source, Status, Urgency
 from governance.figures import DAY_DEPTH, _like_prefix
 from governance.models import Department, FigureCount
+from governance.replica import read_connection
 from governance.roles import Action, Role, roles_granting
 from governance.scoping import user_role_rows
 from grids.models import Area
@@ -265,7 +265,7 @@ def _counts_rollup(q: PivotQuery) -> dict[tuple[str, str], int]:
         WHERE "{T}"."status" = %s AND "{T}"."area_path" LIKE %s
           AND "{T}"."reported_at" >= %s AND "{T}"."reported_at" < %s"""
         params += [*mr_params, *mc_params, Status.MERGED.value, prefix, start, end]
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(
             f"SELECT r, c, sum(n) FROM ({sql}) AS cells GROUP BY 1, 2 HAVING sum(n) <> 0", params
         )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from events.models import Event, Trace
 from governance.models import Department, RoleAssignment
+from governance.replica import read_connection
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths
 from grids.models import Area
@@ -96,7 +96,7 @@ def analysis_workload(*, user, params) -> dict:
             FROM {tr} s WHERE s.event_id = e.id) x ON TRUE
         WHERE e.id IN ({sub_sql})
         GROUP BY 1"""
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, sub_params)
         raw = cur.fetchall()
 

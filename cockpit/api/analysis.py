@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from governance.api.views import ScopedViewSet
+from governance.api.views import LagTolerantMixin, ScopedViewSet
 from grids.models import Area
 
 from ..analysis import (
@@ -119,7 +119,7 @@ TO = OpenApiParameter("to", str, description="截止日期 YYYY-MM-DD (default: 
 DIMS = ", ".join(DIMENSIONS)
 
 
-class AnalysisViewSet(ScopedViewSet):
+class AnalysisViewSet(LagTolerantMixin, ScopedViewSet):
     """多维研判:事件的多维透视、工作量与时效、同比环比;只含用户管辖范围内的数据。
     The XLSX of the pivot is the page's `/analysis/export.xlsx?<the same parameters>`."""
 

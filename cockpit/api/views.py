@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from governance.api.views import ScopedViewSet
+from governance.api.views import LagTolerantMixin, ScopedViewSet
 from grids.models import Area
 
 from .. import live, panels, selectors
@@ -28,7 +28,7 @@ AREA = OpenApiParameter(
 )
 
 
-class SummaryViewSet(ScopedViewSet):
+class SummaryViewSet(LagTolerantMixin, ScopedViewSet):
     """驾驶舱概览:辖区(默认为管辖范围的顶层)及其下级的人、房、企、地、事数量,读自汇总表。"""
 
     queryset = Area.objects.all()
@@ -42,7 +42,7 @@ class SummaryViewSet(ScopedViewSet):
         )
 
 
-class LiveViewSet(ScopedViewSet):
+class LiveViewSet(LagTolerantMixin, ScopedViewSet):
     """驾驶舱实时动态:辖区内最近的新上报与上报上级、督办、超期事件(新的在前),与
     `/cockpit/live/` 的服务器推送同源;只含当前用户可查看的事件。"""
 
@@ -75,7 +75,7 @@ class LiveViewSet(ScopedViewSet):
         )
 
 
-class PanelViewSet(ScopedViewSet):
+class PanelViewSet(LagTolerantMixin, ScopedViewSet):
     """驾驶舱各面板:趋势、分类统计、时效、满意度、排名、超期单位、风险预警、矛盾纠纷。每个面板读汇总表一次,
     范围同概览(管辖范围外或其上级:404;部门用户只计本部门办理的事件)。"""
 

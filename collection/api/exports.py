@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from collection import exports
+from governance.replica import lag_tolerant
 
 
 class ExportMixin:
@@ -55,9 +56,10 @@ class ExportMixin:
         fmt = "csv" if request.query_params.get("fmt") == "csv" else "xlsx"
         dataset, p = self.export_dataset, request.query_params
         filters = {k: p.get(k, "") for k in exports.EXPORTS[dataset].filters}
-        answer = exports.dataset_export_request(
-            user=request.user, dataset=dataset, fmt=fmt, filters=filters
-        )
+        with lag_tolerant():  # the rows may be seconds old (governance/replica.py)
+            answer = exports.dataset_export_request(
+                user=request.user, dataset=dataset, fmt=fmt, filters=filters
+            )
         if answer.queued:
             return Response(
                 {

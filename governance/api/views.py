@@ -14,6 +14,7 @@ handler (governance/api/exceptions.py) answers 400/403/404/409 with {"detail", "
 
 from rest_framework import mixins, viewsets
 
+from governance.replica import lag_tolerant
 from governance.roles import Action
 
 ACTION_FOR_METHOD = {"GET": Action.VIEW, "HEAD": Action.VIEW, "OPTIONS": Action.VIEW}
@@ -43,6 +44,18 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def scoped_queryset(self):
         return self.queryset.model.objects.restrict(self.request.user, self.scope_action())
+
+
+class LagTolerantMixin:
+    """The reads of a GET, HEAD or OPTIONS request may come from the read replica, seconds
+    behind the primary (governance/replica.py): for read-only views whose answers may be
+    that old — the cockpit and the analysis. Put it before the viewset class."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ACTION_FOR_METHOD:
+            return super().dispatch(request, *args, **kwargs)
+        with lag_tolerant():
+            return super().dispatch(request, *args, **kwargs)
 
 
 class ScopedReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -129,6 +129,32 @@ if DATABASE_OWNER:
         "TEST_DATABASE_TEMPLATE", default="gridgov_template_postgis"
     )
 # --- end of database roles ------------------------------------------------------------
+# --- read replica (governance/replica.py, docs/deployment.md "Read replica") ----------------
+# DATABASE_REPLICA_URL: a streaming replica (hot standby) of the primary, as the application
+# role (same database name, same roles: a physical replica has the primary's). Reads that
+# tolerate a few seconds' lag (cockpit, analysis, exports, assessment preview) go there
+# while it answers and lags at most DATABASE_REPLICA_MAX_LAG seconds; otherwise, and for
+# everything else, the primary. Unset: one database, the router sends everything there.
+DATABASE_ROUTERS = ["governance.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2.0)
+DATABASE_REPLICA_RETRY_SECONDS = env.float("DATABASE_REPLICA_RETRY_SECONDS", default=10.0)
+DATABASE_REPLICA_CONNECT_TIMEOUT = env.float("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2.0)
+_replica_url = env("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    # What the URL leaves out (database name, password) is the primary's.
+    _replica = {k: v for k, v in environ.Env.db_url_config(_replica_url).items() if v != ""}
+    DATABASES["replica"] = {
+        **{k: v for k, v in DATABASES["default"].items() if k != "TEST"},
+        **_replica,
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        # A replica that does not answer must not hold a request for long.
+        "OPTIONS": {
+            **DATABASES["default"]["OPTIONS"],
+            **_replica.get("OPTIONS", {}),
+            "connect_timeout": max(1, round(DATABASE_REPLICA_CONNECT_TIMEOUT)),
+        },
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")

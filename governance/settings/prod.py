@@ -40,3 +40,14 @@ if env.bool("DATABASE_POOL", default=True):
         # Waiting longer than this for a free connection fails the request (a 500).
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+    if "replica" in DATABASES:
+        # The read replica gets a pool of its own, with a short wait: a read that cannot
+        # have a replica connection soon is better answered by the primary
+        # (governance/replica.py falls back when the connection fails).
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+        DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+        DATABASES["replica"]["OPTIONS"]["pool"] = {
+            **DATABASES["default"]["OPTIONS"]["pool"],
+            "min_size": env.int("DATABASE_REPLICA_POOL_MIN", default=1),
+            "timeout": env.float("DATABASE_REPLICA_POOL_TIMEOUT", default=2.0),
+        }

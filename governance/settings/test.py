@@ -1,5 +1,10 @@
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import DATABASES, env
+
+# Never a real read replica under the tests, whatever the environment says: its database
+# is not the test database. tests/test_read_replica.py makes a replica of the test
+# cluster and adds the alias itself.
+DATABASES.pop("replica", None)
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
