@@ -82,7 +82,8 @@ def _as_copy_text(cells: list) -> list[str]:
     """Cells as COPY text fields: NULL for None, escaped only when some cell needs it (free
     text rarely holds a tab, a line break or a backslash)."""
     texts = [None if v is None else v if type(v) is str else str(v) for v in cells]
-    if any(c in "".join(t for t in texts if t is not None) for c in _SPECIAL):
+    joined = "".join(filter(None, texts))  # the given cells ("" adds nothing)
+    if any(c in joined for c in _SPECIAL):
         texts = [None if t is None else t.translate(_COPY_ESCAPES) for t in texts]
     return [NULL if t is None else t for t in texts]
 
@@ -116,7 +117,7 @@ def _copy_text(spec: Spec, values: pd.DataFrame) -> str:
             )
         else:
             columns.append(_as_copy_text(_cells(values[name])))
-    return "".join(f"{row}\n" for row in map("\t".join, zip(*columns, strict=True)))
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def stage_copy(spec: Spec, job_id: int, values: pd.DataFrame) -> int:
