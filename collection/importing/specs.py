@@ -194,10 +194,7 @@ SELECT s.name, s.doc_type, s.id_number, s.id_number_index, s.id_masked_index,
     now(), now()
 FROM {{stage}} s
 {_GRID_JOIN}
--- One probe of the unique index per staged row (LIMIT keeps it a nested loop): a hash
--- join would read the whole people table for every job, however few rows it updates.
-LEFT JOIN LATERAL (SELECT * FROM {PERSON} o WHERE o.id_number_index = s.id_number_index
-    LIMIT 1) old ON TRUE
+LEFT JOIN {PERSON} old ON old.id_number_index = s.id_number_index
 ON CONFLICT (id_number_index) DO UPDATE SET
     name = EXCLUDED.name, doc_type = EXCLUDED.doc_type,
     id_masked_index = EXCLUDED.id_masked_index, gender = EXCLUDED.gender,
