@@ -159,6 +159,31 @@ def rss_mib(field: str = "VmHWM") -> float:
     return float("nan")
 
 
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by a PostgreSQL backend of this machine (the
+    bench runs beside its server); NaN when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return float("nan")
+
+
+class Cpu:
+    """CPU seconds of this process and of a backend between start() and stop(): on a shared
+    machine they count the work done, where the wall clock also counts the waits for a
+    core."""
+
+    def __init__(self, pid: int | None):
+        self.pid = pid
+
+    def start(self) -> None:
+        self.own, self.db = time.process_time(), backend_cpu(self.pid)
+
+    def stop(self) -> tuple[float, float]:
+        return time.process_time() - self.own, backend_cpu(self.pid) - self.db
+
+
 # ----------------------------------------------------------------------------- data
 
 
@@ -233,9 +258,10 @@ def csv_bytes(frame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def lean_insert(pg, job_id: int) -> float:
+def lean_insert(pg, job_id: int, cpu: Cpu) -> float:
     """The reference: the job's staging table into the lean copy, one statement, committed."""
     cols = ", ".join(PERSON_COLUMNS)
+    cpu.start()
     t0 = clock()
     with pg.transaction():
         pg.execute(
@@ -249,7 +275,7 @@ def lean_insert(pg, job_id: int) -> float:
             FROM scratch.collection_import_{int(job_id)} s
             JOIN grids_area a ON a.code = s.grid_code AND a.level = 6"""
         )
-    return clock() - t0
+    return clock() - t0, cpu.stop()[1]
 
 
 # ----------------------------------------------------------------------------- timing
@@ -427,6 +453,12 @@ def run(args, pg, province, out) -> None:
         pg.execute(sql.format(t=LEAN))
     totals = defaultdict(float)
     out["batches"], out["bytes"] = [], 0
+    connection.ensure_connection()
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        django_cpu = Cpu(cur.fetchone()[0])
+    lean_cpu = Cpu(pg.execute("SELECT pg_backend_pid()").fetchone()[0])
+    cpu = defaultdict(float)
     done, k = 0, 0
     with connection.execute_wrapper(meter.execute):
         while done < args.people:
@@ -457,25 +489,35 @@ def run(args, pg, province, out) -> None:
             out.setdefault("job_ids", []).append(job.pk)
             meter.phase = "validate"
             reset_peak()
+            django_cpu.start()
             t0 = clock()
             job = imports.import_job_validate(job_id=job.pk)
             phases["validate"] = clock() - t0
+            py, db = django_cpu.stop()
+            cpu["validate python"] += py
+            cpu["validate postgres"] += db
             meter.rss["validate"] = max(meter.rss["validate"], rss_mib())
             if job is None or job.status != ImportJob.Status.READY:
                 sys.exit(
                     f"validation did not end ready: {job and job.status} "
                     f"{job and job.error_message} (invalid {job and job.invalid})"
                 )
-            t_lean = lean_insert(pg, job.pk)  # the reference, from the same staging table
+            # the reference, from the same staging table
+            t_lean, lean_db = lean_insert(pg, job.pk, lean_cpu)
+            cpu["lean postgres"] += lean_db
             meter.phase = "apply_request"
             t0 = clock()
             job = imports.import_job_apply_request(actor=user, job=job)
             phases["apply_request"] = clock() - t0
             meter.phase = "apply"
             reset_peak()
+            django_cpu.start()
             t0 = clock()
             job = imports.import_job_apply(job_id=job.pk)
             phases["apply"] = clock() - t0
+            py, db = django_cpu.stop()
+            cpu["apply python"] += py
+            cpu["apply postgres"] += db
             meter.rss["apply"] = max(meter.rss["apply"], rss_mib())
             if job is None or job.status != ImportJob.Status.DONE or job.creates != n:
                 sys.exit(
@@ -506,6 +548,7 @@ def run(args, pg, province, out) -> None:
             done += n
             del frame, extra, data
     out["totals"], out["meter"], out["batch"] = dict(totals), meter, batch
+    out["cpu"] = dict(cpu)
     written = pg.execute(
         "SELECT count(*) FROM collection_person WHERE name LIKE %s", [MARK + "%"]
     ).fetchone()[0]
@@ -554,6 +597,28 @@ def print_report(args, out, info, db_name, elapsed) -> None:
         f"\nImport: {rate:,.0f} people/s end to end, {tot['import'] / tot['lean']:.1f}× the lean "
         f"INSERT … SELECT ({n / tot['lean']:,.0f} rows/s). Aim ≥ 15,000 people/s: "
         f"{'MET' if rate >= 15_000 else 'NOT MET'}.\n"
+    )
+    c = out["cpu"]
+    work = sum(v for k, v in c.items() if not k.startswith("lean"))
+    print("## CPU seconds (robust to the load of others: the work done, not the waits)\n")
+    print(
+        "This process (Python) and its PostgreSQL backend, read from /proc; background "
+        "processes (WAL writer, checkpointer, autovacuum) are not counted, for either.\n"
+    )
+    print("| part | CPU s | × lean |")
+    print("|---|---:|---:|")
+    for key in (
+        "lean postgres",
+        "validate python",
+        "validate postgres",
+        "apply python",
+        "apply postgres",
+    ):
+        print(f"| {key} | {c.get(key, 0):,.2f} | {c.get(key, 0) / c['lean postgres']:.2f} |")
+    print(f"| import, all four | {work:,.2f} | {work / c['lean postgres']:.2f} |")
+    print(
+        f"\nImport: {n / work:,.0f} people per CPU-second; lean INSERT … SELECT "
+        f"{n / c['lean postgres']:,.0f} rows per CPU-second.\n"
     )
     print("## Per batch\n")
     print("| rows | lean INSERT … SELECT | create | validate | apply | import | ratio | people/s |")

@@ -42,6 +42,7 @@ def register() -> None:
             name,
             f"SELECT {_DAY} AS day, t.area_path, '{figure}' AS figure, t.{column} AS key "
             f"FROM {model._meta.db_table} t WHERE {{where}}" + (_GROUPS if model is Person else ""),
+            table=model._meta.db_table,  # an import counts its RETURNING rows (Source.over)
         )
     figure_register(
         "people.total",

@@ -346,9 +346,9 @@ def blind_index_many(values, *, context: str) -> list[str]:
     """``blind_index`` for a batch, equal value for value: HMAC-SHA256 (RFC 2104) with the
     keyed inner and outer states prepared once — the key and the context are hashed once
     for the whole batch, not once per value (OpenSSL's HMAC set-up is most of the cost
-    of a short message). Values that are already normal (ASCII letters and digits, e.g. a
-    checked ID number) are only upper-cased: NFKC and blank collapsing leave them as
-    they are."""
+    of a short message). Values that are already normal (printable ASCII without a blank,
+    e.g. a checked ID number or its masked form) are only upper-cased: NFKC and blank
+    collapsing leave them as they are."""
     prefix = _require_context(context) + b"\x00"
     key = _hash_key(_setting("FIELD_HASH_KEY"))
     if len(key) > _SHA256_BLOCK:
@@ -358,7 +358,11 @@ def blind_index_many(values, *, context: str) -> list[str]:
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
     out = []
     for v in values:
-        plain = v.upper() if v.isascii() and v.isalnum() else normalise_for_index(v)
+        plain = (
+            v.upper()
+            if v.isascii() and v.isprintable() and " " not in v
+            else normalise_for_index(v)
+        )
         h = inner.copy()
         h.update(plain.encode())
         o = outer.copy()

@@ -95,6 +95,15 @@ class Source:
         facts = [f for f in self.facts if f.yields() & wanted]
         return _facts_sql(self.table, facts or self.facts[:1])
 
+    def over(self, relation: str) -> str:
+        """The facts of the rows of `relation` (a CTE with the columns the facts read, e.g.
+        the RETURNING rows of a bulk write) instead of the rows of `table`: the rows a
+        statement writes are not visible to the rest of that statement in the table."""
+        marker = f"FROM {self.table} t "
+        if not self.table or marker not in self.sql:
+            raise ValueError(f"figure source {self.name!r} does not read its table as `t`")
+        return self.sql.replace(marker, f"FROM {relation} t ").replace("{where}", "TRUE")
+
 
 SOURCES: dict[str, Source] = {}
 
@@ -322,6 +331,20 @@ def figures_changing(source: str, where: str, params: dict):
 def figures_apply_where(source: str, where: str, params: dict, sign: int) -> None:
     """Set-based: count (+1) or retract (-1) every row matching `where` (on `t`)."""
     _apply(source, where, params, sign, bulk=True)
+
+
+def figures_count_written_sql(source: str, rows: str) -> str:
+    """An `INSERT … ON CONFLICT` that counts, at every level, the cells of the rows of
+    `rows` — a CTE of the same statement holding the source table's rows as written (the
+    RETURNING of a bulk merge, with the columns the source's facts read) — to be used as a
+    data-modifying CTE of that statement: the rows are counted from what the write
+    returned, not looked up again in the table after it (collection/importing/staging.py)."""
+    cells = f"""SELECT day, area_path, figure, key, count(*) AS n
+        FROM ({SOURCES[source].over(rows)}) AS facts
+        GROUP BY day, area_path, figure, key"""
+    return f"""INSERT INTO {TABLE} AS r (day, area_path, parent_path, figure, key, n)
+        SELECT * FROM ({_rolled_up(cells)}) AS up ORDER BY area_path, figure, key, day
+        ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n"""
 
 
 # -- reconciliation -----------------------------------------------------------------------

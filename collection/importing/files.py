@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -87,11 +88,25 @@ class Table:
     clean: pd.DataFrame  # NFKC-normalised and trimmed, same shape
 
 
+_SEP = "\x00"  # never in a decoded file (_decode refuses NUL); checked all the same
+_SEP_BLANKS = re.compile(" ?\x00 ?")
+
+
 def _text(series: pd.Series) -> pd.Series:
-    """Full-width to half-width (NFKC, as the validators normalise), blanks collapsed."""
-    return (
-        series.astype(str).str.normalize("NFKC").str.replace(_BLANKS, " ", regex=True).str.strip()
-    )
+    """Full-width to half-width (NFKC, as the validators normalise), blanks collapsed,
+    trimmed: cell by cell as `str.normalize("NFKC")`, `str.replace(r"\\s+", " ")`,
+    `str.strip()` would, but for the whole column at once — the cells joined by NUL, which
+    NFKC neither produces nor composes with and which is no blank, then split again (one
+    C call per step for the column, not one Python call per cell)."""
+    cells = series.astype(str)
+    values = cells.tolist()
+    joined = _SEP.join(values)
+    if joined.count(_SEP) != len(values) - 1:  # a cell holds NUL itself: cell by cell
+        return cells.str.normalize("NFKC").str.replace(_BLANKS, " ", regex=True).str.strip()
+    if not joined.isascii():  # NFKC leaves ASCII as it is
+        joined = unicodedata.normalize("NFKC", joined)
+    joined = _SEP_BLANKS.sub(_SEP, _BLANKS.sub(" ", joined)).strip(" ")
+    return pd.Series(joined.split(_SEP), index=cells.index, dtype=cells.dtype)
 
 
 def read_table(

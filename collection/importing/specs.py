@@ -56,7 +56,9 @@ class Spec:
     # key is masked) — never a protected value in clear.
     preview: tuple = ()
     existing_sql: str = ""  # (row_number, within the importer's jurisdiction)
-    merge_sql: str = ""  # RETURNING id, label, area_path, grid_id, created
+    # RETURNING id, label, area_path, grid_id, created, and the columns the dataset's
+    # rollup facts read (collection/figures.py): the written rows are counted from it.
+    merge_sql: str = ""
     # The stored records the staged rows will overwrite (their ids): their rollup cells
     # are taken away before the merge and counted again after it (governance/figures.py).
     matched_sql: str = ""
@@ -203,7 +205,8 @@ ON CONFLICT (id_number_index) DO UPDATE SET
     house_id = CASE WHEN p.grid_id = EXCLUDED.grid_id THEN p.house_id END,
     grid_id = EXCLUDED.grid_id, area_path = EXCLUDED.area_path, updated_at = now()
 WHERE p.area_path LIKE ANY(%(prefixes)s)
-RETURNING p.id, p.name, p.area_path, p.grid_id, (p.xmax = 0)""",
+RETURNING p.id, p.name AS label, p.area_path, p.grid_id, (p.xmax = 0) AS created,
+    p.kind, p.created_at""",
 )
 
 # -- houses ---------------------------------------------------------------------------------
@@ -259,7 +262,8 @@ LEFT JOIN {HOUSE} old ON old.grid_id = a.id AND old.address = s.address
 ON CONFLICT (grid_id, address) DO UPDATE SET
     location = EXCLUDED.location, use = EXCLUDED.use, owner_name = EXCLUDED.owner_name,
     extra = EXCLUDED.extra, updated_at = now()
-RETURNING h.id, h.address, h.area_path, h.grid_id, (h.xmax = 0)""",
+RETURNING h.id, h.address AS label, h.area_path, h.grid_id, (h.xmax = 0) AS created,
+    h.use, h.created_at""",
 )
 
 # -- organisations ------------------------------------------------------------------------
@@ -326,7 +330,8 @@ ON CONFLICT (credit_code) DO UPDATE SET
     address = EXCLUDED.address, location = EXCLUDED.location, extra = EXCLUDED.extra,
     grid_id = EXCLUDED.grid_id, area_path = EXCLUDED.area_path, updated_at = now()
 WHERE o.area_path LIKE ANY(%(prefixes)s)
-RETURNING o.id, o.name, o.area_path, o.grid_id, (o.xmax = 0)""",
+RETURNING o.id, o.name AS label, o.area_path, o.grid_id, (o.xmax = 0) AS created,
+    o.kind, o.created_at""",
 )
 
 SPECS = {s.dataset: s for s in (PEOPLE, HOUSES, ORGANISATIONS)}

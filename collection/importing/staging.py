@@ -8,10 +8,11 @@ empty; the apply step then finds fewer rows than validated and fails, writing no
 
 The merge is one statement: INSERT … ON CONFLICT … RETURNING feeds, through
 data-modifying CTEs, the change feed (one row per record: what was created or updated,
-where, when) and the verification tasks (核准) for the grid workers — set-based, no
-Python object per row. The audit trail of a bulk import is one row per job (who, when,
-from which file, how many), naming the job's range of the change feed: the record-level
-trace is the feed's rows in that range (docs/performance-import.md, "Audit").
+where, when), the verification tasks (核准) for the grid workers and the rollups of the
+written records (governance/figures.py) — set-based, no Python object per row. The
+audit trail of a bulk import is one row per job (who, when, from which file, how many),
+naming the job's range of the change feed: the record-level trace is the feed's rows in
+that range (docs/performance-import.md, "Audit").
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from psycopg.copy import QueuedLibpqWriter
 from governance.changes import change_writer_register
 from governance.crypto import blind_index_many, encrypt_many
 from governance.dbroles import SCRATCH_SCHEMA
-from governance.figures import figures_apply_where
+from governance.figures import figures_apply_where, figures_count_written_sql
 from governance.models import Change
 
 from ..models import VerificationTask
@@ -81,7 +82,8 @@ def _as_copy_text(cells: list) -> list[str]:
     """Cells as COPY text fields: NULL for None, escaped only when some cell needs it (free
     text rarely holds a tab, a line break or a backslash)."""
     texts = [None if v is None else v if type(v) is str else str(v) for v in cells]
-    if any(c in "".join(t for t in texts if t is not None) for c in _SPECIAL):
+    joined = "".join(filter(None, texts))  # the given cells ("" adds nothing)
+    if any(c in joined for c in _SPECIAL):
         texts = [None if t is None else t.translate(_COPY_ESCAPES) for t in texts]
     return [NULL if t is None else t for t in texts]
 
@@ -115,7 +117,7 @@ def _copy_text(spec: Spec, values: pd.DataFrame) -> str:
             )
         else:
             columns.append(_as_copy_text(_cells(values[name])))
-    return "".join(f"{row}\n" for row in map("\t".join, zip(*columns, strict=True)))
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def stage_copy(spec: Spec, job_id: int, values: pd.DataFrame) -> int:
@@ -153,7 +155,7 @@ def stage_delete(job_id: int, row_numbers: list[int]) -> None:
 
 
 _TRACE = f"""
-WITH merged (id, label, area_path, grid_id, created) AS ({{merge}}),
+WITH merged AS ({{merge}}),
 feed AS (
     -- A record announced before in another area (moved by the import) gets a removal
     -- there first, as governance.changes.record_change does for single edits.
@@ -168,16 +170,16 @@ feed AS (
         UNION ALL
         SELECT id, 1, CASE WHEN created THEN 'create' ELSE 'update' END, area_path
         FROM merged) AS rows
-    ORDER BY id, k
+    ORDER BY rows.id, rows.k
     RETURNING seq),
 tasks AS (
     INSERT INTO {VerificationTask._meta.db_table} (dataset, object_id, grid_id, area_path,
         source, status, note, created_at)
     SELECT %(dataset)s, id::text, grid_id, area_path, %(source)s, 'pending', '', now()
-    FROM merged)
+    FROM merged),
+counted AS ({{count}})
 SELECT (SELECT count(*) FILTER (WHERE created) FROM merged), (SELECT count(*) FROM merged),
-    (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed),
-    (SELECT array_agg(id) FROM merged)"""
+    (SELECT min(seq) FROM feed), (SELECT max(seq) FROM feed)"""
 
 
 def merge(
@@ -186,11 +188,17 @@ def merge(
     """Write the staged rows and their trail. Returns (creates, written, first and last
     change-feed seq): the job's one audit row names that range (imports._write)."""
     change_writer_register()  # readers of the feed wait for this transaction
-    sql = _TRACE.replace("{merge}", spec.merge_sql).replace("{stage}", stage_name(job_id))
     # Rollups, set-based and in this transaction: the overwritten records' cells go before
-    # the merge (a move or a new kind leaves its old cell), every written record's after.
-    # Both passes name the records by id (an array the planner sizes exactly), not by a
-    # join whose estimate would rest on statistics that predate this transaction's rows.
+    # the merge (a move or a new kind leaves its old cell), named by id (an array the
+    # planner sizes exactly, not a join whose estimate would rest on statistics that
+    # predate this transaction's rows); every written record's cells are counted by the
+    # merge statement itself, from its RETURNING rows (`counted`): no second look-up of
+    # the rows it has just written.
+    sql = (
+        _TRACE.replace("{count}", figures_count_written_sql(spec.dataset, "merged"))
+        .replace("{merge}", spec.merge_sql)
+        .replace("{stage}", stage_name(job_id))
+    )
     matched = spec.matched_sql.replace("{stage}", stage_name(job_id))
     with connection.cursor() as cur:
         if stage_count(job_id) >= BULK_ROWS:
@@ -210,9 +218,6 @@ def merge(
                 "source": source[:100],
             },
         )
-        *result, written_ids = cur.fetchone()
-    if written_ids:
-        figures_apply_where(spec.dataset, "t.id = ANY(%(ids)s)", {"ids": written_ids}, +1)
-    with connection.cursor() as cur:
+        result = cur.fetchone()
         cur.execute("RESET work_mem")
     return tuple(result)

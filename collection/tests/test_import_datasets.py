@@ -16,7 +16,8 @@ from collection.models import House, ImportJob, Organisation, Person, Verificati
 from collection.services import organisation_create
 from collection.tests.factories import GRID, apply, csv_bytes, numbered_id
 from collection.tests.factories import upload as upload_file
-from governance.models import AuditLog, Change
+from governance.figures import ALL_TIME, figures_differences
+from governance.models import AuditLog, Change, FigureCount
 from governance.roles import Role
 from grids import crs
 from grids.models import Area
@@ -77,6 +78,13 @@ def test_houses_create_then_update_by_address_within_the_grid(importer):
     assert (job.status, job.creates, job.updates) == (S.DONE, 0, 1)
     rented.refresh_from_db()
     assert (rented.use, rented.owner_name) == ("rental", "王五") and rented.location
+    # The merge counted the written houses in the rollups itself (from its RETURNING
+    # rows): they equal a GROUP BY over the raw table, at the grid and above.
+    assert figures_differences() == []
+    cell = FigureCount.objects.get(
+        day=ALL_TIME, area_path=rented.area_path, figure="houses.use", key="rental"
+    )
+    assert cell.n == 1
 
 
 def test_house_rows_with_bad_cells_are_reported_per_cell(importer):
@@ -151,6 +159,7 @@ def test_organisations_merge_by_credit_code(importer, make_user):
     assert orgs[HUAWEI].name == "新名称" and orgs[social].kind == "social"  # 5 = 民政
     [entry] = imports.record_import_audit(dataset="organisations", object_id=orgs[HUAWEI].pk)
     assert entry.action == "organisation.import" and entry.changes["updates"] == [None, 1]
+    assert figures_differences() == []  # created, updated (retracted, counted), by kind
 
 
 def test_an_organisation_registered_outside_the_jurisdiction_is_not_touched(importer, make_user):
