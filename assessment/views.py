@@ -22,7 +22,7 @@ from grids.models import Area
 
 from . import selectors, services
 from .actions import may_configure_rules, may_read_schemes
-from .compute import inputs_read, score_text
+from .compute import inputs_read, score_inputs, score_text
 from .models import Rule, Scheme
 from .objects import AssessedObject
 from .rules import rule_apply_all, rule_check
@@ -94,6 +94,13 @@ def _scheme_action(request, scheme):
     return redirect("assessment:results", pk=scheme.pk)
 
 
+def _objects_counted(result, scores) -> int | None:
+    """The number of objects a rank rule ranked the result among (its revision's)."""
+    if any(s.rank is not None for s in scores):
+        return result.revision.results.count()
+    return None
+
+
 @login_required
 @page_rule(may_read_schemes)
 def report_card(request, pk, code):
@@ -109,8 +116,9 @@ def report_card(request, pk, code):
     children = defaultdict(list)
     for s in scores:
         children[s.indicator.parent_id].append(s)
+    n = _objects_counted(result, scores)
     for s in scores:
-        s.text = score_text(s, children[s.indicator_id])
+        s.text = score_text(s, children[s.indicator_id], n=n)
     weakest = [s for c in result.weakest for s in scores if s.indicator.code == c]
     return render(
         request,
@@ -135,11 +143,13 @@ def score_detail(request, pk, code, indicator):
     )
     if score is None:
         raise Http404
-    children = result.scores.filter(indicator__parent=score.indicator_id).order_by(
-        "indicator__position"
+    children = (
+        result.scores.filter(indicator__parent=score.indicator_id)
+        .select_related("indicator")
+        .order_by("indicator__position")
     )
-    score.text = score_text(score, list(children))
-    inputs = score.explanation.get("inputs") or {}
+    score.text = score_text(score, list(children), n=_objects_counted(result, [score]))
+    inputs = score_inputs(score)
     version = score.rule_version
     return render(
         request,
@@ -151,10 +161,7 @@ def score_detail(request, pk, code, indicator):
             "inputs": inputs,
             "cells": sorted((inputs.get("cells") or {}).items()),
             "files": inputs.get("files") or [],
-            "params": json.dumps(
-                version.params if version else score.explanation.get("params"),
-                ensure_ascii=False,
-            ),
+            "params": json.dumps(version.params if version else None, ensure_ascii=False),
         },
     )
 
