@@ -89,9 +89,12 @@ def _entry_inputs(entry: ManualEntry) -> dict:
     }
 
 
-def _leaf_column(node: Indicator, objects, cells, entries) -> LeafColumn:
+def _leaf_column(node: Indicator, objects, cells, entries, figure_values) -> LeafColumn:
     if node.source == Indicator.Source.FIGURE:
-        values = [float(figure_value(node.figure, cells[o.code])) for o in objects]
+        values = figure_values.get(node.figure)
+        if values is None:
+            values = [float(figure_value(node.figure, cells[o.code])) for o in objects]
+            figure_values[node.figure] = values
     else:
         values = []
         for o in objects:
@@ -158,8 +161,10 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
         for (indicator_id, code), e in entries.items():
             if indicator_id in codes:
                 entries_by_code[code][codes[indicator_id]] = _entry_inputs(e)
-        columns = {n.pk: _leaf_column(n, objects, cells, entries) for n in leaves}
-        cards = [_card(i, nodes, columns) for i in range(len(objects))]
+        figure_values: dict[str, list[float]] = {}  # leaves sharing a figure read it once
+        columns = {n.pk: _leaf_column(n, objects, cells, entries, figure_values) for n in leaves}
+        tree = _Tree.of(nodes, columns)
+        cards = [_card(i, tree) for i in range(len(objects))]
         totals = [c["total"] for c in cards]
         total_ranks = ranks(totals)
         previous = _previous_totals(scheme)
@@ -167,7 +172,7 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
         latest = scheme.revisions.order_by("-number").first()
         if latest is not None and latest.published_at is None:
             number = latest.number
-            latest.delete()
+            _revision_delete(latest)
         else:
             number = (latest.number if latest else 0) + 1
         revision = Revision.objects.create(scheme=scheme, number=number, computed_by=actor)
@@ -203,6 +208,21 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
             changes={"revision": [None, number], "objects": [None, len(objects)]},
         )
     return revision
+
+
+def _revision_delete(revision: Revision) -> None:
+    """An unpublished revision replaced: its scores and results with one statement each
+    (Django's collector would load every result, 11,860 for the villages, to cascade to
+    their scores). Only while scores are all that point at results; otherwise the
+    collector's way."""
+    related = [(f.related_model, f.field.name) for f in Result._meta.related_objects]
+    if related != [(Score, "result")]:
+        revision.delete()
+        return
+    Score.objects.filter(result__revision=revision).delete()  # scores have no dependents
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {Result._meta.db_table} WHERE revision_id = %s", [revision.pk])
+    revision.delete()
 
 
 _RESULT_COLUMNS = (
@@ -264,39 +284,60 @@ def _card_rows(nodes: list[Indicator], card: dict):
         yield node.pk, node.full_marks, scores[node.pk]
 
 
-def _card(i: int, nodes: list[Indicator], columns: dict[int, LeafColumn]) -> dict:
+@dataclass
+class _Tree:
+    """The system's nodes laid out once for every object's card: leaves with their
+    columns, branches bottom-up with their children, the top level."""
+
+    leaves: list[tuple]  # (pk, parent pk, column, full marks, position, code)
+    branches: list[tuple]  # (pk, children's pks), children before their parent
+    top: list[int]
+
+    @classmethod
+    def of(cls, nodes: list[Indicator], columns: dict[int, LeafColumn]) -> _Tree:
+        children = defaultdict(list)
+        for node in nodes:
+            children[node.parent_id].append(node.pk)
+        return cls(
+            leaves=[
+                (n.pk, n.parent_id, columns[n.pk], n.full_marks, n.position, n.code)
+                for n in nodes
+                if n.is_leaf
+            ],
+            # children come after their parent in position order
+            branches=[(n.pk, children[n.pk]) for n in reversed(nodes) if not n.is_leaf],
+            top=children[None],
+        )
+
+
+def _card(i: int, tree: _Tree) -> dict:
     """One object's scores at every node: {pk: (points, value, rank, veto)} — what the
     arithmetic shown on screen needs (`score_text`), in the reader's language."""
     scores: dict[int, tuple] = {}
     vetoed_parents: set = set()
-    for node in nodes:
-        if not node.is_leaf:
-            continue
-        column = columns[node.pk]
+    weak = []
+    for pk, parent, column, full, position, code in tree.leaves:
         veto = column.vetoes[i]
-        rank = column.ranks[i] if column.ranks is not None else None
-        scores[node.pk] = (column.points[i], column.values[i], rank, veto)
+        points = column.points[i]
+        scores[pk] = (
+            points,
+            column.values[i],
+            column.ranks[i] if column.ranks is not None else None,
+            veto,
+        )
         if veto:
-            vetoed_parents.add(node.parent_id)  # None: the whole card
-    children = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id].append(node)
-    for node in reversed(nodes):  # children come after their parent in position order
-        if node.is_leaf:
-            continue
-        vetoed = node.pk in vetoed_parents
-        points = 0.0 if vetoed else sum(scores[k.pk][0] for k in children[node.pk])
-        scores[node.pk] = (points, None, None, vetoed)
-    top = children[None]
-    total = sum(scores[k.pk][0] for k in top)
-    vetoed = None in vetoed_parents or bool(vetoed_parents)
+            vetoed_parents.add(parent)  # None: the whole card
+        if full > 0 and points < full:
+            weak.append((points / full, position, code))
+    for pk, kids in tree.branches:
+        vetoed = pk in vetoed_parents
+        points = 0.0 if vetoed else sum(scores[k][0] for k in kids)
+        scores[pk] = (points, None, None, vetoed)
+    total = sum(scores[k][0] for k in tree.top)
+    vetoed = bool(vetoed_parents)
     if None in vetoed_parents:
         total = 0.0
-    weak = sorted(
-        (scores[node.pk][0] / node.full_marks, node.position, node.code)
-        for node in nodes
-        if node.is_leaf and node.full_marks > 0 and scores[node.pk][0] < node.full_marks
-    )
+    weak.sort()
     return {
         "scores": scores,
         "total": total,

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from assessment.compute import scheme_compute, score_inputs, score_text
-from assessment.models import IndicatorSystem, ManualEntry, Result, Rule, Scheme
+from assessment.models import IndicatorSystem, ManualEntry, Result, Revision, Rule, Scheme, Score
 from assessment.services import (
     indicator_system_create,
     manual_entry_review,
@@ -118,6 +118,10 @@ def test_publication_freezes_and_recomputing_writes_a_new_revision(
     first = scheme_compute(actor=province_admin, scheme=scheme)
     again = scheme_compute(actor=province_admin, scheme=scheme)  # unpublished: replaced
     assert again.number == first.number == 1
+    assert not Revision.objects.filter(pk=first.pk).exists()
+    nodes = scheme.system.nodes.count()
+    assert Result.objects.filter(revision__scheme=scheme).count() == len(townships)
+    assert Score.objects.filter(result__revision__scheme=scheme).count() == len(townships) * nodes
     scheme_review(actor=province_admin, scheme=scheme)
     scheme_publish(actor=province_admin, scheme=scheme)
     frozen = {r.object_code: r.score for r in again.results.all()}
