@@ -242,12 +242,22 @@ class Score(models.Model):
     result = models.ForeignKey(
         Result, on_delete=models.CASCADE, related_name="scores", db_index=False
     )
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    # Nor on indicator and rule version: every read goes by result; these serve only
+    # deleting an indicator or a rule version, which no service does (versions are
+    # immutable, systems in use are protected) — such a delete would scan the scores.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     score = models.FloatField(_("当前得分"))
     full_marks = models.FloatField(_("应得分"))
     value = models.FloatField(_("输入值"), null=True, blank=True)
     rule_version = models.ForeignKey(
-        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        RuleVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # A rank rule's place among the revision's objects (competition ranking).
     rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)

@@ -1,6 +1,7 @@
 """Scores kept lean: the inputs a result's leaves read move from every score's JSON
 explanation to the result (once per object); a score keeps its rank (rank rules) and veto
-as columns; the arithmetic is derived when shown (assessment/compute.py: score_text)."""
+as columns; the arithmetic is derived when shown (assessment/compute.py: score_text).
+The score table keeps only the indexes its reads use: its key and (result, indicator)."""
 
 from collections import defaultdict
 
@@ -49,6 +50,8 @@ def explanations_to_columns(apps, schema_editor):
 def columns_to_explanations(apps, schema_editor):
     """Backwards: each score's explanation rebuilt from its columns and its result's
     inputs (its text is derived when shown, as before)."""
+    from governance.figures import FIGURES, figure_inputs
+
     Result = apps.get_model("assessment", "Result")
     Score = apps.get_model("assessment", "Score")
     ids = list(_results(apps))
@@ -123,6 +126,28 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="scores",
                 to="assessment.result",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="score",
+            name="indicator",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="assessment.indicator",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="score",
+            name="rule_version",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="assessment.ruleversion",
             ),
         ),
     ]
