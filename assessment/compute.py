@@ -28,7 +28,16 @@ from governance.audit import audit_record
 from governance.figures import FIGURES, Cells, figure_inputs, figure_value, figures_read_many
 from governance.roles import Action
 
-from .models import Indicator, ManualEntry, Result, Revision, Scheme, Score
+from .models import (
+    Indicator,
+    ManualEntry,
+    Result,
+    Revision,
+    RevisionNode,
+    RuleVersion,
+    Scheme,
+    Score,
+)
 from .objects import AssessedObject, scheme_objects
 from .rules import _fmt, ranks, rule_apply, rule_points_all
 
@@ -192,9 +201,16 @@ def scheme_compute(*, actor, scheme: Scheme) -> Revision:
             )
             for o, card, rank in zip(objects, cards, total_ranks, strict=True)
         )
-        versions = {n.pk: n.rule.version_id if n.rule_id else None for n in nodes}
+        RevisionNode.objects.bulk_create(
+            RevisionNode(
+                revision=revision,
+                indicator=n,
+                rule_version_id=n.rule.version_id if n.rule_id else None,
+            )
+            for n in nodes
+        )
         _scores_copy(
-            (result_id, pk, round(points, 2), full, value, versions[pk], rank, veto)
+            (result_id, pk, round(points, 2), full, value, rank, veto)
             for result_id, card in zip(result_ids, cards, strict=True)
             for pk, full, (points, value, rank, veto) in _card_rows(nodes, card)
         )
@@ -244,7 +260,6 @@ _SCORE_COLUMNS = (
     "score",
     "full_marks",
     "value",
-    "rule_version",
     "rank",
     "veto",
 )
@@ -370,17 +385,41 @@ def score_inputs(score: Score) -> dict:
     return entry or {"entry": None, "value": None, "missing": True}
 
 
-def score_text(score: Score, children: list[Score], *, n: int | None = None) -> str:
-    """The arithmetic of a stored score, in the reader's language: a leaf's rule applied to
-    its stored value (and rank among the revision's `n` objects), a branch's sum of its
-    children, a veto's reason."""
+def revision_versions(revision_id: int) -> dict[int, RuleVersion | None]:
+    """The rule version a revision applied at each node, by indicator id."""
+    nodes = RevisionNode.objects.filter(revision_id=revision_id).select_related(
+        "rule_version__rule"
+    )
+    return {n.indicator_id: n.rule_version for n in nodes}
+
+
+def score_version(score: Score) -> RuleVersion | None:
+    """The rule version that gave one score (its revision's, at its node)."""
+    node = (
+        RevisionNode.objects.filter(
+            revision_id=score.result.revision_id, indicator_id=score.indicator_id
+        )
+        .select_related("rule_version__rule")
+        .first()
+    )
+    return node.rule_version if node else None
+
+
+_UNSET = object()
+
+
+def score_text(score: Score, children: list[Score], *, n: int | None = None, version=_UNSET) -> str:
+    """The arithmetic of a stored score, in the reader's language: a leaf's rule (`version`,
+    looked up if not given) applied to its stored value (and rank among the revision's `n`
+    objects), a branch's sum of its children, a veto's reason."""
     indicator = score.indicator
     if not indicator.is_leaf:
         if score.veto:
             vetoing = [c.indicator.code for c in children if c.veto]
             return _("一票否决(%(c)s):本分支得 0 分") % {"c": ", ".join(vetoing)}
         return " + ".join(_fmt(c.score) for c in children) + f" = {_fmt(score.score)}"
-    version = score.rule_version
+    if version is _UNSET:
+        version = score_version(score)
     value = score.value if score.value is not None else 0.0
     if version is None:
         if score_inputs(score).get("entry"):

@@ -198,6 +198,28 @@ class Revision(models.Model):
         return f"{self.scheme} r{self.number}"
 
 
+class RevisionNode(models.Model):
+    """What a revision applied at one node of its system, the same for every object: the
+    rule version in force — stored once per revision × node, not on each of its scores
+    (a revision of the province's villages holds 284,640)."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="nodes")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    rule_version = models.ForeignKey(
+        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("考核修订指标")
+        verbose_name_plural = _("考核修订指标")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "indicator"], name="uniq_revision_node")
+        ]
+
+    def __str__(self):
+        return f"{self.revision_id}:{self.indicator_id}"
+
+
 class Result(models.Model):
     """One object's card in one revision."""
 
@@ -235,30 +257,23 @@ class Result(models.Model):
 class Score(models.Model):
     """One object × one indicator (every node of the tree): 当前得分 of 应得分. Kept lean
     (a scheme over the province's villages writes 284,640 of them): the arithmetic is
-    derived when shown (`assessment.compute.score_text`) from the value, the rule version,
-    the rank and the veto; the inputs behind the value are the result's (`Result.inputs`)."""
+    derived when shown (`assessment.compute.score_text`) from the value, the rank and the
+    veto, and the revision's rule version at the node (`RevisionNode`); the inputs behind
+    the value are the result's (`Result.inputs`)."""
 
     # No index of its own: the unique (result, indicator) one serves every lookup by result.
     result = models.ForeignKey(
         Result, on_delete=models.CASCADE, related_name="scores", db_index=False
     )
-    # Nor on indicator and rule version: every read goes by result; these serve only
-    # deleting an indicator or a rule version, which no service does (versions are
-    # immutable, systems in use are protected) — such a delete would scan the scores.
+    # Nor on indicator: every read goes by result; it would serve only deleting an
+    # indicator, which no service does (systems in use are protected) — such a delete
+    # would scan the scores.
     indicator = models.ForeignKey(
         Indicator, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     score = models.FloatField(_("当前得分"))
     full_marks = models.FloatField(_("应得分"))
     value = models.FloatField(_("输入值"), null=True, blank=True)
-    rule_version = models.ForeignKey(
-        RuleVersion,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
     # A rank rule's place among the revision's objects (competition ranking).
     rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
     # A veto leaf that fired; on a branch (or the card): one of its leaves fired.

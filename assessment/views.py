@@ -22,7 +22,7 @@ from grids.models import Area
 
 from . import selectors, services
 from .actions import may_configure_rules, may_read_schemes
-from .compute import inputs_read, score_inputs, score_text
+from .compute import inputs_read, revision_versions, score_inputs, score_text
 from .models import Rule, Scheme
 from .objects import AssessedObject
 from .rules import rule_apply_all, rule_check
@@ -109,16 +109,14 @@ def report_card(request, pk, code):
         result = selectors.result_get(user=request.user, scheme=scheme, code=code)
     except NotFound:
         raise Http404 from None
-    scores = sorted(
-        result.scores.select_related("indicator", "rule_version__rule"),
-        key=lambda s: s.indicator.position,
-    )
+    scores = sorted(result.scores.select_related("indicator"), key=lambda s: s.indicator.position)
     children = defaultdict(list)
     for s in scores:
         children[s.indicator.parent_id].append(s)
     n = _objects_counted(result, scores)
+    versions = revision_versions(result.revision_id)
     for s in scores:
-        s.text = score_text(s, children[s.indicator_id], n=n)
+        s.text = score_text(s, children[s.indicator_id], n=n, version=versions.get(s.indicator_id))
     weakest = [s for c in result.weakest for s in scores if s.indicator.code == c]
     return render(
         request,
@@ -136,11 +134,7 @@ def score_detail(request, pk, code, indicator):
         result = selectors.result_get(user=request.user, scheme=scheme, code=code)
     except NotFound:
         raise Http404 from None
-    score = (
-        result.scores.filter(indicator__code=indicator)
-        .select_related("indicator", "rule_version__rule")
-        .first()
-    )
+    score = result.scores.filter(indicator__code=indicator).select_related("indicator").first()
     if score is None:
         raise Http404
     children = (
@@ -148,9 +142,10 @@ def score_detail(request, pk, code, indicator):
         .select_related("indicator")
         .order_by("indicator__position")
     )
-    score.text = score_text(score, list(children), n=_objects_counted(result, [score]))
+    version = revision_versions(result.revision_id).get(score.indicator_id)
+    n = _objects_counted(result, [score])
+    score.text = score_text(score, list(children), n=n, version=version)
     inputs = score_inputs(score)
-    version = score.rule_version
     return render(
         request,
         "assessment/score.html",
@@ -158,6 +153,7 @@ def score_detail(request, pk, code, indicator):
             "scheme": scheme,
             "result": result,
             "score": score,
+            "version": version,
             "inputs": inputs,
             "cells": sorted((inputs.get("cells") or {}).items()),
             "files": inputs.get("files") or [],

@@ -1,7 +1,9 @@
 """Scores kept lean: the inputs a result's leaves read move from every score's JSON
 explanation to the result (once per object); a score keeps its rank (rank rules) and veto
-as columns; the arithmetic is derived when shown (assessment/compute.py: score_text).
-The score table keeps only the indexes its reads use: its key and (result, indicator)."""
+as columns; its rule version, the same for every object of a revision, is kept once per
+revision × node (RevisionNode); the arithmetic is derived when shown (assessment/compute.py:
+score_text). The score table keeps only the indexes its reads use: its key and (result,
+indicator)."""
 
 from collections import defaultdict
 
@@ -19,13 +21,14 @@ def _results(apps):
 def explanations_to_columns(apps, schema_editor):
     Result = apps.get_model("assessment", "Result")
     Score = apps.get_model("assessment", "Score")
+    # Foreign keys checked per statement: rows this transaction changed before would
+    # otherwise leave checks pending, which the ALTERs after refuse.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     ids = list(_results(apps))
     for i in range(0, len(ids), BATCH):
         batch = ids[i : i + BATCH]
         inputs = {pk: {"cells": defaultdict(dict), "entries": {}} for pk in batch}
-        scores = list(
-            Score.objects.filter(result_id__in=batch).select_related("indicator")
-        )
+        scores = list(Score.objects.filter(result_id__in=batch).select_related("indicator"))
         for s in scores:
             e = s.explanation or {}
             s.rank = e.get("rank")
@@ -45,6 +48,7 @@ def explanations_to_columns(apps, schema_editor):
                 {"entries": mine["entries"]} if mine["entries"] else {}
             )
         Result.objects.bulk_update(results, ["inputs"], batch_size=BATCH)
+    schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def columns_to_explanations(apps, schema_editor):
@@ -54,6 +58,9 @@ def columns_to_explanations(apps, schema_editor):
 
     Result = apps.get_model("assessment", "Result")
     Score = apps.get_model("assessment", "Score")
+    # Foreign keys checked per statement: rows this transaction changed before would
+    # otherwise leave checks pending, which the ALTERs after refuse.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     ids = list(_results(apps))
     for i in range(0, len(ids), BATCH):
         batch = ids[i : i + BATCH]
@@ -93,6 +100,39 @@ def columns_to_explanations(apps, schema_editor):
                 e.update(rank=s.rank, n=counts.get(results[s.result_id].revision_id))
             s.explanation = e
         Score.objects.bulk_update(scores, ["explanation"], batch_size=BATCH)
+    schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _tables(apps):
+    return tuple(
+        apps.get_model("assessment", m)._meta.db_table for m in ("Score", "Result", "RevisionNode")
+    )
+
+
+def versions_to_nodes(apps, schema_editor):
+    """A score's rule version is its revision's at its node: kept once per revision × node."""
+    score, result, node = _tables(apps)
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    schema_editor.execute(
+        f"""INSERT INTO {node} (revision_id, indicator_id, rule_version_id)
+            SELECT DISTINCT ON (r.revision_id, s.indicator_id)
+                   r.revision_id, s.indicator_id, s.rule_version_id
+            FROM {score} s JOIN {result} r ON r.id = s.result_id
+            ORDER BY r.revision_id, s.indicator_id, s.rule_version_id"""
+    )
+    schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def nodes_to_versions(apps, schema_editor):
+    score, result, node = _tables(apps)
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    schema_editor.execute(
+        f"""UPDATE {score} s SET rule_version_id = n.rule_version_id
+            FROM {result} r, {node} n
+            WHERE r.id = s.result_id AND n.revision_id = r.revision_id
+              AND n.indicator_id = s.indicator_id AND n.rule_version_id IS NOT NULL"""
+    )
+    schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
@@ -101,6 +141,52 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name="RevisionNode",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assessment.indicator",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nodes",
+                        to="assessment.revision",
+                    ),
+                ),
+                (
+                    "rule_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assessment.ruleversion",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "考核修订指标",
+                "verbose_name_plural": "考核修订指标",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("revision", "indicator"), name="uniq_revision_node"
+                    )
+                ],
+            },
+        ),
         migrations.AddField(
             model_name="result",
             name="inputs",
@@ -117,7 +203,9 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False, verbose_name="一票否决"),
         ),
         migrations.RunPython(explanations_to_columns, columns_to_explanations, elidable=True),
+        migrations.RunPython(versions_to_nodes, nodes_to_versions, elidable=True),
         migrations.RemoveField(model_name="score", name="explanation"),
+        migrations.RemoveField(model_name="score", name="rule_version"),
         migrations.AlterField(
             model_name="score",
             name="result",
@@ -136,18 +224,6 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="assessment.indicator",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="score",
-            name="rule_version",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="assessment.ruleversion",
             ),
         ),
     ]
