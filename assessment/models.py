@@ -7,9 +7,10 @@ An indicator system (指标体系) is a tree of at most three levels; each node 
 import; a rule (versioned data, assessment/rules.py) turns the input into points.
 
 A scheme (考核方案) applies a system to objects (all areas of one level under an area, or
-the departments under it) for a period. Each computation writes a revision: results per
-object and scores per object × indicator, each with its explanation. A published revision
-is frozen; computing again after publication writes a new revision.
+the departments under it) for a period. Each computation writes a revision: a result per
+object (with the inputs its leaves read, once) and a score per object × indicator (points,
+input value, rule version, rank, veto): enough to explain every score on screen. A
+published revision is frozen; computing again after publication writes a new revision.
 """
 
 from django.conf import settings
@@ -197,6 +198,28 @@ class Revision(models.Model):
         return f"{self.scheme} r{self.number}"
 
 
+class RevisionNode(models.Model):
+    """What a revision applied at one node of its system, the same for every object: the
+    rule version in force — stored once per revision × node, not on each of its scores
+    (a revision of the province's villages holds 284,640)."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="nodes")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    rule_version = models.ForeignKey(
+        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("考核修订指标")
+        verbose_name_plural = _("考核修订指标")
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "indicator"], name="uniq_revision_node")
+        ]
+
+    def __str__(self):
+        return f"{self.revision_id}:{self.indicator_id}"
+
+
 class Result(models.Model):
     """One object's card in one revision."""
 
@@ -211,6 +234,10 @@ class Result(models.Model):
     change = models.FloatField(_("较上期"), null=True, blank=True)
     weakest = models.JSONField(default=list)  # indicator codes, weakest first
     vetoed = models.BooleanField(default=False)
+    # What the object's leaves read, once for all of them (a score's explanation shows its
+    # leaf's part): {"cells": {figure: {"figure:key": n}}, "entries": {indicator code:
+    # {"entry", "value", "evidence", "files": [[id, name]], "entered_at"}}}.
+    inputs = models.JSONField(default=dict)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "object_path"
@@ -228,18 +255,29 @@ class Result(models.Model):
 
 
 class Score(models.Model):
-    """One object × one indicator (every node of the tree): 当前得分 of 应得分."""
+    """One object × one indicator (every node of the tree): 当前得分 of 应得分. Kept lean
+    (a scheme over the province's villages writes 284,640 of them): the arithmetic is
+    derived when shown (`assessment.compute.score_text`) from the value, the rank and the
+    veto, and the revision's rule version at the node (`RevisionNode`); the inputs behind
+    the value are the result's (`Result.inputs`)."""
 
-    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="scores")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (result, indicator) one serves every lookup by result.
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="scores", db_index=False
+    )
+    # Nor on indicator: every read goes by result; it would serve only deleting an
+    # indicator, which no service does (systems in use are protected) — such a delete
+    # would scan the scores.
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     score = models.FloatField(_("当前得分"))
     full_marks = models.FloatField(_("应得分"))
     value = models.FloatField(_("输入值"), null=True, blank=True)
-    rule_version = models.ForeignKey(
-        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    # {"inputs": {...}, "rule": …, "version": n, "text": "the arithmetic", "evidence": …}
-    explanation = models.JSONField(default=dict)
+    # A rank rule's place among the revision's objects (competition ranking).
+    rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
+    # A veto leaf that fired; on a branch (or the card): one of its leaves fired.
+    veto = models.BooleanField(_("一票否决"), default=False)
 
     class Meta:
         verbose_name = _("考核得分")

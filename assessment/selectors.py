@@ -66,11 +66,22 @@ def result_list(*, user, scheme: Scheme, area: str | None = None):
         ):
             raise NotFound()
         results = results.filter(object_path__startswith=place.path)
-    return results.prefetch_related("scores__indicator").order_by("rank", "object_code")
+    # The inputs (what each leaf read) are for one card's explanations, not for lists.
+    return (
+        results.defer("inputs")
+        .prefetch_related("scores__indicator")
+        .order_by("rank", "object_code")
+    )
 
 
 def result_get(*, user, scheme: Scheme, code: str) -> Result:
-    result = result_list(user=user, scheme=scheme).filter(object_code=code).first()
+    result = (
+        result_list(user=user, scheme=scheme)
+        .defer(None)
+        .select_related("revision")
+        .filter(object_code=code)
+        .first()
+    )
     if result is None:
         raise NotFound()
     return result

@@ -23,7 +23,7 @@ from grids.models import Area
 
 from . import selectors, services
 from .actions import may_configure_rules, may_read_schemes
-from .compute import inputs_read, score_text
+from .compute import inputs_read, revision_versions, score_inputs, score_text
 from .models import Rule, Scheme
 from .objects import AssessedObject
 from .rules import rule_apply_all, rule_check
@@ -95,6 +95,13 @@ def _scheme_action(request, scheme):
     return redirect("assessment:results", pk=scheme.pk)
 
 
+def _objects_counted(result, scores) -> int | None:
+    """The number of objects a rank rule ranked the result among (its revision's)."""
+    if any(s.rank is not None for s in scores):
+        return result.revision.results.count()
+    return None
+
+
 @login_required
 @page_rule(may_read_schemes)
 def report_card(request, pk, code):
@@ -103,15 +110,14 @@ def report_card(request, pk, code):
         result = selectors.result_get(user=request.user, scheme=scheme, code=code)
     except NotFound:
         raise Http404 from None
-    scores = sorted(
-        result.scores.select_related("indicator", "rule_version__rule"),
-        key=lambda s: s.indicator.position,
-    )
+    scores = sorted(result.scores.select_related("indicator"), key=lambda s: s.indicator.position)
     children = defaultdict(list)
     for s in scores:
         children[s.indicator.parent_id].append(s)
+    n = _objects_counted(result, scores)
+    versions = revision_versions(result.revision_id)
     for s in scores:
-        s.text = score_text(s, children[s.indicator_id])
+        s.text = score_text(s, children[s.indicator_id], n=n, version=versions.get(s.indicator_id))
     weakest = [s for c in result.weakest for s in scores if s.indicator.code == c]
     return render(
         request,
@@ -129,19 +135,18 @@ def score_detail(request, pk, code, indicator):
         result = selectors.result_get(user=request.user, scheme=scheme, code=code)
     except NotFound:
         raise Http404 from None
-    score = (
-        result.scores.filter(indicator__code=indicator)
-        .select_related("indicator", "rule_version__rule")
-        .first()
-    )
+    score = result.scores.filter(indicator__code=indicator).select_related("indicator").first()
     if score is None:
         raise Http404
-    children = result.scores.filter(indicator__parent=score.indicator_id).order_by(
-        "indicator__position"
+    children = (
+        result.scores.filter(indicator__parent=score.indicator_id)
+        .select_related("indicator")
+        .order_by("indicator__position")
     )
-    score.text = score_text(score, list(children))
-    inputs = score.explanation.get("inputs") or {}
-    version = score.rule_version
+    version = revision_versions(result.revision_id).get(score.indicator_id)
+    n = _objects_counted(result, [score])
+    score.text = score_text(score, list(children), n=n, version=version)
+    inputs = score_inputs(score)
     return render(
         request,
         "assessment/score.html",
@@ -149,13 +154,11 @@ def score_detail(request, pk, code, indicator):
             "scheme": scheme,
             "result": result,
             "score": score,
+            "version": version,
             "inputs": inputs,
             "cells": sorted((inputs.get("cells") or {}).items()),
             "files": inputs.get("files") or [],
-            "params": json.dumps(
-                version.params if version else score.explanation.get("params"),
-                ensure_ascii=False,
-            ),
+            "params": json.dumps(version.params if version else None, ensure_ascii=False),
         },
     )
 

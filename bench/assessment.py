@@ -21,16 +21,23 @@ table (one statement per object level).
 Per scheme, interleaved, --samples times:
   (1) `scheme_compute` — the whole computation as the Celery task runs it: the objects,
       the inputs (one raw-facts statement), the rules over all objects at once, the tree,
-      ranks, and the write of the revision (a result per object, a score per object ×
-      node with its explanation), the unpublished previous revision replaced;
+      ranks, and the write of the revision (a result per object with the inputs its
+      leaves read, a score per object × node: points, value, rule version, rank, veto),
+      the unpublished previous revision replaced, committed;
   (2) `inputs_read` alone — the read part of (1);
-  (3) the hand-written SQL (`HAND_SQL`): one statement from events_event to every
-      object's total and rank (figures, rules, veto, sums), psycopg, nothing written.
+  (3) the hand-written SQL (`hand_sql`): one statement from events_event to every
+      object's total and rank (figures, rules, veto, sums), psycopg, nothing written;
+  (4) the same SQL writing what it computed (`hand_write_sql`): the lean reference of
+      docs/performance.md — its previous rows truncated, then one INSERT … SELECT of a
+      total and rank per object and points, value, rank and veto per object × node into
+      two tables with only a primary key each (`LEAN_DDL`), committed.
+The aim (≤ 2×) is judged against (4): it does the same job as (1) — scores computed and
+stored — with nothing but the tables' primary keys; (3) shows what the write costs.
 The totals of (1) and (3) are compared object by object (they differ only where SQL's
 round-half-up and Python's round-half-even part on a percentage; reported).
 
 Prints Markdown (progress on stderr). Refuses to run on a database whose name lacks
-"bench". --drop removes the bench schemes, system and rules and exits."""
+"bench". --drop removes the bench schemes, system, rules and lean tables and exits."""
 
 from __future__ import annotations
 
@@ -141,7 +148,7 @@ GROUP BY 1"""
 
 
 def _pct(a: str, b: str) -> str:
-    return f"CASE WHEN {b} > 0 THEN round((100.0 * {a} / {b})::numeric, 1) ELSE 0 END"
+    return f"CASE WHEN {b} > 0 THEN round((100.0 * ({a}) / {b})::numeric, 1) ELSE 0 END"
 
 
 VALUES = {
@@ -186,9 +193,14 @@ def _leaf_sql(code: str, kind: str, p: dict, full: float) -> str:
     raise ValueError(kind)
 
 
-def hand_sql() -> str:
+def _tops() -> list[str]:
+    return [r[0] for r in TREE if not r[2]]
+
+
+def _hand_ctes() -> str:
     """Objects (every area of the level under the prefix, with or without cases) → their
-    figures → every leaf's points → branches (a veto zeroes its branch) → total and rank."""
+    figures → every leaf's points (`p_<code>`) → branches (`b_<top>`, a veto zeroes its
+    branch: `x_<top>`) and the total, in CTE `t`, one row per object."""
     leaves = [r for r in TREE if r[4]]
     full = _full_marks()
     values = ",\n  ".join(
@@ -206,12 +218,14 @@ def hand_sql() -> str:
         if kind != "veto"
     )
     branches = []
-    for top in [r[0] for r in TREE if not r[2]]:
+    for top in _tops():
         kids = [r for r in leaves if r[2] == top]
         total = " + ".join(f"p_{r[0]}" for r in kids if r[5] != "veto")
-        vetoes = [f"v_{r[0]} >= {r[6]['threshold']}" for r in kids if r[5] == "veto"]
+        vetoes = " OR ".join(f"v_{r[0]} >= {r[6]['threshold']}" for r in kids if r[5] == "veto")
         branches.append(
-            f"CASE WHEN {' OR '.join(vetoes)} THEN 0 ELSE {total} END" if vetoes else total
+            f"({vetoes or 'false'}) AS x_{top}, "
+            + (f"CASE WHEN {vetoes} THEN 0 ELSE {total} END" if vetoes else total)
+            + f" AS b_{top}"
         )
     return f"""
 WITH obj AS (
@@ -241,10 +255,59 @@ r AS (SELECT v.*, count(*) OVER () AS n,
 p AS (SELECT r.*,
   {points}
   FROM r),
-t AS (SELECT code, {" + ".join(f"({b})" for b in branches)} AS total FROM p)
+b AS (SELECT p.*, {", ".join(branches)} FROM p),
+t AS (SELECT b.*, {" + ".join(f"b_{top}" for top in _tops())} AS total FROM b)"""
+
+
+def hand_sql() -> str:
+    """Every object's total and rank (`_hand_ctes`), read; nothing written."""
+    return f"""{_hand_ctes()}
 SELECT code, round(total::numeric, 2)::float AS total,
        rank() OVER (ORDER BY round(total::numeric, 2) DESC) AS rank
 FROM t"""
+
+
+# The lean reference's tables: the same scores the computation stores (a total and rank per
+# object, points, input value, rank and veto per object × node), only a primary key each.
+LEAN_RESULT, LEAN_SCORE = "bench_assessment_lean_result", "bench_assessment_lean_score"
+LEAN_DDL = f"""
+CREATE {{temp}} TABLE IF NOT EXISTS {LEAN_RESULT} (
+  code varchar(32) PRIMARY KEY, total float8 NOT NULL, rank integer NOT NULL);
+CREATE {{temp}} TABLE IF NOT EXISTS {LEAN_SCORE} (
+  code varchar(32), node varchar(32), score float8 NOT NULL, value float8, rank integer,
+  veto boolean NOT NULL, PRIMARY KEY (code, node))"""
+
+
+def lean_tables(pg, *, temporary: bool = False) -> None:
+    """The lean tables, created if missing and emptied."""
+    for statement in LEAN_DDL.format(temp="TEMPORARY" if temporary else "").split(";"):
+        pg.execute(statement)
+    pg.execute(f"TRUNCATE {LEAN_RESULT}, {LEAN_SCORE}")
+
+
+def hand_write_sql() -> str:
+    """The same computation as `hand_sql`, its totals and every object × node's points
+    written with INSERT … SELECT into the lean tables (one statement)."""
+    rows = []
+    for code, _n, parent, _w, _fig, kind, p in TREE:
+        if not parent:
+            rows.append(f"('{code}', b_{code}, NULL::float, NULL::int, x_{code})")
+            continue
+        points = "0.0" if kind == "veto" else f"p_{code}"
+        rank = f"r_{code}" if kind == "rank" else "NULL"
+        veto = f"v_{code} >= {p['threshold']}" if kind == "veto" else "false"
+        rows.append(f"('{code}', {points}, v_{code}, {rank}, {veto})")
+    values = ",\n  ".join(rows)
+    return f"""{_hand_ctes()},
+res AS (
+  INSERT INTO {LEAN_RESULT} (code, total, rank)
+  SELECT code, round(total::numeric, 2)::float,
+         rank() OVER (ORDER BY round(total::numeric, 2) DESC)
+  FROM t)
+INSERT INTO {LEAN_SCORE} (code, node, score, value, rank, veto)
+SELECT t.code, x.node, round(x.score::numeric, 2)::float, x.value, x.rank, x.veto
+FROM t CROSS JOIN LATERAL (VALUES
+  {values}) AS x(node, score, value, rank, veto)"""
 
 
 def _full_marks() -> dict[str, float]:
@@ -313,11 +376,12 @@ def schemes_ensure(system, province, today) -> list:
 
 
 def drop() -> None:
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from assessment.models import IndicatorSystem, Rule, RuleVersion, Scheme
 
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {LEAN_RESULT}, {LEAN_SCORE}")
         Scheme.objects.filter(name__startswith=PREFIX).delete()
         IndicatorSystem.objects.filter(name=SYSTEM).delete()
         rules = Rule.objects.filter(name__startswith=PREFIX)
@@ -340,9 +404,11 @@ def measure(args, pg, scheme) -> dict:
         "since": scheme.period_start,
         "until": scheme.period_end,
     }
-    sql = hand_sql()
+    sql, write_sql = hand_sql(), hand_write_sql()
     pg.execute("SET statement_timeout = 600000")
+    lean_tables(pg)
     compute, read, hand = TimedRow("compute"), TimedRow("read"), TimedRow("hand")
+    hand_write = TimedRow("hand_write")
     revision = hand_rows = None
     for i in range(args.samples):
         log(f"  sample {i + 1}/{args.samples}: scheme_compute ...")
@@ -358,10 +424,17 @@ def measure(args, pg, scheme) -> dict:
         t0 = clock()
         hand_rows = pg.execute(sql, params).fetchall()
         hand.lat_ns.append(clock() - t0)
+        log("    hand-written SQL writing its scores ...")
+        t0 = clock()
+        with pg.transaction():  # its previous rows replaced, committed like the revision
+            pg.execute(f"TRUNCATE {LEAN_RESULT}, {LEAN_SCORE}")
+            pg.execute(write_sql, params)
+        hand_write.lat_ns.append(clock() - t0)
     ours = dict(revision.results.values_list("object_code", "score"))
     ranks = dict(revision.results.values_list("object_code", "rank"))
     theirs = {code: (total, rank) for code, total, rank in hand_rows}
     diffs = [abs(ours[c] - theirs[c][0]) for c in ours if c in theirs]
+    written = pg.execute(f"SELECT count(*) FROM {LEAN_SCORE}").fetchone()[0]
     return {
         "scheme": scheme,
         "objects": len(ours),
@@ -369,6 +442,8 @@ def measure(args, pg, scheme) -> dict:
         "compute": compute,
         "read": read,
         "hand": hand,
+        "hand_write": hand_write,
+        "lean_scores": written,
         "same_objects": set(ours) == set(theirs),
         "differ": sum(d > 0.011 for d in diffs),
         "max_diff": max(diffs, default=0.0),
@@ -413,7 +488,7 @@ def print_report(args, out) -> None:
     print(f"- events_event {out['events']:,}; 20 indicators (`TREE`); --samples {args.samples}\n")
     rows = []
     for r in out["runs"]:
-        c, rd, hd = (r[k].pct(50) / 1e3 for k in ("compute", "read", "hand"))
+        c, rd, hd, hw = (r[k].pct(50) / 1e3 for k in ("compute", "read", "hand", "hand_write"))
         rows.append(
             [
                 r["scheme"].name,
@@ -423,7 +498,9 @@ def print_report(args, out) -> None:
                 fmt(rd, 2),
                 fmt(c - rd, 2),
                 fmt(hd, 2),
+                fmt(hw, 2),
                 fmt(c / hd, 2),
+                fmt(c / hw, 2),
                 fmt(rd / hd, 2),
                 f"{r['differ']} (max {r['max_diff']:.2f}); ranks equal {r['same_rank']:,}",
             ]
@@ -438,15 +515,26 @@ def print_report(args, out) -> None:
                 "scheme_compute",
                 "of which inputs_read",
                 "rules, tree, write",
-                "hand-written SQL",
-                "compute ÷ SQL",
+                "SQL (read)",
+                "SQL + lean write",
+                "compute ÷ SQL (read)",
+                "compute ÷ SQL + write",
                 "read ÷ SQL",
                 "totals differing > 0.01",
             ],
-            "lrrrrrrrrl",
+            "lrrrrrrrrrrl",
             rows,
         )
     )
+    print()
+    for r in out["runs"]:
+        pairs = zip(r["compute"].lat_ns, r["hand_write"].lat_ns, strict=True)
+        ratios = ", ".join(fmt(c / w, 2) for c, w in pairs)
+        best = min(r["compute"].lat_ns) / min(r["hand_write"].lat_ns)
+        print(
+            f"- {r['scheme'].name}: the lean reference wrote {r['lean_scores']:,} scores; "
+            f"compute ÷ SQL + write sample by sample {ratios}; best ÷ best {fmt(best, 2)}"
+        )
     print()
 
 

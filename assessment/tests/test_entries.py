@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from assessment.compute import scheme_compute
+from assessment.compute import scheme_compute, score_inputs
 from assessment.models import ManualEntry
 from assessment.services import indicator_system_create, scheme_create
 from assessment.tests.factories import rules_make
@@ -68,7 +68,7 @@ def test_import_then_compute(scheme, townships, province_admin, api_client):
     revision = scheme_compute(actor=province_admin, scheme=scheme)
     s1 = revision.results.get(object_code=t1.code).scores.get(indicator__code="S")
     assert (s1.value, s1.score) == (93.5, 60)
-    assert s1.explanation["inputs"]["evidence"] == "第三方调查报告"
+    assert score_inputs(s1)["evidence"] == "第三方调查报告"
     assert revision.results.get(object_code=t2.code).score == 30
 
 

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessment.compute import scheme_compute, score_text
-from assessment.models import IndicatorSystem, ManualEntry, Result, Rule, Scheme
+from assessment.compute import scheme_compute, score_inputs, score_text, score_version
+from assessment.models import IndicatorSystem, ManualEntry, Result, Revision, Rule, Scheme, Score
 from assessment.services import (
     indicator_system_create,
     manual_entry_review,
@@ -84,18 +84,33 @@ def test_whole_scheme_against_hand_computed_scores(scheme, province_admin, towns
         assert (_card(revision, t).score, _card(revision, t).rank) == (30, 4)
     # Explanations: inputs, rule and version, arithmetic; evidence for the manual score.
     a2 = _card(revision, t2).scores.get(indicator__code="A2")
-    assert a2.value == 2 and a2.rule_version.number == 1
-    assert a2.explanation["rule"] == "超期扣分" and a2.explanation["version"] == 1
+    version = score_version(a2)  # stored once per revision × node
+    assert a2.value == 2 and version.number == 1 and version.rule.name == "超期扣分"
+    assert (a2.rank, a2.veto) == (None, False)
+    assert revision.nodes.count() == scheme.system.nodes.count()
     # the arithmetic is written when shown, from the stored value, rule version and rank
     assert "30 − 5 × 2 = 20" in score_text(a2, [])
+    # the inputs are the result's, stored once for all its leaves
+    assert score_inputs(a2) == {
+        "figure": "events.overdue",
+        "label": "超期事件",
+        "unit": "件",
+        "value": 2,
+        "cells": {"events.overdue": 2},
+    }
+    assert _card(revision, t2).inputs["cells"]["events.closed"] == {"events.closed": 5}
     b1 = _card(revision, t1).scores.get(indicator__code="B1")
-    assert b1.explanation["inputs"]["evidence"] == "问卷调查报告"
+    assert score_inputs(b1)["evidence"] == "问卷调查报告"
     assert score_text(b1, []) == "填报得分 35"
+    b1_t2 = _card(revision, t2).scores.get(indicator__code="B1")
+    assert score_inputs(b1_t2)["missing"] and score_text(b1_t2, []) == "未填报或未审核通过:0 分"
     a = _card(revision, t1).scores.get(indicator__code="A")
     kids = list(_card(revision, t1).scores.filter(indicator__parent=a.indicator))
     assert score_text(a, sorted(kids, key=lambda k: k.indicator.position)) == "30 + 30 = 60"
     b3 = _card(revision, t3).scores.get(indicator__code="B")
-    assert score_text(b3, []).startswith("一票否决")
+    b3_kids = list(_card(revision, t3).scores.filter(indicator__parent=b3.indicator))
+    assert b3.veto and [k.indicator.code for k in b3_kids if k.veto] == ["B2"]
+    assert score_text(b3, b3_kids) == "一票否决(B2):本分支得 0 分"
     assert _card(revision, t2).weakest[0] == "B1"
 
 
@@ -105,6 +120,10 @@ def test_publication_freezes_and_recomputing_writes_a_new_revision(
     first = scheme_compute(actor=province_admin, scheme=scheme)
     again = scheme_compute(actor=province_admin, scheme=scheme)  # unpublished: replaced
     assert again.number == first.number == 1
+    assert not Revision.objects.filter(pk=first.pk).exists()
+    nodes = scheme.system.nodes.count()
+    assert Result.objects.filter(revision__scheme=scheme).count() == len(townships)
+    assert Score.objects.filter(result__revision__scheme=scheme).count() == len(townships) * nodes
     scheme_review(actor=province_admin, scheme=scheme)
     scheme_publish(actor=province_admin, scheme=scheme)
     frozen = {r.object_code: r.score for r in again.results.all()}
@@ -120,7 +139,8 @@ def test_publication_freezes_and_recomputing_writes_a_new_revision(
     assert {r.object_code: r.score for r in again.results.all()} == frozen
     t1_new = second.results.get(object_code=townships[0].code)
     assert t1_new.score == frozen[townships[0].code] - 10
-    assert t1_new.scores.get(indicator__code="A2").rule_version.number == 2
+    assert score_version(t1_new.scores.get(indicator__code="A2")).number == 2
+    assert score_version(again.results.first().scores.get(indicator__code="A2")).number == 1
     scheme.refresh_from_db()
     assert scheme.state == Scheme.State.COMPUTED
 

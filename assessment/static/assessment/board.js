@@ -7,7 +7,10 @@
   if (!el || !data || !window.echarts) return;
   var chart = JSON.parse(data.textContent);
   var colours = { not_started: "#9e9e9e", in_progress: "#1976d2", done: "#2e7d32", overdue: "#c62828" };
-  window.echarts.init(el).setOption({
+  var instance = window.echarts.init(el);
+  // Drawn (animations done): for whoever waits on it, a test or a screenshot.
+  instance.on("finished", function () { el.setAttribute("data-drawn", "true"); });
+  instance.setOption({
     tooltip: { trigger: "axis" },
     legend: {},
     grid: { left: 40, right: 20, bottom: 80 },
