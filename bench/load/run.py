@@ -47,12 +47,20 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+# The Celery workers of docker-compose.yml: (queue, concurrency, more options).
+WORKERS = (
+    ("interactive", 4, []),
+    ("webhooks", 8, []),
+    ("batch", 2, ["--max-tasks-per-child", "20"]),
+)
+
+
 # --- where the CPU went -------------------------------------------------------------
 
 
 CPU_GROUPS = (
     ("gunicorn (web)", "gunicorn"),
-    ("Celery worker", "celery -A governance worker"),
+    ("Celery workers", "celery -A governance worker"),
     ("Celery beat", "celery -A governance beat"),
     ("locust (the clients)", "locust"),
     ("PostgreSQL", "postgres"),
@@ -321,7 +329,14 @@ def main() -> None:
              "-b", f"127.0.0.1:{args.port}", "-w", str(args.web_workers),
              "--access-logfile", str(OUT / "access.log")],
         )  # fmt: skip
-        stack.start("worker", [str(BIN / "celery"), "-A", "governance", "worker", "-l", "warning"])
+        # One worker per queue, as docker-compose.yml runs them (a worker without -Q
+        # would take only the default queue: webhooks would never be delivered).
+        for queue, concurrency, extra in WORKERS:
+            stack.start(
+                f"worker-{queue}",
+                [str(BIN / "celery"), "-A", "governance", "worker", "-l", "warning",
+                 "-Q", queue, "-n", f"{queue}@%h", "--concurrency", str(concurrency), *extra],
+            )  # fmt: skip
         stack.start(
             "beat",
             [str(BIN / "celery"), "-A", "governance", "beat", "-l", "warning",
@@ -373,7 +388,8 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores, shared; load average before the run {load_before}",
         "stack": (
             f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × 16 threads), "
-            "Celery worker (prefork, concurrency = cores) and beat, PostgreSQL, Redis; "
+            "Celery workers per queue as docker-compose.yml (interactive × 4, webhooks × 8, "
+            "batch × 2, prefork) and beat, PostgreSQL, Redis; "
             "locust on the same machine; all on 127.0.0.1"
         ),
         "data": f"demo city 长春市 ({args.db}); {events_before} cases at the start",
