@@ -1,6 +1,15 @@
 from django import template
 
+from governance.urlcache import fixed_reverse
+
 register = template.Library()
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """`{% url name %}` for a page without arguments, reversed once per process (the
+    layout's links: governance/urlcache.py)."""
+    return fixed_reverse(name)
 
 
 @register.filter
