@@ -90,6 +90,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, keeping the HTML of choice widgets and empty inputs per process
+# (governance/form_renderer.py).
+FORM_RENDERER = "governance.form_renderer.MemoDjangoTemplates"
+
 # --- Database roles (docs/security.md) -----------------------------------
 # The application (web, Celery worker and beat, management commands) connects as its own
 # role, DATABASE_URL: no superuser, owns nothing, ordinary DML, INSERT/SELECT only on the
