@@ -19,7 +19,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 MAX_ENTRIES = 512
-_PLAIN = (str, int, float, bool, type(None))
 
 
 class _Unkeyable(Exception):
@@ -27,17 +26,19 @@ class _Unkeyable(Exception):
 
 
 def _freeze(value):
-    if isinstance(value, _PLAIN):
-        # SafeString and str of the same text render differently: keep the type apart.
-        return (type(value) is SafeString, value) if isinstance(value, str) else value
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None or kind is float:
+        return value
+    if kind is dict:
+        return ("dict", *[(k, _freeze(v)) for k, v in value.items()])
+    if kind is list or kind is tuple:
+        return ("seq", *[_freeze(v) for v in value])
+    if kind is SafeString:  # renders unescaped: not the same as a str of the same text
+        return ("safe", str(value))
     if isinstance(value, Promise):  # a lazy translation, as the active language gives it
-        return (False, str(value))
-    if isinstance(value, ModelChoiceIteratorValue):
+        return str(value)
+    if kind is ModelChoiceIteratorValue:
         return ("mciv", str(value))
-    if isinstance(value, dict):
-        return ("dict", tuple((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return ("seq", tuple(_freeze(v) for v in value))
     raise _Unkeyable
 
 
