@@ -9,7 +9,11 @@ statement's parameters and later runs the same SQL with the real values in those
 Only for querysets whose SQL does not change with the values (no `__in` lists, no
 optional filters): the samples must be unusual enough to appear nowhere else in the
 parameters, and each must appear; `CompiledQuery` refuses to compile otherwise. Field
-converters (decryption, for example) are applied as the ORM would."""
+converters (decryption, for example) are applied as the ORM would.
+
+A `StatementMemo` keeps whole statements (SQL and parameters) by a key that holds
+everything their builder reads, for statements whose shape follows the user (the
+inbox's counts: the user's id, roles and shared cases)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,31 @@ from collections.abc import Callable
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import QuerySet
+
+
+def _converters(compiler) -> list:
+    """(column, converters, expression) of the columns the ORM would convert."""
+    return [
+        (i, convs, expression)
+        for i, (convs, expression) in compiler.get_converters(
+            [s[0] for s in compiler.select]
+        ).items()
+    ]
+
+
+def _run(db: str, sql: str, params, converters) -> list[dict]:
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(r) for r in rows]
+        for row in rows:
+            for i, convs, expression in converters:
+                for conv in convs:
+                    row[i] = conv(row[i], expression, connection)
+    return [dict(zip(names, r, strict=True)) for r in rows]
 
 
 class CompiledQuery:
@@ -48,12 +77,7 @@ class CompiledQuery:
                 slots.append((None, value))
         if missing := set(self._samples) - seen:
             raise ImproperlyConfigured(f"samples {sorted(missing)} are not parameters of the SQL")
-        converters = [
-            (i, convs, expression)
-            for i, (convs, expression) in compiler.get_converters(
-                [s[0] for s in compiler.select]
-            ).items()
-        ]
+        converters = _converters(compiler)
         return db, sql, slots, converters
 
     def rows(self, using: str | None = None, **values) -> list[dict]:
@@ -69,15 +93,26 @@ class CompiledQuery:
             (value if name is None else values[name] if value is None else value(values[name]))
             for name, value in slots
         ]
-        connection = connections[db]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [c.name for c in cursor.description]
-            rows = cursor.fetchall()
-        if converters:
-            rows = [list(r) for r in rows]
-            for row in rows:
-                for i, convs, expression in converters:
-                    for conv in convs:
-                        row[i] = conv(row[i], expression, connection)
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        return _run(db, sql, params, converters)
+
+
+class StatementMemo:
+    """Statements whose SQL and parameters are a function of a key holding everything the
+    queryset's builder reads (for example a user's id, roles and shared objects): built
+    and compiled once per key and process, for up to `size` keys (then started afresh).
+    The key must be complete: whatever changes the statement must change the key."""
+
+    def __init__(self, size: int = 2048):
+        self._size = size
+        self._compiled: dict = {}
+
+    def rows(self, key, build: Callable[[], QuerySet]) -> list[dict]:
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            qs = build()
+            compiler = qs.query.get_compiler(qs.db)
+            sql, params = compiler.as_sql()
+            if len(self._compiled) >= self._size:
+                self._compiled.clear()
+            compiled = self._compiled[key] = (qs.db, sql, tuple(params), _converters(compiler))
+        return _run(*compiled)

@@ -149,6 +149,12 @@ def _department_lookup(model, department_field: str | None) -> str:
     return "overlap" if isinstance(field, ArrayField) else "in"
 
 
+def shared_pks(model, user, action) -> list | None:
+    """Primary keys of `model` rows shared with the user one by one (None: none), as
+    restrict() adds them: read once per request."""
+    return _guardian_shared_pks(model, user, action)
+
+
 _OBJECT_PERMISSIONS = None
 
 

@@ -6,10 +6,10 @@ register = template.Library()
 
 
 @register.simple_tag
-def fixed_url(name: str, pk: int | None = None) -> str:
-    """`{% url name %}` (or `{% url name pk %}` with an integer pk), reversed once per
-    process (the layout's links, a list's rows: governance/urlcache.py)."""
-    return fixed_reverse(name, pk)
+def fixed_url(name: str, arg=None) -> str:
+    """`{% url name %}` or `{% url name arg %}`, reversed once per process (the layout's
+    links, a list's rows: governance/urlcache.py)."""
+    return fixed_reverse(name, arg)
 
 
 @register.filter

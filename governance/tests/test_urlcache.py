@@ -15,8 +15,12 @@ def test_same_as_reverse_with_and_without_an_integer_argument():
         assert fixed_reverse("collection:person-detail", pk) == reverse(
             "collection:person-detail", args=[pk]
         )
+    for number in ("SJ2026120100001", "a-b_c", "中文 编号", "a%2Fb", "x?y"):
+        assert fixed_reverse("events:detail", number) == reverse("events:detail", args=[number])
     with pytest.raises(NoReverseMatch):
         fixed_reverse("no-such-page")
+    with pytest.raises(NoReverseMatch):
+        fixed_reverse("collection:person-detail", -3)
     with pytest.raises(NoReverseMatch):
         fixed_reverse("collection:person-detail", "not-a-number")
 
