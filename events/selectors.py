@@ -31,6 +31,15 @@ _AREA_GEOMETRY = [
 ]
 
 
+_LIST_DEFERRED = [
+    "location",
+    "description",
+    "reporter_phone",
+    "current_area__centroid",
+    "grid__centroid",
+]
+
+
 def event_list(*, user):
     return (
         Event.objects.restrict(user)
@@ -111,7 +120,8 @@ def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: s
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(number__icontains=q) | Q(address__icontains=q))
-    return qs.order_by("step_deadline", "-reported_at")
+    # A list shows none of these: not loaded for its rows (a point and a decryption each).
+    return qs.defer(*_LIST_DEFERRED).order_by("step_deadline", "-reported_at")
 
 
 _COUNTS = StatementMemo(size=1024)
