@@ -39,10 +39,30 @@ def user_role_rows(user) -> list[RoleRow]:
     if rows is None:
         # Through the user's reverse relation: models.py imports this module, so this
         # one does not import models.py.
-        rows = user.__dict__["_role_rows"] = list(
-            user.role_assignments.values_list("role", "area_id", "area__path", "department_id")
-        )
+        rows = user.__dict__["_role_rows"] = [
+            (r["role"], r["area_id"], r["area__path"], r["department_id"])
+            for r in _role_rows_query(user.role_assignments.model).rows(user_id=user.pk)
+        ]
     return rows
+
+
+_ROLE_ROWS = None
+
+
+def _role_rows_query(model):
+    """The roles' statement, on every request, compiled once per process
+    (governance/compiled.py)."""
+    global _ROLE_ROWS
+    if _ROLE_ROWS is None:
+        from .compiled import CompiledQuery
+
+        _ROLE_ROWS = CompiledQuery(
+            lambda user_id: model.objects.filter(user_id=user_id).values(
+                "role", "area_id", "area__path", "department_id"
+            ),
+            user_id=987_654_321,
+        )
+    return _ROLE_ROWS
 
 
 def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
