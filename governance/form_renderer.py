@@ -18,7 +18,10 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-MAX_ENTRIES = 512
+# At most this many widgets' HTML, each at most MAX_HTML characters (a select of a few
+# hundred addresses is rendered each time, not kept): a few MB a process at worst.
+MAX_ENTRIES = 256
+MAX_HTML = 32_768
 
 
 class _Unkeyable(Exception):
@@ -66,6 +69,8 @@ class MemoDjangoTemplates(DjangoTemplates):
         html = self._memo.get(key)
         if html is None:
             html = super().render(template_name, context, request)
+            if len(html) > MAX_HTML:
+                return html
             if len(self._memo) >= MAX_ENTRIES:
                 self._memo.clear()
             self._memo[key] = html
