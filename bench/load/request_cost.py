@@ -3,7 +3,7 @@ in this process through Django's WSGI handler, with the load test's settings and
 database and fixtures (run `make bench-load` once first: it creates both), one request
 at a time, no network and no server. Prints, per kind, the CPU milliseconds per request
 (process time, so other work on the machine barely moves it), the statements and the
-database's share; with --profile KIND, the cProfile of that kind's requests.
+database's share; with --profile KIND, the cProfile of that kind's requests (CPU time).
 
     DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench_load \\
     .venv/bin/python bench/load/request_cost.py [--n 50] [--profile "worker: my grid"]
