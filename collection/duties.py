@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from governance.access import require
 from governance.audit import audit_record
+from governance.compiled import CompiledQuery
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import Area, ancestor_paths
@@ -161,37 +162,33 @@ def _since(now, days: int):
     return now - datetime.timedelta(days=days)
 
 
-def _due_rows(qs, field: str) -> tuple[int, list]:
+# The duties are the grid worker's home page's largest cost, and compiling their querysets
+# cost more than running them: each rule's SQL is compiled once per process
+# (governance/compiled.py) from these samples and run with the grid's values.
+_PATH = "\x1fsample grid path"
+_SINCE = datetime.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=datetime.UTC)
+_DAYS = 987_654_321
+
+
+def _due_query(build, field: str, **samples) -> CompiledQuery:
     """How many rows and the first EXAMPLES values of `field`, in one statement (the
     total rides along as a window count)."""
-    rows = list(
-        qs.annotate(due_total=Window(Count("pk"))).values_list("due_total", field)[:EXAMPLES]
-    )
-    return (rows[0][0] if rows else 0), [r[1] for r in rows]
-
-
-def _rule_person_phone(grid, item, now):
-    return _due_rows(Person.objects.filter(area_path=grid.path, phone_index=""), "name")
-
-
-def _rule_person_house(grid, item, now):
-    return _due_rows(Person.objects.filter(area_path=grid.path, house__isnull=True), "name")
-
-
-def _rule_house_location(grid, item, now):
-    return _due_rows(House.objects.filter(area_path=grid.path, location__isnull=True), "address")
-
-
-def _rule_rental_tenants(grid, item, now):
-    return _due_rows(
-        House.objects.filter(area_path=grid.path, use=House.Use.RENTAL).filter(
-            ~Exists(Person.objects.filter(house=OuterRef("pk")))
+    return CompiledQuery(
+        lambda **values: (
+            build(**values)
+            .annotate(due_total=Window(Count("pk")))
+            .values_list("due_total", field)[:EXAMPLES]
         ),
-        "address",
+        **(samples or {"path": _PATH}),
     )
 
 
-def _rule_rental_visit(grid, item, now):
+def _due_rows(query: CompiledQuery, field: str, **values) -> tuple[int, list]:
+    rows = query.rows(**values)
+    return (rows[0]["due_total"] if rows else 0), [r[field] for r in rows]
+
+
+def _rental_visit_due(path, since):
     # A rental house none of whose residents was visited within the period (one without
     # residents counts too: nobody there was visited); the longest unvisited first.
     last = (
@@ -199,22 +196,76 @@ def _rule_rental_visit(grid, item, now):
         .order_by("-visited_at")
         .values("visited_at")[:1]
     )
-    due = (
-        House.objects.filter(area_path=grid.path, use=House.Use.RENTAL)
+    return (
+        House.objects.filter(area_path=path, use=House.Use.RENTAL)
         .annotate(last_visit=Subquery(last))
-        .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=_since(now, item.every_days)))
+        .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since))
         .order_by(F("last_visit").asc(nulls_first=True), "address")
     )
-    return _due_rows(due, "address")
+
+
+_PERSON_PHONE = _due_query(
+    lambda path: Person.objects.filter(area_path=path, phone_index=""), "name"
+)
+_PERSON_HOUSE = _due_query(
+    lambda path: Person.objects.filter(area_path=path, house__isnull=True), "name"
+)
+_HOUSE_LOCATION = _due_query(
+    lambda path: House.objects.filter(area_path=path, location__isnull=True), "address"
+)
+_RENTAL_TENANTS = _due_query(
+    lambda path: House.objects.filter(area_path=path, use=House.Use.RENTAL).filter(
+        ~Exists(Person.objects.filter(house=OuterRef("pk")))
+    ),
+    "address",
+)
+_RENTAL_VISIT = _due_query(_rental_visit_due, "address", path=_PATH, since=_SINCE)
+_TAG_VISIT = CompiledQuery(
+    lambda path, now, cap: (
+        tag_visits_due(grid_path=path, now=now, cap_days=cap)
+        .annotate(due_total=Window(Count("pk")))
+        .values("due_total", "pk", "name", "due_tag", "due_every", "last_visit")[:EXAMPLES]
+    ),
+    path=_PATH,
+    now=_SINCE,
+    cap=_DAYS,
+)
+_TAG_VISIT_BY_TAG = CompiledQuery(
+    lambda path, now, cap: (
+        tag_visits_due(grid_path=path, now=now, cap_days=cap)
+        .order_by()
+        .values_list("due_tag")
+        .annotate(n=Count("pk"))
+    ),
+    path=_PATH,
+    now=_SINCE,
+    cap=_DAYS,
+)
+
+
+def _rule_person_phone(grid, item, now):
+    return _due_rows(_PERSON_PHONE, "name", path=grid.path)
+
+
+def _rule_person_house(grid, item, now):
+    return _due_rows(_PERSON_HOUSE, "name", path=grid.path)
+
+
+def _rule_house_location(grid, item, now):
+    return _due_rows(_HOUSE_LOCATION, "address", path=grid.path)
+
+
+def _rule_rental_tenants(grid, item, now):
+    return _due_rows(_RENTAL_TENANTS, "address", path=grid.path)
+
+
+def _rule_rental_visit(grid, item, now):
+    return _due_rows(_RENTAL_VISIT, "address", path=grid.path, since=_since(now, item.every_days))
 
 
 def _rule_tag_visit(grid, item, now):
-    due = tag_visits_due(grid_path=grid.path, now=now, cap_days=item.every_days)
-    rows = list(
-        due.annotate(due_total=Window(Count("pk"))).values(
-            "due_total", "pk", "name", "due_tag", "due_every", "last_visit"
-        )[:EXAMPLES]
-    )
+    values = {"path": grid.path, "now": now, "cap": int(item.every_days)}
+    rows = _TAG_VISIT.rows(**values)
     labels = dict(PersonTag.Tag.choices)
     extra = {
         "details": [
@@ -228,9 +279,7 @@ def _rule_tag_visit(grid, item, now):
             }
             for r in rows
         ],
-        "by_tag": dict(due.order_by().values_list("due_tag").annotate(n=Count("pk")))
-        if rows
-        else {},
+        "by_tag": {r["due_tag"]: r["n"] for r in _TAG_VISIT_BY_TAG.rows(**values)} if rows else {},
     }
     return (rows[0]["due_total"] if rows else 0), [r["name"] for r in rows], extra
 

@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
 
+from governance.choices import ChoiceDisplayMixin
 from governance.fields import EncryptedTextField
 from governance.scoping import ScopedQuerySet
 
@@ -119,7 +120,7 @@ class DueState(models.TextChoices):
     OVERDUE = "overdue", _("超期")
 
 
-class Event(models.Model):
+class Event(ChoiceDisplayMixin, models.Model):
     # Unique through Meta.constraints: no pattern_ops twin (no prefix search; the search
     # box's icontains scans either way).
     number = models.CharField(_("事件编号"), max_length=24)

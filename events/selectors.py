@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from governance.compiled import StatementMemo
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
-from governance.roles import UNIT_ROLES, Role
-from governance.scoping import user_role_rows
+from governance.roles import UNIT_ROLES, Action, Role
+from governance.scoping import shared_pks, user_role_rows
 from grids.models import Area, ancestor_paths
 
 from .models import (
@@ -27,6 +28,15 @@ INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
 # Areas come along for their names; their boundaries (tens of kB each) must not.
 _AREA_GEOMETRY = [
     f"{rel}__{f}" for rel in ("current_area", "grid") for f in ("boundary", "boundary_simple")
+]
+
+
+_LIST_DEFERRED = [
+    "location",
+    "description",
+    "reporter_phone",
+    "current_area__centroid",
+    "grid__centroid",
 ]
 
 
@@ -110,25 +120,43 @@ def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: s
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(number__icontains=q) | Q(address__icontains=q))
-    return qs.order_by("step_deadline", "-reported_at")
+    # A list shows none of these: not loaded for its rows (a point and a decryption each).
+    return qs.defer(*_LIST_DEFERRED).order_by("step_deadline", "-reported_at")
+
+
+_COUNTS = StatementMemo(size=1024)
 
 
 def inbox_counts(*, user) -> dict[str, int]:
     """The four boxes' counts in one statement (one round trip on every inbox load): each
-    box's count is a scalar sub-query with its own plan and index, as `.count()` was."""
-    counts = {
-        box: Subquery(
-            inbox(user=user, box=box)
-            .order_by()
-            .annotate(_n=Func(F("pk"), function="COUNT"))
-            .values("_n"),
-            output_field=IntegerField(),
-        )
-        for box in INBOX_BOXES
-        if box != "all"
-    }
-    # Any one row carries the sub-queries: the area tree is never empty.
-    return Area.objects.order_by().values(**counts)[:1].get()
+    box's count is a scalar sub-query with its own plan and index, as `.count()` was.
+
+    The statement depends on nothing but the user's id, roles and the cases shared with
+    them: built once per process for that key (governance/compiled.py), as compiling it
+    cost more than PostgreSQL running it."""
+    key = (
+        user.pk,
+        user.is_active,
+        tuple(user_role_rows(user)),
+        tuple(shared_pks(Event, user, Action.VIEW) or ()),
+    )
+
+    def build():
+        counts = {
+            box: Subquery(
+                inbox(user=user, box=box)
+                .order_by()
+                .annotate(_n=Func(F("pk"), function="COUNT"))
+                .values("_n"),
+                output_field=IntegerField(),
+            )
+            for box in INBOX_BOXES
+            if box != "all"
+        }
+        # Any one row carries the sub-queries: the area tree is never empty.
+        return Area.objects.order_by().values(**counts)[:1]
+
+    return _COUNTS.rows(key, build, Area)[0]
 
 
 def event_timeline(*, event: Event):

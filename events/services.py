@@ -128,7 +128,7 @@ def _body(event: Event, note: str = "") -> str:
 
 def _notify_holders(event: Event, kind: str, title: str, note: str = "") -> None:
     notify(
-        users=list(_waiting_on(event)),
+        users=_waiting_on(event),
         kind=kind,
         title=title,
         body=_body(event, note),

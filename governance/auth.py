@@ -11,10 +11,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from .compiled import CompiledQuery
 
 
 def is_locked(user) -> bool:
@@ -77,12 +80,41 @@ def login_failure_register(user) -> None:
     LockoutModelBackend._register_failure(user)
 
 
+_USER = None
+
+
+def _user_query(User) -> CompiledQuery:
+    global _USER
+    if _USER is None:
+        attnames = [f.attname for f in User._meta.concrete_fields]
+        _USER = CompiledQuery(
+            lambda pk: User._default_manager.filter(pk=pk).values(*attnames), pk=987_654_321
+        )
+    return _USER
+
+
 class LockoutModelBackend(ModelBackend):
     """ModelBackend that counts consecutive failures and locks the account.
 
     The counter lives on the user row and is updated with F() so parallel attempts
     cannot undercount.
     """
+
+    def get_user(self, user_id):
+        """ModelBackend.get_user, on every request: its statement compiled once per
+        process (governance/compiled.py)."""
+        User = get_user_model()
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        rows = _user_query(User).rows(pk=pk)
+        if not rows:
+            return None
+        # The columns come in the order asked for: the concrete fields'.
+        attnames = [f.attname for f in User._meta.concrete_fields]
+        user = User.from_db(DEFAULT_DB_ALIAS, attnames, list(rows[0].values()))
+        return user if self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         User = get_user_model()

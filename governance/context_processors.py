@@ -10,6 +10,31 @@ from .scoping import user_role_rows
 SHELL_HEADER = "X-GridGov-Shell"
 
 
+_UNREAD = None
+
+
+def _unread_count(user) -> int:
+    """The bell's count, on every page: its statement compiled once per process."""
+    global _UNREAD
+    if _UNREAD is None:
+        from django.db.models import Count
+
+        from .compiled import CompiledQuery
+        from .models import Notification
+
+        _UNREAD = CompiledQuery(
+            lambda user_id: (
+                Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+                .order_by()
+                .values("user_id")
+                .annotate(n=Count("pk"))
+            ),
+            user_id=987_654_321,
+        )
+    rows = _UNREAD.rows(user_id=user.pk)
+    return rows[0]["n"] if rows else 0
+
+
 def offline_shell(request) -> bool:
     return request.headers.get(SHELL_HEADER) == "1"
 
@@ -18,7 +43,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     unread = 0
     if user is not None and user.is_authenticated:
-        unread = user.notifications.filter(read_at__isnull=True).count()
+        unread = _unread_count(user)
     return {
         "unread_notifications": unread,
         "nav_items": menu_for(request.user) if hasattr(request, "user") else [],

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import Action, Role
 from .scoping import jurisdiction_paths, user_role_rows
+from .urlcache import fixed_reverse
 
 Rule = Callable[[object], bool]
 
@@ -83,7 +84,7 @@ def menu_for(user):
         if not rule(user):
             continue
         try:
-            url = reverse(name)
+            url = fixed_reverse(name)
         except NoReverseMatch:  # a page of an app not installed in this configuration
             continue
         items.append({"url": url, "label": label, "name": name})

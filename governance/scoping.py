@@ -39,10 +39,30 @@ def user_role_rows(user) -> list[RoleRow]:
     if rows is None:
         # Through the user's reverse relation: models.py imports this module, so this
         # one does not import models.py.
-        rows = user.__dict__["_role_rows"] = list(
-            user.role_assignments.values_list("role", "area_id", "area__path", "department_id")
-        )
+        rows = user.__dict__["_role_rows"] = [
+            (r["role"], r["area_id"], r["area__path"], r["department_id"])
+            for r in _role_rows_query(user.role_assignments.model).rows(user_id=user.pk)
+        ]
     return rows
+
+
+_ROLE_ROWS = None
+
+
+def _role_rows_query(model):
+    """The roles' statement, on every request, compiled once per process
+    (governance/compiled.py)."""
+    global _ROLE_ROWS
+    if _ROLE_ROWS is None:
+        from .compiled import CompiledQuery
+
+        _ROLE_ROWS = CompiledQuery(
+            lambda user_id: model.objects.filter(user_id=user_id).values(
+                "role", "area_id", "area__path", "department_id"
+            ),
+            user_id=987_654_321,
+        )
+    return _ROLE_ROWS
 
 
 def _assignments(user, action: str) -> list[tuple[str, str, int | None]]:
@@ -149,6 +169,41 @@ def _department_lookup(model, department_field: str | None) -> str:
     return "overlap" if isinstance(field, ArrayField) else "in"
 
 
+def shared_pks(model, user, action) -> list | None:
+    """Primary keys of `model` rows shared with the user one by one (None: none), as
+    restrict() adds them: read once per request."""
+    return _guardian_shared_pks(model, user, action)
+
+
+_OBJECT_PERMISSIONS = None
+
+
+def _object_permissions():
+    """Every object permission of a user and their groups: one statement, on every page
+    that lists scoped rows, compiled once per process (governance/compiled.py)."""
+    global _OBJECT_PERMISSIONS
+    if _OBJECT_PERMISSIONS is None:
+        from guardian.models import GroupObjectPermission, UserObjectPermission
+
+        from .compiled import CompiledQuery
+
+        fields = ("content_type_id", "permission__codename", "object_pk")
+        _OBJECT_PERMISSIONS = CompiledQuery(
+            lambda user_id: (
+                UserObjectPermission.objects.filter(user_id=user_id)
+                .values_list(*fields)
+                .union(
+                    GroupObjectPermission.objects.filter(group__user__id=user_id).values_list(
+                        *fields
+                    ),
+                    all=True,
+                )
+            ),
+            user_id=987_654_321,
+        )
+    return _OBJECT_PERMISSIONS
+
+
 def _guardian_shared_pks(model, user, action):
     """Primary keys of `model` rows shared with the user (or their groups) one by one.
 
@@ -160,7 +215,6 @@ def _guardian_shared_pks(model, user, action):
     if user is None or not user.is_authenticated or action not in (Action.VIEW, Action.CHANGE):
         return None
     from django.contrib.contenttypes.models import ContentType
-    from guardian.models import GroupObjectPermission, UserObjectPermission
 
     cache = user.__dict__.setdefault("_shared_pks_cache", {})
     key = (model._meta.label_lower, action)
@@ -169,18 +223,11 @@ def _guardian_shared_pks(model, user, action):
             # Every object permission of the user and their groups, in one statement, on
             # the first use in the request: a page listing six kinds of rows would
             # otherwise ask twice per kind (docs/performance.md, "Load").
-            fields = ("content_type_id", "permission__codename", "object_pk")
             granted: dict[tuple[int, str], set[str]] = {}
-            rows = (
-                UserObjectPermission.objects.filter(user=user)
-                .values_list(*fields)
-                .union(
-                    GroupObjectPermission.objects.filter(group__user=user).values_list(*fields),
-                    all=True,
-                )
-            )
-            for ct_id, codename, object_pk in rows:
-                granted.setdefault((ct_id, codename), set()).add(object_pk)
+            for row in _object_permissions().rows(user_id=user.pk):
+                granted.setdefault(
+                    (row["content_type_id"], row["permission__codename"]), set()
+                ).add(row["object_pk"])
             cache["*"] = granted
         ct = ContentType.objects.get_for_model(model)
         pks = cache["*"].get((ct.pk, f"{action}_{model._meta.model_name}"), ())

@@ -9,7 +9,7 @@ from django.db.models import Q
 from governance.models import RoleAssignment
 from governance.replica import read_connection
 from governance.roles import Action, Role
-from governance.scoping import jurisdiction_paths
+from governance.scoping import jurisdiction_paths, path_in_jurisdiction, shared_pks
 
 from .models import Area
 
@@ -87,14 +87,20 @@ def area_neighbours_geojson(*, user, area: Area, zoom: int | None = None) -> dic
     """The areas around one the user holds (same parent, same level), for the map a field
     worker aims at when placing a report or a house: outlines and names only, as on any
     printed grid map (一张网). Nothing is returned for an area outside the jurisdiction."""
-    if area.parent_id is None or not area_list(user=user).filter(pk=area.pk).exists():
-        return {"type": "FeatureCollection", "features": []}
-    ids = list(
-        Area.objects.filter(parent_id=area.parent_id, level=area.level, boundary__isnull=False)
-        .exclude(pk=area.pk)
-        .values_list("id", flat=True)
+    # area_list(user).filter(pk=area.pk).exists() without a statement: an area is in the
+    # user's list when its path is in their jurisdiction or it is shared with them
+    # (governance.scoping.restrict; areas have no department field).
+    visible = path_in_jurisdiction(user, area.path, Action.VIEW) or area.pk in (
+        shared_pks(Area, user, Action.VIEW) or ()
     )
-    features = _features(ids, zoom_tolerance(zoom))
+    if area.parent_id is None or not visible:
+        return {"type": "FeatureCollection", "features": []}
+    # One statement, no ORM: the report form asks for it on every load.
+    features = _features_where(
+        "a.parent_id = %s AND a.level = %s AND a.id <> %s AND a.boundary IS NOT NULL",
+        [area.parent_id, area.level, area.pk],
+        zoom_tolerance(zoom),
+    )
     for f in features["features"]:
         f["properties"] = {"name": f["properties"]["name"]}  # the name to aim by, no figures
     return features
@@ -113,6 +119,10 @@ def pick_map_context(*, user, area: Area | None) -> dict:
 def _features(ids: list[int], tolerance: float) -> dict:
     if not ids:
         return {"type": "FeatureCollection", "features": []}
+    return _features_where("a.id = ANY(%s)", [ids], tolerance)
+
+
+def _features_where(where: str, params: list, tolerance: float) -> dict:
     with read_connection().cursor() as cur:
         cur.execute(
             """
@@ -125,9 +135,9 @@ def _features(ids: list[int], tolerance: float) -> dict:
                     'area_km2', round((a.area_m2 / 1e6)::numeric, 2),
                     'children', (SELECT count(*) FROM grids_area k WHERE k.parent_id = a.id))
               ) ORDER BY a.code), '[]'::json))
-            FROM grids_area a WHERE a.id = ANY(%s)
-            """,
-            [tolerance, ids],
+            FROM grids_area a WHERE """
+            + where,
+            [tolerance, *params],
         )
         data = cur.fetchone()[0]
     return json.loads(data) if isinstance(data, str) else data

@@ -32,6 +32,9 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
             ) from None
         token = (
             DepartmentToken.objects.select_related("department__area")
+            # The area comes along for the service account's first creation; its
+            # boundaries (a county's: tens of kB) not on every request.
+            .defer("department__area__boundary", "department__area__boundary_simple")
             .filter(key_hash=services.department_token_hash(raw_key), revoked_at__isnull=True)
             .first()
         )

@@ -3,7 +3,7 @@ in this process through Django's WSGI handler, with the load test's settings and
 database and fixtures (run `make bench-load` once first: it creates both), one request
 at a time, no network and no server. Prints, per kind, the CPU milliseconds per request
 (process time, so other work on the machine barely moves it), the statements and the
-database's share; with --profile KIND, the cProfile of that kind's requests.
+database's share; with --profile KIND, the cProfile of that kind's requests (CPU time).
 
     DATABASE_URL=postgis://postgres@localhost:5432/gridgov_bench_load \\
     .venv/bin/python bench/load/request_cost.py [--n 50] [--profile "worker: my grid"]
@@ -117,7 +117,8 @@ def measure(name, url, auth, n, profile=False):
             return client.get(url, **headers)
 
     status = send().status_code  # warm: templates, caches
-    prof = cProfile.Profile() if profile else None
+    # CPU time, not wall time: waits on PostgreSQL are not this process's cost.
+    prof = cProfile.Profile(time.process_time) if profile else None
     cpu = wall = 0.0
     with CaptureQueriesContext(connection) as queries:
         for _ in range(n):

@@ -4,6 +4,7 @@ it), and the list of data classes."""
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.choices import ChoiceDisplayMixin
 from governance.scoping import ScopedQuerySet
 
 
@@ -20,7 +21,7 @@ def area_path_index(name: str) -> models.Index:
     return models.Index(fields=["area_path"], opclasses=["varchar_pattern_ops"], name=name)
 
 
-class GridRecord(models.Model):
+class GridRecord(ChoiceDisplayMixin, models.Model):
     """Common columns: the grid, its path (denormalised for scoping) and timestamps."""
 
     grid = models.ForeignKey(

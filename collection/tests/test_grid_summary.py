@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from collection.selectors import grid_summary
+from collection.selectors import _grid_counts, grid_summary
 from collection.services import (
     house_create,
     organisation_create,
@@ -60,6 +60,9 @@ def test_counts_of_the_grid_in_one_statement(make_user):
         "visits": 1,
     }
     assert len(queries) == 1
+    # The grid is the worker's own: the statement compiled once per process counts what
+    # the restricted one counts.
+    assert _grid_counts(worker, grid.path, grid.pk).get() == counts
     # The county's dispatcher counts the same grid the same way; another county's
     # grid worker counts nothing in it.
     assert grid_summary(user=county, grid=grid) == counts

@@ -7,13 +7,19 @@ from django.core.paginator import Paginator
 from governance.access import allowed
 from governance.listing import sort_queryset
 from governance.roles import Role
+from governance.scoping import user_role_rows
 from grids.models import Area
 
 from ..actions import BASEDATA_CHANGE
 
 
 def my_grids(user):
-    ids = user.role_assignments.filter(role=Role.GRID_WORKER).values("area_id")
+    # From the roles read once per request (governance.scoping.user_role_rows).
+    ids = sorted(
+        {area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER}
+    )
+    if not ids:
+        return []
     return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level", "centroid"))
 
 

@@ -90,6 +90,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, keeping the HTML of choice widgets and empty inputs per process
+# (governance/form_renderer.py).
+FORM_RENDERER = "governance.form_renderer.MemoDjangoTemplates"
+
 # --- Database roles (docs/security.md) -----------------------------------
 # The application (web, Celery worker and beat, management commands) connects as its own
 # role, DATABASE_URL: no superuser, owns nothing, ordinary DML, INSERT/SELECT only on the
@@ -194,6 +198,8 @@ OTP_RECOVERY_CODES = env.int("OTP_RECOVERY_CODES", default=10)
 # Sessions expire after 30 minutes without activity (等保 2.0: 登录超时). The expiry slides
 # with activity, pushed forward at most once a minute (governance/middleware.py,
 # SessionRefreshMiddleware), not by a write on every request (SESSION_SAVE_EVERY_REQUEST).
+# Django's database sessions, their read compiled once per process.
+SESSION_ENGINE = "governance.session_store"
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)

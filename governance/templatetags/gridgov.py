@@ -1,6 +1,15 @@
 from django import template
 
+from governance.urlcache import fixed_reverse
+
 register = template.Library()
+
+
+@register.simple_tag
+def fixed_url(name: str, arg=None) -> str:
+    """`{% url name %}` or `{% url name arg %}`, reversed once per process (the layout's
+    links, a list's rows: governance/urlcache.py)."""
+    return fixed_reverse(name, arg)
 
 
 @register.filter

@@ -1,0 +1,125 @@
+"""A queryset compiled to SQL once per process and run again with other values.
+
+Turning a queryset into SQL (resolving lookups, joins and expressions) costs the Python
+of a page more than running the statement: on the grid worker's home page the duties'
+seven statements cost more to compile than PostgreSQL spends on them. A `CompiledQuery`
+builds its queryset once, from sample values, finds where each sample lands among the
+statement's parameters and later runs the same SQL with the real values in those places.
+
+Only for querysets whose SQL does not change with the values (no `__in` lists, no
+optional filters): the samples must be unusual enough to appear nowhere else in the
+parameters, and each must appear; `CompiledQuery` refuses to compile otherwise. Field
+converters (decryption, for example) are applied as the ORM would.
+
+A `StatementMemo` keeps whole statements (SQL and parameters) by a key that holds
+everything their builder reads, for statements whose shape follows the user (the
+inbox's counts: the user's id, roles and shared cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import QuerySet
+
+
+def _converters(compiler) -> list:
+    """(column, converters, expression) of the columns the ORM would convert."""
+    return [
+        (i, convs, expression)
+        for i, (convs, expression) in compiler.get_converters(
+            [s[0] for s in compiler.select]
+        ).items()
+    ]
+
+
+def _run(db: str, sql: str, params, converters) -> list[dict]:
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c.name for c in cursor.description]
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(r) for r in rows]
+        for row in rows:
+            for i, convs, expression in converters:
+                for conv in convs:
+                    row[i] = conv(row[i], expression, connection)
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+class CompiledQuery:
+    def __init__(self, build: Callable[..., QuerySet], **samples):
+        self._build = build
+        self._samples = samples
+        self._model = None
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, db: str):
+        qs = self._build(**self._samples).using(db)
+        compiler = qs.query.get_compiler(db)
+        sql, params = compiler.as_sql()
+        slots, seen = [], set()
+        for value in params:
+            # isinstance: a backend may wrap a value (psycopg's Int4 for an integer
+            # Value); the real value then gets the same wrapper.
+            names = [
+                k for k, v in self._samples.items() if isinstance(value, type(v)) and v == value
+            ]
+            if len(names) > 1:
+                raise ImproperlyConfigured(f"samples {names} are equal: make them distinct")
+            if names:
+                seen.add(names[0])
+                wrap = None if type(value) is type(self._samples[names[0]]) else type(value)
+                slots.append((names[0], wrap))
+            else:
+                slots.append((None, value))
+        if missing := set(self._samples) - seen:
+            raise ImproperlyConfigured(f"samples {sorted(missing)} are not parameters of the SQL")
+        converters = _converters(compiler)
+        return db, sql, slots, converters
+
+    def rows(self, using: str | None = None, **values) -> list[dict]:
+        """The statement's rows as dicts keyed by the SQL's column names."""
+        if set(values) != set(self._samples):
+            raise TypeError(f"expected values for {sorted(self._samples)}")
+        if self._model is None:
+            self._model = self._build(**self._samples).model
+        # The database is chosen on every call, as the ORM would (a read inside
+        # lag_tolerant() may go to the replica; the same statement outside it must not).
+        db = using or router.db_for_read(self._model)
+        compiled = self._compiled.get(db)
+        if compiled is None:
+            compiled = self._compiled[db] = self._compile(db)
+        db, sql, slots, converters = compiled
+        params = [
+            (value if name is None else values[name] if value is None else value(values[name]))
+            for name, value in slots
+        ]
+        return _run(db, sql, params, converters)
+
+
+class StatementMemo:
+    """Statements whose SQL and parameters are a function of a key holding everything the
+    queryset's builder reads (for example a user's id, roles and shared objects): built
+    and compiled once per key and process, for up to `size` keys (then started afresh).
+    The key must be complete: whatever changes the statement must change the key."""
+
+    def __init__(self, size: int = 2048):
+        self._size = size
+        self._compiled: dict = {}
+
+    def rows(self, key, build: Callable[[], QuerySet], model) -> list[dict]:
+        """`model`: the queryset's model, for choosing the database on every call (the
+        same statement may be read from the replica inside lag_tolerant() only)."""
+        db = router.db_for_read(model)
+        compiled = self._compiled.get((key, db))
+        if compiled is None:
+            qs = build().using(db)
+            compiler = qs.query.get_compiler(db)
+            sql, params = compiler.as_sql()
+            if len(self._compiled) >= self._size:
+                self._compiled.clear()
+            compiled = self._compiled[(key, db)] = (db, sql, tuple(params), _converters(compiler))
+        return _run(*compiled)
