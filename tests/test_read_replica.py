@@ -306,3 +306,22 @@ def test_writes_never_go_to_the_replica(replica, dispatcher, client):
     writes = ("INSERT", "UPDATE", "DELETE")
     assert not any(s.lstrip().upper().startswith(writes) for s in statements)
     assert AuditLog.objects.filter(action="house.export", actor=dispatcher).exists()
+
+
+def test_statements_compiled_once_choose_their_database_on_every_call(replica, demo_areas):
+    """A statement compiled once per process (governance/compiled.py) is read where the
+    ORM would read it at that moment: the replica inside lag_tolerant() only, whichever
+    came first; the session and the user, never from the replica."""
+    from collection.selectors import _GRID_COUNTS
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    replica.wait_replayed()
+    with lag_tolerant():
+        with CaptureQueriesContext(connections["replica"]) as on_replica:
+            inside = _GRID_COUNTS.rows(path=grid.path, pk=grid.pk)
+    assert len(on_replica.captured_queries) == 1
+    with CaptureQueriesContext(connections["replica"]) as on_replica:
+        with CaptureQueriesContext(connections["default"]) as on_primary:
+            outside = _GRID_COUNTS.rows(path=grid.path, pk=grid.pk)
+    assert on_replica.captured_queries == [] and len(on_primary.captured_queries) == 1
+    assert inside == outside
