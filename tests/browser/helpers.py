@@ -14,6 +14,32 @@ def login(page, base, username, password=PASSWORD):
     page.wait_for_url(re.compile(r".*/$"))
 
 
+def login_with_code(page, base, username, password=PASSWORD):
+    """The login of a user with two-factor login (leaders, administrators): an enrolled
+    authenticator is made for them, then password and its current code through the real
+    forms (the enrolment itself has browser tests of its own, test_two_factor.py)."""
+    from base64 import b32encode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from governance.models import User
+    from governance.twofactor import DEVICE_NAME
+
+    from .twofactor import current_code
+
+    device = TOTPDevice.objects.create(
+        user=User.objects.get(username=username), name=DEVICE_NAME, confirmed=True
+    )
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/accounts/2fa/verify/.*"))
+    page.fill("input[name=code]", current_code(b32encode(device.bin_key).decode()))
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r".*/$"))
+
+
 def phone_context(browser):
     """A browser context of a 360-px touch phone in Chinese."""
     return browser.new_context(

@@ -6,8 +6,6 @@ at a desktop width and at a phone width (no sideways scroll); 宽城区's dispat
 lead of another county, neither finds the board of 南关区 nor sees its tasks on their own.
 Screenshots into test-artifacts/."""
 
-import re
-from base64 import b32encode
 from datetime import timedelta
 
 import pytest
@@ -15,8 +13,7 @@ from django.utils import timezone
 
 from governance.roles import Role
 
-from .helpers import PASSWORD, login, phone_context
-from .twofactor import current_code
+from .helpers import login, login_with_code, phone_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,27 +24,6 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 def _console(errors, message):
     if message.type == "error" and "favicon" not in message.location.get("url", ""):
         errors.append(message.text)
-
-
-def _login_with_code(page, base, username):
-    """The leader's login: password, then the authenticator's code (leaders have two-factor
-    login; its enrolment has browser tests of its own)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from governance.models import User
-    from governance.twofactor import DEVICE_NAME
-
-    device = TOTPDevice.objects.create(
-        user=User.objects.get(username=username), name=DEVICE_NAME, confirmed=True
-    )
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/accounts/2fa/verify/.*"))
-    page.fill("input[name=code]", current_code(b32encode(device.bin_key).decode()))
-    page.click("button.primary")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _states(page) -> dict[str, int]:
@@ -151,7 +127,7 @@ def test_board_by_state_and_unit_for_the_leader_not_for_another_county(
     page = desk.new_page()
     page.on("console", lambda m: _console(errors, m))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    _login_with_code(page, base, "bd_leader")
+    login_with_code(page, base, "bd_leader")
     page.goto(f"{base}/assessment/board/?area={NANGUAN}")
     page.wait_for_selector("#board-chart[data-drawn] canvas")  # the stacked bars drawn
     assert _chart(page) == {

@@ -43,6 +43,20 @@ def wait_badge(page, n, timeout=30_000):
     )
 
 
+def worker_phone(browser, base, username, then):
+    """A grid worker's 360-px phone, signed in with signal: the service worker controls
+    the page and, once `then` is opened, the tab holds the sealing key."""
+    phone = phone_context(browser)
+    page = phone.new_page()
+    page.on("dialog", lambda d: d.accept())
+    login(page, base, username)
+    page.goto(f"{base}/collection/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    page.goto(f"{base}{then}")
+    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+    return phone, page
+
+
 def big_photo(tmp_path, name, size=(3000, 2000)):
     path = tmp_path / name
     path.write_bytes(jpeg_bytes(size, (40, 140, 90)))
@@ -262,14 +276,7 @@ def test_refused_items_are_fixed_on_the_form_and_nothing_is_lost(
     worker = make_user(Role.GRID_WORKER, grid.code, "r_worker")
     person_create(actor=worker, grid=grid, name="在册甲", id_number=valid_id(), kind="registered")
     base = live_server.url
-    phone = phone_context(browser)
-    page = phone.new_page()
-    page.on("dialog", lambda d: d.accept())
-    login(page, base, "r_worker")
-    page.goto(f"{base}/collection/")
-    page.wait_for_function(CONTROLLED, timeout=15_000)
-    page.goto(f"{base}/collection/sync/")
-    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+    phone, page = worker_phone(browser, base, "r_worker", "/collection/sync/")
 
     # Registered offline with a number already on the register: refused on sync.
     phone.set_offline(True)
@@ -370,14 +377,7 @@ def test_verification_and_tags_go_through_the_outbox_once(
     )
     tasks = [VerificationTask.objects.get(object_id=str(p.pk)) for p in people]
     base = live_server.url
-    phone = phone_context(browser)
-    page = phone.new_page()
-    page.on("dialog", lambda d: d.accept())
-    login(page, base, "v_worker")
-    page.goto(f"{base}/collection/")
-    page.wait_for_function(CONTROLLED, timeout=15_000)
-    page.goto(f"{base}/collection/verifications/")
-    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+    phone, page = worker_phone(browser, base, "v_worker", "/collection/verifications/")
     # A second tab: the tag form of 核准甲, opened with signal too.
     tab = phone.new_page()
     tab.goto(f"{base}/collection/people/{people[0].pk}/tags/new/?tag=released")
@@ -457,14 +457,7 @@ def test_a_password_reset_leaves_the_old_queue_unreadable(
     grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
     worker = make_user(Role.GRID_WORKER, grid.code, "p_worker")
     base = live_server.url
-    phone = phone_context(browser)
-    page = phone.new_page()
-    page.on("dialog", lambda d: d.accept())
-    login(page, base, "p_worker")
-    page.goto(f"{base}/collection/")
-    page.wait_for_function(CONTROLLED, timeout=15_000)
-    page.goto(f"{base}/collection/sync/")
-    page.wait_for_function("() => sessionStorage.getItem('gridgov-offline-key') !== null")
+    phone, page = worker_phone(browser, base, "p_worker", "/collection/sync/")
     phone.set_offline(True)
     page.goto(f"{base}/collection/houses/new/")
     page.fill("input[name=address]", "重置前 1 号")

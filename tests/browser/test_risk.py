@@ -6,40 +6,18 @@ Screenshots into test-artifacts/."""
 
 import json
 import re
-from base64 import b32encode
 
 import pytest
 
 from governance.roles import Role
 
-from .helpers import PASSWORD, login
-from .twofactor import current_code
+from .helpers import login, login_with_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GRID = "220102001001001"
 FACTORS = [{"code": "tag", "weight": 10}]
 THRESHOLDS = {"red": 50, "orange": 40, "yellow": 30, "blue": 20, "green": 10}
-
-
-def _admin_login(page, base, username):
-    """Password, then the code of the administrator's (already enrolled) authenticator."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from governance.models import User
-    from governance.twofactor import DEVICE_NAME
-
-    device = TOTPDevice.objects.create(
-        user=User.objects.get(username=username), name=DEVICE_NAME, confirmed=True
-    )
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/accounts/2fa/verify/.*"))
-    page.fill("input[name=code]", current_code(b32encode(device.bin_key).decode()))
-    page.click("button.primary")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def test_admin_configures_a_rule_with_preview_and_the_unit_acknowledges(
@@ -64,7 +42,7 @@ def test_admin_configures_a_rule_with_preview_and_the_unit_acknowledges(
     page = context.new_page()
     errors = []
     page.on("console", lambda m: _console(errors, m))
-    _admin_login(page, base, "br_admin")
+    login_with_code(page, base, "br_admin")
 
     page.goto(f"{base}/warnings/rules/new/")
     page.fill("input[name=name]", "重点人员多标签")
