@@ -253,11 +253,12 @@ def _apply(source: str, where: str, params: dict, sign: int, figures=None, bulk=
 
 
 def drain_schedule() -> None:
-    """Queue a drain after the write's commit (one per transaction; if the broker is down,
-    beat drains every few seconds anyway)."""
-    from celery import current_app
+    """Queue a drain after the write's commit (one per transaction, none while one is
+    already waiting: governance/coalesce.py; if the broker is down, beat drains every few
+    seconds anyway)."""
+    from .coalesce import queue_drain
 
-    current_app.tasks[DRAIN_TASK].delay()
+    queue_drain(DRAIN_TASK)
 
 
 def figures_drain() -> int:

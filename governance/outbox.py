@@ -118,10 +118,11 @@ def _drain_scheduled() -> bool:
 
 
 def drain_schedule() -> None:
-    """Queue a drain (looked up by name: the kernel's tasks module imports this one)."""
-    from celery import current_app
+    """Queue a drain (looked up by name: the kernel's tasks module imports this one), none
+    while one is already waiting (governance/coalesce.py)."""
+    from .coalesce import queue_drain
 
-    current_app.tasks[DRAIN_TASK].delay()
+    queue_drain(DRAIN_TASK)
 
 
 # Draining ------------------------------------------------------------------------

@@ -24,8 +24,10 @@ def send_notification_email_task(notification_id):
 def drain_outbox_task():
     """Queued after every commit that wrote outbox messages, and periodic (beat): hand
     the committed messages to their subscribers (governance.outbox)."""
-    from .outbox import outbox_drain
+    from .coalesce import drain_started
+    from .outbox import DRAIN_TASK, outbox_drain
 
+    drain_started(DRAIN_TASK)
     outbox_drain()
 
 
@@ -41,8 +43,10 @@ def purge_outbox_task():
 def figures_drain_task():
     """Queued after every commit that changed counted rows, and periodic (beat): apply the
     pending deltas to the rollups (governance.figures.figures_drain)."""
-    from .figures import figures_drain
+    from .coalesce import drain_started
+    from .figures import DRAIN_TASK, figures_drain
 
+    drain_started(DRAIN_TASK)
     figures_drain()
 
 

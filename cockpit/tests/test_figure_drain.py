@@ -97,3 +97,22 @@ def test_deltas_that_cancel_out_touch_no_cell(queued, make_user):
 def test_the_drain_is_on_the_beat_schedule(settings):
     tasks = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert tasks["governance.tasks.figures_drain_task"] <= 10
+
+
+def test_commits_while_a_drain_waits_queue_no_second_one(monkeypatch):
+    """governance/coalesce.py: what each commit runs (`drain_schedule`) queues the drain
+    only when none is waiting; the drain clears the mark as its first step."""
+    from celery import current_app
+
+    from governance.coalesce import drain_started
+    from governance.figures import DRAIN_TASK
+
+    sent = []
+    monkeypatch.setattr(current_app.tasks[DRAIN_TASK], "delay", lambda: sent.append(1))
+    drain_started(DRAIN_TASK)  # none left waiting by an earlier test
+    drain_schedule()
+    drain_schedule()
+    assert sent == [1]
+    figures_drain_task.apply()
+    drain_schedule()
+    assert sent == [1, 1]

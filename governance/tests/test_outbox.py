@@ -57,8 +57,11 @@ def subscribers(monkeypatch):
 @pytest.fixture
 def drains(monkeypatch):
     """Drains queued on commit, counted instead of sent to the broker."""
+    from governance.coalesce import drain_started
+
     queued = []
     monkeypatch.setattr(current_app.tasks[outbox.DRAIN_TASK], "delay", lambda: queued.append(1))
+    drain_started(outbox.DRAIN_TASK)  # no drain left waiting by an earlier test
     return queued
 
 
@@ -271,3 +274,22 @@ def test_the_drain_task_is_registered_in_every_process():
     from governance.outbox import DRAIN_TASK
 
     assert DRAIN_TASK in current_app.tasks
+
+
+def test_one_waiting_drain_serves_every_commit_before_it_starts(lazy, subscribers, drains):
+    """governance/coalesce.py: a commit queues a drain only when none is waiting; the
+    drain clears the mark before it reads, so a commit after that queues the next one.
+    (Within one test transaction only its first write registers the commit callback, so
+    the callback — what each commit runs — is called here as three commits would.)"""
+    subscribers("a")
+    for n in (1, 2, 3):
+        emit(n=n)
+        outbox.drain_schedule()  # this write's commit
+    assert drains == [1]  # three commits, one drain waiting
+    drain_outbox_task()
+    assert [c[2] for c in subscribers.calls] == [1, 2, 3]  # it served all three
+    emit(n=4)
+    outbox.drain_schedule()
+    assert drains == [1, 1]  # after it started, the next commit queues its own
+    drain_outbox_task()
+    assert [c[2] for c in subscribers.calls] == [1, 2, 3, 4]
