@@ -326,6 +326,7 @@ def _write(job: ImportJob) -> ImportJob | None:
         job.pk,
         prefixes=_prefixes(actor),
         source=f"导入 #{job.pk} {job.original_name}",
+        creates_only=not job.updates,
     )
     if written != job.valid:
         raise ImportFailed(

@@ -142,13 +142,36 @@ def measure(name, url, auth, n, profile=False):
     }
 
 
+def gunicorn_tuning() -> None:
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    if os.environ.get("GC_THRESHOLD"):
+        gc.set_threshold(*map(int, os.environ["GC_THRESHOLD"].split(",")))
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=50)
     p.add_argument("--profile", default="", help="a kind's name: print its cProfile")
     p.add_argument("--only", default="", help="substring of the kinds to run")
     p.add_argument("--top", type=int, default=40)
+    p.add_argument(
+        "--gc",
+        default="",
+        help="'freeze': gc.freeze() after start-up, as gunicorn.conf.py's post_worker_init "
+        "does; 'warm-freeze': every kind served once first, then frozen",
+    )
     args = p.parse_args()
+    if args.gc == "freeze":
+        gunicorn_tuning()
+    elif args.gc == "warm-freeze":
+        for name, url, auth in kinds():
+            if not auth.get("post"):
+                client, headers = client_for(auth)
+                client.get(url, **headers)
+        gunicorn_tuning()
     print("| kind | status | CPU ms/request | wall ms | statements | SQL wall ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, url, auth in kinds():

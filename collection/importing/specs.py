@@ -10,6 +10,7 @@ have moved out since (the caller then sees fewer rows written than staged and ro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -62,6 +63,25 @@ class Spec:
     # The stored records the staged rows will overwrite (their ids): their rollup cells
     # are taken away before the merge and counted again after it (governance/figures.py).
     matched_sql: str = ""
+
+    @cached_property
+    def insert_sql(self) -> str:
+        """merge_sql for a job whose check found no stored record to update (the first
+        load of an area, the usual bulk job): without the join to the stored records,
+        which reads the whole table to find none, and with ON CONFLICT DO NOTHING. A
+        record registered since the check is then not written, so the caller sees fewer
+        rows written than staged and rolls back: the job applies what its preview showed,
+        creations only, or nothing. Derived from merge_sql so the two cannot drift: the
+        `old` join goes, `old.<column>` reads NULL (as it does for every new record
+        through the LEFT JOIN), the conflict clause becomes DO NOTHING."""
+        sql, joins = re.subn(r"\nLEFT JOIN \w+ old ON [^\n]*", "", self.merge_sql)
+        sql = re.sub(r"\bold\.\w+", "NULL", sql)
+        sql, conflicts = re.subn(
+            r"\nON CONFLICT .*?\nRETURNING ", "\nON CONFLICT DO NOTHING\nRETURNING ", sql,
+            flags=re.S,
+        )
+        assert joins == 1 and conflicts == 1, f"{self.dataset}: merge_sql has an unexpected shape"
+        return sql
 
     @cached_property
     def headers(self) -> tuple[str, ...]:

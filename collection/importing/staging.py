@@ -183,10 +183,12 @@ SELECT (SELECT count(*) FILTER (WHERE created) FROM merged), (SELECT count(*) FR
 
 
 def merge(
-    spec: Spec, job_id: int, *, prefixes: list[str], source: str
+    spec: Spec, job_id: int, *, prefixes: list[str], source: str, creates_only: bool = False
 ) -> tuple[int, int, int | None, int | None]:
     """Write the staged rows and their trail. Returns (creates, written, first and last
-    change-feed seq): the job's one audit row names that range (imports._write)."""
+    change-feed seq): the job's one audit row names that range (imports._write).
+    `creates_only` (the check found no stored record to update): Spec.insert_sql, which
+    neither reads the stored records nor overwrites one registered since the check."""
     change_writer_register()  # readers of the feed wait for this transaction
     # Rollups, set-based and in this transaction: the overwritten records' cells go before
     # the merge (a move or a new kind leaves its old cell), named by id (an array the
@@ -196,17 +198,19 @@ def merge(
     # the rows it has just written.
     sql = (
         _TRACE.replace("{count}", figures_count_written_sql(spec.dataset, "merged"))
-        .replace("{merge}", spec.merge_sql)
+        .replace("{merge}", spec.insert_sql if creates_only else spec.merge_sql)
         .replace("{stage}", stage_name(job_id))
     )
-    matched = spec.matched_sql.replace("{stage}", stage_name(job_id))
+    overwritten = None
     with connection.cursor() as cur:
         if stage_count(job_id) >= BULK_ROWS:
             # A bulk job's RETURNING rows and the change feed's sort stay in memory (the
             # default 4 MB spills them to disk).
             cur.execute("SET LOCAL work_mem = '64MB'")
-        cur.execute(f"SELECT array_agg(id) FROM ({matched}) AS m")
-        overwritten = cur.fetchone()[0]
+        if not creates_only:
+            matched = spec.matched_sql.replace("{stage}", stage_name(job_id))
+            cur.execute(f"SELECT array_agg(id) FROM ({matched}) AS m")
+            overwritten = cur.fetchone()[0]
     if overwritten:
         figures_apply_where(spec.dataset, "t.id = ANY(%(ids)s)", {"ids": overwritten}, -1)
     with connection.cursor() as cur:

@@ -248,6 +248,57 @@ def test_merge_updates_the_registered_person(importer, second_grid):
     assert (str(person.pk), "update") in ops and len(ops) == 2
 
 
+def test_a_job_of_new_records_writes_what_the_full_merge_writes(importer, monkeypatch):
+    """A job whose check found nothing to update takes Spec.insert_sql (no join to the
+    stored records): the people it stores are those the full merge stores."""
+    from collection.importing import staging
+
+    rows = good_rows(3)
+    rows[1][2:5] = ["", "", ""]  # blanks take the defaults
+    taken = []
+    merge = staging.merge
+
+    def spy(*args, **kwargs):
+        taken.append(kwargs["creates_only"])
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(staging, "merge", spy)
+    first = apply(importer, upload(importer, csv_bytes(rows)))
+    monkeypatch.setattr(
+        staging, "merge", lambda *a, **kw: spy(*a, **{**kw, "creates_only": False})
+    )
+    for row, i in zip(rows, range(10, 13)):
+        row[0], row[1] = f"又{row[0]}", numbered_id(i)
+    second = apply(importer, upload(importer, csv_bytes(rows)))
+    assert taken == [True, False] and first.creates == second.creates == 3
+
+    def stored(prefix):
+        return [
+            (p.name.removeprefix("又"), p.phone, p.kind, p.gender, p.birth_date is None,
+             p.residence_address, p.household_address, p.relation, p.house_id, p.grid_id,
+             p.area_path, p.extra)
+            for p in Person.objects.filter(name__startswith=prefix).order_by("name")
+        ]
+
+    assert stored("居民") == stored("又居民") and len(stored("居民")) == 3
+
+
+def test_a_record_registered_since_the_check_fails_a_job_of_new_records(importer):
+    """The preview said 'create' for every row; a person registered meanwhile under one
+    of the ID numbers is not overwritten: the job fails and writes nothing."""
+    job = upload(importer, csv_bytes(good_rows(3)))
+    assert (job.creates, job.updates) == (3, 0)
+    grid = Area.objects.get(code=GRID)
+    person = person_create(actor=importer, grid=grid, name="刚登记", id_number=numbered_id(1))
+    before = Person.objects.count()
+    job = apply(importer, job)
+    assert job.status == S.FAILED and "发生了变化" in job.error_message
+    assert Person.objects.count() == before
+    person.refresh_from_db()
+    assert person.name == "刚登记"
+    assert not AuditLog.objects.filter(action="person.import").exists()
+
+
 def test_text_with_copy_specials_is_stored_as_written(importer):
     """The staging COPY's text format escapes backslashes; a cell reading \\N is text,
     not NULL, and an empty optional cell is NULL (the default)."""
