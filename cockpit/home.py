@@ -19,6 +19,7 @@ from events import selectors as events
 from events.models import Status
 from governance.errors import NotFound
 from governance.navigation import may_read_api_docs
+from governance.replica import lag_tolerant
 from governance.roles import UNIT_ROLES, Role
 from governance.scoping import user_role_rows
 from grids.models import Area
@@ -71,8 +72,12 @@ def _transfers_to_decide(user) -> int:
 
 
 def _leader(user) -> dict | None:
+    # The cockpit's figures, seconds old like the cockpit's own (governance/replica.py);
+    # the cases and transfers above stay on the primary: a dispatcher who has just acted
+    # on a case must not see it again.
     try:
-        return cockpit_summary(user=user, code=None)
+        with lag_tolerant():
+            return cockpit_summary(user=user, code=None)
     except (NotFound, ValidationError):
         return None
 

@@ -200,6 +200,22 @@ def test_the_assessment_rule_preview_reads_from_the_replica(replica, demo_areas,
     assert "governance_figurecount" in read or "events_event" in read  # their figures
 
 
+def test_the_home_page_figures_and_the_audit_export_read_from_the_replica(
+    replica, demo_areas, make_user, client
+):
+    """A leader's 工作台 takes the cockpit's figures from the replica (its cases stay on
+    the primary); the audit-log export reads the trail there and writes its own audit
+    row to the primary."""
+    leader = make_user(Role.CITY_LEADER, "220100000000", "replica_leader")
+    auditor = make_user(Role.AUDITOR, NANGUAN, "replica_auditor")
+    replica.wait_replayed()
+    client.force_login(leader)
+    assert "governance_figurecount" in _on_replica(client, "/")
+    client.force_login(auditor)
+    assert "governance_auditlog" in _on_replica(client, "/audit/export/")
+    assert AuditLog.objects.filter(action="audit.export", actor=auditor).count() == 1
+
+
 def test_a_replica_lagging_beyond_the_bound_is_left_for_the_primary(
     replica, dispatcher, client, settings
 ):
