@@ -46,6 +46,7 @@ def host_info(pg) -> dict:
         ram = f"{mem_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration):
         pass
+    speed = machine_speed(pg)
     server = pg.execute("SHOW server_version").fetchone()[0]
     postgis, geos = pg.execute("SELECT postgis_lib_version(), postgis_geos_version()").fetchone()
     return {
@@ -54,7 +55,52 @@ def host_info(pg) -> dict:
         "postgres": f"PostgreSQL {server}, PostGIS {postgis} (GEOS {geos})",
         "python": f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"psycopg {psycopg.__version__} (libpq {psycopg.pq.version()})",
+        "speed": speed,
     }
+
+
+def machine_speed(pg) -> str:
+    """Fixed probes, printed with every bench's results so that figures taken on different
+    machines (or on the same one on a bad day) can be compared (docs/performance.md,
+    "Machine speed"). Python: a loop of 10 million additions (the interpreter, in the CPU's
+    caches) and a dict of 1,000,000 entries walked in hash order (random memory access,
+    like a Django request's large working set); CPU seconds of this process. PostgreSQL:
+    one INSERT … SELECT of 1,000,000 rows (id, md5) into a temporary table, rolled back.
+    Each the best of three."""
+    import time
+
+    def loop() -> float:
+        t = time.process_time()
+        s = 0
+        for i in range(10_000_000):
+            s += i
+        return time.process_time() - t
+
+    def memory() -> float:
+        t = time.process_time()
+        d = {f"k{i}": (i, str(i)) for i in range(1_000_000)}
+        s = 0
+        for k in sorted(d, key=hash):
+            s += d[k][0]
+        return time.process_time() - t
+
+    def insert() -> float:
+        pg.execute("BEGIN")
+        try:
+            pg.execute("CREATE TEMP TABLE speed_probe (g int, m text) ON COMMIT DROP")
+            t = time.perf_counter()
+            pg.execute(
+                "INSERT INTO speed_probe SELECT g, md5(g::text) FROM generate_series(1, 1000000) g"
+            )
+            return time.perf_counter() - t
+        finally:
+            pg.execute("ROLLBACK")
+
+    best = [min(probe() for _ in range(3)) for probe in (loop, memory, insert)]
+    return (
+        "probes (s, best of 3): Python loop {:.2f}, Python dict walk {:.2f}, "
+        "PostgreSQL 1M-row INSERT … SELECT {:.2f}".format(*best)
+    )
 
 
 # ----------------------------------------------------------------------------- database

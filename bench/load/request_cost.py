@@ -167,7 +167,7 @@ def main() -> None:
     if args.gc == "freeze":
         gunicorn_tuning()
     elif args.gc == "warm-freeze":
-        for name, url, auth in kinds():
+        for _name, url, auth in kinds():
             if not auth.get("post"):
                 client, headers = client_for(auth)
                 client.get(url, **headers)

@@ -77,7 +77,9 @@ class Spec:
         sql, joins = re.subn(r"\nLEFT JOIN \w+ old ON [^\n]*", "", self.merge_sql)
         sql = re.sub(r"\bold\.\w+", "NULL", sql)
         sql, conflicts = re.subn(
-            r"\nON CONFLICT .*?\nRETURNING ", "\nON CONFLICT DO NOTHING\nRETURNING ", sql,
+            r"\nON CONFLICT .*?\nRETURNING ",
+            "\nON CONFLICT DO NOTHING\nRETURNING ",
+            sql,
             flags=re.S,
         )
         assert joins == 1 and conflicts == 1, f"{self.dataset}: merge_sql has an unexpected shape"

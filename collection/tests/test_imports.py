@@ -264,19 +264,28 @@ def test_a_job_of_new_records_writes_what_the_full_merge_writes(importer, monkey
 
     monkeypatch.setattr(staging, "merge", spy)
     first = apply(importer, upload(importer, csv_bytes(rows)))
-    monkeypatch.setattr(
-        staging, "merge", lambda *a, **kw: spy(*a, **{**kw, "creates_only": False})
-    )
-    for row, i in zip(rows, range(10, 13)):
+    monkeypatch.setattr(staging, "merge", lambda *a, **kw: spy(*a, **{**kw, "creates_only": False}))
+    for i, row in enumerate(rows, start=10):
         row[0], row[1] = f"又{row[0]}", numbered_id(i)
     second = apply(importer, upload(importer, csv_bytes(rows)))
     assert taken == [True, False] and first.creates == second.creates == 3
 
     def stored(prefix):
         return [
-            (p.name.removeprefix("又"), p.phone, p.kind, p.gender, p.birth_date is None,
-             p.residence_address, p.household_address, p.relation, p.house_id, p.grid_id,
-             p.area_path, p.extra)
+            (
+                p.name.removeprefix("又"),
+                p.phone,
+                p.kind,
+                p.gender,
+                p.birth_date is None,
+                p.residence_address,
+                p.household_address,
+                p.relation,
+                p.house_id,
+                p.grid_id,
+                p.area_path,
+                p.extra,
+            )
             for p in Person.objects.filter(name__startswith=prefix).order_by("name")
         ]
 
