@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from events.models import EvidenceFileBase
 from governance.scoping import ScopedQuerySet
 
 
@@ -334,48 +335,14 @@ class ManualEntry(models.Model):
 # -- evidence files ---------------------------------------------------------------------
 
 
-def evidence_path(instance, filename):
-    """A random name; only an extension from the verified-type table survives (the caller
-    passes `events.attachments.stored_name(...)`, never the client's file name)."""
-    import uuid
-    from pathlib import PurePath
-
-    from events.attachments import EXTENSIONS
-
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in set(EXTENSIONS.values()):
-        suffix = ".bin"
-    return f"assessment/{uuid.uuid4().hex}{suffix}"
-
-
-class EvidenceFile(models.Model):
-    """A file checked like an event's attachment (type from the content, random stored
-    name), served only after its owner's scope check (events/evidence.py)."""
-
-    file = models.FileField(_("文件"), upload_to=evidence_path)
-    content_type = models.CharField(max_length=100)
-    # The uploader's file name, shown as text only; the stored name is random.
-    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.original_name or self.file.name
-
-
-class EntryEvidence(EvidenceFile):
+class EntryEvidence(EvidenceFileBase):
     """A file proving a score filed by hand (ManualEntry)."""
+
+    evidence_dir = "assessment"
 
     entry = models.ForeignKey(ManualEntry, on_delete=models.CASCADE, related_name="files")
 
-    class Meta(EvidenceFile.Meta):
+    class Meta(EvidenceFileBase.Meta):
         verbose_name = _("填报佐证文件")
         verbose_name_plural = _("填报佐证文件")
 
@@ -539,12 +506,14 @@ class ProgressReport(models.Model):
         return f"{self.task_id} {self.percent}%"
 
 
-class TaskEvidence(EvidenceFile):
+class TaskEvidence(EvidenceFileBase):
     """A file handed in with a progress report."""
+
+    evidence_dir = "assessment"
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
 
-    class Meta(EvidenceFile.Meta):
+    class Meta(EvidenceFileBase.Meta):
         verbose_name = _("进展佐证文件")
         verbose_name_plural = _("进展佐证文件")
 

@@ -12,7 +12,7 @@ from django.contrib.gis.db import models as gis
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Urgency
+from events.models import EvidenceFileBase, Urgency
 from governance.scoping import ScopedQuerySet
 
 # A command's priority and a plan's minimum urgency share the events' three levels.
@@ -200,39 +200,16 @@ class CommandReport(models.Model):
         return f"{self.recipient_id} {self.kind}"
 
 
-def evidence_path(instance, filename):
-    """A random name with an extension from the verified-type table only."""
-    import uuid
-    from pathlib import PurePath
-
-    from events.attachments import EXTENSIONS
-
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in set(EXTENSIONS.values()):
-        suffix = ".bin"
-    return f"command/{uuid.uuid4().hex}{suffix}"
-
-
-class ReportEvidence(models.Model):
+class ReportEvidence(EvidenceFileBase):
     """A photo or document of a report (events/evidence.py checks and stores it)."""
 
-    report = models.ForeignKey(CommandReport, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("文件"), upload_to=evidence_path)
-    content_type = models.CharField(max_length=100)
-    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    evidence_dir = "command"
 
-    class Meta:
+    report = models.ForeignKey(CommandReport, on_delete=models.CASCADE, related_name="files")
+
+    class Meta(EvidenceFileBase.Meta):
         verbose_name = _("反馈附件")
         verbose_name_plural = _("反馈附件")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.original_name or self.file.name
 
 
 # -- positions ---------------------------------------------------------------------------
@@ -384,24 +361,14 @@ class PlanStep(models.Model):
         return f"{self.order}. {self.title}"
 
 
-class PlanAttachment(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("文件"), upload_to=evidence_path)
-    content_type = models.CharField(max_length=100)
-    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+class PlanAttachment(EvidenceFileBase):
+    evidence_dir = "command"
 
-    class Meta:
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="files")
+
+    class Meta(EvidenceFileBase.Meta):
         verbose_name = _("预案附件")
         verbose_name_plural = _("预案附件")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.original_name or self.file.name
 
 
 class PlanActivation(models.Model):

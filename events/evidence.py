@@ -1,5 +1,6 @@
 """Evidence files (佐证材料) of the apps above: a warning's handling (risk), a hand-filed
-score and a progress report (assessment). Checked like a case's attachments
+score and a progress report (assessment), a command's report and a plan (command), all
+models on `events.models.EvidenceFileBase`. Checked like a case's attachments
 (events/attachments.py: the type from the content, the size, a random stored name) before
 anything is written, and served by `evidence_response` only after the caller found the
 owning row through a scoped queryset."""

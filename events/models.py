@@ -333,16 +333,56 @@ class Trace(models.Model):
         return f"{self.event_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
-def attachment_path(instance, filename):
-    """A random name; only an extension from the verified-type table survives (the caller
-    passes `attachments.stored_name(...)`, never the client's file name)."""
+def _random_name(directory: str, filename: str) -> str:
+    """`<directory>/<random hex><ext>`: only an extension from the verified-type table
+    survives (callers pass `attachments.stored_name(...)`, never the client's file name)."""
     import uuid
     from pathlib import PurePath
 
     suffix = PurePath(filename).suffix.lower()
     if suffix not in set(EXTENSIONS.values()):
         suffix = ".bin"
-    return f"events/{uuid.uuid4().hex}{suffix}"
+    return f"{directory}/{uuid.uuid4().hex}{suffix}"
+
+
+def attachment_path(instance, filename):
+    """A random name under events/ (see `_random_name`)."""
+    return _random_name("events", filename)
+
+
+def evidence_path(instance, filename):
+    """A random name under the concrete model's `evidence_dir` (see `_random_name`).
+    Migrations of the apps above name this function by its dotted path: keep it here."""
+    if not instance.evidence_dir:
+        raise ValueError(f"{type(instance).__name__}.evidence_dir is not set")
+    return _random_name(instance.evidence_dir, filename)
+
+
+class EvidenceFileBase(models.Model):
+    """An evidence file (佐证材料) of an app above: checked like an event's attachment
+    (type from the content, random stored name) by events/evidence.py and served only
+    after its owner's scope check. A concrete model adds its owner FK, sets
+    `evidence_dir` (the stored files' directory, e.g. "risk") and its verbose names
+    (`class Meta(EvidenceFileBase.Meta)` keeps the ordering)."""
+
+    evidence_dir: str = ""
+
+    file = models.FileField(_("文件"), upload_to=evidence_path)
+    content_type = models.CharField(max_length=100)
+    # The uploader's file name, shown as text only; the stored name is random.
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name or self.file.name
 
 
 class Attachment(models.Model):

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from events.models import EvidenceFileBase
 from governance.scoping import ScopedQuerySet
 
 
@@ -192,43 +193,18 @@ class WarningLog(models.Model):
         return f"{self.warning_id} {self.kind}"
 
 
-def evidence_path(instance, filename):
-    """A random name; only an extension from the verified-type table survives (the caller
-    passes `events.attachments.stored_name(...)`, never the client's file name)."""
-    import uuid
-    from pathlib import PurePath
-
-    from events.attachments import EXTENSIONS
-
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in set(EXTENSIONS.values()):
-        suffix = ".bin"
-    return f"risk/{uuid.uuid4().hex}{suffix}"
-
-
-class WarningEvidence(models.Model):
+class WarningEvidence(EvidenceFileBase):
     """A file handed in with the 处置 (handle) step: checked like an event's attachment
     (type from the content, random stored name) and served only through the warning's
     scope (risk.views.evidence_download)."""
 
-    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(_("文件"), upload_to=evidence_path)
-    content_type = models.CharField(max_length=100)
-    # The uploader's file name, shown as text only; the stored name is random.
-    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    evidence_dir = "risk"
 
-    class Meta:
+    warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="files")
+
+    class Meta(EvidenceFileBase.Meta):
         verbose_name = _("佐证文件")
         verbose_name_plural = _("佐证文件")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self):
-        return self.original_name or self.file.name
 
     def get_absolute_url(self):
         from django.urls import reverse
