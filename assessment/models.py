@@ -338,8 +338,6 @@ class ManualEntry(models.Model):
 class EntryEvidence(EvidenceFileBase):
     """A file proving a score filed by hand (ManualEntry)."""
 
-    evidence_dir = "assessment"
-
     entry = models.ForeignKey(ManualEntry, on_delete=models.CASCADE, related_name="files")
 
     class Meta(EvidenceFileBase.Meta):
@@ -508,8 +506,6 @@ class ProgressReport(models.Model):
 
 class TaskEvidence(EvidenceFileBase):
     """A file handed in with a progress report."""
-
-    evidence_dir = "assessment"
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
 

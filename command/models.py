@@ -203,8 +203,6 @@ class CommandReport(models.Model):
 class ReportEvidence(EvidenceFileBase):
     """A photo or document of a report (events/evidence.py checks and stores it)."""
 
-    evidence_dir = "command"
-
     report = models.ForeignKey(CommandReport, on_delete=models.CASCADE, related_name="files")
 
     class Meta(EvidenceFileBase.Meta):
@@ -362,8 +360,6 @@ class PlanStep(models.Model):
 
 
 class PlanAttachment(EvidenceFileBase):
-    evidence_dir = "command"
-
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="files")
 
     class Meta(EvidenceFileBase.Meta):

@@ -351,21 +351,19 @@ def attachment_path(instance, filename):
 
 
 def evidence_path(instance, filename):
-    """A random name under the concrete model's `evidence_dir` (see `_random_name`).
-    Migrations of the apps above name this function by its dotted path: keep it here."""
-    if not instance.evidence_dir:
-        raise ValueError(f"{type(instance).__name__}.evidence_dir is not set")
-    return _random_name(instance.evidence_dir, filename)
+    """A random name under the directory of the concrete model's app ("risk/…",
+    "assessment/…", "command/…"; see `_random_name`): the app label, so a migration's
+    historical model stores its files where the app does. Migrations of the apps above
+    name this function by its dotted path: keep it here."""
+    return _random_name(instance._meta.app_label, filename)
 
 
 class EvidenceFileBase(models.Model):
     """An evidence file (佐证材料) of an app above: checked like an event's attachment
     (type from the content, random stored name) by events/evidence.py and served only
-    after its owner's scope check. A concrete model adds its owner FK, sets
-    `evidence_dir` (the stored files' directory, e.g. "risk") and its verbose names
-    (`class Meta(EvidenceFileBase.Meta)` keeps the ordering)."""
-
-    evidence_dir: str = ""
+    after its owner's scope check, stored under its app's directory. A concrete model
+    adds its owner FK and its verbose names (`class Meta(EvidenceFileBase.Meta)` keeps
+    the ordering)."""
 
     file = models.FileField(_("文件"), upload_to=evidence_path)
     content_type = models.CharField(max_length=100)

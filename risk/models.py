@@ -198,8 +198,6 @@ class WarningEvidence(EvidenceFileBase):
     (type from the content, random stored name) and served only through the warning's
     scope (risk.views.evidence_download)."""
 
-    evidence_dir = "risk"
-
     warning = models.ForeignKey(Warning, on_delete=models.CASCADE, related_name="files")
 
     class Meta(EvidenceFileBase.Meta):

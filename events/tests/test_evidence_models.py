@@ -34,11 +34,3 @@ def test_stored_name_keeps_the_app_directory(label, directory):
     assert re.fullmatch(rf"{directory}/[0-9a-f]{{32}}\.pdf", name)
     # Only an extension of the verified-type table survives.
     assert field.generate_filename(model(), "x.html").endswith(".bin")
-
-
-def test_a_model_without_a_directory_is_refused():
-    class Nameless:
-        evidence_dir = ""
-
-    with pytest.raises(ValueError, match="evidence_dir"):
-        evidence_path(Nameless(), "x.pdf")
