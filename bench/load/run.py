@@ -55,6 +55,18 @@ WORKERS = (
 )
 
 
+def machine_speed_of(db_url: str) -> str:
+    """bench/common.py's probes, before the stack starts (docs/performance.md, "Machine
+    speed"): how this machine compares with the one of other runs."""
+    import psycopg
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from common import machine_speed
+
+    with psycopg.connect(db_url.replace("postgis://", "postgresql://"), autocommit=True) as pg:
+        return machine_speed(pg)
+
+
 # --- where the CPU went -------------------------------------------------------------
 
 
@@ -320,6 +332,7 @@ def main() -> None:
     make_photo(OUT / "photo.jpg")
 
     events_before = psql(args.db_url, "SELECT count(*) FROM events_event")
+    speed = machine_speed_of(args.db_url)
     stack = Stack(env)
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     try:
@@ -386,6 +399,7 @@ def main() -> None:
         "date (UTC)": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "commit": commit,
         "machine": f"{os.cpu_count()} cores, shared; load average before the run {load_before}",
+        "speed": speed,
         "stack": (
             f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × 16 threads), "
             "Celery workers per queue as docker-compose.yml (interactive × 4, webhooks × 8, "
