@@ -52,10 +52,13 @@ def audit_log_xlsx(*, actor, rows, filters: dict) -> bytes:
             written += _write(ws, batch)
             batch = []
     written += _write(ws, batch)
+    out = io.BytesIO()
+    wb.save(out)
     paths = jurisdiction_paths(actor, Action.AUDIT)
-    # Read outside a transaction of the primary (one statement, one snapshot), so that
-    # inside lag_tolerant() the rows come from the replica; the row saying who exported
-    # what is written to the primary before the file is handed out.
+    # The rows were read outside a transaction of the primary (one statement, one
+    # snapshot), so that inside lag_tolerant() they come from the replica. The row saying
+    # who exported what is written to the primary once the file is built, before it is
+    # handed out: no file without its row, and no row for a file that failed.
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -65,8 +68,6 @@ def audit_log_xlsx(*, actor, rows, filters: dict) -> bytes:
             changes={"filters": filters, "rows": written},
             area_path=paths[0] if len(paths) == 1 else "",
         )
-    out = io.BytesIO()
-    wb.save(out)
     return out.getvalue()
 
 

@@ -119,3 +119,19 @@ def test_export_is_scoped_labelled_masked_and_audited(client, make_user):
     assert "220102198001011234" not in text and "220102********1234" in text  # masked
     entry = AuditLog.objects.get(action="audit.export", actor=county_auditor)
     assert entry.changes["rows"] == len(rows) - 1
+
+
+def test_an_export_that_fails_leaves_no_audit_row(client, make_user, monkeypatch):
+    """The export's own audit row is written once the file is built: a file that could
+    not be built is not recorded as handed out."""
+    from openpyxl import Workbook
+
+    def broken(self, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Workbook, "save", broken)
+    auditor = make_user(Role.AUDITOR, NANGUAN, "al_broken")
+    client.force_login(auditor)
+    with pytest.raises(OSError):
+        client.get("/audit/export/")
+    assert not AuditLog.objects.filter(action="audit.export", actor=auditor).exists()
