@@ -290,7 +290,9 @@ def _announce(job: ImportJob, first_seq: int | None, last_seq: int | None) -> No
     if first_seq is None:
         return
     paths = (
-        Change.objects.filter(seq__range=(first_seq, last_seq), dataset=job.dataset)
+        Change.objects.filter(
+            seq__range=(first_seq, last_seq), dataset=job.dataset, import_job=job.pk
+        )
         .order_by()
         .values_list("area_path", flat=True)
         .distinct()
@@ -618,7 +620,8 @@ def import_job_preview(*, job: ImportJob) -> list[dict]:
 
 def import_job_records(*, job: ImportJob):
     """The change-feed rows of the records a done job wrote (one per record: create or
-    update), in the range its audit row names."""
+    update). They carry the job; the range its audit row names only narrows the search
+    (another writer's rows may lie in it)."""
     from governance.models import AuditLog, Change
 
     entry = (
@@ -634,34 +637,33 @@ def import_job_records(*, job: ImportJob):
     if first is None:
         return Change.objects.none()
     return Change.objects.filter(
-        dataset=job.dataset, seq__range=(first, last), op__in=["create", "update"]
+        dataset=job.dataset,
+        seq__range=(first, last),
+        import_job=job.pk,
+        op__in=["create", "update"],
     ).order_by("seq")
 
 
 def record_import_audit(*, dataset: str, object_id) -> list:
     """The audit rows of the import jobs that wrote a record (its per-record audit rows,
-    if any, are found by object_type and object_id as for every write): each job's row
-    names the change-feed range that holds the record's create or update."""
-    from django.db.models import BigIntegerField
-    from django.db.models.fields.json import KT
-    from django.db.models.functions import Cast
-
+    if any, are found by object_type and object_id as for every write): the record's
+    change-feed rows name the jobs that wrote them."""
     from governance.models import AuditLog, Change
 
-    seqs = list(
+    jobs = set(
         Change.objects.filter(
-            dataset=dataset, object_id=str(object_id), op__in=["create", "update"]
-        ).values_list("seq", flat=True)
+            dataset=dataset,
+            object_id=str(object_id),
+            op__in=["create", "update"],
+            import_job__isnull=False,
+        ).values_list("import_job", flat=True)
     )
-    if not seqs:
+    if not jobs:
         return []
-    jobs = AuditLog.objects.filter(
-        action=f"{spec_for(dataset).action}.import", object_type=ImportJob._meta.label_lower
-    ).annotate(
-        seq_from=Cast(KT("changes__change_seq__1__0"), BigIntegerField()),
-        seq_to=Cast(KT("changes__change_seq__1__1"), BigIntegerField()),
+    return list(
+        AuditLog.objects.filter(
+            action=f"{spec_for(dataset).action}.import",
+            object_type=ImportJob._meta.label_lower,
+            object_id__in=[str(pk) for pk in jobs],
+        ).order_by("at", "id")
     )
-    found = set()
-    for seq in seqs:
-        found.update(jobs.filter(seq_from__lte=seq, seq_to__gte=seq).values_list("pk", flat=True))
-    return list(AuditLog.objects.filter(pk__in=found).order_by("at", "id"))

@@ -177,6 +177,11 @@ class Change(models.Model):
     op = models.CharField(max_length=8)
     area_path = models.CharField(max_length=120)
     at = models.DateTimeField(auto_now_add=True)
+    # The import job that wrote the row (an ImportJob id: this app knows nothing of
+    # imports), None for a single edit. A job's rows are not a contiguous seq range: the
+    # two batch workers apply two jobs at once, and a grid worker's edit during a merge
+    # draws its seq between the job's own — the range alone would claim their rows.
+    import_job = models.BigIntegerField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

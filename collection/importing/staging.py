@@ -159,8 +159,8 @@ WITH merged AS ({{merge}}),
 feed AS (
     -- A record announced before in another area (moved by the import) gets a removal
     -- there first, as governance.changes.record_change does for single edits.
-    INSERT INTO {Change._meta.db_table} (dataset, object_id, op, area_path, at)
-    SELECT %(dataset)s, id::text, op, area_path, now() FROM (
+    INSERT INTO {Change._meta.db_table} (dataset, object_id, op, area_path, at, import_job)
+    SELECT %(dataset)s, id::text, op, area_path, now(), %(job)s FROM (
         SELECT m.id, 0 AS k, 'removed' AS op, prev.area_path
         FROM merged m CROSS JOIN LATERAL (
             SELECT c.area_path FROM {Change._meta.db_table} c
@@ -220,6 +220,7 @@ def merge(
                 "prefixes": prefixes,
                 "dataset": spec.dataset,
                 "source": source[:100],
+                "job": job_id,
             },
         )
         result = cur.fetchone()
