@@ -16,6 +16,7 @@ from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,19 @@ from .auth import account_refusal
 from .twofactor import is_enrolled, two_factor_required
 
 OPEN_URL_NAMES = ("two-factor-setup", "two-factor-verify", "logout", "set_language")
+
+
+def concrete_user(user):
+    """`request.user` without its lazy wrappers: AuthenticationMiddleware's
+    SimpleLazyObject inside django-otp's. Every later read of an attribute — hundreds a
+    page, from the templates, the menu and the scoping — would otherwise pass through both
+    proxies (docs/performance.md, "Per-request CPU"). What the wrappers set on the user
+    (django-otp's `otp_device` and `is_verified`) is on the user itself."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
 
 
 class AccountGuardMiddleware:
@@ -39,7 +53,8 @@ class AccountGuardMiddleware:
         return path.startswith(self._open_paths)
 
     def __call__(self, request):
-        user = request.user
+        # Read here anyway (is_authenticated), so nothing is loaded that was not before.
+        user = request.user = concrete_user(request.user)
         if not user.is_authenticated:
             return self.get_response(request)
         api = request.path.startswith("/api/")

@@ -237,3 +237,22 @@ def test_pages_are_translated(leader):
     c = password_login("tf_leader")
     c.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "authenticator" in c.get(SETUP).content.decode()
+
+
+def test_views_get_the_verified_user_itself_not_its_lazy_wrappers(leader):
+    """The guard hands the views the user object (the wrappers' proxies cost hundreds of
+    attribute reads a page); django-otp's verification travels with it."""
+    from django.utils.functional import LazyObject
+
+    device, _codes = _enrolled(password_login("tf_leader"), leader)
+    c = password_login("tf_leader")
+    unverified = c.get("/events/").wsgi_request.user
+    assert not isinstance(unverified, LazyObject) and not unverified.is_verified()
+    next_time_step(device)
+    c.post(VERIFY, {"code": code_for(device), "next": "/"})
+    r = c.get("/")
+    assert r.status_code == 200
+    user = r.wsgi_request.user
+    assert type(user) is type(leader) and user.pk == leader.pk
+    assert user.is_verified() and user.otp_device == device
+    assert r.context["user"] is user  # what the templates read
