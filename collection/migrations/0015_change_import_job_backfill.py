@@ -1,7 +1,10 @@
-"""Change rows written by earlier imports get their job (governance 0017): each job's audit
-row names its seq range, and the rows of its dataset in that range are taken as its own.
-Best effort by construction — a range may hold another writer's rows, which is why the
-column now exists — and done once; new jobs write the column themselves."""
+"""Change rows written by earlier imports get their job (governance 0017). A job's audit row
+names its seq range, but a range may hold another writer's rows (a grid worker's edit, or
+a second job applied at once — two ranges then overlap), which is why the column now
+exists. So a row is the job's only when the same merge statement also wrote the record's
+verification task: same record, same statement time (`now()`), and the task's source
+"导入 #<job> …" — an edit made one at a time writes no task, and overlapping jobs are told
+apart. Done once; new jobs write the column themselves."""
 
 from django.db import migrations
 
@@ -16,6 +19,10 @@ WHERE a.object_type = 'collection.importjob'
   AND c.import_job IS NULL
   AND c.seq BETWEEN (a.changes -> 'change_seq' -> 1 ->> 0)::bigint
                 AND (a.changes -> 'change_seq' -> 1 ->> 1)::bigint
+  AND EXISTS (
+      SELECT 1 FROM collection_verificationtask t
+      WHERE t.dataset = c.dataset AND t.object_id = c.object_id AND t.created_at = c.at
+        AND t.source LIKE '导入 #' || j.id || ' %')
 """
 
 

@@ -1,12 +1,15 @@
-"""An import job's trace holds exactly its own records when another writer draws change-feed
-numbers in the middle of its merge: a grid worker's edit here (the two batch workers'
-second job is the same case). The merge is held after drawing its first number by a lock
-that the test holds from a second connection, taken by a row trigger of this test only.
+"""An import job's trace holds exactly its own records when other writers draw change-feed
+numbers in the middle of its merge: a grid worker's edit, and a second job applied
+meanwhile (the two batch workers). The merge is held after drawing its first number by a
+lock that the test holds from a second connection, taken by a row trigger of this test
+only. The backfill of earlier jobs' rows (collection migration 0015) is checked on the same
+interleaved rows.
 
 Transactional: the merge and the edit are separate transactions on separate connections."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
@@ -49,13 +52,24 @@ def merge_waiting() -> bool:
         return cur.fetchone()[0] > 0
 
 
-def test_an_edit_during_the_merge_is_not_claimed_by_the_job(
+BACKFILL = importlib.import_module("collection.migrations.0015_change_import_job_backfill").BACKFILL
+
+
+def other_rows(n: int) -> list[list[str]]:
+    rows = good_rows(n)
+    for i, row in enumerate(rows):
+        row[0], row[1] = f"乙居民{i}", numbered_id(20 + i)
+    return rows
+
+
+def test_an_edit_and_a_job_during_the_merge_are_not_claimed_by_the_job(
     demo_areas, make_user, settings, tmp_path
 ):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     importer = make_user(Role.COUNTY_DISPATCHER, "220102000000", "trace_importer")
     job = upload(importer, csv_bytes(good_rows(5)))
     assert job.status == ImportJob.Status.READY and job.creates == 5
+    second = upload(importer, csv_bytes(other_rows(3)), name="second.csv")
     grid = Area.objects.get(code=GRID)
 
     def apply_paused():
@@ -81,6 +95,9 @@ def test_an_edit_during_the_merge_is_not_claimed_by_the_job(
         # A grid worker registers someone else meanwhile: its change row draws the next
         # number, inside the range the job's numbers will span.
         edited = person_create(actor=importer, grid=grid, name="同时登记", id_number=numbered_id(9))
+        # ... and the other batch worker applies another job.
+        imports.import_job_apply_request(actor=importer, job=second)
+        imports.import_job_apply(job_id=second.pk)
         blocker.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
         merging.join(60)
         assert not merging.is_alive()
@@ -97,9 +114,25 @@ def test_an_edit_during_the_merge_is_not_claimed_by_the_job(
     assert first < edit_seq < last  # the interleaving this test is about happened
 
     imported = set(Person.objects.filter(name__startswith="居民").values_list("pk", flat=True))
-    records = imports.import_job_records(job=job)
-    assert {int(c.object_id) for c in records} == imported and len(records) == 5
+    by_second = set(Person.objects.filter(name__startswith="乙居民").values_list("pk", flat=True))
+    assert Change.objects.get(dataset="people", object_id=str(min(by_second))).seq < last
+
+    def traced():
+        return {
+            pk: {int(c.object_id) for c in imports.import_job_records(job=j)}
+            for pk, j in ((job.pk, job), (second.pk, second))
+        }
+
+    assert traced() == {job.pk: imported, second.pk: by_second}
     assert imports.record_import_audit(dataset="people", object_id=edited.pk) == []
     assert all(
         imports.record_import_audit(dataset="people", object_id=pk) == [summary] for pk in imported
     )
+
+    # Rows written before the column existed: the backfill tells the two jobs and the edit
+    # apart although the first job's range holds them all.
+    with owner_connection() as owner, owner.cursor() as cur:
+        cur.execute("UPDATE governance_change SET import_job = NULL")
+        cur.execute(BACKFILL)
+    assert traced() == {job.pk: imported, second.pk: by_second}
+    assert Change.objects.get(dataset="people", object_id=str(edited.pk)).import_job is None
