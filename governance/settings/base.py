@@ -479,6 +479,9 @@ OUTBOX_DRAIN_EAGER = env.bool("OUTBOX_DRAIN_EAGER", default=False)
 # True: a write's rollup cells are upserted at every level in its own transaction instead
 # of queued as deltas for the drain (governance/figures.py; the test settings).
 FIGURES_DRAIN_EAGER = env.bool("FIGURES_DRAIN_EAGER", default=False)
+# The outbox and figures drains start this long after the first write that queues them,
+# so that the writes of that moment share one (governance/coalesce.py).
+DRAIN_COALESCE_SECONDS = env.float("DRAIN_COALESCE_SECONDS", default=0.5)
 # An import whose preview waits this long unconfirmed is cancelled and its staging table
 # (encrypted rows) dropped.
 IMPORT_READY_DAYS = env.int("IMPORT_READY_DAYS", default=7)

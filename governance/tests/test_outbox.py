@@ -60,7 +60,9 @@ def drains(monkeypatch):
     from governance.coalesce import drain_started
 
     queued = []
-    monkeypatch.setattr(current_app.tasks[outbox.DRAIN_TASK], "delay", lambda: queued.append(1))
+    task = current_app.tasks[outbox.DRAIN_TASK]
+    monkeypatch.setattr(task, "delay", lambda: queued.append(1))
+    monkeypatch.setattr(task, "apply_async", lambda countdown: queued.append(1))
     drain_started(outbox.DRAIN_TASK)  # no drain left waiting by an earlier test
     return queued
 
@@ -293,3 +295,19 @@ def test_one_waiting_drain_serves_every_commit_before_it_starts(lazy, subscriber
     assert drains == [1, 1]  # after it started, the next commit queues its own
     drain_outbox_task()
     assert [c[2] for c in subscribers.calls] == [1, 2, 3, 4]
+
+
+def test_the_drain_starts_a_moment_after_the_first_write(monkeypatch, settings):
+    """The writes of that moment share one drain (governance/coalesce.py); 0: at once."""
+    from governance.coalesce import drain_started, queue_drain
+
+    task = current_app.tasks[outbox.DRAIN_TASK]
+    sent = []
+    monkeypatch.setattr(task, "apply_async", lambda countdown: sent.append(countdown))
+    monkeypatch.setattr(task, "delay", lambda: sent.append("now"))
+    for seconds in (0.5, 0):
+        settings.DRAIN_COALESCE_SECONDS = seconds
+        drain_started(outbox.DRAIN_TASK)
+        assert queue_drain(outbox.DRAIN_TASK)
+    assert sent == [0.5, "now"]
+    drain_started(outbox.DRAIN_TASK)
