@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from collection.services import person_create
 from collection.tests.factories import numbered_id
-from events.models import EventCategory
+from events.models import Event, EventCategory
 from events.services import event_report
 from governance.roles import Role
 from grids.models import Area
@@ -28,6 +28,11 @@ SUMMARY_MAX = 11
 # Session, user, roles, the worker's grid, its neighbours' outlines, the bell, the
 # categories: no guardian statement (the grid is the worker's own), no ORM check of it.
 REPORT_FORM_MAX = 7
+# An action through the API (accept): session, user, roles, shared objects, the case;
+# the transition (lock, rollups, update, trace, audit, outbox message); the tests' eager
+# outbox drain (its subscribers: webhooks, risk re-evaluation); the answer (the case and
+# its trail, four statements). 39 when the trail was also read before the transition.
+ACTION_MAX = 35
 
 
 def _count(client, url) -> tuple[int, list[str]]:
@@ -115,3 +120,28 @@ def test_cockpit_summary(client, make_user):
     many, _ = _count(client, url)
     assert few == many <= SUMMARY_MAX, sqls
     assert _session_writes(sqls) == []
+
+
+@pytest.mark.django_db
+def test_an_action_through_the_api_reads_the_trail_once(client, make_user):
+    """A write hands its case to the service, which locks and reads it again: the trail
+    (trace, files, supervision cards) is read once, for the answer, not also before."""
+    grid = _grid()
+    worker = make_user(Role.GRID_WORKER, grid.code)
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
+    _report(worker, grid, 1)
+    number = Event.objects.latest("pk").number
+    client.force_login(dispatcher)
+    client.get("/api/v1/events/")  # the first request after a login refreshes the session
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.post(
+            f"/api/v1/events/{number}/actions/accept/",
+            {"note": ""},
+            content_type="application/json",
+        )
+    assert r.status_code == 200, r.content[:300]
+    assert r.json()["status"] == "accepted" and r.json()["traces"]
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "events_trace"' in s for s in sqls) == 1
+    assert sum('FROM "events_supervisioncard"' in s for s in sqls) == 1
+    assert len(sqls) <= ACTION_MAX, len(sqls)

@@ -96,6 +96,16 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, Scoped
         config.routing_rule_delete(actor=self.request.user, rule=instance)
 
 
+def _with_trail(qs):
+    """What the detail answer shows besides the case: its trace with each step's files,
+    its files, its supervision cards."""
+    return qs.prefetch_related(
+        Prefetch("traces", Trace.objects.prefetch_related("attachments")),
+        "attachments",
+        "supervisions__issued_by_area",
+    )
+
+
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """事件:上报、待办/已办/督办/超期列表、详情(全程留痕)与处置操作。
 
@@ -116,13 +126,17 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
                 q=p.get("q", ""),
                 status=p.get("status", ""),
             )
-        else:
-            qs = qs.prefetch_related(
-                Prefetch("traces", Trace.objects.prefetch_related("attachments")),
-                "attachments",
-                "supervisions__issued_by_area",
-            )
+        elif self.action == "retrieve":
+            qs = _with_trail(qs)
+        # The writes (perform, progress, supervise …) hand their case to a service, which
+        # locks and reads it again: loading its trail first (four more statements) was
+        # wasted; their answer is read afterwards with it (`_detail`).
         return qs
+
+    def _detail(self, **lookup) -> dict:
+        """The case as GET answers it, read after a write (its trail included)."""
+        event = _with_trail(self.get_queryset()).get(**lookup)
+        return EventDetailSerializer(event, context={"request": self.request}).data
 
     def get_serializer_class(self):
         return EventDetailSerializer if self.action != "list" else EventListSerializer
@@ -166,12 +180,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             return Response(
                 {"detail": str(exc), "code": getattr(exc, "code", "invalid")}, status=400
             )
-        return Response(
-            EventDetailSerializer(
-                self.get_queryset().get(pk=event.pk), context={"request": request}
-            ).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self._detail(pk=event.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=EventActionSerializer,
@@ -205,11 +214,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             files=request.FILES.getlist("files"),
             **kwargs,
         )
-        return Response(
-            EventDetailSerializer(
-                self.get_queryset().get(pk=event.pk), context={"request": request}
-            ).data
-        )
+        return Response(self._detail(pk=event.pk))
 
     @extend_schema(request=SuperviseSerializer, responses={201: SupervisionSerializer})
     @action(detail=True, methods=["post"])
@@ -242,11 +247,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             files=request.FILES.getlist("files"),
             note=request.data.get("note", ""),
         )
-        return Response(
-            EventDetailSerializer(
-                self.get_queryset().get(number=number), context={"request": request}
-            ).data
-        )
+        return Response(self._detail(number=number))
 
     @extend_schema(
         request=inline_serializer(
@@ -271,11 +272,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         s.is_valid(raise_exception=True)
         grid = selectors.report_grid(user=request.user, code=s.validated_data["grid"])
         services.event_locate(actor=request.user, event=event, grid=grid)
-        return Response(
-            EventDetailSerializer(
-                self.get_queryset().get(pk=event.pk), context={"request": request}
-            ).data
-        )
+        return Response(self._detail(pk=event.pk))
 
     @extend_schema(request=None, responses={200: DETAIL})
     @action(detail=True, methods=["post"])
