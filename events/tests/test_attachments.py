@@ -29,7 +29,36 @@ def test_photo_is_stored_with_a_thumbnail(cast, category, settings, tmp_path):
     from PIL import Image
 
     with Image.open(att.thumbnail.path) as thumb:
-        assert max(thumb.size) <= 320
+        assert thumb.size == (320, 240)  # 800×600 shrunk into 320×320, its aspect kept
+
+
+def test_a_photo_is_decoded_at_about_its_thumbnail_size(monkeypatch):
+    """A 1280×960 JPEG is decoded at 1/4 scale (320×240), not at 1/2: both sides of the
+    decoded image only need to reach the thumbnail's, not the 320×320 box."""
+    from PIL import JpegImagePlugin
+
+    from events.attachments import make_thumbnail, thumbnail_size
+
+    assert thumbnail_size((1280, 960)) == (320, 240)
+    assert thumbnail_size((960, 1280)) == (240, 320)
+    assert thumbnail_size((100, 50)) == (100, 50)  # never enlarged
+    assert thumbnail_size((5000, 10)) == (320, 1)
+    drafts = []
+    draft = JpegImagePlugin.JpegImageFile.draft
+
+    def recording(self, mode, size):
+        result = draft(self, mode, size)
+        drafts.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", recording)
+    upload = SimpleUploadedFile("b.jpg", jpeg_bytes((1280, 960)), content_type="image/jpeg")
+    thumb = make_thumbnail(upload, "image/jpeg")
+    assert drafts == [(320, 240)]
+    from PIL import Image
+
+    with Image.open(thumb) as img:
+        assert img.size == (320, 240)
 
 
 @pytest.mark.parametrize(
