@@ -422,9 +422,45 @@ def cleanup(pg, start_person_id: int, start_seq: int, job_ids: list[int]) -> dic
 # ----------------------------------------------------------------------------- main
 
 
+def province_grids(pg, province):
+    """Every level-6 grid of the province (id, code, path) as a frame, for the generator."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        pg.execute(
+            "SELECT id, code, path FROM grids_area WHERE level = 6 AND path LIKE %s ORDER BY id",
+            [province.path + "%"],
+        ).fetchall(),
+        columns=["id", "code", "path"],
+    )
+
+
+def lean_create(pg) -> None:
+    """The reference's table: a copy of collection_person with only LEAN_INDEXES."""
+    pg.execute(f"DROP TABLE IF EXISTS {LEAN}")
+    pg.execute(
+        f"CREATE TABLE {LEAN} (LIKE collection_person INCLUDING DEFAULTS "
+        "INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
+    )
+    for sql in LEAN_INDEXES:
+        pg.execute(sql.format(t=LEAN))
+
+
+def run_start(pg) -> tuple[int, int]:
+    """Where this run's people and change rows begin (the clean-up removes from there);
+    exits if an earlier run left its people."""
+    start_person = pg.execute("SELECT coalesce(max(id), 0) FROM collection_person").fetchone()[0]
+    start_seq = pg.execute("SELECT coalesce(max(seq), 0) FROM governance_change").fetchone()[0]
+    left = pg.execute(
+        "SELECT count(*) FROM collection_person WHERE name LIKE %s", [MARK + "%"]
+    ).fetchone()[0]
+    if left:
+        sys.exit(f"{left} people named {MARK}… are left from an earlier run: remove them first")
+    return start_person, start_seq
+
+
 def run(args, pg, province, out) -> None:
     import numpy as np
-    import pandas as pd
     from django.core.files.base import ContentFile
     from django.db import connection
 
@@ -435,22 +471,10 @@ def run(args, pg, province, out) -> None:
     instrument(meter)
     user = importer(province)
     batch = min(args.batch or imports.MAX_ROWS, imports.MAX_ROWS)
-    grids = pd.DataFrame(
-        pg.execute(
-            "SELECT id, code, path FROM grids_area WHERE level = 6 AND path LIKE %s ORDER BY id",
-            [province.path + "%"],
-        ).fetchall(),
-        columns=["id", "code", "path"],
-    )
+    grids = province_grids(pg, province)
     out["grids"] = len(grids)
     rng = np.random.default_rng(args.seed)
-    pg.execute(f"DROP TABLE IF EXISTS {LEAN}")
-    pg.execute(
-        f"CREATE TABLE {LEAN} (LIKE collection_person INCLUDING DEFAULTS "
-        "INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
-    )
-    for sql in LEAN_INDEXES:
-        pg.execute(sql.format(t=LEAN))
+    lean_create(pg)
     totals = defaultdict(float)
     out["batches"], out["bytes"] = [], 0
     connection.ensure_connection()
@@ -721,13 +745,7 @@ def main(argv=None) -> int:
     info = host_info(pg)
     province = bench_province()
     out = {"province": f"{province.name} {province.code}"}
-    start_person = pg.execute("SELECT coalesce(max(id), 0) FROM collection_person").fetchone()[0]
-    start_seq = pg.execute("SELECT coalesce(max(seq), 0) FROM governance_change").fetchone()[0]
-    left = pg.execute(
-        "SELECT count(*) FROM collection_person WHERE name LIKE %s", [MARK + "%"]
-    ).fetchone()[0]
-    if left:
-        sys.exit(f"{left} people named {MARK}… are left from an earlier run: remove them first")
+    start_person, start_seq = run_start(pg)
     try:
         run(args, pg, province, out)
     finally:

@@ -38,14 +38,16 @@ from pathlib import Path
 from common import bench_database, bench_province, django_setup, host_info, pg_connect
 from import_people import (
     LEAN,
-    LEAN_INDEXES,
     MARK,
     Cpu,
     cleanup,
     csv_bytes,
     importer,
+    lean_create,
     log,
     people_frame,
+    province_grids,
+    run_start,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +107,6 @@ def stop_worker(worker: subprocess.Popen) -> None:
 
 def run(args, pg, province, out) -> None:
     import numpy as np
-    import pandas as pd
     from django.core.files.base import ContentFile
 
     from collection import imports
@@ -114,13 +115,7 @@ def run(args, pg, province, out) -> None:
     S = ImportJob.Status
     user = importer(province)
     batch = min(args.batch or imports.MAX_ROWS, imports.MAX_ROWS)
-    grids = pd.DataFrame(
-        pg.execute(
-            "SELECT id, code, path FROM grids_area WHERE level = 6 AND path LIKE %s ORDER BY id",
-            [province.path + "%"],
-        ).fetchall(),
-        columns=["id", "code", "path"],
-    )
+    grids = province_grids(pg, province)
     rng = np.random.default_rng(args.seed)
     files, done = [], 0
     while done < args.people:
@@ -163,13 +158,7 @@ def run(args, pg, province, out) -> None:
     log(f"import: {args.people:,} people in {wall:.1f} s ({args.people / wall:,.0f}/s)")
 
     # The reference: the same rows, chunk by chunk, into the lean copy.
-    pg.execute(f"DROP TABLE IF EXISTS {LEAN}")
-    pg.execute(
-        f"CREATE TABLE {LEAN} (LIKE collection_person INCLUDING DEFAULTS "
-        "INCLUDING IDENTITY INCLUDING CONSTRAINTS)"
-    )
-    for sql in LEAN_INDEXES:
-        pg.execute(sql.format(t=LEAN))
+    lean_create(pg)
     cols = [
         c
         for (c,) in pg.execute(
@@ -241,12 +230,7 @@ def main(argv=None) -> int:
     info = host_info(pg)
     province = bench_province()
     out = {"province": f"{province.name} {province.code}"}
-    start_person = pg.execute("SELECT coalesce(max(id), 0) FROM collection_person").fetchone()[0]
-    start_seq = pg.execute("SELECT coalesce(max(seq), 0) FROM governance_change").fetchone()[0]
-    if pg.execute(
-        "SELECT count(*) FROM collection_person WHERE name LIKE %s", [MARK + "%"]
-    ).fetchone()[0]:
-        sys.exit(f"people named {MARK}… are left from an earlier run: remove them first")
+    start_person, start_seq = run_start(pg)
     try:
         run(args, pg, province, out)
     finally:
