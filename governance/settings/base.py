@@ -104,8 +104,9 @@ FORM_RENDERER = "governance.form_renderer.MemoDjangoTemplates"
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgis://gridgov_app@localhost:5432/gridgov")
 }
-# GeoDjango needs the PostGIS engine whatever scheme the URL used.
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# GeoDjango's PostGIS engine whatever scheme the URL used (governance/dbbackend: the same,
+# with bulk writes batched under the parameter limit of server-side binding, below).
+DATABASES["default"]["ENGINE"] = "governance.dbbackend"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 # A kept connection is checked before a request reuses it: after PostgreSQL restarted,
 # the next request reconnects instead of failing on the dead connection (while it is
@@ -117,6 +118,14 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # took 1.2 s under load with JIT, 2 ms without (docs/performance.md, "Cockpit").
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
+# Parameters bound by PostgreSQL, and a statement prepared on its connection after its
+# fifth use there: the platform's statements are short and planning was a fifth of the
+# server's CPU under load (docs/performance.md, "A fourth machine"). Django's default binds
+# on the client, where nothing can be prepared. Behind a PgBouncer in transaction mode it
+# needs PgBouncer ≥ 1.21 with max_prepared_statements (docs/deployment.md), else false.
+if env.bool("DATABASE_SERVER_BINDING", default=True):
+    _db_options["server_side_binding"] = True
+    _db_options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_gridgov")}
 DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 _owner_url = env("DATABASE_OWNER_URL", default="postgis://gridgov_owner@localhost:5432/gridgov")

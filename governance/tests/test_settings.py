@@ -82,7 +82,7 @@ def test_replica_url_defines_the_replica_alias_like_the_primary():
         "gridgov_app",
         "pw",
     )
-    assert replica["ENGINE"] == default["ENGINE"] == "django.contrib.gis.db.backends.postgis"
+    assert replica["ENGINE"] == default["ENGINE"] == "governance.dbbackend"
     assert "jit=off" in replica["OPTIONS"]["options"]
     assert replica["OPTIONS"]["connect_timeout"] == 2
     assert replica["OPTIONS"]["pool"]["timeout"] == 2.0
