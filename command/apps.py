@@ -18,4 +18,4 @@ class CommandConfig(AppConfig):
         menu_register("command:list", _("指挥调度"), position=34, rule=actions.may_issue)
         menu_register("command:map", _("指挥一张图"), position=34, rule=actions.may_command_map)
         menu_register("command:plans", _("应急预案"), position=34, rule=actions.may_configure_plans)
-        outbox.subscribe("event.reported", subscribers.propose_plans_on_event)
+        outbox.subscribe("event.reported", subscribers.propose_plans_on_event, batch=True)

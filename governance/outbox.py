@@ -18,6 +18,13 @@ ones that succeeded are not run again. Per subscriber and topic, messages are ha
 in the order they were written: after a failure the subscriber's later messages of the
 same topic wait for the failed one.
 
+A subscriber whose work is cheaper for many messages at once (one statement for all the
+cases of a drain instead of one per case) subscribes with `batch=True`: its handler then
+receives a list of messages — every due message of a drain's page that it has not
+handled, in order — in one transaction with the record that it handled all of them. If
+that transaction fails, the same messages are handed to it one at a time (`[message]`),
+so the failure is retried, blocked and reported per message as above.
+
 Tests (and a single-process setup) may set `OUTBOX_DRAIN_EAGER = True`: the message is
 then handed to its subscribers at once, inside the writer's transaction, which is how
 the webhooks behaved before the outbox existed.
@@ -34,7 +41,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Func, JSONField, Q, Value
 from django.utils import timezone
 
 from .models import Department, OutboxMessage
@@ -53,31 +60,45 @@ PURGE_AFTER = timedelta(days=7)
 _TOPIC = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
 Handler = Callable[[OutboxMessage], None]
-# (topic or prefix, name, handler), in registration order.
-_subscribers: list[tuple[str, str, Handler]] = []
+# (topic or prefix, name, handler, takes a list of messages), in registration order.
+_subscribers: list[tuple[str, str, Callable, bool]] = []
 
 
 # Subscribing ---------------------------------------------------------------------
 
 
-def subscribe(topic_or_prefix: str, handler: Handler, *, name: str | None = None) -> None:
+def subscribe(
+    topic_or_prefix: str, handler: Callable, *, name: str | None = None, batch: bool = False
+) -> None:
     """Call `handler(message)` for every message whose topic is `topic_or_prefix` or
-    starts with it followed by a dot. `name` (default: the handler's dotted path) is
-    what the delivery record remembers, so keep it stable. Registering the same name
-    again replaces the handler."""
+    starts with it followed by a dot — `handler([message, ...])` with `batch=True`.
+    `name` (default: the handler's dotted path) is what the delivery record remembers,
+    so keep it stable. Registering the same name again replaces the handler."""
     if not _TOPIC.match(topic_or_prefix):
         raise ValueError(f"invalid outbox topic: {topic_or_prefix!r}")
     name = name or f"{handler.__module__}.{handler.__qualname__}"
     _subscribers[:] = [s for s in _subscribers if s[1] != name]
-    _subscribers.append((topic_or_prefix, name, handler))
+    _subscribers.append((topic_or_prefix, name, handler, batch))
+
+
+def _matches(topic: str, prefix: str) -> bool:
+    return topic == prefix or topic.startswith(prefix + ".")
 
 
 def subscribers_for(topic: str) -> list[tuple[str, Handler]]:
+    """(name, handler of one message) of the subscribers of `topic`."""
     return [
-        (name, handler)
-        for prefix, name, handler in _subscribers
-        if topic == prefix or topic.startswith(prefix + ".")
+        (name, _one_at_a_time(handler) if batch else handler)
+        for prefix, name, handler, batch in _subscribers
+        if _matches(topic, prefix)
     ]
+
+
+def _one_at_a_time(handler: Callable) -> Handler:
+    def handle(message: OutboxMessage) -> None:
+        handler([message])
+
+    return handle
 
 
 # Emitting ------------------------------------------------------------------------
@@ -174,6 +195,53 @@ def _pending():
     return OutboxMessage.objects.filter(processed_at__isnull=True)
 
 
+class _JsonbConcat(Func):
+    """jsonb `a || b`: a name appended to each row's own list, in one UPDATE."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || "
+    output_field = JSONField()
+
+
+def _deliver_batches(
+    messages: list[OutboxMessage], *, blocked: set[tuple[str, str]], now: datetime
+) -> None:
+    """Hand each batch subscriber, at once, the messages of this page it may take now: not
+    handled yet, due, and not behind a message of the same topic that must wait (which
+    adds its topic to `blocked`, as `_deliver` would). On failure nothing is recorded,
+    and `_deliver` then hands the same messages over one by one."""
+    for prefix, name, handler, batch in _subscribers:
+        if not batch:
+            continue
+        taken = []
+        for message in messages:
+            if not _matches(message.topic, prefix) or name in message.delivered_to:
+                continue
+            due = message.next_attempt_at is None or message.next_attempt_at <= now
+            if not due or (name, message.topic) in blocked:
+                blocked.add((name, message.topic))
+                continue
+            taken.append(message)
+        if not taken:
+            continue
+        try:
+            with transaction.atomic():
+                handler(taken)
+                OutboxMessage.objects.filter(pk__in=[m.pk for m in taken]).update(
+                    delivered_to=_JsonbConcat(F("delivered_to"), Value([name], JSONField()))
+                )
+        except Exception:
+            logger.warning(
+                "outbox: batch subscriber %s failed on %d messages; one at a time now",
+                name,
+                len(taken),
+                exc_info=True,
+            )
+            continue
+        for message in taken:
+            message.delivered_to = [*message.delivered_to, name]
+
+
 def _drain_pass(batch: int, seen: set[int], now: datetime) -> int:
     processed = 0
     blocked: set[tuple[str, str]] = set()
@@ -182,6 +250,7 @@ def _drain_pass(batch: int, seen: set[int], now: datetime) -> int:
         messages = list(_pending().filter(pk__gt=last).order_by("pk")[:batch])
         if not messages:
             return processed
+        _deliver_batches(messages, blocked=blocked, now=now)
         for message in messages:
             seen.add(message.pk)
             processed += _deliver(message, blocked=blocked, now=now)

@@ -15,7 +15,7 @@ class RiskConfig(AppConfig):
 
         menu_register("risk:warnings", _("风险预警"), position=35, rule=actions.may_read_warnings)
         menu_register("risk:rules", _("预警规则"), position=36, rule=actions.may_configure_rules)
-        outbox.subscribe("event", subscribers.reevaluate_on_event)
-        outbox.subscribe("change.people", subscribers.reevaluate_on_person_change)
-        outbox.subscribe("change.visits", subscribers.reevaluate_on_visit)
+        outbox.subscribe("event", subscribers.reevaluate_on_event, batch=True)
+        outbox.subscribe("change.people", subscribers.reevaluate_on_person_change, batch=True)
+        outbox.subscribe("change.visits", subscribers.reevaluate_on_visit, batch=True)
         figures.register()

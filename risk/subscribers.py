@@ -11,50 +11,62 @@ from __future__ import annotations
 
 from .evaluation import subjects_reevaluate
 
+# Batch subscribers (governance/outbox.py, `batch=True`): each receives every message of a
+# drain it has not handled, and re-evaluates the union of their subjects — one statement
+# per active rule for all of them, not one per message (a drain under load carries tens
+# of case steps; most of them in the same few grids).
 
-def reevaluate_on_event(message) -> None:
+
+def _ids(messages, key: str) -> list[int]:
+    ids = []
+    for message in messages:
+        try:
+            ids.append(int((message.payload or {}).get(key)))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def reevaluate_on_event(messages) -> None:
     from collection.models import House, PersonTag, Place
     from events.models import Event
 
-    number = (message.payload or {}).get("number")
-    event = Event.objects.filter(number=number).only("id", "grid_id", "area_path").first()
-    if event is None:
+    numbers = {(m.payload or {}).get("number") for m in messages} - {None}
+    events = list(Event.objects.filter(number__in=numbers).values_list("pk", "grid_id"))
+    if not events:
         return
-    subjects_reevaluate("event", [event.pk])
-    if event.grid_id is None:
+    subjects_reevaluate("event", [pk for pk, _grid in events])
+    grids = {grid for _pk, grid in events if grid is not None}
+    if not grids:
         return
-    subjects_reevaluate("area", [event.grid_id])
-    grid = {"grid_id": event.grid_id}
-    subjects_reevaluate("place", Place.objects.filter(**grid).values_list("pk", flat=True))
-    subjects_reevaluate("house", House.objects.filter(**grid).values_list("pk", flat=True))
+    subjects_reevaluate("area", grids)
+    subjects_reevaluate(
+        "place", Place.objects.filter(grid_id__in=grids).values_list("pk", flat=True)
+    )
+    subjects_reevaluate(
+        "house", House.objects.filter(grid_id__in=grids).values_list("pk", flat=True)
+    )
     subjects_reevaluate(
         "person",
-        PersonTag.objects.filter(person__grid_id=event.grid_id, end_date__isnull=True)
+        PersonTag.objects.filter(person__grid_id__in=grids, end_date__isnull=True)
         .values_list("person_id", flat=True)
         .distinct(),
     )
 
 
-def reevaluate_on_person_change(message) -> None:
-    payload = message.payload or {}
-    if payload.get("op") == "import":
-        return  # a whole import is left to the next full evaluation (Celery beat)
-    try:
-        person_id = int(payload.get("id"))
-    except (TypeError, ValueError):
-        return
-    subjects_reevaluate("person", [person_id])
+def reevaluate_on_person_change(messages) -> None:
+    # A whole import is left to the next full evaluation (Celery beat).
+    changed = [m for m in messages if (m.payload or {}).get("op") != "import"]
+    subjects_reevaluate("person", _ids(changed, "id"))
 
 
-def reevaluate_on_visit(message) -> None:
+def reevaluate_on_visit(messages) -> None:
     from collection.models import Visit
 
-    payload = message.payload or {}
-    try:
-        visit_id = int(payload.get("id"))
-    except (TypeError, ValueError):
+    visits = _ids(messages, "id")
+    if not visits:
         return
-    people = Visit.people.through.objects.filter(visit_id=visit_id).values_list(
+    people = Visit.people.through.objects.filter(visit_id__in=visits).values_list(
         "person_id", flat=True
     )
     subjects_reevaluate("person", people)

@@ -311,3 +311,93 @@ def test_the_drain_starts_a_moment_after_the_first_write(monkeypatch, settings):
         assert queue_drain(outbox.DRAIN_TASK)
     assert sent == [0.5, "now"]
     drain_started(outbox.DRAIN_TASK)
+
+
+@pytest.fixture
+def batch_subscriber(subscribers):
+    """`add(name, prefix, fail_on)`: a batch subscriber that records each call's list of
+    (topic, n), writes a change-feed row per message, and then raises when a call holds a
+    message whose n is in `fail_on` (the returned set: empty it to let it succeed)."""
+    from governance.models import Change
+
+    batches: list[list[tuple[str, int]]] = []
+
+    def add(name, prefix="test", fail_on=()):
+        failing = set(fail_on)
+
+        def handler(messages):
+            batches.append([(m.topic, m.payload["n"]) for m in messages])
+            for m in messages:
+                Change.objects.create(
+                    dataset="batched", object_id=str(m.payload["n"]), op="create", area_path=""
+                )
+            if failing & {m.payload["n"] for m in messages}:
+                raise Boom(name)
+
+        outbox.subscribe(prefix, handler, name=name, batch=True)
+        return failing
+
+    add.batches = batches
+    return add
+
+
+def test_a_batch_subscriber_gets_the_drains_messages_at_once(lazy, subscribers, batch_subscriber):
+    batch_subscriber("many")
+    subscribers("one")
+    for n in (1, 2, 3):
+        emit(n=n)
+    emit(topic="test.other", n=4)
+    emit(topic="elsewhere", n=5)
+    assert outbox.outbox_drain() == 5  # the last one has no subscriber: processed as such
+    # One call, in order, every topic it subscribed to; the plain subscriber one by one.
+    assert batch_subscriber.batches == [
+        [("test.thing", 1), ("test.thing", 2), ("test.thing", 3), ("test.other", 4)]
+    ]
+    assert [c[2] for c in subscribers.calls] == [1, 2, 3, 4]
+    for message in OutboxMessage.objects.filter(topic__startswith="test"):
+        assert message.delivered_to == ["many", "one"] and message.processed_at is not None
+    outbox.outbox_drain()
+    assert len(batch_subscriber.batches) == 1  # not handed over again
+
+
+def test_a_failing_batch_is_handed_over_one_message_at_a_time(lazy, batch_subscriber):
+    """The batch's writes roll back; then each message alone: the good ones are recorded,
+    the bad one is retried later and holds back the later messages of its topic only."""
+    from governance.models import Change
+
+    failing = batch_subscriber("many", fail_on={2})
+    for n in (1, 2, 3):
+        emit(n=n)
+    emit(topic="test.other", n=4)
+
+    assert outbox.outbox_drain() == 2
+    assert batch_subscriber.batches == [
+        [("test.thing", 1), ("test.thing", 2), ("test.thing", 3), ("test.other", 4)],
+        [("test.thing", 1)],
+        [("test.thing", 2)],
+        [("test.other", 4)],  # 3 waits behind 2, of the same topic
+    ]
+    # The failed batch and the failed single call left nothing; the others their own row.
+    assert sorted(Change.objects.values_list("object_id", flat=True)) == ["1", "4"]
+    bad = OutboxMessage.objects.get(payload__n=2)
+    assert bad.delivered_to == [] and bad.attempts == 1 and "Boom('many')" in bad.last_error
+    assert OutboxMessage.objects.get(payload__n=3).delivered_to == []
+
+    failing.clear()
+    del batch_subscriber.batches[:]
+    assert outbox.outbox_drain(now=later()) == 2
+    assert batch_subscriber.batches == [[("test.thing", 2), ("test.thing", 3)]]
+    assert not OutboxMessage.objects.filter(processed_at__isnull=True).exists()
+    assert sorted(Change.objects.values_list("object_id", flat=True)) == ["1", "2", "3", "4"]
+
+
+def test_a_batch_waits_behind_a_message_not_yet_due(lazy, batch_subscriber):
+    batch_subscriber("many")
+    first = emit(n=1)
+    OutboxMessage.objects.filter(pk=first.pk).update(attempts=1, next_attempt_at=later())
+    emit(n=2)
+    emit(topic="test.other", n=3)
+    outbox.outbox_drain()
+    assert batch_subscriber.batches == [[("test.other", 3)]]
+    outbox.outbox_drain(now=later(120))
+    assert batch_subscriber.batches[1:] == [[("test.thing", 1), ("test.thing", 2)]]

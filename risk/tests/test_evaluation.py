@@ -173,3 +173,37 @@ def test_new_event_reevaluates_the_grid(worker, grid):
     assert open_warnings(rule).get().subject_id == grid.pk
     event_make(actor=worker, grid=grid)
     assert open_warnings(rule).get().colour == 2
+
+
+def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
+    worker, kc_worker, grid, first_grid, settings, monkeypatch
+):
+    """Under load a drain carries many case steps: the subscriber takes them together
+    (governance/outbox.py, batch subscribers) — one evaluation per rule for all their
+    grids, each grid's colour as if handled alone."""
+    from governance import outbox
+    from risk import evaluation
+    from risk.tests.factories import event_make
+
+    rule = rule_make(
+        kind="area",
+        factors=[{"code": "events_in_grid", "weight": 10, "params": {"days": 7}}],
+    )
+    settings.OUTBOX_DRAIN_EAGER = False
+    other = first_grid("220103000000")
+    event_make(actor=worker, grid=grid)
+    event_make(actor=worker, grid=grid)
+    event_make(actor=kc_worker, grid=other)
+    assert not open_warnings(rule).exists()  # nothing until the drain
+
+    runs = []
+    real = evaluation.rule_evaluate
+    monkeypatch.setattr(
+        evaluation,
+        "rule_evaluate",
+        lambda r, only=None: runs.append((r.pk, only)) or real(r, only=only),
+    )
+    outbox.outbox_drain()
+    colours = {w.subject_id: w.colour for w in open_warnings(rule)}
+    assert colours == {grid.pk: 2, other.pk: 1}  # 20 (blue) and 10 (green)
+    assert [only for pk, only in runs if pk == rule.pk] == [sorted({grid.pk, other.pk})]
