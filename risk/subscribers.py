@@ -9,12 +9,28 @@ Each is one statement per active rule of a kind (risk/evaluation.py, `only`)."""
 
 from __future__ import annotations
 
-from .evaluation import subjects_reevaluate
+from .evaluation import subjects_reevaluate as _reevaluate_all
+from .models import Rule
 
 # Batch subscribers (governance/outbox.py, `batch=True`): each receives every message of a
 # drain it has not handled, and re-evaluates the union of their subjects — one statement
 # per active rule for all of them, not one per message (a drain under load carries tens
 # of case steps; most of them in the same few grids).
+
+
+class BatchNotEvaluated(RuntimeError):
+    """A rule's run over a batch's subjects timed out or failed. Raised so that the outbox
+    hands the messages over one at a time (smaller runs, each failure recorded on its own
+    message); a run for one message records its failure on the rule, as always."""
+
+
+def _reevaluate(kind: str, ids, messages) -> None:
+    results = _reevaluate_all(kind, ids)
+    failed = [r for r in results if r.status != Rule.RunStatus.OK]
+    if failed and len(messages) > 1:
+        raise BatchNotEvaluated(
+            f"{kind}: rule {failed[0].rule_id} {failed[0].status}: {failed[0].message}"
+        )
 
 
 def _ids(messages, key: str) -> list[int]:
@@ -35,29 +51,30 @@ def reevaluate_on_event(messages) -> None:
     events = list(Event.objects.filter(number__in=numbers).values_list("pk", "grid_id"))
     if not events:
         return
-    subjects_reevaluate("event", [pk for pk, _grid in events])
+    _reevaluate("event", [pk for pk, _grid in events], messages)
     grids = {grid for _pk, grid in events if grid is not None}
     if not grids:
         return
-    subjects_reevaluate("area", grids)
-    subjects_reevaluate(
-        "place", Place.objects.filter(grid_id__in=grids).values_list("pk", flat=True)
+    _reevaluate("area", grids, messages)
+    _reevaluate(
+        "place", Place.objects.filter(grid_id__in=grids).values_list("pk", flat=True), messages
     )
-    subjects_reevaluate(
-        "house", House.objects.filter(grid_id__in=grids).values_list("pk", flat=True)
+    _reevaluate(
+        "house", House.objects.filter(grid_id__in=grids).values_list("pk", flat=True), messages
     )
-    subjects_reevaluate(
+    _reevaluate(
         "person",
         PersonTag.objects.filter(person__grid_id__in=grids, end_date__isnull=True)
         .values_list("person_id", flat=True)
         .distinct(),
+        messages,
     )
 
 
 def reevaluate_on_person_change(messages) -> None:
     # A whole import is left to the next full evaluation (Celery beat).
     changed = [m for m in messages if (m.payload or {}).get("op") != "import"]
-    subjects_reevaluate("person", _ids(changed, "id"))
+    _reevaluate("person", _ids(changed, "id"), messages)
 
 
 def reevaluate_on_visit(messages) -> None:
@@ -69,4 +86,4 @@ def reevaluate_on_visit(messages) -> None:
     people = Visit.people.through.objects.filter(visit_id__in=visits).values_list(
         "person_id", flat=True
     )
-    subjects_reevaluate("person", people)
+    _reevaluate("person", people, messages)

@@ -2,28 +2,86 @@
 
 With `server_side_binding` (governance/settings/base.py, DATABASE_SERVER_BINDING) every
 value travels as a protocol parameter, and PostgreSQL's wire protocol carries at most
-65,535 parameters in one statement. Django's PostgreSQL backend sets no batch size —
-with client-side binding it needs none — so a `bulk_create` of 4,000 rows of 20 fields
-(80,000 values) fails. Here `bulk_create`, `bulk_update` and the deletion collector's
-batches stay under the limit. (A single `__in` list of more than 65,535 values would
-still fail: pass a set that large as one array, `= ANY(%s)`.)"""
+65,535 parameters in one statement. Django's PostgreSQL backend sets no limit — with
+client-side binding it needs none — so a `bulk_create` of 4,000 rows of 20 fields
+(80,000 values) or an `id__in` list of 70,000 ids would fail. Here:
+
+- `bulk_create`, `bulk_update` and the deletion collector's batches stay under the limit;
+- an `__in` list longer than `ARRAY_IN_ABOVE` values is sent as one array parameter,
+  `IN (SELECT unnest(%s::<column type>[]))`, on plain and related fields alike (a province's evaluation
+  can issue 100,000 warnings, a due-state run flag as many cases)."""
 
 from __future__ import annotations
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISWrapper
 from django.contrib.gis.db.backends.postgis.operations import PostGISOperations
+from django.db.models import Field
+from django.db.models.expressions import ColPairs
+from django.db.models.fields.related import ForeignObject
+from django.db.models.fields.related_lookups import RelatedIn
+from django.db.models.lookups import In
+from django.utils.datastructures import OrderedSet
 
 MAX_PARAMETERS = 65_535
+BULK_UPDATE_ROWS = 1_000
+# Below this an `__in` list is Django's own `IN (%s, %s, …)`, as everywhere else.
+ARRAY_IN_ABOVE = 5_000
+
+
+def _server_binding(connection) -> bool:
+    return bool(connection.settings_dict["OPTIONS"].get("server_side_binding"))
 
 
 class DatabaseOperations(PostGISOperations):
     def bulk_batch_size(self, fields, objs):
-        if not self.connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        if not _server_binding(self.connection):
             return super().bulk_batch_size(fields, objs)
-        # Composite fields (a geometry, a generic key) count once each: a safe floor.
-        per_row = max(len(fields), 1)
+        if len(fields) > 2 and fields[0] is fields[1]:
+            # bulk_update passes [pk, pk, *fields]: a WHEN pk THEN value pair per field
+            # and row, and the row's pk once more in the WHERE. Its CASE is searched
+            # row by row (n rows × n branches): a thousand rows a statement, not 13,000.
+            per_row = 2 * (len(fields) - 2) + 1
+            return max(min(MAX_PARAMETERS // per_row, BULK_UPDATE_ROWS), 1)
+        else:
+            # A value per field and row (a geometry, a generic key: one each).
+            per_row = max(len(fields), 1)
         return max(MAX_PARAMETERS // per_row, 1)
 
 
 class DatabaseWrapper(PostGISWrapper):
     ops_class = DatabaseOperations
+
+
+class _ArrayIn:
+    """A long list of values as one array parameter (see the module's docstring)."""
+
+    def process_rhs(self, compiler, connection):
+        if (
+            self.rhs_is_direct_value()
+            and not isinstance(self.lhs, ColPairs | tuple)
+            and len(self.rhs) > ARRAY_IN_ABOVE
+            and _server_binding(connection)
+        ):
+            try:
+                values = OrderedSet(self.rhs)
+                values.discard(None)
+            except TypeError:  # unhashable values: left to Django
+                return super().process_rhs(compiler, connection)
+            sqls, params = self.batch_process_rhs(compiler, connection, values)
+            # The array is typed as the column (a list of str would be `unknown[]`).
+            db_type = self.lhs.output_field.cast_db_type(connection)
+            if db_type and all(sql == "%s" for sql in sqls):  # plain values, no casts
+                return f"(SELECT unnest(%s::{db_type}[]))", [list(params)]
+        return super().process_rhs(compiler, connection)
+
+
+class ArrayIn(_ArrayIn, In):
+    pass
+
+
+class RelatedArrayIn(_ArrayIn, RelatedIn):
+    pass
+
+
+Field.register_lookup(ArrayIn)
+ForeignObject.register_lookup(RelatedArrayIn)

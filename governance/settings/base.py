@@ -122,7 +122,7 @@ _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 # fifth use there: the platform's statements are short and planning was a fifth of the
 # server's CPU under load (docs/performance.md, "A fourth machine"). Django's default binds
 # on the client, where nothing can be prepared. Behind a PgBouncer in transaction mode it
-# needs PgBouncer ≥ 1.21 with max_prepared_statements (docs/deployment.md), else false.
+# needs PgBouncer ≥ 1.22 with max_prepared_statements (docs/deployment.md), else false.
 if env.bool("DATABASE_SERVER_BINDING", default=True):
     _db_options["server_side_binding"] = True
     _db_options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5)

@@ -28,7 +28,7 @@ def test_a_statement_used_again_is_prepared_on_its_connection():
 
 
 def test_a_bulk_write_larger_than_the_parameter_limit_is_batched():
-    rows = MAX_PARAMETERS // 6 + 1_000  # six values a row: ~72,000 parameters
+    rows = MAX_PARAMETERS // 6 + 500  # six values a row: ~68,500 parameters
     Change.objects.bulk_create(
         Change(dataset="bulk-probe", object_id=str(i), op="create", area_path="220000000000/")
         for i in range(rows)
@@ -36,3 +36,38 @@ def test_a_bulk_write_larger_than_the_parameter_limit_is_batched():
     assert Change.objects.filter(dataset="bulk-probe").count() == rows
     fields = [f for f in Change._meta.concrete_fields if not f.primary_key]
     assert connection.ops.bulk_batch_size(fields, []) * len(fields) <= MAX_PARAMETERS
+
+
+def test_an_in_list_longer_than_the_parameter_limit_is_one_array():
+    """A province's evaluation can issue 100,000 warnings at once (risk/services.py reads
+    them back by `pk__in`), a due-state run flag as many cases (events/services.py)."""
+    from events.models import Event
+    from grids.models import Area
+
+    Change.objects.bulk_create(
+        Change(dataset="in-probe", object_id=str(i), op="create", area_path="220000000000/")
+        for i in range(1_000)
+    )
+    seqs = list(Change.objects.filter(dataset="in-probe").values_list("seq", flat=True))
+    absent = list(range(-70_000, 0))  # ids no row has: 71,000 values in all
+    assert Change.objects.filter(seq__in=seqs + absent).count() == 1_000  # the primary key
+    assert Change.objects.filter(pk__in=[*seqs, *absent, None]).count() == 1_000
+    names = [str(i) for i in range(71_000)]  # text values against a varchar column
+    assert Change.objects.filter(dataset="in-probe", object_id__in=names).count() == 1_000
+    areas = list(Area.objects.values_list("pk", flat=True)[:10]) + list(range(-70_000, 0))
+    # A foreign key's own lookup (related fields have their own `in`).
+    assert Event.objects.filter(grid__in=areas).count() == Event.objects.filter(
+        grid__in=areas[:10]
+    ).count()
+    assert Change.objects.filter(seq__in=seqs[:3]).count() == 3  # short lists as before
+
+
+def test_bulk_update_of_many_fields_is_batched_under_the_limit():
+    rows = Change.objects.bulk_create(
+        Change(dataset="upd-probe", object_id=str(i), op="create", area_path="220000000000/")
+        for i in range(14_000)
+    )
+    for change in rows:
+        change.op, change.area_path = "update", "220000000000/220100000000/"
+    Change.objects.bulk_update(rows, ["op", "area_path"])  # 5 values a row: 70,000
+    assert Change.objects.filter(dataset="upd-probe", op="update").count() == 14_000

@@ -207,3 +207,36 @@ def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
     colours = {w.subject_id: w.colour for w in open_warnings(rule)}
     assert colours == {grid.pk: 2, other.pk: 1}  # 20 (blue) and 10 (green)
     assert [only for pk, only in runs if pk == rule.pk] == [sorted({grid.pk, other.pk})]
+
+
+def test_a_batch_whose_run_times_out_is_evaluated_message_by_message(
+    worker, kc_worker, grid, first_grid, settings, monkeypatch
+):
+    """A rule's run over a whole drain's grids that times out must not pass for done: the
+    messages go again one by one (smaller runs), each grid evaluated."""
+    from governance import outbox
+    from governance.models import OutboxMessage
+    from risk import evaluation
+    from risk.models import Rule
+    from risk.tests.factories import event_make
+
+    rule = rule_make(
+        kind="area",
+        factors=[{"code": "events_in_grid", "weight": 10, "params": {"days": 7}}],
+    )
+    settings.OUTBOX_DRAIN_EAGER = False
+    other = first_grid("220103000000")
+    event_make(actor=worker, grid=grid)
+    event_make(actor=kc_worker, grid=other)
+
+    real = evaluation.rule_evaluate
+
+    def too_slow_for_two_grids(r, only=None):
+        if r.pk == rule.pk and only and len(only) > 1:
+            return evaluation.RunResult(r.pk, status=Rule.RunStatus.TIMEOUT, message="slow")
+        return real(r, only=only)
+
+    monkeypatch.setattr(evaluation, "rule_evaluate", too_slow_for_two_grids)
+    outbox.outbox_drain()
+    assert {w.subject_id for w in open_warnings(rule)} == {grid.pk, other.pk}
+    assert not OutboxMessage.objects.filter(processed_at__isnull=True).exists()

@@ -200,15 +200,15 @@ class Command(BaseCommand):
                         if not dry_run:
                             changes.append((row_pk, token, new))
                     if changes:
-                        values = ", ".join(
-                            f"(%s::{column.pk_type}, %s::text, %s::text)" for _ in changes
-                        )
                         # Matching the old token too leaves alone a value rewritten meanwhile.
+                        # Three arrays, not three parameters a row: any --batch fits in one
+                        # statement (the protocol carries at most 65,535 parameters).
+                        pks, olds, news = (list(c) for c in zip(*changes, strict=True))
                         cursor.execute(
                             f"UPDATE {table} AS t SET {col} = v.new "
-                            f"FROM (VALUES {values}) AS v(pk, old, new) "
-                            f"WHERE t.{pk} = v.pk AND t.{col} = v.old",
-                            [p for change in changes for p in change],
+                            f"FROM unnest(%s::{column.pk_type}[], %s::text[], %s::text[]) "
+                            f"AS v(pk, old, new) WHERE t.{pk} = v.pk AND t.{col} = v.old",
+                            [pks, olds, news],
                         )
                         totals.rewritten += cursor.rowcount
                         totals.raced += len(changes) - cursor.rowcount
