@@ -8,8 +8,8 @@ client-side binding it needs none — so a `bulk_create` of 4,000 rows of 20 fie
 
 - `bulk_create`, `bulk_update` and the deletion collector's batches stay under the limit;
 - an `__in` list longer than `ARRAY_IN_ABOVE` values is sent as one array parameter,
-  `IN (SELECT unnest(%s::<column type>[]))`, on plain and related fields alike (a province's evaluation
-  can issue 100,000 warnings, a due-state run flag as many cases)."""
+  `IN (SELECT unnest(%s::<column type>[]))`, on plain and related fields alike (a
+  province's evaluation can issue 100,000 warnings, a due-state run flag as many cases)."""
 
 from __future__ import annotations
 
