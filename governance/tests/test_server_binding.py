@@ -41,8 +41,7 @@ def test_a_bulk_write_larger_than_the_parameter_limit_is_batched():
 def test_an_in_list_longer_than_the_parameter_limit_is_one_array():
     """A province's evaluation can issue 100,000 warnings at once (risk/services.py reads
     them back by `pk__in`), a due-state run flag as many cases (events/services.py)."""
-    from events.models import Event
-    from grids.models import Area
+    from governance.models import Notification, User
 
     Change.objects.bulk_create(
         Change(dataset="in-probe", object_id=str(i), op="create", area_path="220000000000/")
@@ -54,11 +53,12 @@ def test_an_in_list_longer_than_the_parameter_limit_is_one_array():
     assert Change.objects.filter(pk__in=[*seqs, *absent, None]).count() == 1_000
     names = [str(i) for i in range(71_000)]  # text values against a varchar column
     assert Change.objects.filter(dataset="in-probe", object_id__in=names).count() == 1_000
-    areas = list(Area.objects.values_list("pk", flat=True)[:10]) + list(range(-70_000, 0))
     # A foreign key's own lookup (related fields have their own `in`).
-    assert Event.objects.filter(grid__in=areas).count() == Event.objects.filter(
-        grid__in=areas[:10]
-    ).count()
+    user = User.objects.create(username="in-probe")
+    Notification.objects.create(user=user, kind="probe", title="probe")
+    users = [user.pk, *absent]
+    assert Notification.objects.filter(user__in=users).count() == 1
+    assert Notification.objects.filter(user_id__in=users).count() == 1
     assert Change.objects.filter(seq__in=seqs[:3]).count() == 3  # short lists as before
 
 
