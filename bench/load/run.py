@@ -188,12 +188,24 @@ def psql(db_url: str, sql: str) -> str:
 
 def ensure_database(args, env: dict) -> None:
     admin = args.db_url.rsplit("/", 1)[0] + "/postgres"
-    if psql(admin, f"SELECT 1 FROM pg_database WHERE datname = '{args.db}'") != "1":
+
+    def exists(name: str) -> bool:
+        return psql(admin, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+
+    if args.snapshot and exists(args.snapshot):
+        # Every run adds cases: runs to compare start from the same copy.
+        log(f"{args.db} from the snapshot {args.snapshot}")
+        psql(admin, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+        psql(admin, f'CREATE DATABASE "{args.db}" TEMPLATE "{args.snapshot}"')
+    if not exists(args.db):
         log(f"creating {args.db}")
         psql(admin, f'CREATE DATABASE "{args.db}" TEMPLATE gridgov_template_postgis')
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_calendar")
     manage(env, "load_demo_province", "--if-empty", "--city", "220100")
+    if args.snapshot and not exists(args.snapshot):
+        log(f"snapshot {args.snapshot} of {args.db}: later runs with --snapshot start from it")
+        psql(admin, f'CREATE DATABASE "{args.snapshot}" TEMPLATE "{args.db}"')
 
 
 class ProductionVacuum:
@@ -332,9 +344,15 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=20)
     p.add_argument("--collectstatic", action="store_true", help="even if already collected")
     p.add_argument("--label", default="", help="a note printed with the conditions")
+    p.add_argument(
+        "--snapshot",
+        default="",
+        help="a database name (containing 'bench'): made from the bench database when "
+        "missing, else the bench database is recreated from it — runs to compare start alike",
+    )
     args = p.parse_args()
-    if "bench" not in args.db:
-        sys.exit("the database name must contain 'bench'")
+    if "bench" not in args.db or (args.snapshot and "bench" not in args.snapshot):
+        sys.exit("the database names must contain 'bench'")
     args.db_url = f"postgis://postgres@localhost:5432/{args.db}"
     OUT.mkdir(parents=True, exist_ok=True)
     env = {
