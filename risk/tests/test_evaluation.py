@@ -175,14 +175,10 @@ def test_new_event_reevaluates_the_grid(worker, grid):
     assert open_warnings(rule).get().colour == 2
 
 
-def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
-    worker, kc_worker, grid, first_grid, settings, monkeypatch
-):
-    """Under load a drain carries many case steps: the subscriber takes them together
-    (governance/outbox.py, batch subscribers) — one evaluation per rule for all their
-    grids, each grid's colour as if handled alone."""
-    from governance import outbox
-    from risk import evaluation
+@pytest.fixture
+def cases_in_two_grids(worker, kc_worker, grid, first_grid, settings):
+    """A grid rule, then cases in two grids (two in `grid`, one in the other) whose outbox
+    messages wait for a drain: (rule, other grid)."""
     from risk.tests.factories import event_make
 
     rule = rule_make(
@@ -195,7 +191,19 @@ def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
     event_make(actor=worker, grid=grid)
     event_make(actor=kc_worker, grid=other)
     assert not open_warnings(rule).exists()  # nothing until the drain
+    return rule, other
 
+
+def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
+    cases_in_two_grids, grid, monkeypatch
+):
+    """Under load a drain carries many case steps: the subscriber takes them together
+    (governance/outbox.py, batch subscribers) — one evaluation per rule for all their
+    grids, each grid's colour as if handled alone."""
+    from governance import outbox
+    from risk import evaluation
+
+    rule, other = cases_in_two_grids
     runs = []
     real = evaluation.rule_evaluate
     monkeypatch.setattr(
@@ -210,7 +218,7 @@ def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
 
 
 def test_a_batch_whose_run_times_out_is_evaluated_message_by_message(
-    worker, kc_worker, grid, first_grid, settings, monkeypatch
+    cases_in_two_grids, grid, monkeypatch
 ):
     """A rule's run over a whole drain's grids that times out must not pass for done: the
     messages go again one by one (smaller runs), each grid evaluated."""
@@ -218,17 +226,8 @@ def test_a_batch_whose_run_times_out_is_evaluated_message_by_message(
     from governance.models import OutboxMessage
     from risk import evaluation
     from risk.models import Rule
-    from risk.tests.factories import event_make
 
-    rule = rule_make(
-        kind="area",
-        factors=[{"code": "events_in_grid", "weight": 10, "params": {"days": 7}}],
-    )
-    settings.OUTBOX_DRAIN_EAGER = False
-    other = first_grid("220103000000")
-    event_make(actor=worker, grid=grid)
-    event_make(actor=kc_worker, grid=other)
-
+    rule, other = cases_in_two_grids
     real = evaluation.rule_evaluate
 
     def too_slow_for_two_grids(r, only=None):
@@ -238,5 +237,6 @@ def test_a_batch_whose_run_times_out_is_evaluated_message_by_message(
 
     monkeypatch.setattr(evaluation, "rule_evaluate", too_slow_for_two_grids)
     outbox.outbox_drain()
-    assert {w.subject_id for w in open_warnings(rule)} == {grid.pk, other.pk}
+    colours = {w.subject_id: w.colour for w in open_warnings(rule)}
+    assert colours == {grid.pk: 2, other.pk: 1}
     assert not OutboxMessage.objects.filter(processed_at__isnull=True).exists()
