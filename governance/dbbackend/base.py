@@ -13,6 +13,8 @@ client-side binding it needs none — so a `bulk_create` of 4,000 rows of 20 fie
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISWrapper
 from django.contrib.gis.db.backends.postgis.operations import PostGISOperations
 from django.db.models import Field
@@ -68,8 +70,11 @@ class _ArrayIn:
             except TypeError:  # unhashable values: left to Django
                 return super().process_rhs(compiler, connection)
             sqls, params = self.batch_process_rhs(compiler, connection, values)
-            # The array is typed as the column (a list of str would be `unknown[]`).
+            # The array is typed as the column (a list of str would be `unknown[]`), without
+            # its length or precision: `'…'::varchar(64)` would cut a longer value to one
+            # that matches.
             db_type = self.lhs.output_field.cast_db_type(connection)
+            db_type = db_type and re.sub(r"\(.*?\)", "", db_type)
             if db_type and all(sql == "%s" for sql in sqls):  # plain values, no casts
                 return f"(SELECT unnest(%s::{db_type}[]))", [list(params)]
         return super().process_rhs(compiler, connection)

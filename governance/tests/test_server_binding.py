@@ -53,6 +53,11 @@ def test_an_in_list_longer_than_the_parameter_limit_is_one_array():
     assert Change.objects.filter(pk__in=[*seqs, *absent, None]).count() == 1_000
     names = [str(i) for i in range(71_000)]  # text values against a varchar column
     assert Change.objects.filter(dataset="in-probe", object_id__in=names).count() == 1_000
+    # A value longer than the column matches nothing, not the row its first 64 characters
+    # name (the array is not cast to varchar(64), which would cut it).
+    long = [("7" * 64) + "x", *names[1_000:]]
+    Change.objects.create(dataset="in-probe", object_id="7" * 64, op="create", area_path="")
+    assert not Change.objects.filter(dataset="in-probe", object_id__in=long).exists()
     # A foreign key's own lookup (related fields have their own `in`).
     user = User.objects.create(username="in-probe")
     Notification.objects.create(user=user, kind="probe", title="probe")
