@@ -143,8 +143,13 @@ class AuditLog(models.Model):
 class Notification(models.Model):
     """An in-platform message (站内通知); e-mailed too where e-mail is configured."""
 
+    # No index of its own: (user, read_at) below serves every lookup by user — a case
+    # reported writes one row for each of its unit's staff, and each index costs each row.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("类型"), max_length=32)
     title = models.CharField(_("标题"), max_length=200)
