@@ -12,37 +12,16 @@ key cannot hold exactly (an unknown object) is rendered as before."""
 
 from __future__ import annotations
 
-from django.forms.models import ModelChoiceIteratorValue
 from django.forms.renderers import DjangoTemplates
-from django.utils.functional import Promise
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from .memo_keys import Unkeyable, freeze
 
 # At most this many widgets' HTML, each at most MAX_HTML characters (a select of a few
 # hundred addresses is rendered each time, not kept): a few MB a process at worst.
 MAX_ENTRIES = 256
 MAX_HTML = 32_768
-
-
-class _Unkeyable(Exception):
-    pass
-
-
-def _freeze(value):
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None or kind is float:
-        return value
-    if kind is dict:
-        return ("dict", *[(k, _freeze(v)) for k, v in value.items()])
-    if kind is list or kind is tuple:
-        return ("seq", *[_freeze(v) for v in value])
-    if kind is SafeString:  # renders unescaped: not the same as a str of the same text
-        return ("safe", str(value))
-    if isinstance(value, Promise):  # a lazy translation, as the active language gives it
-        return str(value)
-    if kind is ModelChoiceIteratorValue:
-        return ("mciv", str(value))
-    raise _Unkeyable
 
 
 def _keepable(widget: dict) -> bool:
@@ -63,8 +42,8 @@ class MemoDjangoTemplates(DjangoTemplates):
         if not isinstance(widget, dict) or not _keepable(widget):
             return super().render(template_name, context, request)
         try:
-            key = (template_name, get_language(), _freeze(widget))
-        except _Unkeyable:
+            key = (template_name, get_language(), freeze(widget))
+        except Unkeyable:
             return super().render(template_name, context, request)
         html = self._memo.get(key)
         if html is None:

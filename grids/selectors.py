@@ -34,13 +34,19 @@ def area_list(
 
 def area_get(*, user, code: str, action: str = Action.VIEW) -> Area:
     """The area, or Area.DoesNotExist when it is outside the user's jurisdiction."""
-    return Area.objects.restrict(user, action).defer("boundary").get(code=code)
+    # Without its outlines: a page shows names and figures, and the maps ask for the
+    # outline separately (decoding a province's outline costs more than the page).
+    return Area.objects.restrict(user, action).defer("boundary", "boundary_simple").get(code=code)
 
 
 def area_roots(*, user) -> list[Area]:
     """The top areas of the user's jurisdiction (where their browsing starts)."""
     codes = [p.rstrip("/").split("/")[-1] for p in jurisdiction_paths(user, Action.VIEW)]
-    return list(Area.objects.filter(code__in=codes).defer("boundary").order_by("level", "code"))
+    return list(
+        Area.objects.filter(code__in=codes)
+        .defer("boundary", "boundary_simple")
+        .order_by("level", "code")
+    )
 
 
 def area_ancestors(*, user, area: Area) -> list[Area]:

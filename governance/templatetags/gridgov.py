@@ -1,5 +1,9 @@
 from django import template
+from django.template.defaulttags import CsrfTokenNode
+from django.template.loader_tags import BlockNode
+from django.utils.translation import get_language
 
+from governance.memo_keys import Unkeyable, freeze
 from governance.urlcache import fixed_reverse
 
 register = template.Library()
@@ -76,9 +80,80 @@ def sort_link(context, key: str, label: str):
 
 
 @register.filter
+def flag(value) -> bool:
+    """True or False: a lazy right (command_share) as a value a `{% memo %}` key can hold."""
+    return bool(value)
+
+
+@register.filter
 def not_zero(value):
     """For badges that mean "something needs attention": shown only above zero."""
     try:
         return int(value) > 0
     except (TypeError, ValueError):
         return False
+
+
+# A `{% memo %}` fragment keeps at most this many versions per process (one per language
+# and combination of its values: a menu per role mix and page, a few dozen in practice).
+MEMO_ENTRIES = 512
+
+
+class MemoNode(template.Node):
+    """`{% memo name=value … %}…{% endmemo %}`: the fragment's HTML, rendered once per
+    process for each language and set of values, then reused.
+
+    The layout is on every page and is mostly fixed text — its `{% translate %}`s, static
+    URLs and menu cost about a third of a light page's CPU (docs/performance.md). The
+    fragment is rendered in a context holding only the values named in the tag, so what
+    it shows can depend on nothing else: a variable not named renders empty from the first
+    time, and one user's data cannot end up in another's page. A value the key cannot
+    hold exactly (an object, not text, numbers or lists of them) is rendered each time."""
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist, values):
+        self.nodelist = nodelist
+        self.values = values
+        self.kept: dict = {}
+
+    def render(self, context):
+        values = {name: expr.resolve(context) for name, expr in self.values.items()}
+        try:
+            key = (get_language(), freeze(values, lazy_by_identity=True))
+        except Unkeyable:
+            return self._render(context, values)
+        html = self.kept.get(key)
+        if html is None:
+            html = self._render(context, values)
+            if len(self.kept) >= MEMO_ENTRIES:
+                self.kept.clear()
+            self.kept[key] = html
+        return html
+
+    def _render(self, context, values):
+        # The same template and escaping; none of the page's variables, and no request.
+        own = template.Context(
+            values, autoescape=context.autoescape, use_l10n=context.use_l10n, use_tz=context.use_tz
+        )
+        own.template = context.template
+        own.render_context = context.render_context
+        return self.nodelist.render(own)
+
+
+@register.tag
+def memo(parser, token):
+    bits = token.split_contents()[1:]
+    values = template.base.token_kwargs(bits, parser, support_legacy=False)
+    if bits:
+        raise template.TemplateSyntaxError("{% memo %} takes only name=value arguments")
+    nodelist = parser.parse(("endmemo",))
+    parser.delete_first_token()
+    # A block is the page's to fill and a CSRF token is the session's: neither is the
+    # same for everyone with the same values.
+    for kind in (BlockNode, CsrfTokenNode):
+        if nodelist.get_nodes_by_type(kind):
+            raise template.TemplateSyntaxError(
+                f"{{% memo %}} cannot hold a {kind.__name__}: keep it outside the fragment"
+            )
+    return MemoNode(nodelist, values)

@@ -1,0 +1,96 @@
+"""`{% memo %}` (governance/templatetags/gridgov.py): a fragment rendered once per process
+for each language and set of values; it sees only the values its tag names, so it cannot
+show what its key does not hold."""
+
+import pytest
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from governance.templatetags.gridgov import MemoNode
+
+ENGINE = Engine(
+    libraries={"gridgov": "governance.templatetags.gridgov", "i18n": "django.templatetags.i18n"}
+)
+
+
+def _template(body: str):
+    return ENGINE.from_string("{% load gridgov i18n %}" + body)
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """How many times a fragment was really rendered (not taken from the memo)."""
+    count = {"n": 0}
+    original = MemoNode._render
+
+    def counting(self, context, values):
+        count["n"] += 1
+        return original(self, context, values)
+
+    monkeypatch.setattr(MemoNode, "_render", counting)
+    return count
+
+
+def test_a_fragment_sees_only_the_values_it_names():
+    t = _template("{% memo a=a %}[{{ a }}|{{ b }}|{{ request }}]{% endmemo %}")
+    assert t.render(Context({"a": "甲", "b": "乙", "request": "r"})) == "[甲||]"
+
+
+def test_rendered_once_per_values_and_language(renders):
+    label = _("菜单")
+    t = _template(
+        "{% memo n=n label=label %}{{ n }} {{ label }} {% translate '退出' %}{% endmemo %}"
+    )
+    with translation.override("zh-hans"):
+        assert t.render(Context({"n": 1, "label": label})) == "1 菜单 退出"
+        assert t.render(Context({"n": 1, "label": label, "other": "x"})) == "1 菜单 退出"
+        assert renders["n"] == 1
+        assert t.render(Context({"n": 2, "label": label})) == "2 菜单 退出"
+        assert renders["n"] == 2
+    with translation.override("en"):
+        english = t.render(Context({"n": 1, "label": label}))
+    assert renders["n"] == 3
+    assert "菜单" not in english and "退出" not in english
+
+
+def test_escaping_is_kept_and_text_is_not_confused_with_safe_html(renders):
+    from django.utils.safestring import mark_safe
+
+    t = _template("{% memo v=v %}{{ v }}{% endmemo %}")
+    assert t.render(Context({"v": "<b>"})) == "&lt;b&gt;"
+    assert t.render(Context({"v": mark_safe("<b>")})) == "<b>"
+    assert t.render(Context({"v": "<b>"})) == "&lt;b&gt;"
+    assert renders["n"] == 2
+
+
+def test_a_value_the_key_cannot_hold_is_rendered_every_time(renders):
+    class Person:
+        def __init__(self, name):
+            self.name = name
+
+    t = _template("{% memo p=p %}{{ p.name }}{% endmemo %}")
+    assert t.render(Context({"p": Person("张三")})) == "张三"
+    assert t.render(Context({"p": Person("李四")})) == "李四"
+    assert renders["n"] == 2
+
+
+def test_a_lazy_label_made_anew_with_other_text_is_not_taken_for_the_old_one():
+    t = _template(
+        "{% memo items=items %}{% for i in items %}{{ i.label }}{% endfor %}{% endmemo %}"
+    )
+    for text in ("甲", "乙", "丙"):
+        assert t.render(Context({"items": [{"label": _(text)}]})) == text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% memo %}{% csrf_token %}{% endmemo %}",
+        "{% memo %}{% block x %}{% endblock %}{% endmemo %}",
+        "{% memo a %}{% endmemo %}",
+    ],
+)
+def test_what_cannot_be_shared_is_refused_when_the_template_is_read(body):
+    with pytest.raises(TemplateSyntaxError):
+        _template(body)

@@ -1,0 +1,66 @@
+"""The layout's `{% memo %}` fragments (templates/base.html): a page drawn for one user
+after others have filled the memo is the page drawn from an empty memo — for each role, an
+unread count, a visitor and English."""
+
+import re
+
+import pytest
+from django.template import engines
+
+from governance.models import Notification
+from governance.roles import Role
+from governance.templatetags.gridgov import MemoNode
+from tests.fixtures import NANGUAN
+
+pytestmark = pytest.mark.django_db
+
+GRID = "220102001001001"
+
+
+def _memo_nodes():
+    base = engines["django"].engine.get_template("base.html")
+    return base.nodelist.get_nodes_by_type(MemoNode)
+
+
+def _page(client, url):
+    html = client.get(url).content.decode()
+    # The CSRF token is masked anew on every response.
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+def _from_an_empty_memo(client, url):
+    for node in _memo_nodes():
+        node.kept.clear()
+    return _page(client, url)
+
+
+def test_each_user_gets_the_layout_of_an_empty_memo(client, make_user):
+    assert len(_memo_nodes()) >= 5
+    worker = make_user(Role.GRID_WORKER, GRID)
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
+    leader = make_user(Role.PROVINCE_LEADER, "220000000000")
+    Notification.objects.create(user=dispatcher, kind="test", title="通知")
+    seen = {}
+    for user, url in (
+        (worker, "/collection/"),
+        (dispatcher, "/events/"),
+        (leader, "/"),
+        (worker, "/events/report/"),
+        (None, "/accounts/login/"),
+    ):
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        warm = _page(client, url)
+        assert warm == _from_an_empty_memo(client, url)
+        seen[url] = warm
+    assert '<b class="count">1</b>' in seen["/events/"]
+    assert 'class="count"' not in seen["/collection/"]
+    assert 'aria-current="page"' in seen["/collection/"]
+    assert "main-menu" not in seen["/accounts/login/"]
+    client.force_login(worker)
+    client.cookies["django_language"] = "en"
+    english = _page(client, "/collection/")
+    assert english == _from_an_empty_memo(client, "/collection/")
+    assert "我的网格</a>" not in english
