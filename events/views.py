@@ -48,6 +48,24 @@ def _sorted_inbox(qs, sort: str):
     return sort_queryset(qs, sort, INBOX_SORTS)
 
 
+# What a row of the inbox page shows (events/inbox.html), and nothing more: a dispatcher's
+# page is the busiest list of the day, and the other thirty columns of a case and of its
+# areas cost a third of its rows' Python.
+INBOX_PAGE_COLUMNS = (
+    "number",
+    "title",
+    "urgency",
+    "status",
+    "due_state",
+    "reported_at",
+    "step_deadline",
+    "category__name",
+    "grid__name",
+    "current_area__name",
+    "current_department__name",
+)
+
+
 @login_required
 def inbox(request):
     box = request.GET.get("box", "todo")
@@ -56,7 +74,7 @@ def inbox(request):
     qs = selectors.inbox(
         user=request.user, box=box, q=request.GET.get("q", ""), status=request.GET.get("status", "")
     )
-    qs = _sorted_inbox(qs, request.GET.get("sort", ""))
+    qs = _sorted_inbox(qs, request.GET.get("sort", "")).only(*INBOX_PAGE_COLUMNS)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     return render(
         request,
