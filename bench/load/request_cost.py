@@ -158,6 +158,13 @@ def main() -> None:
     p.add_argument("--only", default="", help="substring of the kinds to run")
     p.add_argument("--top", type=int, default=40)
     p.add_argument(
+        "--calls",
+        action="store_true",
+        help="also count the Python function calls of each request (profiled: the CPU "
+        "column is then the profiler's) — the same on any machine, where CPU times on a "
+        "shared one move ±25 %% between runs",
+    )
+    p.add_argument(
         "--gc",
         default="",
         help="'freeze': gc.freeze() after start-up, as gunicorn.conf.py's post_worker_init "
@@ -172,18 +179,20 @@ def main() -> None:
                 client, headers = client_for(auth)
                 client.get(url, **headers)
         gunicorn_tuning()
-    print("| kind | status | CPU ms/request | wall ms | statements | SQL wall ms |")
-    print("|---|---:|---:|---:|---:|---:|")
+    calls_head = (" Python calls/request |", "---:|") if args.calls else ("", "")
+    print("| kind | status | CPU ms/request | wall ms | statements | SQL wall ms |" + calls_head[0])
+    print("|---|---:|---:|---:|---:|---:|" + calls_head[1])
     for name, url, auth in kinds():
         if args.only and args.only not in name:
             continue
-        r = measure(name, url, auth, args.n, profile=(name == args.profile))
+        r = measure(name, url, auth, args.n, profile=args.calls or name == args.profile)
+        calls = f" {pstats.Stats(r['prof']).total_calls / args.n:,.0f} |" if args.calls else ""
         print(
             f"| {name} | {r['status']} | {r['cpu_ms']:.1f} | {r['wall_ms']:.1f} "
-            f"| {r['statements']:.0f} | {r['sql_wall_ms']:.1f} |",
+            f"| {r['statements']:.0f} | {r['sql_wall_ms']:.1f} |{calls}",
             flush=True,
         )
-        if r["prof"]:
+        if r["prof"] and name == args.profile:
             out = io.StringIO()
             stats = pstats.Stats(r["prof"], stream=out).sort_stats("cumulative")
             stats.print_stats(args.top)
