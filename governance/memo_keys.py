@@ -38,8 +38,11 @@ def freeze(value, lazy_by_identity: bool = False):
     misses when the same text comes in a new object (right for long-lived labels, not for
     ones made per request)."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None or kind is float:
+    if kind is str or kind is int or value is None:
         return value
+    # True == 1 == 1.0 as keys, but they render as "True", "1" and "1.0".
+    if kind is bool or kind is float:
+        return (kind.__name__, value)
     if kind is dict:
         return ("dict", *[(k, freeze(v, lazy_by_identity)) for k, v in value.items()])
     if kind is list or kind is tuple:

@@ -1,6 +1,7 @@
 from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader_tags import BlockNode
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 
 from governance.memo_keys import Unkeyable, freeze
@@ -95,8 +96,9 @@ def not_zero(value):
 
 
 # A `{% memo %}` fragment keeps at most this many versions per process (one per language
-# and combination of its values: a menu per role mix and page, a few dozen in practice).
-MEMO_ENTRIES = 512
+# and combination of its values: a menu per role mix and page, a few hundred at most —
+# values that differ per user, such as counts, are kept outside the fragments).
+MEMO_ENTRIES = 1024
 
 
 class MemoNode(template.Node):
@@ -120,7 +122,13 @@ class MemoNode(template.Node):
     def render(self, context):
         values = {name: expr.resolve(context) for name, expr in self.values.items()}
         try:
-            key = (get_language(), freeze(values, lazy_by_identity=True))
+            # The links inside follow the URL prefix and urlconf, as fixed_url's do.
+            key = (
+                get_language(),
+                get_script_prefix(),
+                get_urlconf(),
+                freeze(values, lazy_by_identity=True),
+            )
         except Unkeyable:
             return self._render(context, values)
         html = self.kept.get(key)

@@ -94,3 +94,22 @@ def test_a_lazy_label_made_anew_with_other_text_is_not_taken_for_the_old_one():
 def test_what_cannot_be_shared_is_refused_when_the_template_is_read(body):
     with pytest.raises(TemplateSyntaxError):
         _template(body)
+
+
+@pytest.mark.parametrize("a,b", [(True, 1), (1, 1.0), (False, 0), (0, 0.0), ("1", 1)])
+def test_values_equal_in_python_but_drawn_differently_are_other_keys(a, b):
+    t = _template("{% memo v=v %}[{{ v }}]{% endmemo %}")
+    assert t.render(Context({"v": a})) == f"[{a}]"
+    assert t.render(Context({"v": b})) == f"[{b}]"
+
+
+def test_the_links_follow_the_url_prefix():
+    from django.urls import set_script_prefix
+
+    t = _template("{% memo %}{% fixed_url 'notifications' %}{% endmemo %}")
+    assert t.render(Context()) == "/notifications/"
+    set_script_prefix("/gridgov/")
+    try:
+        assert t.render(Context()) == "/gridgov/notifications/"
+    finally:
+        set_script_prefix("/")
