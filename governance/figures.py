@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -311,13 +312,21 @@ def figures_changing(source: str, where: str, params: dict):
     no cell, where a retract and a count would rewrite every cell twice."""
     cells = f"""SELECT day, area_path, figure, key, count(*) AS n
         FROM ({_facts(source, where)}) AS facts GROUP BY day, area_path, figure, key"""
+    # Made once per transaction and emptied for each use, never dropped by a statement:
+    # psycopg forgets every statement prepared on the connection when it sees a DROP, and
+    # a Celery worker runs this for each risk rule. One table per source, with its types.
+    before = f"figures_before_{re.sub(r'[^a-z0-9_]', '_', source.lower())}"
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS figures_before")
-        cur.execute(f"CREATE TEMP TABLE figures_before ON COMMIT DROP AS {cells}", params)
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {before} ON COMMIT DROP AS {cells} WITH NO DATA",
+            params,
+        )
+        cur.execute(f"DELETE FROM {before}")
+        cur.execute(f"INSERT INTO {before} {cells}", params)
     yield
     net = f"""SELECT day, area_path, figure, key, sum(n) AS n FROM (
             {cells}
-            UNION ALL SELECT day, area_path, figure, key, -n FROM figures_before) AS c
+            UNION ALL SELECT day, area_path, figure, key, -n FROM {before}) AS c
         GROUP BY day, area_path, figure, key HAVING sum(n) <> 0"""
     with connection.cursor() as cur:
         cur.execute(
@@ -326,7 +335,6 @@ def figures_changing(source: str, where: str, params: dict):
             ON CONFLICT (day, area_path, figure, key) DO UPDATE SET n = r.n + excluded.n""",
             params,
         )
-        cur.execute("DROP TABLE figures_before")
 
 
 def figures_apply_where(source: str, where: str, params: dict, sign: int) -> None:

@@ -176,9 +176,16 @@ class RunResult:
 def _write(cur, rule: Rule, only: list[int] | None, result: RunResult) -> None:
     definition = rule.version.definition
     sql, params = scores_sql(rule.subject_kind, definition, only=only)
-    cur.execute("DROP TABLE IF EXISTS risk_scored")
+    # Made once per transaction (a drain evaluates its rules in one) and emptied for each
+    # rule, never dropped by a statement: psycopg forgets every statement prepared on the
+    # connection when it sees a DROP. Wide types: rules of every subject kind fill it.
     cur.execute(
-        "CREATE TEMP TABLE risk_scored ON COMMIT DROP AS "
+        "CREATE TEMP TABLE IF NOT EXISTS risk_scored (id bigint, area_path text, label text,"
+        " score double precision, colour integer) ON COMMIT DROP"
+    )
+    cur.execute("DELETE FROM risk_scored")
+    cur.execute(
+        "INSERT INTO risk_scored (id, area_path, label, score, colour) "
         f"SELECT id, area_path, label, score, colour FROM ({sql}) q WHERE colour > 0",
         params,
     )
@@ -279,7 +286,6 @@ def rule_evaluate(rule: Rule, *, only: list[int] | None = None) -> RunResult:
         with transaction.atomic():
             with connection.cursor() as cur, _timeout(cur):
                 _write(cur, rule, only, result)
-                cur.execute("DROP TABLE IF EXISTS risk_scored")
             if result.new_ids or result.updated or result.superseded:
                 from .services import warnings_after_evaluation
 

@@ -63,6 +63,11 @@ def kinds() -> list[tuple[str, str, dict]]:
         ),
         ("worker: inbox", "/events/?box=todo", {"session": worker["session"]}),
         ("dispatcher: inbox", "/events/?box=todo", {"session": FIX["dispatchers"][0]}),
+        (
+            "dispatcher: case page",
+            f"/events/{newest_case()}/",
+            {"session": FIX["dispatchers"][0]},
+        ),
         ("leader: cockpit page", f"/cockpit/?area={city}", {"session": FIX["leaders"][0]}),
         (
             "leader: cockpit summary",
@@ -78,6 +83,18 @@ def kinds() -> list[tuple[str, str, dict]]:
             {"session": worker["session"], "post": lambda: report_post(worker)},
         ),
     ]
+
+
+def newest_case() -> str:
+    """The number of the county's newest case (the page a dispatcher opens from 待办)."""
+    from events.models import Event
+
+    return (
+        Event.objects.filter(area_path__contains=f"/{FIX['county']}/")
+        .order_by("-id")
+        .values_list("number", flat=True)
+        .first()
+    )
 
 
 def report_post(worker: dict) -> dict:

@@ -240,3 +240,33 @@ def test_a_batch_whose_run_times_out_is_evaluated_message_by_message(
     colours = {w.subject_id: w.colour for w in open_warnings(rule)}
     assert colours == {grid.pk: 2, other.pk: 1}
     assert not OutboxMessage.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_run_leaves_the_connections_prepared_statements(worker, grid):
+    """Its scratch tables (risk_scored, the rollups' cells before) are emptied, not
+    dropped: psycopg forgets every statement prepared on a connection when it sees a
+    DROP, and a Celery worker evaluates the rules on every drain."""
+    from django.db import connection
+
+    from governance.models import Change
+
+    p = person_make(actor=worker, grid=grid)
+    tag_make(p, "drug")
+    rules = [rule_make(factors=TAGS, unit_level=4, name=f"规则{i}") for i in range(2)]
+    for dataset in ("a", "b", "c", "d", "e", "f"):  # prepared after its fifth use
+        Change.objects.filter(dataset=f"prepared-probe-{dataset}").exists()
+
+    def probe_prepared():
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ['%FROM "governance_change" WHERE "governance_change"."dataset" = $%'],
+            )
+            return cur.fetchone()[0]
+
+    assert probe_prepared() == 1
+    for rule in rules * 2:  # two rules, twice, in one transaction (as a drain runs them)
+        rule.refresh_from_db()
+        assert rule_evaluate(rule).status == "ok"
+    assert probe_prepared() == 1
+    assert open_warnings(rules[0]).count() == open_warnings(rules[1]).count() == 1
