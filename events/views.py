@@ -75,14 +75,19 @@ def inbox(request):
         user=request.user, box=box, q=request.GET.get("q", ""), status=request.GET.get("status", "")
     )
     qs = _sorted_inbox(qs, request.GET.get("sort", "")).only(*INBOX_PAGE_COLUMNS)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    counts = selectors.inbox_counts(user=request.user)
+    paginator = Paginator(qs, 20)
+    if box in counts and not request.GET.get("q") and not request.GET.get("status"):
+        # The box's own count, read a moment ago with the tabs': not counted twice.
+        paginator.count = counts[box]
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "events/inbox.html",
         {
             "box": box,
             "page": page,
-            "counts": selectors.inbox_counts(user=request.user),
+            "counts": counts,
             "statuses": Status.choices,
             "may_report": may_report(request.user),
         },

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from events.models import Event, Status
 from events.tests.factories import jpeg_bytes
+from governance.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,26 @@ def test_notifications_page_and_api(client, cast, reported):
     assert client.get("/api/v1/notifications/", {"unread": 1}).json()["count"] == 0
     client.force_login(cast.outsider)
     assert client.get("/api/v1/notifications/").json()["count"] == 0
+
+
+def test_the_inbox_pager_counts_the_box_it_shows(client, make_user):
+    """The pager takes the box's count from the tabs' statement; with a search or a
+    status filter it counts what is shown."""
+    from events.models import EventCategory
+    from events.services import event_report
+    from grids.models import Area
+
+    grid = Area.objects.filter(level=6, code__startswith="220102").order_by("code").first()
+    worker = make_user(Role.GRID_WORKER, grid.code)
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, "220102000000")
+    category = EventCategory.objects.get(code="0601")
+    for i in range(23):
+        event_report(actor=worker, title=f"占道{i}", category=category, grid=grid)
+    event_report(actor=worker, title="另一件事", category=category, grid=grid)
+    client.force_login(dispatcher)
+    page2 = client.get("/events/?box=todo&page=2").content.decode()
+    assert page2.count('href="/events/SJ') // 2 == 4
+    assert "<b>24</b>" in page2
+    found = client.get("/events/?box=todo&q=另一件").content.decode()
+    assert found.count('href="/events/SJ') // 2 == 1
+    assert "page=2" not in found
