@@ -17,7 +17,15 @@ pytestmark = pytest.mark.django_db
 GRID = "220102001001001"
 
 
-MEMO_TEMPLATES = ("base.html", "events/inbox.html", "collection/my_grid.html")
+MEMO_TEMPLATES = (
+    "base.html",
+    "events/inbox.html",
+    "collection/my_grid.html",
+    "cockpit/cockpit.html",
+    "cockpit/analysis.html",
+    "events/report.html",
+    "_pick_map.html",
+)
 
 
 def _memo_nodes():
@@ -42,7 +50,7 @@ def _from_an_empty_memo(client, url):
 
 
 def test_each_user_gets_the_layout_of_an_empty_memo(client, make_user):
-    assert len(_memo_nodes()) >= 8
+    assert len(_memo_nodes()) >= 15
     worker = make_user(Role.GRID_WORKER, GRID)
     dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
     leader = make_user(Role.PROVINCE_LEADER, "220000000000")
@@ -52,6 +60,8 @@ def test_each_user_gets_the_layout_of_an_empty_memo(client, make_user):
         (worker, "/collection/"),
         (dispatcher, "/events/"),
         (leader, "/"),
+        (leader, "/cockpit/"),
+        (leader, "/analysis/"),
         (worker, "/events/report/"),
         (worker, "/events/"),  # the inbox's tabs: this user's counts, not the dispatcher's
         (dispatcher, "/events/?box=done"),
@@ -68,6 +78,8 @@ def test_each_user_gets_the_layout_of_an_empty_memo(client, make_user):
     assert 'class="count"' not in seen["/collection/"]
     assert 'aria-current="page"' in seen["/collection/"]
     assert "main-menu" not in seen["/accounts/login/"]
+    assert 'id="analysis-compare-by"' in seen["/analysis/"]
+    assert 'id="cockpit-figure"' in seen["/cockpit/"] and 'id="ranking-by"' in seen["/cockpit/"]
     client.force_login(worker)
     client.cookies["django_language"] = "en"
     english = _page(client, "/collection/")
