@@ -1,5 +1,5 @@
 from django import template
-from django.template.defaulttags import CsrfTokenNode
+from django.template.defaulttags import CsrfTokenNode, NowNode
 from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
@@ -157,9 +157,9 @@ def memo(parser, token):
         raise template.TemplateSyntaxError("{% memo %} takes only name=value arguments")
     nodelist = parser.parse(("endmemo",))
     parser.delete_first_token()
-    # A block is the page's to fill and a CSRF token is the session's: neither is the
-    # same for everyone with the same values.
-    for kind in (BlockNode, CsrfTokenNode):
+    # A block is the page's to fill, a CSRF token is the session's and {% now %} the
+    # moment's: none is the same for everyone with the same values.
+    for kind in (BlockNode, CsrfTokenNode, NowNode):
         if nodelist.get_nodes_by_type(kind):
             raise template.TemplateSyntaxError(
                 f"{{% memo %}} cannot hold a {kind.__name__}: keep it outside the fragment"

@@ -88,6 +88,7 @@ def test_a_lazy_label_made_anew_with_other_text_is_not_taken_for_the_old_one():
     [
         "{% memo %}{% csrf_token %}{% endmemo %}",
         "{% memo %}{% block x %}{% endblock %}{% endmemo %}",
+        '{% memo %}{% now "H:i" %}{% endmemo %}',
         "{% memo a %}{% endmemo %}",
     ],
 )
