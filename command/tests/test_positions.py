@@ -111,7 +111,11 @@ def test_positions_scoped(worker, kc_dispatcher, kc_worker, dispatcher, api_clie
 
 def test_route_of_the_day(worker, dispatcher, grid, api_client):
     c = grid.centroid
-    start = timezone.now() - timedelta(minutes=30)
+    # Noon of yesterday (local time): "the last half hour" crossed midnight when the
+    # suite ran in the first half hour of a day, and today's route was then empty.
+    start = (timezone.localtime() - timedelta(days=1)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
     for i in range(3):
         position_report(
             actor=worker,
@@ -120,7 +124,11 @@ def test_route_of_the_day(worker, dispatcher, grid, api_client):
             accuracy=8,
             now=start + timedelta(minutes=2 * i),
         )
-    body = api_client(dispatcher).get(f"/api/v1/positions/route/?user={worker.pk}").json()
+    body = (
+        api_client(dispatcher)
+        .get(f"/api/v1/positions/route/?user={worker.pk}&date={start.date().isoformat()}")
+        .json()
+    )
     assert [p["lng"] for p in body["points"]] == sorted(p["lng"] for p in body["points"])
     assert body["line"]["type"] == "LineString" and len(body["line"]["coordinates"]) == 3
 
