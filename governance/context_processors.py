@@ -37,15 +37,25 @@ def offline_shell(request) -> bool:
     return request.headers.get(SHELL_HEADER) == "1"
 
 
+def _active_entry(request, nav_items) -> str:
+    match = getattr(request, "resolver_match", None)
+    name = match.view_name if match is not None else ""
+    return name if any(item["name"] == name for item in nav_items) else ""
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     unread = 0
     if user is not None and user.is_authenticated:
         unread = _unread_count(user)
+    nav_items = menu_for(request.user) if hasattr(request, "user") else []
     return {
         "unread_notifications": unread,
         "unread_label": f"{UNREAD_SHOWN}+" if unread > UNREAD_SHOWN else str(unread),
-        "nav_items": menu_for(request.user) if hasattr(request, "user") else [],
+        "nav_items": nav_items,
+        # The menu entry of this page, or "" on a page the menu does not list: the menu's
+        # {% memo %} is then one per role mix and entry, not one per page of the site.
+        "nav_active": _active_entry(request, nav_items),
         "platform_name": settings.PLATFORM_NAME,
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,

@@ -85,3 +85,20 @@ def test_each_user_gets_the_layout_of_an_empty_memo(client, make_user):
     english = _page(client, "/collection/")
     assert english == _from_an_empty_memo(client, "/collection/")
     assert "我的网格</a>" not in english
+
+
+def test_the_menu_is_kept_once_per_entry_not_once_per_page(client, make_user):
+    from django.urls import resolve
+
+    from governance.navigation import menu_for
+
+    worker = make_user(Role.GRID_WORKER, GRID)
+    client.force_login(worker)
+    (menu,) = [n for n in _memo_nodes() if "nav_items" in n.values]
+    menu.kept.clear()
+    urls = ["/collection/", "/collection/sync/", "/collection/people/new/", "/notifications/"]
+    for url in urls:
+        assert client.get(url).status_code == 200
+    entries = {item["name"] for item in menu_for(worker)}
+    names = {resolve(url).view_name for url in urls}
+    assert len(menu.kept) == len({n if n in entries else "" for n in names}) < len(urls)
