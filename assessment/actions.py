@@ -1,9 +1,10 @@
 """Who configures, computes and reads assessments."""
 
-from governance.navigation import action_rule
+from governance.navigation import action_rule, reads_only_roles
 from governance.roles import Action
 
 
+@reads_only_roles
 def may_configure_rules(user) -> bool:
     """Indicator systems and rules are provincial settings: a province administrator."""
     from governance.access import WHOLE_PROVINCE, allowed

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from governance.navigation import action_rule, role_rule
+from governance.navigation import action_rule, reads_only_roles, role_rule
 from governance.roles import UNIT_ROLES, Role, action_register
 
 # Who issues commands and activates plans: the dispatchers and leaders, and the staff of
@@ -64,5 +64,6 @@ may_command_map = role_rule(
 )
 
 
+@reads_only_roles
 def may_read_plans(user) -> bool:
     return may_configure_plans(user) or may_activate_plans(user)

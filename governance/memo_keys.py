@@ -32,6 +32,21 @@ class Same:
         return type(other) is Same and other.obj is self.obj
 
 
+class Keyed(tuple):
+    """A tuple that carries its key, worked out once when it was made (the menu, kept per
+    role mix: governance/navigation.py), so a memo does not walk it on every page. Its
+    lazy translations are keyed by identity: only for long-lived labels. Being a tuple of
+    values made once and shared, it must not be changed after it is made."""
+
+    memo_key: tuple
+
+    @classmethod
+    def of(cls, items) -> Keyed:
+        kept = cls(items)
+        kept.memo_key = ("keyed", freeze(list(kept), lazy_by_identity=True))
+        return kept
+
+
 def freeze(value, lazy_by_identity: bool = False):
     """The key of `value`. A lazy translation is keyed by its text — or, with
     `lazy_by_identity`, by the object itself, which saves translating it for the key but
@@ -53,4 +68,6 @@ def freeze(value, lazy_by_identity: bool = False):
         return Same(value) if lazy_by_identity else str(value)
     if kind is ModelChoiceIteratorValue:
         return ("mciv", str(value))
+    if kind is Keyed:
+        return value.memo_key
     raise Unkeyable

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .memo_keys import Keyed
 from .roles import Action, Role
 from .scoping import jurisdiction_paths, user_role_rows
 from .urlcache import fixed_reverse
@@ -25,6 +27,15 @@ Rule = Callable[[object], bool]
 _MENU: list[tuple[int, str, str, Rule]] = []
 
 
+def reads_only_roles(rule: Rule) -> Rule:
+    """Marks a rule whose answer follows from the user's role rows alone
+    (`user_role_rows`: what `action_rule`, `role_rule` and `access.allowed` on an area
+    read). While every menu rule is so marked, the menu is kept per role mix instead of
+    being worked out on every page; one unmarked rule and it is worked out per request."""
+    rule.reads_only_roles = True
+    return rule
+
+
 def action_rule(action: str) -> Rule:
     """The user's roles grant `action` somewhere."""
 
@@ -32,7 +43,7 @@ def action_rule(action: str) -> Rule:
         return bool(jurisdiction_paths(user, action))
 
     rule.__name__ = f"may_{action}"
-    return rule
+    return reads_only_roles(rule)
 
 
 def role_rule(*roles: str) -> Rule:
@@ -42,7 +53,7 @@ def role_rule(*roles: str) -> Rule:
         return any(r in roles for r, _a, _p, _d in user_role_rows(user))
 
     rule.__name__ = "holds_" + "_or_".join(roles)
-    return rule
+    return reads_only_roles(rule)
 
 
 def page_rule(rule: Rule):
@@ -74,11 +85,36 @@ def menu_register(
         rule = action_rule(action)
     _MENU.append((position, url_name, label, rule))
     _MENU.sort(key=lambda entry: entry[0])
+    _KEPT.clear()
+
+
+# The menu of each role mix (and URL prefix and urlconf, which its links follow): every
+# page shows it, and its dozen rules come to the same answer for the same role rows. One
+# menu object per distinct content, so that the layout's {% memo %} keeps one copy of it.
+_KEPT: dict = {}
+_SAME_MENUS: dict = {}
+KEPT_MENUS = 4096
 
 
 def menu_for(user):
     if not user.is_authenticated:
-        return []
+        return Keyed.of(())
+    if not all(getattr(rule, "reads_only_roles", False) for *_entry, rule in _MENU):
+        return _menu_of(user)
+    urlconf = str(get_urlconf() or settings.ROOT_URLCONF)  # tests override the setting
+    key = (get_script_prefix(), urlconf, tuple(user_role_rows(user)))
+    menu = _KEPT.get(key)
+    if menu is None:
+        menu = _menu_of(user)
+        menu = _SAME_MENUS.setdefault(menu.memo_key, menu)
+        if len(_KEPT) >= KEPT_MENUS:
+            _KEPT.clear()
+            _SAME_MENUS.clear()
+        _KEPT[key] = menu
+    return menu
+
+
+def _menu_of(user) -> Keyed:
     items = []
     for _position, name, label, rule in _MENU:
         if not rule(user):
@@ -88,9 +124,10 @@ def menu_for(user):
         except NoReverseMatch:  # a page of an app not installed in this configuration
             continue
         items.append({"url": url, "label": label, "name": name})
-    return items
+    return Keyed.of(items)
 
 
+@reads_only_roles
 def _manage_rule(user) -> bool:
     return any(jurisdiction_paths(user, a) for a in (Action.CONFIGURE, Action.GRANT))
 

@@ -4,7 +4,7 @@ the linked departments are provincial settings of the administrator."""
 
 from django.utils.translation import gettext_lazy as _
 
-from governance.navigation import action_rule
+from governance.navigation import action_rule, reads_only_roles
 from governance.roles import UNIT_ROLES, Action, Role, action_register
 
 DISPUTE_HANDLE = action_register(
@@ -18,6 +18,7 @@ may_read = action_rule(Action.VIEW)
 may_handle = action_rule(DISPUTE_HANDLE)
 
 
+@reads_only_roles
 def may_configure_rules(user) -> bool:
     """The code rules and the linked departments are provincial settings: an
     administrator held at the province."""

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from governance.navigation import action_rule
+from governance.navigation import action_rule, reads_only_roles
 from governance.roles import UNIT_ROLES, Action, Role, action_register
 
 # 签收, 处置, 解除: the staff of the units warnings are addressed to.
@@ -14,6 +14,7 @@ WARNING_HANDLE = action_register(
 )
 
 
+@reads_only_roles
 def may_configure_rules(user) -> bool:
     """Rules are provincial settings: an administrator held at the province."""
     from governance.access import WHOLE_PROVINCE, allowed

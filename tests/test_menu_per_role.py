@@ -94,3 +94,41 @@ def test_the_inbox_offers_reporting_only_to_who_may_report(client, users):
     assert "/events/report/" not in client.get("/events/").content.decode()
     client.force_login(users[Role.GRID_WORKER])
     assert "/events/report/" in client.get("/events/").content.decode()
+
+
+def test_the_menu_is_kept_per_role_mix(make_user):
+    """Every menu rule reads only the user's role rows, so the menu is worked out once per
+    role mix; a changed role (role_assign clears the user's role cache) gives the new
+    menu at once, and users with other roles never get a kept one."""
+    from governance import navigation
+    from governance.services import role_assign
+    from grids.models import Area
+
+    assert all(rule.reads_only_roles for *_entry, rule in navigation._MENU)
+    navigation._KEPT.clear()
+    a = make_user(Role.GRID_WORKER, GRID)
+    b = make_user(Role.GRID_WORKER, GRID)
+    auditor = make_user(Role.AUDITOR, COUNTY)
+    assert menu_for(a) is menu_for(b)  # one object: the layout's memo keeps one copy
+    assert "audit-log" not in {i["name"] for i in menu_for(a)}
+    assert "audit-log" in {i["name"] for i in menu_for(auditor)}
+    role_assign(actor=None, user=a, role=Role.AUDITOR, area=Area.objects.get(code=COUNTY))
+    assert "audit-log" in {i["name"] for i in menu_for(a)}
+    assert "audit-log" not in {i["name"] for i in menu_for(b)}
+
+
+def test_a_rule_that_reads_more_than_roles_is_asked_on_every_page(make_user, monkeypatch):
+    from governance import navigation
+
+    asked = []
+
+    def by_name(user):  # reads the user's name, not only their roles
+        asked.append(user.username)
+        return user.username.endswith("x")
+
+    monkeypatch.setattr(navigation, "_MENU", [*navigation._MENU, (999, "home", "按名", by_name)])
+    navigation._KEPT.clear()
+    a = make_user(Role.GRID_WORKER, GRID)
+    menu_for(a)
+    menu_for(a)
+    assert len(asked) == 2

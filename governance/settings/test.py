@@ -18,7 +18,7 @@ _worker = int(env("PYTEST_XDIST_WORKER", default="gw0")[2:] or 0)
 REDIS_URL = f"{_redis_base}/{(int(_redis_db) - _worker) % 16}"
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "governance.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "gridgov-test",
     }

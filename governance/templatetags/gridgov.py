@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 from django.template.defaulttags import CsrfTokenNode, NowNode
 from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix, get_urlconf
@@ -112,7 +113,10 @@ class MemoNode(template.Node):
     time, and one user's data cannot end up in another's page. A value the key cannot
     hold exactly (an object, not text, numbers or lists of them) is rendered each time."""
 
-    child_nodelists = ("nodelist",)
+    # Not walked from outside: `{% extends %}` searches the whole parent template for its
+    # blocks on every render, and a fragment holds none (refused below); its nodes are
+    # only its own business.
+    child_nodelists = ()
 
     def __init__(self, nodelist, values):
         self.nodelist = nodelist
@@ -126,7 +130,7 @@ class MemoNode(template.Node):
             key = (
                 get_language(),
                 get_script_prefix(),
-                get_urlconf(),
+                str(get_urlconf() or settings.ROOT_URLCONF),
                 freeze(values, lazy_by_identity=True),
             )
         except Unkeyable:

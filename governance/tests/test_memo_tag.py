@@ -114,3 +114,29 @@ def test_the_links_follow_the_url_prefix():
         assert t.render(Context()) == "/gridgov/notifications/"
     finally:
         set_script_prefix("/")
+
+
+def test_a_page_extending_the_layout_does_not_walk_inside_its_fragments():
+    """`{% extends %}` looks for the parent's blocks on every render: it does not go into a
+    fragment (which holds no block), and the blocks around fragments still work."""
+    from django.template.defaulttags import IfNode
+    from django.template.loader_tags import BlockNode
+
+    engine = Engine(
+        libraries={"gridgov": "governance.templatetags.gridgov"},
+        loaders=[
+            (
+                "django.template.loaders.locmem.Loader",
+                {
+                    "parent.html": "{% load gridgov %}{% memo %}{% if 1 %}fixed{% endif %}"
+                    "{% endmemo %}[{% block body %}parent{% endblock %}]",
+                    "child.html": "{% extends 'parent.html' %}{% block body %}{{ x }}"
+                    "{% endblock %}",
+                },
+            )
+        ],
+    )
+    parent = engine.get_template("parent.html")
+    assert parent.nodelist.get_nodes_by_type(IfNode) == []
+    assert [n.name for n in parent.nodelist.get_nodes_by_type(BlockNode)] == ["body"]
+    assert engine.get_template("child.html").render(Context({"x": "child"})) == "fixed[child]"
