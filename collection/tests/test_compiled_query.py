@@ -61,3 +61,37 @@ def test_refuses_samples_that_are_not_parameters_or_coincide():
         same.rows(path="a", other="b")
     with pytest.raises(TypeError):
         same.rows(path="a")
+
+
+def test_column_names_are_read_once_per_statement(make_user, monkeypatch):
+    """The result's column names are fixed by the SQL: taken from psycopg's description
+    (which builds an object per column each time) only the first time."""
+    from psycopg import Cursor
+
+    from governance import compiled
+
+    reads = []
+    original = Cursor.description
+
+    def counted(cursor):
+        reads.append(1)
+        return original.fget(cursor)
+
+    monkeypatch.setattr(Cursor, "description", property(counted))
+    compiled._NAMES.clear()
+    query = CompiledQuery(
+        lambda path, since: _people(path, since).values("name", "phone"),
+        path=SAMPLE_PATH,
+        since=SAMPLE_TIME,
+    )
+    grid = Area.objects.get(code=GRID)
+    county = make_user(Role.COUNTY_DISPATCHER, "220102000000", "cq_names")
+    person_create(actor=county, grid=grid, name="丙", id_number=numbered_id(3), phone="13800000003")
+    long_ago = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    first = query.rows(path=grid.path, since=long_ago)
+    before = len(reads)
+    assert before >= 1  # the first run read it
+    assert query.rows(path=grid.path, since=long_ago) == first == [
+        {"name": "丙", "phone": "13800000003"}
+    ]
+    assert len(reads) == before  # the second run read no description
