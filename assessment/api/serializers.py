@@ -9,13 +9,14 @@ from assessment.models import (
     Task,
     TaskState,
 )
+from governance.api.fields import MethodCharField
 
 
 class SchemeSerializer(serializers.ModelSerializer):
     system = serializers.CharField(source="system.name")
     area = serializers.CharField(source="area.code")
     area_name = serializers.CharField(source="area.name")
-    state_label = serializers.CharField(source="get_state_display")
+    state_label = MethodCharField(source="get_state_display")
 
     class Meta:
         model = Scheme
@@ -72,7 +73,7 @@ class EvidenceFileSerializer(serializers.Serializer):
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    url = serializers.CharField(source="get_absolute_url")
+    url = MethodCharField(source="get_absolute_url")
 
 
 class EntrySerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from collection import duties
 from collection.models import TaskItem
+from governance.api.fields import MethodCharField
 from governance.api.views import ScopedViewSet
 from grids.models import Area
 
@@ -18,7 +19,7 @@ from .common import ERROR
 class TaskItemSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
-    rule_label = serializers.CharField(source="get_rule_display", read_only=True)
+    rule_label = MethodCharField(source="get_rule_display", read_only=True)
 
     class Meta:
         model = TaskItem

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from collection import imports
 from collection.importing.specs import SPECS
 from collection.models import Dataset, ImportJob
+from governance.api.fields import MethodCharField
 from governance.api.parsers import FormParser, MultiPartParser
 from governance.api.views import ScopedViewSet
 from governance.roles import Action
@@ -25,7 +26,7 @@ NOT_FOUND = "未找到,或不在您的管辖范围内 Not found."
 
 class ImportJobSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = MethodCharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = ImportJob

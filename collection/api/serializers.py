@@ -5,6 +5,7 @@ from rest_framework import serializers
 from collection import policy
 from collection.models import House, Organisation, Person, PersonTag, Place, Visit
 from collection.validators import Gender
+from governance.api.fields import MethodCharField
 from governance.versions import conflict_presenter_register, row_version
 
 
@@ -55,7 +56,7 @@ class TagSerializer(serializers.ModelSerializer):
     """A special-group tag with its extra fields; fields marked x-mask in the tag's schema
     are shown as the field policy allows for the requesting user."""
 
-    tag_label = serializers.CharField(source="get_tag_display", read_only=True)
+    tag_label = MethodCharField(source="get_tag_display", read_only=True)
     active = serializers.SerializerMethodField()
     extra = serializers.SerializerMethodField()
     version = VersionField()

@@ -91,7 +91,9 @@ def test_column_names_are_read_once_per_statement(make_user, monkeypatch):
     first = query.rows(path=grid.path, since=long_ago)
     before = len(reads)
     assert before >= 1  # the first run read it
-    assert query.rows(path=grid.path, since=long_ago) == first == [
-        {"name": "丙", "phone": "13800000003"}
-    ]
+    assert (
+        query.rows(path=grid.path, since=long_ago)
+        == first
+        == [{"name": "丙", "phone": "13800000003"}]
+    )
     assert len(reads) == before  # the second run read no description

@@ -12,6 +12,7 @@ from command.models import (
     StaffLastPosition,
 )
 from command.positions import age_seconds
+from governance.api.fields import MethodCharField
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -31,7 +32,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class RecipientSerializer(serializers.ModelSerializer):
     kind = serializers.SerializerMethodField()
-    state_label = serializers.CharField(source="get_state_display")
+    state_label = MethodCharField(source="get_state_display")
     reports = ReportSerializer(many=True, read_only=True)
 
     class Meta:
@@ -253,7 +254,7 @@ class PlanInputSerializer(serializers.Serializer):
 class ActivationSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name")
     event = serializers.CharField(source="event.number")
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = MethodCharField(source="get_status_display")
 
     class Meta:
         model = PlanActivation

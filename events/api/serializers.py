@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from events.models import Attachment, Event, EventCategory, SupervisionCard, Trace, Urgency
+from governance.api.fields import MethodCharField
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -90,7 +91,7 @@ class SupervisionSerializer(serializers.ModelSerializer):
 
 class EventListSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.name")
-    status_name = serializers.CharField(source="get_status_display")
+    status_name = MethodCharField(source="get_status_display")
     current_unit = serializers.SerializerMethodField()
     grid = serializers.CharField(source="grid.code", allow_null=True)  # none while held
 

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from governance.api.fields import MethodCharField
 from grids.models import Area
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    level_name = serializers.CharField(source="get_level_display", read_only=True)
+    level_name = MethodCharField(source="get_level_display", read_only=True)
     parent_code = serializers.CharField(
         source="parent.code", read_only=True, default=None, allow_null=True
     )

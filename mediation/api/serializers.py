@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from governance.api.fields import MethodCharField
 from governance.masking import mask_id_number, mask_phone
 from mediation.models import Agreement, CodeChange, Dispute, FollowUp, Party, Session
 
 
 class PartySerializer(serializers.ModelSerializer):
-    role_label = serializers.CharField(source="get_role_display")
+    role_label = MethodCharField(source="get_role_display")
     id_number = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
 
@@ -22,9 +23,9 @@ class PartySerializer(serializers.ModelSerializer):
 
 class DisputeSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="code_key")
-    code_label = serializers.CharField(source="get_code_display")
-    status_label = serializers.CharField(source="get_status_display")
-    type_label = serializers.CharField(source="get_type_display")
+    code_label = MethodCharField(source="get_code_display")
+    status_label = MethodCharField(source="get_status_display")
+    type_label = MethodCharField(source="get_type_display")
     grid = serializers.CharField(source="grid.code")
     org = serializers.CharField(source="org.name", default=None)
 

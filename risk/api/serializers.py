@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from governance.api.fields import MethodCharField
 from risk.models import KEY_BY_COLOUR, Rule, Warning, WarningEvidence, WarningLog
 
 
@@ -20,8 +21,8 @@ class WarningLogSerializer(serializers.ModelSerializer):
 
 class WarningSerializer(serializers.ModelSerializer):
     colour = serializers.CharField(source="colour_key")
-    colour_label = serializers.CharField(source="get_colour_display")
-    status_label = serializers.CharField(source="get_status_display")
+    colour_label = MethodCharField(source="get_colour_display")
+    status_label = MethodCharField(source="get_status_display")
     rule = serializers.SerializerMethodField()
     unit = serializers.SerializerMethodField()
 
@@ -57,7 +58,7 @@ class WarningSerializer(serializers.ModelSerializer):
 
 class WarningEvidenceSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
-    url = serializers.CharField(source="get_absolute_url")
+    url = MethodCharField(source="get_absolute_url")
 
     class Meta:
         model = WarningEvidence
