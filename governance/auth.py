@@ -12,12 +12,14 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .compiled import CompiledQuery
+from .scoping import remember_role_rows, role_rows_json_sql
 
 
 def is_locked(user) -> bool:
@@ -84,11 +86,20 @@ _USER = None
 
 
 def _user_query(User) -> CompiledQuery:
+    """The user and their role rows, in one statement: every request needs both (the
+    roles for the menu, the jurisdiction and the page's rules)."""
     global _USER
     if _USER is None:
         attnames = [f.attname for f in User._meta.concrete_fields]
+        roles = role_rows_json_sql(
+            User._meta.get_field("role_assignments").related_model,
+            f'"{User._meta.db_table}"."{User._meta.pk.column}"',
+        )
         _USER = CompiledQuery(
-            lambda pk: User._default_manager.filter(pk=pk).values(*attnames), pk=987_654_321
+            lambda pk: User._default_manager.filter(pk=pk)
+            .annotate(role_rows_json=RawSQL(roles, (), output_field=TextField()))
+            .values(*attnames, "role_rows_json"),
+            pk=987_654_321,
         )
     return _USER
 
@@ -111,10 +122,15 @@ class LockoutModelBackend(ModelBackend):
         rows = _user_query(User).rows(pk=pk)
         if not rows:
             return None
+        row = rows[0]
+        role_rows_json = row.pop("role_rows_json")
         # The columns come in the order asked for: the concrete fields'.
         attnames = [f.attname for f in User._meta.concrete_fields]
-        user = User.from_db(DEFAULT_DB_ALIAS, attnames, list(rows[0].values()))
-        return user if self.user_can_authenticate(user) else None
+        user = User.from_db(DEFAULT_DB_ALIAS, attnames, list(row.values()))
+        if not self.user_can_authenticate(user):
+            return None
+        remember_role_rows(user, role_rows_json)
+        return user
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         User = get_user_model()

@@ -18,6 +18,7 @@ by jurisdiction any other way.
 
 from __future__ import annotations
 
+import json
 from functools import reduce
 from operator import or_
 
@@ -46,6 +47,25 @@ def user_role_rows(user) -> list[RoleRow]:
     return rows
 
 
+def role_rows_json_sql(model, user_column: str) -> str:
+    """SQL of one value: the role rows of the user whose id is `user_column`, as a JSON
+    array of [role, area id, area path, department id] in the order `user_role_rows` reads
+    them — for reading them in the same statement as the user (governance/auth.py), one
+    round trip fewer on every request. `model`: the role assignment model."""
+    area = model._meta.get_field("area").related_model
+    return (
+        "SELECT coalesce(json_agg(json_build_array(r.role, r.area_id, a.path, r.department_id)"
+        f" ORDER BY r.id), '[]')::text FROM {model._meta.db_table} r"
+        f" JOIN {area._meta.db_table} a ON a.id = r.area_id WHERE r.user_id = {user_column}"
+    )
+
+
+def remember_role_rows(user, rows_json: str) -> None:
+    """Keep on the user object the role rows read with it (`role_rows_json_sql`), as
+    `user_role_rows` would have read them."""
+    user.__dict__["_role_rows"] = [tuple(row) for row in json.loads(rows_json)]
+
+
 _ROLE_ROWS = None
 
 
@@ -57,9 +77,9 @@ def _role_rows_query(model):
         from .compiled import CompiledQuery
 
         _ROLE_ROWS = CompiledQuery(
-            lambda user_id: model.objects.filter(user_id=user_id).values(
-                "role", "area_id", "area__path", "department_id"
-            ),
+            lambda user_id: model.objects.filter(user_id=user_id)
+            .order_by("id")
+            .values("role", "area_id", "area__path", "department_id"),
             user_id=987_654_321,
         )
     return _ROLE_ROWS

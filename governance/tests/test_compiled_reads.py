@@ -43,3 +43,30 @@ def test_user_read(make_user):
     assert backend.get_user("not-a-number") is None
     get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     assert backend.get_user(user.pk) is None
+
+
+def test_the_user_comes_with_their_role_rows_as_the_roles_statement_gives_them(make_user):
+    """The role rows read in the user's statement are the rows `user_role_rows` reads on
+    its own: same values, types and order — a department, several roles, none."""
+    from governance.models import Department
+    from governance.scoping import user_role_rows
+    from governance.services import role_assign
+    from grids.models import Area
+
+    county = Area.objects.get(code="220102000000")
+    department = Department.objects.create(code="CRD1", name="城管局", area=county)
+    user = make_user(Role.GRID_WORKER, "220102001001001", "cr_roles")
+    role_assign(
+        actor=None, user=user, role=Role.DEPARTMENT_HANDLER, area=county, department=department
+    )
+    role_assign(actor=None, user=user, role=Role.AUDITOR, area=county)
+    backend = LockoutModelBackend()
+    got = backend.get_user(user.pk)
+    kept = got.__dict__["_role_rows"]
+    fresh = get_user_model().objects.get(pk=user.pk)
+    assert kept == user_role_rows(fresh) and len(kept) == 3
+    assert [type(v) for v in kept[1]] == [str, int, str, int]
+    assert kept[0][3] is None
+    nobody = make_user(Role.GRID_WORKER, "220102001001001", "cr_none")
+    nobody.role_assignments.all().delete()
+    assert backend.get_user(nobody.pk).__dict__["_role_rows"] == []
