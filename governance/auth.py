@@ -96,9 +96,11 @@ def _user_query(User) -> CompiledQuery:
             f'"{User._meta.db_table}"."{User._meta.pk.column}"',
         )
         _USER = CompiledQuery(
-            lambda pk: User._default_manager.filter(pk=pk)
-            .annotate(role_rows_json=RawSQL(roles, (), output_field=TextField()))
-            .values(*attnames, "role_rows_json"),
+            lambda pk: (
+                User._default_manager.filter(pk=pk)
+                .annotate(role_rows_json=RawSQL(roles, (), output_field=TextField()))
+                .values(*attnames, "role_rows_json")
+            ),
             pk=987_654_321,
         )
     return _USER

@@ -77,9 +77,11 @@ def _role_rows_query(model):
         from .compiled import CompiledQuery
 
         _ROLE_ROWS = CompiledQuery(
-            lambda user_id: model.objects.filter(user_id=user_id)
-            .order_by("id")
-            .values("role", "area_id", "area__path", "department_id"),
+            lambda user_id: (
+                model.objects.filter(user_id=user_id)
+                .order_by("id")
+                .values("role", "area_id", "area__path", "department_id")
+            ),
             user_id=987_654_321,
         )
     return _ROLE_ROWS

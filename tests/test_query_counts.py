@@ -5,8 +5,9 @@ grows with its rows has an N+1. The ceilings are today's counts; a change that r
 one must say why.
 
 Every count includes what every logged-in request costs: the session, the user with
-their roles (one statement: governance/auth.py), their shared objects (one statement for all kinds) and the unread
-notifications — and no session write (governance/tests/test_sessions.py)."""
+their roles (one statement: governance/auth.py), their shared objects (one statement for
+all kinds) and the unread notifications — and no session write
+(governance/tests/test_sessions.py)."""
 
 import pytest
 from django.db import connection
