@@ -12,7 +12,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import F, TextField
+from django.db.models import F, IntegerField, TextField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,20 +86,24 @@ _USER = None
 
 
 def _user_query(User) -> CompiledQuery:
-    """The user and their role rows, in one statement: every request needs both (the
-    roles for the menu, the jurisdiction and the page's rules)."""
+    """The user, their role rows and the bell's count, in one statement: every request
+    needs the roles (the menu, the jurisdiction, the page's rules) and every page the
+    count."""
+    from .context_processors import unread_count_sql
+
     global _USER
     if _USER is None:
         attnames = [f.attname for f in User._meta.concrete_fields]
-        roles = role_rows_json_sql(
-            User._meta.get_field("role_assignments").related_model,
-            f'"{User._meta.db_table}"."{User._meta.pk.column}"',
-        )
+        user_id = f'"{User._meta.db_table}"."{User._meta.pk.column}"'
+        roles = role_rows_json_sql(User._meta.get_field("role_assignments").related_model, user_id)
         _USER = CompiledQuery(
             lambda pk: (
                 User._default_manager.filter(pk=pk)
-                .annotate(role_rows_json=RawSQL(roles, (), output_field=TextField()))
-                .values(*attnames, "role_rows_json")
+                .annotate(
+                    role_rows_json=RawSQL(roles, (), output_field=TextField()),
+                    unread_count=RawSQL(unread_count_sql(user_id), (), output_field=IntegerField()),
+                )
+                .values(*attnames, "role_rows_json", "unread_count")
             ),
             pk=987_654_321,
         )
@@ -125,13 +129,14 @@ class LockoutModelBackend(ModelBackend):
         if not rows:
             return None
         row = rows[0]
-        role_rows_json = row.pop("role_rows_json")
+        role_rows_json, unread = row.pop("role_rows_json"), row.pop("unread_count")
         # The columns come in the order asked for: the concrete fields'.
         attnames = [f.attname for f in User._meta.concrete_fields]
         user = User.from_db(DEFAULT_DB_ALIAS, attnames, list(row.values()))
         if not self.user_can_authenticate(user):
             return None
         remember_role_rows(user, role_rows_json)
+        user.__dict__["_unread_count"] = unread  # the bell (context_processors)
         return user
 
     def authenticate(self, request, username=None, password=None, **kwargs):

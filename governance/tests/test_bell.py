@@ -43,3 +43,20 @@ def test_the_count_stops_at_a_hundred(make_user):
     dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
     _unread(dispatcher, 500)
     assert _unread_count(dispatcher) == UNREAD_SHOWN + 1 == 100
+
+
+def test_the_count_is_read_with_the_user(client, make_user):
+    """The bell's count comes in the user's own statement at the start of the request:
+    no statement of its own on a page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
+    client.force_login(dispatcher)
+    _unread(dispatcher, 5)
+    client.get("/events/")  # the first request after a login refreshes the session
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/events/").content.decode()
+    assert '<b class="count">5</b>' in html
+    (bell,) = [q["sql"] for q in ctx.captured_queries if "governance_notification" in q["sql"]]
+    assert 'FROM "governance_user"' in bell
