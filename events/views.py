@@ -5,8 +5,10 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.choices import choice_label
 from governance.files import stored_file_response
 from governance.listing import sort_queryset
 from governance.models import Department
@@ -66,6 +68,43 @@ INBOX_PAGE_COLUMNS = (
 )
 
 
+_LOCAL_MINUTE, _LOCAL_DAY_MINUTE = "%Y-%m-%d %H:%M", "%m-%d %H:%M"
+
+
+def inbox_rows(cases) -> list[dict]:
+    """What each row of the inbox page shows, as plain values: the row is then drawn once
+    per process for the same values ({% memo %} in events/inbox.html) — a county's cases
+    are the same rows for all its dispatchers, and the rows were four fifths of the
+    page's Python. Times in the active time zone, as the template's `date` filter gives
+    them; labels still lazy (translated in the fragment, whose key holds the language)."""
+    field = Event._meta.get_field
+    urgency, status, due = field("urgency"), field("status"), field("due_state")
+    rows = []
+    for e in cases:
+        deadline = e.step_deadline
+        rows.append(
+            {
+                "number": e.number,
+                "title": e.title,
+                "category": e.category.name,
+                "urgency": e.urgency,
+                "urgency_label": choice_label(urgency, e.urgency),
+                "status_label": choice_label(status, e.status),
+                "grid": e.grid.name if e.grid_id else "",
+                "reported": timezone.localtime(e.reported_at).strftime(_LOCAL_MINUTE),
+                "unit": (
+                    e.current_department.name if e.current_department_id else e.current_area.name
+                ),
+                "deadline": (
+                    timezone.localtime(deadline).strftime(_LOCAL_DAY_MINUTE) if deadline else ""
+                ),
+                "due_state": e.due_state,
+                "due_label": choice_label(due, e.due_state),
+            }
+        )
+    return rows
+
+
 @login_required
 def inbox(request):
     box = request.GET.get("box", "todo")
@@ -87,6 +126,7 @@ def inbox(request):
         {
             "box": box,
             "page": page,
+            "rows": inbox_rows(page),
             "counts": counts,
             "statuses": Status.choices,
             "may_report": may_report(request.user),

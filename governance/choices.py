@@ -15,12 +15,23 @@ from django.utils.hashable import make_hashable
 _LABELS: dict = {}
 
 
+def _labels(field) -> dict:
+    labels = _LABELS.get(field)
+    if labels is None:
+        labels = _LABELS[field] = {
+            make_hashable(value): label for value, label in field.flatchoices
+        }
+    return labels
+
+
+def choice_label(field, value):
+    """The label of `value` among the model field's choices, still lazy (translated when it
+    is shown), or the value itself: the same object on every call, so a `{% memo %}` keys
+    it by identity without translating it."""
+    return _labels(field).get(make_hashable(value), value)
+
+
 class ChoiceDisplayMixin:
     def _get_FIELD_display(self, field):
-        labels = _LABELS.get(field)
-        if labels is None:
-            labels = _LABELS[field] = {
-                make_hashable(value): label for value, label in field.flatchoices
-            }
         value = getattr(self, field.attname)
-        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+        return force_str(choice_label(field, value), strings_only=True)

@@ -102,3 +102,43 @@ def test_the_menu_is_kept_once_per_entry_not_once_per_page(client, make_user):
     entries = {item["name"] for item in menu_for(worker)}
     names = {resolve(url).view_name for url in urls}
     assert len(menu.kept) == len({n if n in entries else "" for n in names}) < len(urls)
+
+
+def test_inbox_rows_from_a_memo_filled_by_others(client, make_user):
+    """The inbox's rows are drawn once per process for the same values: a dispatcher's page
+    after another county's dispatcher and a worker filled the memo is the page from an
+    empty memo, in both languages; it shows their own county's cases only, and a case's
+    row follows its state (accepted: another row)."""
+    from events.models import Event, EventCategory
+    from events.services import event_report
+    from tests.fixtures import KUANCHENG
+
+    from grids.models import Area
+
+    category = EventCategory.objects.get(code="0601")
+    here = make_user(Role.GRID_WORKER, GRID)
+    there_grid = Area.objects.filter(level=6, code__startswith=KUANCHENG[:6]).first()
+    there = make_user(Role.GRID_WORKER, there_grid.code)
+    mine = event_report(
+        actor=here, title="占道<经营>", category=category, grid=Area.objects.get(code=GRID)
+    )
+    theirs = event_report(actor=there, title="宽城的案件", category=category, grid=there_grid)
+    nanguan = make_user(Role.COUNTY_DISPATCHER, NANGUAN)
+    kuancheng = make_user(Role.COUNTY_DISPATCHER, KUANCHENG)
+    for language in ("zh-hans", "en"):
+        client.cookies["django_language"] = language
+        client.force_login(kuancheng)
+        other = _page(client, "/events/?box=all")
+        assert theirs.number in other and mine.number not in other
+        client.force_login(here)
+        _page(client, "/events/?box=all")
+        client.force_login(nanguan)
+        page = _page(client, "/events/?box=all")
+        assert page == _from_an_empty_memo(client, "/events/?box=all")
+        assert mine.number in page and theirs.number not in page
+        assert "占道&lt;经营&gt;" in page  # escaped as the page's own text
+    client.cookies["django_language"] = "zh-hans"
+    Event.objects.filter(pk=mine.pk).update(status="accepted")
+    page = _page(client, "/events/?box=all")
+    assert page == _from_an_empty_memo(client, "/events/?box=all")
+    assert '<span class="status">已受理</span>' in page
