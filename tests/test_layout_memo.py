@@ -111,9 +111,8 @@ def test_inbox_rows_from_a_memo_filled_by_others(client, make_user):
     row follows its state (accepted: another row)."""
     from events.models import Event, EventCategory
     from events.services import event_report
-    from tests.fixtures import KUANCHENG
-
     from grids.models import Area
+    from tests.fixtures import KUANCHENG
 
     category = EventCategory.objects.get(code="0601")
     here = make_user(Role.GRID_WORKER, GRID)
