@@ -12,19 +12,18 @@ warn() { printf '!!  %s\n' "$*" >&2; }
 VENV=.venv
 STAMP=$VENV/.requirements.sha256
 
-pick_python() {
-    local c
-    for c in python3.11 python3; do
-        if command -v "$c" >/dev/null 2>&1 &&
-            "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-            echo "$c"
-            return
-        fi
-    done
-}
+# shellcheck source=scripts/python-choice.sh
+source scripts/python-choice.sh
 
+PY=$(pick_python)
+# A venv made from another interpreter than the one picked (say pyenv's, before the
+# distribution's was preferred) is made again; PYTHON=… keeps a chosen one.
+if [[ -n $PY && -x $VENV/bin/python ]] &&
+    [[ $(interpreter_of "$VENV/bin/python") != "$(interpreter_of "$PY")" ]]; then
+    say "$VENV 由其他解释器创建,重新创建 / $VENV was made from $(interpreter_of "$VENV/bin/python"), recreating with $PY"
+    rm -rf "$VENV"
+fi
 if ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    PY=$(pick_python)
     if [[ -z $PY ]]; then
         warn "需要 Python 3.11 或更高版本 / Python >= 3.11 is required (python3.11 or python3)"
         exit 1

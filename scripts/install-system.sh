@@ -92,7 +92,10 @@ if ! command -v redis-server >/dev/null 2>&1 && ! redis_answers; then
 fi
 
 # The interpreter scripts/install-python.sh will use must be able to create a venv.
-if command -v python3.11 >/dev/null 2>&1; then PY=python3.11; else PY=python3; fi
+# shellcheck source=scripts/python-choice.sh
+source "$(dirname "$0")/python-choice.sh"
+PY=$(pick_python)
+PY=${PY:-python3}
 if ! command -v "$PY" >/dev/null 2>&1; then
     missing+=(python3 python3-venv)
 elif ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then

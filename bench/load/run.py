@@ -199,7 +199,10 @@ def ensure_database(args, env: dict) -> None:
         psql(admin, f'CREATE DATABASE "{args.db}" TEMPLATE "{args.snapshot}"')
     if not exists(args.db):
         log(f"creating {args.db}")
-        psql(admin, f'CREATE DATABASE "{args.db}" TEMPLATE gridgov_template_postgis')
+        # Its own PostGIS, not the test template's: a new machine has no template before
+        # the first `make test`.
+        psql(admin, f'CREATE DATABASE "{args.db}"')
+        psql(args.db_url, "CREATE EXTENSION IF NOT EXISTS postgis")
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "seed_calendar")
     manage(env, "load_demo_province", "--if-empty", "--city", "220100")
