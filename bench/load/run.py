@@ -457,6 +457,9 @@ def main() -> None:
         "commit": commit,
         "machine": f"{os.cpu_count()} cores, shared; load average before the run {load_before}",
         "speed": speed,
+        # The probe's Python loop runs in this interpreter: runs on two interpreters do not
+        # compare by it (docs/performance.md, "The interpreter").
+        "python": f"{sys.version.split()[0]} ({os.path.realpath(sys._base_executable)})",
         "stack": (
             f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × 16 threads), "
             "Celery workers per queue as docker-compose.yml (interactive × 4, webhooks × 8, "
