@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connections
 
-from governance.archives import extract_all
+from governance.archives import check_all, extract_all
 from governance.dbroles import SCRATCH_SCHEMA, owner_configured
 
 FORMAT = 1
@@ -274,6 +274,15 @@ def backup_restore(*, folder: Path, media_root: Path | None = None) -> dict:
     if MEDIA in manifest["files"]:
         if media_root.exists() and any(media_root.iterdir()):
             raise BackupError(f"文件目录不是空的 / The media folder {media_root} is not empty.")
+        # The stored files' archive is checked before the database is touched: an archive
+        # that would write outside the folder is refused with nothing restored.
+        try:
+            with tarfile.open(folder / MEDIA, "r:gz") as tar:
+                check_all(tar, media_root)
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise BackupError(
+                f"{MEDIA}: 文件归档不安全或已损坏 / unsafe or damaged: {exc}"
+            ) from exc
     restore = subprocess.run(
         ["pg_restore", "--no-owner", "--no-privileges", "--no-comments", "--exit-on-error"]
         + ["-d", p["dbname"], str(folder / DUMP)],

@@ -8,8 +8,11 @@ Transactional: pg_dump reads committed data (the database is flushed afterwards)
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import stat
+import tarfile
 from contextlib import contextmanager
 
 import psycopg
@@ -26,7 +29,14 @@ from psycopg import sql
 from collection.models import Person
 from collection.services import person_create
 from collection.tests.factories import valid_id
-from governance.backup import MANIFEST, backup_restore, restore_compare
+from governance.backup import (
+    MANIFEST,
+    BackupError,
+    _database_empty,
+    _params,
+    backup_restore,
+    restore_compare,
+)
 from governance.dbroles import owner_configured
 from governance.models import AuditLog
 from governance.roles import Role
@@ -174,3 +184,32 @@ def test_the_manifest_describes_the_dumps_snapshot_not_later_writes(settings, tm
             again = backup.database_facts(cur)["counts"]["public.governance_auditlog"]
     assert again == first  # still the snapshot
     assert AuditLog.objects.filter(action="test.snapshot").count() == 1
+
+
+def test_a_files_archive_that_would_write_outside_is_refused_before_the_database(
+    settings, tmp_path
+):
+    """A backup whose files' archive was replaced (its checksum too) by one that would
+    write outside the media folder: refused before pg_restore, so the database stays empty
+    and nothing is written anywhere (governance/archives.py)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    default_storage.save("evidence/x.txt", ContentFile(b"x"))
+    call_command("backup", dir=str(tmp_path / "backups"), verbosity=0)
+    (folder,) = (tmp_path / "backups").iterdir()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        evil = tarfile.TarInfo("../escaped.txt")
+        evil.size = 4
+        tar.addfile(evil, io.BytesIO(b"evil"))
+    (folder / "media.tar.gz").write_bytes(buf.getvalue())
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["files"]["media.tar.gz"]["sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+
+    restored = tmp_path / "restored" / "media"
+    with scratch_database() as name, connected_to(name):
+        with pytest.raises(BackupError, match="不安全"):
+            backup_restore(folder=folder, media_root=restored)
+        assert _database_empty(_params())
+    assert not (tmp_path / "restored" / "escaped.txt").exists()
+    assert not restored.exists()

@@ -3,6 +3,7 @@ own "data" filter where this Python has it and with the same checks where it doe
 (Debian 12's Python 3.11.2): both paths are run whatever this interpreter is."""
 
 import io
+import os
 import stat
 import tarfile
 
@@ -20,7 +21,7 @@ REFUSED = (UnsafeArchive, tarfile.TarError)  # tarfile's FilterError is a TarErr
 def archive(*members) -> tarfile.TarFile:
     """A gzip archive in memory of (TarInfo, bytes or None)."""
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
         for info, data in members:
             if data is not None:
                 info.size = len(data)
@@ -29,11 +30,18 @@ def archive(*members) -> tarfile.TarFile:
     return tarfile.open(fileobj=buf, mode="r:gz")
 
 
-def file(name, data=b"x", mode=0o644):
+def file(name, data=b"x", mode=0o644, mtime=1_700_000_000):
     info = tarfile.TarInfo(name)
     info.mode = mode
+    info.mtime = mtime
     info.uid = info.gid = 4242
     return info, data
+
+
+def folder(name, mode=0o755):
+    info = tarfile.TarInfo(name)
+    info.type, info.mode = tarfile.DIRTYPE, mode
+    return info, None
 
 
 def link(name, target, kind=tarfile.SYMTYPE):
@@ -74,8 +82,7 @@ def test_a_member_that_would_leave_the_folder_stops_everything(tmp_path, native,
         extract_all(archive(file("first.txt"), member), dest, native=native)
     assert not (tmp_path / "escaped.txt").exists()
     assert not (dest / "evil").exists()
-    if not native:  # checked before anything is written
-        assert list(dest.iterdir()) == []
+    assert list(dest.iterdir()) == []  # checked before anything is written
 
 
 @pytest.mark.parametrize("native", WAYS)
@@ -101,3 +108,70 @@ def test_special_bits_and_foreign_owners_are_dropped(tmp_path, native):
     st = (tmp_path / "suid").stat()
     assert not st.st_mode & (stat.S_ISUID | stat.S_ISGID | stat.S_IWGRP | stat.S_IWOTH)
     assert st.st_uid != 4242  # the archive's owner is not applied
+
+
+@pytest.mark.parametrize("native", WAYS)
+def test_the_folders_own_entry_leaves_it_as_it_was(tmp_path, native):
+    """Every backup's archive starts with "." (tar.add(media, arcname=".")): the restored
+    folder keeps its own mode, not the archive's."""
+    dest = tmp_path / "media"
+    dest.mkdir(mode=0o750)
+    extract_all(archive(folder(".", mode=0o000), file("./a.txt")), dest, native=native)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o750
+    assert (dest / "a.txt").exists()
+
+
+@pytest.mark.parametrize("native", WAYS)
+def test_a_folder_stays_enterable_by_its_owner(tmp_path, native):
+    extract_all(archive(folder("locked", mode=0o000), file("locked/x")), tmp_path, native=native)
+    assert (tmp_path / "locked" / "x").exists()
+    assert (tmp_path / "locked").stat().st_mode & stat.S_IRWXU == stat.S_IRWXU
+
+
+@pytest.mark.parametrize("native", WAYS)
+@pytest.mark.parametrize("mtime", ["nan", "inf", "1" + "0" * 30])
+def test_a_bad_time_is_refused_before_anything_is_written(tmp_path, native, mtime):
+    """tarfile lets utime's ValueError/OverflowError through after writing the file."""
+    bad = tarfile.TarInfo("b")
+    bad.size, bad.pax_headers = 1, {"mtime": mtime}  # read back as that time
+    with pytest.raises(UnsafeArchive):
+        extract_all(archive(file("first"), (bad, b"y")), tmp_path, native=native)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("native", WAYS)
+def test_a_symlink_chain_longer_than_path_max_is_refused(tmp_path, native):
+    """CPython's own attack on the data filter's link check (CVE-2025-4517, fixed in
+    3.11.13): links are refused here whatever the filter would say."""
+    outer = tmp_path / "outer"
+    dest = outer / "dest"
+    dest.mkdir(parents=True)
+    (outer / "flag").write_text("original")
+    steps = "abcdefghijklmnop"
+    component = "d" * ((os.pathconf(outer, "PC_PATH_MAX") - len(str(dest)) - 1) // 17)
+    members, path = [], ""
+    for step in steps:
+        members += [
+            folder(os.path.join(path, component)),
+            link(os.path.join(path, step), component),
+        ]
+        path = os.path.join(path, component)
+    long_link = os.path.join(*steps, "l" * 254)
+    members += [
+        link(long_link, os.path.join(*[".."] * len(steps))),
+        link("escape", os.path.join(long_link, "..")),
+        link("flaglink", os.path.join("escape", "flag"), kind=tarfile.LNKTYPE),
+        file("flaglink", b"overwrite"),
+        file("escape/newfile", b"new"),
+    ]
+    with pytest.raises(REFUSED):
+        extract_all(archive(*members), dest, native=native)
+    assert (outer / "flag").read_text() == "original"
+    assert not (outer / "newfile").exists()
+    assert list(dest.iterdir()) == []
+
+
+def test_a_name_that_cannot_be_resolved_is_refused(tmp_path):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    with pytest.raises(UnsafeArchive):
+        extract_all(archive(file("loop/x")), tmp_path, native=False)
