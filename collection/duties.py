@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from governance.access import require
 from governance.audit import audit_record
-from governance.compiled import CompiledQuery
+from governance.compiled import CompiledQuery, StatementMemo
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import Area, ancestor_paths
@@ -294,13 +294,20 @@ RULES = {
 }
 
 
+# The task items' statement of each grid's ancestors, compiled once per process.
+_ITEMS = StatementMemo()
+
+
 def grid_duties(*, user, grid, now=None) -> list[dict]:
     """What the task list asks of this grid that is missing or overdue, item by item:
     one statement per item (two for tag_visit), never a loop over people or houses."""
     if not path_in_jurisdiction(user, grid.path, Action.VIEW):
         return []
     now = now or timezone.now()
-    items = TaskItem.objects.filter(area_path__in=ancestor_paths(grid.path)).order_by("id")
+    paths = tuple(ancestor_paths(grid.path))
+    items = _ITEMS.objects(
+        paths, lambda: TaskItem.objects.filter(area_path__in=paths).order_by("id"), TaskItem
+    )
     out = []
     for item in items:
         due, names, *extra = RULES[item.rule](grid, item, now)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from governance.access import WHOLE_PROVINCE, require
 from governance.audit import audit_record
+from governance.compiled import CompiledQuery
 from governance.roles import Action
 
 from . import policy
@@ -24,12 +25,20 @@ from .models import Dataset, ExtraFieldSchema
 # -- schemas ----------------------------------------------------------------------------
 
 
+# Compiled once per process (governance/compiled.py): the person form asks on every
+# request.
+_SCHEMA = CompiledQuery(
+    lambda dataset: (
+        ExtraFieldSchema.objects.filter(dataset=dataset).order_by("pk").values("schema")[:1]
+    ),
+    dataset="sample-dataset-of-the-compiled-query",
+)
+
+
 def extra_schema(dataset: str) -> dict:
     """The administrator's extra-field schema of a data class ({} if none)."""
-    return (
-        ExtraFieldSchema.objects.filter(dataset=dataset).values_list("schema", flat=True).first()
-        or {}
-    )
+    rows = _SCHEMA.rows(dataset=dataset)
+    return (rows[0]["schema"] if rows else None) or {}
 
 
 def validate_extra(dataset: str, extra: dict | None) -> None:

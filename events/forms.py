@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from governance.forms import KeptModelChoiceField
+
 from .models import EventCategory, SupervisionCard, Urgency
 
 
@@ -26,9 +28,10 @@ class MultipleFileField(forms.FileField):
 
 
 class ReportForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = KeptModelChoiceField(
         label=_("事件分类"),
         queryset=EventCategory.objects.filter(active=True, parent__isnull=False),
+        memo_key="events.ReportForm.category",
         empty_label=_("请选择分类"),
         to_field_name="code",
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import QuerySet
 
@@ -41,7 +41,9 @@ _NAMES: dict[str, list[str]] = {}
 _NAMES_KEPT = 4096
 
 
-def _run(db: str, sql: str, params, converters) -> list[dict]:
+def _run(db: str, sql: str | None, params, converters) -> list[dict]:
+    if sql is None:  # a statement that can match nothing (StatementMemo)
+        return []
     connection = connections[db]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -122,16 +124,58 @@ class StatementMemo:
         self._size = size
         self._compiled: dict = {}
 
-    def rows(self, key, build: Callable[[], QuerySet], model) -> list[dict]:
-        """`model`: the queryset's model, for choosing the database on every call (the
-        same statement may be read from the replica inside lag_tolerant() only)."""
+    def _statement(self, key, build: Callable[[], QuerySet], model, describe=None) -> tuple:
+        """(db, sql, params, converters, what `describe` said of the queryset)."""
         db = router.db_for_read(model)
         compiled = self._compiled.get((key, db))
         if compiled is None:
             qs = build().using(db)
             compiler = qs.query.get_compiler(db)
-            sql, params = compiler.as_sql()
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:  # `__in` an empty list: no rows, as the ORM gives
+                sql, params = None, ()
+            described = describe(qs, compiler) if describe else None
             if len(self._compiled) >= self._size:
                 self._compiled.clear()
-            compiled = self._compiled[(key, db)] = (db, sql, tuple(params), _converters(compiler))
-        return _run(*compiled)
+            compiled = self._compiled[(key, db)] = (
+                db, sql, tuple(params), _converters(compiler), described,
+            )  # fmt: skip
+        return compiled
+
+    def rows(self, key, build: Callable[[], QuerySet], model) -> list[dict]:
+        """`model`: the queryset's model, for choosing the database on every call (the
+        same statement may be read from the replica inside lag_tolerant() only)."""
+        return _run(*self._statement(key, build, model)[:4])
+
+    def objects(self, key, build: Callable[[], QuerySet], model) -> list:
+        """The queryset's model instances, as iterating it would give them (deferred
+        fields deferred, values converted), for a queryset of `model`'s own columns only:
+        no select_related, annotations, extra or values()."""
+        db, sql, params, converters, attnames = self._statement(
+            key, build, model, describe=_own_columns
+        )
+        return [
+            model.from_db(db, attnames, list(row.values()))
+            for row in _run(db, sql, params, converters)
+        ]
+
+
+def _own_columns(qs: QuerySet, compiler) -> list[str]:
+    """The attnames of the queryset's columns (what from_db takes); ImproperlyConfigured
+    unless every column is one of the model's own fields."""
+    from django.db.models.query import ModelIterable
+
+    query = qs.query
+    names = [getattr(getattr(c, "target", None), "attname", None) for c, _s, _a in compiler.select]
+    if not (
+        qs._iterable_class is ModelIterable
+        and not query.select_related
+        and not query.annotation_select
+        and not query.extra_select
+        and not compiler.klass_info.get("related_klass_infos")
+        and None not in names
+        and len(set(names)) == len(names)
+    ):
+        raise ImproperlyConfigured("StatementMemo.objects: only a model's own columns")
+    return names

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .auth import locked_message, login_locked_until
+from .compiled import StatementMemo
 
 
 class LoginForm(AuthenticationForm):
@@ -134,3 +136,47 @@ def audit_actor_suggestions(user, limit: int = 300) -> list[str]:
         .values_list("username", "full_name")[:limit]
     )
     return [f"{full}({name})" if full and full != name else name for name, full in rows]
+
+
+# -- a choice field whose options' statement is compiled once per process ---------------
+
+_CHOICES = StatementMemo(size=256)
+
+
+class _KeptChoiceIterator(ModelChoiceIterator):
+    def __iter__(self):
+        key = self.field.memo_key
+        if key is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset
+        for obj in _CHOICES.objects(key, lambda: queryset, queryset.model):
+            yield self.choice(obj)
+
+
+class KeptModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for a form every user sees with the same options (the report
+    form's categories): the options' statement is compiled once per process under
+    `memo_key` (governance/compiled.py) and run on every render, so a new or renamed
+    option shows at once. `memo_key` names the field's own queryset: a queryset set on
+    the field later (a view narrowing the options) turns the keeping off for that form."""
+
+    iterator = _KeptChoiceIterator
+
+    def __init__(self, queryset, *, memo_key: str, **kwargs):
+        super().__init__(queryset, **kwargs)
+        self.memo_key = memo_key
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(queryset)
+        self.memo_key = None
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def __deepcopy__(self, memo):
+        key = self.memo_key
+        result = super().__deepcopy__(memo)  # copies the queryset: the same one
+        result.memo_key = key
+        return result

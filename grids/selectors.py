@@ -6,6 +6,7 @@ import json
 
 from django.db.models import Q
 
+from governance.compiled import StatementMemo
 from governance.models import RoleAssignment
 from governance.replica import read_connection
 from governance.roles import Action, Role
@@ -39,13 +40,22 @@ def area_get(*, user, code: str, action: str = Action.VIEW) -> Area:
     return Area.objects.restrict(user, action).defer("boundary", "boundary_simple").get(code=code)
 
 
+# The statement of each set of codes, compiled once per process (governance/compiled.py):
+# the report and person forms ask for it on every request.
+_ROOTS = StatementMemo()
+
+
 def area_roots(*, user) -> list[Area]:
     """The top areas of the user's jurisdiction (where their browsing starts)."""
-    codes = [p.rstrip("/").split("/")[-1] for p in jurisdiction_paths(user, Action.VIEW)]
-    return list(
-        Area.objects.filter(code__in=codes)
-        .defer("boundary", "boundary_simple")
-        .order_by("level", "code")
+    codes = tuple(p.rstrip("/").split("/")[-1] for p in jurisdiction_paths(user, Action.VIEW))
+    return _ROOTS.objects(
+        codes,
+        lambda: (
+            Area.objects.filter(code__in=codes)
+            .defer("boundary", "boundary_simple")
+            .order_by("level", "code")
+        ),
+        Area,
     )
 
 

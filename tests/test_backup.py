@@ -13,6 +13,7 @@ import io
 import json
 import stat
 import tarfile
+import time
 from contextlib import contextmanager
 
 import psycopg
@@ -78,9 +79,24 @@ def scratch_database():
         yield name
     finally:
         with _as_owner() as c:
+            _wait_for_sessions_to_end(c, name)
             c.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def _wait_for_sessions_to_end(c: psycopg.Connection, name: str, seconds: float = 10) -> None:
+    """A session closed by the test (the application role's) may still be ending on the
+    server: FORCE would then try to terminate it, which the owner role may not do."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        others = c.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        ).fetchone()[0]
+        if not others:
+            return
+        time.sleep(0.05)
 
 
 @contextmanager

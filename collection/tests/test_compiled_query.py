@@ -97,3 +97,22 @@ def test_column_names_are_read_once_per_statement(make_user, monkeypatch):
         == [{"name": "丙", "phone": "13800000003"}]
     )
     assert len(reads) == before  # the second run read no description
+
+
+def test_area_roots_and_my_grids_follow_the_users_roles(make_user):
+    """Kept per set of codes / grids: another role gives another statement at once."""
+    from collection.views.common import my_grids
+    from governance.services import role_assign
+    from grids.models import Area
+    from grids.selectors import area_roots
+
+    user = make_user(Role.GRID_WORKER, "220102001001001", "cr_roots")
+    assert [a.code for a in area_roots(user=user)] == ["220102001001001"]
+    assert [a.code for a in my_grids(user)] == ["220102001001001"]
+    other = Area.objects.filter(level=6).exclude(code="220102001001001").order_by("code").first()
+    role_assign(actor=None, user=user, role=Role.GRID_WORKER, area=other)
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=user.pk)  # a new request's user
+    assert sorted(a.code for a in area_roots(user=user)) == sorted(["220102001001001", other.code])
+    assert sorted(a.code for a in my_grids(user)) == sorted(["220102001001001", other.code])

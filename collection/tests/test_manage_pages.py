@@ -56,3 +56,14 @@ def test_field_policy_is_shown_per_role(client, make_user):
     assert "身份证号" in html and "网格员" in html and "脱敏" in html
     client.force_login(make_user(Role.GRID_WORKER, "220102001001001", "mc_worker"))
     assert client.get("/manage/collection/field-policy/").status_code == 404
+
+
+def test_the_schema_read_gives_the_stored_json_or_nothing():
+    """extra_schema runs a statement compiled once per process (collection/extra_fields.py):
+    the stored schema as a dict, {} for a data class without one, per data class."""
+    from collection.models import ExtraFieldSchema
+
+    assert extra_schema("people") == {} and extra_schema("houses") == {}
+    ExtraFieldSchema.objects.create(dataset="people", schema=SCHEMA)
+    assert extra_schema("people") == SCHEMA and isinstance(extra_schema("people"), dict)
+    assert extra_schema("houses") == {}

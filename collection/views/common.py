@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
 from governance.access import allowed
+from governance.compiled import StatementMemo
 from governance.listing import sort_queryset
 from governance.roles import Role
 from governance.scoping import user_role_rows
@@ -12,15 +13,24 @@ from grids.models import Area
 
 from ..actions import BASEDATA_CHANGE
 
+# The statement of each set of grids, compiled once per process (governance/compiled.py).
+_GRIDS = StatementMemo()
+
 
 def my_grids(user):
     # From the roles read once per request (governance.scoping.user_role_rows).
-    ids = sorted(
-        {area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER}
+    ids = tuple(
+        sorted(
+            {area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER}
+        )
     )
     if not ids:
         return []
-    return list(Area.objects.filter(id__in=ids).only("code", "name", "path", "level", "centroid"))
+    return _GRIDS.objects(
+        ids,
+        lambda: Area.objects.filter(id__in=ids).only("code", "name", "path", "level", "centroid"),
+        Area,
+    )
 
 
 def changeable(user, obj):
