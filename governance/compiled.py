@@ -17,17 +17,28 @@ inbox's counts: the user's id, roles and shared cases)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
+from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import QuerySet
 
 
 def _converters(compiler) -> list:
-    """(column, converters, expression) of the columns the ORM would convert."""
+    """(column, converters, expression) of the columns the ORM would convert; None in
+    place of the converters of a geometry column, which are the running thread's own.
+
+    A statement is kept for the whole process and run from every thread of a threaded
+    server, while a geometry column's converter reads WKB with the GEOS reader of the
+    thread that built it (`wkb_r()`, one per thread: GEOS readers are not thread-safe,
+    and ctypes lets go of the GIL while one reads). Kept, it would be shared by all
+    threads, and two of them reading at once corrupt each other's geometries (seen under
+    load: "Points of LinearRing do not form a closed linestring" in a plain ORM query
+    of the thread that had compiled the statement)."""
     return [
-        (i, convs, expression)
+        (i, None if isinstance(expression.output_field, GeometryField) else convs, expression)
         for i, (convs, expression) in compiler.get_converters(
             [s[0] for s in compiler.select]
         ).items()
@@ -39,6 +50,26 @@ def _converters(compiler) -> list:
 # running the session's and the user's statements on each request).
 _NAMES: dict[str, list[str]] = {}
 _NAMES_KEPT = 4096
+
+
+_thread = threading.local()
+
+
+def _thread_converters(expression, connection) -> list:
+    """The converters of `expression` built in (and kept for) the running thread, as the
+    compiler builds them (SQLCompiler.get_converters)."""
+    kept = getattr(_thread, "converters", None)
+    if kept is None:
+        kept = _thread.converters = {}
+    key = (connection.alias, expression)
+    convs = kept.get(key)
+    if convs is None:
+        if len(kept) >= _NAMES_KEPT:
+            kept.clear()
+        convs = kept[key] = connection.ops.get_db_converters(
+            expression
+        ) + expression.get_db_converters(connection)
+    return convs
 
 
 def _run(db: str, sql: str | None, params, converters) -> list[dict]:
@@ -55,6 +86,10 @@ def _run(db: str, sql: str | None, params, converters) -> list[dict]:
             _NAMES[sql] = names
         rows = cursor.fetchall()
     if converters:
+        converters = [
+            (i, _thread_converters(expression, connection) if convs is None else convs, expression)
+            for i, convs, expression in converters
+        ]
         rows = [list(r) for r in rows]
         for row in rows:
             for i, convs, expression in converters:
