@@ -18,6 +18,8 @@ from django.http import StreamingHttpResponse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from governance.pool import release_connections
+
 from . import live
 from .selectors import cockpit_area
 
@@ -62,8 +64,10 @@ def _events(user, area, cursor: str, language: str):
                 yield ": ping\n\n"
                 continue
             cursor = entries[-1][0]
+            visible = live.live_visible(user=user, area=area, entries=entries)
+            release_connections()  # not held while waiting on Redis (governance/pool.py)
             sent = None
-            for entry_id, item in live.live_visible(user=user, area=area, entries=entries):
+            for entry_id, item in visible:
                 data = json.dumps(live.live_public(entry_id, item), ensure_ascii=False)
                 yield f"id: {entry_id}\ndata: {data}\n\n"
                 sent = entry_id

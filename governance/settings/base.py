@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may use the database on the way out (governance/pool.py).
+    "governance.pool.StreamingReleaseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "governance.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
