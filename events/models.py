@@ -120,6 +120,13 @@ class DueState(models.TextChoices):
     OVERDUE = "overdue", _("超期")
 
 
+# A case's areas as its process reads them (events/flows.py: who may send a case back,
+# down or on reads the unit that dispatched it and the one it came from): loaded with the
+# case in one statement, without their outlines (grids.models.outlines_of), instead of
+# one lazy query and a whole outline each.
+CASE_AREAS = ("current_area", "dispatched_by_area", "previous_area", "grid")
+
+
 class Event(ChoiceDisplayMixin, models.Model):
     # Unique through Meta.constraints: no pattern_ops twin (no prefix search; the search
     # box's icontains scans either way).

@@ -14,7 +14,7 @@ def suggested_department(event: Event):
     codes = [event.category.code[:i] for i in range(len(event.category.code), 0, -2)]
     rule = (
         RoutingRule.objects.filter(category__code__in=codes, area__path__in=paths)
-        .select_related("department", "category", "area")
+        .select_related("department")  # the rule's area and category only order it
         # Deepest area first; then the most specific category ("0601" > "06").
         .order_by("-area__level", "-category__code")
         .first()

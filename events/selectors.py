@@ -10,9 +10,10 @@ from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Action, Role
 from governance.scoping import shared_pks, user_role_rows
-from grids.models import Area, ancestor_paths
+from grids.models import Area, ancestor_paths, outlines_of
 
 from .models import (
+    CASE_AREAS,
     OPEN_STATUSES,
     Attachment,
     DueState,
@@ -25,10 +26,8 @@ from .models import (
 INBOX_BOXES = ("todo", "done", "supervised", "overdue", "all")
 
 
-# Areas come along for their names; their boundaries (tens of kB each) must not.
-_AREA_GEOMETRY = [
-    f"{rel}__{f}" for rel in ("current_area", "grid") for f in ("boundary", "boundary_simple")
-]
+# Areas come along for their names; their outlines (tens of kB each) must not.
+_AREA_GEOMETRY = outlines_of("current_area", "grid")
 
 
 _LIST_DEFERRED = [
@@ -49,7 +48,12 @@ def event_list(*, user):
 
 
 def event_get(*, user, number: str) -> Event:
-    return event_list(user=user).get(number=number)
+    return with_case_areas(event_list(user=user)).get(number=number)
+
+
+def with_case_areas(qs):
+    """`qs` with all of a case's areas (CASE_AREAS), without their outlines."""
+    return qs.select_related(*CASE_AREAS).defer(*outlines_of(*CASE_AREAS))
 
 
 def attachment_get(*, user, pk: int) -> Attachment:

@@ -22,7 +22,7 @@ from governance.notifications import notify
 from governance.outbox import outbox_emit
 from governance.roles import UNIT_ROLES, Role
 from grids.locate import locate, parse_point
-from grids.models import Area
+from grids.models import Area, outlines_of
 
 from . import permissions as perm
 from . import sla
@@ -32,6 +32,7 @@ from .figures import DUE_FIGURES
 from .figures import SOURCE as FIGURES
 from .flows import ACTION_LABELS, TRANSITIONS, EventProcess, Step
 from .models import (
+    CASE_AREAS,
     OPEN_STATUSES,
     Attachment,
     Event,
@@ -383,14 +384,8 @@ def event_transition(
     # Lock the row: two people acting on one case at once are serialised.
     event = (
         Event.objects.select_for_update(of=("self",))
-        .select_related(
-            "category",
-            "current_area",
-            "current_department",
-            "dispatched_by_area",
-            "previous_area",
-            "grid",
-        )
+        .select_related("category", "current_department", *CASE_AREAS)
+        .defer(*outlines_of(*CASE_AREAS))
         .get(pk=event.pk)
     )
     if action in NOTE_REQUIRED and not (note or "").strip():
@@ -492,6 +487,7 @@ def event_citizen_rate(*, number: str, tracking_code: str, rating: int, note: st
     event = (
         Event.objects.select_for_update(of=("self",))
         .select_related("category", "current_area", "current_department", "grid")
+        .defer(*outlines_of("current_area", "grid"))
         .filter(number=number, tracking_code=tracking_code.strip().upper())
         .first()
     )
@@ -601,6 +597,7 @@ def event_suspend(*, actor, event: Event, reason: str) -> Event:
     event = (
         Event.objects.select_for_update(of=("self",))
         .select_related("current_area", "current_department")
+        .defer(*outlines_of("current_area"))
         .get(pk=event.pk)
     )
     if not perm.holds_case(actor, event) or event.status not in (
@@ -632,6 +629,7 @@ def event_resume(*, actor, event: Event) -> Event:
     event = (
         Event.objects.select_for_update(of=("self",))
         .select_related("current_area", "current_department")
+        .defer(*outlines_of("current_area"))
         .get(pk=event.pk)
     )
     # Who asks first, then the state: a caller without the right learns nothing more
@@ -687,9 +685,9 @@ def events_mark_due() -> dict[str, int]:
             continue
         action = "overdue" if state == "overdue" else "near_due"
         events = list(
-            Event.objects.filter(id__in=ids).select_related(
-                "current_area", "current_department", "category", "grid"
-            )
+            Event.objects.filter(id__in=ids)
+            .select_related("current_area", "current_department", "category", "grid")
+            .defer(*outlines_of("current_area", "grid"))
         )
         Trace.objects.bulk_create(
             [

@@ -15,6 +15,17 @@ class Level(models.IntegerChoices):
 
 PATH_SEPARATOR = "/"
 
+# An area's outlines: tens to hundreds of kB each (a county's ~50 kB, the province's
+# ~700 kB), sent by PostgreSQL and decoded by GEOS whenever an area row is loaded whole.
+# A page or a write that needs an area's name, path or level defers them.
+OUTLINES = ("boundary", "boundary_simple")
+
+
+def outlines_of(*relations: str) -> list[str]:
+    """The outline columns of the areas reached through `relations` (select_related
+    paths), for `.defer()`."""
+    return [f"{relation}__{field}" for relation in relations for field in OUTLINES]
+
 
 def ancestor_paths(path: str) -> list[str]:
     """ "a/b/c/" → ["a/", "a/b/", "a/b/c/"]: the paths of the areas containing `path`,

@@ -127,7 +127,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
                 status=p.get("status", ""),
             )
         elif self.action == "retrieve":
-            qs = _with_trail(qs)
+            qs = _with_trail(selectors.with_case_areas(qs))
         # The writes (perform, progress, supervise …) hand their case to a service, which
         # locks and reads it again: loading its trail first (four more statements) was
         # wasted; their answer is read afterwards with it (`_detail`).
@@ -135,7 +135,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     def _detail(self, **lookup) -> dict:
         """The case as GET answers it, read after a write (its trail included)."""
-        event = _with_trail(self.get_queryset()).get(**lookup)
+        event = _with_trail(selectors.with_case_areas(self.get_queryset())).get(**lookup)
         return EventDetailSerializer(event, context={"request": self.request}).data
 
     def get_serializer_class(self):
