@@ -82,32 +82,53 @@ def login_failure_register(user) -> None:
     LockoutModelBackend._register_failure(user)
 
 
-_USER = None
+_USER: dict[str, CompiledQuery] = {}
+_USER_SAMPLES = {"pk": 987_654_321, "username": "\x1fsample username"}
 
 
-def _user_query(User) -> CompiledQuery:
-    """The user, their role rows and the bell's count, in one statement: every request
-    needs the roles (the menu, the jurisdiction, the page's rules) and every page the
-    count."""
+def _user_query(User, key: str = "pk") -> CompiledQuery:
+    """The user (by `key`: "pk" or "username"), their role rows and the bell's count, in
+    one statement: every request needs the roles (the menu, the jurisdiction, the page's
+    rules) and every page the count."""
     from .context_processors import unread_count_sql
 
-    global _USER
-    if _USER is None:
+    if key not in _USER:
         attnames = [f.attname for f in User._meta.concrete_fields]
         user_id = f'"{User._meta.db_table}"."{User._meta.pk.column}"'
         roles = role_rows_json_sql(User._meta.get_field("role_assignments").related_model, user_id)
-        _USER = CompiledQuery(
-            lambda pk: (
-                User._default_manager.filter(pk=pk)
+        _USER[key] = CompiledQuery(
+            lambda **value: (
+                User._default_manager.filter(**value)
                 .annotate(
                     role_rows_json=RawSQL(roles, (), output_field=TextField()),
                     unread_count=RawSQL(unread_count_sql(user_id), (), output_field=IntegerField()),
                 )
                 .values(*attnames, "role_rows_json", "unread_count")
             ),
-            pk=987_654_321,
+            **{key: _USER_SAMPLES[key]},
         )
-    return _USER
+    return _USER[key]
+
+
+def _user_of(User, rows: list[dict]):
+    """The user of `_user_query`'s rows (None for none), their role rows remembered."""
+    if not rows:
+        return None
+    row = rows[0]
+    role_rows_json, unread = row.pop("role_rows_json"), row.pop("unread_count")
+    # The columns come in the order asked for: the concrete fields'.
+    attnames = [f.attname for f in User._meta.concrete_fields]
+    user = User.from_db(DEFAULT_DB_ALIAS, attnames, list(row.values()))
+    remember_role_rows(user, role_rows_json)
+    user.__dict__["_unread_count"] = unread  # the bell (context_processors)
+    return user
+
+
+def user_by_username(username: str):
+    """The user of that name with their role rows (as a request's user comes), or None:
+    the department systems' service accounts, on every token-authenticated call."""
+    User = get_user_model()
+    return _user_of(User, _user_query(User, "username").rows(username=username))
 
 
 class LockoutModelBackend(ModelBackend):
@@ -125,18 +146,9 @@ class LockoutModelBackend(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        rows = _user_query(User).rows(pk=pk)
-        if not rows:
+        user = _user_of(User, _user_query(User).rows(pk=pk))
+        if user is None or not self.user_can_authenticate(user):
             return None
-        row = rows[0]
-        role_rows_json, unread = row.pop("role_rows_json"), row.pop("unread_count")
-        # The columns come in the order asked for: the concrete fields'.
-        attnames = [f.attname for f in User._meta.concrete_fields]
-        user = User.from_db(DEFAULT_DB_ALIAS, attnames, list(row.values()))
-        if not self.user_can_authenticate(user):
-            return None
-        remember_role_rows(user, role_rows_json)
-        user.__dict__["_unread_count"] = unread  # the bell (context_processors)
         return user
 
     def authenticate(self, request, username=None, password=None, **kwargs):

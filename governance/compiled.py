@@ -73,8 +73,14 @@ def _thread_converters(expression, connection) -> list:
 
 
 def _run(db: str, sql: str | None, params, converters) -> list[dict]:
+    names, rows = _fetch(db, sql, params, converters)
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def _fetch(db: str, sql: str | None, params, converters) -> tuple[list[str], list]:
+    """The column names and the rows (converted as the ORM would) of a statement."""
     if sql is None:  # a statement that can match nothing (StatementMemo)
-        return []
+        return [], []
     connection = connections[db]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -95,7 +101,46 @@ def _run(db: str, sql: str | None, params, converters) -> list[dict]:
             for i, convs, expression in converters:
                 for conv in convs:
                     row[i] = conv(row[i], expression, connection)
-    return [dict(zip(names, r, strict=True)) for r in rows]
+    return names, rows
+
+
+class _Instances:
+    """What Django's ModelIterable reads off a compiler to make model instances of its
+    rows (the model's own columns, those of the select_related models, annotations),
+    kept with the statement. RelatedPopulators hold only where each model's columns lie
+    in a row, so one set serves every thread."""
+
+    @staticmethod
+    def apply_to(qs: QuerySet) -> bool:
+        from django.db.models.query import ModelIterable
+
+        return (
+            qs._iterable_class is ModelIterable
+            and not qs._prefetch_related_lookups
+            and not qs._known_related_objects
+        )
+
+    def __init__(self, qs: QuerySet, compiler, db: str):
+        from django.db.models.query import get_related_populators
+
+        select, klass_info = compiler.select, compiler.klass_info
+        fields = klass_info["select_fields"]
+        self.model = klass_info["model"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.attnames = [c[0].target.attname for c in select[self.start : self.end]]
+        self.related = get_related_populators(klass_info, select, db)
+        self.annotations = dict(compiler.annotation_col_map or {})
+
+    def make(self, db: str, rows) -> list:
+        out = []
+        for row in rows:
+            obj = self.model.from_db(db, self.attnames, row[self.start : self.end])
+            for populator in self.related:
+                populator.populate(row, obj)
+            for attr, position in self.annotations.items():
+                setattr(obj, attr, row[position])
+            out.append(obj)
+        return out
 
 
 class CompiledQuery:
@@ -127,10 +172,9 @@ class CompiledQuery:
         if missing := set(self._samples) - seen:
             raise ImproperlyConfigured(f"samples {sorted(missing)} are not parameters of the SQL")
         converters = _converters(compiler)
-        return db, sql, slots, converters
+        return db, sql, slots, converters, qs, compiler
 
-    def rows(self, using: str | None = None, **values) -> list[dict]:
-        """The statement's rows as dicts keyed by the SQL's column names."""
+    def _statement(self, using: str | None, values: dict) -> tuple:
         if set(values) != set(self._samples):
             raise TypeError(f"expected values for {sorted(self._samples)}")
         if self._model is None:
@@ -140,13 +184,30 @@ class CompiledQuery:
         db = using or router.db_for_read(self._model)
         compiled = self._compiled.get(db)
         if compiled is None:
-            compiled = self._compiled[db] = self._compile(db)
-        db, sql, slots, converters = compiled
+            db, sql, slots, converters, qs, compiler = self._compile(db)
+            instances = _Instances(qs, compiler, db) if _Instances.apply_to(qs) else None
+            compiled = self._compiled[db] = (db, sql, slots, converters, instances)
+        db, sql, slots, converters, instances = compiled
         params = [
             (value if name is None else values[name] if value is None else value(values[name]))
             for name, value in slots
         ]
-        return _run(db, sql, params, converters)
+        return db, sql, params, converters, instances
+
+    def rows(self, using: str | None = None, **values) -> list[dict]:
+        """The statement's rows as dicts keyed by the SQL's column names."""
+        return _run(*self._statement(using, values)[:4])
+
+    def objects(self, using: str | None = None, **values) -> list:
+        """The queryset's model instances, as iterating it would give them: deferred
+        fields deferred, the select_related objects attached, annotations set."""
+        db, sql, params, converters, instances = self._statement(using, values)
+        if instances is None:
+            raise ImproperlyConfigured(
+                "CompiledQuery.objects: a plain queryset of model instances only "
+                "(no values(), prefetch_related or related manager)"
+            )
+        return instances.make(db, _fetch(db, sql, params, converters)[1])
 
 
 class StatementMemo:

@@ -6,11 +6,26 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from governance.authentication import refuse_if_barred
+from governance.compiled import CompiledQuery
+from grids.models import outlines_of
 
 from . import services
 from .models import DepartmentToken
 
 KEYWORD = "Department"
+
+# The token of a key, with its department and the department's area (which comes along
+# for the service account's first creation; its outlines, a county's tens of kB, not on
+# every request). On every call of a department system: compiled once per process.
+_TOKEN = CompiledQuery(
+    lambda key_hash: (
+        DepartmentToken.objects.select_related("department__area")
+        .defer(*outlines_of("department__area"))
+        .filter(key_hash=key_hash, revoked_at__isnull=True)
+        .order_by("pk")[:1]
+    ),
+    key_hash="\x1fsample key hash",
+)
 
 
 class DepartmentTokenAuthentication(authentication.BaseAuthentication):
@@ -30,14 +45,8 @@ class DepartmentTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "部门令牌无效或已吊销 Invalid or revoked department token."
             ) from None
-        token = (
-            DepartmentToken.objects.select_related("department__area")
-            # The area comes along for the service account's first creation; its
-            # boundaries (a county's: tens of kB) not on every request.
-            .defer("department__area__boundary", "department__area__boundary_simple")
-            .filter(key_hash=services.department_token_hash(raw_key), revoked_at__isnull=True)
-            .first()
-        )
+        tokens = _TOKEN.objects(key_hash=services.department_token_hash(raw_key))
+        token = tokens[0] if tokens else None
         if token is None:
             raise exceptions.AuthenticationFailed(
                 "部门令牌无效或已吊销 Invalid or revoked department token."

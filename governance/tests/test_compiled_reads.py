@@ -134,3 +134,89 @@ def test_statement_memo_objects_refuses_columns_that_are_not_the_models_own(buil
 
     with pytest.raises(ImproperlyConfigured):
         StatementMemo().objects("k", build, Area)
+
+
+def _department_query():
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from governance.compiled import CompiledQuery
+    from governance.models import Department
+    from grids.models import outlines_of
+
+    return CompiledQuery(
+        lambda code: (
+            Department.objects.select_related("area__parent")
+            .defer(*outlines_of("area", "area__parent"), "name")
+            .annotate(label=Concat("code", Value("·"), "area__name"))
+            .filter(area__code=code)
+            .order_by("code")
+        ),
+        code="\x1fsample code",
+    )
+
+
+def test_compiled_query_objects_are_the_querysets_own_instances():
+    """CompiledQuery.objects: the instances iterating the queryset gives — the model's
+    columns (deferred ones deferred), the select_related objects attached (their own
+    deferred columns too), annotations set."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from governance.models import Department
+    from governance.services import department_create
+    from grids.models import Area, outlines_of
+
+    county = Area.objects.get(code="220102000000")
+    for code, name in (("CQO-2", "城管局"), ("CQO-1", "市场监管局")):
+        department_create(actor=None, code=code, name=name, area=county)
+    query = _department_query()
+    expected = list(
+        Department.objects.select_related("area__parent")
+        .defer(*outlines_of("area", "area__parent"), "name")
+        .annotate(label=Concat("code", Value("·"), "area__name"))
+        .filter(area__code="220102000000")
+        .order_by("code")
+    )
+    for _ in range(2):  # compiled, then kept
+        got = query.objects(code="220102000000")
+        assert [d.code for d in got] == [d.code for d in expected] == ["CQO-1", "CQO-2"]
+        for g, e in zip(got, expected, strict=True):
+            assert (g.pk, g.code, g.area_id, g.label) == (e.pk, e.code, e.area_id, e.label)
+            assert g.label == f"{g.code}·南关区"
+            assert g.get_deferred_fields() == e.get_deferred_fields() == {"name"}
+            assert g._state.adding is False and g._state.db == "default"
+            # The related objects came with the row: no statement to reach them.
+            assert Department.area.is_cached(g) and Area.parent.is_cached(g.area)
+            assert g.area == county and g.area.parent.code == "220100000000"
+            assert g.area.get_deferred_fields() == {"boundary", "boundary_simple"}
+            assert g.area.centroid == county.centroid  # converted, in this thread
+    assert query.objects(code="220103000000") == []
+    assert got[0].name == "市场监管局"  # a deferred field loads on access, as in the ORM
+
+
+def test_compiled_query_objects_refuses_rows_that_are_not_instances():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from governance.compiled import CompiledQuery
+    from governance.models import Department
+
+    query = CompiledQuery(
+        lambda code: Department.objects.filter(code=code).values("code"), code="\x1fs"
+    )
+    assert query.rows(code="none") == []
+    with pytest.raises(ImproperlyConfigured):
+        query.objects(code="none")
+
+
+def test_user_by_username_comes_with_their_role_rows(make_user):
+    from governance.auth import user_by_username
+    from governance.scoping import user_role_rows
+
+    user = make_user(Role.COUNTY_DISPATCHER, "220102000000", "cr_by_name")
+    got = user_by_username("cr_by_name")
+    assert got == user and got.password == user.password and got._state.adding is False
+    kept = got.__dict__["_role_rows"]  # read with the user: no statement of their own
+    fresh = get_user_model().objects.get(pk=user.pk)
+    assert kept == user_role_rows(fresh) and len(kept) == 1
+    assert user_by_username("no-such-user") is None

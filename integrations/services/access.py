@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.audit import audit_record
+from governance.auth import user_by_username
 from governance.models import Department
 from governance.roles import Action, Role
 from governance.services import role_assign, user_create
@@ -36,7 +37,9 @@ def department_service_user(*, department: Department):
     """The account a department system acts as (`dept-<code>`): a department handler
     in the department's area, with no usable password. Created on first need."""
     username = f"dept-{department.code}"
-    user = User.objects.filter(username=username).first()
+    # On every call of the department's system: one statement compiled once, and the
+    # account's role rows come with it (governance/auth.py).
+    user = user_by_username(username)
     if user is None:
         try:
             with transaction.atomic():
