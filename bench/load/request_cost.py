@@ -79,12 +79,31 @@ def kinds() -> list[tuple[str, str, dict]]:
         ("leader: area page", f"/grids/areas/{area}/", {"session": FIX["leaders"][0]}),
         ("leader: analysis", f"/analysis/?area={city}", {"session": FIX["leaders"][0]}),
         ("department: cases (API)", "/api/v1/events/?box=todo&limit=20", {"headers": token}),
+        # One of the department's dispatched cases (the case it signs next), when the bench
+        # database holds one (after a load run).
+        *(
+            [("department: case (API)", f"/api/v1/events/{number}/", {"headers": token})]
+            if (number := dispatched_case())
+            else []
+        ),
         (
             "worker: report with photo",
             "/events/report/",
             {"session": worker["session"], "post": lambda: report_post(worker)},
         ),
     ]
+
+
+def dispatched_case() -> str | None:
+    """The number of the newest case dispatched to the bench's department, if any."""
+    from events.models import Event
+
+    return (
+        Event.objects.filter(current_department__code=FIX["department"], status="dispatched")
+        .order_by("-id")
+        .values_list("number", flat=True)
+        .first()
+    )
 
 
 def newest_case() -> str:

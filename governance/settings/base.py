@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "governance.otp.OTPMiddleware",  # django-otp's, its device read compiled
     "governance.guard.AccountGuardMiddleware",
     "governance.middleware.RequestContextMiddleware",
     "governance.input_guard.InputGuardMiddleware",
