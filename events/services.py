@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from viewflow.fsm import TransitionNotAllowed
 
 from governance.access import require
 from governance.audit import audit_entry, audit_record, audit_records, diff, snapshot
+from governance.compiled import CompiledQuery
 from governance.figures import figures_count, figures_retract
 from governance.models import Department, RoleAssignment
 from governance.notifications import notify
@@ -374,6 +375,19 @@ def _note_missing_message(action: str) -> str:
     return _("请在“意见/说明”中填写退回的原因。")
 
 
+# The case a step locks, with its areas (without their outlines): on every step of every
+# case, compiled once per process (governance/compiled.py).
+_LOCKED_CASE = CompiledQuery(
+    lambda pk: (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("category", "current_department", *CASE_AREAS)
+        .defer(*outlines_of(*CASE_AREAS))
+        .filter(pk=pk)
+    ),
+    pk=987_654_325,
+)
+
+
 @transaction.atomic
 def event_transition(
     *, actor, event: Event, action: str, note: str = "", files=None, **kwargs
@@ -382,12 +396,10 @@ def event_transition(
     if action not in TRANSITIONS:
         raise EventActionError(_("未知操作:%(a)s") % {"a": action}, code="invalid")
     # Lock the row: two people acting on one case at once are serialised.
-    event = (
-        Event.objects.select_for_update(of=("self",))
-        .select_related("category", "current_department", *CASE_AREAS)
-        .defer(*outlines_of(*CASE_AREAS))
-        .get(pk=event.pk)
-    )
+    locked = _LOCKED_CASE.objects(using=router.db_for_write(Event), pk=event.pk)
+    if not locked:
+        raise Event.DoesNotExist(f"no case {event.pk}")
+    event = locked[0]
     if action in NOTE_REQUIRED and not (note or "").strip():
         raise EventActionError(_note_missing_message(action), code="required")
     _validate_arguments(actor, event, action, kwargs)

@@ -65,3 +65,20 @@ def test_a_step_reads_the_case_areas_without_outlines(cast, reported):
     assert _outlines_and_lazy_areas(queries.captured_queries) == []
     # The outlines are still there for whoever asks for them.
     assert Event.objects.get(pk=event.pk).current_area.boundary is not None
+
+
+def test_a_step_locks_the_case_row(cast, reported):
+    """The compiled lock is the ORM's: SELECT … FOR UPDATE OF the case only (its areas and
+    category are not locked), inside the step's transaction."""
+    event = _dispatched(cast, reported)
+    with CaptureQueriesContext(connection) as queries:
+        event_transition(actor=cast.chengguan, event=event, action="sign")
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 1 and locks[0].endswith('FOR UPDATE OF "events_event"')
+
+
+def test_a_step_on_a_case_that_is_gone_is_not_found(cast, reported):
+    event = reported()
+    Event.objects.filter(pk=event.pk).delete()
+    with pytest.raises(Event.DoesNotExist):
+        event_transition(actor=cast.dispatcher, event=event, action="accept")
