@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything deployment-specific comes from
 the environment (see README, "Configuration")."""
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -409,6 +410,18 @@ CELERY_TASK_ROUTES = {
     "mediation.tasks.create_follow_ups_task": {"queue": "batch"},
 }
 # --- end of nothing lost ------------------------------------------------------------
+
+
+def _celery_worker(argv: list[str]) -> bool:
+    """`celery … worker …` or `python -m celery … worker …`."""
+    program = Path(argv[0]) if argv else Path()
+    return "celery" in (program.name, program.parent.name) and "worker" in argv[1:]
+
+
+# This process is a Celery worker. Its prefork processes run one task at a time, each
+# with one persistent connection (not a pool: settings/prod.py), checked and recycled
+# around each task as Django does around each request (governance/celery.py).
+CELERY_WORKER_PROCESS = _celery_worker(sys.argv)
 CELERY_BEAT_SCHEDULE = {
     "requeue-webhook-deliveries": {
         "task": "integrations.tasks.requeue_webhook_deliveries_task",

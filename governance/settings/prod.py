@@ -1,5 +1,5 @@
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, MIDDLEWARE, STORAGES, env
+from .base import CELERY_WORKER_PROCESS, DATABASES, MIDDLEWARE, STORAGES, env
 
 # The app serves its own collected static files (government networks rarely allow a CDN;
 # a reverse proxy may still serve /static/ itself).
@@ -22,7 +22,7 @@ STORAGES = {
 }
 
 # Connection pool (psycopg_pool, Django ≥ 5.1): each process — a gunicorn worker with its
-# 16 threads, a Celery worker process, beat — keeps up to DATABASE_POOL_MAX connections
+# 16 threads, beat — keeps up to DATABASE_POOL_MAX connections
 # and lends them per request, instead of one persistent connection per thread
 # (CONN_MAX_AGE: 4 workers × 16 threads = 64 connections held, most of them idle, and a
 # new connection for every thread that was not used for a minute). With a pool,
@@ -31,7 +31,13 @@ STORAGES = {
 # trip), so a connection broken by a PostgreSQL restart is replaced, not failing a request.
 # DATABASE_POOL=false restores persistent connections (e.g. behind PgBouncer in
 # transaction mode, docs/deployment.md). Sizing: docs/performance.md, "Load".
-if env.bool("DATABASE_POOL", default=True):
+#
+# Not in a Celery worker: its prefork processes run one task at a time, so a pool lends
+# nothing, and Celery's Django fixup closes a pool before and after every task — each
+# task then opened two new PostgreSQL connections (the pool's min_size), a new backend
+# each, cold caches included. A worker process keeps one persistent connection instead
+# (CONN_MAX_AGE from base.py, checked around each task: governance/celery.py).
+if env.bool("DATABASE_POOL", default=True) and not CELERY_WORKER_PROCESS:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"]["pool"] = {
