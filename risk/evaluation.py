@@ -327,12 +327,14 @@ def rules_evaluate_all() -> list[RunResult]:
     return [rule_evaluate(rule) for rule in rules_active()]
 
 
-def subjects_reevaluate(kind: str, ids) -> list[RunResult]:
-    """Re-evaluate only these subjects under every active rule of their kind."""
+def subjects_reevaluate(kind: str, ids, rules: list[Rule] | None = None) -> list[RunResult]:
+    """Re-evaluate only these subjects under every active rule of their kind (of `rules`,
+    when the caller has read the active rules already: `rules_active()`)."""
     ids = sorted({int(i) for i in ids})
     if not ids:
         return []
-    return [rule_evaluate(rule, only=ids) for rule in rules_active(kind)]
+    rules = rules_active(kind) if rules is None else [r for r in rules if r.subject_kind == kind]
+    return [rule_evaluate(rule, only=ids) for rule in rules]
 
 
 def preview(kind: str, definition: dict, *, user=None, examples: int = 10) -> dict:

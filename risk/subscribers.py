@@ -9,6 +9,7 @@ Each is one statement per active rule of a kind (risk/evaluation.py, `only`)."""
 
 from __future__ import annotations
 
+from .evaluation import rules_active
 from .evaluation import subjects_reevaluate as _reevaluate_all
 from .models import Rule
 
@@ -24,8 +25,10 @@ class BatchNotEvaluated(RuntimeError):
     message); a run for one message records its failure on the rule, as always."""
 
 
-def _reevaluate(kind: str, ids, messages) -> None:
-    results = _reevaluate_all(kind, ids)
+def _reevaluate(kind: str, ids, messages, rules=None) -> None:
+    if rules is not None and not any(r.subject_kind == kind for r in rules):
+        return  # no rule of the kind: its subjects are not even looked up
+    results = _reevaluate_all(kind, ids, rules)
     failed = [r for r in results if r.status != Rule.RunStatus.OK]
     if failed and len(messages) > 1:
         raise BatchNotEvaluated(
@@ -51,16 +54,23 @@ def reevaluate_on_event(messages) -> None:
     events = list(Event.objects.filter(number__in=numbers).values_list("pk", "grid_id"))
     if not events:
         return
-    _reevaluate("event", [pk for pk, _grid in events], messages)
+    rules = rules_active()  # read once for the five kinds below (one statement, not five)
+    _reevaluate("event", [pk for pk, _grid in events], messages, rules)
     grids = {grid for _pk, grid in events if grid is not None}
     if not grids:
         return
-    _reevaluate("area", grids, messages)
+    _reevaluate("area", grids, messages, rules)
     _reevaluate(
-        "place", Place.objects.filter(grid_id__in=grids).values_list("pk", flat=True), messages
+        "place",
+        Place.objects.filter(grid_id__in=grids).values_list("pk", flat=True),
+        messages,
+        rules,
     )
     _reevaluate(
-        "house", House.objects.filter(grid_id__in=grids).values_list("pk", flat=True), messages
+        "house",
+        House.objects.filter(grid_id__in=grids).values_list("pk", flat=True),
+        messages,
+        rules,
     )
     _reevaluate(
         "person",
@@ -68,6 +78,7 @@ def reevaluate_on_event(messages) -> None:
         .values_list("person_id", flat=True)
         .distinct(),
         messages,
+        rules,
     )
 
 

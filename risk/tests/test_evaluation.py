@@ -217,6 +217,28 @@ def test_a_drain_of_many_cases_reevaluates_their_grids_at_once(
     assert [only for pk, only in runs if pk == rule.pk] == [sorted({grid.pk, other.pk})]
 
 
+def test_a_drain_reads_the_active_rules_once_and_skips_kinds_without_rules(
+    cases_in_two_grids, grid
+):
+    """The event subscriber re-evaluates five kinds of subjects: the active rules are read
+    once for all five, and the subjects of a kind no active rule scores (here: places,
+    houses, people) are not looked up."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance import outbox
+
+    rule, other = cases_in_two_grids
+    with CaptureQueriesContext(connection) as queries:
+        outbox.outbox_drain()
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len([q for q in sql if q.startswith('SELECT "risk_rule"."id"')]) == 1, sql
+    for table in ("collection_place", "collection_house", "collection_persontag"):
+        assert not [q for q in sql if f'FROM "{table}"' in q], table
+    colours = {w.subject_id: w.colour for w in open_warnings(rule)}
+    assert colours == {grid.pk: 2, other.pk: 1}
+
+
 def test_a_batch_whose_run_times_out_is_evaluated_message_by_message(
     cases_in_two_grids, grid, monkeypatch
 ):
