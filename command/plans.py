@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.evidence import evidence_check, evidence_store
+from events.models import EventCategory
 from governance.access import require
 from governance.audit import audit_record
 from governance.errors import Conflict, NotFound
@@ -345,13 +346,50 @@ def _issuers_of(path: str) -> list:
 
 
 @transaction.atomic
-def activations_propose(*, event) -> list[PlanActivation]:
+def activations_propose_all(events) -> None:
+    """`activations_propose` for a drain's reported cases: the active plans and the
+    category tree read once for all of them (two statements, however many cases), each
+    case matched in memory by plans_matching's rule."""
+    events = [e for e in events if e.area_path]
+    if not events:
+        return
+    plans = list(Plan.objects.filter(active=True).order_by("name", "id"))
+    if not plans:
+        return
+    parents = dict(EventCategory.objects.values_list("id", "parent_id"))
+    for event in events:
+        rank = URGENCY_RANK.get(event.urgency, 1)
+        urgencies = {u for u, r in URGENCY_RANK.items() if r <= rank}
+        paths = set(ancestor_paths(event.area_path))
+        chain = _category_ids_up(event.category_id, parents)
+        matching = [
+            p
+            for p in plans
+            if p.area_path in paths
+            and p.min_urgency in urgencies
+            and (p.category_id is None or p.category_id in chain)
+        ]
+        if matching:
+            activations_propose(event=event, plans=matching)
+
+
+def _category_ids_up(category_id, parents: dict) -> list[int]:
+    """The category and its ancestors (as _category_chain), from an id → parent id map."""
+    ids = []
+    while category_id is not None and len(ids) < 10:
+        ids.append(category_id)
+        category_id = parents.get(category_id)
+    return ids
+
+
+def activations_propose(*, event, plans=None) -> list[PlanActivation]:
     """The system's proposal to activate each matching plan (once per plan and event);
-    the dispatchers are notified and accept or decline it."""
+    the dispatchers are notified and accept or decline it. `plans`: the matching plans,
+    when the caller has matched them already (`activations_propose_all`)."""
     if not event.area_path:
         return []
     out = []
-    for plan in plans_matching(event):
+    for plan in plans_matching(event) if plans is None else plans:
         if PlanActivation.objects.filter(plan=plan, event=event).exists():
             continue
         try:

@@ -10,12 +10,11 @@ from __future__ import annotations
 def propose_plans_on_event(messages) -> None:
     from events.models import Event
 
-    from .plans import activations_propose
+    from .plans import activations_propose_all
 
     order = {}  # number → position: the cases in the order they were reported
     for message in messages:
         order.setdefault((message.payload or {}).get("number"), len(order))
     order.pop(None, None)
-    events = Event.objects.filter(number__in=order).select_related("category")
-    for event in sorted(events, key=lambda e: order[e.number]):
-        activations_propose(event=event)
+    events = Event.objects.filter(number__in=order)
+    activations_propose_all(sorted(events, key=lambda e: order[e.number]))

@@ -133,3 +133,40 @@ def test_activation_outside_jurisdiction(plan_admin, kc_dispatcher, worker, grid
     assert r.status_code == 404
     assert timezone.now()  # nothing else to check: nothing was written
     assert not PlanActivation.objects.filter(event=event).exists()
+
+
+def test_a_drain_of_reported_cases_proposes_what_plans_matching_gives(
+    plan_admin, worker, grid, settings
+):
+    """The subscriber matches a whole drain's reported cases against the active plans in
+    memory (command/plans.py, activations_propose_all): the same proposals as
+    plans_matching gives each case, with the plans and the category tree read once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from command.plans import plans_matching
+    from governance import outbox
+
+    by_parent = plan_make(actor=plan_admin, name="A 燃气类", code="03", min_urgency="urgent")
+    any_category = plan_make(actor=plan_admin, name="B 全部", code=None, min_urgency="critical")
+    plan_make(actor=plan_admin, name="D 其他类", code="06", min_urgency="normal")
+    settings.OUTBOX_DRAIN_EAGER = False
+    cases = [
+        event_make(actor=worker, grid=grid, code="0303", urgency="critical"),  # A, B
+        event_make(actor=worker, grid=grid, code="0303", urgency="urgent"),  # A
+        event_make(actor=worker, grid=grid, code="0303", urgency="normal"),  # none
+        event_make(actor=worker, grid=grid, code="0101", urgency="critical"),  # B
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        outbox.outbox_drain()
+    proposed = {
+        e.number: sorted(
+            PlanActivation.objects.filter(event=e).values_list("plan__name", flat=True)
+        )
+        for e in cases
+    }
+    assert proposed == {e.number: sorted(p.name for p in plans_matching(e)) for e in cases}
+    assert list(proposed.values()) == [["A 燃气类", "B 全部"], ["A 燃气类"], [], ["B 全部"]]
+    assert by_parent.pk and any_category.pk
+    plan_reads = [q for q in queries.captured_queries if 'FROM "command_plan"' in q["sql"]]
+    assert len(plan_reads) == 1, [q["sql"][:120] for q in plan_reads]
