@@ -15,14 +15,14 @@ visibility check), while an ordinary page is asked for."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+
+from governance.tests.factories import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,16 +125,7 @@ print(json.dumps(out))
 
 @pytest.mark.django_db
 def test_open_live_feeds_leave_the_pool_to_other_requests():
-    db = connection.settings_dict
-    url = (
-        f"postgis://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="governance.settings.prod",
-        DATABASE_URL=url,
-        DATABASE_OWNER_URL="",
+    env = production_env(
         DATABASE_POOL_MIN="1",
         DATABASE_POOL_MAX="2",
         DATABASE_POOL_TIMEOUT="2",

@@ -1,6 +1,7 @@
 """Shared helpers of the kernel's tests (plain functions; the fixtures every app uses —
 areas, make_user, clients — are in tests/fixtures.py)."""
 
+import os
 import uuid
 from contextlib import contextmanager
 
@@ -8,6 +9,22 @@ import psycopg
 from django.db import connection
 
 from governance.celery import app
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """The environment of a subprocess running the production settings against the test
+    database (the tests' role): what the pool and the settings do in production."""
+    db = connection.settings_dict
+    url = (
+        f"postgis://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="governance.settings.prod", DATABASE_URL=url, DATABASE_OWNER_URL=""
+    )
+    env.update(overrides)
+    return env
 
 
 def other_connection() -> psycopg.Connection:

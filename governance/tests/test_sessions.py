@@ -3,7 +3,6 @@ activity without a database write on every request (SessionRefreshMiddleware), a
 production settings lend database connections from a pool."""
 
 import json
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -16,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from governance.middleware import SESSION_REFRESHED_KEY
+from governance.tests.factories import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "/notifications/"
@@ -134,18 +134,7 @@ def test_production_settings_lend_connections_from_a_pool():
     """Five requests on five threads, one after the other, are served by the pool's
     connections (a returned connection is reset in the background, so the next request
     may take the pool's second one), not by one new connection per thread or request."""
-    db = connection.settings_dict
-    url = (
-        f"postgis://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or 'localhost'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="governance.settings.prod",
-        DATABASE_URL=url,
-        DATABASE_OWNER_URL="",
-        DATABASE_POOL_MIN="1",
-    )
+    env = production_env(DATABASE_POOL_MIN="1")
     r = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
     )
