@@ -150,7 +150,7 @@ def test_open_live_feeds_leave_the_pool_to_other_requests():
     # Both feeds read the new entry and checked it against the database (not visible to
     # this user: only the cursor moves on).
     assert len(out["chunks"]) == 2, out
-    # With the pool's two connections "in use" by two open feeds, a page waited 2 s and
+    # With the pool's two connections "in use" by two open feeds, a request waited 2 s and
     # answered 503; now each answers at once, while the feeds are open and after.
     for moment in ("after_open", "after_check", "after_close"):
         status, seconds = out[moment]
