@@ -330,6 +330,20 @@ def _diff(before: dict, after: dict, seconds: float) -> dict:
     }
 
 
+def _cpu_ticks() -> list[int]:
+    """The machine's CPU ticks by state (/proc/stat: user, nice, system, idle, iowait, irq,
+    softirq, steal): a step's idle and steal shares say whether it ran out of its own cores
+    or was slowed by the host (steal: time the hypervisor gave to other guests)."""
+    with open("/proc/stat") as f:
+        return [int(v) for v in f.readline().split()[1:9]]
+
+
+def _cpu_shares(before: list[int], after: list[int]) -> dict:
+    used = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(used) or 1
+    return {"idle_pct": used[3] / total * 100, "steal_pct": used[7] / total * 100}
+
+
 class Steps(LoadTestShape):
     """Step load: STEP_USERS more users every STEP_SECONDS until a step fails the aims."""
 
@@ -338,6 +352,7 @@ class Steps(LoadTestShape):
         self.step = -1
         self.mark: dict | None = None
         self.mark_time = 0.0
+        self.mark_ticks: list[int] = []
         self.results: list[dict] = []
         self.stop = False
 
@@ -347,6 +362,9 @@ class Steps(LoadTestShape):
         now = time.monotonic()
         result = _diff(self.mark, _snapshot(self.runner.stats), now - self.mark_time)
         result.update(users=self.users_of(self.step), seconds=now - self.mark_time)
+        result.update(_cpu_shares(self.mark_ticks, _cpu_ticks()))
+        # Every request since the start (run.py divides each process group's CPU by it).
+        result["requests_so_far"] = self.runner.stats.total.num_requests
         result["errors"] = {
             f"{e.method} {e.name}: {e.error}": e.occurrences
             for e in self.runner.stats.errors.values()
@@ -375,5 +393,6 @@ class Steps(LoadTestShape):
         if self.mark is None and t - step * STEP_SECONDS >= WARMUP:
             self.mark = _snapshot(self.runner.stats)
             self.mark_time = time.monotonic()
+            self.mark_ticks = _cpu_ticks()
         users = self.users_of(self.step)
         return users, max(5, STEP_USERS / 5)

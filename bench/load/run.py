@@ -28,6 +28,7 @@ import hmac
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,6 +37,8 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import request_cpu  # bench/load/request_cpu.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -99,6 +102,16 @@ def cpu_seconds() -> dict[str, float]:
         group = next((g for g, needle in CPU_GROUPS if needle in cmd), "other")
         out[group] += used
     return out
+
+
+def machine_seconds() -> dict[str, float]:
+    """The whole machine's CPU time by state, from /proc/stat's first line: above all
+    `steal`, the time the hypervisor ran other guests while this one had work — the host's
+    speed moving under the run (docs/performance.md, "Load")."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    values = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    return {name: int(v) / tick for name, v in zip(names, values, strict=True)}
 
 
 # --- the webhook receiver --------------------------------------------------------------
@@ -294,14 +307,16 @@ def report(args, results: dict, conditions: dict, after: dict) -> str:
         f"**Users held** (p95 ≤ {limit:.0f} ms, 0 errors, think time 1–3 s): "
         + (f"**{best['users']}** at {best['rps']:.1f} requests/s" if best else "**none**"),
         "",
-        "| users | requests/s | requests | errors | p50 ms | p95 ms | p99 ms | bare p95 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| users | requests/s | requests | errors | p50 ms | p95 ms | p99 ms | bare p95 ms "
+        "| CPU idle | CPU steal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in steps:
         bare = s["kinds"].get("bare view (ceiling)", {})
         lines.append(
             f"| {s['users']} | {s['rps']:.1f} | {s['requests']} | {s['failures']} | "
-            f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(bare.get('p95'))} |"
+            f"{fmt(s['p50'])} | {fmt(s['p95'])} | {fmt(s['p99'])} | {fmt(bare.get('p95'))} | "
+            f"{s.get('idle_pct', 0):.0f} % | {s.get('steal_pct', 0):.0f} % |"
         )
     for title, s in (("held", best), ("last", steps[-1] if steps else None)):
         if s is None or (title == "last" and s is best):
@@ -336,6 +351,9 @@ def main() -> None:
     p.add_argument("--hook-port", type=int, default=8799)
     p.add_argument("--redis", default="redis://localhost:6379/9")
     p.add_argument("--web-workers", type=int, default=4, help="gunicorn -w (compose: 4)")
+    p.add_argument(
+        "--web-threads", type=int, default=0, help="gunicorn --threads (else gunicorn.conf.py's)"
+    )
     p.add_argument("--step-users", type=int, default=25)
     p.add_argument("--step-seconds", type=int, default=60)
     p.add_argument("--warmup-seconds", type=int, default=15)
@@ -347,6 +365,11 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=20)
     p.add_argument("--collectstatic", action="store_true", help="even if already collected")
     p.add_argument("--label", default="", help="a note printed with the conditions")
+    p.add_argument(
+        "--request-cpu",
+        action="store_true",
+        help="also each request kind's own thread CPU under load (bench/load/request_cpu.py)",
+    )
     p.add_argument(
         "--snapshot",
         default="",
@@ -367,6 +390,9 @@ def main() -> None:
         "SESSION_IDLE_SECONDS": "3600",
         "PYTHONPATH": str(ROOT),
     }
+    if args.request_cpu:
+        env["BENCH_LOAD_REQUEST_CPU"] = "1"
+        shutil.rmtree(request_cpu.OUT, ignore_errors=True)
     ensure_database(args, env)
     if args.collectstatic or not (ROOT / "staticfiles" / "staticfiles.json").exists():
         log("collectstatic")
@@ -396,6 +422,7 @@ def main() -> None:
             "web",
             [str(BIN / "gunicorn"), "governance.wsgi:application",
              "-b", f"127.0.0.1:{args.port}", "-w", str(args.web_workers),
+             *(["--threads", str(args.web_threads)] if args.web_threads else []),
              "--access-logfile", str(OUT / "access.log")],
         )  # fmt: skip
         # One worker per queue, as docker-compose.yml runs them (a worker without -Q
@@ -428,6 +455,7 @@ def main() -> None:
         log("locust (step load)")
         started = time.time()
         cpu_before = cpu_seconds()
+        machine_before = machine_seconds()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(OUT / "locust.log", "w") as f:
             subprocess.run(
@@ -438,6 +466,7 @@ def main() -> None:
             )  # fmt: skip
         duration = time.time() - started
         cpu_after = cpu_seconds()
+        machine_after = machine_seconds()
         # locust has ended by now: its CPU is read from this process's waited-for children
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_after["locust (the clients)"] = (children.ru_utime + children.ru_stime) - (
@@ -461,7 +490,8 @@ def main() -> None:
         # compare by it (docs/performance.md, "The interpreter").
         "python": f"{sys.version.split()[0]} ({os.path.realpath(sys._base_executable)})",
         "stack": (
-            f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × 16 threads), "
+            f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × "
+            f"{args.web_threads or 16} threads), "
             "Celery workers per queue as docker-compose.yml (interactive × 4, webhooks × 8, "
             "batch × 2, prefork) and beat, PostgreSQL, Redis; "
             "locust on the same machine; all on 127.0.0.1; PostgreSQL " + vacuum.describe()
@@ -487,26 +517,74 @@ def main() -> None:
         f"({receiver.valid} with a valid signature, {len(receiver.ids)} distinct deliveries)",
     }
     print(report(args, results, conditions, after))
-    print(cpu_report(cpu_before, cpu_after, duration))
+    steps = results.get("steps") or [{}]
+    print(cpu_report(cpu_before, cpu_after, duration, steps[-1].get("requests_so_far")))
+    print(machine_report(machine_before, machine_after))
+    if args.request_cpu:
+        web = cpu_after["gunicorn (web)"] - cpu_before["gunicorn (web)"]
+        print(request_cpu_report(request_cpu.read_totals(), web))
 
 
-def cpu_report(before: dict, after: dict, seconds: float) -> str:
-    """The CPU of the whole run by process group: what each request costs the machine,
-    not only the web server (the clients, the database and the workers share the cores)."""
+def request_cpu_report(totals: dict, web_seconds: float) -> str:
+    """Each kind's own thread CPU under load, and what the web processes spent outside
+    Django's request handling (gunicorn, the collector, start-up)."""
+    prepared = totals.pop(request_cpu.PREPARED, {})
+    unprepared = totals.pop(request_cpu.UNPREPARED, {})
+    inside = sum(cpu for _, cpu in totals.values())
+    requests = sum(n for n, _ in totals.values()) or 1
     lines = [
         "",
-        f"CPU by process group over the whole run ({seconds:.0f} s, {os.cpu_count()} cores):",
+        f"Thread CPU inside Django by kind (all steps; {requests} requests; web processes "
+        f"{web_seconds:.1f} s, of which inside Django {inside:.1f} s, outside "
+        f"{web_seconds - inside:.1f} s = {(web_seconds - inside) / requests * 1000:.2f} ms "
+        "a request):",
         "",
-        "| group | CPU s | share of the machine |",
-        "|---|---:|---:|",
+        "| kind | requests | ms a request | share of inside |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, (n, cpu) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
+        lines.append(f"| {kind} | {n} | {cpu / n * 1000:.2f} | {cpu / (inside or 1) * 100:.1f} % |")
+    if prepared:
+        counts = ", ".join(f"{k} {v}" for k, v in prepared.items())
+        lines += ["", f"Statements of the web processes (psycopg's prepared statements): {counts}"]
+        lines += ["", "Run unprepared most often (the start of their SQL):", ""]
+        for sql, n in sorted(unprepared.items(), key=lambda kv: -kv[1])[:15]:
+            lines.append(f"- {n} × `{' '.join(sql.split())[:110]}`")
+    return "\n".join(lines)
+
+
+def machine_report(before: dict, after: dict) -> str:
+    """The machine's CPU states over the run, in seconds and shares of all its time."""
+    used = {k: max(after[k] - before[k], 0.0) for k in after}
+    total = sum(used.values()) or 1.0
+    parts = ", ".join(f"{k} {v:.1f} s ({v / total * 100:.0f} %)" for k, v in used.items())
+    return f"\nThe machine's CPU states over the run (/proc/stat): {parts}"
+
+
+def cpu_report(before: dict, after: dict, seconds: float, requests: int | None) -> str:
+    """The CPU of the whole run by process group: what each request costs the machine,
+    not only the web server (the clients, the database and the workers share the cores).
+    Per request: over every request locust sent until the last step closed."""
+    cores = os.cpu_count() or 1
+    per = f"; {requests} requests" if requests else ""
+    lines = [
+        "",
+        f"CPU by process group over the whole run ({seconds:.0f} s, {cores} cores{per}):",
+        "",
+        "| group | CPU s | share of the machine | ms a request |",
+        "|---|---:|---:|---:|",
     ]
     total = 0.0
+
+    def row(group: str, used: float) -> str:
+        each = f"{used / requests * 1000:.2f}" if requests else "—"
+        return f"| {group} | {used:.1f} | {used / (seconds * cores) * 100:.0f} % | {each} |"
+
     for group in after:
         used = max(after[group] - before.get(group, 0.0), 0.0)
         total += used
-        share = used / (seconds * (os.cpu_count() or 1)) * 100
-        lines.append(f"| {group} | {used:.1f} | {share:.0f} % |")
-    lines.append(f"| all | {total:.1f} | {total / (seconds * (os.cpu_count() or 1)) * 100:.0f} % |")
+        lines.append(row(group, used))
+    lines.append(row("all", total))
     return "\n".join(lines)
 
 

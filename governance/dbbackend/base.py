@@ -1,4 +1,5 @@
-"""GeoDjango's PostGIS backend, with the one limit that server-side binding brings.
+"""GeoDjango's PostGIS backend, with the one limit that server-side binding brings, and
+prepared statements kept across a rollback.
 
 With `server_side_binding` (governance/settings/base.py, DATABASE_SERVER_BINDING) every
 value travels as a protocol parameter, and PostgreSQL's wire protocol carries at most
@@ -9,11 +10,24 @@ client-side binding it needs none — so a `bulk_create` of 4,000 rows of 20 fie
 - `bulk_create`, `bulk_update` and the deletion collector's batches stay under the limit;
 - an `__in` list longer than `ARRAY_IN_ABOVE` values is sent as one array parameter,
   `IN (SELECT unnest(%s::<column type>[]))`, on plain and related fields alike (a
-  province's evaluation can issue 100,000 warnings, a due-state run flag as many cases)."""
+  province's evaluation can issue 100,000 warnings, a due-state run flag as many cases).
+
+psycopg forgets a connection's prepared statements at every rollback, a savepoint's
+included, and deallocates them on the server. PostgreSQL itself keeps them: a prepared
+statement belongs to the session, not to a transaction. psycopg is careful for DDL rolled
+back under a statement prepared against it; GridGov runs no DDL in a request or a task
+(migrations are their own connections' business, and psycopg still forgets everything
+after a DROP or ALTER it runs). Every refused case step (the state changed meanwhile, a
+department signing a case another token took) and every failed form inside a transaction
+rolled back, and the connection then parsed and planned each of its ~90 statements again
+for their next ten runs (five before psycopg prepares one, five custom plans after):
+57 times in one load run, about a quarter of every statement the server ran
+(docs/performance.md, "Load"). Here a rollback leaves the cache alone."""
 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 from django.contrib.gis.db.backends.postgis.base import DatabaseWrapper as PostGISWrapper
 from django.contrib.gis.db.backends.postgis.operations import PostGISOperations
@@ -52,6 +66,32 @@ class DatabaseOperations(PostGISOperations):
 
 class DatabaseWrapper(PostGISWrapper):
     ops_class = DatabaseOperations
+
+    def _rollback(self):
+        with _prepared_statements_kept(self.connection):
+            return super()._rollback()
+
+    def _savepoint_rollback(self, sid):
+        with _prepared_statements_kept(self.connection):
+            return super()._savepoint_rollback(sid)
+
+
+@contextmanager
+def _prepared_statements_kept(connection):
+    """While inside, psycopg sees an empty prepared-statement cache that prepares nothing:
+    what a rollback clears is that one. A psycopg without this (private) cache is left
+    to do as it does; governance/tests/test_server_binding.py notices."""
+    prepared = getattr(connection, "_prepared", None)
+    if prepared is None:
+        yield
+        return
+    stand_in = type(prepared)()
+    stand_in.prepare_threshold = None  # prepares and counts nothing (a savepoint's SQL)
+    connection._prepared = stand_in
+    try:
+        yield
+    finally:
+        connection._prepared = prepared
 
 
 class _ArrayIn:

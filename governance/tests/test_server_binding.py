@@ -76,3 +76,78 @@ def test_bulk_update_of_many_fields_is_batched_under_the_limit():
         change.op, change.area_path = "update", "220000000000/220100000000/"
     Change.objects.bulk_update(rows, ["op", "area_path"])  # 5 values a row: 70,000
     assert Change.objects.filter(dataset="upd-probe", op="update").count() == 14_000
+
+
+def _runs_of(sql_fragment: str) -> int:
+    """How many times PostgreSQL ran the prepared statement (its plans, custom or generic)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            [f"%{sql_fragment}%"],
+        )
+        return cur.fetchone()[0]
+
+
+_PROBE = 'FROM "governance_change" WHERE "governance_change"."dataset" = $'
+
+
+def _prepare_probe() -> None:
+    for n in range(6):
+        assert not Change.objects.filter(dataset=f"kept-probe-{n}").exists()
+    assert _prepared(_PROBE) == 1
+
+
+class _Refused(Exception):
+    pass
+
+
+def _still_prepared_after(rollback) -> None:
+    _prepare_probe()
+    rollback()
+    # Still on the server, and psycopg still runs it by its name (not parsed afresh).
+    assert _prepared(_PROBE) == 1
+    runs = _runs_of(_PROBE)
+    assert not Change.objects.filter(dataset="kept-probe-after").exists()
+    assert _runs_of(_PROBE) == runs + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_keeps_the_prepared_statements():
+    """A refused step rolls its transaction back (events/services.py raises inside
+    transaction.atomic); psycopg would forget every prepared statement of the connection."""
+    from django.db import transaction
+
+    def refused_step():
+        with pytest.raises(_Refused), transaction.atomic():
+            Change.objects.filter(dataset="kept-probe-inside").exists()
+            raise _Refused
+
+    connection.ensure_connection()
+    _still_prepared_after(refused_step)
+    assert not connection.in_atomic_block
+
+
+def test_a_rolled_back_savepoint_keeps_the_prepared_statements():
+    from django.db import IntegrityError, transaction
+
+    def failed_insert():
+        with pytest.raises(IntegrityError), transaction.atomic():  # a savepoint here
+            Change.objects.create(dataset=None, object_id="x", op="create", area_path="")
+
+    _still_prepared_after(failed_insert)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_failing_inside_the_transaction_still_rolls_back_cleanly():
+    """The rollback after a failed statement (an aborted transaction) works as before, and
+    what the transaction wrote is gone."""
+    from django.db import DatabaseError, transaction
+
+    _prepare_probe()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Change.objects.create(dataset="kept-rolled-back", object_id="1", op="create", area_path="")
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 / 0")
+    assert not Change.objects.filter(dataset="kept-rolled-back").exists()
+    assert _prepared(_PROBE) == 1
