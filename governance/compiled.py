@@ -13,7 +13,9 @@ converters (decryption, for example) are applied as the ORM would.
 
 A `StatementMemo` keeps whole statements (SQL and parameters) by a key that holds
 everything their builder reads, for statements whose shape follows the user (the
-inbox's counts: the user's id, roles and shared cases)."""
+inbox's counts: the user's id, roles and shared cases). `CompiledQueries` keeps a
+`CompiledQuery` by such a key, for statements whose shape follows the user and whose
+values change within it (a case by its number, in the user's jurisdiction)."""
 
 from __future__ import annotations
 
@@ -208,6 +210,24 @@ class CompiledQuery:
                 "(no values(), prefetch_related or related manager)"
             )
         return instances.make(db, _fetch(db, sql, params, converters)[1])
+
+
+class CompiledQueries:
+    """A `CompiledQuery` per key: the key holds everything `build` reads besides the
+    samples' values (as a StatementMemo's key does), for up to `size` keys per process
+    (then started afresh)."""
+
+    def __init__(self, size: int = 1024):
+        self._size = size
+        self._kept: dict = {}
+
+    def get(self, key, build: Callable[..., QuerySet], **samples) -> CompiledQuery:
+        query = self._kept.get(key)
+        if query is None:
+            if len(self._kept) >= self._size:
+                self._kept.clear()
+            query = self._kept[key] = CompiledQuery(build, **samples)
+        return query
 
 
 class StatementMemo:

@@ -1,4 +1,5 @@
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -96,14 +97,18 @@ class RoutingRuleViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, Scoped
         config.routing_rule_delete(actor=self.request.user, rule=instance)
 
 
-def _with_trail(qs):
+def _trail():
     """What the detail answer shows besides the case: its trace with each step's files,
     its files, its supervision cards."""
-    return qs.prefetch_related(
+    return (
         Prefetch("traces", Trace.objects.prefetch_related("attachments")),
         "attachments",
         "supervisions__issued_by_area",
     )
+
+
+def _with_trail(qs):
+    return qs.prefetch_related(*_trail())
 
 
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -140,6 +145,17 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     def get_serializer_class(self):
         return EventDetailSerializer if self.action != "list" else EventListSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        # The case from the statement compiled once per jurisdiction (selectors.event_get:
+        # compiling the ORM's query cost more than running it), its trail prefetched.
+        try:
+            event = selectors.event_get(user=request.user, number=kwargs[self.lookup_field])
+        except Event.DoesNotExist:
+            raise Http404 from None
+        prefetch_related_objects([event], *_trail())
+        self.check_object_permissions(request, event)
+        return Response(self.get_serializer(event).data)
 
     @extend_schema(
         parameters=[
