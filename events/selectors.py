@@ -10,7 +10,7 @@ from governance.compiled import CompiledQueries, StatementMemo
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Action, Role
-from governance.scoping import shared_pks, user_role_rows
+from governance.scoping import scope_key, shared_pks, user_role_rows
 from grids.models import Area, ancestor_paths, outlines_of
 
 from .models import (
@@ -57,9 +57,8 @@ _CASE_BY_NUMBER = CompiledQueries(size=1024)
 
 
 def event_get(*, user, number: str) -> Event:
-    scope = (tuple(user_role_rows(user)), tuple(shared_pks(Event, user, Action.VIEW) or ()))
     query = _CASE_BY_NUMBER.get(
-        scope,
+        scope_key(Event, user),
         lambda number: with_case_areas(event_list(user=user)).filter(number=number),
         number="\x1fno case has this number",
     )

@@ -191,6 +191,14 @@ def _department_lookup(model, department_field: str | None) -> str:
     return "overlap" if isinstance(field, ArrayField) else "in"
 
 
+def scope_key(model, user, action: str = Action.VIEW) -> tuple:
+    """Everything `restrict(user, action)` reads for `model`: the user's role rows (none
+    for a deactivated user) and the rows shared with them one by one. Two users with the
+    same key get the same SQL from restrict(), so a statement compiled for one serves the
+    other (governance/compiled.py CompiledQueries); any change of either changes the key."""
+    return (tuple(user_role_rows(user)), tuple(shared_pks(model, user, action) or ()))
+
+
 def shared_pks(model, user, action) -> list | None:
     """Primary keys of `model` rows shared with the user one by one (None: none), as
     restrict() adds them: read once per request."""
