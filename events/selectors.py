@@ -10,7 +10,7 @@ from governance.compiled import CompiledQueries, StatementMemo
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Action, Role
-from governance.scoping import scope_key, shared_pks, user_role_rows
+from governance.scoping import ScopePrincipal, scope_key, shared_pks, user_role_rows
 from grids.models import Area, ancestor_paths, outlines_of
 
 from .models import (
@@ -57,9 +57,12 @@ _CASE_BY_NUMBER = CompiledQueries(size=1024)
 
 
 def event_get(*, user, number: str) -> Event:
+    scope = scope_key(Event, user)
     query = _CASE_BY_NUMBER.get(
-        scope_key(Event, user),
-        lambda number: with_case_areas(event_list(user=user)).filter(number=number),
+        scope,
+        lambda number: with_case_areas(event_list(user=ScopePrincipal(Event, scope))).filter(
+            number=number
+        ),
         number="\x1fno case has this number",
     )
     try:

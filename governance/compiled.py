@@ -20,6 +20,7 @@ values change within it (a case by its number, in the user's jurisdiction)."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.contrib.gis.db.models import GeometryField
@@ -214,19 +215,28 @@ class CompiledQuery:
 
 class CompiledQueries:
     """A `CompiledQuery` per key: the key holds everything `build` reads besides the
-    samples' values (as a StatementMemo's key does), for up to `size` keys per process
-    (then started afresh)."""
+    samples' values (as a StatementMemo's key does), for the `size` keys used last in
+    the process (a province has thousands of grids: a cache emptied when full would be
+    emptied again and again under load)."""
 
     def __init__(self, size: int = 1024):
         self._size = size
-        self._kept: dict = {}
+        self._kept: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key, build: Callable[..., QuerySet], **samples) -> CompiledQuery:
         query = self._kept.get(key)
         if query is None:
-            if len(self._kept) >= self._size:
-                self._kept.clear()
-            query = self._kept[key] = CompiledQuery(build, **samples)
+            query = CompiledQuery(build, **samples)
+            with self._lock:
+                self._kept[key] = query
+                while len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        else:
+            try:
+                self._kept.move_to_end(key)
+            except KeyError:  # dropped by another thread meanwhile
+                pass
         return query
 
 

@@ -195,8 +195,40 @@ def scope_key(model, user, action: str = Action.VIEW) -> tuple:
     """Everything `restrict(user, action)` reads for `model`: the user's role rows (none
     for a deactivated user) and the rows shared with them one by one. Two users with the
     same key get the same SQL from restrict(), so a statement compiled for one serves the
-    other (governance/compiled.py CompiledQueries); any change of either changes the key."""
+    other (governance/compiled.py CompiledQueries); any change of either changes the key.
+    Such a statement is built from `ScopePrincipal(model, key, action)`, never from a
+    user: it cannot depend on anything the key does not hold."""
     return (tuple(user_role_rows(user)), tuple(shared_pks(model, user, action) or ()))
+
+
+class ScopePrincipal:
+    """A user reduced to a scope key: what restrict() reads for one model and action, and
+    nothing else. A builder that reads anything more of its user (the id, another model's
+    shared rows) fails loudly instead of baking one user's SQL into a statement shared by
+    everyone with the same key."""
+
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, model, key: tuple, action: str = Action.VIEW):
+        role_rows, shared = key
+        self.__dict__["_role_rows"] = list(role_rows)
+        self.__dict__["_shared_pks_cache"] = _OnlyThese(
+            {(model._meta.label_lower, action): list(shared) or None}
+        )
+
+    @property
+    def pk(self):
+        raise AttributeError("a scope has no user id: the statement read more than its scope")
+
+    id = pk
+
+
+class _OnlyThese(dict):
+    def __contains__(self, key) -> bool:
+        if not dict.__contains__(self, key):
+            raise LookupError(f"{key!r} is not part of this scope")
+        return True
 
 
 def shared_pks(model, user, action) -> list | None:

@@ -131,8 +131,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
                 q=p.get("q", ""),
                 status=p.get("status", ""),
             )
-        elif self.action == "retrieve":
-            qs = _with_trail(selectors.with_case_areas(qs))
+        # `retrieve` reads its case through selectors.event_get (below).
         # The writes (perform, progress, supervise …) hand their case to a service, which
         # locks and reads it again: loading its trail first (four more statements) was
         # wasted; their answer is read afterwards with it (`_detail`).
@@ -153,8 +152,8 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             event = selectors.event_get(user=request.user, number=kwargs[self.lookup_field])
         except Event.DoesNotExist:
             raise Http404 from None
-        prefetch_related_objects([event], *_trail())
         self.check_object_permissions(request, event)
+        prefetch_related_objects([event], *_trail())
         return Response(self.get_serializer(event).data)
 
     @extend_schema(

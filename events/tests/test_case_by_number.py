@@ -84,3 +84,27 @@ def test_a_case_by_number_follows_each_users_jurisdiction(make_user):
     dispatcher.is_active = False
     dispatcher.save(update_fields=["is_active"])
     assert not _sees(dispatcher, case.number)
+
+
+def test_the_statement_is_built_from_the_scope_alone(make_user):
+    """Equal keys, different users (id, superuser, staff): the same SQL as each user's
+    own; and a builder reading more than the scope (the user's id, another model's
+    shared rows) fails instead of baking one user's SQL into a shared statement."""
+    from events.selectors import event_list
+    from governance.scoping import ScopePrincipal, scope_key, shared_pks
+
+    first = make_user(Role.COUNTY_DISPATCHER, NANGUAN, "cbn_scope_1")
+    second = make_user(Role.COUNTY_DISPATCHER, NANGUAN, "cbn_scope_2")
+    second.is_superuser = second.is_staff = True
+    second.save(update_fields=["is_superuser", "is_staff"])
+    first, second = _fresh(first), _fresh(second)
+    key = scope_key(Event, first)
+    assert scope_key(Event, second) == key
+    principal = ScopePrincipal(Event, key)
+    built = str(event_list(user=principal).query)
+    assert built == str(event_list(user=first).query) == str(event_list(user=second).query)
+
+    with pytest.raises(AttributeError):
+        principal.pk  # noqa: B018
+    with pytest.raises(LookupError):
+        shared_pks(Area, principal, "view")
