@@ -11,13 +11,24 @@ from governance.models import Change
 pytestmark = pytest.mark.django_db
 
 
-def _prepared(sql_fragment: str) -> int:
+def _prepared_statements(sql_fragment: str) -> tuple[int, int]:
+    """How many statements containing `sql_fragment` are prepared on this connection, and
+    how many times PostgreSQL ran them (their plans, custom or generic)."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0)"
+            " FROM pg_prepared_statements WHERE statement LIKE %s",
             [f"%{sql_fragment}%"],
         )
-        return cur.fetchone()[0]
+        return cur.fetchone()
+
+
+def _prepared(sql_fragment: str) -> int:
+    return _prepared_statements(sql_fragment)[0]
+
+
+def _runs_of(sql_fragment: str) -> int:
+    return _prepared_statements(sql_fragment)[1]
 
 
 def test_a_statement_used_again_is_prepared_on_its_connection():
@@ -76,17 +87,6 @@ def test_bulk_update_of_many_fields_is_batched_under_the_limit():
         change.op, change.area_path = "update", "220000000000/220100000000/"
     Change.objects.bulk_update(rows, ["op", "area_path"])  # 5 values a row: 70,000
     assert Change.objects.filter(dataset="upd-probe", op="update").count() == 14_000
-
-
-def _runs_of(sql_fragment: str) -> int:
-    """How many times PostgreSQL ran the prepared statement (its plans, custom or generic)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
-            " WHERE statement LIKE %s",
-            [f"%{sql_fragment}%"],
-        )
-        return cur.fetchone()[0]
 
 
 _PROBE = 'FROM "governance_change" WHERE "governance_change"."dataset" = $'
