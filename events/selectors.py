@@ -6,11 +6,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from governance.compiled import CompiledQueries, StatementMemo
+from governance.compiled import CompiledQueries, KeptPages
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
-from governance.roles import UNIT_ROLES, Action, Role
-from governance.scoping import ScopePrincipal, scope_key, shared_pks, user_role_rows
+from governance.roles import UNIT_ROLES, Role
+from governance.scoping import ScopePrincipal, scope_key, user_role_rows
 from grids.models import Area, ancestor_paths, outlines_of
 
 from .models import (
@@ -110,36 +110,43 @@ WAITING_ON_HOLDER = [
 ]
 
 
-def _to_verify_q(user) -> Q:
+def _to_verify_q(user, user_id: int) -> Q:
     """Closed cases waiting for this user's 核查: the rule of `permissions.can_verify`
     (the reporter, or a grid worker of the case's grid) as a query."""
     grids = [area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER]
-    return Q(status=Status.CLOSED) & (Q(reporter_id=user.pk) | Q(grid_id__in=grids))
+    return Q(status=Status.CLOSED) & (Q(reporter_id=user_id) | Q(grid_id__in=grids))
 
 
-def _todo_q(user) -> Q:
+def _todo_q(user, user_id: int) -> Q:
     """Everything that waits on the user: the steps of the cases their units hold, and
     the verification of the cases closed for them."""
-    return (_held_by_user_q(user) & Q(status__in=WAITING_ON_HOLDER)) | _to_verify_q(user)
+    return (_held_by_user_q(user) & Q(status__in=WAITING_ON_HOLDER)) | _to_verify_q(user, user_id)
 
 
 def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: str = ""):
     """The user's boxes: 待办 (waiting on me: held by my units, or closed and mine to
     verify), 已办 (I acted on it, no longer waiting on me), 督办 (open supervision
     cards), 超期 (waiting on me and overdue)."""
+    return _inbox(user, user.pk, box=box, category=category, q=q, status=status)
+
+
+def _inbox(user, user_id: int, *, box: str, category: str = "", q: str = "", status: str = ""):
+    """`inbox` of the user whose scope is `user` (a user or a ScopePrincipal) and whose
+    id is `user_id` (the one thing besides the scope the boxes read)."""
     qs = event_list(user=user)
     held = _held_by_user_q(user)
     if box == "todo":
-        qs = qs.filter(_todo_q(user))
+        qs = qs.filter(_todo_q(user, user_id))
     elif box == "done":
-        acted = Trace.objects.filter(event=OuterRef("pk"), actor=user)
-        qs = qs.filter(Exists(acted)).exclude(_todo_q(user))
+        acted = Trace.objects.filter(event=OuterRef("pk"), actor_id=user_id)
+        qs = qs.filter(Exists(acted)).exclude(_todo_q(user, user_id))
     elif box == "supervised":
         open_cards = SupervisionCard.objects.filter(event=OuterRef("pk"), answered_at__isnull=True)
         qs = qs.filter(Exists(open_cards))
     elif box == "overdue":
         qs = qs.filter(
-            (held & Q(status__in=OPEN_STATUSES)) | _to_verify_q(user), due_state=DueState.OVERDUE
+            (held & Q(status__in=OPEN_STATUSES)) | _to_verify_q(user, user_id),
+            due_state=DueState.OVERDUE,
         )
     if category:
         qs = qs.filter(category__code__startswith=category)
@@ -151,27 +158,57 @@ def inbox(*, user, box: str = "todo", category: str = "", q: str = "", status: s
     return qs.defer(*_LIST_DEFERRED).order_by("step_deadline", "-reported_at")
 
 
-_COUNTS = StatementMemo(size=1024)
+# The boxes whose statement reads the user's id (the reporter, the actor), besides the scope.
+_BOXES_OF_THE_USER = ("todo", "done", "overdue")
+
+# A user id no one has: where it lands among a kept statement's parameters is where the
+# real id goes (governance/compiled.py).
+_SAMPLE_USER_ID = 987_654_319
+
+# The inbox's statements — the four counts, and each page of a box with its filter and
+# order — compiled once per jurisdiction and process, the user's id a parameter: building
+# and compiling them cost more Python than the rest of the inbox (docs/performance.md,
+# "Load"). The key holds what restrict() and the boxes read of the user
+# (governance.scoping.scope_key: the role rows, the cases shared with them), so every
+# dispatcher of a county shares them.
+_INBOX = CompiledQueries(size=4096)
+
+
+def kept_inbox(
+    *, user, box: str, status: str = "", shape=None, shape_key: str = "", per_page: int,
+    count=None,
+) -> KeptPages:  # fmt: skip
+    """`inbox(user, box, status)` as KeptPages (count() and slices) from the statements
+    kept per jurisdiction, for the lists without a text search or a category. `shape`
+    (a function of the queryset: its order, its columns) is part of the statements, so
+    everything it depends on must be in `shape_key`."""
+    scope = scope_key(Event, user)
+    principal = ScopePrincipal(Event, scope)
+    mine = box in _BOXES_OF_THE_USER
+    shape = shape or (lambda qs: qs)
+    return KeptPages(
+        _INBOX,
+        ("inbox", scope, box, status, shape_key),
+        lambda **s: shape(_inbox(principal, s.get("user_id"), box=box, status=status)),
+        per_page=per_page,
+        count=count,
+        samples={"user_id": _SAMPLE_USER_ID} if mine else None,
+        values={"user_id": user.pk} if mine else None,
+    )
 
 
 def inbox_counts(*, user) -> dict[str, int]:
     """The four boxes' counts in one statement (one round trip on every inbox load): each
     box's count is a scalar sub-query with its own plan and index, as `.count()` was.
 
-    The statement depends on nothing but the user's id, roles and the cases shared with
-    them: built once per process for that key (governance/compiled.py), as compiling it
-    cost more than PostgreSQL running it."""
-    key = (
-        user.pk,
-        user.is_active,
-        tuple(user_role_rows(user)),
-        tuple(shared_pks(Event, user, Action.VIEW) or ()),
-    )
+    The statement is kept per jurisdiction (`_INBOX`), the user's id a parameter."""
+    scope = scope_key(Event, user)
+    principal = ScopePrincipal(Event, scope)
 
-    def build():
+    def build(user_id):
         counts = {
             box: Subquery(
-                inbox(user=user, box=box)
+                _inbox(principal, user_id, box=box)
                 .order_by()
                 .annotate(_n=Func(F("pk"), function="COUNT"))
                 .values("_n"),
@@ -183,7 +220,11 @@ def inbox_counts(*, user) -> dict[str, int]:
         # Any one row carries the sub-queries: the area tree is never empty.
         return Area.objects.order_by().values(**counts)[:1]
 
-    return _COUNTS.rows(key, build, Area)[0]
+    query = _INBOX.get(("counts", scope), build, user_id=_SAMPLE_USER_ID)
+    try:
+        return query.rows(user_id=user.pk)[0]
+    except EmptyResultSet:  # no jurisdiction at all
+        return dict.fromkeys((b for b in INBOX_BOXES if b != "all"), 0)
 
 
 def event_timeline(*, event: Event):

@@ -63,9 +63,23 @@ def _next_number() -> str:
     return f"SJ{timezone.localdate():%Y%m%d}{seq:06d}"
 
 
+# An area by its code, compiled once per process (governance/compiled.py): every report
+# reads its grid and its accepting unit so. Without the outlines (tens of kB each).
+_AREA_BY_CODE = CompiledQuery(
+    lambda code: Area.objects.defer("boundary", "boundary_simple").filter(code=code),
+    code="\x1fno area has this code",
+)
+
+
+def _area_by_code(code: str) -> Area:
+    found = _AREA_BY_CODE.objects(code=str(code))
+    if not found:
+        raise Area.DoesNotExist(f"no area {code!r}")
+    return found[0]
+
+
 def _accepting_unit(grid: Area, level: int) -> Area:
-    code = grid.ancestor_codes[max(1, min(level, grid.level)) - 1]
-    return Area.objects.only("id", "code", "name", "level", "path", "parent_id").get(code=code)
+    return _area_by_code(grid.ancestor_codes[max(1, min(level, grid.level)) - 1])
 
 
 def _trace(event: Event, actor, step: Step, from_status: str) -> Trace:
@@ -234,7 +248,7 @@ def event_report(
             )
         point = Point(found.lng, found.lat, srid=4326)
         if grid is None:
-            grid = Area.objects.get(code=found.code)
+            grid = _area_by_code(found.code)
     citizen = source in (Source.CITIZEN, Source.OPEN311) and not _real(actor)
     if grid is None and area is not None and area.level == 6:
         grid = area

@@ -7,6 +7,7 @@ Citizens (public page) and Open311 clients set their source where they report.
 from __future__ import annotations
 
 from governance.roles import Role
+from governance.scoping import user_role_rows
 
 from .models import Source
 
@@ -23,7 +24,7 @@ def report_source(*, actor, channel: str) -> str:
     the API."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    roles = {r.role for r in actor.role_assignments.all()}
+    roles = {role for role, _area, _path, _dept in user_role_rows(actor)}  # read once a request
     if Role.GRID_WORKER in roles:
         return Source.GRID_WORKER
     if actor.department_id or Role.DEPARTMENT_HANDLER in roles:

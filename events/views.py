@@ -110,16 +110,26 @@ def inbox(request):
     box = request.GET.get("box", "todo")
     if box not in selectors.INBOX_BOXES:
         box = "todo"
-    qs = selectors.inbox(
-        user=request.user, box=box, q=request.GET.get("q", ""), status=request.GET.get("status", "")
-    )
-    qs = _sorted_inbox(qs, request.GET.get("sort", "")).only(*INBOX_PAGE_COLUMNS)
+    q, status, sort = request.GET.get("q", ""), request.GET.get("status", ""), _inbox_sort(request)
     counts = selectors.inbox_counts(user=request.user)
-    paginator = Paginator(qs, 20)
-    if box in counts and not request.GET.get("q") and not request.GET.get("status"):
-        # The box's own count, read a moment ago with the tabs': not counted twice.
-        paginator.count = counts[box]
-    page = paginator.get_page(request.GET.get("page"))
+    if q or (status and status not in Status.values):
+        # A text search (any words) or an unknown status: built for this request.
+        cases = _inbox_page_columns(
+            selectors.inbox(user=request.user, box=box, q=q, status=status), sort
+        )
+    else:
+        # The everyday lists: kept per jurisdiction, the box's count read a moment ago
+        # with the tabs' (not counted twice).
+        cases = selectors.kept_inbox(
+            user=request.user,
+            box=box,
+            status=status,
+            shape=lambda qs: _inbox_page_columns(qs, sort),
+            shape_key=f"page {sort}",
+            per_page=INBOX_PER_PAGE,
+            count=None if status or box not in counts else counts[box],
+        )
+    page = Paginator(cases, INBOX_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "events/inbox.html",
@@ -132,6 +142,19 @@ def inbox(request):
             "may_report": may_report(request.user),
         },
     )
+
+
+INBOX_PER_PAGE = 20
+
+
+def _inbox_sort(request) -> str:
+    """The ?sort= asked for if it is one of INBOX_SORTS (else "": the selector's order)."""
+    sort = request.GET.get("sort", "")
+    return sort if sort.removeprefix("-") in INBOX_SORTS else ""
+
+
+def _inbox_page_columns(qs, sort: str):
+    return _sorted_inbox(qs, sort).only(*INBOX_PAGE_COLUMNS)
 
 
 @login_required

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet
 
 
 def _converters(compiler) -> list:
@@ -238,6 +238,59 @@ class CompiledQueries:
             except KeyError:  # dropped by another thread meanwhile
                 pass
         return query
+
+
+class KeptPages:
+    """What Paginator (or DRF's LimitOffsetPagination) needs of a list — count() and
+    slices — from statements kept in `queries` under `key`, for a list whose SQL is a
+    function of the key: `build(**samples)` gives the whole ordered queryset, the samples
+    standing for the values that change within the key (a user's id), `values` the real
+    ones. A slice's bounds are in its SQL, so each start (and length) is a statement of
+    its own; `count` may be given when it is already known (read with other counts).
+    A scope with no rows at all (EmptyResultSet while compiling) is an empty list."""
+
+    def __init__(self, queries: CompiledQueries, key, build, *, per_page: int, count=None,
+                 samples: dict | None = None, values: dict | None = None):  # fmt: skip
+        self._queries, self._key, self._build = queries, key, build
+        self._per_page, self._count = per_page, count
+        self._samples, self._values = samples or {}, values or {}
+
+    def count(self) -> int:
+        if self._count is None:
+            build = self._build
+            query = self._queries.get(
+                ("count", self._key),
+                lambda **s: build(**s).order_by().values(n=Func(F("pk"), function="COUNT")),
+                **self._samples,
+            )
+            try:
+                self._count = query.rows(**self._values)[0]["n"]
+            except EmptyResultSet:
+                self._count = 0
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, bounds: slice) -> list:
+        if not isinstance(bounds, slice) or bounds.step not in (None, 1):
+            raise TypeError("KeptPages: slices only")
+        start = bounds.start or 0
+        stop = start + self._per_page if bounds.stop is None else bounds.stop
+        # Whole pages of `per_page` from `start` (the last page's end is the count, which
+        # would make a new statement for every row added), cut to the bounds asked; a
+        # longer slice (an API's limit) is a statement of its own length.
+        length = max(self._per_page, stop - start)
+        build = self._build
+        query = self._queries.get(
+            ("page", self._key, start, length),
+            lambda **s: build(**s)[start : start + length],
+            **self._samples,
+        )
+        try:
+            return query.objects(**self._values)[: stop - start]
+        except EmptyResultSet:
+            return []
 
 
 class StatementMemo:

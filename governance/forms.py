@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from .auth import locked_message, login_locked_until
-from .compiled import StatementMemo
+from .compiled import CompiledQueries, StatementMemo
 
 
 class LoginForm(AuthenticationForm):
@@ -141,6 +143,7 @@ def audit_actor_suggestions(user, limit: int = 300) -> list[str]:
 # -- a choice field whose options' statement is compiled once per process ---------------
 
 _CHOICES = StatementMemo(size=256)
+_LOOKUPS = CompiledQueries(size=256)
 
 
 class _KeptChoiceIterator(ModelChoiceIterator):
@@ -174,6 +177,37 @@ class KeptModelChoiceField(forms.ModelChoiceField):
         self.memo_key = None
 
     queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def to_python(self, value):
+        # The chosen option by its unique text key (a category's code): the same lookup as
+        # ModelChoiceField's, from a statement kept under `memo_key` (built once per
+        # process rather than on every submitted form).
+        field = self._kept_lookup_field()
+        if field is None or value in self.empty_values or isinstance(value, self.queryset.model):
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        queryset, name = self.queryset, field.name
+        query = _LOOKUPS.get(
+            (self.memo_key, name),
+            lambda value: queryset.filter(**{name: value}),
+            value="\x1fno option has this key",
+        )
+        found = query.objects(value=str(value))
+        if len(found) != 1:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found[0]
+
+    def _kept_lookup_field(self):
+        """The unique text field options are chosen by, when the lookup may be kept."""
+        if self.memo_key is None or not self.to_field_name:
+            return None
+        field = self.queryset.model._meta.get_field(self.to_field_name)
+        text = isinstance(field, (models.CharField, models.TextField))
+        return field if text and field.unique else None
 
     def __deepcopy__(self, memo):
         key = self.memo_key

@@ -133,3 +133,26 @@ def test_my_grid_shows_what_is_due_and_waits_for_verification(client, setup, mak
     page = client.get("/collection/").content.decode()
     assert "待核准 3 条" in page and URL in page
     assert "出租房须登记租户" in page and "核准小区 1 栋" in page
+
+
+def test_my_grids_pending_count_is_kept_per_jurisdiction_and_follows_decisions(
+    client, setup, make_user, second_grid
+):
+    from collection.views.my_grid import _PEOPLE
+
+    worker, county, outsider, grid, house, org, tasks = setup
+    colleague = make_user(Role.GRID_WORKER, GRID, "v_colleague")
+    neighbour = make_user(Role.GRID_WORKER, second_grid.code, "v_neighbour")
+    client.force_login(worker)
+    assert "待核准 3 条" in client.get("/collection/").content.decode()
+    kept = len(_PEOPLE._kept)
+    client.force_login(colleague)  # the same grid and roles: the same statements
+    assert "待核准 3 条" in client.get("/collection/").content.decode()
+    assert len(_PEOPLE._kept) == kept
+
+    client.force_login(worker)
+    client.post(URL, {"task": tasks["people"].pk, "decision": "confirmed"})
+    assert "待核准 2 条" in client.get("/collection/").content.decode()  # the rows, afresh
+
+    client.force_login(neighbour)  # another grid: none of these
+    assert 'id="pending-verifications"' not in client.get("/collection/").content.decode()

@@ -3,10 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Func
+from django.db.models import Count
 from django.shortcuts import render
 
-from governance.compiled import CompiledQueries
+from governance.compiled import CompiledQueries, KeptPages
 from governance.context_processors import offline_shell
 from governance.navigation import page_rule
 from governance.scoping import ScopePrincipal, scope_key
@@ -18,10 +18,11 @@ from ..models import Person, VerificationTask
 from ..verification import verification_task_list
 from .common import my_grids
 
-# The people list of 我的网格 without a search: its count and each page slice compiled
-# once per jurisdiction and process (the ORM's building and compiling of the two was a
-# fifth of the page's CPU, the most requested page of the platform). The key holds what
-# restrict() reads (governance.scoping.scope_key); a page's bounds are in its SQL.
+# The people list of 我的网格 without a search (its count and each page slice) and the
+# pending verifications, compiled once per jurisdiction and process: the ORM's building
+# and compiling of them was a fifth of the page's CPU, the most requested page of the
+# platform. The key holds what restrict() reads (governance.scoping.scope_key); a page's
+# bounds and the grids' ids are in the SQL.
 _PEOPLE = CompiledQueries(size=4096)
 PER_PAGE = 20
 _SHOWN = ("id", "name", "kind", "id_number", "phone", "area_path")
@@ -34,37 +35,36 @@ def _people(user, q: str):
     return selectors.person_list(user=user, q=q).select_related(None).only(*_SHOWN)
 
 
-class _PeopleOfScope:
-    """What Paginator needs of the unsearched list (count() and slices), from statements
-    kept per jurisdiction and built from the scope alone (ScopePrincipal)."""
+def _people_of_scope(user) -> KeptPages:
+    """The unsearched people list, from statements kept per jurisdiction and built from
+    the scope alone (ScopePrincipal)."""
+    scope = scope_key(Person, user)
+    principal = ScopePrincipal(Person, scope)
+    return KeptPages(_PEOPLE, scope, lambda: _people(principal, ""), per_page=PER_PAGE)
 
-    def __init__(self, user):
-        self.scope = scope_key(Person, user)
-        self.principal = ScopePrincipal(Person, self.scope)
 
-    def count(self) -> int:
-        principal = self.principal
-        query = _PEOPLE.get(
-            ("count", self.scope),
-            lambda: _people(principal, "").order_by().values(n=Func(F("pk"), function="COUNT")),
-        )
-        try:
-            return query.rows()[0]["n"]
-        except EmptyResultSet:  # no jurisdiction at all
-            return 0
-
-    def __getitem__(self, bounds: slice) -> list:
-        # Always a whole page from `start` (the last page's end is the count, which would
-        # make a new statement for every person added); cut to the bounds asked.
-        start, principal = bounds.start or 0, self.principal
-        query = _PEOPLE.get(
-            ("page", self.scope, start),
-            lambda: _people(principal, "")[start : start + PER_PAGE],
-        )
-        try:
-            return query.objects()[: bounds.stop - start]
-        except EmptyResultSet:
-            return []
+def _pending_verifications(user, grids) -> dict[int, int]:
+    """The pending verification tasks of each of the grids, in the user's jurisdiction: a
+    statement kept per jurisdiction and set of grids (the grid ids are in its SQL)."""
+    if not grids:
+        return {}
+    scope = scope_key(VerificationTask, user)
+    principal = ScopePrincipal(VerificationTask, scope)
+    grid_ids = tuple(g.pk for g in grids)
+    query = _PEOPLE.get(
+        ("pending verifications", scope, grid_ids),
+        lambda: (
+            verification_task_list(user=principal, status=VerificationTask.Status.PENDING)
+            .filter(grid__in=grid_ids)
+            .order_by()
+            .values("grid_id")
+            .annotate(n=Count("id"))
+        ),
+    )
+    try:
+        return {row["grid_id"]: row["n"] for row in query.rows()}
+    except EmptyResultSet:  # no jurisdiction at all
+        return {}
 
 
 @login_required
@@ -82,7 +82,7 @@ def my_grid(request):
     if not shell:
         # A full or masked ID number is looked up by its keyed hash; anything else by
         # name or address (selectors.person_list).
-        people = _people(request.user, q) if q else _PeopleOfScope(request.user)
+        people = _people(request.user, q) if q else _people_of_scope(request.user)
         page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
         rows = [
             (
@@ -92,13 +92,7 @@ def my_grid(request):
             )
             for p in page
         ]
-    pending = dict(
-        verification_task_list(user=request.user, status=VerificationTask.Status.PENDING)
-        .filter(grid__in=grids)
-        .order_by()
-        .values_list("grid_id")
-        .annotate(n=Count("id"))
-    )
+    pending = _pending_verifications(request.user, grids)
     return render(
         request,
         "collection/my_grid.html",

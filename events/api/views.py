@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from events import config, selectors, services
-from events.models import Event, EventCategory, RoutingRule, Trace
+from events.models import Event, EventCategory, RoutingRule, Status, Trace
 from events.sources import API, report_source
 from governance.api.views import ScopedReadOnlyViewSet, ScopedViewSet
 from governance.models import Department
@@ -165,7 +165,22 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        p = request.query_params
+        box, status_ = p.get("box", "all"), p.get("status", "")
+        if (
+            p.get("q")
+            or p.get("category")
+            or box not in selectors.INBOX_BOXES
+            or (status_ and status_ not in Status.values)
+        ):
+            return super().list(request, *args, **kwargs)
+        # The everyday lists (a box, perhaps a status): their page and count from the
+        # statements kept per jurisdiction (selectors.kept_inbox), as the inbox page's.
+        cases = selectors.kept_inbox(
+            user=request.user, box=box, status=status_, shape_key="api", per_page=1
+        )
+        page = self.paginate_queryset(cases)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=EventReportSerializer, responses={201: EventDetailSerializer})
     @idempotent()

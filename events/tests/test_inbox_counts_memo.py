@@ -1,6 +1,6 @@
-"""The inbox's four counts come from a statement kept per process for the user's id, roles
-and shared cases (governance/compiled.py StatementMemo): they follow a change of roles
-at once, and are those of the boxes themselves."""
+"""The inbox's four counts come from a statement kept per process for the user's roles and
+shared cases, the user's id a parameter (events/selectors.py, governance/compiled.py):
+they follow a change of roles at once, and are those of the boxes themselves."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -48,6 +48,6 @@ def test_counts_follow_the_users_roles(make_user):
     role_revoke(actor=None, assignment=user.role_assignments.get(role=Role.COUNTY_DISPATCHER))
     assert inbox_counts(user=_fresh(user)) == alone
 
-    # Another user with the same roles has their own statement (their own id).
+    # Another user with the same roles: the same statement, their own id.
     other = make_user(Role.GRID_WORKER, grids[0].code, "icm_other")
     assert inbox_counts(user=_fresh(other)) == _direct(_fresh(other))

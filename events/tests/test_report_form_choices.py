@@ -61,3 +61,26 @@ def reported_data():
         "lat": "43.88",
         "address": "",
     }
+
+
+def test_the_chosen_option_is_looked_up_from_the_kept_statement(reported_data, category):
+    from governance.forms import _LOOKUPS
+
+    assert ReportForm(reported_data).is_valid()
+    kept = len(_LOOKUPS._kept)
+    with CaptureQueriesContext(connection) as q:
+        form = ReportForm({**reported_data, "category": "0102"})
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["category"] == EventCategory.objects.get(code="0102")
+    assert len(q.captured_queries) == 1 and len(_LOOKUPS._kept) == kept  # kept, run again
+
+    # Refused as the ORM's lookup refuses: unknown, retired, a top-level category, junk.
+    category("0101", active=False)
+    for bad in ("9999", "0101", "01", "0601' OR '1'='1", "06" * 400):
+        form = ReportForm({**reported_data, "category": bad})
+        assert not form.is_valid()
+        assert form.errors["category"][0].startswith("选择一个有效的选项"), form.errors
+    # A narrowed queryset is looked up through the ORM, narrowed.
+    form = ReportForm({**reported_data, "category": "0102"})
+    form.fields["category"].queryset = EventCategory.objects.filter(code="0601")
+    assert not form.is_valid() and "category" in form.errors
