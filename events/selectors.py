@@ -6,7 +6,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from governance.compiled import CompiledQueries, KeptPages
+from governance.compiled import CompiledQueries, CompiledQuery, KeptPages
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Role
@@ -227,8 +227,58 @@ def inbox_counts(*, user) -> dict[str, int]:
         return dict.fromkeys((b for b in INBOX_BOXES if b != "all"), 0)
 
 
-def event_timeline(*, event: Event):
-    return event.traces.select_related("actor").prefetch_related("attachments")
+# A case's trail — its steps, its files, its supervision cards — by the case's id: on
+# every case page and API answer, compiled once per process (governance/compiled.py).
+_ID = 987_654_317
+_TRAIL_TRACES = CompiledQuery(
+    lambda event_id: Trace.objects.filter(event_id=event_id), event_id=_ID
+)
+_TRAIL_FILES = CompiledQuery(
+    lambda event_id: Attachment.objects.filter(event_id=event_id).order_by("id"), event_id=_ID
+)
+_TRAIL_CARDS = CompiledQuery(
+    lambda event_id: (
+        SupervisionCard.objects.filter(event_id=event_id)
+        .select_related("issued_by_area")
+        .defer(*outlines_of("issued_by_area"))
+    ),
+    event_id=_ID,
+)
+
+
+def case_trail(*, event: Event) -> list[Trace]:
+    """The case's steps in order, each with its files; the case's files and supervision
+    cards set as prefetched on the case (`event.attachments.all`, `event.supervisions.all`,
+    `event.traces.all` and each step's `attachments.all` read no more), as
+    prefetch_related("traces__attachments", "attachments", "supervisions__issued_by_area")
+    would, in three statements."""
+    traces = _TRAIL_TRACES.objects(event_id=event.pk)
+    files = _TRAIL_FILES.objects(event_id=event.pk)
+    cards = _TRAIL_CARDS.objects(event_id=event.pk)
+    by_trace: dict[int, list[Attachment]] = {}
+    for f in files:
+        if f.trace_id is not None:
+            by_trace.setdefault(f.trace_id, []).append(f)
+    for t in traces:
+        t.event = event
+        _set_prefetched(t, "attachments", Attachment, by_trace.get(t.pk, []))
+    for related, model, rows in (
+        ("traces", Trace, traces),
+        ("attachments", Attachment, files),
+        ("supervisions", SupervisionCard, cards),
+    ):
+        _set_prefetched(event, related, model, rows)
+    return traces
+
+
+def _set_prefetched(instance, related: str, model, rows: list) -> None:
+    """`instance.<related>.all()` answers `rows` without a statement, as after
+    prefetch_related (django.db.models.query.prefetch_one_level does the same)."""
+    qs = model._default_manager.all()
+    qs._result_cache, qs._prefetch_done = rows, True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[related] = qs
 
 
 def status_counts(*, user) -> dict[str, int]:
@@ -240,9 +290,15 @@ def dispatch_departments(*, event: Event):
     """The departments a case may be dispatched or transferred to: those of the area
     where it happened and of the areas above it — never another county's (issue 8,
     item 2). The page offers exactly these; the services accept nothing else."""
+    return _departments_above(ancestor_paths(event.area_path))
+
+
+def _departments_above(paths: list[str]):
+    # Their areas without outlines: a province's is tens of thousands of points.
     return (
-        Department.objects.filter(area__path__in=ancestor_paths(event.area_path))
+        Department.objects.filter(area__path__in=paths)
         .select_related("area")
+        .defer(*outlines_of("area"))
         .order_by("area__level", "name")
     )
 
@@ -250,9 +306,45 @@ def dispatch_departments(*, event: Event):
 def dispatch_units(*, event: Event):
     """The unit a case may be dispatched down to: the area directly below the one holding
     it, on the way to where it happened (the rule `_validate_arguments` enforces)."""
-    return Area.objects.filter(
-        parent=event.current_area, path__in=ancestor_paths(event.area_path)
-    ).defer("boundary", "boundary_simple")
+    return _units_below(event.current_area_id, ancestor_paths(event.area_path))
+
+
+def _units_below(parent_id: int, paths: list[str]):
+    return Area.objects.filter(parent_id=parent_id, path__in=paths).defer(
+        "boundary", "boundary_simple"
+    )
+
+
+# The case page's choices of a dispatch, compiled once per process and number of areas
+# above the case (their paths are an IN list: its length is in the SQL).
+_DISPATCH = CompiledQueries(size=64)
+
+
+def _path_samples(n: int) -> dict[str, str]:
+    return {f"path{i}": f"\x1fsample path {i}/" for i in range(n)}
+
+
+def dispatch_choices(*, event: Event) -> tuple[list[Department], list[Area]]:
+    """`dispatch_departments` and `dispatch_units` (their codes and names) as lists, from
+    kept statements: what the case page offers."""
+    paths = ancestor_paths(event.area_path)
+    n, values = len(paths), {f"path{i}": p for i, p in enumerate(paths)}
+
+    def listed(s: dict) -> list[str]:
+        return [s[f"path{i}"] for i in range(n)]
+
+    departments = _DISPATCH.get(
+        ("departments", n), lambda **s: _departments_above(listed(s)), **_path_samples(n)
+    ).objects(**values)
+    if event.current_area_id is None:
+        return departments, []
+    units = _DISPATCH.get(
+        ("units", n),
+        lambda parent_id, **s: _units_below(parent_id, listed(s)).only("code", "name"),
+        parent_id=_ID,
+        **_path_samples(n),
+    ).objects(parent_id=event.current_area_id, **values)
+    return departments, units
 
 
 # -- codes to objects: the one lookup of each, for the page and the API alike ---------

@@ -11,9 +11,7 @@ from django.utils.translation import gettext as _
 from governance.choices import choice_label
 from governance.files import stored_file_response
 from governance.listing import sort_queryset
-from governance.models import Department
 from governance.navigation import page_rule
-from grids.models import Area
 
 from . import permissions as perm
 from . import selectors, services
@@ -199,17 +197,15 @@ def detail(request, number):
         return _act(request, event)
     process = EventProcess(event)
     allowed = available_actions(event, request.user)
-    departments = Department.objects.none()
-    units = Area.objects.none()
+    departments, units = [], []
     if "dispatch" in allowed or "transfer" in allowed:
-        departments = selectors.dispatch_departments(event=event)
-        units = selectors.dispatch_units(event=event).only("code", "name")
+        departments, units = selectors.dispatch_choices(event=event)
     return render(
         request,
         "events/detail.html",
         {
             "event": event,
-            "timeline": selectors.event_timeline(event=event),
+            "timeline": selectors.case_trail(event=event),
             "actions": [(name, getattr(process, name).label) for name in allowed],
             "departments": departments,
             "units": units,

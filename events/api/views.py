@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -153,7 +153,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         except Event.DoesNotExist:
             raise Http404 from None
         self.check_object_permissions(request, event)
-        prefetch_related_objects([event], *_trail())
+        selectors.case_trail(event=event)
         return Response(self.get_serializer(event).data)
 
     @extend_schema(
