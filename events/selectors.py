@@ -10,7 +10,7 @@ from governance.compiled import CompiledQueries, CompiledQuery, KeptPages
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Role
-from governance.scoping import ScopePrincipal, scope_key, user_role_rows
+from governance.scoping import scope_of, user_role_rows
 from grids.models import Area, ancestor_paths, outlines_of
 
 from .models import (
@@ -52,21 +52,23 @@ def event_list(*, user):
 # (the case with seven areas, its category and department) cost more to compile than
 # PostgreSQL spends running it. Its shape follows only what restrict() reads — the user's
 # role rows (none for a deactivated user) and the cases shared with them — so it is
-# compiled once per such scope and process, the number a parameter.
+# compiled once per shape of jurisdiction and process (governance.scoping.Scope), the
+# number and the jurisdiction's areas parameters.
 _CASE_BY_NUMBER = CompiledQueries(size=1024)
 
 
 def event_get(*, user, number: str) -> Event:
-    scope = scope_key(Event, user)
-    query = _CASE_BY_NUMBER.get(
-        scope,
-        lambda number: with_case_areas(event_list(user=ScopePrincipal(Event, scope))).filter(
+    scope = scope_of(Event, user)
+    query = scope.compiled(
+        _CASE_BY_NUMBER,
+        "case",
+        lambda number, **_areas: with_case_areas(event_list(user=scope.principal)).filter(
             number=number
         ),
         number="\x1fno case has this number",
     )
     try:
-        cases = query.objects(number=str(number))
+        cases = query.objects(**scope.run_with(number=str(number)))
     except EmptyResultSet:  # a user with no jurisdiction at all
         cases = []
     if not cases:
@@ -166,11 +168,11 @@ _BOXES_OF_THE_USER = ("todo", "done", "overdue")
 _SAMPLE_USER_ID = 987_654_319
 
 # The inbox's statements — the four counts, and each page of a box with its filter and
-# order — compiled once per jurisdiction and process, the user's id a parameter: building
-# and compiling them cost more Python than the rest of the inbox (docs/performance.md,
-# "Load"). The key holds what restrict() and the boxes read of the user
-# (governance.scoping.scope_key: the role rows, the cases shared with them), so every
-# dispatcher of a county shares them.
+# order — compiled once per shape of jurisdiction and process, the user's id and areas
+# parameters: building and compiling them cost more Python than the rest of the inbox
+# (docs/performance.md, "Load"). The key holds what restrict() and the boxes read of the
+# user (governance.scoping.Scope), so every dispatcher of a county, and every grid
+# worker of a grid anywhere, shares them.
 _INBOX = CompiledQueries(size=4096)
 
 
@@ -182,18 +184,20 @@ def kept_inbox(
     kept per jurisdiction, for the lists without a text search or a category. `shape`
     (a function of the queryset: its order, its columns) is part of the statements, so
     everything it depends on must be in `shape_key`."""
-    scope = scope_key(Event, user)
-    principal = ScopePrincipal(Event, scope)
+    scope = scope_of(Event, user)
+    principal = scope.principal
     mine = box in _BOXES_OF_THE_USER
     shape = shape or (lambda qs: qs)
+    user_sample = {"user_id": _SAMPLE_USER_ID} if mine else {}
     return KeptPages(
         _INBOX,
-        ("inbox", scope, box, status, shape_key),
+        ("inbox", scope.key, box, status, shape_key),
         lambda **s: shape(_inbox(principal, s.get("user_id"), box=box, status=status)),
         per_page=per_page,
         count=count,
-        samples={"user_id": _SAMPLE_USER_ID} if mine else None,
-        values={"user_id": user.pk} if mine else None,
+        samples={**user_sample, **scope.samples},
+        values=scope.run_with(**({"user_id": user.pk} if mine else {})),
+        optional=tuple(scope.samples),
     )
 
 
@@ -202,10 +206,10 @@ def inbox_counts(*, user) -> dict[str, int]:
     box's count is a scalar sub-query with its own plan and index, as `.count()` was.
 
     The statement is kept per jurisdiction (`_INBOX`), the user's id a parameter."""
-    scope = scope_key(Event, user)
-    principal = ScopePrincipal(Event, scope)
+    scope = scope_of(Event, user)
+    principal = scope.principal
 
-    def build(user_id):
+    def build(user_id, **_areas):
         counts = {
             box: Subquery(
                 _inbox(principal, user_id, box=box)
@@ -220,9 +224,9 @@ def inbox_counts(*, user) -> dict[str, int]:
         # Any one row carries the sub-queries: the area tree is never empty.
         return Area.objects.order_by().values(**counts)[:1]
 
-    query = _INBOX.get(("counts", scope), build, user_id=_SAMPLE_USER_ID)
+    query = scope.compiled(_INBOX, "counts", build, user_id=_SAMPLE_USER_ID)
     try:
-        return query.rows(user_id=user.pk)[0]
+        return query.rows(**scope.run_with(user_id=user.pk))[0]
     except EmptyResultSet:  # no jurisdiction at all
         return dict.fromkeys((b for b in INBOX_BOXES if b != "all"), 0)
 

@@ -146,10 +146,19 @@ class _Instances:
         return out
 
 
+# Marks a sample string: a statement whose literal parameters still hold it took a value
+# derived from a sample (a path cut or joined), which the real value cannot replace.
+SAMPLE_MARK = "\x1f"
+
+
 class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet], **samples):
+    """`optional`: names of samples that some statements do not use (a jurisdiction's
+    areas, of which a statement may read only some); the others must each appear."""
+
+    def __init__(self, build: Callable[..., QuerySet], optional=(), **samples):
         self._build = build
         self._samples = samples
+        self._optional = frozenset(optional)
         self._model = None
         self._compiled: dict[str, tuple] = {}
 
@@ -157,25 +166,50 @@ class CompiledQuery:
         qs = self._build(**self._samples).using(db)
         compiler = qs.query.get_compiler(db)
         sql, params = compiler.as_sql()
-        slots, seen = [], set()
-        for value in params:
-            # isinstance: a backend may wrap a value (psycopg's Int4 for an integer
-            # Value); the real value then gets the same wrapper.
-            names = [
-                k for k, v in self._samples.items() if isinstance(value, type(v)) and v == value
-            ]
-            if len(names) > 1:
-                raise ImproperlyConfigured(f"samples {names} are equal: make them distinct")
-            if names:
-                seen.add(names[0])
-                wrap = None if type(value) is type(self._samples[names[0]]) else type(value)
-                slots.append((names[0], wrap))
-            else:
-                slots.append((None, value))
-        if missing := set(self._samples) - seen:
+        seen: set[str] = set()
+        slots = [
+            self._slot(value, connections[db].ops.prep_for_like_query, seen) for value in params
+        ]
+        if missing := set(self._samples) - seen - self._optional:
             raise ImproperlyConfigured(f"samples {sorted(missing)} are not parameters of the SQL")
         converters = _converters(compiler)
         return db, sql, slots, converters, qs, compiler
+
+    def _slot(self, value, like, seen: set) -> Callable[[dict], object]:
+        """How a parameter is made from the real values: a sample's place takes its value
+        (wrapped as the backend wrapped the sample), a LIKE pattern on a sample
+        (`path__startswith`) the value escaped as the lookup escapes it, an array holding
+        samples (`departments__overlap`) the values in their places; anything else is
+        kept as it is."""
+        # isinstance: a backend may wrap a value (psycopg's Int4 for an integer Value).
+        names = [k for k, v in self._samples.items() if isinstance(value, type(v)) and v == value]
+        prefixes = [
+            k
+            for k, v in self._samples.items()
+            if isinstance(v, str) and isinstance(value, str) and value == like(v) + "%"
+        ]
+        if len(names) + len(prefixes) > 1:
+            raise ImproperlyConfigured(f"samples {names + prefixes} are equal: make them distinct")
+        if names:
+            name = names[0]
+            seen.add(name)
+            if type(value) is type(self._samples[name]):
+                return lambda values: values[name]
+            wrap = type(value)
+            return lambda values: wrap(values[name])
+        if prefixes:
+            name = prefixes[0]
+            seen.add(name)
+            return lambda values: like(values[name]) + "%"
+        if isinstance(value, list) and value:
+            parts = [self._slot(item, like, seen) for item in value]
+            return lambda values: [part(values) for part in parts]
+        if isinstance(value, str) and SAMPLE_MARK in value:
+            raise ImproperlyConfigured(
+                f"a parameter derived from a sample ({value!r}): the statement would keep it "
+                "for every value"
+            )
+        return lambda values: value
 
     def _statement(self, using: str | None, values: dict) -> tuple:
         if set(values) != set(self._samples):
@@ -191,11 +225,7 @@ class CompiledQuery:
             instances = _Instances(qs, compiler, db) if _Instances.apply_to(qs) else None
             compiled = self._compiled[db] = (db, sql, slots, converters, instances)
         db, sql, slots, converters, instances = compiled
-        params = [
-            (value if name is None else values[name] if value is None else value(values[name]))
-            for name, value in slots
-        ]
-        return db, sql, params, converters, instances
+        return db, sql, [slot(values) for slot in slots], converters, instances
 
     def rows(self, using: str | None = None, **values) -> list[dict]:
         """The statement's rows as dicts keyed by the SQL's column names."""
@@ -224,10 +254,10 @@ class CompiledQueries:
         self._kept: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, build: Callable[..., QuerySet], **samples) -> CompiledQuery:
+    def get(self, key, build: Callable[..., QuerySet], optional=(), **samples) -> CompiledQuery:
         query = self._kept.get(key)
         if query is None:
-            query = CompiledQuery(build, **samples)
+            query = CompiledQuery(build, optional=optional, **samples)
             with self._lock:
                 self._kept[key] = query
                 while len(self._kept) > self._size:
@@ -250,10 +280,12 @@ class KeptPages:
     A scope with no rows at all (EmptyResultSet while compiling) is an empty list."""
 
     def __init__(self, queries: CompiledQueries, key, build, *, per_page: int, count=None,
-                 samples: dict | None = None, values: dict | None = None):  # fmt: skip
+                 samples: dict | None = None, values: dict | None = None,
+                 optional=()):  # fmt: skip
         self._queries, self._key, self._build = queries, key, build
         self._per_page, self._count = per_page, count
         self._samples, self._values = samples or {}, values or {}
+        self._optional = optional
 
     def count(self) -> int:
         if self._count is None:
@@ -261,6 +293,7 @@ class KeptPages:
             query = self._queries.get(
                 ("count", self._key),
                 lambda **s: build(**s).order_by().values(n=Func(F("pk"), function="COUNT")),
+                optional=self._optional,
                 **self._samples,
             )
             try:
@@ -285,6 +318,7 @@ class KeptPages:
         query = self._queries.get(
             ("page", self._key, start, length),
             lambda **s: build(**s)[start : start + length],
+            optional=self._optional,
             **self._samples,
         )
         try:

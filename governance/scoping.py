@@ -191,27 +191,94 @@ def _department_lookup(model, department_field: str | None) -> str:
     return "overlap" if isinstance(field, ArrayField) else "in"
 
 
-def scope_key(model, user, action: str = Action.VIEW) -> tuple:
-    """Everything `restrict(user, action)` reads for `model`: the user's role rows (none
-    for a deactivated user) and the rows shared with them one by one. Two users with the
-    same key get the same SQL from restrict(), so a statement compiled for one serves the
-    other (governance/compiled.py CompiledQueries); any change of either changes the key.
-    Such a statement is built from `ScopePrincipal(model, key, action)`, never from a
-    user: it cannot depend on anything the key does not hold."""
-    return (tuple(user_role_rows(user)), tuple(shared_pks(model, user, action) or ()))
+# Samples standing for a jurisdiction's areas and departments in a statement compiled
+# once per shape of jurisdiction (`scope_of`): unusual enough to be found among its
+# parameters, the paths marked (governance/compiled.py SAMPLE_MARK).
+_SAMPLE_AREA, _SAMPLE_DEPARTMENT = 987_600_000, 987_700_000
+
+
+def _sample_path(i: int) -> str:
+    return f"\x1fscope area {i}/"
+
+
+class Scope:
+    """What `restrict(user, action)` reads for `model`, split for statements compiled once
+    and run for many users (governance/compiled.py CompiledQueries):
+
+    - `key`: the statement's shape — the user's roles and, for each, whether it names a
+      department; the rows shared with them one by one;
+    - `principal`: a stand-in user to build the statement from, whose role rows hold
+      `samples` in place of the areas' ids and paths and the departments' ids;
+    - `values`: this user's areas and departments, for the samples' places.
+
+    So every grid worker (one role on one grid) shares one statement, their grid a
+    parameter, where a key holding the grid made one statement per grid and process —
+    kept in vain for a user who comes back a few times a day to one of many processes.
+    A jurisdiction whose areas nest or repeat (a county role beside a grid role inside
+    it) changes restrict()'s SQL with its values: its key holds the values themselves,
+    with no samples."""
+
+    def __init__(self, model, user, action: str = Action.VIEW):
+        rows = list(user_role_rows(user))
+        shared = tuple(shared_pks(model, user, action) or ())
+        if _parameterizable(rows):
+            self.samples, self.values, principal_rows = {}, {}, []
+            for i, (role, area_id, path, department_id) in enumerate(rows):
+                self.samples[f"area{i}"], self.values[f"area{i}"] = _SAMPLE_AREA + i, area_id
+                self.samples[f"path{i}"], self.values[f"path{i}"] = _sample_path(i), path
+                department = None
+                if department_id is not None:
+                    department = _SAMPLE_DEPARTMENT + i
+                    self.samples[f"dept{i}"], self.values[f"dept{i}"] = department, department_id
+                principal_rows.append((role, _SAMPLE_AREA + i, _sample_path(i), department))
+            shape = tuple((role, d is not None) for role, _a, _p, d in rows)
+            self.key = ("shape", shape, shared)
+        else:
+            self.samples, self.values, principal_rows = {}, {}, rows
+            self.key = ("rows", tuple(rows), shared)
+        self.principal = ScopePrincipal(model, principal_rows, shared, action)
+
+    def compiled(self, queries, key, build, **samples):
+        """The CompiledQuery of `queries` under (`key`, this scope's key): `build` takes
+        `samples` and this scope's own (and reads the scope only through `principal`)."""
+        return queries.get(
+            (key, self.key), build, optional=tuple(self.samples), **samples, **self.samples
+        )
+
+    def run_with(self, **values) -> dict:
+        """The values of a statement from `compiled`: `values` and this user's areas."""
+        return {**values, **self.values}
+
+
+def _parameterizable(rows) -> bool:
+    """Rows whose areas and departments can be parameters: no two areas the same or one
+    inside another, no department twice (restrict() would merge them, the SQL's shape
+    then following the values)."""
+    paths = [p for _r, _a, p, _d in rows]
+    departments = [d for _r, _a, _p, d in rows if d is not None]
+    return (
+        len({a for _r, a, _p, _d in rows}) == len(rows)
+        and len(set(departments)) == len(departments)
+        and all(p and p.endswith("/") for p in paths)
+        and not any(p != q and q.startswith(p) for p in paths for q in paths)
+        and len(set(paths)) == len(paths)
+    )
+
+
+def scope_of(model, user, action: str = Action.VIEW) -> Scope:
+    return Scope(model, user, action)
 
 
 class ScopePrincipal:
-    """A user reduced to a scope key: what restrict() reads for one model and action, and
+    """A stand-in user holding role rows and shared rows of one model and action, and
     nothing else. A builder that reads anything more of its user (the id, another model's
     shared rows) fails loudly instead of baking one user's SQL into a statement shared by
-    everyone with the same key."""
+    everyone with the same scope key."""
 
     is_authenticated = True
     is_active = True
 
-    def __init__(self, model, key: tuple, action: str = Action.VIEW):
-        role_rows, shared = key
+    def __init__(self, model, role_rows, shared, action: str = Action.VIEW):
         self.__dict__["_role_rows"] = list(role_rows)
         self.__dict__["_shared_pks_cache"] = _OnlyThese(
             {(model._meta.label_lower, action): list(shared) or None}

@@ -1,7 +1,7 @@
 """我的网格's people list without a search comes from statements compiled once per
-jurisdiction (collection/views/my_grid.py): workers of the same grid share them, another
-grid's worker gets their own and sees none of these people, pages and the count follow
-new people at once, a search still goes through the ORM, and masking is applied."""
+jurisdiction's shape (collection/views/my_grid.py): every grid worker shares them, their
+grid a parameter, another grid's worker sees none of these people, pages and the count
+follow new people at once, a search still goes through the ORM, and masking is applied."""
 
 import pytest
 from django.test import Client
@@ -45,9 +45,10 @@ def test_the_people_list_is_kept_per_jurisdiction(make_user, worker, grid, secon
     assert _page(colleague).count("居民") == first.count("居民")  # the same statements
     assert len(_PEOPLE._kept) == kept
 
-    # Another grid's worker: their own statements, none of these people.
+    # Another grid's worker: the same statements (their grid a parameter), none of
+    # these people.
     assert "居民" not in _page(neighbour)
-    assert len(_PEOPLE._kept) > kept
+    assert len(_PEOPLE._kept) == kept
 
     # A new person shows at once (the statement is kept, not its rows).
     person_create(

@@ -9,7 +9,8 @@ from django.shortcuts import render
 from governance.compiled import CompiledQueries, KeptPages
 from governance.context_processors import offline_shell
 from governance.navigation import page_rule
-from governance.scoping import ScopePrincipal, scope_key
+from governance.roles import Role
+from governance.scoping import scope_of, user_role_rows
 
 from .. import policy, selectors
 from ..actions import is_grid_worker
@@ -19,10 +20,11 @@ from ..verification import verification_task_list
 from .common import my_grids
 
 # The people list of 我的网格 without a search (its count and each page slice) and the
-# pending verifications, compiled once per jurisdiction and process: the ORM's building
-# and compiling of them was a fifth of the page's CPU, the most requested page of the
-# platform. The key holds what restrict() reads (governance.scoping.scope_key); a page's
-# bounds and the grids' ids are in the SQL.
+# pending verifications, compiled once per shape of jurisdiction and process: the ORM's
+# building and compiling of them was a fifth of the page's CPU, the most requested page
+# of the platform. The key holds the shape of what restrict() reads
+# (governance.scoping.Scope: one statement for every grid worker of one grid); the
+# grids are parameters, a page's bounds are in the SQL.
 _PEOPLE = CompiledQueries(size=4096)
 PER_PAGE = 20
 _SHOWN = ("id", "name", "kind", "id_number", "phone", "area_path")
@@ -36,24 +38,34 @@ def _people(user, q: str):
 
 
 def _people_of_scope(user) -> KeptPages:
-    """The unsearched people list, from statements kept per jurisdiction and built from
-    the scope alone (ScopePrincipal)."""
-    scope = scope_key(Person, user)
-    principal = ScopePrincipal(Person, scope)
-    return KeptPages(_PEOPLE, scope, lambda: _people(principal, ""), per_page=PER_PAGE)
+    """The unsearched people list, from statements kept per shape of jurisdiction and
+    built from the scope alone (governance.scoping.Scope)."""
+    scope = scope_of(Person, user)
+    principal = scope.principal
+    return KeptPages(
+        _PEOPLE,
+        ("people", scope.key),
+        lambda **_areas: _people(principal, ""),
+        per_page=PER_PAGE,
+        samples=scope.samples,
+        values=scope.values,
+        optional=tuple(scope.samples),
+    )
 
 
-def _pending_verifications(user, grids) -> dict[int, int]:
-    """The pending verification tasks of each of the grids, in the user's jurisdiction: a
-    statement kept per jurisdiction and set of grids (the grid ids are in its SQL)."""
-    if not grids:
+def _pending_verifications(user) -> dict[int, int]:
+    """The pending verification tasks of each of the user's grids (those of their grid
+    worker roles, as `my_grids`), in their jurisdiction: a statement kept per shape of
+    jurisdiction, the grids' ids parameters."""
+    scope = scope_of(VerificationTask, user)
+    principal = scope.principal
+    grid_ids = [a for role, a, _p, _d in user_role_rows(principal) if role == Role.GRID_WORKER]
+    if not grid_ids:
         return {}
-    scope = scope_key(VerificationTask, user)
-    principal = ScopePrincipal(VerificationTask, scope)
-    grid_ids = tuple(g.pk for g in grids)
-    query = _PEOPLE.get(
-        ("pending verifications", scope, grid_ids),
-        lambda: (
+    query = scope.compiled(
+        _PEOPLE,
+        "pending verifications",
+        lambda **_areas: (
             verification_task_list(user=principal, status=VerificationTask.Status.PENDING)
             .filter(grid__in=grid_ids)
             .order_by()
@@ -62,7 +74,7 @@ def _pending_verifications(user, grids) -> dict[int, int]:
         ),
     )
     try:
-        return {row["grid_id"]: row["n"] for row in query.rows()}
+        return {row["grid_id"]: row["n"] for row in query.rows(**scope.values)}
     except EmptyResultSet:  # no jurisdiction at all
         return {}
 
@@ -92,7 +104,7 @@ def my_grid(request):
             )
             for p in page
         ]
-    pending = _pending_verifications(request.user, grids)
+    pending = _pending_verifications(request.user)
     return render(
         request,
         "collection/my_grid.html",

@@ -87,24 +87,37 @@ def test_a_case_by_number_follows_each_users_jurisdiction(make_user):
 
 
 def test_the_statement_is_built_from_the_scope_alone(make_user):
-    """Equal keys, different users (id, superuser, staff): the same SQL as each user's
-    own; and a builder reading more than the scope (the user's id, another model's
-    shared rows) fails instead of baking one user's SQL into a shared statement."""
+    """Two counties' dispatchers (and a superuser among them) have one scope shape: the
+    statement built once from the samples gives, with each one's county in the samples'
+    places, the SQL and parameters of each user's own query; and a builder reading more
+    than the scope (the user's id, another model's shared rows) fails instead of baking
+    one user's SQL into a shared statement."""
     from events.selectors import event_list
-    from governance.scoping import ScopePrincipal, scope_key, shared_pks
+    from governance.compiled import CompiledQuery
+    from governance.scoping import scope_of, shared_pks
 
     first = make_user(Role.COUNTY_DISPATCHER, NANGUAN, "cbn_scope_1")
     second = make_user(Role.COUNTY_DISPATCHER, NANGUAN, "cbn_scope_2")
+    other = make_user(Role.COUNTY_DISPATCHER, "220103000000", "cbn_scope_3")
     second.is_superuser = second.is_staff = True
     second.save(update_fields=["is_superuser", "is_staff"])
-    first, second = _fresh(first), _fresh(second)
-    key = scope_key(Event, first)
-    assert scope_key(Event, second) == key
-    principal = ScopePrincipal(Event, key)
-    built = str(event_list(user=principal).query)
-    assert built == str(event_list(user=first).query) == str(event_list(user=second).query)
+    first, second, other = _fresh(first), _fresh(second), _fresh(other)
+    scope = scope_of(Event, first)
+    assert scope_of(Event, second).key == scope_of(Event, other).key == scope.key
+    query = CompiledQuery(
+        lambda number, **_areas: event_list(user=scope.principal).filter(number=number),
+        optional=tuple(scope.samples),
+        number="\x1fsample number",
+        **scope.samples,
+    )
+    for user in (first, second, other):
+        own = event_list(user=user).filter(number="SJ1").query.sql_with_params()
+        _db, sql, params, _c, _i = query._statement(
+            None, scope_of(Event, user).run_with(number="SJ1")
+        )
+        assert (sql.replace("%s", "?"), params) == (own[0].replace("%s", "?"), list(own[1]))
 
     with pytest.raises(AttributeError):
-        principal.pk  # noqa: B018
+        scope.principal.pk  # noqa: B018
     with pytest.raises(LookupError):
-        shared_pks(Area, principal, "view")
+        shared_pks(Area, scope.principal, "view")
