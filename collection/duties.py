@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from governance.access import require
 from governance.audit import audit_record
-from governance.compiled import CompiledQuery, StatementMemo
+from governance.compiled import CompiledQueries, CompiledQuery, run_listed
 from governance.roles import Action
 from governance.scoping import jurisdiction_paths, path_in_jurisdiction
 from grids.models import Area, ancestor_paths
@@ -294,8 +294,9 @@ RULES = {
 }
 
 
-# The task items' statement of each grid's ancestors, compiled once per process.
-_ITEMS = StatementMemo()
+# The task items of a grid's ancestors: compiled once per process and number of
+# ancestors (governance/compiled.py run_listed).
+_ITEMS = CompiledQueries(size=64)
 
 
 def grid_duties(*, user, grid, now=None) -> list[dict]:
@@ -304,9 +305,11 @@ def grid_duties(*, user, grid, now=None) -> list[dict]:
     if not path_in_jurisdiction(user, grid.path, Action.VIEW):
         return []
     now = now or timezone.now()
-    paths = tuple(ancestor_paths(grid.path))
-    items = _ITEMS.objects(
-        paths, lambda: TaskItem.objects.filter(area_path__in=paths).order_by("id"), TaskItem
+    items = run_listed(
+        _ITEMS,
+        "items",
+        lambda paths: TaskItem.objects.filter(area_path__in=paths).order_by("id"),
+        paths=ancestor_paths(grid.path),
     )
     out = []
     for item in items:

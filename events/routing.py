@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from governance.compiled import CompiledQueries
+from governance.compiled import CompiledQueries, run_listed
 from grids.models import ancestor_paths
 
 from .models import Event, RoutingRule
@@ -11,20 +11,10 @@ from .models import Event, RoutingRule
 def suggested_department(event: Event):
     """The department of the most specific rule for the case's category (or the
     nearest parent category) among the rules of the case's area and its ancestors."""
-    paths = ancestor_paths(event.area_path)
     codes = [event.category.code[:i] for i in range(len(event.category.code), 0, -2)]
-    values = {
-        **{f"path{i}": p for i, p in enumerate(paths)},
-        **{f"code{i}": c for i, c in enumerate(codes)},
-    }
-    query = _RULES.get(
-        (len(paths), len(codes)),
-        lambda **s: _best_rule(
-            [s[f"code{i}"] for i in range(len(codes))], [s[f"path{i}"] for i in range(len(paths))]
-        ),
-        **{name: f"\x1fsample {name}" for name in values},
+    rules = run_listed(
+        _RULES, "best rule", _best_rule, codes=codes, paths=ancestor_paths(event.area_path)
     )
-    rules = query.objects(**values)
     return rules[0].department if rules else None
 
 
@@ -38,5 +28,5 @@ def _best_rule(codes: list[str], paths: list[str]):
 
 
 # Compiled once per process and number of areas above the case and of category levels
-# (both IN lists): asked on every case page that may dispatch (governance/compiled.py).
+# (governance/compiled.py run_listed): asked on every case page that may dispatch.
 _RULES = CompiledQueries(size=64)

@@ -6,7 +6,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from governance.compiled import CompiledQueries, CompiledQuery, KeptPages
+from governance.compiled import CompiledQueries, CompiledQuery, KeptPages, run_listed
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Role
@@ -320,34 +320,24 @@ def _units_below(parent_id: int, paths: list[str]):
 
 
 # The case page's choices of a dispatch, compiled once per process and number of areas
-# above the case (their paths are an IN list: its length is in the SQL).
+# above the case (governance/compiled.py run_listed).
 _DISPATCH = CompiledQueries(size=64)
-
-
-def _path_samples(n: int) -> dict[str, str]:
-    return {f"path{i}": f"\x1fsample path {i}/" for i in range(n)}
 
 
 def dispatch_choices(*, event: Event) -> tuple[list[Department], list[Area]]:
     """`dispatch_departments` and `dispatch_units` (their codes and names) as lists, from
     kept statements: what the case page offers."""
     paths = ancestor_paths(event.area_path)
-    n, values = len(paths), {f"path{i}": p for i, p in enumerate(paths)}
-
-    def listed(s: dict) -> list[str]:
-        return [s[f"path{i}"] for i in range(n)]
-
-    departments = _DISPATCH.get(
-        ("departments", n), lambda **s: _departments_above(listed(s)), **_path_samples(n)
-    ).objects(**values)
+    departments = run_listed(_DISPATCH, "departments", _departments_above, paths=paths)
     if event.current_area_id is None:
         return departments, []
-    units = _DISPATCH.get(
-        ("units", n),
-        lambda parent_id, **s: _units_below(parent_id, listed(s)).only("code", "name"),
-        parent_id=_ID,
-        **_path_samples(n),
-    ).objects(parent_id=event.current_area_id, **values)
+    units = run_listed(
+        _DISPATCH,
+        "units",
+        lambda parent, paths: _units_below(parent[0], paths).only("code", "name"),
+        parent=[event.current_area_id],
+        paths=paths,
+    )
     return departments, units
 
 

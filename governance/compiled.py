@@ -392,3 +392,30 @@ def _own_columns(qs: QuerySet, compiler) -> list[str]:
     ):
         raise ImproperlyConfigured("StatementMemo.objects: only a model's own columns")
     return names
+
+
+def run_listed(queries: CompiledQueries, key, build: Callable[..., QuerySet], *,
+               rows: bool = False, **lists) -> list:  # fmt: skip
+    """`build(**lists)`'s model instances (its rows as dicts with `rows=True`), from a
+    statement kept in `queries` under `key` and the lists' lengths: each list is an IN
+    list (`code__in=…`) whose items are parameters, so the statement serves every list
+    of that length (the grids' ancestors: one statement for every grid, where a key
+    holding the paths made one per grid and process). The lists must not be empty, and
+    their items distinct (an IN list drops repeats, its length then following the
+    values)."""
+    samples, values, lengths = {}, {}, []
+    for n, (name, items) in enumerate(lists.items()):
+        items = list(items)
+        lengths.append(len(items))
+        for i, item in enumerate(items):
+            samples[f"{name}{i}"] = (
+                f"{SAMPLE_MARK}{name} {i}/" if isinstance(item, str) else 987_500_000 + 1000 * n + i
+            )
+            values[f"{name}{i}"] = item
+    names = list(zip(lists, lengths, strict=True))
+
+    def rebuild(**s):
+        return build(**{name: [s[f"{name}{i}"] for i in range(n)] for name, n in names})
+
+    query = queries.get((key, tuple(lengths)), rebuild, **samples)
+    return query.rows(**values) if rows else query.objects(**values)

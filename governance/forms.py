@@ -152,11 +152,17 @@ class _KeptChoiceIterator(ModelChoiceIterator):
         if key is None:
             yield from super().__iter__()
             return
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        queryset = self.queryset
-        for obj in _CHOICES.objects(key, lambda: queryset, queryset.model):
-            yield self.choice(obj)
+        # Once per form: a Select reads its first option (is it empty, for `required`)
+        # before drawing them all, and every read ran the statement and made the options.
+        choices = self.__dict__.get("_kept")
+        if choices is None:
+            queryset = self.queryset
+            choices = self.__dict__["_kept"] = (
+                [("", self.field.empty_label)] if self.field.empty_label is not None else []
+            ) + [
+                self.choice(obj) for obj in _CHOICES.objects(key, lambda: queryset, queryset.model)
+            ]
+        yield from choices
 
 
 class KeptModelChoiceField(forms.ModelChoiceField):

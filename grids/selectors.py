@@ -6,7 +6,7 @@ import json
 
 from django.db.models import Q
 
-from governance.compiled import StatementMemo
+from governance.compiled import CompiledQueries, run_listed
 from governance.models import RoleAssignment
 from governance.replica import read_connection
 from governance.roles import Action, Role
@@ -40,22 +40,25 @@ def area_get(*, user, code: str, action: str = Action.VIEW) -> Area:
     return Area.objects.restrict(user, action).defer("boundary", "boundary_simple").get(code=code)
 
 
-# The statement of each set of codes, compiled once per process (governance/compiled.py):
-# the report and person forms ask for it on every request.
-_ROOTS = StatementMemo()
+# Compiled once per process and number of codes (governance/compiled.py run_listed): the
+# report and person forms ask for it on every request.
+_ROOTS = CompiledQueries(size=64)
 
 
 def area_roots(*, user) -> list[Area]:
     """The top areas of the user's jurisdiction (where their browsing starts)."""
     codes = tuple(p.rstrip("/").split("/")[-1] for p in jurisdiction_paths(user, Action.VIEW))
-    return _ROOTS.objects(
-        codes,
-        lambda: (
+    if not codes:
+        return []
+    return run_listed(
+        _ROOTS,
+        "roots",
+        lambda codes: (
             Area.objects.filter(code__in=codes)
             .defer("boundary", "boundary_simple")
             .order_by("level", "code")
         ),
-        Area,
+        codes=codes,
     )
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 
 from governance.access import allowed
-from governance.compiled import StatementMemo
+from governance.compiled import CompiledQueries, run_listed
 from governance.listing import sort_queryset
 from governance.roles import Role
 from governance.scoping import user_role_rows
@@ -13,23 +13,24 @@ from grids.models import Area
 
 from ..actions import BASEDATA_CHANGE
 
-# The statement of each set of grids, compiled once per process (governance/compiled.py).
-_GRIDS = StatementMemo()
+# Compiled once per process and number of grids (governance/compiled.py run_listed).
+_GRIDS = CompiledQueries(size=64)
 
 
 def my_grids(user):
     # From the roles read once per request (governance.scoping.user_role_rows).
-    ids = tuple(
-        sorted(
-            {area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER}
-        )
+    ids = sorted(
+        {area_id for role, area_id, _p, _d in user_role_rows(user) if role == Role.GRID_WORKER}
     )
     if not ids:
         return []
-    return _GRIDS.objects(
-        ids,
-        lambda: Area.objects.filter(id__in=ids).only("code", "name", "path", "level", "centroid"),
-        Area,
+    return run_listed(
+        _GRIDS,
+        "grids",
+        lambda ids: Area.objects.filter(id__in=ids).only(
+            "code", "name", "path", "level", "centroid"
+        ),
+        ids=ids,
     )
 
 

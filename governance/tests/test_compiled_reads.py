@@ -1,8 +1,8 @@
 """The session and user reads of every request, compiled once per process
 (governance/session_store.py, governance/auth.py): an expired session is no session, a
 deactivated or unknown user is no user — as Django's own backends. And the statements
-kept per key (StatementMemo.objects: area_roots, my_grids, the task items): the ORM's
-own instances."""
+kept per key (StatementMemo.objects) or per length of their IN lists (run_listed:
+area_roots, my_grids, the task items): the ORM's own instances."""
 
 import datetime
 
@@ -114,6 +114,40 @@ def test_statement_memo_objects_are_the_querysets_own_instances():
         assert memo.objects((), lambda: Area.objects.filter(code__in=()), Area) == []
         assert memo.rows((), lambda: Area.objects.filter(code__in=()).values("id"), Area) == []
     assert q.captured_queries == []
+
+
+def test_run_listed_keeps_one_statement_per_length_of_its_lists():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.compiled import CompiledQueries, run_listed
+    from grids.models import Area
+
+    queries = CompiledQueries()
+
+    def build(codes, ids):
+        return (
+            Area.objects.filter(code__in=codes)
+            .exclude(id__in=ids)
+            .defer("boundary", "boundary_simple")
+            .order_by("level", "code")
+        )
+
+    first = ["220102000000", "220100000000", "220102001001001"]
+    second = ["220103000000", "220000000000", "220102001001002"]
+    city = Area.objects.get(code="220100000000")
+    for codes in (first, second, first[:2]):
+        expected = list(build(codes, [city.pk]))
+        got = run_listed(queries, "k", build, codes=codes, ids=[city.pk])
+        assert [a.pk for a in got] == [a.pk for a in expected]
+        assert [a.get_deferred_fields() for a in got] == [a.get_deferred_fields() for a in expected]
+    assert len(queries._kept) == 2  # lengths (3, 1) and (2, 1)
+    assert "220100000000" not in [a.code for a in run_listed(queries, "k", build, codes=first,
+                                                               ids=[city.pk])]  # fmt: skip
+    with CaptureQueriesContext(connection) as q:
+        rows = run_listed(queries, "v", lambda ids: Area.objects.filter(id__in=ids).values("code"),
+                          rows=True, ids=[city.pk])  # fmt: skip
+    assert rows == [{"code": "220100000000"}] and len(q.captured_queries) == 1
 
 
 @pytest.mark.parametrize(
