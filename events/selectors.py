@@ -6,7 +6,13 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from governance.compiled import CompiledQueries, CompiledQuery, KeptPages, run_listed
+from governance.compiled import (
+    SAMPLE_INT,
+    CompiledQueries,
+    CompiledQuery,
+    KeptPages,
+    run_listed,
+)
 from governance.errors import Forbidden, ServiceError
 from governance.models import Department
 from governance.roles import UNIT_ROLES, Role
@@ -165,7 +171,7 @@ _BOXES_OF_THE_USER = ("todo", "done", "overdue")
 
 # A user id no one has: where it lands among a kept statement's parameters is where the
 # real id goes (governance/compiled.py).
-_SAMPLE_USER_ID = 987_654_319
+_SAMPLE_USER_ID = SAMPLE_INT - 1
 
 # The inbox's statements — the four counts, and each page of a box with its filter and
 # order — compiled once per shape of jurisdiction and process, the user's id and areas
@@ -197,7 +203,9 @@ def kept_inbox(
         count=count,
         samples={**user_sample, **scope.samples},
         values=scope.run_with(**({"user_id": user.pk} if mine else {})),
-        optional=tuple(scope.samples),
+        # A jurisdiction that is empty (an active user with no role) leaves nothing to
+        # read of the user either.
+        optional=(*scope.samples, "user_id"),
     )
 
 
@@ -224,16 +232,24 @@ def inbox_counts(*, user) -> dict[str, int]:
         # Any one row carries the sub-queries: the area tree is never empty.
         return Area.objects.order_by().values(**counts)[:1]
 
-    query = scope.compiled(_INBOX, "counts", build, user_id=_SAMPLE_USER_ID)
+    # `user_id` optional: with no role at all every box is empty, each sub-query NULL.
+    query = _INBOX.get(
+        ("counts", scope.key),
+        build,
+        optional=(*scope.samples, "user_id"),
+        user_id=_SAMPLE_USER_ID,
+        **scope.samples,
+    )
     try:
-        return query.rows(**scope.run_with(user_id=user.pk))[0]
+        counts = query.rows(**scope.run_with(user_id=user.pk))[0]
     except EmptyResultSet:  # no jurisdiction at all
-        return dict.fromkeys((b for b in INBOX_BOXES if b != "all"), 0)
+        counts = {}
+    return {box: counts.get(box) or 0 for box in INBOX_BOXES if box != "all"}
 
 
 # A case's trail — its steps, its files, its supervision cards — by the case's id: on
 # every case page and API answer, compiled once per process (governance/compiled.py).
-_ID = 987_654_317
+_ID = SAMPLE_INT - 2
 _TRAIL_TRACES = CompiledQuery(
     lambda event_id: Trace.objects.filter(event_id=event_id), event_id=_ID
 )

@@ -147,8 +147,14 @@ class _Instances:
 
 
 # Marks a sample string: a statement whose literal parameters still hold it took a value
-# derived from a sample (a path cut or joined), which the real value cannot replace.
-SAMPLE_MARK = "\x1f"
+# derived from a sample (a path cut or joined), which the real value cannot replace. A
+# private-use character: not whitespace (strip() and split() keep it), never in an area's
+# path or code.
+SAMPLE_MARK = "\ue000"
+
+# Integer samples are negative: no row's id is, so a sample is never mistaken for an id
+# kept in a statement (a row shared with the user one by one).
+SAMPLE_INT = -987_000_000
 
 
 class CompiledQuery:
@@ -409,7 +415,9 @@ def run_listed(queries: CompiledQueries, key, build: Callable[..., QuerySet], *,
         lengths.append(len(items))
         for i, item in enumerate(items):
             samples[f"{name}{i}"] = (
-                f"{SAMPLE_MARK}{name} {i}/" if isinstance(item, str) else 987_500_000 + 1000 * n + i
+                f"{SAMPLE_MARK}{name} {i}/"
+                if isinstance(item, str)
+                else SAMPLE_INT - 500_000 - 1000 * n - i
             )
             values[f"{name}{i}"] = item
     names = list(zip(lists, lengths, strict=True))

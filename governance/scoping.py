@@ -192,21 +192,39 @@ def _department_lookup(model, department_field: str | None) -> str:
 
 
 # Samples standing for a jurisdiction's areas and departments in a statement compiled
-# once per shape of jurisdiction (`scope_of`): unusual enough to be found among its
-# parameters, the paths marked (governance/compiled.py SAMPLE_MARK).
-_SAMPLE_AREA, _SAMPLE_DEPARTMENT = 987_600_000, 987_700_000
+# once per shape of jurisdiction (`scope_of`): negative ids (no row has one), paths of
+# the real path's depth made of marked segments (governance/compiled.py SAMPLE_MARK), so
+# that a value a builder would derive from one — an ancestor, a level counted from its
+# slashes — is either the real one's for every user of the key (the depth is in it) or
+# still marked, and refused.
+def _sample_area(i: int) -> int:
+    from .compiled import SAMPLE_INT
+
+    return SAMPLE_INT - 100_000 - i
 
 
-def _sample_path(i: int) -> str:
-    return f"\x1fscope area {i}/"
+def _sample_department(i: int) -> int:
+    from .compiled import SAMPLE_INT
+
+    return SAMPLE_INT - 200_000 - i
+
+
+def _sample_path(i: int, depth: int) -> str:
+    from .compiled import SAMPLE_MARK
+
+    return "".join(f"{SAMPLE_MARK}{i}.{k}/" for k in range(depth))
+
+
+def _depth(path: str) -> int:
+    return path.count("/")
 
 
 class Scope:
     """What `restrict(user, action)` reads for `model`, split for statements compiled once
     and run for many users (governance/compiled.py CompiledQueries):
 
-    - `key`: the statement's shape — the user's roles and, for each, whether it names a
-      department; the rows shared with them one by one;
+    - `key`: the statement's shape — the user's roles and, for each, the depth of its
+      area and whether it names a department; the rows shared with them one by one;
     - `principal`: a stand-in user to build the statement from, whose role rows hold
       `samples` in place of the areas' ids and paths and the departments' ids;
     - `values`: this user's areas and departments, for the samples' places.
@@ -224,14 +242,15 @@ class Scope:
         if _parameterizable(rows):
             self.samples, self.values, principal_rows = {}, {}, []
             for i, (role, area_id, path, department_id) in enumerate(rows):
-                self.samples[f"area{i}"], self.values[f"area{i}"] = _SAMPLE_AREA + i, area_id
-                self.samples[f"path{i}"], self.values[f"path{i}"] = _sample_path(i), path
+                area, sample_path = _sample_area(i), _sample_path(i, _depth(path))
+                self.samples[f"area{i}"], self.values[f"area{i}"] = area, area_id
+                self.samples[f"path{i}"], self.values[f"path{i}"] = sample_path, path
                 department = None
                 if department_id is not None:
-                    department = _SAMPLE_DEPARTMENT + i
+                    department = _sample_department(i)
                     self.samples[f"dept{i}"], self.values[f"dept{i}"] = department, department_id
-                principal_rows.append((role, _SAMPLE_AREA + i, _sample_path(i), department))
-            shape = tuple((role, d is not None) for role, _a, _p, d in rows)
+                principal_rows.append((role, area, sample_path, department))
+            shape = tuple((role, _depth(p), d is not None) for role, _a, p, d in rows)
             self.key = ("shape", shape, shared)
         else:
             self.samples, self.values, principal_rows = {}, {}, rows

@@ -8,15 +8,14 @@ sample is refused."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 
 from collection.models import Person
 from events.models import Event
-from governance.compiled import CompiledQuery
+from governance.compiled import SAMPLE_MARK, CompiledQuery
 from governance.roles import Role
 from governance.scoping import scope_of
 from governance.services import department_create
-from grids.models import Area
+from grids.models import Area, ancestor_paths
 from integrations.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db
@@ -101,15 +100,85 @@ def test_a_jurisdiction_whose_areas_nest_keeps_them_in_its_key(make_user):
     _same_as_restrict(Event, [_fresh(user)])
 
 
-def test_a_value_derived_from_a_sample_is_refused(make_user):
+@pytest.mark.parametrize(
+    "derive",
+    [
+        lambda path: path[:-1],  # cut
+        lambda path: path.strip().upper() + "x",  # the mark is no whitespace to strip
+        lambda path: path.split("/")[-2],  # a segment
+        lambda path: ancestor_paths(path)[0],  # an ancestor
+    ],
+    ids=["cut", "changed", "segment", "ancestor"],
+)
+def test_a_value_derived_from_a_sample_is_refused(make_user, derive):
     user = _fresh(make_user(Role.GRID_WORKER, GRID_A, "ss_derived"))
     scope = scope_of(Event, user)
 
     def build(**_areas):
         path = scope.principal._role_rows[0][2]
-        return Event.objects.filter(area_path=path[:-1])  # a path cut: not a parameter
+        return Event.objects.filter(area_path=derive(path))
 
     query = CompiledQuery(build, optional=tuple(scope.samples), **scope.samples)
     with pytest.raises(ImproperlyConfigured, match="derived from a sample"):
         query.rows(**scope.values)
-    assert connection.vendor == "postgresql"
+
+
+def test_a_level_counted_from_a_path_is_the_real_one_for_the_whole_key(make_user):
+    """A sample path has the real path's depth, and the depth is in the key: a dispatcher
+    of a county (three levels) and one of the city (two) never share a statement."""
+    county = scope_of(Event, _fresh(make_user(Role.COUNTY_DISPATCHER, NANGUAN, "ss_level_county")))
+    city = scope_of(Event, _fresh(make_user(Role.COUNTY_DISPATCHER, "220100000000", "ss_city")))
+    assert county.key != city.key
+    for scope, depth in ((county, 3), (city, 2)):
+        assert scope.principal._role_rows[0][2].count("/") == depth
+
+
+def test_samples_can_never_be_a_rows_id(make_user):
+    """Integer samples are negative, string ones marked: no id kept in a statement (a
+    case shared one by one) can be taken for a sample and swapped for the user's area."""
+    user = _fresh(make_user(Role.DEPARTMENT_HANDLER, NANGUAN, "ss_ids"))
+    scope = scope_of(Event, user)
+    assert scope.samples
+    for sample in scope.samples.values():
+        assert (isinstance(sample, int) and sample < 0) or SAMPLE_MARK in sample
+
+
+def test_a_case_shared_one_by_one_is_the_only_one_seen_beyond_the_jurisdiction(make_user, client):
+    from events.models import EventCategory
+    from events.selectors import INBOX_BOXES, inbox, kept_inbox
+    from events.services import event_report
+    from governance.services import object_share
+
+    dispatcher = make_user(Role.COUNTY_DISPATCHER, NANGUAN, "ss_share_d")
+    reporter = make_user(Role.GRID_WORKER, GRID_A, "ss_share_r")
+    grid = Area.objects.get(code=GRID_A)
+    category = EventCategory.objects.get(code="0601")
+    shared, secret = (
+        event_report(actor=reporter, title=t, category=category, grid=grid) for t in ("甲", "乙")
+    )
+    outsider = make_user(Role.GRID_WORKER, "220103002001001", "ss_share_o")
+    object_share(actor=dispatcher, obj=shared, user=outsider)
+    outsider = _fresh(outsider)
+    for box in INBOX_BOXES:
+        kept = [e.pk for e in kept_inbox(user=outsider, box=box, per_page=50)[0:50]]
+        assert kept == [e.pk for e in inbox(user=outsider, box=box)[:50]]
+    client.force_login(outsider)
+    assert client.get(f"/events/{shared.number}/").status_code == 200
+    assert client.get(f"/events/{secret.number}/").status_code == 404
+
+
+def test_a_user_with_no_role_has_empty_boxes(make_user, client):
+    from governance.services import role_revoke
+
+    user = make_user(Role.GRID_WORKER, GRID_A, "ss_norole")
+    role_revoke(actor=None, assignment=user.role_assignments.get())
+    client.force_login(user)
+    for box in ("todo", "done", "supervised", "overdue", "all"):
+        assert client.get("/events/", {"box": box}).status_code == 200
+        answer = client.get("/api/v1/events/", {"box": box}).json()
+        assert answer["count"] == 0 and answer["results"] == []
+    from events.selectors import inbox_counts
+
+    assert inbox_counts(user=_fresh(user)) == dict.fromkeys(
+        ("todo", "done", "supervised", "overdue"), 0
+    )

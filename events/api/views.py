@@ -172,6 +172,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
             or p.get("category")
             or box not in selectors.INBOX_BOXES
             or (status_ and status_ not in Status.values)
+            or not self._kept_page()
         ):
             return super().list(request, *args, **kwargs)
         # The everyday lists (a box, perhaps a status): their page and count from the
@@ -181,6 +182,22 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         )
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    # The pages kept as statements: a client's usual limits, page by page, the first
+    # hundred pages. Any other limit or offset is read through the ORM, so that no one
+    # fills the kept statements with a statement per offset.
+    KEPT_LIMITS = (10, 20, 50, 100)
+    KEPT_PAGES = 100
+
+    def _kept_page(self) -> bool:
+        """Whether the asked page is one of the kept ones (a bad limit or offset raises
+        the paginator's 400, as it would anyway)."""
+        paginator = self.paginator
+        limit = paginator.get_limit(self.request)
+        offset = paginator.get_offset(self.request)
+        return (
+            limit in self.KEPT_LIMITS and offset % limit == 0 and offset < self.KEPT_PAGES * limit
+        )
 
     @extend_schema(request=EventReportSerializer, responses={201: EventDetailSerializer})
     @idempotent()

@@ -130,9 +130,16 @@ def test_the_api_list_pages_from_the_kept_statements(cast, reported):
     user = cast.village
     for box in selectors.INBOX_BOXES:
         expected = [e.number for e in selectors.inbox(user=user, box=box)]
-        answer = _api(user, box=box, limit=3, offset=2)
-        assert answer["count"] == len(expected)
-        assert [r["number"] for r in answer["results"]] == expected[2:5]
+        for limit, offset in ((10, 0), (10, 10), (3, 2)):  # two kept pages, one not
+            answer = _api(user, box=box, limit=limit, offset=offset)
+            assert answer["count"] == len(expected)
+            assert [r["number"] for r in answer["results"]] == expected[offset : offset + limit]
+    # Only the usual limits, page by page, are kept: odd offsets add no statement.
+    kept = len(selectors._INBOX._kept)
+    for offset in (1, 7, 13, 10_000):
+        _api(user, box="todo", limit=10, offset=offset)
+        _api(user, box="todo", limit=7)
+    assert len(selectors._INBOX._kept) == kept
     whole = _api(user, box="todo")["results"]
     assert {r["number"] for r in whole} == {e.number for e in cases}
     assert whole[0]["category"] and whole[0]["current_unit"] and whole[0]["status_name"]
