@@ -4,19 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from events.services import event_report
-from events.tests.factories import jpeg_bytes
+from events.tests.factories import jpeg_bytes, report_with
 
 pytestmark = pytest.mark.django_db
-
-
-def report_with(cast, category, upload):
-    return event_report(
-        actor=cast.worker,
-        title="井盖破损",
-        category=category("0603"),
-        grid=cast.grid,
-        files=[upload],
-    )
 
 
 def test_photo_is_stored_with_a_thumbnail(cast, category, settings, tmp_path):
@@ -302,15 +292,11 @@ def test_decompression_bomb_through_the_api_is_a_clear_400(api_client, cast, set
 
 def test_uploads_are_served_only_within_the_cases_scope(client, cast, category, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    e = event_report(
-        actor=cast.worker,
-        title="井盖破损",
-        category=category("0603"),
-        grid=cast.grid,
-        files=[
-            SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg"),
-            SimpleUploadedFile("d.pdf", b"%PDF-1.4\n" + HTML, content_type="application/pdf"),
-        ],
+    e = report_with(
+        cast,
+        category,
+        SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg"),
+        SimpleUploadedFile("d.pdf", b"%PDF-1.4\n" + HTML, content_type="application/pdf"),
     )
     photo, pdf = e.attachments.order_by("pk")
     url = f"/events/files/{photo.pk}/"

@@ -4,7 +4,6 @@ rows as the ORM's querysets and prefetches, nothing read again while the page or
 answer is drawn, and the choices of a dispatch for cases at any depth."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +12,7 @@ from events import selectors
 from events.models import Event, Source
 from events.routing import suggested_department
 from events.services import event_report, event_supervise, event_transition
-from events.tests.factories import jpeg_bytes
+from events.tests.factories import photo_upload, report_with
 from governance.services import department_create
 from grids.models import Area
 
@@ -22,22 +21,16 @@ from .conftest import CITY, COUNTY, TOWNSHIP
 pytestmark = pytest.mark.django_db
 
 
-def _photo(name="p.jpg"):
-    return SimpleUploadedFile(name, jpeg_bytes(), content_type="image/jpeg")
-
-
 @pytest.fixture
 def case(cast, category, settings, tmp_path):
     """A case with a photo at its report, a file at a later step and a supervision card."""
     settings.MEDIA_ROOT = str(tmp_path)
-    e = event_report(
-        actor=cast.worker,
-        title="楼道漏水",
-        category=category("0101"),
-        grid=cast.grid,
-        files=[_photo(), _photo("q.jpg")],
+    e = report_with(
+        cast, category, photo_upload(), photo_upload("q.jpg"), code="0101", title="楼道漏水"
     )
-    e = event_transition(actor=cast.village, event=e, action="accept", files=[_photo("r.jpg")])
+    e = event_transition(
+        actor=cast.village, event=e, action="accept", files=[photo_upload("r.jpg")]
+    )
     event_supervise(actor=cast.dispatcher, event=e, colour="yellow", message="请加快")
     return Event.objects.get(pk=e.pk)
 

@@ -2,10 +2,8 @@
 proxy (FILES_ACCEL), with long-lived private caching for thumbnails only."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from events.services import event_report
-from events.tests.factories import jpeg_bytes
+from events.tests.factories import photo_upload, report_with
 
 pytestmark = pytest.mark.django_db
 
@@ -13,14 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def photo(cast, category, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    e = event_report(
-        actor=cast.worker,
-        title="井盖破损",
-        category=category("0603"),
-        grid=cast.grid,
-        files=[SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")],
-    )
-    return e.attachments.get()
+    return report_with(cast, category, photo_upload()).attachments.get()
 
 
 def test_thumbnails_are_cached_privately_originals_never(client, cast, photo):

@@ -3,11 +3,10 @@ progress note with a photo, each sent twice with one `Idempotency-Key` (the firs
 lost), are stored once — case, trace and photo files alike."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from events.models import Attachment, Event
 from events.services import event_transition
-from events.tests.factories import jpeg_bytes
+from events.tests.factories import photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ def media(settings, tmp_path):
 
 
 def _photo(name="院内.jpg", color=(200, 80, 40)):
-    return SimpleUploadedFile(name, jpeg_bytes(color=color), content_type="image/jpeg")
+    return photo_upload(name, color)
 
 
 def test_a_report_with_photos_resent_is_one_case_with_its_photos(api_client, cast):
