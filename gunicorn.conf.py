@@ -17,6 +17,17 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L
 worker_class = "gthread"
 threads = 16
 
+# A client's connection stays open 15 s after its last answer (gunicorn's default: 2 s).
+# A grid worker reads a page for a few seconds before the next; with 2 s, about half of
+# the load test's requests opened a new TCP connection, and each one costs the kernel, the
+# worker's main thread and the client. An idle connection holds no thread under gthread,
+# only a socket in the worker's poller (at most `worker_connections`, 1,000 a worker).
+# Behind a load balancer that keeps connections to the web nodes open, its idle timeout
+# towards them must be shorter than this (nginx: `keepalive_timeout 10s;` in the upstream
+# block), or it may send a request on a connection gunicorn is closing
+# (docs/deployment.md).
+keepalive = 15
+
 
 # -- the garbage collector ------------------------------------------------------------
 # A worker holds ~250,000 long-lived objects (Django, the URL conf, models, compiled

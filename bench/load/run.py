@@ -114,6 +114,23 @@ def machine_seconds() -> dict[str, float]:
     return {name: int(v) / tick for name, v in zip(names, values, strict=True)}
 
 
+def gunicorn_keepalive() -> int:
+    """The keep-alive gunicorn.conf.py sets (gunicorn's own default is 2 s)."""
+    namespace: dict = {}
+    exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    return namespace.get("keepalive", 2)
+
+
+def tcp_connections_accepted() -> int:
+    """TCP connections this machine has accepted since boot (/proc/net/snmp's
+    PassiveOpens): over a run, mostly locust's connections to gunicorn, each opened anew
+    when gunicorn had closed the last one after its keep-alive (and the few pooled
+    connections to PostgreSQL and Redis)."""
+    rows = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()]
+    names, values = (r for r in rows if r[0] == "Tcp:")
+    return int(values[names.index("PassiveOpens")])
+
+
 # --- the webhook receiver --------------------------------------------------------------
 
 
@@ -354,6 +371,10 @@ def main() -> None:
     p.add_argument(
         "--web-threads", type=int, default=0, help="gunicorn --threads (else gunicorn.conf.py's)"
     )
+    p.add_argument(
+        "--web-keepalive", type=int, default=0,
+        help="gunicorn --keep-alive in seconds (else gunicorn.conf.py's)",
+    )  # fmt: skip
     p.add_argument("--step-users", type=int, default=25)
     p.add_argument("--step-seconds", type=int, default=60)
     p.add_argument("--warmup-seconds", type=int, default=15)
@@ -423,6 +444,7 @@ def main() -> None:
             [str(BIN / "gunicorn"), "governance.wsgi:application",
              "-b", f"127.0.0.1:{args.port}", "-w", str(args.web_workers),
              *(["--threads", str(args.web_threads)] if args.web_threads else []),
+             *(["--keep-alive", str(args.web_keepalive)] if args.web_keepalive else []),
              "--access-logfile", str(OUT / "access.log")],
         )  # fmt: skip
         # One worker per queue, as docker-compose.yml runs them (a worker without -Q
@@ -456,6 +478,7 @@ def main() -> None:
         started = time.time()
         cpu_before = cpu_seconds()
         machine_before = machine_seconds()
+        accepted_before = tcp_connections_accepted()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(OUT / "locust.log", "w") as f:
             subprocess.run(
@@ -467,6 +490,7 @@ def main() -> None:
         duration = time.time() - started
         cpu_after = cpu_seconds()
         machine_after = machine_seconds()
+        accepted = tcp_connections_accepted() - accepted_before
         # locust has ended by now: its CPU is read from this process's waited-for children
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_after["locust (the clients)"] = (children.ru_utime + children.ru_stime) - (
@@ -491,7 +515,8 @@ def main() -> None:
         "python": f"{sys.version.split()[0]} ({os.path.realpath(sys._base_executable)})",
         "stack": (
             f"gunicorn -w {args.web_workers} (gunicorn.conf.py: gthread × "
-            f"{args.web_threads or 16} threads), "
+            f"{args.web_threads or 16} threads, keep-alive "
+            f"{args.web_keepalive or gunicorn_keepalive()} s), "
             "Celery workers per queue as docker-compose.yml (interactive × 4, webhooks × 8, "
             "batch × 2, prefork) and beat, PostgreSQL, Redis; "
             "locust on the same machine; all on 127.0.0.1; PostgreSQL " + vacuum.describe()
@@ -520,6 +545,11 @@ def main() -> None:
     steps = results.get("steps") or [{}]
     print(cpu_report(cpu_before, cpu_after, duration, steps[-1].get("requests_so_far")))
     print(machine_report(machine_before, machine_after))
+    requests_made = steps[-1].get("requests_so_far") or 0
+    print(
+        f"\nTCP connections accepted on this machine during the run: {accepted} "
+        f"({accepted / (requests_made or 1):.2f} a request)"
+    )
     if args.request_cpu:
         web = cpu_after["gunicorn (web)"] - cpu_before["gunicorn (web)"]
         print(request_cpu_report(request_cpu.read_totals(), web))
