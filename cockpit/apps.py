@@ -17,7 +17,7 @@ class CockpitConfig(AppConfig):
         # The live feed (live.py): new and escalated cases into a Redis Stream.
         from governance import outbox
 
-        from .live import KINDS, live_on_event
+        from .live import KINDS, live_on_events
 
         for topic in KINDS:
-            outbox.subscribe(topic, live_on_event, name=f"cockpit.live:{topic}")
+            outbox.subscribe(topic, live_on_events, name=f"cockpit.live:{topic}", batch=True)

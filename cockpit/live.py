@@ -107,32 +107,39 @@ def live_item(message) -> dict | None:
 def live_push(item: dict, message_id: int) -> str | None:
     """Append `item` unless message `message_id` was appended already; returns the
     stream id, or None for a repeat."""
-    entry = live_redis().eval(
-        _PUSH,
-        2,
-        STREAM,
-        f"{SEEN_PREFIX}{message_id}",
-        json.dumps(item, ensure_ascii=False),
-        MAXLEN,
-        SEEN_TTL,
-    )
-    return entry.decode() if isinstance(entry, bytes) else entry
+    return live_push_many([(item, message_id)])[0]
 
 
-def live_on_event(message) -> None:
-    """Outbox subscriber (cockpit/apps.py) for the steps of `KINDS`."""
-    item = live_item(message)
-    if item is None:
+def live_push_many(items: list[tuple[dict, int]]) -> list[str | None]:
+    """`live_push` for several (item, outbox message id), in order, in one round trip."""
+    pipe = live_redis().pipeline(transaction=False)
+    for item, message_id in items:
+        pipe.eval(
+            _PUSH,
+            2,
+            STREAM,
+            f"{SEEN_PREFIX}{message_id}",
+            json.dumps(item, ensure_ascii=False),
+            MAXLEN,
+            SEEN_TTL,
+        )
+    return [e.decode() if isinstance(e, bytes) else e for e in pipe.execute()]
+
+
+def live_on_events(messages) -> None:
+    """Outbox subscriber (cockpit/apps.py, one batch per drain) for the steps of `KINDS`."""
+    items = [(item, m.pk) for m in messages if (item := live_item(m)) is not None]
+    if not items:
         return
     if getattr(settings, "OUTBOX_DRAIN_EAGER", False):
         # Eager delivery runs inside the writer's transaction: readers re-check every item
         # against the database at once, so it must not be visible before the commit (nor
         # at all after a rollback). Robust: the write is committed by then, a Redis failure
         # is logged and must not turn the writer's request into an error.
-        transaction.on_commit(lambda: live_push(item, message.pk), robust=True)
+        transaction.on_commit(lambda: live_push_many(items), robust=True)
     else:
-        # A drain: the message is committed; a failure here is retried by the outbox.
-        live_push(item, message.pk)
+        # A drain: the messages are committed; a failure here is retried by the outbox.
+        live_push_many(items)
 
 
 # Reading -------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections, router
-from django.db.models import F, Func, QuerySet
+from django.db.models import F, ForeignObjectRel, Func, QuerySet
+from django.db.models.sql.where import WhereNode
 
 
 def _converters(compiler) -> list:
@@ -276,6 +277,32 @@ class CompiledQueries:
         return query
 
 
+def page_then_join(qs: QuerySet, start: int, stop: int) -> QuerySet:
+    """The rows [start:stop] of `qs` as one statement that picks the page's ids on the
+    table alone — its filter, its order, the limit — and only then joins what the
+    queryset selects with them (`WHERE id IN (SELECT id … ORDER BY … LIMIT n)`).
+
+    Why: a kept statement is prepared, and after five runs PostgreSQL plans it once for
+    any parameters (a generic plan), with one row estimate for every user of the
+    statement. The inbox's box is two rows for a grid worker and seven hundred for a
+    county's dispatchers; planned for two, the one-statement page joined all seven
+    hundred to their areas, category and department before it sorted and kept twenty —
+    5.6 ms a page on average under load, the database's largest single cost
+    (docs/performance.md, "An eleventh machine"). Picked first, the sort sees the table's
+    own narrow rows and the joins see twenty.
+
+    A queryset that joins a multi-valued relation or is DISTINCT is sliced as it is (its
+    joins could repeat or drop rows once the filter is gone from the outer statement)."""
+    query = qs.query
+    joins = [j for j in query.alias_map.values() if getattr(j, "join_field", None) is not None]
+    if query.distinct or any(isinstance(j.join_field, ForeignObjectRel) for j in joins):
+        return qs[start:stop]
+    picked = qs.values("pk")[start:stop]
+    page = qs.all()
+    page.query.where = WhereNode()
+    return page.filter(pk__in=picked)
+
+
 class KeptPages:
     """What Paginator (or DRF's LimitOffsetPagination) needs of a list — count() and
     slices — from statements kept in `queries` under `key`, for a list whose SQL is a
@@ -323,7 +350,7 @@ class KeptPages:
         build = self._build
         query = self._queries.get(
             ("page", self._key, start, length),
-            lambda **s: build(**s)[start : start + length],
+            lambda **s: page_then_join(build(**s), start, start + length),
             optional=self._optional,
             **self._samples,
         )

@@ -149,10 +149,14 @@ def drain_schedule() -> None:
 # Draining ------------------------------------------------------------------------
 
 
-def _deliver(message: OutboxMessage, *, blocked: set[tuple[str, str]], now: datetime) -> bool:
+def _deliver(
+    message: OutboxMessage, *, blocked: set[tuple[str, str]], now: datetime, mark: bool = True
+) -> bool:
     """Hand `message` to the subscribers that have not handled it yet; returns whether
-    it is now processed. `blocked` holds (subscriber, topic) pairs that must wait for an
-    earlier message of the topic; this function adds the ones that fail."""
+    it is now processed, and records that unless `mark` is False (the drain records a
+    page's processed messages in one UPDATE). `blocked` holds (subscriber, topic) pairs
+    that must wait for an earlier message of the topic; this function adds the ones that
+    fail."""
     topic = message.topic
     due = message.next_attempt_at is None or message.next_attempt_at <= now
     errors: list[str] = []
@@ -187,7 +191,8 @@ def _deliver(message: OutboxMessage, *, blocked: set[tuple[str, str]], now: date
     if waiting:
         return False
     message.processed_at = now
-    message.save(update_fields=["processed_at"])
+    if mark:
+        message.save(update_fields=["processed_at"])
     return True
 
 
@@ -251,9 +256,15 @@ def _drain_pass(batch: int, seen: set[int], now: datetime) -> int:
         if not messages:
             return processed
         _deliver_batches(messages, blocked=blocked, now=now)
+        done = []
         for message in messages:
             seen.add(message.pk)
-            processed += _deliver(message, blocked=blocked, now=now)
+            if _deliver(message, blocked=blocked, now=now, mark=False):
+                done.append(message.pk)
+        # Every subscriber's own record is written with its work; this one only says that
+        # none is left (a drain killed before it runs again finds nothing to hand over).
+        OutboxMessage.objects.filter(pk__in=done).update(processed_at=now)
+        processed += len(done)
         last = messages[-1].pk
 
 

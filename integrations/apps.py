@@ -9,11 +9,16 @@ class IntegrationsConfig(AppConfig):
     def ready(self):
         from governance import outbox
 
-        from .subscribers import webhooks_for_change, webhooks_for_event
+        from .subscribers import (
+            CHANGE_SUBSCRIBER,
+            EVENT_SUBSCRIBER,
+            webhooks_for_change,
+            webhooks_for_event,
+        )
 
         # Department systems hear of changes and of cases' steps through the outbox.
-        outbox.subscribe("change", webhooks_for_change)
-        outbox.subscribe("event", webhooks_for_event)
+        outbox.subscribe("change", webhooks_for_change, name=CHANGE_SUBSCRIBER, batch=True)
+        outbox.subscribe("event", webhooks_for_event, name=EVENT_SUBSCRIBER, batch=True)
 
         from . import audit_labels, manage_pages
 

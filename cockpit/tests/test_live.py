@@ -151,7 +151,7 @@ def test_redelivery_of_a_message_adds_nothing(cast, stream):
     # recorded the delivery)
     OutboxMessage.objects.filter(pk=message.pk).update(delivered_to=[], processed_at=None)
     outbox_drain()
-    live.live_on_event(message)
+    live.live_on_events([message])
     assert len(_entries(stream)) == 1
 
 

@@ -154,3 +154,19 @@ def test_the_api_list_pages_from_the_kept_statements(cast, reported):
             "previous": None,
             "results": [],
         }
+
+
+def test_a_page_of_a_box_joins_only_its_own_rows(cast, reported):
+    """The page's cases are picked by their ids first (governance.compiled.page_then_join):
+    a statement planned once for every dispatcher of a county and every grid worker
+    (a generic plan) must not join a county's whole box before it keeps twenty."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for user in (cast.dispatcher, cast.worker):
+        with CaptureQueriesContext(connection) as ctx:
+            numbers, _count = _kept(user, "todo", sort="urgency")
+        assert numbers == _orm(user, "todo", sort="urgency")
+        (sql,) = [q["sql"] for q in ctx.captured_queries if " LIMIT " in q["sql"]]
+        outer, inner = sql.split(" IN (SELECT ", 1)
+        assert " JOIN " in outer and " LIMIT " in inner and " LIMIT " not in outer

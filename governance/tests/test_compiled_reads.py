@@ -254,3 +254,37 @@ def test_user_by_username_comes_with_their_role_rows(make_user):
     fresh = get_user_model().objects.get(pk=user.pk)
     assert kept == user_role_rows(fresh) and len(kept) == 1
     assert user_by_username("no-such-user") is None
+
+
+def test_a_kept_page_picks_its_ids_before_it_joins():
+    """page_then_join: the rows and order of the plain slice, the LIMIT inside the
+    sub-select of ids (so a generic plan sorts the table's narrow rows and joins only the
+    page), and a plain slice where dropping the outer filter could change the rows."""
+    from django.db import connection
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.compiled import page_then_join
+    from grids.models import Area, Level
+
+    qs = (
+        Area.objects.filter(level=Level.GRID, path__startswith="220000000000/220100000000/")
+        .select_related("parent")
+        .defer("boundary", "centroid", "parent__boundary", "parent__centroid")
+        .order_by("-code")
+    )
+    for start, stop in ((0, 20), (20, 45), (10_000, 10_020)):
+        with CaptureQueriesContext(connection) as ctx:
+            page = list(page_then_join(qs, start, stop))
+        assert [(a.pk, a.parent.name) for a in page] == [
+            (a.pk, a.parent.name) for a in qs[start:stop]
+        ]
+        (sql,) = [q["sql"] for q in ctx.captured_queries]
+        outer, inner = sql.split(" IN (SELECT ", 1)
+        assert " LIMIT " in inner and " LIMIT " not in outer
+        assert "level" not in outer.split(" WHERE ", 1)[1]  # the filter is the ids' alone
+    # a reverse (multi-valued) join or DISTINCT: sliced as it is
+    reverse = Area.objects.filter(children__level=Level.GRID).order_by("pk")
+    assert str(page_then_join(reverse, 0, 5).query) == str(reverse[0:5].query)
+    distinct = Area.objects.annotate(n=Count("children")).distinct().order_by("pk")
+    assert str(page_then_join(distinct, 0, 5).query) == str(distinct[0:5].query)

@@ -119,6 +119,29 @@ def test_drained_after_commit(lazy, subscribers, drains, django_capture_on_commi
     assert len(subscribers.calls) == 2
 
 
+def test_a_pages_processed_messages_are_recorded_in_one_statement(lazy, subscribers, drains):
+    """Each subscriber's record is written with its work; that none is left, for all the
+    messages of a drain's page at once (not an UPDATE per message)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    subscribers("a")
+    subscribers("b", fail=1)
+    messages = [emit(n=n) for n in range(6)]
+    with CaptureQueriesContext(connection) as ctx:
+        assert outbox.outbox_drain() == 0  # "b" failed on the first: every "b" waits
+    marks = [q for q in ctx.captured_queries if '"processed_at" = ' in q["sql"].split("WHERE")[0]]
+    assert marks == []
+    OutboxMessage.objects.update(next_attempt_at=None)
+    with CaptureQueriesContext(connection) as ctx:
+        assert outbox.outbox_drain() == 6
+    marks = [q for q in ctx.captured_queries if '"processed_at" = ' in q["sql"].split("WHERE")[0]]
+    assert len(marks) == 1
+    assert not OutboxMessage.objects.filter(
+        pk__in=[m.pk for m in messages], processed_at__isnull=True
+    ).exists()
+
+
 def test_a_failing_subscriber_is_retried_without_the_others(lazy, subscribers, drains):
     subscribers("a")
     subscribers("b", fail=1)
