@@ -13,13 +13,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from governance.access import require
 from governance.audit import audit_record
 from governance.changes import record_change
 from governance.figures import figures_count, figures_retract
 from governance.masking import mask_id_number
-from governance.notifications import notify
+from governance.notifications import Text, notify
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_q, path_in_jurisdiction
 
@@ -105,7 +106,7 @@ def person_transfer_request(
     notify(
         users=list(_deciders(person.area_path)),
         kind="person.transfer",
-        title=_("迁入申请:%(name)s 申请迁入 %(grid)s") % {"name": person.name, "grid": grid.name},
+        title=Text(_lazy("迁入申请:%(name)s 申请迁入 %(grid)s"), name=person.name, grid=grid.name),
         body=str(actor),
         url=reverse("collection:transfers"),
     )
@@ -161,15 +162,13 @@ def person_transfer_decide(
         PersonTransfer.objects.filter(person=person, status=PersonTransfer.Status.PENDING).exclude(
             pk=transfer.pk
         ).update(status=PersonTransfer.Status.CANCELLED, decided_at=timezone.now())
-        title = _("迁入申请已同意:%(name)s 已迁入 %(grid)s") % {
-            "name": transfer.name,
-            "grid": new_grid.name,
-        }
+        title = Text(
+            _lazy("迁入申请已同意:%(name)s 已迁入 %(grid)s"), name=transfer.name, grid=new_grid.name
+        )
     else:
-        title = _("迁入申请未获同意:%(name)s(%(reason)s)") % {
-            "name": transfer.name,
-            "reason": reason,
-        }
+        title = Text(
+            _lazy("迁入申请未获同意:%(name)s(%(reason)s)"), name=transfer.name, reason=reason
+        )
     notify(
         users=[transfer.requested_by],
         kind="person.transfer",

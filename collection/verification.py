@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from governance.audit import audit_record
 from governance.roles import Role
@@ -40,7 +41,7 @@ def _notify_grid_workers(dataset: str, rows: list[tuple[str, int, str]]) -> None
     from django.urls import reverse
 
     from governance.models import RoleAssignment
-    from governance.notifications import notify
+    from governance.notifications import Text, notify
 
     per_grid: dict[int, int] = {}
     for _i, grid_id, _p in rows:
@@ -57,7 +58,7 @@ def _notify_grid_workers(dataset: str, rows: list[tuple[str, int, str]]) -> None
             notify(
                 users=[ra.user for ra in assignments],
                 kind="collection.verify",
-                title=_("待核准:%(n)d 条%(d)s记录") % {"n": n, "d": label},
+                title=Text(_lazy("待核准:%(n)d 条%(d)s记录"), n=n, d=label),
                 body=assignments[0].area.name,
                 url=reverse("collection:verifications"),
             )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from events.evidence import evidence_check, evidence_store
 from events.models import EventCategory
@@ -19,7 +20,7 @@ from governance.access import require
 from governance.audit import audit_record
 from governance.errors import Conflict, NotFound
 from governance.models import Department, RoleAssignment
-from governance.notifications import notify
+from governance.notifications import Text, notify
 from governance.roles import Action, Role
 from governance.scoping import jurisdiction_paths
 from grids.models import Area, ancestor_paths
@@ -418,7 +419,7 @@ def activations_propose(*, event, plans=None) -> list[PlanActivation]:
             notify(
                 users=users,
                 kind="command.plan_proposed",
-                title=_("建议启动应急预案:%(p)s") % {"p": "、".join(a.plan.name for a in out)},
+                title=Text(_lazy("建议启动应急预案:%(p)s"), p="、".join(a.plan.name for a in out)),
                 body=event.title,
                 url=out[0].get_absolute_url(),
             )

@@ -16,13 +16,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from events.evidence import evidence_check, evidence_store
 from governance.access import require
 from governance.audit import audit_entry, audit_record, audit_records
 from governance.errors import Conflict, NotFound
 from governance.models import Department, RoleAssignment
-from governance.notifications import notify
+from governance.notifications import Text, notify
 from governance.roles import UNIT_ROLES, Action, Role
 from governance.scoping import user_role_rows
 from grids.models import Area
@@ -309,9 +310,10 @@ def command_issue(
         notify(
             users=users,
             kind="command.issued",
-            title=_("新指令:%(t)s") % {"t": title},
-            body=_("完成时限 %(d)s")
-            % {"d": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")},
+            title=Text(_lazy("新指令:%(t)s"), t=title),
+            body=Text(
+                _lazy("完成时限 %(d)s"), d=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+            ),
             url=command.get_absolute_url(),
         )
     return command
@@ -369,7 +371,7 @@ def _notify_issuer(command, row, title):
         notify(
             users=[command.issuer],
             kind="command.progress",
-            title=title % {"r": row.label, "t": command.title},
+            title=Text(title, r=row.label, t=command.title),
             url=command.get_absolute_url(),
         )
 
@@ -388,7 +390,7 @@ def command_sign(*, actor, command: Command, recipient_id=None, note="") -> Comm
     row.save(update_fields=["state", "signed_at", "signed_by"])
     _report(row, CommandReport.Kind.SIGN, actor, note, [])
     _audit_step(actor, command, row, "sign", before, note=note)
-    _notify_issuer(command, row, _("%(r)s 已签收指令“%(t)s”"))
+    _notify_issuer(command, row, _lazy("%(r)s 已签收指令“%(t)s”"))
     return row
 
 
@@ -451,7 +453,7 @@ def command_feedback(
             changes={"status": [Command.Status.OPEN, Command.Status.DONE]},
         )
     _report(row, CommandReport.Kind.FEEDBACK, actor, note, checked)
-    _notify_issuer(command, row, _("%(r)s 已完成指令“%(t)s”"))
+    _notify_issuer(command, row, _lazy("%(r)s 已完成指令“%(t)s”"))
     return row
 
 
@@ -513,9 +515,11 @@ def commands_remind_and_escalate(*, now=None) -> dict[str, int]:
                 notify(
                     users=users[r.pk],
                     kind="command.remind",
-                    title=_("指令即将到期:%(t)s") % {"t": r.command.title},
-                    body=_("完成时限 %(d)s")
-                    % {"d": timezone.localtime(r.command.deadline).strftime("%Y-%m-%d %H:%M")},
+                    title=Text(_lazy("指令即将到期:%(t)s"), t=r.command.title),
+                    body=Text(
+                        _lazy("完成时限 %(d)s"),
+                        d=timezone.localtime(r.command.deadline).strftime("%Y-%m-%d %H:%M"),
+                    ),
                     url=r.command.get_absolute_url(),
                 )
             entries.append(
@@ -538,7 +542,7 @@ def commands_remind_and_escalate(*, now=None) -> dict[str, int]:
                 notify(
                     users=told,
                     kind="command.overdue",
-                    title=_("指令已超期:%(t)s(%(r)s)") % {"t": r.command.title, "r": r.label},
+                    title=Text(_lazy("指令已超期:%(t)s(%(r)s)"), t=r.command.title, r=r.label),
                     url=r.command.get_absolute_url(),
                 )
             entries.append(

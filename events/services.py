@@ -12,6 +12,7 @@ from django.db import connection, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from viewflow.fsm import TransitionNotAllowed
 
 from governance.access import require
@@ -19,7 +20,7 @@ from governance.audit import audit_entry, audit_record, audit_records, diff, sna
 from governance.compiled import CompiledQuery
 from governance.figures import figures_count, figures_retract
 from governance.models import Department, RoleAssignment
-from governance.notifications import notify
+from governance.notifications import Text, notify
 from governance.outbox import outbox_emit
 from governance.roles import UNIT_ROLES, Role
 from grids.locate import locate, parse_point
@@ -142,7 +143,7 @@ def _body(event: Event, note: str = "") -> str:
     return f"{event.number} · {note[:300]}" if note else event.number
 
 
-def _notify_holders(event: Event, kind: str, title: str, note: str = "") -> None:
+def _notify_holders(event: Event, kind: str, title: Text, note: str = "") -> None:
     notify(
         users=_waiting_on(event),
         kind=kind,
@@ -301,9 +302,9 @@ def event_report(
     _notify_holders(
         event,
         "event.new",
-        _("新事件待受理:%(t)s") % {"t": event.title}
+        Text(_lazy("新事件待受理:%(t)s"), t=event.title)
         if not citizen
-        else _("群众上报待审核:%(t)s") % {"t": event.title},
+        else Text(_lazy("群众上报待审核:%(t)s"), t=event.title),
     )
     _publish(event, "reported")
     # The one rollup upsert of a report, last: it locks cells shared with every report of
@@ -458,12 +459,11 @@ def event_transition(
         or action == "reopen"
     ):
         if event.status == Status.CLOSED:
-            title = _("待核查:%(t)s") % {"t": event.title}
+            title = Text(_lazy("待核查:%(t)s"), t=event.title)
         else:
-            title = _("%(a)s:%(t)s") % {
-                "a": ACTION_LABELS.get(step.action, label),
-                "t": event.title,
-            }
+            title = Text(
+                _lazy("%(a)s:%(t)s"), a=ACTION_LABELS.get(step.action, label), t=event.title
+            )
         _notify_holders(event, f"event.{action}", title, note=step.note)
     _publish(event, step.action)
     return event
@@ -582,7 +582,7 @@ def event_supervise(
     _notify_holders(
         event,
         "event.supervise",
-        _("%(c)s:%(t)s") % {"c": card.get_colour_display(), "t": event.title},
+        Text(_lazy("%(c)s:%(t)s"), c=SupervisionCard.Colour(card.colour).label, t=event.title),
         note=message,
     )
     # A supervision card is an escalation the cockpit's live feed shows (cockpit/live.py).
@@ -611,7 +611,7 @@ def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> Supervis
         notify(
             users=[card.issued_by],
             kind="event.supervision_answer",
-            title=_("督办已反馈:%(t)s") % {"t": card.event.title},
+            title=Text(_lazy("督办已反馈:%(t)s"), t=card.event.title),
             body=_body(card.event, answer),
             url=card.event.get_absolute_url(),
         )
@@ -751,7 +751,7 @@ def events_mark_due() -> dict[str, int]:
                     # A closed case is late in its verification: its verifiers are told.
                     users=list(_verifiers(e)) if e.status == Status.CLOSED else holders,
                     kind=f"event.{action}",
-                    title=_("%(a)s:%(t)s") % {"a": ACTION_LABELS[action], "t": e.title},
+                    title=Text(_lazy("%(a)s:%(t)s"), a=ACTION_LABELS[action], t=e.title),
                     body=_body(e),
                     url=e.get_absolute_url(),
                 )

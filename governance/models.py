@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
 from .scoping import ScopedQuerySet
+from .texts import render_text
 
 
 class User(AbstractUser):
@@ -155,6 +156,10 @@ class Notification(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
+    # {"title": [source text, values], "body": …} (governance.notifications.Text): the
+    # title and body in each reader's language; `title` and `body` hold them in the
+    # platform's. None for plain text, shown as it is.
+    message = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -166,6 +171,24 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the reader's)."""
+        return self._shown("title", self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown("body", self.body)
+
+    def _shown(self, part: str, stored: str) -> str:
+        text = (self.message or {}).get(part)
+        if not text:
+            return stored
+        try:
+            return render_text(text)
+        except (TypeError, ValueError, KeyError):  # a row written by hand, say
+            return stored
 
 
 class Change(models.Model):

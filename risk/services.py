@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from events.evidence import evidence_check, evidence_store
 from governance.access import WHOLE_PROVINCE, require
@@ -17,7 +18,7 @@ from governance.audit import audit_record
 from governance.errors import Conflict
 from governance.figures import figures_count, figures_retract
 from governance.models import RoleAssignment
-from governance.notifications import notify
+from governance.notifications import Text, notify
 from governance.roles import UNIT_ROLES, Action
 
 from .actions import WARNING_HANDLE
@@ -106,7 +107,7 @@ def _unit_users(unit_paths):
     ]
 
 
-def _notify_unit(warnings, title: str) -> None:
+def _notify_unit(warnings, title: Text) -> None:
     by_unit: dict[str, list[Warning]] = {}
     for w in warnings:
         by_unit.setdefault(w.unit_path, []).append(w)
@@ -131,7 +132,7 @@ def warnings_after_evaluation(*, rule: Rule, result) -> None:
     """In the evaluation's transaction: the notifications of the new warnings, one per
     responsible unit (the rollup cells are kept by the evaluation itself)."""
     if result.new_ids:
-        _notify_unit(Warning.objects.filter(pk__in=result.new_ids), _("新的风险预警"))
+        _notify_unit(Warning.objects.filter(pk__in=result.new_ids), Text(_lazy("新的风险预警")))
 
 
 def _lock(warning: Warning) -> Warning:
@@ -294,5 +295,5 @@ def warnings_escalate_overdue(*, now=None) -> int:
         )
     if overdue:
         # Still open, same grid and colour: the figures' cells do not change.
-        _notify_unit(overdue, _("风险预警超时未处置,已升级"))
+        _notify_unit(overdue, Text(_lazy("风险预警超时未处置,已升级")))
     return len(overdue)

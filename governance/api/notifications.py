@@ -14,6 +14,10 @@ from governance.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # In the requester's language (Accept-Language), whoever's action sent it.
+    title = serializers.CharField(source="shown_title", read_only=True)
+    body = serializers.CharField(source="shown_body", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
