@@ -17,7 +17,9 @@ class CockpitConfig(AppConfig):
         # The live feed (live.py): new and escalated cases into a Redis Stream.
         from governance import outbox
 
-        from .live import KINDS, live_on_events
+        from .live import live_on_events
 
-        for topic in KINDS:
-            outbox.subscribe(topic, live_on_events, name=f"cockpit.live:{topic}", batch=True)
+        # One subscriber for every step, in the order they happened (the steps the feed
+        # does not show are passed over): subscribed per topic, a drain's new cases came
+        # before an earlier escalation.
+        outbox.subscribe("event", live_on_events, name="cockpit.live", batch=True)

@@ -127,7 +127,8 @@ def live_push_many(items: list[tuple[dict, int]]) -> list[str | None]:
 
 
 def live_on_events(messages) -> None:
-    """Outbox subscriber (cockpit/apps.py, one batch per drain) for the steps of `KINDS`."""
+    """Outbox subscriber (cockpit/apps.py) of every step of a case, a drain's in one batch:
+    the steps of `KINDS` are pushed, in order, in one round trip; the others are not."""
     items = [(item, m.pk) for m in messages if (item := live_item(m)) is not None]
     if not items:
         return

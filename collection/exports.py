@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from governance.audit import audit_record
 from governance.notifications import Text, notify
@@ -291,7 +291,9 @@ def _export_file_save(*, user, dataset: str, fmt: str, data: bytes, count: int) 
         users=[user],
         kind="export.ready",
         url=url,
-        title=Text(_lazy("导出已完成:%(label)s %(n)d 条"), label=EXPORTS[dataset].label, n=count),
+        title=Text(
+            gettext_lazy("导出已完成:%(label)s %(n)d 条"), label=EXPORTS[dataset].label, n=count
+        ),
     )
     return url
 

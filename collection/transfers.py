@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from governance.access import require
 from governance.audit import audit_record
@@ -106,7 +106,9 @@ def person_transfer_request(
     notify(
         users=list(_deciders(person.area_path)),
         kind="person.transfer",
-        title=Text(_lazy("迁入申请:%(name)s 申请迁入 %(grid)s"), name=person.name, grid=grid.name),
+        title=Text(
+            gettext_lazy("迁入申请:%(name)s 申请迁入 %(grid)s"), name=person.name, grid=grid.name
+        ),
         body=str(actor),
         url=reverse("collection:transfers"),
     )
@@ -163,11 +165,13 @@ def person_transfer_decide(
             pk=transfer.pk
         ).update(status=PersonTransfer.Status.CANCELLED, decided_at=timezone.now())
         title = Text(
-            _lazy("迁入申请已同意:%(name)s 已迁入 %(grid)s"), name=transfer.name, grid=new_grid.name
+            gettext_lazy("迁入申请已同意:%(name)s 已迁入 %(grid)s"),
+            name=transfer.name,
+            grid=new_grid.name,
         )
     else:
         title = Text(
-            _lazy("迁入申请未获同意:%(name)s(%(reason)s)"), name=transfer.name, reason=reason
+            gettext_lazy("迁入申请未获同意:%(name)s(%(reason)s)"), name=transfer.name, reason=reason
         )
     notify(
         users=[transfer.requested_by],

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import CharField, Count, F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from governance.audit import audit_record
 from governance.roles import Role
@@ -58,7 +58,7 @@ def _notify_grid_workers(dataset: str, rows: list[tuple[str, int, str]]) -> None
             notify(
                 users=[ra.user for ra in assignments],
                 kind="collection.verify",
-                title=Text(_lazy("待核准:%(n)d 条%(d)s记录"), n=n, d=label),
+                title=Text(gettext_lazy("待核准:%(n)d 条%(d)s记录"), n=n, d=label),
                 body=assignments[0].area.name,
                 url=reverse("collection:verifications"),
             )

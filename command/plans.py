@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from events.evidence import evidence_check, evidence_store
 from events.models import EventCategory
@@ -419,7 +419,9 @@ def activations_propose(*, event, plans=None) -> list[PlanActivation]:
             notify(
                 users=users,
                 kind="command.plan_proposed",
-                title=Text(_lazy("建议启动应急预案:%(p)s"), p="、".join(a.plan.name for a in out)),
+                title=Text(
+                    gettext_lazy("建议启动应急预案:%(p)s"), p="、".join(a.plan.name for a in out)
+                ),
                 body=event.title,
                 url=out[0].get_absolute_url(),
             )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from events.evidence import evidence_check, evidence_store
 from governance.access import require
@@ -310,9 +310,10 @@ def command_issue(
         notify(
             users=users,
             kind="command.issued",
-            title=Text(_lazy("新指令:%(t)s"), t=title),
+            title=Text(gettext_lazy("新指令:%(t)s"), t=title),
             body=Text(
-                _lazy("完成时限 %(d)s"), d=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+                gettext_lazy("完成时限 %(d)s"),
+                d=timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
             ),
             url=command.get_absolute_url(),
         )
@@ -390,7 +391,7 @@ def command_sign(*, actor, command: Command, recipient_id=None, note="") -> Comm
     row.save(update_fields=["state", "signed_at", "signed_by"])
     _report(row, CommandReport.Kind.SIGN, actor, note, [])
     _audit_step(actor, command, row, "sign", before, note=note)
-    _notify_issuer(command, row, _lazy("%(r)s 已签收指令“%(t)s”"))
+    _notify_issuer(command, row, gettext_lazy("%(r)s 已签收指令“%(t)s”"))
     return row
 
 
@@ -453,7 +454,7 @@ def command_feedback(
             changes={"status": [Command.Status.OPEN, Command.Status.DONE]},
         )
     _report(row, CommandReport.Kind.FEEDBACK, actor, note, checked)
-    _notify_issuer(command, row, _lazy("%(r)s 已完成指令“%(t)s”"))
+    _notify_issuer(command, row, gettext_lazy("%(r)s 已完成指令“%(t)s”"))
     return row
 
 
@@ -515,9 +516,9 @@ def commands_remind_and_escalate(*, now=None) -> dict[str, int]:
                 notify(
                     users=users[r.pk],
                     kind="command.remind",
-                    title=Text(_lazy("指令即将到期:%(t)s"), t=r.command.title),
+                    title=Text(gettext_lazy("指令即将到期:%(t)s"), t=r.command.title),
                     body=Text(
-                        _lazy("完成时限 %(d)s"),
+                        gettext_lazy("完成时限 %(d)s"),
                         d=timezone.localtime(r.command.deadline).strftime("%Y-%m-%d %H:%M"),
                     ),
                     url=r.command.get_absolute_url(),
@@ -542,7 +543,9 @@ def commands_remind_and_escalate(*, now=None) -> dict[str, int]:
                 notify(
                     users=told,
                     kind="command.overdue",
-                    title=Text(_lazy("指令已超期:%(t)s(%(r)s)"), t=r.command.title, r=r.label),
+                    title=Text(
+                        gettext_lazy("指令已超期:%(t)s(%(r)s)"), t=r.command.title, r=r.label
+                    ),
                     url=r.command.get_absolute_url(),
                 )
             entries.append(

@@ -12,7 +12,7 @@ from django.db import connection, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from viewflow.fsm import TransitionNotAllowed
 
 from governance.access import require
@@ -302,9 +302,9 @@ def event_report(
     _notify_holders(
         event,
         "event.new",
-        Text(_lazy("新事件待受理:%(t)s"), t=event.title)
+        Text(gettext_lazy("新事件待受理:%(t)s"), t=event.title)
         if not citizen
-        else Text(_lazy("群众上报待审核:%(t)s"), t=event.title),
+        else Text(gettext_lazy("群众上报待审核:%(t)s"), t=event.title),
     )
     _publish(event, "reported")
     # The one rollup upsert of a report, last: it locks cells shared with every report of
@@ -459,10 +459,10 @@ def event_transition(
         or action == "reopen"
     ):
         if event.status == Status.CLOSED:
-            title = Text(_lazy("待核查:%(t)s"), t=event.title)
+            title = Text(gettext_lazy("待核查:%(t)s"), t=event.title)
         else:
             title = Text(
-                _lazy("%(a)s:%(t)s"), a=ACTION_LABELS.get(step.action, label), t=event.title
+                gettext_lazy("%(a)s:%(t)s"), a=ACTION_LABELS.get(step.action, label), t=event.title
             )
         _notify_holders(event, f"event.{action}", title, note=step.note)
     _publish(event, step.action)
@@ -582,7 +582,9 @@ def event_supervise(
     _notify_holders(
         event,
         "event.supervise",
-        Text(_lazy("%(c)s:%(t)s"), c=SupervisionCard.Colour(card.colour).label, t=event.title),
+        Text(
+            gettext_lazy("%(c)s:%(t)s"), c=SupervisionCard.Colour(card.colour).label, t=event.title
+        ),
         note=message,
     )
     # A supervision card is an escalation the cockpit's live feed shows (cockpit/live.py).
@@ -611,7 +613,7 @@ def supervision_answer(*, actor, card: SupervisionCard, answer: str) -> Supervis
         notify(
             users=[card.issued_by],
             kind="event.supervision_answer",
-            title=Text(_lazy("督办已反馈:%(t)s"), t=card.event.title),
+            title=Text(gettext_lazy("督办已反馈:%(t)s"), t=card.event.title),
             body=_body(card.event, answer),
             url=card.event.get_absolute_url(),
         )
@@ -751,7 +753,7 @@ def events_mark_due() -> dict[str, int]:
                     # A closed case is late in its verification: its verifiers are told.
                     users=list(_verifiers(e)) if e.status == Status.CLOSED else holders,
                     kind=f"event.{action}",
-                    title=Text(_lazy("%(a)s:%(t)s"), a=ACTION_LABELS[action], t=e.title),
+                    title=Text(gettext_lazy("%(a)s:%(t)s"), a=ACTION_LABELS[action], t=e.title),
                     body=_body(e),
                     url=e.get_absolute_url(),
                 )

@@ -291,11 +291,17 @@ def page_then_join(qs: QuerySet, start: int, stop: int) -> QuerySet:
     (docs/performance.md, "An eleventh machine"). Picked first, the sort sees the table's
     own narrow rows and the joins see twenty.
 
-    A queryset that joins a multi-valued relation or is DISTINCT is sliced as it is (its
-    joins could repeat or drop rows once the filter is gone from the outer statement)."""
+    A queryset that joins a multi-valued relation, is DISTINCT, a union or uses extra()
+    is sliced as it is (its joins could repeat or drop rows once the filter is gone from
+    the outer statement)."""
     query = qs.query
     joins = [j for j in query.alias_map.values() if getattr(j, "join_field", None) is not None]
-    if query.distinct or any(isinstance(j.join_field, ForeignObjectRel) for j in joins):
+    if (
+        query.distinct
+        or query.combinator  # union(): no filter on it
+        or query.extra or query.extra_tables  # extra(where=…) may join tables by hand
+        or any(isinstance(j.join_field, ForeignObjectRel) for j in joins)
+    ):  # fmt: skip
         return qs[start:stop]
     picked = qs.values("pk")[start:stop]
     page = qs.all()

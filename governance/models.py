@@ -175,7 +175,7 @@ class Notification(models.Model):
     @property
     def shown_title(self) -> str:
         """The title in the active language (the reader's)."""
-        return self._shown("title", self.title)
+        return self._shown("title", self.title)[:200]  # as long as the stored one
 
     @property
     def shown_body(self) -> str:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from events.evidence import evidence_check, evidence_store
 from governance.access import WHOLE_PROVINCE, require
@@ -132,7 +132,9 @@ def warnings_after_evaluation(*, rule: Rule, result) -> None:
     """In the evaluation's transaction: the notifications of the new warnings, one per
     responsible unit (the rollup cells are kept by the evaluation itself)."""
     if result.new_ids:
-        _notify_unit(Warning.objects.filter(pk__in=result.new_ids), Text(_lazy("新的风险预警")))
+        _notify_unit(
+            Warning.objects.filter(pk__in=result.new_ids), Text(gettext_lazy("新的风险预警"))
+        )
 
 
 def _lock(warning: Warning) -> Warning:
@@ -295,5 +297,5 @@ def warnings_escalate_overdue(*, now=None) -> int:
         )
     if overdue:
         # Still open, same grid and colour: the figures' cells do not change.
-        _notify_unit(overdue, Text(_lazy("风险预警超时未处置,已升级")))
+        _notify_unit(overdue, Text(gettext_lazy("风险预警超时未处置,已升级")))
     return len(overdue)

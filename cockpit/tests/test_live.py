@@ -11,6 +11,7 @@ from django.test import override_settings
 from cockpit import live, live_views
 from events.models import Event, EventCategory
 from events.services import event_report, event_supervise, event_transition, events_mark_due
+from governance import outbox
 from governance.models import OutboxMessage
 from governance.outbox import outbox_drain
 from governance.roles import Role
@@ -153,6 +154,24 @@ def test_redelivery_of_a_message_adds_nothing(cast, stream):
     outbox_drain()
     live.live_on_events([message])
     assert len(_entries(stream)) == 1
+
+
+@override_settings(OUTBOX_DRAIN_EAGER=False)
+def test_a_drains_items_follow_the_order_the_steps_happened_in(cast, stream, monkeypatch):
+    """One batch for every step of a drain, new cases and escalations together: a report
+    after an escalation comes after it in the stream, and steps the feed does not show
+    are passed over."""
+    monkeypatch.setattr(outbox, "drain_schedule", lambda: None)
+    monkeypatch.setattr(
+        outbox, "_subscribers", [s for s in outbox._subscribers if s[1] == "cockpit.live"]
+    )
+    topics = ["event.escalate", "event.reported", "event.accept", "event.supervise"]
+    for i, topic in enumerate([*topics, "event.reported"]):
+        outbox.outbox_emit(
+            topic=topic, payload={"number": f"SJ{i}", "title": f"t{i}"}, area_path=cast.grid.path
+        )
+    assert outbox_drain() == 5
+    assert [item["number"] for _i, item in _entries(stream)] == ["SJ0", "SJ1", "SJ3", "SJ4"]
 
 
 def test_escalation_supervision_and_overdue_are_escalated_items(

@@ -288,3 +288,11 @@ def test_a_kept_page_picks_its_ids_before_it_joins():
     assert str(page_then_join(reverse, 0, 5).query) == str(reverse[0:5].query)
     distinct = Area.objects.annotate(n=Count("children")).distinct().order_by("pk")
     assert str(page_then_join(distinct, 0, 5).query) == str(distinct[0:5].query)
+    by_hand = Area.objects.extra(
+        tables=["grids_area AS p"], where=['p.id = "grids_area"."parent_id"']
+    ).order_by("pk")
+    assert str(page_then_join(by_hand, 0, 5).query) == str(by_hand[0:5].query)
+    union = Area.objects.filter(level=Level.CITY).union(Area.objects.filter(level=Level.COUNTY))
+    assert [a.pk for a in page_then_join(union.order_by("code"), 0, 5)] == [
+        a.pk for a in union.order_by("code")[0:5]
+    ]

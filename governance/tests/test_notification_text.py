@@ -57,3 +57,13 @@ def test_a_text_that_cannot_be_shown_is_refused_when_sent():
         Text(REPORTED)  # no value for its placeholder
     with pytest.raises(TypeError):
         Text(REPORTED, t=object())  # not something the JSON column holds
+
+
+def test_a_shown_title_is_no_longer_than_the_stored_one(make_user):
+    user = make_user(Role.GRID_WORKER, "220102001001001", "nt_long")
+    notify(users=[user], kind="t", title=Text(REPORTED, t="漏" * 200))
+    n = Notification.objects.get(user=user)
+    assert len(n.title) == 200
+    with translation.override("en"):
+        assert n.shown_title.startswith("New case pending acceptance: ")
+        assert len(n.shown_title) == 200

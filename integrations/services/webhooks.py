@@ -229,7 +229,9 @@ class Announcement(NamedTuple):
 def webhook_publish_many(announcements: list[Announcement]) -> list[WebhookDelivery]:
     """`webhook_publish` for several announcements at once, as the outbox's drain hands
     them over: one read of the subscriptions and one INSERT of all the deliveries, made
-    in the announcements' order (each subscription receives them in that order)."""
+    in the announcements' order. (A drain hands changes and cases' steps over in two
+    batches, each in its own order; deliveries are sent by separate tasks anyway, and a
+    receiver orders by the data it reads back, not by arrival.)"""
     for a in announcements:
         if not isinstance(a.event_type, str) or not _EVENT_TYPE.match(a.event_type):
             raise ValueError(f"invalid webhook event type: {a.event_type!r}")
